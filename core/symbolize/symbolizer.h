@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* Turns user and kernel addresses into frame names, cached per binary. */
+#ifndef PB_SYMBOLIZER_H
+#define PB_SYMBOLIZER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <profile-bee/plugin.h>
+
+struct pb_symbolizer;
+
+int pb_symbolizer__new(struct pb_symbolizer **ret);
+void pb_symbolizer__free(struct pb_symbolizer *s);
+
+/*
+ * The frame name for addr inside mapping m (m may be NULL: "[unknown]"). is_return says addr is
+ * a return address, looked up at addr-1 so the call site's function is named. Names are
+ * demangled (C++, Rust legacy and v0, Rust hashes removed). Unresolved: "[<basename>+0x<off>]".
+ * The string is owned by the symbolizer and lives until pb_symbolizer__free.
+ */
+const char *pb_symbolizer__user(struct pb_symbolizer *s, const struct pb_mapping *m,
+				uint64_t addr, bool is_return);
+
+/* The kernel frame name for addr, with the "_[k]" suffix ("[unknown]_[k]" when not found). */
+const char *pb_symbolizer__kernel(struct pb_symbolizer *s, uint64_t addr);
+
+/* A malloc'd demangled form of a mangled name, or NULL when name is not mangled. */
+char *pb_demangle(const char *name);
+
+#endif
