@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/* The sample filter every unwinder's perf_event program shares: idle task, pids and children. */
+#ifndef PB_FILTER_BPF_H
+#define PB_FILTER_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+/* Set by userspace before load; the verifier then drops the branches that are off. */
+const volatile bool filter_pids = false;  /* only tgids in the pids map */
+const volatile bool include_idle = false; /* keep samples of the idle task (pid 0) */
+const volatile bool user_stacks = true;	  /* walk user stacks */
+const volatile bool kernel_stacks = true; /* collect kernel stacks */
+
+/* Profiled processes (tgid -> 1). Userspace fills it and may resize it before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u8);
+} pids SEC(".maps");
+
+/* Idle is excluded first, as bcc's profile does: -p with -I still keeps only the pids. */
+static __always_inline bool pb_should_sample(__u32 tgid)
+{
+	if (tgid == 0 && !include_idle)
+		return false;
+	if (filter_pids && !bpf_map_lookup_elem(&pids, &tgid))
+		return false;
+	return true;
+}
+
+/*
+ * Follows a profiled command's children: a new process (not a thread) whose parent is profiled
+ * is profiled too. Runs before the child can be scheduled, so no sample of it is missed.
+ */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(pb_filter_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid;
+	__u32 ctgid = child->tgid;
+	__u8 one = 1;
+
+	if (!filter_pids || child->pid != child->tgid)
+		return 0;
+	if (!bpf_map_lookup_elem(&pids, &ptgid))
+		return 0;
+	bpf_map_update_elem(&pids, &ctgid, &one, BPF_ANY);
+	return 0;
+}
+
+#endif
