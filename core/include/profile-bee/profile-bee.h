@@ -80,6 +80,87 @@ struct pb_folded_report {
 /* Reads folded text into p. Malformed lines are skipped and counted in rep (may be NULL). */
 int pb_profile__read_folded(struct pb_profile *p, FILE *f, struct pb_folded_report *rep);
 
+/*
+ * A profiling session: the one code path behind the CLI, Lua scripts and the agent.
+ * Options grow at the end; sz first; zero means "default" for every field.
+ */
+struct pb_session;
+
+struct pb_session_opts {
+	size_t sz;
+	uint32_t frequency;	     /* Hz; default 99 */
+	uint64_t duration_ms;	     /* 0: until stopped, or until the targets exit */
+	uint32_t window_ms;	     /* windowed outputs get a window this often; 0: one window */
+	bool user_only;		     /* -U */
+	bool kernel_only;	     /* -K */
+	bool idle;		     /* -I: keep samples of idle CPUs */
+	bool one_cpu;		     /* -C: sample only cpu */
+	uint32_t cpu;
+	const uint32_t *pids;	     /* -p: these processes, their threads and children */
+	size_t n_pids;
+	const char *const *command;  /* start this command (NULL-terminated argv) and profile it */
+	bool command_stdout_to_stderr; /* keep stdout for the profile */
+	const char *unwinder;	     /* default "fp" */
+	const char *plugin_path;     /* extra plugin directories, ':'-separated */
+	uint32_t stack_storage_size; /* default 16384 */
+	uint32_t hash_storage_size;  /* default 40960 */
+	bool quiet;		     /* no lost-stack summary on stderr */
+};
+
+int pb_session__new(const struct pb_session_opts *opts, struct pb_session **ret);
+void pb_session__free(struct pb_session *s);
+/* The last error's message ("no process with pid 42"), or "" */
+const char *pb_session__strerror(const struct pb_session *s);
+
+/*
+ * Adds an output: target is an -o value (a path whose extension picks the plugin, "-" for
+ * folded on stdout, a URL, or a plugin's format name); settings are "key=value,..." or NULL.
+ */
+int pb_session__add_output(struct pb_session *s, const char *target, const char *settings);
+
+/* Runs the whole session: start, sample until the end, write every output. */
+int pb_session__run(struct pb_session *s);
+/* Ends the session early (async-signal-safe): outputs are still written. */
+void pb_session__stop(struct pb_session *s);
+
+/* The steps of pb_session__run, for callers that want windows themselves. */
+int pb_session__start(struct pb_session *s);
+/* Waits up to timeout_ms for work; returns 1 once the session should end, 0, or -errno. */
+int pb_session__poll(struct pb_session *s, int timeout_ms);
+/* The stacks since the last snapshot, as a new profile the caller frees. */
+int pb_session__snapshot(struct pb_session *s, struct pb_profile **ret);
+/* Final drain, outputs written and closed, lost-stack summary. */
+int pb_session__finish(struct pb_session *s);
+
+/* The command's wait status-derived exit code (128+signal when killed), or -1. */
+int pb_session__command_status(const struct pb_session *s);
+/* Every stack of the session so far (outputs that want the whole profile get this). */
+const struct pb_profile *pb_session__profile(const struct pb_session *s);
+
+/*
+ * Writing files whole: output goes to a temporary file beside path that replaces path only on
+ * commit, so a reader never sees half a profile and a failed run leaves the old file alone.
+ * path "-" writes to stdout directly.
+ */
+struct pb_atomic_file {
+	FILE *f;
+	char *path;
+	char *tmp_path; /* NULL for stdout */
+};
+int pb_atomic_file__open(const char *path, struct pb_atomic_file *af);
+int pb_atomic_file__commit(struct pb_atomic_file *af); /* flush, fsync, rename; -errno */
+void pb_atomic_file__abort(struct pb_atomic_file *af); /* accepts a never-opened (zeroed) af */
+
+/* Session setup helpers for front ends. */
+/* Checks that the chosen unwinder exists; -ENOENT with pb_session__strerror set otherwise. */
+int pb_session__check(struct pb_session *s);
+/* Offline: writes p (e.g. read with --input) to every output and closes them. */
+int pb_session__write(struct pb_session *s, const struct pb_profile *p);
+/* Prints every plugin found (kind, name, description, settings) to out. */
+int pb_list_plugins(FILE *out, const char *plugin_path);
+/* 0 errors only ... 3 debug; the default is 1 (warnings). */
+void pb_set_log_level(int level);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: MIT
+/* Files written whole: a temporary file beside the target, renamed over it on commit. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <profile-bee/profile-bee.h>
+
+int pb_atomic_file__open(const char *path, struct pb_atomic_file *af)
+{
+	int fd;
+
+	memset(af, 0, sizeof(*af));
+	if (!strcmp(path, "-")) {
+		af->f = stdout;
+		af->path = strdup(path);
+		return af->path ? 0 : -ENOMEM;
+	}
+	af->path = strdup(path);
+	if (!af->path || asprintf(&af->tmp_path, "%s.XXXXXX", path) < 0) {
+		free(af->path);
+		af->tmp_path = NULL;
+		return -ENOMEM;
+	}
+	fd = mkstemp(af->tmp_path);
+	if (fd < 0 || !(af->f = fdopen(fd, "w"))) {
+		int err = -errno;
+
+		if (fd >= 0) {
+			close(fd);
+			unlink(af->tmp_path);
+		}
+		free(af->tmp_path);
+		free(af->path);
+		memset(af, 0, sizeof(*af));
+		return err;
+	}
+	/* mkstemp makes 0600 files; a profile is an ordinary file (umask applies). */
+	fchmod(fd, 0644 & ~umask(umask(0)));
+	return 0;
+}
+
+int pb_atomic_file__commit(struct pb_atomic_file *af)
+{
+	int err = 0;
+
+	if (!af->tmp_path) {
+		err = fflush(af->f) ? -errno : 0;
+		free(af->path);
+		memset(af, 0, sizeof(*af));
+		return err;
+	}
+	if (fflush(af->f) || ferror(af->f) || fsync(fileno(af->f)))
+		err = errno ? -errno : -EIO;
+	if (fclose(af->f) && !err)
+		err = -errno;
+	if (!err && rename(af->tmp_path, af->path))
+		err = -errno;
+	if (err)
+		unlink(af->tmp_path);
+	free(af->tmp_path);
+	free(af->path);
+	memset(af, 0, sizeof(*af));
+	return err;
+}
+
+void pb_atomic_file__abort(struct pb_atomic_file *af)
+{
+	if (af->tmp_path) {
+		fclose(af->f);
+		unlink(af->tmp_path);
+	}
+	free(af->tmp_path);
+	free(af->path);
+	memset(af, 0, sizeof(*af));
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/* The command line of profile-bee, parsed. */
+#ifndef PB_CLI_H
+#define PB_CLI_H
+
+#include <profile-bee/profile-bee.h>
+
+#define CLI_MAX_OUTPUTS 32
+#define CLI_MAX_PIDS 256
+
+struct cli {
+	struct pb_session_opts opts;
+	uint32_t pids[CLI_MAX_PIDS];
+	const char *outputs[CLI_MAX_OUTPUTS];
+	const char *output_settings[CLI_MAX_OUTPUTS];
+	int n_outputs;
+	const char *input;	/* --input FILE */
+	const char *cmd_string; /* --cmd "CMD" */
+	char **command;		/* -- CMD ARGS */
+	const char *sh_argv[4];
+	bool list_plugins;
+	bool tui;
+	bool serve;
+	const char *listen;
+	int verbosity;
+};
+
+/* Parses argv; returns 0, or the exit status to leave with (help: 0 printed, usage: 2). */
+int cli_parse(int argc, char **argv, struct cli *cli, bool *exit_now);
+
+#endif

@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: MIT
+/* Parses profile-bee's command line (bcc profile's flags plus ours) into session options. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage[] =
+	"Usage: profile-bee [OPTIONS] [-- COMMAND [ARGS...]]\n"
+	"\n"
+	"Samples CPU stacks with BPF and prints them folded (comm;root;...;leaf count).\n"
+	"\n"
+	"What to profile (default: every process, 10 seconds):\n"
+	"  -p, --pid PID[,PID...]     these processes (all threads, and children they fork)\n"
+	"      --cmd \"CMD\"            run CMD through /bin/sh and profile it until it exits\n"
+	"  -- COMMAND [ARGS...]       run COMMAND and profile it until it exits\n"
+	"  -d, --duration SECONDS     stop after SECONDS (may be fractional)\n"
+	"      --time MS              stop after MS milliseconds\n"
+	"  -F, --frequency HZ         samples per second per CPU (default 99)\n"
+	"  -C, --cpu CPU              sample only this CPU\n"
+	"  -U, --user-stacks-only     user stacks only\n"
+	"  -K, --kernel-stacks-only   kernel stacks only\n"
+	"  -I, --include-idle         keep samples of idle CPUs\n"
+	"\n"
+	"How to unwind:\n"
+	"      --unwinder NAME        fp (default), dwarf, libdw, libunwind\n"
+	"      --dwarf                the same as --unwinder dwarf\n"
+	"      --stack-storage-size N distinct kernel stacks kept per window (default 16384)\n"
+	"      --hash-storage-size N  distinct stacks counted per window (default 40960)\n"
+	"\n"
+	"Where the profile goes (default: folded text on stdout):\n"
+	"  -f, --folded               folded text on stdout\n"
+	"  -o, --output FILE|URL      repeatable; the extension or scheme picks the format:\n"
+	"                             .folded .svg .html .json http:// s3:// ...\n"
+	"      --input FILE           read a folded profile (- for stdin) instead of sampling\n"
+	"      --flush-interval SECS  hand outputs a window this often (continuous runs)\n"
+	"      --tui                  show an interactive flame graph in the terminal\n"
+	"      --serve                serve a live flame graph over HTTP\n"
+	"      --listen ADDR:PORT     where --serve listens (default 127.0.0.1:8000)\n"
+	"      --stream-mode N        1: live updates every 500 ms (with --tui, --serve)\n"
+	"\n"
+	"Other:\n"
+	"      --list-plugins         list unwinder and output plugins with their settings\n"
+	"      --plugin-path DIRS     also load plugins from DIRS (':'-separated)\n"
+	"  -v, --verbose              more messages (twice: debug)\n"
+	"  -q, --quiet                no summary of lost stacks\n"
+	"  -h, --help                 this text\n"
+	"      --version              print the version\n"
+	"\n"
+	"Examples:\n"
+	"  sudo profile-bee                              # every process, 10 s, folded on stdout\n"
+	"  sudo profile-bee -p 1234 -F 999 -d 5          # one process at 999 Hz for 5 s\n"
+	"  sudo profile-bee -o out.svg -- ./my-server    # run and profile a command\n"
+	"  sudo profile-bee --dwarf -p 1234 -o out.folded -o out.svg\n"
+	"  profile-bee --input saved.folded -o saved.svg # render a saved profile\n";
+
+enum {
+	OPT_TIME = 256,
+	OPT_CMD,
+	OPT_UNWINDER,
+	OPT_DWARF,
+	OPT_STACK_STORAGE,
+	OPT_HASH_STORAGE,
+	OPT_INPUT,
+	OPT_FLUSH,
+	OPT_TUI,
+	OPT_SERVE,
+	OPT_LISTEN,
+	OPT_STREAM,
+	OPT_LIST_PLUGINS,
+	OPT_PLUGIN_PATH,
+	OPT_VERSION,
+};
+
+static const struct option long_options[] = {
+	{ "pid", required_argument, NULL, 'p' },
+	{ "cmd", required_argument, NULL, OPT_CMD },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "time", required_argument, NULL, OPT_TIME },
+	{ "frequency", required_argument, NULL, 'F' },
+	{ "cpu", required_argument, NULL, 'C' },
+	{ "user-stacks-only", no_argument, NULL, 'U' },
+	{ "kernel-stacks-only", no_argument, NULL, 'K' },
+	{ "include-idle", no_argument, NULL, 'I' },
+	{ "unwinder", required_argument, NULL, OPT_UNWINDER },
+	{ "dwarf", no_argument, NULL, OPT_DWARF },
+	{ "stack-storage-size", required_argument, NULL, OPT_STACK_STORAGE },
+	{ "hash-storage-size", required_argument, NULL, OPT_HASH_STORAGE },
+	{ "folded", no_argument, NULL, 'f' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "input", required_argument, NULL, OPT_INPUT },
+	{ "flush-interval", required_argument, NULL, OPT_FLUSH },
+	{ "tui", no_argument, NULL, OPT_TUI },
+	{ "serve", no_argument, NULL, OPT_SERVE },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "stream-mode", required_argument, NULL, OPT_STREAM },
+	{ "list-plugins", no_argument, NULL, OPT_LIST_PLUGINS },
+	{ "plugin-path", required_argument, NULL, OPT_PLUGIN_PATH },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ 0 },
+};
+
+static int bad(const char *flag, const char *value, const char *want)
+{
+	fprintf(stderr, "profile-bee: %s: '%s' is not %s\n", flag, value, want);
+	return 2;
+}
+
+/* A whole number in [min, max], or a usage error naming the flag. */
+static int parse_u64(const char *flag, const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (!*s || *end || errno || s[0] == '-' || v < min || v > max) {
+		char want[96];
+
+		snprintf(want, sizeof(want), "a whole number from %llu to %llu",
+			 (unsigned long long)min, (unsigned long long)max);
+		return bad(flag, s, want);
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_seconds(const char *flag, const char *s, uint64_t *ms)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (!*s || *end || errno || !(v > 0) || v > 1e7)
+		return bad(flag, s, "a positive number of seconds");
+	*ms = (uint64_t)(v * 1000 + 0.5);
+	if (!*ms)
+		*ms = 1;
+	return 0;
+}
+
+static int parse_pids(const char *s, struct cli *cli)
+{
+	char *copy = strdup(s), *save = NULL;
+	int ret = 0;
+
+	for (char *tok = strtok_r(copy, ",", &save); tok && !ret; tok = strtok_r(NULL, ",", &save)) {
+		uint64_t pid;
+
+		if (cli->opts.n_pids == CLI_MAX_PIDS) {
+			fprintf(stderr, "profile-bee: -p: at most %d pids\n", CLI_MAX_PIDS);
+			ret = 2;
+		} else if (!(ret = parse_u64("-p", tok, 1, INT_MAX, &pid))) {
+			cli->pids[cli->opts.n_pids++] = pid;
+		}
+	}
+	if (!ret && !cli->opts.n_pids)
+		ret = bad("-p", s, "a list of pids");
+	free(copy);
+	return ret;
+}
+
+static int add_output(struct cli *cli, const char *target)
+{
+	if (cli->n_outputs == CLI_MAX_OUTPUTS) {
+		fprintf(stderr, "profile-bee: at most %d outputs\n", CLI_MAX_OUTPUTS);
+		return 2;
+	}
+	cli->outputs[cli->n_outputs++] = target;
+	return 0;
+}
+
+static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
+{
+	uint64_t v;
+	int ret = 0;
+
+	switch (c) {
+	case 'p':
+		return parse_pids(arg, cli);
+	case OPT_CMD:
+		cli->cmd_string = arg;
+		return 0;
+	case 'd':
+		return parse_seconds("-d", arg, &cli->opts.duration_ms);
+	case OPT_TIME:
+		return parse_u64("--time", arg, 1, UINT32_MAX, &cli->opts.duration_ms);
+	case 'F':
+		ret = parse_u64("-F", arg, 1, 100000, &v);
+		cli->opts.frequency = v;
+		return ret;
+	case 'C':
+		ret = parse_u64("-C", arg, 0, 65535, &v);
+		cli->opts.one_cpu = true;
+		cli->opts.cpu = v;
+		return ret;
+	case 'U':
+		cli->opts.user_only = true;
+		return 0;
+	case 'K':
+		cli->opts.kernel_only = true;
+		return 0;
+	case 'I':
+		cli->opts.idle = true;
+		return 0;
+	case OPT_UNWINDER:
+		cli->opts.unwinder = arg;
+		return 0;
+	case OPT_DWARF:
+		cli->opts.unwinder = "dwarf";
+		return 0;
+	case OPT_STACK_STORAGE:
+		ret = parse_u64("--stack-storage-size", arg, 16, 1 << 24, &v);
+		cli->opts.stack_storage_size = v;
+		return ret;
+	case OPT_HASH_STORAGE:
+		ret = parse_u64("--hash-storage-size", arg, 16, 1 << 24, &v);
+		cli->opts.hash_storage_size = v;
+		return ret;
+	case 'f':
+		return add_output(cli, "-");
+	case 'o':
+		return add_output(cli, arg);
+	case OPT_INPUT:
+		cli->input = arg;
+		return 0;
+	case OPT_FLUSH:
+		ret = parse_seconds("--flush-interval", arg, &v);
+		cli->opts.window_ms = v;
+		return ret;
+	case OPT_TUI:
+		cli->tui = true;
+		return 0;
+	case OPT_SERVE:
+		cli->serve = true;
+		return 0;
+	case OPT_LISTEN:
+		cli->listen = arg;
+		return 0;
+	case OPT_STREAM:
+		ret = parse_u64("--stream-mode", arg, 0, 1, &v);
+		if (v == 1 && !cli->opts.window_ms)
+			cli->opts.window_ms = 500;
+		return ret;
+	case OPT_LIST_PLUGINS:
+		cli->list_plugins = true;
+		return 0;
+	case OPT_PLUGIN_PATH:
+		cli->opts.plugin_path = arg;
+		return 0;
+	case 'v':
+		cli->verbosity++;
+		return 0;
+	case 'q':
+		cli->opts.quiet = true;
+		return 0;
+	case 'h':
+		fputs(usage, stdout);
+		*exit_now = true;
+		return 0;
+	case OPT_VERSION:
+		printf("profile-bee %s\n", PB_VERSION);
+		*exit_now = true;
+		return 0;
+	default:
+		fprintf(stderr, "Try 'profile-bee --help' for more information.\n");
+		return 2;
+	}
+}
+
+static int check_combination(struct cli *cli)
+{
+	if (cli->opts.user_only && cli->opts.kernel_only) {
+		fprintf(stderr, "profile-bee: -U and -K exclude each other\n");
+		return 2;
+	}
+	if (cli->cmd_string && cli->command) {
+		fprintf(stderr, "profile-bee: give the command either with --cmd or after --\n");
+		return 2;
+	}
+	if (cli->input && (cli->cmd_string || cli->command || cli->opts.n_pids)) {
+		fprintf(stderr, "profile-bee: --input reads a saved profile: it takes no -p or command\n");
+		return 2;
+	}
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, struct cli *cli, bool *exit_now)
+{
+	int c, ret;
+
+	memset(cli, 0, sizeof(*cli));
+	cli->opts.sz = sizeof(cli->opts);
+	*exit_now = false;
+	opterr = 1;
+	/* '+': stop at the first non-option so "profile-bee ./app --flag" never eats --flag. */
+	while ((c = getopt_long(argc, argv, "+p:d:F:C:UKIfo:vqh", long_options, NULL)) != -1) {
+		if ((ret = parse_one(c, optarg, cli, exit_now)) || *exit_now)
+			return ret;
+	}
+	if (optind < argc)
+		cli->command = &argv[optind];
+	if ((ret = check_combination(cli)))
+		return ret;
+	if (cli->cmd_string) {
+		cli->sh_argv[0] = "/bin/sh";
+		cli->sh_argv[1] = "-c";
+		cli->sh_argv[2] = cli->cmd_string;
+		cli->opts.command = cli->sh_argv;
+	} else if (cli->command) {
+		cli->opts.command = (const char *const *)cli->command;
+	}
+	cli->opts.pids = cli->pids;
+	/* bcc's profile runs until Ctrl-C; we default to 10 s unless a command sets the end. */
+	if (!cli->opts.duration_ms && !cli->opts.command)
+		cli->opts.duration_ms = 10000;
+	return 0;
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/* The core's messages to stderr: "profile-bee: ..." lines, filtered by verbosity. */
+#ifndef PB_LOG_H
+#define PB_LOG_H
+
+#include <stdarg.h>
+#include <profile-bee/plugin.h>
+
+extern int pb_log_verbosity; /* messages above this level are dropped; default PB_LOG_WARN */
+
+void pb_log(enum pb_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void pb_vlog(enum pb_log_level level, const char *who, const char *fmt, va_list ap);
+
+#define pb_err(...) pb_log(PB_LOG_ERROR, __VA_ARGS__)
+#define pb_warn(...) pb_log(PB_LOG_WARN, __VA_ARGS__)
+#define pb_info(...) pb_log(PB_LOG_INFO, __VA_ARGS__)
+#define pb_debug(...) pb_log(PB_LOG_DEBUG, __VA_ARGS__)
+
+#endif

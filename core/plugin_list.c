@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+/* --list-plugins: every plugin found, with its kind, description and settings. */
+#include <errno.h>
+
+#include "log.h"
+#include "plugin_loader.h"
+
+void pb_set_log_level(int level)
+{
+	pb_log_verbosity = level;
+}
+
+static const char *type_name(enum pb_config_type t)
+{
+	static const char *const names[] = { "string", "int", "bool", "number" };
+
+	return t <= PB_CONFIG_DOUBLE ? names[t] : "?";
+}
+
+int pb_list_plugins(FILE *out, const char *plugin_path)
+{
+	struct pb_plugin_registry *reg;
+	int err = pb_plugin_registry__new(plugin_path, &reg);
+
+	if (err)
+		return err;
+	for (int kind = PB_PLUGIN_UNWINDER; kind <= PB_PLUGIN_OUTPUT; kind++) {
+		for (size_t i = 0; i < reg->n; i++) {
+			const struct pb_plugin *d = reg->items[i].desc;
+
+			if ((int)d->kind != kind)
+				continue;
+			fprintf(out, "%-8s %-10s %s\n", kind == PB_PLUGIN_UNWINDER ? "unwinder" : "output",
+				d->name, d->description ? d->description : "");
+			fprintf(out, "         %-10s file: %s\n", "", reg->items[i].path);
+			if (d->kind == PB_PLUGIN_OUTPUT && d->claims) {
+				fprintf(out, "         %-10s -o:", "");
+				for (const struct pb_output_claim *c = d->claims; c->pattern; c++)
+					fprintf(out, " %s", c->pattern);
+				fputc('\n', out);
+			}
+			for (const struct pb_config_key *k = d->config_keys; k && k->name; k++)
+				fprintf(out, "         %-10s %s (%s, default %s): %s\n", "", k->name,
+					type_name(k->type), k->default_value ? k->default_value : "unset",
+					k->help ? k->help : "");
+		}
+	}
+	pb_plugin_registry__free(reg);
+	return ferror(out) ? -EIO : 0;
+}

@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: MIT
+/* The profile type: interned frame names and deduplicated stacks with counts. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hash.h"
+#include <profile-bee/profile-bee.h>
+
+/* Frame ids of all stacks live in fixed-size blocks so stack pointers stay valid as we grow. */
+#define FRAME_BLOCK_IDS 16384
+
+struct frame_block {
+	struct frame_block *next;
+	uint32_t used;
+	uint32_t cap;
+	uint32_t ids[];
+};
+
+struct pb_profile {
+	/* interned names: names[id], and an open-addressing index of id + 1 (0 = empty slot) */
+	char **names;
+	size_t n_names, cap_names;
+	uint32_t *name_index;
+	size_t name_index_cap; /* power of two */
+
+	struct pb_stack *stacks;
+	size_t n_stacks, cap_stacks;
+	uint32_t *stack_index; /* stack number + 1, open addressing */
+	size_t stack_index_cap;
+
+	struct frame_block *blocks;
+	uint64_t total;
+	struct pb_profile_meta meta;
+};
+
+int pb_profile__new(struct pb_profile **ret)
+{
+	struct pb_profile *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	*ret = p;
+	return 0;
+}
+
+static void free_blocks(struct frame_block *b)
+{
+	while (b) {
+		struct frame_block *next = b->next;
+
+		free(b);
+		b = next;
+	}
+}
+
+void pb_profile__free(struct pb_profile *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n_names; i++)
+		free(p->names[i]);
+	free(p->names);
+	free(p->name_index);
+	free(p->stacks);
+	free(p->stack_index);
+	free_blocks(p->blocks);
+	free(p);
+}
+
+static int grow_name_index(struct pb_profile *p)
+{
+	size_t cap = p->name_index_cap ? p->name_index_cap * 2 : 1024;
+	uint32_t *idx = calloc(cap, sizeof(*idx));
+
+	if (!idx)
+		return -ENOMEM;
+	for (size_t id = 0; id < p->n_names; id++) {
+		size_t slot = pb_hash_bytes(p->names[id], strlen(p->names[id])) & (cap - 1);
+
+		while (idx[slot])
+			slot = (slot + 1) & (cap - 1);
+		idx[slot] = id + 1;
+	}
+	free(p->name_index);
+	p->name_index = idx;
+	p->name_index_cap = cap;
+	return 0;
+}
+
+int64_t pb_profile__intern(struct pb_profile *p, const char *name, size_t len)
+{
+	uint64_t h = pb_hash_bytes(name, len);
+	size_t slot;
+	char *copy;
+
+	if ((p->n_names + 1) * 2 > p->name_index_cap && grow_name_index(p))
+		return -ENOMEM;
+	for (slot = h & (p->name_index_cap - 1); p->name_index[slot];
+	     slot = (slot + 1) & (p->name_index_cap - 1)) {
+		const char *have = p->names[p->name_index[slot] - 1];
+
+		if (strncmp(have, name, len) == 0 && have[len] == '\0')
+			return p->name_index[slot] - 1;
+	}
+	if (p->n_names == p->cap_names) {
+		size_t cap = p->cap_names ? p->cap_names * 2 : 256;
+		char **names = realloc(p->names, cap * sizeof(*names));
+
+		if (!names)
+			return -ENOMEM;
+		p->names = names;
+		p->cap_names = cap;
+	}
+	copy = strndup(name, len);
+	if (!copy)
+		return -ENOMEM;
+	p->names[p->n_names] = copy;
+	p->name_index[slot] = ++p->n_names;
+	return p->n_names - 1;
+}
+
+static uint64_t stack_hash(uint32_t pid, const uint32_t *frames, uint32_t depth)
+{
+	return pb_hash_bytes(frames, depth * sizeof(*frames)) ^ pb_hash_u64(pid);
+}
+
+static int grow_stack_index(struct pb_profile *p)
+{
+	size_t cap = p->stack_index_cap ? p->stack_index_cap * 2 : 1024;
+	uint32_t *idx = calloc(cap, sizeof(*idx));
+
+	if (!idx)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_stacks; i++) {
+		const struct pb_stack *s = &p->stacks[i];
+		size_t slot = stack_hash(s->pid, s->frames, s->depth) & (cap - 1);
+
+		while (idx[slot])
+			slot = (slot + 1) & (cap - 1);
+		idx[slot] = i + 1;
+	}
+	free(p->stack_index);
+	p->stack_index = idx;
+	p->stack_index_cap = cap;
+	return 0;
+}
+
+static uint32_t *store_frames(struct pb_profile *p, const uint32_t *frames, uint32_t depth)
+{
+	struct frame_block *b = p->blocks;
+	uint32_t *dst;
+
+	if (!b || b->cap - b->used < depth) {
+		uint32_t cap = depth > FRAME_BLOCK_IDS ? depth : FRAME_BLOCK_IDS;
+
+		b = malloc(sizeof(*b) + cap * sizeof(uint32_t));
+		if (!b)
+			return NULL;
+		b->used = 0;
+		b->cap = cap;
+		b->next = p->blocks;
+		p->blocks = b;
+	}
+	dst = b->ids + b->used;
+	memcpy(dst, frames, depth * sizeof(*frames));
+	b->used += depth;
+	return dst;
+}
+
+int pb_profile__add(struct pb_profile *p, uint32_t pid, const uint32_t *frames, uint32_t depth,
+		    uint64_t count)
+{
+	size_t slot;
+	struct pb_stack *s;
+
+	if (depth == 0 || count == 0)
+		return depth ? 0 : -EINVAL;
+	for (uint32_t i = 0; i < depth; i++)
+		if (frames[i] >= p->n_names)
+			return -EINVAL;
+	if ((p->n_stacks + 1) * 2 > p->stack_index_cap && grow_stack_index(p))
+		return -ENOMEM;
+	for (slot = stack_hash(pid, frames, depth) & (p->stack_index_cap - 1); p->stack_index[slot];
+	     slot = (slot + 1) & (p->stack_index_cap - 1)) {
+		s = &p->stacks[p->stack_index[slot] - 1];
+		if (s->pid == pid && s->depth == depth &&
+		    memcmp(s->frames, frames, depth * sizeof(*frames)) == 0) {
+			s->count += count;
+			p->total += count;
+			return 0;
+		}
+	}
+	if (p->n_stacks == p->cap_stacks) {
+		size_t cap = p->cap_stacks ? p->cap_stacks * 2 : 256;
+		struct pb_stack *stacks = realloc(p->stacks, cap * sizeof(*stacks));
+
+		if (!stacks)
+			return -ENOMEM;
+		p->stacks = stacks;
+		p->cap_stacks = cap;
+	}
+	s = &p->stacks[p->n_stacks];
+	s->frames = store_frames(p, frames, depth);
+	if (!s->frames)
+		return -ENOMEM;
+	s->pid = pid;
+	s->depth = depth;
+	s->count = count;
+	p->stack_index[slot] = ++p->n_stacks;
+	p->total += count;
+	return 0;
+}
+
+/* Stacks deeper than this are cut (root kept): no real program gets near it. */
+#define MAX_DEPTH 4096
+
+int pb_profile__add_names(struct pb_profile *p, uint32_t pid, const char *const *names,
+			  uint32_t depth, uint64_t count)
+{
+	uint32_t ids[MAX_DEPTH];
+
+	if (depth > MAX_DEPTH)
+		depth = MAX_DEPTH;
+	for (uint32_t i = 0; i < depth; i++) {
+		int64_t id = pb_profile__intern(p, names[i], strlen(names[i]));
+
+		if (id < 0)
+			return id;
+		ids[i] = id;
+	}
+	return pb_profile__add(p, pid, ids, depth, count);
+}
+
+int pb_profile__merge(struct pb_profile *p, const struct pb_profile *src)
+{
+	uint32_t *map = malloc((src->n_names + 1) * sizeof(*map));
+	uint32_t ids[MAX_DEPTH];
+	int err = 0;
+
+	if (!map)
+		return -ENOMEM;
+	for (size_t i = 0; i < src->n_names && !err; i++) {
+		int64_t id = pb_profile__intern(p, src->names[i], strlen(src->names[i]));
+
+		if (id < 0)
+			err = id;
+		else
+			map[i] = id;
+	}
+	for (size_t i = 0; i < src->n_stacks && !err; i++) {
+		const struct pb_stack *s = &src->stacks[i];
+
+		for (uint32_t f = 0; f < s->depth; f++)
+			ids[f] = map[s->frames[f]];
+		err = pb_profile__add(p, s->pid, ids, s->depth, s->count);
+	}
+	free(map);
+	return err;
+}
+
+void pb_profile__clear(struct pb_profile *p)
+{
+	free_blocks(p->blocks);
+	p->blocks = NULL;
+	p->n_stacks = 0;
+	p->total = 0;
+	if (p->stack_index)
+		memset(p->stack_index, 0, p->stack_index_cap * sizeof(*p->stack_index));
+}
+
+size_t pb_profile__stack_count(const struct pb_profile *p)
+{
+	return p->n_stacks;
+}
+
+const struct pb_stack *pb_profile__stack(const struct pb_profile *p, size_t i)
+{
+	return i < p->n_stacks ? &p->stacks[i] : NULL;
+}
+
+size_t pb_profile__frame_count(const struct pb_profile *p)
+{
+	return p->n_names;
+}
+
+const char *pb_profile__frame_name(const struct pb_profile *p, uint32_t id)
+{
+	return id < p->n_names ? p->names[id] : NULL;
+}
+
+uint64_t pb_profile__total(const struct pb_profile *p)
+{
+	return p->total;
+}
+
+struct pb_profile_meta *pb_profile__meta(struct pb_profile *p)
+{
+	return &p->meta;
+}
+
+const struct pb_profile_meta *pb_profile__meta_const(const struct pb_profile *p)
+{
+	return &p->meta;
+}
+
+/* qsort has no context argument; sorting is not reentrant across threads otherwise. */
+struct sort_ctx {
+	const struct pb_profile *p;
+	const uint32_t *rank;
+};
+static __thread struct sort_ctx sort_ctx;
+
+static int cmp_name_ids(const void *a, const void *b)
+{
+	const uint32_t *x = a, *y = b;
+
+	return strcmp(sort_ctx.p->names[*x], sort_ctx.p->names[*y]);
+}
+
+static int cmp_stacks(const void *a, const void *b)
+{
+	const struct pb_stack *x = &sort_ctx.p->stacks[*(const size_t *)a];
+	const struct pb_stack *y = &sort_ctx.p->stacks[*(const size_t *)b];
+	uint32_t n = x->depth < y->depth ? x->depth : y->depth;
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t rx = sort_ctx.rank[x->frames[i]], ry = sort_ctx.rank[y->frames[i]];
+
+		if (rx != ry)
+			return rx < ry ? -1 : 1;
+	}
+	if (x->depth != y->depth)
+		return x->depth < y->depth ? -1 : 1;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return 0;
+}
+
+int pb_profile__sorted(const struct pb_profile *p, size_t **ret_order)
+{
+	size_t *order = malloc((p->n_stacks + 1) * sizeof(*order));
+	uint32_t *by_name = malloc((p->n_names + 1) * sizeof(*by_name));
+	uint32_t *rank = malloc((p->n_names + 1) * sizeof(*rank));
+
+	if (!order || !by_name || !rank) {
+		free(order);
+		free(by_name);
+		free(rank);
+		return -ENOMEM;
+	}
+	/* Rank names once so stack comparisons are integer comparisons. */
+	sort_ctx = (struct sort_ctx){ .p = p, .rank = rank };
+	for (size_t i = 0; i < p->n_names; i++)
+		by_name[i] = i;
+	qsort(by_name, p->n_names, sizeof(*by_name), cmp_name_ids);
+	for (size_t i = 0; i < p->n_names; i++)
+		rank[by_name[i]] = i;
+	for (size_t i = 0; i < p->n_stacks; i++)
+		order[i] = i;
+	qsort(order, p->n_stacks, sizeof(*order), cmp_stacks);
+	free(by_name);
+	free(rank);
+	*ret_order = order;
+	return 0;
+}

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: MIT
+/* The profiling session: start sampling, wait for the end or for windows, drain, write outputs. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/perf_event.h>
+
+#include "log.h"
+#include "session_internal.h"
+
+#define DEFAULT_FREQUENCY 99
+#define DEFAULT_STACK_STORAGE 16384
+#define DEFAULT_HASH_STORAGE 40960
+
+static char **copy_argv(const char *const *argv)
+{
+	size_t n = 0;
+	char **copy;
+
+	while (argv[n])
+		n++;
+	copy = calloc(n + 1, sizeof(*copy));
+	for (size_t i = 0; copy && i < n; i++)
+		copy[i] = strdup(argv[i]);
+	return copy;
+}
+
+int pb_session__new(const struct pb_session_opts *opts, struct pb_session **ret)
+{
+	struct pb_session *s = calloc(1, sizeof(*s));
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	memcpy(&s->opts, opts, opts->sz < sizeof(s->opts) ? opts->sz : sizeof(s->opts));
+	s->opts.sz = sizeof(s->opts);
+	s->epoll_fd = s->stop_fd = s->child_pidfd = s->child_release_fd = s->child_error_fd = -1;
+	s->child_status = -1;
+	if (!s->opts.frequency)
+		s->opts.frequency = DEFAULT_FREQUENCY;
+	if (!s->opts.stack_storage_size)
+		s->opts.stack_storage_size = DEFAULT_STACK_STORAGE;
+	if (!s->opts.hash_storage_size)
+		s->opts.hash_storage_size = DEFAULT_HASH_STORAGE;
+	snprintf(s->unwinder_name, sizeof(s->unwinder_name), "%s",
+		 s->opts.unwinder ? s->opts.unwinder : "fp");
+	s->opts.unwinder = s->unwinder_name;
+	if (opts->command)
+		s->command = copy_argv(opts->command);
+	if (opts->n_pids) {
+		s->pids = malloc(opts->n_pids * sizeof(*s->pids));
+		if (s->pids)
+			memcpy(s->pids, opts->pids, opts->n_pids * sizeof(*s->pids));
+	}
+	s->opts.command = NULL;
+	s->opts.pids = NULL;
+	s->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	pb_session_init_host(s);
+	err = (opts->command && !s->command) || (opts->n_pids && !s->pids) ? -ENOMEM : 0;
+	if (!err && s->stop_fd < 0)
+		err = -errno;
+	if (!err)
+		err = pb_profile__new(&s->total);
+	if (!err)
+		err = pb_plugin_registry__new(opts->plugin_path, &s->registry);
+	if (err) {
+		pb_session__free(s);
+		return err;
+	}
+	*ret = s;
+	return 0;
+}
+
+void pb_session_stop_sampling(struct pb_session *s)
+{
+	if (s->unwinder && s->unwinder_state)
+		s->unwinder->desc->unwinder->close(s->unwinder_state);
+	s->unwinder_state = NULL;
+	pb_perf_events__free(s->events);
+	s->events = NULL;
+}
+
+void pb_session__free(struct pb_session *s)
+{
+	if (!s)
+		return;
+	pb_session_reap_command(s, true);
+	pb_session_close_outputs(s);
+	pb_session_stop_sampling(s);
+	pb_config__free(s->unwinder_cfg);
+	pb_proctab__free(s->proctab);
+	pb_symbolizer__free(s->symbolizer);
+	for (size_t i = 0; s->pidfds && i < s->opts.n_pids; i++)
+		if (s->pidfds[i] >= 0)
+			close(s->pidfds[i]);
+	free(s->pidfds);
+	if (s->epoll_fd >= 0)
+		close(s->epoll_fd);
+	if (s->stop_fd >= 0)
+		close(s->stop_fd);
+	if (s->child_release_fd >= 0)
+		close(s->child_release_fd);
+	if (s->child_error_fd >= 0)
+		close(s->child_error_fd);
+	pb_profile__free(s->total);
+	pb_plugin_registry__free(s->registry);
+	for (size_t i = 0; s->command && s->command[i]; i++)
+		free(s->command[i]);
+	free(s->command);
+	free(s->pids);
+	free(s);
+}
+
+const char *pb_session__strerror(const struct pb_session *s)
+{
+	return s->error;
+}
+
+int pb_session__add_output(struct pb_session *s, const char *target, const char *settings)
+{
+	return pb_session_open_output(s, target, settings);
+}
+
+void pb_session__stop(struct pb_session *s)
+{
+	uint64_t one = 1;
+
+	s->stop_requested = 1;
+	if (write(s->stop_fd, &one, sizeof(one)) < 0)
+		return; /* the flag alone still ends the session at the next wake-up */
+}
+
+int pb_session__command_status(const struct pb_session *s)
+{
+	return s->child_status;
+}
+
+const struct pb_profile *pb_session__profile(const struct pb_session *s)
+{
+	return s->total;
+}
+
+int pb_session__check(struct pb_session *s)
+{
+	char names[256];
+
+	if (pb_plugin_registry__find(s->registry, PB_PLUGIN_UNWINDER, s->unwinder_name))
+		return 0;
+	pb_plugin_registry__names(s->registry, PB_PLUGIN_UNWINDER, false, names, sizeof(names));
+	return pb_session_fail(s, ENOENT, "unknown unwinder '%s' (available: %s)",
+			       s->unwinder_name, names);
+}
+
+int pb_session__write(struct pb_session *s, const struct pb_profile *p)
+{
+	int err = pb_profile__merge(s->total, p);
+
+	*pb_profile__meta(s->total) = *pb_profile__meta_const(p);
+	if (!err)
+		err = pb_session_write_window(s, s->total, true);
+	s->finished = true;
+	pb_session_close_outputs(s);
+	return err;
+}

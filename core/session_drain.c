@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+/* Drains the unwinder's raw stacks and symbolizes them into a profile. */
+#include <errno.h>
+#include <string.h>
+
+#include "session_internal.h"
+
+/* frames: comm + marker + user + kernel */
+#define MAX_FRAMES (2 + 512 + 512)
+
+struct drain_ctx {
+	struct pb_session *s;
+	struct pb_profile *into;
+	int err;
+};
+
+static int intern(struct pb_profile *p, const char *name, uint32_t *ids, uint32_t *n)
+{
+	int64_t id = pb_profile__intern(p, name, strlen(name));
+
+	if (id < 0)
+		return id;
+	ids[(*n)++] = id;
+	return 0;
+}
+
+/* The raw stack's frames come leaf first; a profile's stack is root first. */
+static int add_raw(void *vctx, const struct pb_raw_stack *rs)
+{
+	struct drain_ctx *ctx = vctx;
+	struct pb_session *s = ctx->s;
+	uint32_t ids[MAX_FRAMES], n = 0;
+	uint32_t n_user = rs->n_user > 512 ? 512 : rs->n_user;
+	uint32_t n_kernel = rs->n_kernel > 512 ? 512 : rs->n_kernel;
+	int err = intern(ctx->into, rs->comm && rs->comm[0] ? rs->comm : "[unknown]", ids, &n);
+
+	/* A stack whose root is missing says so, instead of passing for a short one. */
+	if (!err && (rs->flags & PB_RAW_USER_TRUNCATED))
+		err = intern(ctx->into, "[truncated]", ids, &n);
+	for (uint32_t i = n_user; !err && i-- > 0;) {
+		const struct pb_mapping *m = pb_proctab__find(s->proctab, rs->pid, rs->user_ips[i]);
+
+		err = intern(ctx->into, pb_symbolizer__user(s->symbolizer, m, rs->user_ips[i], i > 0),
+			     ids, &n);
+	}
+	for (uint32_t i = n_kernel; !err && i-- > 0;)
+		err = intern(ctx->into, pb_symbolizer__kernel(s->symbolizer, rs->kernel_ips[i]), ids,
+			     &n);
+	if (!err)
+		err = pb_profile__add(ctx->into, rs->pid, ids, n, rs->count);
+	if (err)
+		ctx->err = err;
+	return err;
+}
+
+int pb_session_drain(struct pb_session *s, struct pb_profile *into)
+{
+	struct drain_ctx ctx = { .s = s, .into = into };
+	int err;
+
+	/* Learn of the last mappings and exits first: the stacks may need them. */
+	pb_proctab__consume(s->proctab);
+	err = s->unwinder->desc->unwinder->drain(s->unwinder_state, add_raw, &ctx);
+	pb_proctab__end_window(s->proctab);
+	return err ? err : ctx.err;
+}

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+/* The host table plugins call back through, lost-stack accounting and session errors. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "session_internal.h"
+
+static void host_log(struct pb_session *s, enum pb_log_level level, const char *who,
+		     const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	pb_vlog(level, who, fmt, ap);
+	va_end(ap);
+}
+
+static const struct pb_mapping *host_find_mapping(struct pb_session *s, uint32_t pid,
+						  uint64_t addr)
+{
+	return s->proctab ? pb_proctab__find(s->proctab, pid, addr) : NULL;
+}
+
+static int host_for_each_mapping(struct pb_session *s, uint32_t pid, pb_mapping_fn fn, void *ctx)
+{
+	return s->proctab ? pb_proctab__for_each_mapping(s->proctab, pid, fn, ctx) : -ENOENT;
+}
+
+static bool host_stop_requested(struct pb_session *s)
+{
+	return s->stop_requested;
+}
+
+static uint64_t host_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+void pb_session_init_host(struct pb_session *s)
+{
+	s->host = (struct pb_host){
+		.sz = sizeof(struct pb_host),
+		.abi_major = PB_PLUGIN_ABI_MAJOR,
+		.abi_minor = PB_PLUGIN_ABI_MINOR,
+		.session = s,
+		.log = host_log,
+		.config_get = pb_config__get,
+		.config_int = pb_config__int,
+		.config_bool = pb_config__bool,
+		.config_double = pb_config__double,
+		.count_lost = pb_session_count_lost,
+		.find_mapping = host_find_mapping,
+		.for_each_mapping = host_for_each_mapping,
+		.request_stop = pb_session__stop,
+		.stop_requested = host_stop_requested,
+		.now_ns = host_now_ns,
+	};
+}
+
+void pb_session_count_lost(struct pb_session *s, const char *cause, uint64_t n, const char *hint)
+{
+	struct pb_lost_cause *l = NULL;
+
+	if (!n)
+		return;
+	for (size_t i = 0; i < s->n_lost; i++)
+		if (!strcmp(s->lost[i].cause, cause))
+			l = &s->lost[i];
+	if (!l && s->n_lost < PB_MAX_LOST_CAUSES) {
+		l = &s->lost[s->n_lost++];
+		snprintf(l->cause, sizeof(l->cause), "%s", cause);
+		snprintf(l->hint, sizeof(l->hint), "%s", hint ? hint : "");
+	}
+	if (l)
+		l->n += n;
+}
+
+/* One stderr line: "lost or cut short: 12 kernel stack map full (raise --stack-storage-size)" */
+void pb_session_report_lost(struct pb_session *s)
+{
+	char line[1024];
+	size_t used = 0;
+
+	if (!s->n_lost || s->opts.quiet)
+		return;
+	for (size_t i = 0; i < s->n_lost && used < sizeof(line); i++) {
+		const struct pb_lost_cause *l = &s->lost[i];
+
+		used += snprintf(line + used, sizeof(line) - used, "%s%llu %s%s%s%s",
+				 i ? ", " : "", (unsigned long long)l->n, l->cause,
+				 l->hint[0] ? " (try " : "", l->hint, l->hint[0] ? ")" : "");
+	}
+	pb_warn("stacks lost or cut short: %s", line);
+}
+
+int pb_session_fail(struct pb_session *s, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->error, sizeof(s->error), fmt, ap);
+	va_end(ap);
+	return err < 0 ? err : -err;
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/* The session's state, shared by the files that implement the session in parts. */
+#ifndef PB_SESSION_INTERNAL_H
+#define PB_SESSION_INTERNAL_H
+
+#include <sys/types.h>
+#include <profile-bee/plugin.h>
+#include <profile-bee/profile-bee.h>
+
+#include "config.h"
+#include "plugin_loader.h"
+#include "sampling/perf_events.h"
+#include "symbolize/proctab.h"
+#include "symbolize/symbolizer.h"
+
+#define PB_MAX_LOST_CAUSES 16
+
+struct pb_lost_cause {
+	char cause[64];
+	char hint[64];
+	uint64_t n;
+};
+
+struct pb_output {
+	const struct pb_loaded_plugin *plugin;
+	struct pb_config *cfg;
+	struct pb_output_params params;
+	char *target;
+	void *state;
+	bool failed;
+};
+
+struct pb_session {
+	struct pb_session_opts opts;
+	char **command;		/* copy of opts.command */
+	uint32_t *pids;		/* copy of opts.pids */
+	char unwinder_name[32];
+	char error[1024];
+
+	struct pb_plugin_registry *registry;
+	const struct pb_loaded_plugin *unwinder;
+	void *unwinder_state;
+	struct pb_config *unwinder_cfg;
+	struct pb_host host;
+	struct pb_sample_params params;
+
+	struct pb_output *outputs;
+	size_t n_outputs;
+
+	struct pb_perf_events *events;
+	struct pb_proctab *proctab;
+	struct pb_symbolizer *symbolizer;
+
+	struct pb_profile *total;	/* every stack, for outputs that want the whole profile */
+	uint64_t window_start_ns;	/* CLOCK_REALTIME */
+	uint64_t start_mono_ns;
+	uint64_t last_drain_ns;		/* CLOCK_MONOTONIC */
+
+	int epoll_fd;
+	int stop_fd;			/* eventfd: pb_session__stop writes it */
+	volatile int stop_requested;
+	int *pidfds;			/* one per -p pid, -1 once it exited */
+	size_t live_targets;
+
+	pid_t child;			/* the command, 0 when none (or reaped) */
+	pid_t child_pid_for_meta;	/* the command's pid, kept after it is reaped */
+	int child_pidfd;
+	int child_release_fd;		/* writing to it lets the held command exec */
+	int child_error_fd;		/* carries exec's errno when exec fails */
+	int child_status;		/* exit code, -1 while unknown */
+
+	struct pb_lost_cause lost[PB_MAX_LOST_CAUSES];
+	size_t n_lost;
+
+	bool started;
+	bool finished;
+};
+
+/* session.c */
+void pb_session_stop_sampling(struct pb_session *s);
+
+/* session_host.c */
+void pb_session_init_host(struct pb_session *s);
+void pb_session_count_lost(struct pb_session *s, const char *cause, uint64_t n, const char *hint);
+void pb_session_report_lost(struct pb_session *s);
+int pb_session_fail(struct pb_session *s, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* session_command.c */
+int pb_session_spawn_command(struct pb_session *s);
+int pb_session_release_command(struct pb_session *s);
+void pb_session_reap_command(struct pb_session *s, bool terminate);
+
+/* session_outputs.c */
+int pb_session_open_output(struct pb_session *s, const char *target, const char *settings);
+int pb_session_write_window(struct pb_session *s, const struct pb_profile *window, bool last);
+void pb_session_close_outputs(struct pb_session *s);
+bool pb_session_wants_windows(const struct pb_session *s);
+
+/* session_drain.c */
+int pb_session_drain(struct pb_session *s, struct pb_profile *into);
+
+#endif

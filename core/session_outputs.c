@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: MIT
+/* Opens the session's outputs from -o targets and hands them windows or the whole profile. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "session_internal.h"
+
+int pb_session_open_output(struct pb_session *s, const char *target, const char *settings)
+{
+	const struct pb_loaded_plugin *lp;
+	struct pb_output *o, *grown;
+	const char *format = NULL;
+	char why[512], known[512];
+	int err;
+
+	lp = pb_plugin_registry__match_output(s->registry, target, &format);
+	if (!lp) {
+		pb_plugin_registry__names(s->registry, PB_PLUGIN_OUTPUT, true, known,
+					  sizeof(known));
+		return pb_session_fail(s, EINVAL, "no output for '%s' (known: %s)", target, known);
+	}
+	grown = realloc(s->outputs, (s->n_outputs + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	s->outputs = grown;
+	o = &s->outputs[s->n_outputs];
+	memset(o, 0, sizeof(*o));
+	o->plugin = lp;
+	o->target = strdup(target);
+	snprintf(why, sizeof(why), "output.%s", lp->desc->name);
+	err = o->target ? pb_config__new(lp->desc->config_keys, why, &o->cfg) : -ENOMEM;
+	if (!err && settings && (err = pb_config__set_list(o->cfg, settings, why, sizeof(why))))
+		pb_session_fail(s, err, "%s", why);
+	if (err)
+		goto fail;
+	o->params = (struct pb_output_params){
+		.sz = sizeof(o->params),
+		.target = o->target,
+		.format = format,
+		.window_ms = s->opts.window_ms,
+		.live = s->opts.window_ms > 0,
+	};
+	err = lp->desc->output->open(&s->host, &o->params, o->cfg, &o->state);
+	if (err) {
+		pb_session_fail(s, err, "cannot open output '%s': %s", target, strerror(-err));
+		goto fail;
+	}
+	s->n_outputs++;
+	return 0;
+fail:
+	pb_config__free(o->cfg);
+	free(o->target);
+	return err;
+}
+
+static bool wants_windows(const struct pb_output *o)
+{
+	return o->plugin->desc->output_flags & PB_OUTPUT_WANTS_WINDOWS;
+}
+
+bool pb_session_wants_windows(const struct pb_session *s)
+{
+	for (size_t i = 0; i < s->n_outputs; i++)
+		if (wants_windows(&s->outputs[i]))
+			return true;
+	return false;
+}
+
+static void write_one(struct pb_output *o, const struct pb_profile *p, uint32_t flags)
+{
+	int err;
+
+	if (o->failed)
+		return;
+	err = o->plugin->desc->output->write(o->state, p, flags);
+	if (err) {
+		/* Keep going: one failing output must not cost the user the others. */
+		pb_err("cannot write '%s': %s", o->target, strerror(-err));
+		o->failed = true;
+	}
+}
+
+/*
+ * Windowed outputs get every window; the others get the whole profile with the last one.
+ * Returns -EIO when any output failed (all the others were still written).
+ */
+int pb_session_write_window(struct pb_session *s, const struct pb_profile *window, bool last)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < s->n_outputs; i++) {
+		struct pb_output *o = &s->outputs[i];
+
+		if (wants_windows(o))
+			write_one(o, window, last ? PB_WRITE_LAST : 0);
+		else if (last)
+			write_one(o, s->total, PB_WRITE_LAST);
+		if (last && !o->failed && o->plugin->desc->output->flush)
+			o->plugin->desc->output->flush(o->state);
+		if (o->failed)
+			ret = -EIO;
+	}
+	return ret;
+}
+
+void pb_session_close_outputs(struct pb_session *s)
+{
+	for (size_t i = 0; i < s->n_outputs; i++) {
+		struct pb_output *o = &s->outputs[i];
+
+		if (o->plugin->desc->output->wait && !o->failed)
+			o->plugin->desc->output->wait(o->state);
+	}
+	for (size_t i = 0; i < s->n_outputs; i++) {
+		struct pb_output *o = &s->outputs[i];
+
+		o->plugin->desc->output->close(o->state);
+		pb_config__free(o->cfg);
+		free(o->target);
+	}
+	free(s->outputs);
+	s->outputs = NULL;
+	s->n_outputs = 0;
+}

@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: MIT
+/* Running a session: checks, loading the unwinder, attaching, the wait loop and the last write. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/capability.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/perf_event.h>
+
+#include "log.h"
+#include "session_internal.h"
+
+/* Without windowed outputs the maps are still emptied this often, so they rarely fill. */
+#define BACKGROUND_DRAIN_MS 1000
+
+static uint64_t clock_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void on_mapping(void *ctx, uint32_t pid, const struct pb_mapping *m)
+{
+	struct pb_session *s = ctx;
+	const struct pb_unwinder_ops *ops = s->unwinder->desc->unwinder;
+
+	if (ops->on_mapping && s->unwinder_state)
+		ops->on_mapping(s->unwinder_state, pid, m);
+}
+
+static void on_exit_cb(void *ctx, uint32_t pid)
+{
+	struct pb_session *s = ctx;
+	const struct pb_unwinder_ops *ops = s->unwinder->desc->unwinder;
+
+	if (ops->on_exit && s->unwinder_state)
+		ops->on_exit(s->unwinder_state, pid);
+}
+
+/* BPF and system-wide perf events need root, or CAP_BPF + CAP_PERFMON. */
+static bool has_privileges(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = { 0 };
+
+	if (geteuid() == 0)
+		return true;
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	/* CAP_PERFMON is 38 and CAP_BPF 39: both in the second word. */
+	return (data[1].effective & (1u << (38 - 32))) && (data[1].effective & (1u << (39 - 32)));
+}
+
+static int check_system(struct pb_session *s)
+{
+	if (!has_privileges())
+		return pb_session_fail(s, EPERM,
+				       "needs root (or CAP_BPF and CAP_PERFMON) to load BPF programs "
+				       "and open perf events; try sudo");
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		return pb_session_fail(s, ENOTSUP,
+				       "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing); "
+				       "profile-bee needs CONFIG_DEBUG_INFO_BTF=y");
+	return 0;
+}
+
+static int open_unwinder(struct pb_session *s)
+{
+	char names[256], why[256];
+	int err;
+
+	s->unwinder = pb_plugin_registry__find(s->registry, PB_PLUGIN_UNWINDER, s->unwinder_name);
+	if (!s->unwinder) {
+		pb_plugin_registry__names(s->registry, PB_PLUGIN_UNWINDER, false, names,
+					  sizeof(names));
+		return pb_session_fail(s, ENOENT, "unknown unwinder '%s' (available: %s)",
+				       s->unwinder_name, names);
+	}
+	snprintf(why, sizeof(why), "unwinder.%s", s->unwinder_name);
+	err = pb_config__new(s->unwinder->desc->config_keys, why, &s->unwinder_cfg);
+	if (err)
+		return err;
+	s->params = (struct pb_sample_params){
+		.sz = sizeof(s->params),
+		.frequency = s->opts.frequency,
+		.user = !s->opts.kernel_only,
+		.kernel = !s->opts.user_only,
+		.idle = s->opts.idle,
+		.cpu = s->opts.one_cpu ? (int)s->opts.cpu : -1,
+		.filter_pids = s->opts.n_pids > 0 || s->command,
+		.stack_storage_size = s->opts.stack_storage_size,
+		.hash_storage_size = s->opts.hash_storage_size,
+	};
+	err = s->unwinder->desc->unwinder->open(&s->host, &s->params, s->unwinder_cfg,
+						&s->unwinder_state);
+	if (err)
+		return pb_session_fail(s, err, "cannot load the '%s' unwinder: %s",
+				       s->unwinder_name, strerror(-err));
+	return 0;
+}
+
+static int watch_fd(struct pb_session *s, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	if (fd >= 0 && epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &ev))
+		return -errno;
+	return 0;
+}
+
+/* Adds a process to the filter and the process table; pidfd tells us when it exits. */
+static int add_target(struct pb_session *s, uint32_t pid)
+{
+	int err = s->unwinder->desc->unwinder->add_pid(s->unwinder_state, pid);
+
+	if (err)
+		return pb_session_fail(s, err, "cannot filter on pid %u: %s", pid, strerror(-err));
+	err = pb_proctab__track(s->proctab, pid);
+	if (err && err != -ESRCH)
+		return pb_session_fail(s, err, "cannot follow pid %u: %s", pid, strerror(-err));
+	return 0;
+}
+
+static int open_targets(struct pb_session *s)
+{
+	int err;
+
+	s->pidfds = malloc((s->opts.n_pids + 1) * sizeof(*s->pidfds));
+	if (!s->pidfds)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->opts.n_pids; i++) {
+		uint32_t pid = s->pids[i];
+
+		s->pidfds[i] = syscall(SYS_pidfd_open, pid, 0);
+		if (s->pidfds[i] < 0)
+			return pb_session_fail(s, ESRCH, "no process with pid %u", pid);
+		s->live_targets++;
+		if ((err = add_target(s, pid)) || (err = watch_fd(s, s->pidfds[i])))
+			return err;
+	}
+	if (!s->command)
+		return 0;
+	if ((err = pb_session_spawn_command(s)))
+		return err;
+	s->live_targets++;
+	if ((err = add_target(s, s->child)))
+		return err;
+	return watch_fd(s, s->child_pidfd);
+}
+
+static int watch_sources(struct pb_session *s)
+{
+	const struct pb_unwinder_ops *ops = s->unwinder->desc->unwinder;
+	int fds[256], n, err;
+
+	if ((err = watch_fd(s, s->stop_fd)))
+		return err;
+	n = pb_proctab__poll_fds(s->proctab, fds, 256);
+	for (int i = 0; i < n; i++)
+		if ((err = watch_fd(s, fds[i])))
+			return err;
+	if (ops->poll_fd && ops->consume)
+		return watch_fd(s, ops->poll_fd(s->unwinder_state));
+	return 0;
+}
+
+static void fill_meta(struct pb_session *s, struct pb_profile *p, uint64_t start, uint64_t end)
+{
+	struct pb_profile_meta *m = pb_profile__meta(p);
+	uint32_t target = s->opts.n_pids == 1 && !s->command ? s->pids[0] : 0;
+	const char *comm;
+
+	if (s->command && !s->opts.n_pids)
+		target = s->child_pid_for_meta;
+	m->start_ns = start;
+	m->end_ns = end;
+	m->frequency = s->opts.frequency;
+	m->target_pid = target;
+	snprintf(m->unwinder, sizeof(m->unwinder), "%s", s->unwinder_name);
+	gethostname(m->hostname, sizeof(m->hostname) - 1);
+	comm = target && s->proctab ? pb_proctab__comm(s->proctab, target) : NULL;
+	snprintf(m->comm, sizeof(m->comm), "%s", comm ? comm : "");
+}
+
+int pb_session__start(struct pb_session *s)
+{
+	struct pb_proctab_callbacks cb = { .on_mapping = on_mapping, .on_exit = on_exit_cb, .ctx = s };
+	const struct pb_unwinder_ops *ops;
+	int err;
+
+	if (s->started)
+		return -EALREADY;
+	s->started = true;
+	if ((err = check_system(s)) || (err = open_unwinder(s)))
+		return err;
+	ops = s->unwinder->desc->unwinder;
+	s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->epoll_fd < 0)
+		return -errno;
+	if ((err = pb_symbolizer__new(&s->symbolizer)))
+		return err;
+	err = pb_proctab__new(!s->params.filter_pids, &cb, &s->proctab);
+	if (err)
+		return pb_session_fail(s, err, "cannot track processes: %s", strerror(-err));
+	if ((err = open_targets(s)))
+		return err;
+	s->child_pid_for_meta = s->child;
+	err = pb_perf_events__open(s->opts.frequency, s->params.cpu, &s->events);
+	if (err)
+		return pb_session_fail(s, err, "cannot open perf events: %s", strerror(-err));
+	err = ops->attach(s->unwinder_state, s->events->fds, s->events->n);
+	if (err)
+		return pb_session_fail(s, err, "cannot attach the '%s' unwinder: %s",
+				       s->unwinder_name, strerror(-err));
+	if ((err = watch_sources(s)))
+		return err;
+	s->start_mono_ns = clock_ns(CLOCK_MONOTONIC);
+	s->window_start_ns = clock_ns(CLOCK_REALTIME);
+	s->last_drain_ns = s->start_mono_ns;
+	fill_meta(s, s->total, s->window_start_ns, 0);
+	return pb_session_release_command(s);
+}
+
+static void target_exited(struct pb_session *s, int fd)
+{
+	if (fd == s->child_pidfd) {
+		pb_session_reap_command(s, false);
+		s->live_targets--;
+		return;
+	}
+	for (size_t i = 0; i < s->opts.n_pids; i++) {
+		if (s->pidfds[i] == fd) {
+			epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+			close(fd);
+			s->pidfds[i] = -1;
+			s->live_targets--;
+		}
+	}
+}
+
+static bool is_target_fd(struct pb_session *s, int fd)
+{
+	if (fd >= 0 && fd == s->child_pidfd)
+		return true;
+	for (size_t i = 0; i < s->opts.n_pids; i++)
+		if (s->pidfds[i] == fd)
+			return true;
+	return false;
+}
+
+static bool session_over(struct pb_session *s, uint64_t now)
+{
+	bool had_targets = s->opts.n_pids || s->command;
+
+	if (s->stop_requested)
+		return true;
+	if (had_targets && s->live_targets == 0)
+		return true;
+	return s->opts.duration_ms && now - s->start_mono_ns >= s->opts.duration_ms * 1000000ull;
+}
+
+int pb_session__poll(struct pb_session *s, int timeout_ms)
+{
+	const struct pb_unwinder_ops *ops = s->unwinder->desc->unwinder;
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	struct epoll_event evs[16];
+	int n;
+
+	if (session_over(s, now))
+		return 1;
+	if (s->opts.duration_ms) {
+		uint64_t end = s->start_mono_ns + s->opts.duration_ms * 1000000ull;
+		int left = (end - now + 999999) / 1000000;
+
+		if (timeout_ms < 0 || left < timeout_ms)
+			timeout_ms = left;
+	}
+	n = epoll_wait(s->epoll_fd, evs, 16, timeout_ms);
+	if (n < 0 && errno != EINTR)
+		return -errno;
+	for (int i = 0; i < n; i++) {
+		int fd = evs[i].data.fd;
+
+		if (fd == s->stop_fd)
+			continue; /* the flag says it all */
+		if (is_target_fd(s, fd))
+			target_exited(s, fd);
+		else if (ops->poll_fd && fd == ops->poll_fd(s->unwinder_state))
+			ops->consume(s->unwinder_state);
+		else
+			pb_proctab__consume(s->proctab);
+	}
+	return session_over(s, clock_ns(CLOCK_MONOTONIC));
+}
+
+int pb_session__snapshot(struct pb_session *s, struct pb_profile **ret)
+{
+	struct pb_profile *p;
+	uint64_t end = clock_ns(CLOCK_REALTIME);
+	int err = pb_profile__new(&p);
+
+	if (err)
+		return err;
+	err = pb_session_drain(s, p);
+	if (err) {
+		pb_profile__free(p);
+		return err;
+	}
+	fill_meta(s, p, s->window_start_ns, end);
+	s->window_start_ns = end;
+	s->last_drain_ns = clock_ns(CLOCK_MONOTONIC);
+	*ret = p;
+	return 0;
+}
+
+/* Takes the window since the last one into the whole profile (and to windowed outputs). */
+static int next_window(struct pb_session *s, bool last)
+{
+	struct pb_profile *w;
+	int err = pb_session__snapshot(s, &w);
+
+	if (err)
+		return err;
+	err = pb_profile__merge(s->total, w);
+	pb_profile__meta(s->total)->end_ns = pb_profile__meta(w)->end_ns;
+	if (!err && (last || pb_session_wants_windows(s)))
+		err = pb_session_write_window(s, w, last);
+	pb_profile__free(w);
+	return err;
+}
+
+int pb_session__finish(struct pb_session *s)
+{
+	int err = 0;
+
+	if (s->finished)
+		return 0;
+	s->finished = true;
+	/* Stop new samples so the last drain holds everything up to now. */
+	for (int i = 0; s->events && i < s->events->n; i++)
+		ioctl(s->events->fds[i], PERF_EVENT_IOC_DISABLE, 0);
+	if (s->unwinder_state)
+		err = next_window(s, true);
+	pb_session_stop_sampling(s);
+	pb_session_reap_command(s, true);
+	pb_session_close_outputs(s);
+	pb_session_report_lost(s);
+	return err;
+}
+
+int pb_session__run(struct pb_session *s)
+{
+	uint32_t every = s->opts.window_ms ? s->opts.window_ms : BACKGROUND_DRAIN_MS;
+	int err = pb_session__start(s), done = 0, fin;
+
+	if (err)
+		return err;
+	while (!err && !done) {
+		uint64_t now = clock_ns(CLOCK_MONOTONIC);
+		uint64_t due = s->last_drain_ns + every * 1000000ull;
+
+		if (now >= due) {
+			err = next_window(s, false);
+			continue;
+		}
+		done = pb_session__poll(s, (due - now) / 1000000 + 1);
+		if (done < 0)
+			err = done;
+	}
+	fin = pb_session__finish(s);
+	return err ? err : fin;
+}
