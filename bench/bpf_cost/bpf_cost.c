@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: MIT
+/* Measures an unwinder's BPF time per sample (run_time_ns / run_cnt) on a busy, deep stack. */
+#include <dlfcn.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <linux/bpf.h>
+
+#include <profile-bee/plugin.h>
+
+#include "sampling/perf_events.h"
+
+static volatile unsigned long sink;
+
+/* One frame per level: the volatile store after the call keeps the compiler from looping. */
+__attribute__((noinline)) static unsigned long recurse(int depth)
+{
+	unsigned long x = 0, i;
+
+	if (depth > 0) {
+		x = recurse(depth - 1);
+		sink = depth;
+		return x;
+	}
+	for (i = 0; i < 400000000000UL; i++)
+		sink = x += i;
+	return x;
+}
+
+static void host_log(struct pb_session *s, enum pb_log_level l, const char *who, const char *fmt,
+		     ...)
+{
+}
+
+static int64_t host_config_int(const struct pb_config *c, const char *k)
+{
+	return 0;
+}
+
+static void host_count_lost(struct pb_session *s, const char *cause, uint64_t n, const char *hint)
+{
+	fprintf(stderr, "lost: %s: %llu\n", cause, (unsigned long long)n);
+}
+
+struct totals {
+	uint64_t samples, frames;
+};
+
+static int count(void *ctx, const struct pb_raw_stack *s)
+{
+	struct totals *t = ctx;
+
+	t->samples += s->count;
+	t->frames += s->count * s->n_user;
+	return 0;
+}
+
+/* Finds the sampling program (named prog_name) among the loaded ones and reads its stats. */
+static int prog_stats(const char *prog_name, uint64_t *ns, uint64_t *cnt)
+{
+	struct bpf_prog_info info;
+	uint32_t id = 0, len;
+	int fd;
+
+	while (!bpf_prog_get_next_id(id, &id)) {
+		fd = bpf_prog_get_fd_by_id(id);
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, prog_name)) {
+			*ns = info.run_time_ns;
+			*cnt = info.run_cnt;
+			close(fd);
+			return 0;
+		}
+		close(fd);
+	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	const char *plugin = argc > 1 ? argv[1] : "unwinder-fp.so";
+	int depth = argc > 2 ? atoi(argv[2]) : 32;
+	int seconds = argc > 3 ? atoi(argv[3]) : 5;
+	const char *prog_name = argc > 4 ? argv[4] : "pb_fp_sample";
+	struct pb_host host = {
+		.sz = sizeof(host),
+		.abi_major = PB_PLUGIN_ABI_MAJOR,
+		.abi_minor = PB_PLUGIN_ABI_MINOR,
+		.log = host_log,
+		.config_int = host_config_int,
+		.count_lost = host_count_lost,
+	};
+	struct pb_sample_params params = {
+		.sz = sizeof(params),
+		.frequency = 999,
+		.user = true,
+		.kernel = true,
+		.cpu = -1,
+		.filter_pids = true,
+	};
+	const struct pb_plugin *p;
+	struct pb_perf_events *ev = NULL;
+	struct totals t = {0};
+	uint64_t ns = 0, cnt = 0;
+	int stats_fd, err;
+	void *h, *st = NULL;
+	cpu_set_t cpus;
+	pid_t pid;
+
+	h = dlopen(plugin, RTLD_NOW | RTLD_LOCAL);
+	p = h ? ((pb_plugin_entry_fn)dlsym(h, PB_PLUGIN_ENTRY_SYMBOL))() : NULL;
+	if (!p || !p->unwinder) {
+		fprintf(stderr, "cannot load %s: %s\n", plugin, h ? "no unwinder" : dlerror());
+		return 1;
+	}
+	/* Same switch as sysctl kernel.bpf_stats_enabled=1, undone when the fd closes. */
+	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (stats_fd < 0) {
+		fprintf(stderr, "bpf_enable_stats: %s (needs root)\n", strerror(-stats_fd));
+		return 1;
+	}
+	/*
+	 * The worker is pinned to CPU 0 and only CPU 0 is sampled: every run then is a real
+	 * sample, not an idle CPU's run that the filter ends early and that would dilute the mean.
+	 */
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		sched_setaffinity(0, sizeof(cpus), &cpus);
+		recurse(depth);
+	}
+	err = pb_perf_events__open(params.frequency, 0, &ev);
+	err = err ?: p->unwinder->open(&host, &params, NULL, &st);
+	err = err ?: p->unwinder->add_pid(st, pid);
+	err = err ?: p->unwinder->attach(st, ev->fds, ev->n);
+	if (!err) {
+		sleep(seconds);
+		err = prog_stats(prog_name, &ns, &cnt);
+		p->unwinder->drain(st, count, &t);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	p->unwinder->close(st);
+	pb_perf_events__free(ev);
+	close(stats_fd);
+	if (err || !cnt) {
+		fprintf(stderr, "measurement failed (%d)\n", err);
+		return 1;
+	}
+	printf("%s: %llu runs, %llu samples drained, mean user depth %.1f, %.0f ns/run\n",
+	       prog_name, (unsigned long long)cnt, (unsigned long long)t.samples,
+	       t.samples ? (double)t.frames / t.samples : 0.0, (double)ns / cnt);
+	return 0;
+}
