@@ -105,6 +105,12 @@ struct pb_host {
 	void (*request_stop)(struct pb_session *s);
 	bool (*stop_requested)(struct pb_session *s);
 	uint64_t (*now_ns)(void); /* CLOCK_MONOTONIC */
+	/*
+	 * When an output has PB_OUTPUT_WANTS_TERMINAL and a command is profiled, the command's
+	 * stdout and stderr go to a pipe instead of the terminal: this is its read end (-1 when
+	 * there is none). The output reads it (non-blocking) and shows it.
+	 */
+	int (*command_output_fd)(struct pb_session *s);
 
 	void *reserved[8];
 };
