@@ -21,6 +21,18 @@ void pb_symbolizer__free(struct pb_symbolizer *s);
 const char *pb_symbolizer__user(struct pb_symbolizer *s, const struct pb_mapping *m,
 				uint64_t addr, bool is_return);
 
+/*
+ * Opens and caches m's binary now, e.g. from the process table's on_mapping callback while
+ * m->open_path (/proc/PID/root/...) still resolves. 0, or -ENOENT when it cannot be read.
+ */
+int pb_symbolizer__load(struct pb_symbolizer *s, const struct pb_mapping *m);
+
+/*
+ * Adds a directory searched for separate debug files (.build-id/xx/yyyy.debug and
+ * .gnu_debuglink names) before /usr/lib/debug. At most 8; 0, -E2BIG or -ENOMEM.
+ */
+int pb_symbolizer__add_debug_dir(struct pb_symbolizer *s, const char *dir);
+
 /* The kernel frame name for addr, with the "_[k]" suffix ("[unknown]_[k]" when not found). */
 const char *pb_symbolizer__kernel(struct pb_symbolizer *s, uint64_t addr);
 

@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: MIT
+/* The symbolizer: maps addresses to names, caching binaries by build-id across processes. */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "binary.h"
+#include "kallsyms.h"
+#include "strpool.h"
+#include "symbolizer.h"
+#include "u64map.h"
+
+#define MAX_DEBUG_DIRS 8
+#define RETRY_NS (5ull * 1000000000ull)	     /* a file that failed to open is tried again */
+#define KALLSYMS_RELOAD_NS (10ull * 1000000000ull) /* misses reload kallsyms at most this often */
+
+/* What one mapped file (dev+inode, or path) resolved to; bin NULL while it cannot be read. */
+struct file_ref {
+	struct pb_binary *bin;
+	uint64_t failed_ns;
+};
+
+struct pb_symbolizer {
+	pthread_mutex_t lock;
+	struct pb_u64map by_file; /* hash(dev, inode) or hash(path) -> struct file_ref */
+	struct pb_u64map by_id;	  /* hash(build-id) or hash(dev, inode, mtime, size) -> binary */
+	struct pb_strpool pool;	  /* names made up here: unresolved frames */
+	struct pb_kallsyms *kallsyms;
+	uint64_t kallsyms_ns;
+	int kallsyms_err;
+	struct pb_binary *vdso;
+	bool vdso_tried;
+	const char *debug_dirs[MAX_DEBUG_DIRS + 2];
+	char *own_dirs[MAX_DEBUG_DIRS];
+	int n_own_dirs;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+int pb_symbolizer__new(struct pb_symbolizer **ret)
+{
+	struct pb_symbolizer *s;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -ENOTSUP;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	pthread_mutex_init(&s->lock, NULL);
+	s->debug_dirs[0] = "/usr/lib/debug";
+	*ret = s;
+	return 0;
+}
+
+void pb_symbolizer__free(struct pb_symbolizer *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->by_id.cap; i++)
+		pb_binary__free(s->by_id.slots[i].val);
+	for (size_t i = 0; i < s->by_file.cap; i++)
+		free(s->by_file.slots[i].val);
+	pb_u64map_clear(&s->by_id);
+	pb_u64map_clear(&s->by_file);
+	pb_strpool_clear(&s->pool);
+	pb_kallsyms__free(s->kallsyms);
+	pb_binary__free(s->vdso);
+	for (int i = 0; i < s->n_own_dirs; i++)
+		free(s->own_dirs[i]);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+int pb_symbolizer__add_debug_dir(struct pb_symbolizer *s, const char *dir)
+{
+	char *copy;
+
+	if (s->n_own_dirs == MAX_DEBUG_DIRS)
+		return -E2BIG;
+	copy = strdup(dir);
+	if (!copy)
+		return -ENOMEM;
+	pthread_mutex_lock(&s->lock);
+	/* Added directories are searched before the system one, in the order added. */
+	s->own_dirs[s->n_own_dirs++] = copy;
+	for (int i = 0; i < s->n_own_dirs; i++)
+		s->debug_dirs[i] = s->own_dirs[i];
+	s->debug_dirs[s->n_own_dirs] = "/usr/lib/debug";
+	s->debug_dirs[s->n_own_dirs + 1] = NULL;
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+/* The "/proc/PID/root" prefix of m->open_path, so debug files are looked for in a container. */
+static void root_of(const struct pb_mapping *m, char *buf, size_t sz)
+{
+	size_t ol = m->open_path ? strlen(m->open_path) : 0, pl = strlen(m->path);
+
+	buf[0] = 0;
+	if (ol > pl && ol - pl < sz && !strcmp(m->open_path + ol - pl, m->path) &&
+	    !strncmp(m->open_path, "/proc/", 6))
+		snprintf(buf, sz, "%.*s", (int)(ol - pl), m->open_path);
+}
+
+static struct pb_binary *load_file(struct pb_symbolizer *s, const struct pb_mapping *m)
+{
+	const char *first = m->open_path && m->open_path[0] ? m->open_path : m->path;
+	int fd = open(first, O_RDONLY | O_CLOEXEC);
+	struct pb_binary *bin = NULL, id = {0};
+	char root[64];
+	struct stat st;
+	uint64_t key;
+	Elf *elf;
+
+	if (fd < 0 && first != m->path)
+		fd = open(m->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF || fstat(fd, &st))
+		goto out;
+	if (!pb_binary_read_build_id(elf, &id)) {
+		key = pb_hash64(id.build_id, id.build_id_len, 1);
+	} else {
+		uint64_t ident[4] = {st.st_dev, st.st_ino, st.st_mtim.tv_sec * 1000000000ull +
+							    st.st_mtim.tv_nsec, st.st_size};
+
+		key = pb_hash64(ident, sizeof(ident), 2);
+	}
+	/* Another process (or container) already mapped the same build: share it. */
+	bin = pb_u64map_get(&s->by_id, key);
+	if (bin)
+		goto out;
+	root_of(m, root, sizeof(root));
+	struct pb_debug_search ds = {.dirs = s->debug_dirs, .root = root, .path = m->path};
+
+	if (pb_binary__load(elf, &ds, &bin))
+		goto out;
+	if (pb_u64map_put(&s->by_id, key, bin)) {
+		pb_binary__free(bin);
+		bin = NULL;
+	}
+out:
+	elf_end(elf);
+	close(fd);
+	return bin;
+}
+
+static struct pb_binary *load_vdso(void)
+{
+	const Elf64_Ehdr *eh = (const void *)getauxval(AT_SYSINFO_EHDR);
+	struct pb_binary *bin = NULL;
+	Elf *elf;
+
+	if (!eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64)
+		return NULL;
+	/* The section headers come last in the vdso image: they bound its size. */
+	elf = elf_memory((char *)eh, eh->e_shoff + (size_t)eh->e_shnum * eh->e_shentsize);
+	if (elf)
+		pb_binary__load(elf, NULL, &bin);
+	elf_end(elf);
+	return bin;
+}
+
+static struct pb_binary *binary_for(struct pb_symbolizer *s, const struct pb_mapping *m)
+{
+	uint64_t ident[2] = {m->dev, m->inode};
+	uint64_t key = m->inode ? pb_hash64(ident, sizeof(ident), 3)
+				: pb_hash64(m->path, strlen(m->path), 4);
+	struct file_ref *ref = pb_u64map_get(&s->by_file, key);
+
+	if (!strcmp(m->path, "[vdso]")) {
+		/* Every 64-bit process maps the kernel's one vdso image: ours is the same. */
+		if (!s->vdso_tried)
+			s->vdso = load_vdso();
+		s->vdso_tried = true;
+		return s->vdso;
+	}
+	if (m->path[0] == '[' || !m->path[0])
+		return NULL;
+	if (ref && (ref->bin || now_ns() - ref->failed_ns < RETRY_NS))
+		return ref->bin;
+	if (!ref) {
+		ref = calloc(1, sizeof(*ref));
+		if (!ref || pb_u64map_put(&s->by_file, key, ref)) {
+			free(ref);
+			return NULL;
+		}
+	}
+	ref->bin = load_file(s, m);
+	if (!ref->bin)
+		ref->failed_ns = now_ns();
+	return ref->bin;
+}
+
+int pb_symbolizer__load(struct pb_symbolizer *s, const struct pb_mapping *m)
+{
+	pthread_mutex_lock(&s->lock);
+	struct pb_binary *bin = binary_for(s, m);
+
+	pthread_mutex_unlock(&s->lock);
+	return bin ? 0 : -ENOENT;
+}
+
+static const char *unresolved(struct pb_symbolizer *s, const struct pb_mapping *m, uint64_t off)
+{
+	const char *base = strrchr(m->path, '/');
+	char buf[512];
+
+	if (!m->path[0])
+		return "[unknown]";
+	if (m->path[0] == '[') /* [vdso], [heap], [anon:name]: the name says it all */
+		return pb_strpool_intern(&s->pool, m->path) ?: "[unknown]";
+	snprintf(buf, sizeof(buf), "[%s+0x%" PRIx64 "]", base ? base + 1 : m->path, off);
+	return pb_strpool_intern(&s->pool, buf) ?: "[unknown]";
+}
+
+const char *pb_symbolizer__user(struct pb_symbolizer *s, const struct pb_mapping *m,
+				uint64_t addr, bool is_return)
+{
+	const char *name = NULL;
+	uint64_t vaddr, off;
+	struct pb_binary *bin;
+
+	if (!m || !m->path || addr < m->start || addr >= m->end)
+		return "[unknown]";
+	/* A return address points after the call; the call itself is one byte back. */
+	if (is_return && addr > m->start)
+		addr--;
+	off = addr - m->start + m->pgoff;
+	pthread_mutex_lock(&s->lock);
+	bin = binary_for(s, m);
+	if (bin && !pb_binary__off_to_vaddr(bin, off, &vaddr))
+		name = pb_binary__lookup(bin, vaddr);
+	if (!name)
+		name = unresolved(s, m, off);
+	pthread_mutex_unlock(&s->lock);
+	return name;
+}
+
+const char *pb_symbolizer__kernel(struct pb_symbolizer *s, uint64_t addr)
+{
+	const char *name = NULL;
+	uint64_t now = now_ns();
+
+	pthread_mutex_lock(&s->lock);
+	for (int attempt = 0; attempt < 2 && !name; attempt++) {
+		/* Load on first use; after a miss, reload (a module may have appeared) but
+		 * not more often than KALLSYMS_RELOAD_NS. */
+		if (attempt || !s->kallsyms_ns) {
+			if (s->kallsyms_ns && now - s->kallsyms_ns < KALLSYMS_RELOAD_NS)
+				break;
+			struct pb_kallsyms *k = NULL;
+
+			s->kallsyms_ns = now;
+			s->kallsyms_err = pb_kallsyms__load(NULL, &k);
+			if (!s->kallsyms_err) {
+				pb_kallsyms__free(s->kallsyms);
+				s->kallsyms = k;
+			}
+		}
+		if (s->kallsyms)
+			name = pb_kallsyms__lookup(s->kallsyms, addr);
+	}
+	/* Interned: a reload frees the old table, but names handed out must stay valid. */
+	if (name)
+		name = pb_strpool_intern(&s->pool, name);
+	pthread_mutex_unlock(&s->lock);
+	return name ? name : "[unknown]_[k]";
+}

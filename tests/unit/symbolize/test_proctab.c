@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: MIT
+/* The process table: maps parsing, and live processes that dlopen, exec, fork and exit. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
+#include "symbolize/proc_maps.h"
+#include "symbolize/proctab.h"
+#include "symbolize/symbolizer.h"
+#include "tap.h"
+
+static const char *self_path;
+
+static void test_parse(void)
+{
+	struct pb_maps_entry e;
+	char l1[] = "7f0c1a200000-7f0c1a3b5000 r-xp 00028000 fd:01 1319 "
+		    "   /usr/lib/x86_64-linux-gnu/libc.so.6\n";
+	char l2[] = "55d0c0000000-55d0c0001000 r-xp 00001000 08:02 42   /tmp/my dir/a b (deleted)\n";
+	char l3[] = "7ffd1b7f0000-7ffd1b7f2000 r-xp 00000000 00:00 0                          [vdso]\n";
+	char l4[] = "7f0000000000-7f0000001000 rwxp 00000000 00:00 0 \n";
+	char l5[] = "7f0000000000-7f0000001000 r--p 00000000 00:00 0   /odd\\012name\n";
+	char l6[] = "garbage line\n";
+
+	ok(!pb_proc_maps_parse_line(l1, &e) && e.exec && e.start == 0x7f0c1a200000ull &&
+		   e.end == 0x7f0c1a3b5000ull && e.pgoff == 0x28000 && e.inode == 1319 &&
+		   e.dev == makedev(0xfd, 1) && !e.deleted,
+	   "maps: a library line");
+	is_str(e.path, "/usr/lib/x86_64-linux-gnu/libc.so.6", "maps: library path");
+	ok(!pb_proc_maps_parse_line(l2, &e) && e.deleted && e.pgoff == 0x1000,
+	   "maps: deleted file is flagged");
+	is_str(e.path, "/tmp/my dir/a b", "maps: spaces kept, ' (deleted)' cut");
+	ok(!pb_proc_maps_parse_line(l3, &e) && e.exec && e.inode == 0, "maps: vdso line");
+	is_str(e.path, "[vdso]", "maps: vdso name");
+	ok(!pb_proc_maps_parse_line(l4, &e) && e.exec, "maps: anonymous executable mapping");
+	is_str(e.path, "", "maps: anonymous has an empty path");
+	ok(!pb_proc_maps_parse_line(l5, &e) && !e.exec, "maps: not executable");
+	is_str(e.path, "/odd\nname", "maps: escaped newline decoded");
+	ok(pb_proc_maps_parse_line(l6, &e) == -EINVAL, "maps: garbage is -EINVAL");
+}
+
+/* What the callbacks saw. */
+struct seen {
+	uint32_t pid;
+	int mappings_with_dl;
+	int exits;
+};
+
+static void on_mapping(void *ctx, uint32_t pid, const struct pb_mapping *m)
+{
+	struct seen *s = ctx;
+
+	if (pid == s->pid && strstr(m->path, "libpbfix_dl.so"))
+		s->mappings_with_dl++;
+}
+
+static void on_exit_cb(void *ctx, uint32_t pid)
+{
+	struct seen *s = ctx;
+
+	if (pid == s->pid)
+		s->exits++;
+}
+
+/* Consumes records until the child's exit was seen (or 5 s passed). */
+static void consume_until_exit(struct pb_proctab *t, struct seen *seen)
+{
+	int fds[256], n = pb_proctab__poll_fds(t, fds, 256);
+	struct pollfd pfd[256];
+	time_t deadline = time(NULL) + 5;
+
+	for (int i = 0; i < n; i++)
+		pfd[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+	while (!seen->exits && time(NULL) < deadline) {
+		poll(pfd, n, 100); /* the watermark may not be reached: consume anyway */
+		pb_proctab__consume(t);
+	}
+}
+
+/* A child that execs this binary in "child" mode; it dlopens the fixture and prints where. */
+static pid_t spawn_child(int *go_w, FILE **out, int *in_w, bool wait_go)
+{
+	int go[2], o[2], i[2];
+	pid_t pid;
+
+	if (pipe(go) || pipe(o) || pipe(i))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		char c;
+
+		if (wait_go && read(go[0], &c, 1) != 1)
+			_exit(126);
+		dup2(o[1], 1);
+		dup2(i[0], 0);
+		execl(self_path, self_path, "child", (char *)NULL);
+		_exit(127);
+	}
+	close(go[0]);
+	close(o[1]);
+	close(i[0]);
+	*go_w = go[1];
+	*in_w = i[1];
+	*out = fdopen(o[0], "r");
+	return pid;
+}
+
+/* Child mode: the library is dlopen'ed only now, after the parent started tracking. */
+static int child_main(void)
+{
+	void *h = dlopen(getenv("PBFIX_DL"), RTLD_NOW);
+	char c;
+
+	if (!h)
+		return 1;
+	printf("%" PRIxPTR "\n", (uintptr_t)dlsym(h, "pbfix_dl_entry"));
+	fflush(stdout);
+	return read(0, &c, 1) < 0;
+}
+
+static void run_scenario(bool system_wide)
+{
+	const char *mode = system_wide ? "system-wide" : "pid mode";
+	struct seen seen = {0};
+	struct pb_proctab_callbacks cb = {.on_mapping = on_mapping, .on_exit = on_exit_cb,
+					  .ctx = &seen};
+	struct pb_proctab *t = NULL;
+	struct pb_symbolizer *sym = NULL;
+	const struct pb_mapping *m;
+	uintptr_t addr = 0;
+	int go = -1, in = -1, err;
+	FILE *out = NULL;
+	pid_t pid;
+
+	err = pb_proctab__new(system_wide, &cb, &t);
+	ok(!err, "%s: pb_proctab__new (%d)", mode, err);
+	if (err)
+		return;
+	pb_symbolizer__new(&sym);
+	/* pid mode tracks the child before it execs; system-wide learns of it from records. */
+	pid = spawn_child(&go, &out, &in, !system_wide);
+	ok(pid > 0, "%s: spawn the child", mode);
+	if (pid <= 0)
+		return;
+	seen.pid = pid;
+	if (!system_wide)
+		ok(!pb_proctab__track(t, pid), "%s: track the child", mode);
+	if (write(go, "g", 1) != 1 || !out || fscanf(out, "%" SCNxPTR, &addr) != 1)
+		addr = 0;
+	ok(addr != 0, "%s: child dlopen'ed the library at %#" PRIxPTR, mode, addr);
+	pb_proctab__consume(t);
+	ok(seen.mappings_with_dl > 0, "%s: on_mapping saw the library", mode);
+	m = pb_proctab__find(t, pid, addr);
+	ok(m && strstr(m->path, "/libpbfix_dl.so"), "%s: live child's library mapping", mode);
+	ok(m && !strncmp(m->open_path, "/proc/", 6), "%s: opened through /proc while alive (%s)",
+	   mode, m ? m->open_path : "-");
+	is_str(pb_proctab__comm(t, pid), "test_proctab", "%s: comm after exec", mode);
+
+	if (write(in, "\n", 1) != 1)
+		kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	consume_until_exit(t, &seen);
+	ok(seen.exits == 1, "%s: on_exit called once", mode);
+	m = pb_proctab__find(t, pid, addr);
+	ok(m && strstr(m->path, "/libpbfix_dl.so"), "%s: mapping kept after exit", mode);
+	ok(m && m->open_path == m->path, "%s: open_path is the plain path after exit", mode);
+	is_str(pb_symbolizer__user(sym, m, addr, false), "pbfix_dl_entry",
+	       "%s: exited process's dlopen'ed function symbolizes", mode);
+	pb_proctab__end_window(t);
+	ok(!pb_proctab__find(t, pid, addr), "%s: forgotten after the window ends", mode);
+	ok(!pb_proctab__comm(t, pid), "%s: comm forgotten too", mode);
+	fclose(out);
+	close(go);
+	close(in);
+	pb_symbolizer__free(sym);
+	pb_proctab__free(t);
+}
+
+/* A live process the table never heard of is read from /proc on a miss. */
+static void test_find_reads_proc(void)
+{
+	struct pb_proctab *t = NULL;
+	const struct pb_mapping *m;
+
+	if (pb_proctab__new(false, NULL, &t))
+		return;
+	m = pb_proctab__find(t, getpid(), (uintptr_t)test_parse);
+	ok(m && m->start <= (uintptr_t)test_parse && (uintptr_t)test_parse < m->end,
+	   "find on an unknown live pid reads /proc/PID/maps");
+	ok(!pb_proctab__find(t, getpid(), 0x10), "an unmapped address is NULL");
+	ok(!pb_proctab__find(t, 0x7ffffff0, 0x1000), "an absent pid is NULL");
+	pb_proctab__free(t);
+	pb_proctab__free(NULL);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "child"))
+		return child_main();
+	self_path = argv[0];
+	test_parse();
+	if (geteuid() != 0) {
+		skip_or_fail("perf side-band events need root");
+		return tap_done();
+	}
+	if (!getenv("PBFIX_DL")) {
+		ok(0, "PBFIX_DL names the fixture library");
+		return tap_done();
+	}
+	test_find_reads_proc();
+	run_scenario(false);
+	run_scenario(true);
+	return tap_done();
+}
