@@ -36,6 +36,10 @@ int pb_proctab__for_each_mapping(struct pb_proctab *t, uint32_t pid, pb_mapping_
 /* The comm the table knows for pid, or NULL. */
 const char *pb_proctab__comm(struct pb_proctab *t, uint32_t pid);
 
+/* Side-band records the kernel dropped because the ring was full (mappings may be missing;
+ * lookups repair them from /proc while the process lives). For the lost-stacks summary. */
+uint64_t pb_proctab__lost(const struct pb_proctab *t);
+
 /* Called after each drain: processes that exited before it are forgotten. */
 void pb_proctab__end_window(struct pb_proctab *t);
 

@@ -108,22 +108,25 @@ static int read_online(int *cpus, int max)
 
 int pb_sideband__new(uint32_t ring_pages, pb_sb_fn fn, void *ctx, struct pb_sideband **ret)
 {
-	static int cpus[MAX_CPUS];
 	struct pb_sideband *sb;
-	int n, err = 0;
+	int *cpus, n, err = 0;
 
 	if (!ring_pages || (ring_pages & (ring_pages - 1)))
 		return -EINVAL;
-	n = read_online(cpus, MAX_CPUS);
-	if (n < 0)
-		return n;
-	sb = calloc(1, sizeof(*sb));
-	if (!sb)
+	cpus = calloc(MAX_CPUS, sizeof(*cpus));
+	if (!cpus)
 		return -ENOMEM;
+	n = read_online(cpus, MAX_CPUS);
+	sb = n > 0 ? calloc(1, sizeof(*sb)) : NULL;
+	if (!sb) {
+		free(cpus);
+		return n < 0 ? n : -ENOMEM;
+	}
 	sb->fn = fn;
 	sb->ctx = ctx;
 	sb->rings = calloc(n, sizeof(*sb->rings));
 	if (!sb->rings) {
+		free(cpus);
 		free(sb);
 		return -ENOMEM;
 	}
@@ -134,6 +137,7 @@ int pb_sideband__new(uint32_t ring_pages, pb_sb_fn fn, void *ctx, struct pb_side
 		else if (err == -ENODEV)
 			err = 0; /* went offline since we read the list */
 	}
+	free(cpus);
 	if (err) {
 		pb_sideband__free(sb);
 		return err;

@@ -21,11 +21,14 @@
 #define MAX_DEBUG_DIRS 8
 #define RETRY_NS (5ull * 1000000000ull)	     /* a file that failed to open is tried again */
 #define KALLSYMS_RELOAD_NS (10ull * 1000000000ull) /* misses reload kallsyms at most this often */
+#define RECHECK_NS (1000000000ull)		   /* how often a cached file is stat'ed again */
 
 /* What one mapped file (dev+inode, or path) resolved to; bin NULL while it cannot be read. */
 struct file_ref {
 	struct pb_binary *bin;
 	uint64_t failed_ns;
+	uint64_t checked_ns;
+	uint64_t ident[4]; /* st_dev, st_ino, mtime, size when bin was loaded */
 };
 
 struct pb_symbolizer {
@@ -116,7 +119,16 @@ static void root_of(const struct pb_mapping *m, char *buf, size_t sz)
 		snprintf(buf, sz, "%.*s", (int)(ol - pl), m->open_path);
 }
 
-static struct pb_binary *load_file(struct pb_symbolizer *s, const struct pb_mapping *m)
+static void stat_ident(const struct stat *st, uint64_t ident[4])
+{
+	ident[0] = st->st_dev;
+	ident[1] = st->st_ino;
+	ident[2] = st->st_mtim.tv_sec * 1000000000ull + st->st_mtim.tv_nsec;
+	ident[3] = st->st_size;
+}
+
+static struct pb_binary *load_file(struct pb_symbolizer *s, const struct pb_mapping *m,
+				   uint64_t ident[4])
 {
 	const char *first = m->open_path && m->open_path[0] ? m->open_path : m->path;
 	int fd = open(first, O_RDONLY | O_CLOEXEC);
@@ -133,14 +145,11 @@ static struct pb_binary *load_file(struct pb_symbolizer *s, const struct pb_mapp
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!elf || elf_kind(elf) != ELF_K_ELF || fstat(fd, &st))
 		goto out;
-	if (!pb_binary_read_build_id(elf, &id)) {
+	stat_ident(&st, ident);
+	if (!pb_binary_read_build_id(elf, &id))
 		key = pb_hash64(id.build_id, id.build_id_len, 1);
-	} else {
-		uint64_t ident[4] = {st.st_dev, st.st_ino, st.st_mtim.tv_sec * 1000000000ull +
-							    st.st_mtim.tv_nsec, st.st_size};
-
-		key = pb_hash64(ident, sizeof(ident), 2);
-	}
+	else
+		key = pb_hash64(ident, 4 * sizeof(*ident), 2);
 	/* Another process (or container) already mapped the same build: share it. */
 	bin = pb_u64map_get(&s->by_id, key);
 	if (bin)
@@ -176,6 +185,24 @@ static struct pb_binary *load_vdso(void)
 	return bin;
 }
 
+/*
+ * Whether the file behind ref was replaced: an inode number can be reused by a new file (a
+ * rebuilt program), so dev+inode alone may name another binary later. Checked once a second.
+ */
+static bool changed(struct file_ref *ref, const struct pb_mapping *m)
+{
+	uint64_t now = now_ns(), ident[4];
+	struct stat st;
+
+	if (now - ref->checked_ns < RECHECK_NS)
+		return false;
+	ref->checked_ns = now;
+	if (stat(m->open_path && m->open_path[0] ? m->open_path : m->path, &st))
+		return false; /* gone with its process: what we have is the best we can get */
+	stat_ident(&st, ident);
+	return memcmp(ident, ref->ident, sizeof(ident)) != 0;
+}
+
 static struct pb_binary *binary_for(struct pb_symbolizer *s, const struct pb_mapping *m)
 {
 	uint64_t ident[2] = {m->dev, m->inode};
@@ -192,8 +219,10 @@ static struct pb_binary *binary_for(struct pb_symbolizer *s, const struct pb_map
 	}
 	if (m->path[0] == '[' || !m->path[0])
 		return NULL;
-	if (ref && (ref->bin || now_ns() - ref->failed_ns < RETRY_NS))
+	if (ref && ref->bin && !changed(ref, m))
 		return ref->bin;
+	if (ref && !ref->bin && now_ns() - ref->failed_ns < RETRY_NS)
+		return NULL;
 	if (!ref) {
 		ref = calloc(1, sizeof(*ref));
 		if (!ref || pb_u64map_put(&s->by_file, key, ref)) {
@@ -201,9 +230,11 @@ static struct pb_binary *binary_for(struct pb_symbolizer *s, const struct pb_map
 			return NULL;
 		}
 	}
-	ref->bin = load_file(s, m);
+	/* A replaced file's old binary stays in by_id: names handed out from it must live. */
+	ref->bin = load_file(s, m, ref->ident);
+	ref->checked_ns = now_ns();
 	if (!ref->bin)
-		ref->failed_ns = now_ns();
+		ref->failed_ns = ref->checked_ns;
 	return ref->bin;
 }
 

@@ -27,9 +27,17 @@ static int test_maps_add(void *ctx, const struct pb_maps_entry *e)
 	return 0;
 }
 
+static inline void test_maps_clear(struct test_maps *t)
+{
+	for (int i = 0; i < t->n; i++)
+		free((char *)t->m[i].path);
+	t->n = 0;
+}
+
+/* Replaces t's contents with pid's current executable mappings. */
 static inline int test_maps_read(uint32_t pid, struct test_maps *t)
 {
-	t->n = 0;
+	test_maps_clear(t);
 	return pb_proc_maps_read(pid, test_maps_add, t);
 }
 

@@ -188,7 +188,7 @@ static void test_rust(struct pb_symbolizer *s)
 	const char *path = getenv("PBFIX_RUST");
 	int out[2], in[2];
 	unsigned long outer = 0, inner = 0;
-	struct test_maps maps;
+	struct test_maps maps = {0};
 	pid_t pid;
 
 	if (!path) {
@@ -220,6 +220,7 @@ static void test_rust(struct pb_symbolizer *s)
 	waitpid(pid, NULL, 0);
 	if (f)
 		fclose(f);
+	test_maps_clear(&maps);
 }
 
 int main(void)
@@ -236,5 +237,6 @@ int main(void)
 	test_rust(s);
 	pb_symbolizer__free(s);
 	pb_symbolizer__free(NULL);
+	test_maps_clear(&self_maps);
 	return tap_done();
 }
