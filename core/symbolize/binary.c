@@ -53,7 +53,7 @@ static int load_segments(Elf *elf, struct pb_binary *b)
 		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD)
 			continue;
 		b->segs[b->n_segs++] = (struct pb_binary_seg){
-			.offset = ph.p_offset, .filesz = ph.p_filesz, .vaddr = ph.p_vaddr};
+		    .offset = ph.p_offset, .filesz = ph.p_filesz, .vaddr = ph.p_vaddr};
 	}
 	return 0;
 }
@@ -72,7 +72,8 @@ static bool keep_sym(const GElf_Sym *s, const char *name, const GElf_Shdr *sec)
 {
 	int type = GELF_ST_TYPE(s->st_info);
 
-	if (!name || !name[0] || !s->st_value || s->st_shndx == SHN_UNDEF || s->st_shndx >= SHN_LORESERVE)
+	if (!name || !name[0] || !s->st_value || s->st_shndx == SHN_UNDEF ||
+	    s->st_shndx >= SHN_LORESERVE)
 		return false;
 	if (type == STT_FUNC || type == STT_GNU_IFUNC)
 		return true;
@@ -110,11 +111,11 @@ static int collect(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct sym_vec *
 			out->cap = cap;
 		}
 		out->v[out->n++] = (struct raw_sym){
-			.start = s.st_value,
-			.size = s.st_size,
-			.sec_end = sec.sh_addr + sec.sh_size,
-			.name = name,
-			.rank = sym_rank(&s),
+		    .start = s.st_value,
+		    .size = s.st_size,
+		    .sec_end = sec.sh_addr + sec.sh_size,
+		    .name = name,
+		    .rank = sym_rank(&s),
 		};
 	}
 	return 0;

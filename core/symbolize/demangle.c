@@ -18,7 +18,8 @@ char *pb_demangle(const char *name)
 {
 	if (!name || name[0] != '_')
 		return NULL;
-	/* Itanium ("_Z"), Rust legacy (also "_Z") and Rust v0 ("_R"); skip everything else cheaply. */
+	/* Itanium ("_Z"), Rust legacy (also "_Z") and Rust v0 ("_R"); skip everything else cheaply.
+	 */
 	if (name[1] != 'Z' && name[1] != 'R')
 		return NULL;
 	return cplus_demangle(name, DEMANGLE_FLAGS);

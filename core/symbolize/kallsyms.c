@@ -8,7 +8,7 @@
 #include <string.h>
 #include "kallsyms.h"
 
-#define SUFFIX "_[k]"
+#define SUFFIX	      "_[k]"
 #define MAX_FUNC_SIZE (1u << 20)
 
 static int add(struct pb_kallsyms *k, size_t *cap, uint64_t addr, const char *name, size_t len)

@@ -59,8 +59,7 @@ int pb_proc_maps_parse_line(char *line, struct pb_maps_entry *e)
 	return 0;
 }
 
-int pb_proc_maps_read(uint32_t pid, int (*fn)(void *ctx, const struct pb_maps_entry *e),
-		      void *ctx)
+int pb_proc_maps_read(uint32_t pid, int (*fn)(void *ctx, const struct pb_maps_entry *e), void *ctx)
 {
 	char name[64], *line = NULL;
 	size_t cap = 0;

@@ -21,8 +21,7 @@ int pb_proc_maps_parse_line(char *line, struct pb_maps_entry *e);
  * Calls fn for every executable mapping of pid, in address order; fn returning non-zero stops
  * the walk and is returned. -ENOENT/-ESRCH when the process is gone.
  */
-int pb_proc_maps_read(uint32_t pid, int (*fn)(void *ctx, const struct pb_maps_entry *e),
-		      void *ctx);
+int pb_proc_maps_read(uint32_t pid, int (*fn)(void *ctx, const struct pb_maps_entry *e), void *ctx);
 
 /* Copies pid's comm into buf (sz >= 16): 0 or -errno. */
 int pb_proc_read_comm(uint32_t pid, char *buf, size_t sz);

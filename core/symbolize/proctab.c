@@ -37,8 +37,12 @@ static void on_fork(struct pb_proctab *t, const struct pb_sb_event *ev)
 	memcpy(child->comm, parent->comm, sizeof(child->comm));
 	for (size_t i = 0; i < parent->maps.n; i++) {
 		const struct pb_mapping *pm = &parent->maps.v[i]->m;
-		struct pb_maps_entry e = {.start = pm->start, .end = pm->end, .pgoff = pm->pgoff,
-					  .dev = pm->dev, .inode = pm->inode, .path = pm->path,
+		struct pb_maps_entry e = {.start = pm->start,
+					  .end = pm->end,
+					  .pgoff = pm->pgoff,
+					  .dev = pm->dev,
+					  .inode = pm->inode,
+					  .path = pm->path,
 					  .exec = true};
 
 		e.deleted = parent->maps.v[i]->deleted;
@@ -71,9 +75,13 @@ static void on_record(void *ctx, const struct pb_sb_event *ev)
 		break;
 	case PERF_RECORD_MMAP2: {
 		char path[4096];
-		struct pb_maps_entry e = {.start = ev->addr, .end = ev->addr + ev->len,
-					  .pgoff = ev->pgoff, .dev = makedev(ev->maj, ev->min),
-					  .inode = ev->ino, .exec = true, .path = path};
+		struct pb_maps_entry e = {.start = ev->addr,
+					  .end = ev->addr + ev->len,
+					  .pgoff = ev->pgoff,
+					  .dev = makedev(ev->maj, ev->min),
+					  .inode = ev->ino,
+					  .exec = true,
+					  .path = path};
 
 		if (!(ev->prot & PROT_EXEC) || !ev->len)
 			break;

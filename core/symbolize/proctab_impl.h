@@ -15,9 +15,9 @@
 /* Heap-allocated so a pointer to m stays valid until the mapping is retired and a window ends. */
 struct mapping {
 	struct pb_mapping m;
-	char *live_open;  /* open_path while the process lives */
+	char *live_open; /* open_path while the process lives */
 	bool deleted;
-	char strings[];	  /* path, then live_open */
+	char strings[]; /* path, then live_open */
 };
 
 struct mvec {
@@ -28,7 +28,7 @@ struct mvec {
 struct proc {
 	uint32_t pid;
 	bool exited;
-	bool tracked;	       /* pid mode: given to track() or forked from a tracked process */
+	bool tracked;		/* pid mode: given to track() or forked from a tracked process */
 	uint64_t reread_window; /* window+1 of the last /proc re-read, 0 never */
 	char comm[COMM_LEN];
 	struct mvec maps;    /* current, sorted by start, not overlapping */

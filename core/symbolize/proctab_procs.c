@@ -65,8 +65,8 @@ static struct mapping *new_mapping(uint32_t pid, const struct pb_maps_entry *e)
 
 	if (!m)
 		return NULL;
-	m->m = (struct pb_mapping){.start = e->start, .end = e->end, .pgoff = e->pgoff,
-				   .dev = e->dev, .inode = e->inode};
+	m->m = (struct pb_mapping){
+	    .start = e->start, .end = e->end, .pgoff = e->pgoff, .dev = e->dev, .inode = e->inode};
 	memcpy(m->strings, e->path, pl);
 	m->m.path = m->strings;
 	m->live_open = m->strings + pl;

@@ -22,7 +22,7 @@ struct ring {
 /* A record copied out of its ring, so records of every CPU can be put in time order. */
 struct rec {
 	uint64_t time;
-	size_t off; /* into pb_sideband.buf */
+	size_t off;   /* into pb_sideband.buf */
 	uint32_t seq; /* keeps the ring order among equal times */
 };
 
@@ -46,29 +46,29 @@ struct sample_id {
 static int open_cpu(int cpu, uint32_t pages, struct ring *r)
 {
 	struct perf_event_attr attr = {
-		.size = sizeof(attr),
-		.type = PERF_TYPE_SOFTWARE,
-		.config = PERF_COUNT_SW_DUMMY,
-		.sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME,
-		.sample_id_all = 1,
-		.mmap = 1, /* with mmap2: executable mappings as MMAP2, data mappings not at all */
-		.mmap2 = 1,
-		.comm = 1,
-		.comm_exec = 1,
-		.task = 1,
-		.watermark = 1,
-		/* Wake a poller at a quarter full: enough slack for a burst of execs. */
-		.wakeup_watermark = pages * getpagesize() / 4,
-		.exclude_kernel = 1,
-		.exclude_hv = 1,
+	    .size = sizeof(attr),
+	    .type = PERF_TYPE_SOFTWARE,
+	    .config = PERF_COUNT_SW_DUMMY,
+	    .sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME,
+	    .sample_id_all = 1,
+	    .mmap = 1, /* with mmap2: executable mappings as MMAP2, data mappings not at all */
+	    .mmap2 = 1,
+	    .comm = 1,
+	    .comm_exec = 1,
+	    .task = 1,
+	    .watermark = 1,
+	    /* Wake a poller at a quarter full: enough slack for a burst of execs. */
+	    .wakeup_watermark = pages * getpagesize() / 4,
+	    .exclude_kernel = 1,
+	    .exclude_hv = 1,
 	};
 
 	r->fd = syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 	if (r->fd < 0)
 		return -errno;
 	r->data_size = (size_t)pages * getpagesize();
-	r->base = mmap(NULL, r->data_size + getpagesize(), PROT_READ | PROT_WRITE, MAP_SHARED,
-		       r->fd, 0);
+	r->base =
+	    mmap(NULL, r->data_size + getpagesize(), PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
 	if (r->base == MAP_FAILED) {
 		int err = -errno;
 
@@ -227,7 +227,8 @@ static int drain_ring(struct pb_sideband *sb, struct ring *r)
 		rec->off = sb->buf_len;
 		rec->seq = sb->n_recs;
 		rec->time = 0;
-		if (h.type != PERF_RECORD_SAMPLE && h.size >= sizeof(h) + sizeof(struct sample_id)) {
+		if (h.type != PERF_RECORD_SAMPLE &&
+		    h.size >= sizeof(h) + sizeof(struct sample_id)) {
 			struct sample_id id;
 
 			memcpy(&id, dst + h.size - sizeof(id), sizeof(id));

@@ -18,10 +18,10 @@
 #include "symbolizer.h"
 #include "u64map.h"
 
-#define MAX_DEBUG_DIRS 8
-#define RETRY_NS (5ull * 1000000000ull)	     /* a file that failed to open is tried again */
+#define MAX_DEBUG_DIRS	   8
+#define RETRY_NS	   (5ull * 1000000000ull)  /* a file that failed to open is tried again */
 #define KALLSYMS_RELOAD_NS (10ull * 1000000000ull) /* misses reload kallsyms at most this often */
-#define RECHECK_NS (1000000000ull)		   /* how often a cached file is stat'ed again */
+#define RECHECK_NS	   (1000000000ull)	   /* how often a cached file is stat'ed again */
 
 /* What one mapped file (dev+inode, or path) resolved to; bin NULL while it cannot be read. */
 struct file_ref {
@@ -206,8 +206,8 @@ static bool changed(struct file_ref *ref, const struct pb_mapping *m)
 static struct pb_binary *binary_for(struct pb_symbolizer *s, const struct pb_mapping *m)
 {
 	uint64_t ident[2] = {m->dev, m->inode};
-	uint64_t key = m->inode ? pb_hash64(ident, sizeof(ident), 3)
-				: pb_hash64(m->path, strlen(m->path), 4);
+	uint64_t key =
+	    m->inode ? pb_hash64(ident, sizeof(ident), 3) : pb_hash64(m->path, strlen(m->path), 4);
 	struct file_ref *ref = pb_u64map_get(&s->by_file, key);
 
 	if (!strcmp(m->path, "[vdso]")) {
@@ -260,8 +260,8 @@ static const char *unresolved(struct pb_symbolizer *s, const struct pb_mapping *
 	return pb_strpool_intern(&s->pool, buf) ?: "[unknown]";
 }
 
-const char *pb_symbolizer__user(struct pb_symbolizer *s, const struct pb_mapping *m,
-				uint64_t addr, bool is_return)
+const char *pb_symbolizer__user(struct pb_symbolizer *s, const struct pb_mapping *m, uint64_t addr,
+				bool is_return)
 {
 	const char *name = NULL;
 	uint64_t vaddr, off;

@@ -18,8 +18,8 @@ void pb_symbolizer__free(struct pb_symbolizer *s);
  * demangled (C++, Rust legacy and v0, Rust hashes removed). Unresolved: "[<basename>+0x<off>]".
  * The string is owned by the symbolizer and lives until pb_symbolizer__free.
  */
-const char *pb_symbolizer__user(struct pb_symbolizer *s, const struct pb_mapping *m,
-				uint64_t addr, bool is_return);
+const char *pb_symbolizer__user(struct pb_symbolizer *s, const struct pb_mapping *m, uint64_t addr,
+				bool is_return);
 
 /*
  * Opens and caches m's binary now, e.g. from the process table's on_mapping callback while

@@ -19,8 +19,11 @@ static int test_maps_add(void *ctx, const struct pb_maps_entry *e)
 
 	if (t->n == 512)
 		return 0;
-	t->m[t->n] = (struct pb_mapping){.start = e->start, .end = e->end, .pgoff = e->pgoff,
-					 .dev = e->dev, .inode = e->inode,
+	t->m[t->n] = (struct pb_mapping){.start = e->start,
+					 .end = e->end,
+					 .pgoff = e->pgoff,
+					 .dev = e->dev,
+					 .inode = e->inode,
 					 .path = strdup(e->path)};
 	t->m[t->n].open_path = t->m[t->n].path;
 	t->n++;

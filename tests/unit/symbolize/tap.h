@@ -14,12 +14,12 @@ static int tap_n, tap_failed;
 #define ok(cond, ...)                                                                              \
 	do {                                                                                       \
 		bool c_ = (cond);                                                                  \
-		printf("%sok %d - ", c_ ? "" : "not ", ++tap_n);                                  \
+		printf("%sok %d - ", c_ ? "" : "not ", ++tap_n);                                   \
 		printf(__VA_ARGS__);                                                               \
 		printf("\n");                                                                      \
 		if (!c_) {                                                                         \
 			tap_failed++;                                                              \
-			printf("#   failed at %s:%d\n", __FILE__, __LINE__);                         \
+			printf("#   failed at %s:%d\n", __FILE__, __LINE__);                       \
 		}                                                                                  \
 		fflush(stdout);                                                                    \
 	} while (0)
@@ -27,9 +27,10 @@ static int tap_n, tap_failed;
 #define is_str(got, want, ...)                                                                     \
 	do {                                                                                       \
 		const char *g_ = (got), *w_ = (want);                                              \
-		ok(g_ && w_ && !strcmp(g_, w_), __VA_ARGS__);                                      \
+		ok(g_ &&w_ && !strcmp(g_, w_), __VA_ARGS__);                                       \
 		if (!(g_ && w_ && !strcmp(g_, w_)))                                                \
-			printf("#   got '%s', want '%s'\n", g_ ? g_ : "(null)", w_ ? w_ : "(null)"); \
+			printf("#   got '%s', want '%s'\n", g_ ? g_ : "(null)",                    \
+			       w_ ? w_ : "(null)");                                                \
 	} while (0)
 
 #define diag(...)                                                                                  \

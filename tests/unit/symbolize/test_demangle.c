@@ -20,7 +20,8 @@ int main(void)
 	/* g++ 12: a class template member and a function template (parameter lists dropped). */
 	check("_ZN5pbfix6WidgetIiE4spinEi", "pbfix::Widget<int>::spin");
 	check("_ZN5pbfix8tmpl_sumIdEET_S1_S1_", "pbfix::tmpl_sum<double>");
-	check("_ZNSt6vectorIiSaIiEE9push_backERKi", "std::vector<int, std::allocator<int> >::push_back");
+	check("_ZNSt6vectorIiSaIiEE9push_backERKi",
+	      "std::vector<int, std::allocator<int> >::push_back");
 	/* GCC clones merge with their function. */
 	check("_ZN3foo3barEv.isra.0", "foo::bar");
 	check("_Z3fooi.cold", "foo");

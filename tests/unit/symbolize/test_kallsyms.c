@@ -36,7 +36,8 @@ static void test_file(void)
 	f = fopen(path, "w");
 	fputs("0000000000000000 T vfs_read\n", f);
 	fclose(f);
-	ok(pb_kallsyms__load(path, &k) == -ENODATA, "all-zero addresses (kptr_restrict) -> -ENODATA");
+	ok(pb_kallsyms__load(path, &k) == -ENODATA,
+	   "all-zero addresses (kptr_restrict) -> -ENODATA");
 	unlink(path);
 }
 

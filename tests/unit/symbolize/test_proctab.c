@@ -1,48 +1,19 @@
 // SPDX-License-Identifier: MIT
-/* The process table: maps parsing, and live processes that dlopen, exec, fork and exit. */
+/* The process table on live processes that dlopen, exec, fork and exit (needs root). */
 #include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
-#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
-#include "symbolize/proc_maps.h"
 #include "symbolize/proctab.h"
 #include "symbolize/symbolizer.h"
 #include "tap.h"
 
+int main(int argc, char **argv);
 static const char *self_path;
-
-static void test_parse(void)
-{
-	struct pb_maps_entry e;
-	char l1[] = "7f0c1a200000-7f0c1a3b5000 r-xp 00028000 fd:01 1319 "
-		    "   /usr/lib/x86_64-linux-gnu/libc.so.6\n";
-	char l2[] = "55d0c0000000-55d0c0001000 r-xp 00001000 08:02 42   /tmp/my dir/a b (deleted)\n";
-	char l3[] = "7ffd1b7f0000-7ffd1b7f2000 r-xp 00000000 00:00 0                          [vdso]\n";
-	char l4[] = "7f0000000000-7f0000001000 rwxp 00000000 00:00 0 \n";
-	char l5[] = "7f0000000000-7f0000001000 r--p 00000000 00:00 0   /odd\\012name\n";
-	char l6[] = "garbage line\n";
-
-	ok(!pb_proc_maps_parse_line(l1, &e) && e.exec && e.start == 0x7f0c1a200000ull &&
-		   e.end == 0x7f0c1a3b5000ull && e.pgoff == 0x28000 && e.inode == 1319 &&
-		   e.dev == makedev(0xfd, 1) && !e.deleted,
-	   "maps: a library line");
-	is_str(e.path, "/usr/lib/x86_64-linux-gnu/libc.so.6", "maps: library path");
-	ok(!pb_proc_maps_parse_line(l2, &e) && e.deleted && e.pgoff == 0x1000,
-	   "maps: deleted file is flagged");
-	is_str(e.path, "/tmp/my dir/a b", "maps: spaces kept, ' (deleted)' cut");
-	ok(!pb_proc_maps_parse_line(l3, &e) && e.exec && e.inode == 0, "maps: vdso line");
-	is_str(e.path, "[vdso]", "maps: vdso name");
-	ok(!pb_proc_maps_parse_line(l4, &e) && e.exec, "maps: anonymous executable mapping");
-	is_str(e.path, "", "maps: anonymous has an empty path");
-	ok(!pb_proc_maps_parse_line(l5, &e) && !e.exec, "maps: not executable");
-	is_str(e.path, "/odd\nname", "maps: escaped newline decoded");
-	ok(pb_proc_maps_parse_line(l6, &e) == -EINVAL, "maps: garbage is -EINVAL");
-}
 
 /* What the callbacks saw. */
 struct seen {
@@ -82,8 +53,11 @@ static void consume_until_exit(struct pb_proctab *t, struct seen *seen)
 	}
 }
 
-/* A child that execs this binary in "child" mode; it dlopens the fixture and prints where. */
-static pid_t spawn_child(int *go_w, FILE **out, int *in_w, bool wait_go)
+/*
+ * A child that execs this binary in "child" mode (it dlopens the fixture and prints its pid and
+ * where) or "forker" mode (its own child does that).
+ */
+static pid_t spawn_child(const char *how, int *go_w, FILE **out, int *in_w, bool wait_go)
 {
 	int go[2], o[2], i[2];
 	pid_t pid;
@@ -98,7 +72,7 @@ static pid_t spawn_child(int *go_w, FILE **out, int *in_w, bool wait_go)
 			_exit(126);
 		dup2(o[1], 1);
 		dup2(i[0], 0);
-		execl(self_path, self_path, "child", (char *)NULL);
+		execl(self_path, self_path, how, (char *)NULL);
 		_exit(127);
 	}
 	close(go[0]);
@@ -118,17 +92,26 @@ static int child_main(void)
 
 	if (!h)
 		return 1;
-	printf("%" PRIxPTR "\n", (uintptr_t)dlsym(h, "pbfix_dl_entry"));
+	printf("%d %" PRIxPTR "\n", (int)getpid(), (uintptr_t)dlsym(h, "pbfix_dl_entry"));
 	fflush(stdout);
 	return read(0, &c, 1) < 0;
+}
+
+static int forker_main(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		return child_main();
+	return pid < 0 || waitpid(pid, NULL, 0) != pid;
 }
 
 static void run_scenario(bool system_wide)
 {
 	const char *mode = system_wide ? "system-wide" : "pid mode";
 	struct seen seen = {0};
-	struct pb_proctab_callbacks cb = {.on_mapping = on_mapping, .on_exit = on_exit_cb,
-					  .ctx = &seen};
+	struct pb_proctab_callbacks cb = {
+	    .on_mapping = on_mapping, .on_exit = on_exit_cb, .ctx = &seen};
 	struct pb_proctab *t = NULL;
 	struct pb_symbolizer *sym = NULL;
 	const struct pb_mapping *m;
@@ -143,14 +126,14 @@ static void run_scenario(bool system_wide)
 		return;
 	pb_symbolizer__new(&sym);
 	/* pid mode tracks the child before it execs; system-wide learns of it from records. */
-	pid = spawn_child(&go, &out, &in, !system_wide);
+	pid = spawn_child("child", &go, &out, &in, !system_wide);
 	ok(pid > 0, "%s: spawn the child", mode);
 	if (pid <= 0)
 		return;
 	seen.pid = pid;
 	if (!system_wide)
 		ok(!pb_proctab__track(t, pid), "%s: track the child", mode);
-	if (write(go, "g", 1) != 1 || !out || fscanf(out, "%" SCNxPTR, &addr) != 1)
+	if (write(go, "g", 1) != 1 || !out || fscanf(out, "%*d %" SCNxPTR, &addr) != 1)
 		addr = 0;
 	ok(addr != 0, "%s: child dlopen'ed the library at %#" PRIxPTR, mode, addr);
 	pb_proctab__consume(t);
@@ -181,6 +164,45 @@ static void run_scenario(bool system_wide)
 	pb_proctab__free(t);
 }
 
+/* pid mode follows forks: a tracked process's child dlopens, exits, and is still known. */
+static void test_fork_pid_mode(void)
+{
+	struct seen seen = {0};
+	struct pb_proctab_callbacks cb = {
+	    .on_mapping = on_mapping, .on_exit = on_exit_cb, .ctx = &seen};
+	struct pb_proctab *t = NULL;
+	const struct pb_mapping *m;
+	uintptr_t addr = 0;
+	int go = -1, in = -1, gpid = 0;
+	FILE *out = NULL;
+	pid_t pid;
+
+	if (pb_proctab__new(false, &cb, &t))
+		return;
+	pid = spawn_child("forker", &go, &out, &in, true);
+	ok(pid > 0 && !pb_proctab__track(t, pid), "fork: track the parent");
+	if (write(go, "g", 1) != 1 || !out || fscanf(out, "%d %" SCNxPTR, &gpid, &addr) != 2)
+		addr = 0;
+	ok(addr && gpid > 0 && gpid != pid, "fork: grandchild %d dlopen'ed at %#" PRIxPTR, gpid,
+	   addr);
+	seen.pid = gpid;
+	if (write(in, "\n", 1) != 1 && pid > 0)
+		kill(pid, SIGKILL);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	consume_until_exit(t, &seen);
+	ok(seen.mappings_with_dl > 0, "fork: on_mapping saw the grandchild's library");
+	ok(seen.exits == 1, "fork: the grandchild's exit was seen");
+	m = pb_proctab__find(t, gpid, addr);
+	ok(m && strstr(m->path, "/libpbfix_dl.so"), "fork: grandchild's mapping kept after exit");
+	is_str(pb_proctab__comm(t, gpid), "test_proctab", "fork: comm inherited");
+	if (out)
+		fclose(out);
+	close(go);
+	close(in);
+	pb_proctab__free(t);
+}
+
 /* A live process the table never heard of is read from /proc on a miss. */
 static void test_find_reads_proc(void)
 {
@@ -189,8 +211,8 @@ static void test_find_reads_proc(void)
 
 	if (pb_proctab__new(false, NULL, &t))
 		return;
-	m = pb_proctab__find(t, getpid(), (uintptr_t)test_parse);
-	ok(m && m->start <= (uintptr_t)test_parse && (uintptr_t)test_parse < m->end,
+	m = pb_proctab__find(t, getpid(), (uintptr_t)main);
+	ok(m && m->start <= (uintptr_t)main && (uintptr_t)main < m->end,
 	   "find on an unknown live pid reads /proc/PID/maps");
 	ok(!pb_proctab__find(t, getpid(), 0x10), "an unmapped address is NULL");
 	ok(!pb_proctab__find(t, 0x7ffffff0, 0x1000), "an absent pid is NULL");
@@ -202,12 +224,11 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "child"))
 		return child_main();
+	if (argc > 1 && !strcmp(argv[1], "forker"))
+		return forker_main();
 	self_path = argv[0];
-	test_parse();
-	if (geteuid() != 0) {
-		skip_or_fail("perf side-band events need root");
-		return tap_done();
-	}
+	if (geteuid() != 0)
+		return tap_skip_all("perf side-band events need root");
 	if (!getenv("PBFIX_DL")) {
 		ok(0, "PBFIX_DL names the fixture library");
 		return tap_done();
@@ -215,5 +236,6 @@ int main(int argc, char **argv)
 	test_find_reads_proc();
 	run_scenario(false);
 	run_scenario(true);
+	test_fork_pid_mode();
 	return tap_done();
 }

@@ -152,7 +152,8 @@ static void test_stripped(void)
 		test_maps_read(getpid(), &self_maps);
 		m = test_maps_find(&self_maps, hidden);
 	}
-	is_str(sym(s, entry, false), "pbfix_dl_entry", "stripped library: .dynsym still names exports");
+	is_str(sym(s, entry, false), "pbfix_dl_entry",
+	       "stripped library: .dynsym still names exports");
 	snprintf(want, sizeof(want), "[%s+0x%" PRIx64 "]", basename((char *)m->path),
 		 hidden - m->start + m->pgoff);
 	is_str(sym(s, hidden, false), want, "stripped library: static function is [file+0xoffset]");
