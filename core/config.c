@@ -92,7 +92,7 @@ bool pb_config_value_ok(enum pb_config_type type, const char *value)
 
 const char *pb_config_type_name(enum pb_config_type type)
 {
-	static const char *const names[] = { "string", "integer", "boolean", "number" };
+	static const char *const names[] = { "a string", "an integer", "a boolean", "a number" };
 
 	return type <= PB_CONFIG_DOUBLE ? names[type] : "?";
 }
@@ -109,7 +109,7 @@ int pb_config__set(struct pb_config *cfg, const char *key, const char *value, ch
 		return -ENOENT;
 	}
 	if (!pb_config_value_ok(k->type, value)) {
-		snprintf(err, err_len, "%s: '%s' wants a %s, not '%s'", cfg->owner, key,
+		snprintf(err, err_len, "%s: '%s' must be %s, not '%s'", cfg->owner, key,
 			 pb_config_type_name(k->type), value);
 		return -EINVAL;
 	}

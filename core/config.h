@@ -25,6 +25,7 @@ const struct pb_config_key *pb_config__key(const struct pb_config *cfg, const ch
 
 /* Checks value against type: true when it parses. */
 bool pb_config_value_ok(enum pb_config_type type, const char *value);
+/* "an integer", "a boolean", ...: for messages. */
 const char *pb_config_type_name(enum pb_config_type type);
 
 #endif

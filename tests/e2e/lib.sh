@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: MIT
+# Shared helpers of the end-to-end tests: TAP output, root checks and folded-profile assertions.
+# Source it: . "$PB_SOURCE_ROOT/tests/e2e/lib.sh"
+
+: "${PB:?PB must name the profile-bee binary}"
+: "${PB_FIXTURES:=$PB_BUILD_ROOT/tests/fixtures}"
+tap_n=0
+tap_failed=0
+TMP=$(mktemp -d /tmp/pb-e2e.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+
+# Skips the whole test (exit 77) without root/BPF, or fails under PB_TEST_NO_SKIP=1 (CI).
+need_root() {
+	local why=""
+	[ "$(id -u)" = 0 ] || why="needs root"
+	[ -e /sys/kernel/btf/vmlinux ] || why="needs a kernel with BTF"
+	[ -z "$why" ] && return 0
+	if [ "${PB_TEST_NO_SKIP:-0}" = 1 ]; then
+		echo "1..1"
+		echo "not ok 1 - $why (PB_TEST_NO_SKIP=1 forbids skipping)"
+		exit 1
+	fi
+	echo "1..0 # SKIP $why"
+	exit 77
+}
+
+plan() { echo "1..$1"; }
+ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1"; }
+not_ok() {
+	tap_n=$((tap_n + 1))
+	tap_failed=$((tap_failed + 1))
+	echo "not ok $tap_n - $1"
+	shift
+	for line in "$@"; do echo "# $line"; done
+}
+# check DESC COMMAND...: ok when COMMAND succeeds.
+check() {
+	local desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc" "command failed: $*"; fi
+}
+finish() { exit $((tap_failed > 0)); }
+
+# Total samples in a folded file whose frames match the extended regex (on the whole line).
+samples_matching() {
+	awk -v re="$2" '{ n = $NF; line = $0; sub(/ [0-9]+$/, "", line); if (line ~ re) s += n }
+		END { print s + 0 }' "$1"
+}
+total_samples() { awk '{ s += $NF } END { print s + 0 }' "$1"; }
+
+# chain_share FILE "a;b;c": of the samples whose stack holds c (the chain's last frame), the
+# percentage (integer) whose stack holds a;b;c as consecutive frames, in that order.
+chain_share() {
+	awk -v chain="$2" '
+	BEGIN { n = split(chain, want, ";"); leaf = want[n] }
+	{
+		count = $NF; line = $0; sub(/ [0-9]+$/, "", line)
+		m = split(line, f, ";"); has_leaf = 0; has_chain = 0
+		for (i = 1; i <= m; i++) {
+			if (f[i] == leaf) has_leaf = 1
+			if (i + n - 1 <= m) {
+				j = 1
+				while (j <= n && f[i + j - 1] == want[j]) j++
+				if (j > n) has_chain = 1
+			}
+		}
+		if (has_leaf) leafs += count
+		if (has_leaf && has_chain) chains += count
+	}
+	END { if (leafs == 0) print 0; else print int(100 * chains / leafs) }' "$1"
+}
+
+# expect_chain DESC FILE CHAIN MIN_PERCENT [MIN_SAMPLES]: the chain holds in enough samples.
+expect_chain() {
+	local desc=$1 file=$2 chain=$3 min=$4 min_samples=${5:-10}
+	local leaf=${chain##*;} share leafs
+	share=$(chain_share "$file" "$chain")
+	leafs=$(samples_matching "$file" "(^|;)${leaf}(;|$)")
+	if [ "$leafs" -ge "$min_samples" ] && [ "$share" -ge "$min" ]; then
+		ok "$desc ($share% of $leafs samples)"
+	else
+		not_ok "$desc" "chain $chain in $share% of $leafs samples holding $leaf (want >= $min% of >= $min_samples)" \
+			"top stacks:" "$(sort -t' ' -k2 -nr "$file" | head -5)"
+	fi
+}
+
+# The deepest (most frames) stack's depth among samples matching a regex: for depth checks.
+max_depth_matching() {
+	awk -v re="$2" '{ line = $0; sub(/ [0-9]+$/, "", line); if (line ~ re) { d = split(line, f, ";"); if (d > m) m = d } } END { print m + 0 }' "$1"
+}
