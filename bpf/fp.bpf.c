@@ -50,12 +50,27 @@ PB_FP_KSTACKS(kstacks1);
 PB_FP_USTACKS(ustacks0);
 PB_FP_USTACKS(ustacks1);
 
-/* The ip array is larger than the 512-byte BPF stack. */
+/*
+ * A user read costs about 70 ns a helper call, and little more for a few KB than for 16 bytes,
+ * so the walk copies a window of the stack at a time and finds the next frames in it (bench:
+ * 34 frames of 64 bytes, 2.9 us with a read per frame, 1.2 us with 2 KB windows). A window
+ * ends at a page end: a page holding a valid frame is readable, the next may not be, and a
+ * faulting read costs far more than a second read.
+ */
+#define WINDOW	  2048
+#define PAGE_SIZE 4096
+
+struct scratch {
+	struct pb_fp_ustack st;
+	__u8 win[WINDOW];
+};
+
+/* The ip array and the window are larger than the 512-byte BPF stack. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct pb_fp_ustack);
+	__type(value, struct scratch);
 } scratch SEC(".maps");
 
 struct {
@@ -64,11 +79,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } lost SEC(".maps");
-
-struct frame {
-	__u64 next_fp;
-	__u64 ret;
-};
 
 static __always_inline void count_lost(__u32 cause)
 {
@@ -85,29 +95,60 @@ static __always_inline __u64 mix(__u64 h, __u64 v)
 	return h ^ (h >> 32);
 }
 
-/* Fills st->ips leaf first from (ip, fp); returns the depth and the hash of the ips. */
-static __always_inline __u32 walk_user(__u64 ip, __u64 fp, struct pb_fp_ustack *st, __u64 *hash,
+struct walk {
+	struct scratch *s;
+	__u64 fp, base, len, hash;
+	__u32 n;
+};
+
+/* One frame per bpf_loop step: a plain loop with a window gives the verifier too many states. */
+static long walk_step(__u64 i, struct walk *w)
+{
+	struct scratch *s = w->s;
+	__u64 fp = w->fp, off = fp - w->base, next, ret;
+	__u32 n = w->n;
+
+	if (!fp || n >= PB_FP_MAX_FRAMES)
+		return 1;
+	if (fp < w->base || off + 16 > w->len) {
+		__u64 len = PAGE_SIZE - (fp & (PAGE_SIZE - 1));
+
+		if (len > WINDOW)
+			len = WINDOW;
+		if (len < 16 || bpf_probe_read_user(s->win, len, (void *)fp)) {
+			len = 16; /* the frame crosses a page end: read just it */
+			if (bpf_probe_read_user(s->win, len, (void *)fp))
+				return 1;
+		}
+		w->base = fp;
+		w->len = len;
+		off = 0;
+	}
+	if (off > WINDOW - 16) /* cannot happen; tells the verifier the bound */
+		return 1;
+	next = *(__u64 *)(s->win + off);
+	ret = *(__u64 *)(s->win + off + 8);
+	if (!ret)
+		return 1;
+	s->st.ips[n] = ret;
+	w->hash = mix(w->hash, ret);
+	w->n = n + 1;
+	/* Stacks grow down: a caller's frame is always above; anything else is garbage. */
+	w->fp = next > fp ? next : 0;
+	return 0;
+}
+
+/* Fills s->st.ips leaf first from (ip, fp); returns the depth and the hash of the ips. */
+static __always_inline __u32 walk_user(__u64 ip, __u64 fp, struct scratch *s, __u64 *hash,
 				       bool *truncated)
 {
-	struct frame f;
-	__u64 h = mix(0, ip);
-	__u32 n = 1, i;
+	struct walk w = {.s = s, .fp = fp, .hash = mix(0, ip), .n = 1};
 
-	st->ips[0] = ip;
-	for (i = 1; i < PB_FP_MAX_FRAMES; i++) {
-		if (!fp || i >= max_frames)
-			break;
-		if (bpf_probe_read_user(&f, sizeof(f), (void *)fp) || !f.ret)
-			break;
-		st->ips[i] = f.ret;
-		h = mix(h, f.ret);
-		n = i + 1;
-		/* Stacks grow down: a caller's frame is always above; anything else is garbage. */
-		fp = f.next_fp > fp ? f.next_fp : 0;
-	}
-	*truncated = fp && n >= max_frames;
-	*hash = h ? h : 1;
-	return n;
+	s->st.ips[0] = ip;
+	bpf_loop(max_frames - 1, walk_step, &w, 0);
+	*truncated = w.fp && w.n >= max_frames;
+	*hash = w.hash ? w.hash : 1;
+	return w.n;
 }
 
 /* Map pointers are constants at each call site, as bpf_get_stackid needs. */
@@ -135,7 +176,7 @@ static __always_inline int sample(struct bpf_perf_event_data *ctx, __u32 tgid, v
 	if (user_stacks) {
 		struct task_struct *task = bpf_get_current_task_btf();
 		__u32 zero = 0;
-		struct pb_fp_ustack *st = bpf_map_lookup_elem(&scratch, &zero);
+		struct scratch *st = bpf_map_lookup_elem(&scratch, &zero);
 		__u64 ip = 0, fp = 0;
 		bool truncated;
 
@@ -154,7 +195,7 @@ static __always_inline int sample(struct bpf_perf_event_data *ctx, __u32 tgid, v
 				key.flags |= PB_FP_F_USER_TRUNCATED;
 				count_lost(PB_FP_LOST_USTACK_TRUNCATED);
 			}
-			err = bpf_map_update_elem(ustacks, &key.ustack_hash, st, BPF_NOEXIST);
+			err = bpf_map_update_elem(ustacks, &key.ustack_hash, &st->st, BPF_NOEXIST);
 			if (err && err != -EEXIST) {
 				count_lost(PB_FP_LOST_USTACK_FULL);
 				key.ustack_hash = 0;

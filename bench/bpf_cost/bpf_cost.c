@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Measures an unwinder's BPF time per sample (run_time_ns / run_cnt) on a busy, deep stack. */
+/* Usage: bpf-cost PLUGIN.so [DEPTH=32] [SECONDS=5] [FRAME_BYTES=64] [PROG=pb_fp_sample] */
 #include <dlfcn.h>
 #include <sched.h>
 #include <signal.h>
@@ -19,14 +20,20 @@
 
 static volatile unsigned long sink;
 
-/* One frame per level: the volatile store after the call keeps the compiler from looping. */
-__attribute__((noinline)) static unsigned long recurse(int depth)
+/*
+ * One frame of about pad bytes per level: the volatile stores keep the compiler from looping
+ * or dropping the padding.
+ */
+__attribute__((noinline)) static unsigned long recurse(int depth, int pad)
 {
 	unsigned long x = 0, i;
 
 	if (depth > 0) {
-		x = recurse(depth - 1);
-		sink = depth;
+		volatile char *p = __builtin_alloca(pad + 1);
+
+		p[0] = 1;
+		x = recurse(depth - 1, pad);
+		sink = depth + p[0];
 		return x;
 	}
 	for (i = 0; i < 400000000000UL; i++)
@@ -91,7 +98,8 @@ int main(int argc, char **argv)
 	const char *plugin = argc > 1 ? argv[1] : "unwinder-fp.so";
 	int depth = argc > 2 ? atoi(argv[2]) : 32;
 	int seconds = argc > 3 ? atoi(argv[3]) : 5;
-	const char *prog_name = argc > 4 ? argv[4] : "pb_fp_sample";
+	int pad = argc > 4 ? atoi(argv[4]) : 64;
+	const char *prog_name = argc > 5 ? argv[5] : "pb_fp_sample";
 	struct pb_host host = {
 		.sz = sizeof(host),
 		.abi_major = PB_PLUGIN_ABI_MAJOR,
@@ -139,7 +147,7 @@ int main(int argc, char **argv)
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		sched_setaffinity(0, sizeof(cpus), &cpus);
-		recurse(depth);
+		recurse(depth, pad);
 	}
 	err = pb_perf_events__open(params.frequency, 0, &ev);
 	err = err ?: p->unwinder->open(&host, &params, NULL, &st);
