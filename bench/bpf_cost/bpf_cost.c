@@ -101,20 +101,20 @@ int main(int argc, char **argv)
 	int pad = argc > 4 ? atoi(argv[4]) : 64;
 	const char *prog_name = argc > 5 ? argv[5] : "pb_fp_sample";
 	struct pb_host host = {
-		.sz = sizeof(host),
-		.abi_major = PB_PLUGIN_ABI_MAJOR,
-		.abi_minor = PB_PLUGIN_ABI_MINOR,
-		.log = host_log,
-		.config_int = host_config_int,
-		.count_lost = host_count_lost,
+	    .sz = sizeof(host),
+	    .abi_major = PB_PLUGIN_ABI_MAJOR,
+	    .abi_minor = PB_PLUGIN_ABI_MINOR,
+	    .log = host_log,
+	    .config_int = host_config_int,
+	    .count_lost = host_count_lost,
 	};
 	struct pb_sample_params params = {
-		.sz = sizeof(params),
-		.frequency = 999,
-		.user = true,
-		.kernel = true,
-		.cpu = -1,
-		.filter_pids = true,
+	    .sz = sizeof(params),
+	    .frequency = 999,
+	    .user = true,
+	    .kernel = true,
+	    .cpu = -1,
+	    .filter_pids = true,
 	};
 	const struct pb_plugin *p;
 	struct pb_perf_events *ev = NULL;

@@ -13,11 +13,11 @@
 static int event_open(uint32_t type, uint64_t config, uint32_t frequency, int cpu)
 {
 	struct perf_event_attr attr = {
-		.size = sizeof(attr),
-		.type = type,
-		.config = config,
-		.freq = 1,
-		.sample_freq = frequency,
+	    .size = sizeof(attr),
+	    .type = type,
+	    .config = config,
+	    .freq = 1,
+	    .sample_freq = frequency,
 	};
 	int fd;
 
@@ -54,7 +54,8 @@ static int online_cpus(int **ret)
 		}
 		for (; lo <= hi; lo++) {
 			if (n == cap) {
-				int *tmp = realloc(cpus, (cap = cap ? cap * 2 : 16) * sizeof(*cpus));
+				int *tmp =
+				    realloc(cpus, (cap = cap ? cap * 2 : 16) * sizeof(*cpus));
 
 				if (!tmp) {
 					free(cpus);

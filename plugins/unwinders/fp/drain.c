@@ -25,11 +25,11 @@ static const struct {
 	const char *name;
 	const char *hint;
 } causes[PB_FP_LOST_MAX] = {
-	[PB_FP_LOST_KSTACK_FULL] = {"kernel stack map full", "--stack-storage-size"},
-	[PB_FP_LOST_KSTACK_COLLISION] = {"kernel stack id collision", "--stack-storage-size"},
-	[PB_FP_LOST_COUNTS_FULL] = {"count map full", "--hash-storage-size"},
-	[PB_FP_LOST_USTACK_FULL] = {"user stack map full", "--stack-storage-size"},
-	[PB_FP_LOST_USTACK_TRUNCATED] = {"user stack truncated at max-frames", NULL},
+    [PB_FP_LOST_KSTACK_FULL] = {"kernel stack map full", "--stack-storage-size"},
+    [PB_FP_LOST_KSTACK_COLLISION] = {"kernel stack id collision", "--stack-storage-size"},
+    [PB_FP_LOST_COUNTS_FULL] = {"count map full", "--hash-storage-size"},
+    [PB_FP_LOST_USTACK_FULL] = {"user stack map full", "--stack-storage-size"},
+    [PB_FP_LOST_USTACK_TRUNCATED] = {"user stack truncated at max-frames", NULL},
 };
 
 int fp_drain_init(struct fp_state *st)
@@ -134,9 +134,9 @@ static void report_lost(struct fp_state *st)
 			st->host->count_lost(st->host->session, causes[cause].name,
 					     sum - st->lost_seen[cause],
 					     cause == PB_FP_LOST_USTACK_TRUNCATED &&
-							     st->max_frames < PB_FP_MAX_FRAMES
-						     ? "max-frames"
-						     : causes[cause].hint);
+						     st->max_frames < PB_FP_MAX_FRAMES
+						 ? "max-frames"
+						 : causes[cause].hint);
 		st->lost_seen[cause] = sum;
 	}
 }
@@ -178,12 +178,12 @@ int fp_drain(void *state, pb_raw_stack_fn fn, void *ctx)
 	for (i = 0; i < n && !ret; i++) {
 		const struct pb_fp_key *key = &st->keys[i];
 		struct pb_raw_stack raw = {
-			.pid = key->pid,
-			.comm = comm,
-			.user_ips = uips,
-			.kernel_ips = kips,
-			.count = st->counts[i],
-			.flags = key->flags & PB_FP_F_USER_TRUNCATED ? PB_RAW_USER_TRUNCATED : 0,
+		    .pid = key->pid,
+		    .comm = comm,
+		    .user_ips = uips,
+		    .kernel_ips = kips,
+		    .count = st->counts[i],
+		    .flags = key->flags & PB_FP_F_USER_TRUNCATED ? PB_RAW_USER_TRUNCATED : 0,
 		};
 
 		memcpy(comm, key->comm, PB_FP_COMM_LEN);
@@ -191,8 +191,8 @@ int fp_drain(void *state, pb_raw_stack_fn fn, void *ctx)
 		if (key->kstack_id >= 0 && !bpf_map_lookup_elem(kfd, &key->kstack_id, kips))
 			raw.n_kernel = stack_len(kips, PB_FP_MAX_FRAMES);
 		if (key->ustack_hash && !bpf_map_lookup_elem(ufd, &key->ustack_hash, uips))
-			raw.n_user = key->user_depth < PB_FP_MAX_FRAMES ? key->user_depth
-									 : PB_FP_MAX_FRAMES;
+			raw.n_user =
+			    key->user_depth < PB_FP_MAX_FRAMES ? key->user_depth : PB_FP_MAX_FRAMES;
 		if (raw.count)
 			ret = fn(ctx, &raw);
 	}

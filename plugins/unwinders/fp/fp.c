@@ -178,7 +178,8 @@ static int fp_attach(void *state, const int *perf_fds, int n_fds)
 			err = -errno;
 			break;
 		}
-		links[st->n_links] = bpf_program__attach_perf_event(st->skel->progs.pb_fp_sample, fd);
+		links[st->n_links] =
+		    bpf_program__attach_perf_event(st->skel->progs.pb_fp_sample, fd);
 		if (!links[st->n_links]) {
 			err = -errno;
 			close(fd);
@@ -200,31 +201,31 @@ static int fp_add_pid(void *state, uint32_t pid)
 }
 
 static const struct pb_unwinder_ops ops = {
-	.sz = sizeof(struct pb_unwinder_ops),
-	.open = fp_open,
-	.attach = fp_attach,
-	.add_pid = fp_add_pid,
-	.drain = fp_drain,
-	.close = fp_close,
+    .sz = sizeof(struct pb_unwinder_ops),
+    .open = fp_open,
+    .attach = fp_attach,
+    .add_pid = fp_add_pid,
+    .drain = fp_drain,
+    .close = fp_close,
 };
 
 static const struct pb_config_key config_keys[] = {
-	{
-		.name = "max-frames",
-		.type = PB_CONFIG_INT,
-		.default_value = "127",
-		.help = "user frames walked at most per sample (1-127); fewer is cheaper",
-	},
-	{.name = NULL},
+    {
+	.name = "max-frames",
+	.type = PB_CONFIG_INT,
+	.default_value = "127",
+	.help = "user frames walked at most per sample (1-127); fewer is cheaper",
+    },
+    {.name = NULL},
 };
 
 static const struct pb_plugin descriptor = {
-	PB_PLUGIN_DESCRIPTOR_INIT,
-	.kind = PB_PLUGIN_UNWINDER,
-	.name = "fp",
-	.description = "frame pointers, walked in BPF (needs binaries built with frame pointers)",
-	.config_keys = config_keys,
-	.unwinder = &ops,
+    PB_PLUGIN_DESCRIPTOR_INIT,
+    .kind = PB_PLUGIN_UNWINDER,
+    .name = "fp",
+    .description = "frame pointers, walked in BPF (needs binaries built with frame pointers)",
+    .config_keys = config_keys,
+    .unwinder = &ops,
 };
 
 PB_PLUGIN_EXPORT(&descriptor)

@@ -82,12 +82,12 @@ static uint64_t lost_count(const char *cause)
 }
 
 static const struct pb_host host = {
-	.sz = sizeof(struct pb_host),
-	.abi_major = PB_PLUGIN_ABI_MAJOR,
-	.abi_minor = PB_PLUGIN_ABI_MINOR,
-	.log = mock_log,
-	.config_int = mock_config_int,
-	.count_lost = mock_count_lost,
+    .sz = sizeof(struct pb_host),
+    .abi_major = PB_PLUGIN_ABI_MAJOR,
+    .abi_minor = PB_PLUGIN_ABI_MINOR,
+    .log = mock_log,
+    .config_int = mock_config_int,
+    .count_lost = mock_count_lost,
 };
 
 /* ---- the fixture's functions, at their run-time addresses ---- */
@@ -232,7 +232,7 @@ static const struct pb_unwinder_ops *load_plugin(const char *path)
 	entry = (pb_plugin_entry_fn)dlsym(h, PB_PLUGIN_ENTRY_SYMBOL);
 	p = entry ? entry() : NULL;
 	check(p && p->abi_major == PB_PLUGIN_ABI_MAJOR && p->kind == PB_PLUGIN_UNWINDER &&
-		      !strcmp(p->name, "fp") && p->unwinder && p->unwinder->drain,
+		  !strcmp(p->name, "fp") && p->unwinder && p->unwinder->drain,
 	      "plugin descriptor: fp unwinder, ABI %d", PB_PLUGIN_ABI_MAJOR);
 	return p ? p->unwinder : NULL;
 }
@@ -241,12 +241,12 @@ static const struct pb_unwinder_ops *load_plugin(const char *path)
 static void check_small_maps(const struct pb_unwinder_ops *ops, struct pb_perf_events *ev)
 {
 	struct pb_sample_params params = {
-		.sz = sizeof(params),
-		.frequency = 999,
-		.user = true,
-		.cpu = -1,
-		.stack_storage_size = 16,
-		.hash_storage_size = 2,
+	    .sz = sizeof(params),
+	    .frequency = 999,
+	    .user = true,
+	    .cpu = -1,
+	    .stack_storage_size = 16,
+	    .hash_storage_size = 2,
 	};
 	struct seen v = {0};
 	void *st = NULL;
@@ -267,12 +267,12 @@ static void check_small_maps(const struct pb_unwinder_ops *ops, struct pb_perf_e
 int main(int argc, char **argv)
 {
 	struct pb_sample_params params = {
-		.sz = sizeof(params),
-		.frequency = 999,
-		.user = true,
-		.kernel = true,
-		.cpu = -1,
-		.filter_pids = true,
+	    .sz = sizeof(params),
+	    .frequency = 999,
+	    .user = true,
+	    .kernel = true,
+	    .cpu = -1,
+	    .filter_pids = true,
 	};
 	const struct pb_unwinder_ops *ops;
 	struct pb_perf_events *ev = NULL;
@@ -330,14 +330,16 @@ int main(int argc, char **argv)
 	usleep(500000);
 	err = err ?: ops->drain(st, on_stack, &v2);
 	check(!err, "two drains (both map sets): %d", err);
-	fprintf(stderr, "# drain 1: %llu samples, main %llu (deep %llu, chain %llu), sys %llu "
-			"(kernel %llu), child %llu; drain 2: %llu\n",
+	fprintf(stderr,
+		"# drain 1: %llu samples, main %llu (deep %llu, chain %llu), sys %llu "
+		"(kernel %llu), child %llu; drain 2: %llu\n",
 		(unsigned long long)v1.total, (unsigned long long)v1.main_total,
 		(unsigned long long)v1.main_deep, (unsigned long long)v1.main_chain,
 		(unsigned long long)v1.sys_total, (unsigned long long)v1.sys_kernel,
 		(unsigned long long)v1.child_total, (unsigned long long)v2.total);
 
-	check(v1.main_total >= 100, "main thread sampled (%llu)", (unsigned long long)v1.main_total);
+	check(v1.main_total >= 100, "main thread sampled (%llu)",
+	      (unsigned long long)v1.main_total);
 	check(v1.main_deep * 10 >= v1.main_total * 9, "90%% of main samples have user depth >= 4");
 	check(v1.main_chain * 10 >= v1.main_total * 8,
 	      "80%% of main samples hold fx_c <- fx_b <- fx_a <- main in order (%llu/%llu)",
