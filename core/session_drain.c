@@ -43,8 +43,10 @@ static int add_raw(void *vctx, const struct pb_raw_stack *rs)
 		err = intern(ctx->into, pb_symbolizer__user(s->symbolizer, m, rs->user_ips[i], i > 0),
 			     ids, &n);
 	}
+	/* Past the first, kernel frames are return addresses: the call is the byte before. */
 	for (uint32_t i = n_kernel; !err && i-- > 0;)
-		err = intern(ctx->into, pb_symbolizer__kernel(s->symbolizer, rs->kernel_ips[i]), ids,
+		err = intern(ctx->into,
+			     pb_symbolizer__kernel(s->symbolizer, rs->kernel_ips[i] - (i > 0)), ids,
 			     &n);
 	if (!err)
 		err = pb_profile__add(ctx->into, rs->pid, ids, n, rs->count);

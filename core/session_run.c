@@ -347,6 +347,8 @@ int pb_session__finish(struct pb_session *s)
 		ioctl(s->events->fds[i], PERF_EVENT_IOC_DISABLE, 0);
 	if (s->unwinder_state)
 		err = next_window(s, true);
+	pb_session_count_lost(s, "mapping records dropped", pb_proctab__lost(s->proctab),
+			      "fewer short-lived processes; their frames may show [unknown]");
 	pb_session_stop_sampling(s);
 	pb_session_reap_command(s, true);
 	pb_session_close_outputs(s);
