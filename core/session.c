@@ -43,6 +43,7 @@ int pb_session__new(const struct pb_session_opts *opts, struct pb_session **ret)
 	s->opts.sz = sizeof(s->opts);
 	s->epoll_fd = s->stop_fd = s->child_pidfd = s->child_release_fd = s->child_error_fd = -1;
 	s->child_status = -1;
+	s->child_output_fd = -1;
 	if (!s->opts.frequency)
 		s->opts.frequency = DEFAULT_FREQUENCY;
 	if (!s->opts.stack_storage_size)
@@ -109,6 +110,8 @@ void pb_session__free(struct pb_session *s)
 		close(s->child_release_fd);
 	if (s->child_error_fd >= 0)
 		close(s->child_error_fd);
+	if (s->child_output_fd >= 0)
+		close(s->child_output_fd);
 	pb_profile__free(s->total);
 	pb_plugin_registry__free(s->registry);
 	for (size_t i = 0; s->command && s->command[i]; i++)

@@ -11,13 +11,17 @@
 
 #include "session_internal.h"
 
-static void child_run(struct pb_session *s, int release_fd, int error_fd)
+static void child_run(struct pb_session *s, int release_fd, int error_fd, int output_fd)
 {
 	char go;
 	int err;
 
-	if (s->opts.command_stdout_to_stderr)
+	if (output_fd >= 0) {
+		dup2(output_fd, STDOUT_FILENO);
+		dup2(output_fd, STDERR_FILENO);
+	} else if (s->opts.command_stdout_to_stderr) {
 		dup2(STDERR_FILENO, STDOUT_FILENO);
+	}
 	/* Wait until the parent has the pid in the filter and BPF attached: no lost start. */
 	if (read(release_fd, &go, 1) != 1)
 		_exit(127);
@@ -28,12 +32,22 @@ static void child_run(struct pb_session *s, int release_fd, int error_fd)
 	_exit(127);
 }
 
+/* An output that owns the terminal shows the command's output itself. */
+static bool terminal_taken(const struct pb_session *s)
+{
+	for (size_t i = 0; i < s->n_outputs; i++)
+		if (s->outputs[i].plugin->desc->output_flags & PB_OUTPUT_WANTS_TERMINAL)
+			return true;
+	return false;
+}
+
 int pb_session_spawn_command(struct pb_session *s)
 {
-	int release[2], error[2];
+	int release[2], error[2], output[2] = { -1, -1 };
 	pid_t pid;
 
-	if (pipe2(release, O_CLOEXEC) || pipe2(error, O_CLOEXEC))
+	if (pipe2(release, O_CLOEXEC) || pipe2(error, O_CLOEXEC) ||
+	    (terminal_taken(s) && pipe2(output, O_CLOEXEC)))
 		return pb_session_fail(s, errno, "cannot create a pipe: %s", strerror(errno));
 	pid = fork();
 	if (pid < 0)
@@ -41,10 +55,15 @@ int pb_session_spawn_command(struct pb_session *s)
 	if (pid == 0) {
 		close(release[1]);
 		close(error[0]);
-		child_run(s, release[0], error[1]);
+		child_run(s, release[0], error[1], output[1]);
 	}
 	close(release[0]);
 	close(error[1]);
+	if (output[1] >= 0) {
+		close(output[1]);
+		fcntl(output[0], F_SETFL, O_NONBLOCK);
+		s->child_output_fd = output[0];
+	}
 	s->child = pid;
 	s->child_release_fd = release[1];
 	s->child_error_fd = error[0];

@@ -43,6 +43,11 @@ static uint64_t host_now_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+static int host_command_output_fd(struct pb_session *s)
+{
+	return s->child_output_fd;
+}
+
 void pb_session_init_host(struct pb_session *s)
 {
 	s->host = (struct pb_host){
@@ -61,6 +66,7 @@ void pb_session_init_host(struct pb_session *s)
 		.request_stop = pb_session__stop,
 		.stop_requested = host_stop_requested,
 		.now_ns = host_now_ns,
+		.command_output_fd = host_command_output_fd,
 	};
 }
 

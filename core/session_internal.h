@@ -68,6 +68,7 @@ struct pb_session {
 	int child_release_fd;		/* writing to it lets the held command exec */
 	int child_error_fd;		/* carries exec's errno when exec fails */
 	int child_status;		/* exit code, -1 while unknown */
+	int child_output_fd;		/* read end of the command's stdout+stderr, or -1 */
 
 	struct pb_lost_cause lost[PB_MAX_LOST_CAUSES];
 	size_t n_lost;

@@ -15,6 +15,8 @@ struct cli {
 	const char *output_settings[CLI_MAX_OUTPUTS];
 	int n_outputs;
 	const char *input;	/* --input FILE */
+	const char *diff;	/* --diff AFTER */
+	char diff_setting[4096];
 	const char *cmd_string; /* --cmd "CMD" */
 	char **command;		/* -- CMD ARGS */
 	const char *sh_argv[4];

@@ -37,6 +37,7 @@ static const char usage[] =
 	"  -o, --output FILE|URL      repeatable; the extension or scheme picks the format:\n"
 	"                             .folded .svg .html .json http:// s3:// ...\n"
 	"      --input FILE           read a folded profile (- for stdin) instead of sampling\n"
+	"      --diff AFTER           with --input BEFORE: a differential flame graph (.svg, .html)\n"
 	"      --flush-interval SECS  hand outputs a window this often (continuous runs)\n"
 	"      --tui                  show an interactive flame graph in the terminal\n"
 	"      --serve                serve a live flame graph over HTTP\n"
@@ -66,6 +67,7 @@ enum {
 	OPT_STACK_STORAGE,
 	OPT_HASH_STORAGE,
 	OPT_INPUT,
+	OPT_DIFF,
 	OPT_FLUSH,
 	OPT_TUI,
 	OPT_SERVE,
@@ -93,6 +95,7 @@ static const struct option long_options[] = {
 	{ "folded", no_argument, NULL, 'f' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "input", required_argument, NULL, OPT_INPUT },
+	{ "diff", required_argument, NULL, OPT_DIFF },
 	{ "flush-interval", required_argument, NULL, OPT_FLUSH },
 	{ "tui", no_argument, NULL, OPT_TUI },
 	{ "serve", no_argument, NULL, OPT_SERVE },
@@ -232,6 +235,9 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 	case OPT_INPUT:
 		cli->input = arg;
 		return 0;
+	case OPT_DIFF:
+		cli->diff = arg;
+		return 0;
 	case OPT_FLUSH:
 		ret = parse_seconds("--flush-interval", arg, &v);
 		cli->opts.window_ms = v;
@@ -276,6 +282,23 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 	}
 }
 
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* The flame-graph outputs compare with the "before" profile; the profile itself is "after". */
+static void set_diff_base(struct cli *cli)
+{
+	snprintf(cli->diff_setting, sizeof(cli->diff_setting), "diff-base=%s", cli->input);
+	for (int i = 0; i < cli->n_outputs; i++)
+		if (ends_with(cli->outputs[i], ".svg") || ends_with(cli->outputs[i], ".html"))
+			cli->output_settings[i] = cli->diff_setting;
+	cli->input = cli->diff;
+}
+
 static int check_combination(struct cli *cli)
 {
 	if (cli->opts.user_only && cli->opts.kernel_only) {
@@ -284,6 +307,10 @@ static int check_combination(struct cli *cli)
 	}
 	if (cli->cmd_string && cli->command) {
 		fprintf(stderr, "profile-bee: give the command either with --cmd or after --\n");
+		return 2;
+	}
+	if (cli->diff && !cli->input) {
+		fprintf(stderr, "profile-bee: --diff AFTER compares with --input BEFORE\n");
 		return 2;
 	}
 	if (cli->input && (cli->cmd_string || cli->command || cli->opts.n_pids)) {
@@ -319,6 +346,8 @@ int cli_parse(int argc, char **argv, struct cli *cli, bool *exit_now)
 		cli->opts.command = (const char *const *)cli->command;
 	}
 	cli->opts.pids = cli->pids;
+	if (cli->diff)
+		set_diff_base(cli);
 	/* bcc's profile runs until Ctrl-C; we default to 10 s unless a command sets the end. */
 	if (!cli->opts.duration_ms && !cli->opts.command)
 		cli->opts.duration_ms = 10000;
