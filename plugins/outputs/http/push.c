@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: MIT
+/* The push exporter: windows go into a bounded queue that a sender thread POSTs in order. */
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "http.h"
+
+#define BACKOFF_FIRST_MS 250
+
+struct window {
+	uint64_t seq;
+	char *url;
+	void *body;
+	size_t len;
+	bool gzip;
+	struct curl_slist *headers;
+};
+
+struct push {
+	const struct pb_host *host;
+	char *url;
+	char *app, *labels;
+	bool pyroscope, gzip, host_labels;
+	uint32_t window_ms;
+	struct pb_profile *acc; /* a one-shot run sends the sum of its windows once */
+	uint64_t acc_windows;
+	bool curl_ready;
+	double max_backoff_s, flush_timeout_s;
+	struct push_conn *conn;
+	pthread_t thread;
+	bool thread_started;
+
+	pthread_mutex_t lock; /* guards everything below */
+	pthread_cond_t cond;
+	struct window **queue; /* ring: oldest at head */
+	size_t cap, head, count;
+	bool in_flight, stop, retry_now;
+	bool abort; /* read by curl's progress callback without the lock */
+	uint64_t seq, sent, dropped, rejected;
+	bool failing, reported_4xx;
+	char last_error[256];
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+}
+
+static void deadline(struct timespec *ts, uint64_t ms_from_now)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += ms_from_now / 1000;
+	ts->tv_nsec += (ms_from_now % 1000) * 1000000;
+	if (ts->tv_nsec >= 1000000000) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000;
+	}
+}
+
+static void window_free(struct window *w)
+{
+	if (!w)
+		return;
+	curl_slist_free_all(w->headers);
+	free(w->url);
+	free(w->body);
+	free(w);
+}
+
+/* With the lock held. The oldest window goes when the queue is full: the newest matter more. */
+static void queue_push(struct push *p, struct window *w, bool front)
+{
+	if (p->count == p->cap) {
+		struct window *old = p->queue[p->head];
+
+		if (front) {
+			window_free(w); /* w itself is the oldest */
+		} else {
+			window_free(old);
+			p->head = (p->head + 1) % p->cap;
+			p->count--;
+		}
+		if (!p->dropped++)
+			p->host->log(p->host->session, PB_LOG_WARN, HTTP_WHO,
+				     "%s: queue full (queue-size=%zu), dropping the oldest windows",
+				     p->url, p->cap);
+		if (front)
+			return;
+	}
+	if (front) {
+		p->head = (p->head + p->cap - 1) % p->cap;
+		p->queue[p->head] = w;
+	} else {
+		p->queue[(p->head + p->count) % p->cap] = w;
+	}
+	p->count++;
+}
+
+static struct window *queue_pop(struct push *p)
+{
+	struct window *w = p->queue[p->head];
+
+	p->head = (p->head + 1) % p->cap;
+	p->count--;
+	return w;
+}
+
+/* With the lock held: what one answer means for the window and the queue. */
+static bool handle_result(struct push *p, struct window *w, long status, const char *why)
+{
+	const struct pb_host *h = p->host;
+
+	if (status >= 200 && status < 300) {
+		if (p->failing)
+			h->log(h->session, PB_LOG_WARN, HTTP_WHO, "%s: collector is back", p->url);
+		p->failing = false;
+		p->sent++;
+		return true;
+	}
+	/* The request itself is wrong (auth, format): sending it again would not help. */
+	if (status >= 400 && status < 500 && status != 408 && status != 429) {
+		if (!p->reported_4xx)
+			h->log(h->session, PB_LOG_ERROR, HTTP_WHO,
+			       "%s: collector rejected window %llu with HTTP %ld: %.200s", p->url,
+			       (unsigned long long)w->seq, status, why[0] ? why : "(no body)");
+		p->reported_4xx = true;
+		p->rejected++;
+		return true;
+	}
+	if (status > 0)
+		snprintf(p->last_error, sizeof(p->last_error), "HTTP %ld %.100s", status, why);
+	else
+		snprintf(p->last_error, sizeof(p->last_error), "%.200s", why);
+	if (!p->failing)
+		h->log(h->session, PB_LOG_WARN, HTTP_WHO,
+		       "%s: cannot deliver (%s); keeping windows and retrying", p->url,
+		       p->last_error);
+	p->failing = true;
+	return false;
+}
+
+static void *sender(void *arg)
+{
+	struct push *p = arg;
+	uint64_t backoff = BACKOFF_FIRST_MS;
+	struct timespec until;
+
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		struct push_request r;
+		struct window *w;
+		char why[512];
+		long status;
+
+		while (!p->stop && !p->count)
+			pthread_cond_wait(&p->cond, &p->lock);
+		if (p->abort || !p->count)
+			break;
+		w = queue_pop(p);
+		p->in_flight = true;
+		pthread_mutex_unlock(&p->lock);
+		r = (struct push_request){ .url = w->url, .body = w->body, .len = w->len,
+					   .gzip = w->gzip, .headers = w->headers };
+		status = push_conn_post(p->conn, &r, why, sizeof(why));
+		pthread_mutex_lock(&p->lock);
+		p->in_flight = false;
+		if (handle_result(p, w, status, why)) {
+			window_free(w);
+			backoff = BACKOFF_FIRST_MS;
+			pthread_cond_broadcast(&p->cond);
+			continue;
+		}
+		queue_push(p, w, true);
+		pthread_cond_broadcast(&p->cond);
+		/* Wait out the backoff; only close() (flushing, aborting) cuts it short. */
+		deadline(&until, backoff);
+		p->retry_now = false;
+		while (!p->abort && !p->retry_now &&
+		       pthread_cond_timedwait(&p->cond, &p->lock, &until) != ETIMEDOUT)
+			;
+		backoff = backoff * 2 > p->max_backoff_s * 1000 ? p->max_backoff_s * 1000
+								: backoff * 2;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+static int make_window(struct push *p, const struct pb_profile *prof, struct window **ret)
+{
+	const struct pb_profile_meta *m = pb_profile__meta_const(prof);
+	struct window *w = calloc(1, sizeof(*w));
+	struct membuf b;
+	char v[64];
+	int err;
+
+	if (!w || (err = membuf_open(&b))) {
+		free(w);
+		return -ENOMEM;
+	}
+	if ((err = pb_profile__write_folded(prof, b.f)) || (err = membuf_close(&b)))
+		goto fail;
+	w->seq = ++p->seq;
+	if (p->pyroscope) {
+		err = pyroscope_build_url(p->url, p->app ? p->app : m->comm[0] ? m->comm : "profile-bee",
+					  p->labels, p->host_labels, m, m->start_ns, m->end_ns,
+					  &w->url);
+		if (err)
+			goto fail;
+		w->body = b.data;
+		w->len = b.len;
+		b.data = NULL;
+		*ret = w;
+		return 0;
+	}
+	/* Generic: the window's facts travel in headers so the body stays plain folded text. */
+	if (!(w->url = strdup(p->url)))
+		goto nomem;
+	w->gzip = p->gzip;
+	if (w->gzip ? gzip_compress(b.data, b.len, &w->body, &w->len) : 0)
+		goto nomem;
+	if (!w->gzip) {
+		w->body = b.data;
+		w->len = b.len;
+		b.data = NULL;
+	}
+#define HDR(fmt, val)                                                                              \
+	do {                                                                                       \
+		char line[160];                                                                    \
+		struct curl_slist *g;                                                              \
+		snprintf(line, sizeof(line), fmt, val);                                            \
+		if (!(g = curl_slist_append(w->headers, line)))                                    \
+			goto nomem;                                                                \
+		w->headers = g;                                                                    \
+	} while (0)
+	HDR("X-Profile-Bee-Window: %llu", (unsigned long long)w->seq);
+	HDR("X-Profile-Bee-Start-Ns: %llu", (unsigned long long)m->start_ns);
+	HDR("X-Profile-Bee-End-Ns: %llu", (unsigned long long)m->end_ns);
+	HDR("X-Profile-Bee-Frequency: %u", m->frequency);
+	HDR("X-Profile-Bee-Samples: %llu", (unsigned long long)pb_profile__total(prof));
+	snprintf(v, sizeof(v), "%s", m->hostname);
+	HDR("X-Profile-Bee-Host: %s", v);
+	HDR("X-Profile-Bee-Unwinder: %s", m->unwinder);
+	if (m->target_pid)
+		HDR("X-Profile-Bee-Pid: %d", m->target_pid);
+#undef HDR
+	membuf_free(&b);
+	*ret = w;
+	return 0;
+nomem:
+	err = -ENOMEM;
+fail:
+	membuf_free(&b);
+	window_free(w);
+	return err;
+}
+
+int push_open(const struct pb_host *host, const struct pb_output_params *params,
+	      const struct pb_config *cfg, void **state)
+{
+	struct push *p = calloc(1, sizeof(*p));
+	const char *mode = host->config_get(cfg, "mode");
+	const char *app = host->config_get(cfg, "app-name"), *labels = host->config_get(cfg, "labels");
+	int64_t cap = host->config_int(cfg, "queue-size");
+	pthread_condattr_t attr;
+	int err = -ENOMEM;
+
+	if (!p)
+		return -ENOMEM;
+	if (mode && strcmp(mode, "auto") && strcmp(mode, "pyroscope") && strcmp(mode, "generic")) {
+		host->log(host->session, PB_LOG_ERROR, HTTP_WHO,
+			  "mode '%s': want pyroscope, generic or auto", mode);
+		free(p);
+		return -EINVAL;
+	}
+	p->host = host;
+	p->window_ms = params->window_ms;
+	p->pyroscope = mode && strcmp(mode, "auto") ? !strcmp(mode, "pyroscope")
+						    : pyroscope_is_ingest_url(params->target);
+	p->gzip = host->config_bool(cfg, "gzip");
+	p->host_labels = host->config_bool(cfg, "host-labels");
+	p->max_backoff_s = host->config_double(cfg, "max-backoff");
+	p->flush_timeout_s = host->config_double(cfg, "flush-timeout");
+	p->cap = cap > 0 ? cap : 1;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->cond, &attr);
+	pthread_condattr_destroy(&attr);
+	if (!(p->url = strdup(params->target)) || (app && !(p->app = strdup(app))) ||
+	    (labels && !(p->labels = strdup(labels))) ||
+	    !(p->queue = calloc(p->cap, sizeof(*p->queue))))
+		goto fail;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT)) /* reference counted; once per open */
+		goto fail;
+	p->curl_ready = true;
+	if ((err = push_conn_new(host, cfg, &p->conn)))
+		goto fail;
+	push_conn_set_abort(p->conn, &p->abort);
+	if (!p->window_ms && (err = pb_profile__new(&p->acc)))
+		goto fail;
+	if ((err = -pthread_create(&p->thread, NULL, sender, p)))
+		goto fail;
+	p->thread_started = true;
+	*state = p;
+	return 0;
+fail:
+	push_close(p);
+	return err;
+}
+
+/* At the end: give queued windows flush-timeout to go out, then say what did not. */
+static int drain(struct push *p)
+{
+	const struct pb_host *h = p->host;
+	uint64_t end = now_ms() + p->flush_timeout_s * 1000;
+	struct timespec until;
+	int ret = 0;
+
+	pthread_mutex_lock(&p->lock);
+	p->stop = true;
+	p->retry_now = true;
+	pthread_cond_broadcast(&p->cond);
+	if ((p->count > 1 || p->failing) && p->flush_timeout_s > 0)
+		h->log(h->session, PB_LOG_WARN, HTTP_WHO,
+		       "%s: waiting up to %.0f s to deliver %zu queued window%s", p->url,
+		       p->flush_timeout_s, p->count + p->in_flight,
+		       p->count + p->in_flight == 1 ? "" : "s");
+	deadline(&until, p->flush_timeout_s * 1000);
+	while ((p->count || p->in_flight) && now_ms() < end)
+		pthread_cond_timedwait(&p->cond, &p->lock, &until);
+	__atomic_store_n(&p->abort, true, __ATOMIC_RELAXED);
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	pthread_join(p->thread, NULL);
+	p->thread_started = false;
+
+	if (p->count)
+		h->log(h->session, PB_LOG_ERROR, HTTP_WHO,
+		       "%s: %zu window%s not delivered (%s)", p->url, p->count,
+		       p->count == 1 ? "" : "s", p->last_error[0] ? p->last_error : "timed out");
+	if (p->dropped)
+		h->log(h->session, PB_LOG_ERROR, HTTP_WHO,
+		       "%s: %llu window%s dropped while the collector was unreachable "
+		       "(raise queue-size to keep more)",
+		       p->url, (unsigned long long)p->dropped, p->dropped == 1 ? "" : "s");
+	if (p->rejected)
+		h->log(h->session, PB_LOG_ERROR, HTTP_WHO, "%s: %llu window%s rejected", p->url,
+		       (unsigned long long)p->rejected, p->rejected == 1 ? "" : "s");
+	h->log(h->session, PB_LOG_INFO, HTTP_WHO, "%s: %llu window%s delivered", p->url,
+	       (unsigned long long)p->sent, p->sent == 1 ? "" : "s");
+	if (p->count || p->dropped || p->rejected)
+		ret = -EIO;
+	return ret;
+}
+
+int push_write(void *state, const struct pb_profile *profile, uint32_t flags)
+{
+	struct push *p = state;
+	const struct pb_profile *send = profile;
+	struct window *w = NULL;
+	int err = 0;
+
+	if (p->acc) {
+		/* The sum keeps the first window's start and the last one's end. */
+		uint64_t start = p->acc_windows++ ? pb_profile__meta(p->acc)->start_ns
+						  : pb_profile__meta_const(profile)->start_ns;
+
+		err = pb_profile__merge(p->acc, profile);
+		*pb_profile__meta(p->acc) = *pb_profile__meta_const(profile);
+		pb_profile__meta(p->acc)->start_ns = start;
+		send = p->acc;
+		if (err || !(flags & PB_WRITE_LAST))
+			return err;
+	}
+	/* An empty window says nothing a collector can store. */
+	if (pb_profile__total(send) && !(err = make_window(p, send, &w))) {
+		pthread_mutex_lock(&p->lock);
+		queue_push(p, w, false);
+		pthread_cond_broadcast(&p->cond);
+		pthread_mutex_unlock(&p->lock);
+	}
+	if (flags & PB_WRITE_LAST) {
+		int d = drain(p);
+
+		err = err ? err : d;
+	}
+	return err;
+}
+
+void push_close(void *state)
+{
+	struct push *p = state;
+
+	if (!p)
+		return;
+	if (p->thread_started) {
+		pthread_mutex_lock(&p->lock);
+		p->stop = true;
+		__atomic_store_n(&p->abort, true, __ATOMIC_RELAXED);
+		pthread_cond_broadcast(&p->cond);
+		pthread_mutex_unlock(&p->lock);
+		pthread_join(p->thread, NULL);
+	}
+	while (p->queue && p->count)
+		window_free(queue_pop(p));
+	push_conn_free(p->conn);
+	if (p->curl_ready)
+		curl_global_cleanup();
+	pb_profile__free(p->acc);
+	pthread_cond_destroy(&p->cond);
+	pthread_mutex_destroy(&p->lock);
+	free(p->queue);
+	free(p->url);
+	free(p->app);
+	free(p->labels);
+	free(p);
+}
