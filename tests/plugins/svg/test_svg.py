@@ -253,6 +253,10 @@ dj = json.load(open(path('diff.json')))
 main_j = dj['children'][0]['children'][0]
 ok({c['name']: c['delta'] for c in main_j['children']} == {'grow': 50, 'shrink': -45, 'same': 0},
    'JSON carries deltas')
+r = cli('--input', before, '--diff', after, '-o', path('diff-cli.svg'))
+_, cfr = frames(path('diff-cli.svg'))
+ok(r.returncode == 0 and {f['name']: f['fill'] for f in cfr} == {f['name']: f['fill'] for f in dfr},
+   'profile-bee --input BEFORE --diff AFTER draws the same diff')
 r = render('diff-base=' + path('missing.folded'), after, 'diff2.svg')
 ok(r.returncode != 0 and b'missing.folded' in r.stderr, 'a missing diff base is reported')
 
