@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+/* The tui output: its descriptor, and the hand-over of windows from the core to the UI thread. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ui.h"
+
+static void wake(struct tui_output *o)
+{
+	ssize_t unused = write(o->wake[1], "", 1); /* a full pipe is already a wake-up */
+
+	(void)unused;
+}
+
+static int parse_mode(const char *s, enum tui_mode *mode)
+{
+	static const char *const names[TUI_MODE_COUNT] = { "accumulate", "reset", "decay" };
+
+	for (int m = 0; m < TUI_MODE_COUNT; m++) {
+		if (s && !strcmp(s, names[m])) {
+			*mode = m;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static void tui_close(void *state)
+{
+	struct tui_output *o = state;
+
+	if (!o)
+		return;
+	if (o->started) {
+		pthread_mutex_lock(&o->lock);
+		o->closing = true;
+		pthread_mutex_unlock(&o->lock);
+		wake(o);
+		pthread_join(o->thread, NULL);
+	}
+	pthread_mutex_destroy(&o->lock);
+	pthread_cond_destroy(&o->cond);
+	if (o->wake[0] >= 0)
+		close(o->wake[0]);
+	if (o->wake[1] >= 0)
+		close(o->wake[1]);
+	pb_profile__free(o->pending);
+	free(o);
+}
+
+/* Starts the UI thread and waits until it has the terminal (or could not get it). */
+static int start_ui(struct tui_output *o)
+{
+	int err = pthread_create(&o->thread, NULL, tui_ui_thread, o);
+
+	if (err)
+		return -err;
+	o->started = true;
+	pthread_mutex_lock(&o->lock);
+	while (!o->init_done)
+		pthread_cond_wait(&o->cond, &o->lock);
+	err = o->init_err;
+	pthread_mutex_unlock(&o->lock);
+	if (err)
+		o->host->log(o->host->session, PB_LOG_ERROR, "tui", "%s", o->init_msg);
+	return err;
+}
+
+static int tui_open(const struct pb_host *host, const struct pb_output_params *params,
+		    const struct pb_config *cfg, void **state)
+{
+	struct tui_output *o;
+	char msg[256];
+	int err = tui_term_check(msg, sizeof(msg));
+
+	if (err) {
+		host->log(host->session, PB_LOG_ERROR, "tui", "%s", msg);
+		return err;
+	}
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	o->host = host;
+	o->cmd_fd = -1;
+	o->wake[0] = o->wake[1] = -1;
+	o->live = params->live && params->window_ms > 0;
+	o->decay = host->config_double(cfg, "decay");
+	pthread_mutex_init(&o->lock, NULL);
+	pthread_cond_init(&o->cond, NULL);
+	if (parse_mode(host->config_get(cfg, "mode"), &o->mode)) {
+		host->log(host->session, PB_LOG_ERROR, "tui",
+			  "mode must be accumulate, reset or decay, not '%s'",
+			  host->config_get(cfg, "mode"));
+		err = -EINVAL;
+	} else if (!(o->decay > 0 && o->decay < 1)) {
+		host->log(host->session, PB_LOG_ERROR, "tui", "decay must be between 0 and 1");
+		err = -EINVAL;
+	} else if (pipe2(o->wake, O_NONBLOCK | O_CLOEXEC)) {
+		err = -errno;
+	} else if (!(err = pb_profile__new(&o->pending))) {
+		err = start_ui(o);
+	}
+	if (err) {
+		tui_close(o);
+		return err;
+	}
+	*state = o;
+	return 0;
+}
+
+/* Runs on the core's thread: the window is merged for the UI thread to take when it can. */
+static int tui_write(void *state, const struct pb_profile *profile, uint32_t flags)
+{
+	struct tui_output *o = state;
+	int err = 0;
+
+	pthread_mutex_lock(&o->lock);
+	if (!o->ui_done) {
+		err = pb_profile__merge(o->pending, profile);
+		o->n_pending++;
+	}
+	if (flags & PB_WRITE_LAST)
+		o->got_last = true;
+	pthread_mutex_unlock(&o->lock);
+	wake(o);
+	return err;
+}
+
+/* The profile is over; the viewer stays until the user quits it. */
+static int tui_wait(void *state)
+{
+	struct tui_output *o = state;
+
+	pthread_mutex_lock(&o->lock);
+	while (!o->ui_done)
+		pthread_cond_wait(&o->cond, &o->lock);
+	pthread_mutex_unlock(&o->lock);
+	return 0;
+}
+
+static const struct pb_output_ops ops = {
+	.sz = sizeof(ops),
+	.open = tui_open,
+	.write = tui_write,
+	.wait = tui_wait,
+	.close = tui_close,
+};
+
+static const struct pb_output_claim claims[] = {
+	{ .pattern = "tui", .format = "tui" },
+	{ 0 },
+};
+
+static const struct pb_config_key keys[] = {
+	{ .name = "mode",
+	  .type = PB_CONFIG_STRING,
+	  .default_value = "accumulate",
+	  .help = "live update mode at start: accumulate, reset (each window) or decay ('m' cycles)" },
+	{ .name = "decay",
+	  .type = PB_CONFIG_DOUBLE,
+	  .default_value = "0.5",
+	  .help = "decay mode: share of the old counts kept at each new window (0 < decay < 1)" },
+	{ 0 },
+};
+
+static const struct pb_plugin descriptor = {
+	PB_PLUGIN_DESCRIPTOR_INIT,
+	.kind = PB_PLUGIN_OUTPUT,
+	.name = "tui",
+	.description = "interactive flame graph, top functions and processes in the terminal",
+	.config_keys = keys,
+	.output = &ops,
+	.claims = claims,
+	.output_flags = PB_OUTPUT_WANTS_WINDOWS | PB_OUTPUT_WANTS_TERMINAL,
+};
+
+PB_PLUGIN_EXPORT(&descriptor)
