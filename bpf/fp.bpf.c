@@ -101,14 +101,17 @@ struct walk {
 	__u32 n;
 };
 
-/* One frame per bpf_loop step: a plain loop with a window gives the verifier too many states. */
+/*
+ * One frame per bpf_loop step: a plain loop over windows gives the verifier too many states.
+ * The frame is stored at the loop index, not at w->n, so the verifier needs no exact depth to
+ * check the store and finds each step's state equal to the last (600k -> few k insns).
+ */
 static long walk_step(__u64 i, struct walk *w)
 {
 	struct scratch *s = w->s;
 	__u64 fp = w->fp, off = fp - w->base, next, ret;
-	__u32 n = w->n;
 
-	if (!fp || n >= PB_FP_MAX_FRAMES)
+	if (!fp || i >= PB_FP_MAX_FRAMES - 1)
 		return 1;
 	if (fp < w->base || off + 16 > w->len) {
 		__u64 len = PAGE_SIZE - (fp & (PAGE_SIZE - 1));
@@ -130,89 +133,81 @@ static long walk_step(__u64 i, struct walk *w)
 	ret = *(__u64 *)(s->win + off + 8);
 	if (!ret)
 		return 1;
-	s->st.ips[n] = ret;
+	s->st.ips[i + 1] = ret;
 	w->hash = mix(w->hash, ret);
-	w->n = n + 1;
+	w->n = i + 2;
 	/* Stacks grow down: a caller's frame is always above; anything else is garbage. */
 	w->fp = next > fp ? next : 0;
 	return 0;
 }
 
-/* Fills s->st.ips leaf first from (ip, fp); returns the depth and the hash of the ips. */
-static __always_inline __u32 walk_user(__u64 ip, __u64 fp, struct scratch *s, __u64 *hash,
-				       bool *truncated)
+/* Walks the sampled task's user stack into the scratch buffer; NULL when there is none. */
+static __always_inline struct scratch *walk_user(struct bpf_perf_event_data *ctx, bool user_mode,
+						 struct pb_fp_key *key)
 {
-	struct walk w = {.s = s, .fp = fp, .hash = mix(0, ip), .n = 1};
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 zero = 0;
+	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+	struct walk w = {.s = s, .n = 1};
+	__u64 ip = 0;
+
+	if (user_mode) {
+		ip = ctx->regs.ip;
+		w.fp = ctx->regs.bp;
+	} else if (!(task->flags & PF_KTHREAD)) {
+		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+
+		ip = BPF_CORE_READ(regs, ip);
+		w.fp = BPF_CORE_READ(regs, bp);
+	}
+	if (!s || !ip)
+		return NULL;
 
 	s->st.ips[0] = ip;
+	w.hash = mix(0, ip);
 	bpf_loop(max_frames - 1, walk_step, &w, 0);
-	*truncated = w.fp && w.n >= max_frames;
-	*hash = w.hash ? w.hash : 1;
-	return w.n;
+	key->user_depth = w.n;
+	key->ustack_hash = w.hash ? w.hash : 1;
+	if (w.fp && w.n >= max_frames) {
+		key->flags |= PB_FP_F_USER_TRUNCATED;
+		count_lost(PB_FP_LOST_USTACK_TRUNCATED);
+	}
+	return s;
 }
 
 /* Map pointers are constants at each call site, as bpf_get_stackid needs. */
-static __always_inline int sample(struct bpf_perf_event_data *ctx, __u32 tgid, void *counts,
+static __always_inline int record(struct bpf_perf_event_data *ctx, bool user_mode,
+				  struct pb_fp_key *key, struct scratch *s, void *counts,
 				  void *kstacks, void *ustacks)
 {
-	struct pb_fp_key key = {};
-	/* Context fields must be read whole; newer kernels make cs a u16 in a union. */
-	bool user_mode = (*(volatile __u64 *)&ctx->regs.cs & 3) == 3;
 	__u64 one = 1, *val;
 	long err;
 
-	key.pid = tgid;
-	key.kstack_id = -1;
-	bpf_get_current_comm(&key.comm, sizeof(key.comm));
-
 	if (kernel_stacks && !user_mode) {
-		key.kstack_id = bpf_get_stackid(ctx, kstacks, 0);
-		if (key.kstack_id == -ENOMEM)
+		key->kstack_id = bpf_get_stackid(ctx, kstacks, 0);
+		if (key->kstack_id == -ENOMEM)
 			count_lost(PB_FP_LOST_KSTACK_FULL);
-		else if (key.kstack_id == -EEXIST)
+		else if (key->kstack_id == -EEXIST)
 			count_lost(PB_FP_LOST_KSTACK_COLLISION);
 	}
-
-	if (user_stacks) {
-		struct task_struct *task = bpf_get_current_task_btf();
-		__u32 zero = 0;
-		struct scratch *st = bpf_map_lookup_elem(&scratch, &zero);
-		__u64 ip = 0, fp = 0;
-		bool truncated;
-
-		if (user_mode) {
-			ip = ctx->regs.ip;
-			fp = ctx->regs.bp;
-		} else if (!(task->flags & PF_KTHREAD)) {
-			struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-
-			ip = BPF_CORE_READ(regs, ip);
-			fp = BPF_CORE_READ(regs, bp);
-		}
-		if (st && ip) {
-			key.user_depth = walk_user(ip, fp, st, &key.ustack_hash, &truncated);
-			if (truncated) {
-				key.flags |= PB_FP_F_USER_TRUNCATED;
-				count_lost(PB_FP_LOST_USTACK_TRUNCATED);
-			}
-			err = bpf_map_update_elem(ustacks, &key.ustack_hash, &st->st, BPF_NOEXIST);
-			if (err && err != -EEXIST) {
-				count_lost(PB_FP_LOST_USTACK_FULL);
-				key.ustack_hash = 0;
-				key.user_depth = 0;
-			}
+	if (s) {
+		err = bpf_map_update_elem(ustacks, &key->ustack_hash, &s->st, BPF_NOEXIST);
+		if (err && err != -EEXIST) {
+			count_lost(PB_FP_LOST_USTACK_FULL);
+			key->ustack_hash = 0;
+			key->user_depth = 0;
 		}
 	}
 
-	val = bpf_map_lookup_elem(counts, &key);
+	val = bpf_map_lookup_elem(counts, key);
 	if (val) {
 		__sync_fetch_and_add(val, 1);
 		return 0;
 	}
-	err = bpf_map_update_elem(counts, &key, &one, BPF_NOEXIST);
+	err = bpf_map_update_elem(counts, key, &one, BPF_NOEXIST);
 	if (err == -EEXIST) {
 		/* Another CPU inserted the same key in between. */
-		val = bpf_map_lookup_elem(counts, &key);
+		val = bpf_map_lookup_elem(counts, key);
 		if (val)
 			__sync_fetch_and_add(val, 1);
 	} else if (err) {
@@ -224,11 +219,19 @@ static __always_inline int sample(struct bpf_perf_event_data *ctx, __u32 tgid, v
 SEC("perf_event")
 int pb_fp_sample(struct bpf_perf_event_data *ctx)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct pb_fp_key key = {};
+	/* Context fields must be read whole; newer kernels make cs a u16 in a union. */
+	bool user_mode = (*(volatile __u64 *)&ctx->regs.cs & 3) == 3;
+	struct scratch *s = NULL;
 
-	if (!pb_should_sample(tgid))
+	key.pid = bpf_get_current_pid_tgid() >> 32;
+	if (!pb_should_sample(key.pid))
 		return 0;
+	key.kstack_id = -1;
+	bpf_get_current_comm(&key.comm, sizeof(key.comm));
+	if (user_stacks)
+		s = walk_user(ctx, user_mode, &key);
 	if (active)
-		return sample(ctx, tgid, &counts1, &kstacks1, &ustacks1);
-	return sample(ctx, tgid, &counts0, &kstacks0, &ustacks0);
+		return record(ctx, user_mode, &key, s, &counts1, &kstacks1, &ustacks1);
+	return record(ctx, user_mode, &key, s, &counts0, &kstacks0, &ustacks0);
 }
