@@ -326,7 +326,7 @@ static int drain(struct push *p)
 	p->stop = true;
 	p->retry_now = true;
 	pthread_cond_broadcast(&p->cond);
-	if ((p->count > 1 || p->failing) && p->flush_timeout_s > 0)
+	if (p->failing && p->flush_timeout_s > 0)
 		h->log(h->session, PB_LOG_WARN, HTTP_WHO,
 		       "%s: waiting up to %.0f s to deliver %zu queued window%s", p->url,
 		       p->flush_timeout_s, p->count + p->in_flight,

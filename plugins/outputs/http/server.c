@@ -172,11 +172,12 @@ int server_start(const struct pb_host *host, const char *listen, unsigned max_cl
 	flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
 		MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
 	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handle, srv,
+				       MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
 				       MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				       MHD_OPTION_CONNECTION_LIMIT, max_clients,
 				       MHD_OPTION_CONNECTION_TIMEOUT, 60u,
 				       MHD_OPTION_THREAD_STACK_SIZE, (size_t)256 * 1024,
-				       MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv, MHD_OPTION_END);
+				       MHD_OPTION_END);
 	if (!srv->daemon) {
 		host->log(host->session, PB_LOG_ERROR, HTTP_WHO,
 			  "cannot listen on %s (in use, or not an address of this host?)", listen);

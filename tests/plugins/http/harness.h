@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/* What the http plugin tests share: TAP, a host mock with captured logs, the plugin's ops. */
+#ifndef PB_TEST_HTTP_HARNESS_H
+#define PB_TEST_HTTP_HARNESS_H
+
+#include <profile-bee/plugin.h>
+
+extern int tap_n, tap_failed;
+#define ok(cond, ...)                                                                              \
+	do {                                                                                       \
+		bool ok_ = (cond);                                                                 \
+		printf("%sok %d - ", ok_ ? "" : "not ", ++tap_n);                                  \
+		printf(__VA_ARGS__);                                                               \
+		printf("\n");                                                                      \
+		fflush(stdout);                                                                    \
+		tap_failed += !ok_;                                                                \
+	} while (0)
+
+/* Loads output-http.so (path from argv) and sets up the host mock. */
+const struct pb_plugin *harness_load(const char *so_path);
+extern struct pb_host harness_host;
+extern bool harness_stop; /* what host->stop_requested answers */
+
+/* Settings for one open: "key=value,..." over the plugin's defaults. */
+struct pb_config *harness_config(const char *settings);
+void harness_config_free(struct pb_config *cfg);
+
+/* Everything logged so far, and how often needle occurs in it. */
+const char *harness_log(void);
+int harness_log_count(const char *needle);
+void harness_log_clear(void);
+
+/* A profile from folded text ("a;b;c 3\n..."), with the given window meta. */
+struct pb_profile *harness_profile(const char *folded, uint64_t start_ns, uint64_t end_ns);
+/* The folded text of p, as a malloc'd string. */
+char *harness_folded(const struct pb_profile *p);
+
+uint64_t harness_now_ms(void);
+int harness_threads(void); /* threads of this process */
+
+#endif

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: MIT
+/* The push exporter through the plugin's ops, against a receiver on loopback. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <errno.h>
+
+#include "harness.h"
+#include "receiver.h"
+
+static const struct pb_plugin *pl;
+
+static const char *const bodies[] = {
+	"app;main;push_test_a 3\n",
+	"app;main;push_test_b 4\napp;main;push_test_b;deeper 1\n",
+	"app;main;push_test_c 5\n",
+	"app;main;push_test_d 6\n",
+	"app;main;push_test_e 7\n",
+	"app;main;push_test_f 8\n",
+};
+#define SEC 1000000000ull
+#define T0 (1700000000ull * SEC)
+
+static void *open_push(const char *url, uint32_t window_ms, const char *settings)
+{
+	struct pb_output_params params = { .sz = sizeof(params), .target = url, .format = "push",
+					   .window_ms = window_ms, .live = window_ms > 0 };
+	struct pb_config *cfg = harness_config(settings);
+	void *state = NULL;
+	int err = pl->output->open(&harness_host, &params, cfg, &state);
+
+	harness_config_free(cfg); /* the plugin reads its settings in open */
+	return err ? NULL : state;
+}
+
+/* Writes window i (i-th body, the i-th second after T0); returns how long write took, in ms. */
+static uint64_t write_window(void *state, int i, uint32_t flags, int *err)
+{
+	struct pb_profile *p = harness_profile(bodies[i], T0 + i * SEC, T0 + (i + 1) * SEC);
+	uint64_t t = harness_now_ms();
+
+	*err = pl->output->write(state, p, flags);
+	pb_profile__free(p);
+	return harness_now_ms() - t;
+}
+
+static char *gunzip(const char *in, size_t len)
+{
+	static char out[65536];
+	z_stream z = { .next_in = (Bytef *)in, .avail_in = len, .next_out = (Bytef *)out,
+		       .avail_out = sizeof(out) - 1 };
+
+	if (inflateInit2(&z, 15 + 16) != Z_OK)
+		return NULL;
+	if (inflate(&z, Z_FINISH) != Z_STREAM_END) {
+		inflateEnd(&z);
+		return NULL;
+	}
+	out[z.total_out] = '\0';
+	inflateEnd(&z);
+	return out;
+}
+
+static void test_pyroscope(int port)
+{
+	char url[128], name[256], host[200] = "";
+	void *st;
+	int err, ok_all = 1;
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/ingest", port);
+	st = open_push(url, 1000, "app-name=shop,labels=env=test;team=perf,tenant-id=t1,"
+				  "bearer-token=sekret");
+	ok(st != NULL, "push opens for %s", url);
+	for (int i = 0; i < 3; i++)
+		write_window(st, i, i == 2 ? PB_WRITE_LAST : 0, &err);
+	ok(err == 0, "the last write reports every window delivered");
+	pl->output->close(st);
+	ok(receiver_count() == 3, "three windows, three requests (%d)", receiver_count());
+	gethostname(host, sizeof(host) - 1);
+	/* Configured labels first, then the host's (whatever else the host metadata knows). */
+	snprintf(name, sizeof(name), "shop.cpu{env=test,team=perf,hostname=%s", host);
+	for (int i = 0; i < 3 && receiver_count() == 3; i++) {
+		const struct request *r = receiver_get(i);
+		char from[32], until[32];
+
+		snprintf(from, sizeof(from), "%llu", (unsigned long long)(T0 / SEC + i));
+		snprintf(until, sizeof(until), "%llu", (unsigned long long)(T0 / SEC + i + 1));
+		ok_all &= !strcmp(query_param(r->url, "from"), from) &&
+			  !strcmp(query_param(r->url, "until"), until) &&
+			  !strcmp(r->body, bodies[i]);
+		if (!ok_all)
+			printf("# request %d: %s\n# body: %s\n", i, r->url, r->body);
+		if (i)
+			continue;
+		ok(!strncmp(r->url, "/ingest?", 8), "posted to the path given (%s)", r->url);
+		ok(!strncmp(query_param(r->url, "name"), name, strlen(name)) &&
+			   query_param(r->url, "name")[strlen(query_param(r->url, "name")) - 1] == '}',
+		   "name=%s", query_param(r->url, "name"));
+		ok(!strcmp(query_param(r->url, "format"), "folded") &&
+			   !strcmp(query_param(r->url, "sampleRate"), "99") &&
+			   !strcmp(query_param(r->url, "spyName"), "profile-bee") &&
+			   !strcmp(query_param(r->url, "units"), "samples") &&
+			   !strcmp(query_param(r->url, "aggregationType"), "sum"),
+		   "format, sampleRate, spyName, units, aggregationType");
+		ok(!strcmp(r->auth, "Bearer sekret") && !strcmp(r->tenant, "t1"),
+		   "bearer token and X-Scope-OrgID headers");
+	}
+	ok(ok_all, "each request's from/until and folded body match its window, in order");
+	receiver_clear();
+}
+
+static void test_generic_down_then_up(int port)
+{
+	char url[128];
+	int err, order = 1;
+	uint64_t slowest = 0;
+	void *st;
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/collect", port);
+	st = open_push(url, 1000, "max-backoff=0.3");
+	write_window(st, 0, 0, &err);
+	ok(receiver_wait(1, 5000) == 1, "generic mode: the first window arrives");
+	ok(receiver_count() >= 1 && !strcmp(receiver_get(0)->encoding, "gzip") &&
+		   gunzip(receiver_get(0)->body, receiver_get(0)->len) &&
+		   !strcmp(gunzip(receiver_get(0)->body, receiver_get(0)->len), bodies[0]) &&
+		   !strcmp(receiver_get(0)->window, "1"),
+	   "its body is the folded window, gzipped, with X-Profile-Bee-Window: 1");
+	receiver_stop();
+	for (int i = 1; i < 4; i++) {
+		uint64_t ms = write_window(st, i, 0, &err);
+
+		slowest = ms > slowest ? ms : slowest;
+		usleep(300 * 1000);
+	}
+	ok(slowest < 50, "with the collector down, write never waits (slowest %llu ms)",
+	   (unsigned long long)slowest);
+	ok(harness_log_count("keeping windows and retrying") == 1, "the outage is reported once");
+	ok(receiver_start(port) == port, "the collector comes back on port %d", port);
+	write_window(st, 4, PB_WRITE_LAST, &err);
+	ok(err == 0, "the last write reports every window delivered");
+	pl->output->close(st);
+	ok(receiver_count() == 5, "every window arrived (%d of 5)", receiver_count());
+	for (int i = 0; i < receiver_count(); i++) {
+		char want[16];
+
+		snprintf(want, sizeof(want), "%d", i + 1);
+		order &= !strcmp(receiver_get(i)->window, want) &&
+			 !strcmp(gunzip(receiver_get(i)->body, receiver_get(i)->len), bodies[i]);
+	}
+	ok(order, "in order, each with its own window");
+	receiver_clear();
+	harness_log_clear();
+}
+
+static void test_rejected(int port)
+{
+	char url[128];
+	int err;
+	void *st;
+
+	receiver_set_status(400, "unknown tenant 'nobody'");
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/ingest", port);
+	st = open_push(url, 1000, "max-backoff=0.2");
+	for (int i = 0; i < 3; i++)
+		write_window(st, i, i == 2 ? PB_WRITE_LAST : 0, &err);
+	pl->output->close(st);
+	ok(err == -EIO, "the last write fails: windows were lost");
+	ok(receiver_count() == 3, "a 400 is not retried: 3 windows, 3 requests (%d)",
+	   receiver_count());
+	ok(harness_log_count("HTTP 400") == 1 && harness_log_count("unknown tenant 'nobody'") == 1,
+	   "the 400 is reported once, with the collector's answer");
+	ok(harness_log_count("3 windows rejected") == 1, "and the count is reported at the end");
+	receiver_set_status(200, "ok");
+	receiver_clear();
+	harness_log_clear();
+}
+
+static void test_bounded(int port)
+{
+	char url[128];
+	uint64_t t;
+	int err;
+	void *st;
+
+	receiver_stop();
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/collect", port);
+	st = open_push(url, 1000, "queue-size=2,flush-timeout=1,max-backoff=0.2");
+	for (int i = 0; i < 4; i++)
+		write_window(st, i, 0, &err);
+	t = harness_now_ms();
+	write_window(st, 4, PB_WRITE_LAST, &err);
+	t = harness_now_ms() - t;
+	pl->output->close(st);
+	ok(err == -EIO, "with the collector down to the end, the last write fails");
+	ok(t >= 900 && t < 3000, "after trying for flush-timeout (%llu ms)", (unsigned long long)t);
+	ok(harness_log_count("not delivered") == 1 && harness_log_count("dropped") >= 1,
+	   "undelivered and dropped windows are reported");
+	ok(harness_log_count("queue full") == 1, "the full queue is reported once");
+	ok(receiver_start(port) == port, "collector back");
+	harness_log_clear();
+}
+
+static void test_one_shot(int port)
+{
+	char url[128];
+	int err;
+	void *st;
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/ingest", port);
+	st = open_push(url, 0, "app-name=once,host-labels=false");
+	for (int i = 0; i < 3; i++)
+		write_window(st, i, i == 2 ? PB_WRITE_LAST : 0, &err);
+	pl->output->close(st);
+	ok(err == 0 && receiver_count() == 1, "a one-shot run is pushed once (%d)", receiver_count());
+	if (receiver_count() == 1) {
+		const struct request *r = receiver_get(0);
+		char from[32], until[32];
+
+		snprintf(from, sizeof(from), "%llu", (unsigned long long)(T0 / SEC));
+		snprintf(until, sizeof(until), "%llu", (unsigned long long)(T0 / SEC + 3));
+		ok(strstr(r->body, "push_test_a 3") && strstr(r->body, "push_test_b 4") &&
+			   strstr(r->body, "push_test_c 5"),
+		   "with every window's stacks");
+		ok(!strcmp(query_param(r->url, "from"), from) &&
+			   !strcmp(query_param(r->url, "until"), until) &&
+			   !strcmp(query_param(r->url, "name"), "once.cpu{}"),
+		   "from the first window's start to the last one's end");
+	}
+	receiver_clear();
+}
+
+int main(int argc, char **argv)
+{
+	int port;
+
+	pl = argc > 1 ? harness_load(argv[1]) : NULL;
+	if (!pl) {
+		printf("Bail out! cannot load the http plugin\n");
+		return 1;
+	}
+	port = receiver_start(0);
+	if (!port) {
+		printf("Bail out! cannot start the receiver on loopback\n");
+		return 1;
+	}
+	test_pyroscope(port);
+	test_generic_down_then_up(port);
+	test_rejected(port);
+	test_bounded(port);
+	test_one_shot(port);
+	receiver_stop();
+	printf("1..%d\n", tap_n);
+	return tap_failed ? 1 : 0;
+}
