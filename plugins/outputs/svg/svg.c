@@ -46,7 +46,10 @@ static void measure(struct layout *l)
 			l->max_delta = llabs(t->delta[i]);
 		i++;
 	}
-	l->ypad1 = l->o->font_size * 3 + (l->o->subtitle && *l->o->subtitle ? l->o->font_size * 2 : 0);
+	/* Room for the title, and for a subtitle under it. */
+	l->ypad1 = l->o->font_size * 3;
+	if (l->o->subtitle && *l->o->subtitle)
+		l->ypad1 += l->o->font_size * 2;
 	l->ypad2 = l->o->font_size * 2 + 10;
 	l->height = (l->max_depth + 1) * l->o->frame_height + l->ypad1 + l->ypad2;
 }

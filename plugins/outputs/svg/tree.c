@@ -274,7 +274,7 @@ int fg_tree__set_base(struct fg_tree *t, const struct pb_profile *base, bool rev
 		int64_t node = 0;
 
 		t->delta[0] -= count;
-		/* Stacks that no longer exist have no width to show: only their ancestors shrink. */
+		/* Stacks gone from the graph have no width to show: only their ancestors shrink. */
 		for (uint32_t d = 0; d < s->depth; d++) {
 			uint32_t name = map[frame_at(s, d, reverse)];
 

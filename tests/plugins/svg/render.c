@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Test driver: renders a folded file to outputs with per-output settings, through the session API. */
+/* Test driver: renders a folded file to outputs with per-output settings (session API). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,9 +34,10 @@ int main(int argc, char **argv)
 		err = pb_session__add_output(s, argv[i], argv[1][0] ? argv[1] : NULL);
 	if (!err)
 		err = pb_session__write(s, p);
-	if (err)
-		fprintf(stderr, "svg-render: %s\n", s && pb_session__strerror(s)[0]
-							 ? pb_session__strerror(s) : strerror(-err));
+	if (err && s && pb_session__strerror(s)[0])
+		fprintf(stderr, "svg-render: %s\n", pb_session__strerror(s));
+	else if (err)
+		fprintf(stderr, "svg-render: %s\n", strerror(-err));
 	pb_session__free(s);
 	pb_profile__free(p);
 	return err ? 1 : 0;
