@@ -1,147 +1,11 @@
 // SPDX-License-Identifier: MIT
-/* The flame graph model: the call tree of the stored stacks and its layout for a width. */
+/* The flame graph model: finding nodes by their names, and the layout of a zoom for a width. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model.h"
-
-static uint64_t key_hash(uint32_t parent, uint32_t name)
-{
-	return tui_mix(((uint64_t)parent << 32) | name);
-}
-
-static int grow_slots(struct tui_flame *f)
-{
-	uint32_t n_slots = f->n_slots ? f->n_slots * 2 : 4096;
-	uint32_t *slots = calloc(n_slots, sizeof(*slots));
-
-	if (!slots)
-		return -ENOMEM;
-	for (uint32_t k = 1; k < f->n; k++) {
-		uint32_t i = key_hash(f->nodes[k].parent, f->nodes[k].name) & (n_slots - 1);
-
-		while (slots[i])
-			i = (i + 1) & (n_slots - 1);
-		slots[i] = k + 1;
-	}
-	free(f->slots);
-	f->slots = slots;
-	f->n_slots = n_slots;
-	return 0;
-}
-
-static int64_t child(struct tui_flame *f, uint32_t parent, uint32_t name)
-{
-	uint32_t i;
-	int err;
-
-	if ((f->n + 1) * 2 > f->n_slots && (err = grow_slots(f)))
-		return err;
-	i = key_hash(parent, name) & (f->n_slots - 1);
-	for (; f->slots[i]; i = (i + 1) & (f->n_slots - 1)) {
-		const struct tui_node *c = &f->nodes[f->slots[i] - 1];
-
-		if (c->parent == parent && c->name == name)
-			return f->slots[i] - 1;
-	}
-	if (f->n == f->cap) {
-		uint32_t cap = f->cap ? f->cap * 2 : 4096;
-		struct tui_node *nodes = realloc(f->nodes, cap * sizeof(*nodes));
-
-		if (!nodes)
-			return -ENOMEM;
-		f->nodes = nodes;
-		f->cap = cap;
-	}
-	f->nodes[f->n] = (struct tui_node){
-		.name = name,
-		.parent = parent,
-		.depth = f->nodes[parent].depth + 1,
-	};
-	f->slots[i] = f->n + 1;
-	return f->n++;
-}
-
-static int cmp_by_name(const void *a, const void *b, void *ctx)
-{
-	const struct tui_flame *f = ((const void **)ctx)[0];
-	const struct tui_names *names = ((const void **)ctx)[1];
-	uint32_t x = f->nodes[*(const uint32_t *)a].name, y = f->nodes[*(const uint32_t *)b].name;
-
-	return x == y ? 0 : strcmp(names->names[x], names->names[y]);
-}
-
-/* Children become contiguous runs sorted by name, so a redraw lays bars out like flamegraph.pl. */
-static int link_children(struct tui_flame *f, const struct tui_names *names)
-{
-	uint32_t *children = realloc(f->children, (f->n ? f->n : 1) * sizeof(*children));
-	const void *ctx[2] = { f, names };
-	uint32_t at = 0;
-
-	if (!children)
-		return -ENOMEM;
-	f->children = children;
-	for (uint32_t k = 0; k < f->n; k++)
-		f->nodes[k].n_children = 0;
-	for (uint32_t k = 1; k < f->n; k++)
-		f->nodes[f->nodes[k].parent].n_children++;
-	for (uint32_t k = 0; k < f->n; k++) {
-		f->nodes[k].first_child = at;
-		at += f->nodes[k].n_children;
-		f->nodes[k].n_children = 0;
-	}
-	for (uint32_t k = 1; k < f->n; k++) {
-		struct tui_node *p = &f->nodes[f->nodes[k].parent];
-
-		children[p->first_child + p->n_children++] = k;
-	}
-	for (uint32_t k = 0; k < f->n; k++)
-		if (f->nodes[k].n_children > 1)
-			qsort_r(children + f->nodes[k].first_child, f->nodes[k].n_children,
-				sizeof(*children), cmp_by_name, ctx);
-	return 0;
-}
-
-int tui_flame_build(struct tui_flame *f, const struct tui_store *s, const struct tui_filter *flt)
-{
-	int err;
-
-	f->n = 0;
-	if (f->slots)
-		memset(f->slots, 0, f->n_slots * sizeof(*f->slots));
-	if (!f->cap) {
-		f->nodes = malloc(4096 * sizeof(*f->nodes));
-		if (!f->nodes)
-			return -ENOMEM;
-		f->cap = 4096;
-	}
-	f->nodes[f->n++] = (struct tui_node){ .name = TUI_NO_NAME, .parent = TUI_NO_NODE };
-	for (uint32_t k = 0; k < s->n; k++) {
-		const struct tui_stack *st = &s->stacks[k];
-		uint32_t node = 0;
-
-		if (flt && flt->on && (st->pid != flt->pid || st->frames[0] != flt->comm))
-			continue;
-		f->nodes[0].total += st->count;
-		for (uint32_t d = 0; d < st->depth; d++) {
-			int64_t c = child(f, node, st->frames[d]);
-
-			if (c < 0)
-				return c;
-			node = c;
-			f->nodes[node].total += st->count;
-		}
-		f->nodes[node].self += st->count;
-	}
-	if ((err = link_children(f, &s->names)))
-		return err;
-	f->layout_width = 0; /* the old layout points at nodes that no longer exist */
-	f->n_cells = 0;
-	f->n_rows = 0;
-	return 0;
-}
 
 uint32_t tui_flame_find(const struct tui_flame *f, const uint32_t *path, uint32_t n)
 {
@@ -309,7 +173,8 @@ void tui_flame_free(struct tui_flame *f)
 	tui_search_clear(f);
 	free(f->nodes);
 	free(f->children);
-	free(f->slots);
+	free(f->rank);
+	free(f->order);
 	free(f->name_match);
 	free(f->cells);
 	free(f->row_start);

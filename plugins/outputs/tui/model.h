@@ -92,8 +92,12 @@ struct tui_flame {
 	struct tui_node *nodes;
 	uint32_t n, cap;
 	uint32_t *children; /* children of each node, sorted by name, contiguous */
-	uint32_t *slots;    /* build index: node + 1, keyed by (parent, name) */
-	uint32_t n_slots;
+
+	/* build scratch: names in byte order (rank[id]), stacks in rank order */
+	uint32_t *rank;
+	uint32_t n_ranked, cap_rank;
+	uint32_t *order;
+	uint32_t cap_order;
 
 	/* search: a regular expression tested once per name */
 	bool searching;
@@ -101,6 +105,9 @@ struct tui_flame {
 	char pattern[256];
 	uint8_t *name_match;
 	uint32_t name_match_cap;
+	bool matched_valid; /* matched is the share under matched_zoom for this tree and search */
+	uint32_t matched_zoom;
+	double matched;
 
 	/* layout of the zoomed subtree for a width: cells ordered by row, then column */
 	struct tui_cell *cells;
@@ -111,7 +118,9 @@ struct tui_flame {
 	int layout_width;
 };
 
+/* flame_build.c */
 int tui_flame_build(struct tui_flame *f, const struct tui_store *s, const struct tui_filter *flt);
+/* flame.c */
 /* The node reached by following names from the root, or the deepest one that exists. */
 uint32_t tui_flame_find(const struct tui_flame *f, const uint32_t *path, uint32_t n);
 /* Writes the names from the root's child down to node; returns how many (at most max). */
@@ -136,7 +145,7 @@ static inline bool tui_search_hit(const struct tui_flame *f, uint32_t node)
 	       f->name_match[name];
 }
 /* Samples under zoom that have a matching frame (each counted once, as flamegraph.pl does). */
-double tui_search_matched(const struct tui_flame *f, uint32_t zoom);
+double tui_search_matched(struct tui_flame *f, uint32_t zoom);
 /* The next (dir 1) or previous (dir -1) matching cell after node in layout order. */
 uint32_t tui_search_next(const struct tui_flame *f, uint32_t node, int dir);
 /* A pattern that matches exactly name (its special characters escaped). */

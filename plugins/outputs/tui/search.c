@@ -23,6 +23,7 @@ int tui_search_refresh(struct tui_flame *f, const struct tui_names *names)
 	for (uint32_t i = from; i < names->n; i++)
 		m[i] = !regexec(&f->re, names->names[i], 0, NULL, 0);
 	f->name_match_cap = names->n;
+	f->matched_valid = false;
 	return 0;
 }
 
@@ -47,6 +48,7 @@ int tui_search_set(struct tui_flame *f, const struct tui_names *names, const cha
 		return -EINVAL;
 	}
 	tui_search_clear(f);
+	f->matched_valid = false;
 	f->re = re;
 	f->searching = true;
 	snprintf(f->pattern, sizeof(f->pattern), "%s", pattern);
@@ -61,13 +63,17 @@ void tui_search_clear(struct tui_flame *f)
 	f->searching = false;
 	f->pattern[0] = '\0';
 	f->name_match_cap = 0;
+	f->matched_valid = false;
 }
 
-double tui_search_matched(const struct tui_flame *f, uint32_t zoom)
+/* Cached: the status line asks at every redraw, and a walk of a big tree costs milliseconds. */
+double tui_search_matched(struct tui_flame *f, uint32_t zoom)
 {
 	uint32_t *todo, n_todo = 0;
 	double sum = 0;
 
+	if (f->matched_valid && f->matched_zoom == zoom)
+		return f->matched;
 	if (!f->searching || zoom >= f->n || !(todo = malloc(f->n * sizeof(*todo))))
 		return 0;
 	todo[n_todo++] = zoom;
@@ -83,6 +89,9 @@ double tui_search_matched(const struct tui_flame *f, uint32_t zoom)
 			todo[n_todo++] = f->children[nd->first_child + c];
 	}
 	free(todo);
+	f->matched = sum;
+	f->matched_zoom = zoom;
+	f->matched_valid = true;
 	return sum;
 }
 
