@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+// TAP output, skips, and the profile-bee process helpers shared by the http e2e tests.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+let n = 0, failed = 0;
+
+export function ok(cond, what) {
+	n++;
+	if (!cond) failed++;
+	console.log(`${cond ? '' : 'not '}ok ${n} - ${what}`);
+	return cond;
+}
+
+export function diag(msg) {
+	for (const line of String(msg).split('\n')) console.log(`# ${line}`);
+}
+
+export function done() {
+	console.log(`1..${n}`);
+	process.exit(failed ? 1 : 0);
+}
+
+// Exit 77 (skip) when something is missing, unless CI asked for skips to fail.
+export function need(cond, why) {
+	if (cond) return;
+	if (process.env.PB_TEST_NO_SKIP === '1') {
+		console.log(`Bail out! ${why} (PB_TEST_NO_SKIP=1)`);
+		process.exit(1);
+	}
+	console.log(`1..0 # SKIP ${why}`);
+	process.exit(77);
+}
+
+export function needRoot(pb) {
+	need(process.getuid && process.getuid() === 0, 'needs root for BPF');
+	need(existsSync('/sys/kernel/btf/vmlinux'), 'needs a kernel with BTF');
+	need(pb && existsSync(pb), 'PB (the profile-bee binary) is not set');
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Starts profile-bee; collects stderr; resolves `exited` with the exit code.
+export function startPb(pb, args) {
+	const child = spawn(pb, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+	const p = { child, stderr: '', stdout: '' };
+	child.stderr.on('data', (d) => { p.stderr += d; });
+	child.stdout.on('data', (d) => { p.stdout += d; });
+	p.exited = new Promise((resolve) => child.on('exit', (code, sig) => resolve(sig ? 128 : code)));
+	return p;
+}
+
+// Waits until re matches profile-bee's stderr; returns the match or null.
+export async function waitStderr(p, re, ms) {
+	const end = Date.now() + ms;
+	while (Date.now() < end) {
+		const m = p.stderr.match(re);
+		if (m) return m;
+		if (p.child.exitCode !== null) return p.stderr.match(re);
+		await sleep(50);
+	}
+	return null;
+}
+
+export async function stopPb(p, ms) {
+	p.child.kill('SIGINT');
+	const timer = sleep(ms).then(() => 'timeout');
+	const r = await Promise.race([p.exited, timer]);
+	if (r === 'timeout') p.child.kill('SIGKILL');
+	return r;
+}
