@@ -57,9 +57,9 @@ static int parse_query(const char *q, struct query *qs, char *why, size_t why_le
 		char *eq = strchr(tok, '=');
 
 		if (!eq || eq == tok)
-			return fail(why, why_len, "s3: '%s' in the URL is not key=value", tok);
+			return fail(why, why_len, "'%s' in the URL is not key=value", tok);
 		if (qs->n == MAX_QUERY)
-			return fail(why, why_len, "s3: too many settings in the URL");
+			return fail(why, why_len, "too many settings in the URL");
 		*eq = '\0';
 		percent_decode(eq + 1);
 		qs->key[qs->n] = tok;
@@ -123,7 +123,7 @@ static int parse_number(const char *key, const char *v, double min, double max, 
 
 	*out = strtod(v, &end);
 	if (!*v || *end || !(*out >= min && *out <= max))
-		return fail(why, why_len, "s3: %s: '%s' is not a number from %g to %g", key, v, min,
+		return fail(why, why_len, "%s: '%s' is not a number from %g to %g", key, v, min,
 			    max);
 	return 0;
 }
@@ -136,16 +136,16 @@ static int parse_formats(struct s3_settings *st, const char *list, char *why, si
 	for (char *f = copy ? strtok_r(copy, ",+ ", &save) : NULL; f && !err;
 	     f = strtok_r(NULL, ",+ ", &save)) {
 		if (st->n_formats == S3_MAX_FORMATS)
-			err = fail(why, why_len, "s3: at most %d formats", S3_MAX_FORMATS);
+			err = fail(why, why_len, "at most %d formats", S3_MAX_FORMATS);
 		else if (strcmp(f, "folded") && strcmp(f, "svg") && strcmp(f, "json"))
 			err = fail(why, why_len,
-				   "s3: unknown format '%s' (known: folded, svg, json)", f);
+				   "unknown format '%s' (known: folded, svg, json)", f);
 		else if (!(st->formats[st->n_formats++] = strdup(f)))
 			err = -ENOMEM;
 	}
 	free(copy);
 	if (!err && !st->n_formats)
-		err = fail(why, why_len, "s3: format: no format given");
+		err = fail(why, why_len, "format: no format given");
 	return err;
 }
 
@@ -167,7 +167,7 @@ static int parse_url(const char *target, struct s3_settings *st, struct query *q
 	int err;
 
 	if (strncmp(target, "s3://", 5))
-		return fail(why, why_len, "s3: '%s' is not an s3:// URL", target);
+		return fail(why, why_len, "'%s' is not an s3:// URL", target);
 	if (q && (err = parse_query(q + 1, qs, why, why_len)))
 		return err;
 	if (bucket_len && !(st->bucket = strndup(rest, bucket_len)))
@@ -183,9 +183,9 @@ static int check_bucket(const char *b, char *why, size_t why_len)
 	size_t len = b ? strlen(b) : 0;
 
 	if (!len)
-		return fail(why, why_len, "s3: no bucket: use -o s3://BUCKET/PREFIX");
+		return fail(why, why_len, "no bucket: use -o s3://BUCKET/PREFIX");
 	if (len < 3 || len > 63 || strspn(b, "abcdefghijklmnopqrstuvwxyz0123456789.-") != len)
-		return fail(why, why_len, "s3: '%s' is not a bucket name (3-63 of a-z 0-9 . -)", b);
+		return fail(why, why_len, "'%s' is not a bucket name (3-63 of a-z 0-9 . -)", b);
 	return 0;
 }
 
@@ -203,7 +203,7 @@ int s3_settings_parse(const struct pb_host *host, const char *target, const stru
 		goto out;
 	for (int i = 0; i < qs.n; i++) {
 		if (!known_key(qs.key[i])) {
-			err = fail(why, why_len, "s3: unknown setting '%s' in the URL", qs.key[i]);
+			err = fail(why, why_len, "unknown setting '%s' in the URL", qs.key[i]);
 			goto out;
 		}
 	}
@@ -223,7 +223,7 @@ int s3_settings_parse(const struct pb_host *host, const char *target, const stru
 	/* Custom stores (MinIO, Ceph) are addressed by path; AWS by virtual host. */
 	st->path_style = v != NULL;
 	if (v && strncmp(v, "http://", 7) && strncmp(v, "https://", 8)) {
-		err = fail(why, why_len, "s3: endpoint '%s' is not an http:// or https:// URL", v);
+		err = fail(why, why_len, "endpoint '%s' is not an http:// or https:// URL", v);
 		goto out;
 	}
 	if (!v) {
@@ -242,12 +242,12 @@ int s3_settings_parse(const struct pb_host *host, const char *target, const stru
 	if (err)
 		goto out;
 	if ((v = SETTING("path_style")) && !parse_bool(v, &st->path_style)) {
-		err = fail(why, why_len, "s3: path_style: '%s' is not true or false", v);
+		err = fail(why, why_len, "path_style: '%s' is not true or false", v);
 		goto out;
 	}
 	st->gzip = true;
 	if ((v = SETTING("gzip")) && !parse_bool(v, &st->gzip)) {
-		err = fail(why, why_len, "s3: gzip: '%s' is not true or false", v);
+		err = fail(why, why_len, "gzip: '%s' is not true or false", v);
 		goto out;
 	}
 	if ((err = parse_formats(st, first(SETTING("format"), "folded", 0, 0), why, why_len)) ||

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: MIT
+// The s3 output against a real S3 server on loopback (s3rver behind a SigV4-verifying proxy):
+// keys and metadata, contents, the credential chain, refused credentials, outages and restarts.
+'use strict';
+
+const fs = require('fs');
+const http = require('http');
+const os = require('os');
+const path = require('path');
+const tap = require('./tap.js');
+const h = require('./helpers.js');
+
+const { ok, diag } = tap;
+const BUCKET = 'pb-profiles';
+const KEY_ID = 'AKIDPBS3TEST';
+const SECRET = 'pb-s3-test-secret-5c8e1f';
+
+if (!process.env.PB)
+  tap.skipAll('PB (the profile-bee executable) is not set');
+const { startStore, client } = h.loadStore();
+
+const work = h.tmpdir('plugin');
+let inputs = 0;
+
+// A folded input with stacks unique to this call, and its canonical serialization.
+async function profile(tag) {
+  const file = path.join(work, `in-${++inputs}.folded`);
+  fs.writeFileSync(file, `svc;main;handle_${tag};parse 7\nsvc;main;handle_${tag};write_[k] 3\n` +
+    `svc;main;idle_${tag} 1\n`);
+  const canon = path.join(work, `canon-${inputs}.folded`);
+  const r = await h.run(['--input', file, '-o', canon], process.env);
+  return { file, text: r.code === 0 ? fs.readFileSync(canon, 'utf8') : null };
+}
+
+function target(store, prefix, settings = {}) {
+  const q = new URLSearchParams({ endpoint: store.endpoint, spool_dir: path.join(work, 'spool'),
+    ...settings });
+  return `s3://${BUCKET}/${prefix}?${q}`;
+}
+
+const creds = { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET };
+
+async function testUploadAndKeys(store, reader) {
+  const p = await profile('first');
+  const r = await h.run(['-v', '-v', '--input', p.file, '-o',
+    target(store, 'fleet/', { service: 'checkout' })], h.cleanEnv(creds));
+  ok(r.code === 0, 'upload of one profile exits 0', r.stderr);
+  ok(!r.stderr.includes(SECRET), 'the secret never appears in the log, even with -v -v');
+  const keys = await reader.list('fleet/');
+  ok(keys.length === 2, 'two objects: the profile and its metadata', keys.join('\n'));
+  const host = os.hostname().replace(/[^A-Za-z0-9._-]/g, '_');
+  const re = new RegExp(`^fleet/checkout/(\\d{4})/(\\d{2})/(\\d{2})/${host.replace(/\./g, '\\.')}` +
+    '/(\\d{8})T\\d{6}\\.\\d{3}Z_all\\.(folded\\.gz|meta\\.json)$');
+  const m = keys.map((k) => re.exec(k));
+  ok(m.every(Boolean), 'keys read <prefix>/<service>/<yyyy>/<mm>/<dd>/<host>/<start>_all.<ext>',
+    keys.join('\n'));
+  if (!m.every(Boolean))
+    return;
+  ok(m[0][1] + m[0][2] + m[0][3] === m[0][4], 'the date path is the start date');
+  const profileKey = keys.find((k) => k.endsWith('.folded.gz'));
+  const metaKey = keys.find((k) => k.endsWith('.meta.json'));
+  ok(profileKey.replace('.folded.gz', '') === metaKey.replace('.meta.json', ''),
+    'the metadata object sits beside the profile');
+  const obj = await reader.get(profileKey);
+  const text = h.gunzip(obj.body);
+  ok(text === p.text, 'the stored profile is the folded profile, gzip-compressed',
+    `got:\n${text}\nwant:\n${p.text}`);
+  const meta = JSON.parse((await reader.get(metaKey)).body.toString());
+  ok(meta.profile_bee_version && /^\d+\.\d+/.test(meta.profile_bee_version),
+    `metadata names the profile-bee version (${meta.profile_bee_version})`);
+  ok(meta.host && meta.host.hostname === os.hostname(), 'metadata has the host metadata');
+  ok(meta.host && /^[0-9a-f-]{36}$/.test(meta.host.boot_id || ''), 'and the boot id');
+  ok(meta.window && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(meta.window.start),
+    'metadata has the window start in ISO 8601', JSON.stringify(meta.window));
+  ok(meta.samples === 11, `metadata counts the samples (${meta.samples})`);
+  ok('frequency_hz' in meta && 'unwinder' in meta, 'metadata has frequency and unwinder');
+  ok(Array.isArray(meta.objects) && meta.objects[0].key === profileKey &&
+    meta.objects[0].bytes === obj.body.length, 'metadata lists the profile object and its size');
+  ok(store.stats.rejected === 0 && store.stats.puts >= 2,
+    `every request carried a valid SigV4 signature (${JSON.stringify(store.stats)})`);
+}
+
+async function testWrongSecret(store, reader) {
+  const wrong = 'not-the-secret-9f3a';
+  const spool = path.join(work, 'spool-wrong');
+  const p = await profile('wrong');
+  const before = (await reader.list('')).length;
+  const r = await h.run(['--input', p.file, '-o', target(store, 'wrong', { spool_dir: spool })],
+    h.cleanEnv({ AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: wrong }));
+  ok(r.code !== 0, 'a wrong secret makes the run fail');
+  ok(/403/.test(r.stderr) && /SignatureDoesNotMatch/.test(r.stderr),
+    'the error names the status and the store\'s error code', r.stderr);
+  ok((r.stderr.match(/SignatureDoesNotMatch/g) || []).length === 1, 'reported once');
+  ok(!r.stderr.includes(wrong), 'the secret is not in the error');
+  ok((await reader.list('')).length === before, 'nothing was stored');
+  ok(fs.readdirSync(spool).filter((f) => f.endsWith('.obj')).length === 2,
+    'the window waits in the spool');
+}
+
+async function testSharedFile(store, reader) {
+  const file = path.join(work, 'credentials');
+  fs.writeFileSync(file, `[default]\naws_access_key_id = WRONG\naws_secret_access_key = x\n\n` +
+    `[ci]\naws_access_key_id = ${KEY_ID}\naws_secret_access_key = ${SECRET}\n`);
+  const p = await profile('file');
+  const r = await h.run(['--input', p.file, '-o', target(store, 'shared')],
+    h.cleanEnv({ AWS_SHARED_CREDENTIALS_FILE: file, AWS_PROFILE: 'ci' }));
+  ok(r.code === 0, 'credentials from the shared file (AWS_PROFILE=ci)', r.stderr);
+  ok((await reader.list('shared/')).length === 2, 'both objects stored');
+}
+
+// A fake IMDSv2 that hands out the test key as an instance role's temporary credentials.
+function fakeImds() {
+  const token = 'imds-token-77';
+  const server = http.createServer((req, res) => {
+    const send = (status, body) => {
+      res.writeHead(status);
+      res.end(body);
+    };
+    if (req.url === '/latest/api/token')
+      return req.method === 'PUT' && req.headers['x-aws-ec2-metadata-token-ttl-seconds'] ?
+        send(200, token) : send(400, '');
+    if (req.headers['x-aws-ec2-metadata-token'] !== token)
+      return send(401, '');
+    if (req.url === '/latest/meta-data/iam/security-credentials/')
+      return send(200, 'pb-role');
+    if (req.url === '/latest/meta-data/iam/security-credentials/pb-role')
+      return send(200, JSON.stringify({ Code: 'Success', AccessKeyId: KEY_ID,
+        SecretAccessKey: SECRET, Token: 'session-token-abc',
+        Expiration: new Date(Date.now() + 3600e3).toISOString().replace(/\.\d+Z$/, 'Z') }));
+    send(404, '');
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+async function testInstanceRole(store, reader) {
+  const imds = await fakeImds();
+  const p = await profile('role');
+  const r = await h.run(['--input', p.file, '-o', target(store, 'role')],
+    h.cleanEnv({ AWS_EC2_METADATA_DISABLED: 'false',
+      PB_IMDS_ENDPOINT: `http://127.0.0.1:${imds.address().port}` }));
+  imds.close();
+  ok(r.code === 0, 'credentials from the EC2 instance role (IMDSv2, session token signed)',
+    r.stderr);
+  ok((await reader.list('role/')).length === 2, 'both objects stored');
+}
+
+async function testOutage(store, reader) {
+  const spool = path.join(work, 'spool-outage');
+  const settings = { spool_dir: spool, flush_timeout: '0.5', retry_max: '0.2' };
+  const sent = [];
+
+  await store.stop();
+  for (let i = 0; i < 3; i++) {
+    const p = await profile(`down${i}`);
+    const r = await h.run(['--input', p.file, '-o', target(store, 'outage', settings)],
+      h.cleanEnv(creds));
+    sent.push(p.text);
+    ok(r.code === 0 && /next run/.test(r.stderr),
+      `run ${i + 1} with the store down ends, saying the window waits for the next run`,
+      r.stderr);
+  }
+  await store.start();
+  const p = await profile('up');
+  sent.push(p.text);
+  const r = await h.run(['--input', p.file, '-o', target(store, 'outage',
+    { ...settings, flush_timeout: '20' })], h.cleanEnv(creds));
+  ok(r.code === 0, 'the next run with the store back exits 0', r.stderr);
+  const keys = await reader.list('outage/');
+  const profiles = keys.filter((k) => k.endsWith('.folded.gz'));
+  ok(profiles.length === 4 && keys.length === 8, `every window arrived (${keys.length} objects)`,
+    keys.join('\n'));
+  const got = [];
+  for (const k of profiles)
+    got.push(h.gunzip((await reader.get(k)).body));
+  ok(sent.every((t) => got.includes(t)), 'each with its own profile');
+  ok(fs.readdirSync(spool).filter((f) => f.endsWith('.obj')).length === 0, 'the spool is empty');
+}
+
+(async () => {
+  const store = await startStore({ directory: path.join(work, 'store'), bucket: BUCKET,
+    keys: { [KEY_ID]: SECRET } });
+  const reader = client({ endpoint: store.endpoint, bucket: BUCKET, accessKeyId: KEY_ID,
+    secretAccessKey: SECRET, region: 'eu-west-3' });
+  try {
+    await testUploadAndKeys(store, reader);
+    await testWrongSecret(store, reader);
+    await testSharedFile(store, reader);
+    await testInstanceRole(store, reader);
+    await testOutage(store, reader);
+  } catch (e) {
+    ok(false, 'the test ran to the end', e.stack);
+  }
+  await store.close();
+  fs.rmSync(work, { recursive: true, force: true });
+  tap.done();
+})();
