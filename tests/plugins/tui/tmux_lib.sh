@@ -77,16 +77,22 @@ keys() { tm send-keys -t t "$@"; }
 # The number after "Total: " on the status line.
 total_samples() { screen | sed -n 's/^ Total: \([0-9]*\) samples.*/\1/p' | tail -1; }
 
-# Quits with q and checks the terminal came back: exit status 0, canonical mode and echo on.
-quit_and_check_restore() {
-	keys q
-	wait_for '^pb-exit=' 15
-	ok $? "q quits"
-	screen | grep -qx 'pb-exit=0'
-	ok $? "exit status 0"
+# check_restored [EXIT-REGEX]: after profile-bee ended, its status (default 0), canonical mode
+# and echo are back, and the alternate screen is gone.
+check_restored() {
+	screen | grep -qxE "pb-exit=${1:-0}"
+	ok $? "exit status ${1:-0}"
 	wait_for '^-?icanon -?echo ?$' 5
 	screen | grep -qE '^icanon echo ?$'
 	ok $? "the terminal is restored (icanon and echo on)"
 	! screen | grep -q 'Flame graph'
 	ok $? "the viewer's screen is gone (alternate screen left)"
+}
+
+# Quits with q and checks the terminal came back.
+quit_and_check_restore() {
+	keys q
+	wait_for '^pb-exit=' 15
+	ok $? "q quits"
+	check_restored "$@"
 }
