@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: MIT
+/* The dwarf unwinder plugin: loads dwarf.bpf.c, feeds it CFI tables and mappings, drains it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "dwarf.skel.h"
+#include "dwarf_internal.h"
+
+#define DEFAULT_STACK_STORAGE 16384
+#define DEFAULT_HASH_STORAGE  40960
+
+/* libbpf's print hook is process-wide: it points at the host only while we call libbpf. */
+static const struct pb_host *log_host;
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char buf[4096];
+	int n;
+
+	if (!log_host)
+		return 0;
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (n > 0 && (size_t)n < sizeof(buf) && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	log_host->log(log_host->session, PB_LOG_DEBUG, "dwarf", "%s", buf);
+	return 0;
+}
+
+static libbpf_print_fn_t log_begin(const struct pb_host *host)
+{
+	log_host = host;
+	return libbpf_set_print(libbpf_log);
+}
+
+static void log_end(libbpf_print_fn_t prev)
+{
+	libbpf_set_print(prev);
+	log_host = NULL;
+}
+
+static void dw_close(void *state)
+{
+	struct dw_state *st = state;
+
+	if (!st)
+		return;
+	for (int i = 0; i < st->n_links; i++)
+		bpf_link__destroy(st->links[i]);
+	free(st->links);
+	bpf_link__destroy(st->fork_link);
+	ring_buffer__free(st->events);
+	dw_binaries__report(st->bins);
+	dw_procs__report(st->procs);
+	/* The worker first: it writes to the maps the skeleton owns. */
+	dw_binaries__free(st->bins);
+	dw_procs__free(st->procs);
+	dwarf_bpf__destroy(st->skel);
+	dw_drain_free(st);
+	free(st);
+}
+
+/* A positive integer setting within [1, max], or its default; -EINVAL after logging. */
+static int limit(struct dw_state *st, const struct pb_config *cfg, const char *key, int64_t def,
+		 int64_t max, uint32_t *out)
+{
+	int64_t v = cfg ? st->host->config_int(cfg, key) : 0;
+
+	if (v <= 0)
+		v = def;
+	if (v > max) {
+		st->host->log(st->host->session, PB_LOG_ERROR, "dwarf",
+			      "%s is %lld, at most %lld is supported", key, (long long)v,
+			      (long long)max);
+		return -EINVAL;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int configure(struct dw_state *st, const struct pb_sample_params *params,
+		     const struct pb_config *cfg)
+{
+	struct dwarf_bpf *skel = st->skel;
+	uint32_t kstacks = params->stack_storage_size ?: DEFAULT_STACK_STORAGE;
+	uint32_t counts = params->hash_storage_size ?: DEFAULT_HASH_STORAGE;
+	/* Nothing is ever stored in a set that is turned off; one entry keeps the map valid. */
+	uint32_t ustacks = params->user ? kstacks : 1;
+	struct dw_limits *l = &st->limits;
+	int err;
+
+	err = limit(st, cfg, "max-frames", PB_DWARF_MAX_FRAMES, PB_DWARF_MAX_FRAMES,
+		    &st->max_frames);
+	err = err ?: limit(st, cfg, "max-binaries", 4096, 1 << 20, &l->max_binaries);
+	err = err ?: limit(st, cfg, "max-rows", 2 << 20, 1 << 28, &l->max_rows);
+	err = err ?: limit(st, cfg, "max-processes", 8192, 1 << 22, &l->max_processes);
+	if (err)
+		return err;
+	if (!params->kernel)
+		kstacks = 1;
+
+	skel->rodata->filter_pids = params->filter_pids;
+	skel->rodata->include_idle = params->idle;
+	skel->rodata->user_stacks = params->user;
+	skel->rodata->kernel_stacks = params->kernel;
+	skel->rodata->max_frames = st->max_frames;
+	st->user = params->user;
+
+	err = err ?: bpf_map__set_max_entries(skel->maps.counts0, counts);
+	err = err ?: bpf_map__set_max_entries(skel->maps.counts1, counts);
+	err = err ?: bpf_map__set_max_entries(skel->maps.kstacks0, kstacks);
+	err = err ?: bpf_map__set_max_entries(skel->maps.kstacks1, kstacks);
+	err = err ?: bpf_map__set_max_entries(skel->maps.ustacks0, ustacks);
+	err = err ?: bpf_map__set_max_entries(skel->maps.ustacks1, ustacks);
+	/* Without user stacks there is nothing to unwind: keep the tables minimal. */
+	err = err ?: bpf_map__set_max_entries(skel->maps.rows, params->user ? l->max_rows : 1);
+	err = err ?: bpf_map__set_max_entries(skel->maps.tables,
+					      params->user ? l->max_binaries : 1);
+	err = err ?: bpf_map__set_max_entries(skel->maps.procs,
+					      params->user ? l->max_processes : 1);
+	/* Without a pid filter the fork follower has nothing to do. */
+	err = err ?: bpf_program__set_autoload(skel->progs.pb_filter_fork, params->filter_pids);
+	return err;
+}
+
+static int dw_open(const struct pb_host *host, const struct pb_sample_params *params,
+		   const struct pb_config *cfg, void **state)
+{
+	struct dw_state *st;
+	libbpf_print_fn_t prev;
+	int err;
+
+	if (!host || host->abi_major != PB_PLUGIN_ABI_MAJOR || !params ||
+	    params->sz < sizeof(*params))
+		return -EINVAL;
+	if (!params->user && !params->kernel)
+		return -EINVAL;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	st->host = host;
+
+	prev = log_begin(host);
+	st->skel = dwarf_bpf__open();
+	if (!st->skel) {
+		err = -errno;
+		goto out;
+	}
+	err = configure(st, params, cfg);
+	if (err)
+		goto out;
+	err = dwarf_bpf__load(st->skel);
+	if (err) {
+		host->log(host->session, PB_LOG_ERROR, "dwarf",
+			  "cannot load the BPF program: %s (needs Linux 5.17 or later; debug "
+			  "logging shows libbpf's reason)",
+			  strerror(-err));
+		goto out;
+	}
+	if (params->filter_pids) {
+		st->fork_link = bpf_program__attach(st->skel->progs.pb_filter_fork);
+		if (!st->fork_link) {
+			err = -errno;
+			goto out;
+		}
+	}
+	err = dw_binaries__new(host, bpf_map__fd(st->skel->maps.rows),
+			       bpf_map__fd(st->skel->maps.tables), &st->limits, &st->bins);
+	err = err ?: dw_procs__new(host, st->bins, bpf_map__fd(st->skel->maps.procs), &st->limits,
+				   &st->procs);
+	err = err ?: dw_events_init(st);
+	err = err ?: dw_drain_init(st);
+out:
+	log_end(prev);
+	if (err) {
+		dw_close(st);
+		return err;
+	}
+	*state = st;
+	return 0;
+}
+
+static int dw_attach(void *state, const int *perf_fds, int n_fds)
+{
+	struct dw_state *st = state;
+	struct bpf_link **links;
+	libbpf_print_fn_t prev;
+	int i, err = 0;
+
+	links = realloc(st->links, (st->n_links + n_fds) * sizeof(*links));
+	if (!links)
+		return -ENOMEM;
+	st->links = links;
+	prev = log_begin(st->host);
+	for (i = 0; i < n_fds; i++) {
+		/* A link closes its perf event when destroyed; the caller keeps owning its fds. */
+		int fd = fcntl(perf_fds[i], F_DUPFD_CLOEXEC, 0);
+
+		if (fd < 0) {
+			err = -errno;
+			break;
+		}
+		links[st->n_links] =
+			bpf_program__attach_perf_event(st->skel->progs.pb_dwarf_sample, fd);
+		if (!links[st->n_links]) {
+			err = -errno;
+			close(fd);
+			break;
+		}
+		st->n_links++;
+	}
+	log_end(prev);
+	return err;
+}
+
+static int dw_add_pid(void *state, uint32_t pid)
+{
+	struct dw_state *st = state;
+	uint8_t one = 1;
+
+	return bpf_map__update_elem(st->skel->maps.pids, &pid, sizeof(pid), &one, sizeof(one),
+				    BPF_ANY);
+}
+
+static void dw_on_mapping(void *state, uint32_t pid, const struct pb_mapping *m)
+{
+	struct dw_state *st = state;
+
+	if (st->user)
+		dw_procs__add_mapping(st->procs, pid, m);
+}
+
+static void dw_on_exit(void *state, uint32_t pid)
+{
+	struct dw_state *st = state;
+
+	dw_procs__exit(st->procs, pid);
+}
+
+static const struct pb_unwinder_ops ops = {
+	.sz = sizeof(struct pb_unwinder_ops),
+	.open = dw_open,
+	.attach = dw_attach,
+	.add_pid = dw_add_pid,
+	.drain = dw_drain,
+	.poll_fd = dw_events_fd,
+	.consume = dw_events_consume,
+	.on_mapping = dw_on_mapping,
+	.on_exit = dw_on_exit,
+	.close = dw_close,
+};
+
+static const struct pb_config_key config_keys[] = {
+	{
+		.name = "max-frames",
+		.type = PB_CONFIG_INT,
+		.default_value = "127",
+		.help = "user frames walked at most per sample (1-127); fewer is cheaper",
+	},
+	{
+		.name = "max-binaries",
+		.type = PB_CONFIG_INT,
+		.default_value = "4096",
+		.help = "distinct binaries (files and the vDSO) given an unwind table",
+	},
+	{
+		.name = "max-rows",
+		.type = PB_CONFIG_INT,
+		.default_value = "2097152",
+		.help = "unwind rows of all binaries together, 12 bytes each (libc: ~28k rows)",
+	},
+	{
+		.name = "max-processes",
+		.type = PB_CONFIG_INT,
+		.default_value = "8192",
+		.help = "processes with a mapping table (up to 256 executable mappings each); "
+			"others are walked with frame pointers",
+	},
+	{.name = NULL},
+};
+
+static const struct pb_plugin descriptor = {
+	PB_PLUGIN_DESCRIPTOR_INIT,
+	.kind = PB_PLUGIN_UNWINDER,
+	.name = "dwarf",
+	.description = ".eh_frame CFI turned into tables in BPF maps and walked in BPF "
+		       "(works without frame pointers; Linux 5.17+)",
+	.config_keys = config_keys,
+	.unwinder = &ops,
+};
+
+PB_PLUGIN_EXPORT(&descriptor)

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/* State shared by the dwarf plugin's files: loader, drain, binary tables and process mappings. */
+#ifndef PB_DWARF_INTERNAL_H
+#define PB_DWARF_INTERNAL_H
+
+#include <stdint.h>
+
+#include <linux/types.h>
+
+#include <profile-bee/plugin.h>
+
+#include "dwarf_abi.h"
+
+struct dwarf_bpf;
+struct bpf_link;
+struct dw_binaries;
+struct dw_procs;
+struct ring_buffer;
+
+/* Capacity limits, from the plugin's settings. */
+struct dw_limits {
+	uint32_t max_binaries;
+	uint32_t max_rows;
+	uint32_t max_processes;
+};
+
+struct dw_state {
+	const struct pb_host *host;
+	struct dwarf_bpf *skel;
+	struct bpf_link **links; /* one per perf event */
+	int n_links;
+	struct bpf_link *fork_link;
+	uint32_t max_frames;
+	bool user; /* user stacks are walked: mappings matter */
+	struct dw_limits limits;
+	struct dw_binaries *bins;
+	struct dw_procs *procs;
+	struct ring_buffer *events; /* walks' requests: refresh a pid, build a table first */
+
+	/* Drain buffers, sized once from the maps after load. */
+	struct pb_dwarf_key *keys;
+	uint64_t *counts;
+	uint32_t counts_cap;
+	void *stack_keys; /* keys of one stack map, collected before deleting them */
+	uint32_t stack_keys_cap;
+	uint64_t *percpu; /* one lost counter per possible CPU */
+	int n_cpus;
+	uint64_t lost_seen[PB_DWARF_LOST_MAX];
+	bool no_batch; /* the kernel refused lookup_and_delete_batch once */
+};
+
+int dw_events_init(struct dw_state *st);
+int dw_events_fd(void *state);
+int dw_events_consume(void *state);
+
+int dw_drain_init(struct dw_state *st);
+int dw_drain(void *state, pb_raw_stack_fn fn, void *ctx);
+void dw_drain_free(struct dw_state *st);
+
+/*
+ * Binary tables: one per file (dev, inode, mtime, size) or the vDSO, built by a worker thread
+ * on first sight and shared by every process that maps the file.
+ */
+int dw_binaries__new(const struct pb_host *host, int rows_fd, int tables_fd,
+		     const struct dw_limits *limits, struct dw_binaries **ret);
+void dw_binaries__free(struct dw_binaries *b); /* stops the worker */
+/* The table id of m's file and the bias turning m's addresses into its ELF vaddrs. */
+int dw_binaries__resolve(struct dw_binaries *b, const struct pb_mapping *m, uint32_t *table,
+			 uint64_t *bias);
+/* Moves a queued table to the front: a walk is waiting for it. */
+void dw_binaries__prioritize(struct dw_binaries *b, uint32_t id);
+/* Blocks until every queued table is built (tests and benchmarks), at most timeout_ms. */
+int dw_binaries__wait_idle(struct dw_binaries *b, int timeout_ms);
+/* Logs the limits that were hit and the table totals. */
+void dw_binaries__report(struct dw_binaries *b);
+
+/* Per-process mapping tables, mirrored into the procs BPF map. */
+int dw_procs__new(const struct pb_host *host, struct dw_binaries *bins, int procs_fd,
+		  const struct dw_limits *limits, struct dw_procs **ret);
+void dw_procs__free(struct dw_procs *p);
+void dw_procs__add_mapping(struct dw_procs *p, uint32_t pid, const struct pb_mapping *m);
+void dw_procs__exit(struct dw_procs *p, uint32_t pid);
+/* Reads /proc/PID/maps again: BPF met a pc the mappings we were told of do not cover. */
+int dw_procs__refresh(struct dw_procs *p, uint32_t pid);
+void dw_procs__report(struct dw_procs *p);
+
+#endif
