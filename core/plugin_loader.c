@@ -241,31 +241,42 @@ const struct pb_loaded_plugin *pb_plugin_registry__find(const struct pb_plugin_r
 	return NULL;
 }
 
+static bool is_scheme(const char *pattern)
+{
+	size_t n = strlen(pattern);
+
+	return n > 3 && !strcmp(pattern + n - 3, "://");
+}
+
 static bool claim_matches(const char *pattern, const char *target)
 {
 	size_t plen = strlen(pattern), tlen = strlen(target);
 
 	if (pattern[0] == '.') /* an extension */
 		return tlen > plen && !strcmp(target + tlen - plen, pattern);
-	if (plen > 3 && !strcmp(pattern + plen - 3, "://")) /* a URL scheme */
+	if (is_scheme(pattern))
 		return !strncmp(target, pattern, plen);
 	return !strcmp(target, pattern); /* a format name, or "-" */
 }
 
+/* URL schemes are matched first, so "s3://b/x.folded" goes to s3, not to the .folded output. */
 const struct pb_loaded_plugin *
 pb_plugin_registry__match_output(const struct pb_plugin_registry *reg, const char *target,
 				 const char **format)
 {
-	for (size_t i = 0; i < reg->n; i++) {
-		const struct pb_plugin *d = reg->items[i].desc;
+	for (int schemes = 1; schemes >= 0; schemes--) {
+		for (size_t i = 0; i < reg->n; i++) {
+			const struct pb_plugin *d = reg->items[i].desc;
 
-		if (d->kind != PB_PLUGIN_OUTPUT || !d->claims)
-			continue;
-		for (const struct pb_output_claim *c = d->claims; c->pattern; c++) {
-			if (claim_matches(c->pattern, target)) {
-				if (format)
-					*format = c->format;
-				return &reg->items[i];
+			if (d->kind != PB_PLUGIN_OUTPUT || !d->claims)
+				continue;
+			for (const struct pb_output_claim *c = d->claims; c->pattern; c++) {
+				if (is_scheme(c->pattern) == schemes &&
+				    claim_matches(c->pattern, target)) {
+					if (format)
+						*format = c->format;
+					return &reg->items[i];
+				}
 			}
 		}
 	}
