@@ -109,6 +109,24 @@ int push_open(const struct pb_host *host, const struct pb_output_params *params,
 int push_write(void *state, const struct pb_profile *profile, uint32_t flags);
 void push_close(void *state);
 
+/* push_window.c: a window as it waits in the push queue. */
+struct window {
+	uint64_t seq;
+	char *url;
+	void *body;
+	size_t len;
+	bool gzip;
+	struct curl_slist *headers;
+};
+struct window_opts {
+	const char *url;
+	uint64_t seq;
+	bool pyroscope, gzip, host_labels;
+	const char *app, *labels;
+};
+int window_new(const struct pb_profile *prof, const struct window_opts *o, struct window **ret);
+void window_free(struct window *w);
+
 /* push_send.c: one POST of one window. */
 struct push_request {
 	const char *url;

@@ -10,15 +10,6 @@
 
 #define BACKOFF_FIRST_MS 250
 
-struct window {
-	uint64_t seq;
-	char *url;
-	void *body;
-	size_t len;
-	bool gzip;
-	struct curl_slist *headers;
-};
-
 struct push {
 	const struct pb_host *host;
 	char *url;
@@ -61,16 +52,6 @@ static void deadline(struct timespec *ts, uint64_t ms_from_now)
 		ts->tv_sec++;
 		ts->tv_nsec -= 1000000000;
 	}
-}
-
-static void window_free(struct window *w)
-{
-	if (!w)
-		return;
-	curl_slist_free_all(w->headers);
-	free(w->url);
-	free(w->body);
-	free(w);
 }
 
 /* With the lock held. The oldest window goes when the queue is full: the newest matter more. */
@@ -189,75 +170,6 @@ static void *sender(void *arg)
 	}
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
-}
-
-static int make_window(struct push *p, const struct pb_profile *prof, struct window **ret)
-{
-	const struct pb_profile_meta *m = pb_profile__meta_const(prof);
-	struct window *w = calloc(1, sizeof(*w));
-	struct membuf b;
-	char v[64];
-	int err;
-
-	if (!w || (err = membuf_open(&b))) {
-		free(w);
-		return -ENOMEM;
-	}
-	if ((err = pb_profile__write_folded(prof, b.f)) || (err = membuf_close(&b)))
-		goto fail;
-	w->seq = ++p->seq;
-	if (p->pyroscope) {
-		err = pyroscope_build_url(p->url, p->app ? p->app : m->comm[0] ? m->comm : "profile-bee",
-					  p->labels, p->host_labels, m, m->start_ns, m->end_ns,
-					  &w->url);
-		if (err)
-			goto fail;
-		w->body = b.data;
-		w->len = b.len;
-		b.data = NULL;
-		*ret = w;
-		return 0;
-	}
-	/* Generic: the window's facts travel in headers so the body stays plain folded text. */
-	if (!(w->url = strdup(p->url)))
-		goto nomem;
-	w->gzip = p->gzip;
-	if (w->gzip ? gzip_compress(b.data, b.len, &w->body, &w->len) : 0)
-		goto nomem;
-	if (!w->gzip) {
-		w->body = b.data;
-		w->len = b.len;
-		b.data = NULL;
-	}
-#define HDR(fmt, val)                                                                              \
-	do {                                                                                       \
-		char line[160];                                                                    \
-		struct curl_slist *g;                                                              \
-		snprintf(line, sizeof(line), fmt, val);                                            \
-		if (!(g = curl_slist_append(w->headers, line)))                                    \
-			goto nomem;                                                                \
-		w->headers = g;                                                                    \
-	} while (0)
-	HDR("X-Profile-Bee-Window: %llu", (unsigned long long)w->seq);
-	HDR("X-Profile-Bee-Start-Ns: %llu", (unsigned long long)m->start_ns);
-	HDR("X-Profile-Bee-End-Ns: %llu", (unsigned long long)m->end_ns);
-	HDR("X-Profile-Bee-Frequency: %u", m->frequency);
-	HDR("X-Profile-Bee-Samples: %llu", (unsigned long long)pb_profile__total(prof));
-	snprintf(v, sizeof(v), "%s", m->hostname);
-	HDR("X-Profile-Bee-Host: %s", v);
-	HDR("X-Profile-Bee-Unwinder: %s", m->unwinder);
-	if (m->target_pid)
-		HDR("X-Profile-Bee-Pid: %d", m->target_pid);
-#undef HDR
-	membuf_free(&b);
-	*ret = w;
-	return 0;
-nomem:
-	err = -ENOMEM;
-fail:
-	membuf_free(&b);
-	window_free(w);
-	return err;
 }
 
 int push_open(const struct pb_host *host, const struct pb_output_params *params,
@@ -379,7 +291,12 @@ int push_write(void *state, const struct pb_profile *profile, uint32_t flags)
 			return err;
 	}
 	/* An empty window says nothing a collector can store. */
-	if (pb_profile__total(send) && !(err = make_window(p, send, &w))) {
+	if (pb_profile__total(send) &&
+	    !(err = window_new(send, &(struct window_opts){ .url = p->url, .seq = ++p->seq,
+							   .pyroscope = p->pyroscope,
+							   .gzip = p->gzip, .app = p->app,
+							   .labels = p->labels,
+							   .host_labels = p->host_labels }, &w))) {
 		pthread_mutex_lock(&p->lock);
 		queue_push(p, w, false);
 		pthread_cond_broadcast(&p->cond);

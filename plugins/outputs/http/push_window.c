@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+/* One window made ready to push: its URL (Pyroscope) or metadata headers (generic), its body. */
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+
+void window_free(struct window *w)
+{
+	if (!w)
+		return;
+	curl_slist_free_all(w->headers);
+	free(w->url);
+	free(w->body);
+	free(w);
+}
+
+int window_new(const struct pb_profile *prof, const struct window_opts *o, struct window **ret)
+{
+	const struct pb_profile_meta *m = pb_profile__meta_const(prof);
+	struct window *w = calloc(1, sizeof(*w));
+	struct membuf b;
+	char v[64];
+	int err;
+
+	if (!w || (err = membuf_open(&b))) {
+		free(w);
+		return -ENOMEM;
+	}
+	if ((err = pb_profile__write_folded(prof, b.f)) || (err = membuf_close(&b)))
+		goto fail;
+	w->seq = o->seq;
+	if (o->pyroscope) {
+		err = pyroscope_build_url(o->url, o->app ? o->app : m->comm[0] ? m->comm : "profile-bee",
+					  o->labels, o->host_labels, m, m->start_ns, m->end_ns,
+					  &w->url);
+		if (err)
+			goto fail;
+		w->body = b.data;
+		w->len = b.len;
+		b.data = NULL;
+		*ret = w;
+		return 0;
+	}
+	/* Generic: the window's facts travel in headers so the body stays plain folded text. */
+	if (!(w->url = strdup(o->url)))
+		goto nomem;
+	w->gzip = o->gzip;
+	if (w->gzip ? gzip_compress(b.data, b.len, &w->body, &w->len) : 0)
+		goto nomem;
+	if (!w->gzip) {
+		w->body = b.data;
+		w->len = b.len;
+		b.data = NULL;
+	}
+#define HDR(fmt, val)                                                                              \
+	do {                                                                                       \
+		char line[160];                                                                    \
+		struct curl_slist *g;                                                              \
+		snprintf(line, sizeof(line), fmt, val);                                            \
+		if (!(g = curl_slist_append(w->headers, line)))                                    \
+			goto nomem;                                                                \
+		w->headers = g;                                                                    \
+	} while (0)
+	HDR("X-Profile-Bee-Window: %llu", (unsigned long long)w->seq);
+	HDR("X-Profile-Bee-Start-Ns: %llu", (unsigned long long)m->start_ns);
+	HDR("X-Profile-Bee-End-Ns: %llu", (unsigned long long)m->end_ns);
+	HDR("X-Profile-Bee-Frequency: %u", m->frequency);
+	HDR("X-Profile-Bee-Samples: %llu", (unsigned long long)pb_profile__total(prof));
+	snprintf(v, sizeof(v), "%s", m->hostname);
+	HDR("X-Profile-Bee-Host: %s", v);
+	HDR("X-Profile-Bee-Unwinder: %s", m->unwinder);
+	if (m->target_pid)
+		HDR("X-Profile-Bee-Pid: %d", m->target_pid);
+#undef HDR
+	membuf_free(&b);
+	*ret = w;
+	return 0;
+nomem:
+	err = -ENOMEM;
+fail:
+	membuf_free(&b);
+	window_free(w);
+	return err;
+}
