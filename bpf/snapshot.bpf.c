@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: MIT
+/* The libdw/libunwind perf_event program: user registers, kernel stack, user stack copy. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "filter.bpf.h"
+#include "snapshot.h"
+
+#define PF_KTHREAD 0x00200000
+#define USER_CS_64 0x33 /* __USER_CS: a 64-bit task; compat tasks are not unwound */
+#define PAGE_SIZE  4096
+#define KBYTES	   (PB_SNAP_MAX_KFRAMES * 8)
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+/* Bytes of user stack copied from SP (<= PB_SNAP_MAX_STACK), set before load. */
+const volatile __u32 stack_size = PB_SNAP_DEFAULT_STACK;
+
+/* A record is built here, then copied out whole: only the bytes really read take ring space. */
+struct scratch {
+	struct pb_snap_sample hdr;
+	__u8 data[KBYTES + PB_SNAP_MAX_STACK];
+};
+
+/*
+ * One slot per CPU, indexed by CPU number: a per-CPU array cannot hold values this large.
+ * Userspace sizes it to the possible CPUs before load. perf_event programs do not nest on a CPU.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+/* Resized by userspace before load (the ring-size setting). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} ring SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PB_SNAP_LOST_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+static __always_inline void count_lost(__u32 cause)
+{
+	__u64 *n = bpf_map_lookup_elem(&lost, &cause);
+
+	if (n)
+		(*n)++; /* per-CPU: no other writer */
+}
+
+/* DWARF register order, so both unwinding libraries take the array as it is. */
+#define COPY_REGS(dst, r)                                                                          \
+	do {                                                                                       \
+		(dst)[0] = (r)->ax;                                                                \
+		(dst)[1] = (r)->dx;                                                                \
+		(dst)[2] = (r)->cx;                                                                \
+		(dst)[3] = (r)->bx;                                                                \
+		(dst)[4] = (r)->si;                                                                \
+		(dst)[5] = (r)->di;                                                                \
+		(dst)[6] = (r)->bp;                                                                \
+		(dst)[7] = (r)->sp;                                                                \
+		(dst)[8] = (r)->r8;                                                                \
+		(dst)[9] = (r)->r9;                                                                \
+		(dst)[10] = (r)->r10;                                                              \
+		(dst)[11] = (r)->r11;                                                              \
+		(dst)[12] = (r)->r12;                                                              \
+		(dst)[13] = (r)->r13;                                                              \
+		(dst)[14] = (r)->r14;                                                              \
+		(dst)[15] = (r)->r15;                                                              \
+		(dst)[16] = (r)->ip;                                                               \
+	} while (0)
+
+struct vma_end {
+	__u64 end;
+};
+
+static long vma_end_cb(struct task_struct *task, struct vm_area_struct *vma, struct vma_end *c)
+{
+	c->end = vma->vm_end;
+	return 0;
+}
+
+/*
+ * How much of the stack above sp to copy. A read that runs past the stack's mapping fails
+ * whole, so the copy stops at the mapping's end (shallow main threads sit near it).
+ */
+static __always_inline __u64 copy_len(struct task_struct *task, __u64 sp)
+{
+	struct vma_end c = {};
+	__u64 len = stack_size;
+
+	if (!bpf_find_vma(task, sp, vma_end_cb, &c, 0) && c.end > sp && c.end - sp < len)
+		len = c.end - sp;
+	return len;
+}
+
+/* Copies the user stack to dst; returns the bytes copied, 0 when nothing could be read. */
+static __always_inline __u32 copy_stack(__u8 *dst, struct task_struct *task, __u64 sp)
+{
+	__u64 len = copy_len(task, sp);
+
+	if (len > PB_SNAP_MAX_STACK)
+		len = PB_SNAP_MAX_STACK;
+	if (len && !bpf_probe_read_user(dst, len, (void *)sp))
+		return len;
+	/* A page of the range is not present (or the mapping lookup was busy): take sp's page. */
+	len = PAGE_SIZE - (sp & (PAGE_SIZE - 1));
+	if (len > PB_SNAP_MAX_STACK)
+		len = PB_SNAP_MAX_STACK;
+	if (!bpf_probe_read_user(dst, len, (void *)sp))
+		return len;
+	return 0;
+}
+
+SEC("perf_event")
+int pb_snapshot_sample(struct bpf_perf_event_data *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32, cpu = bpf_get_smp_processor_id();
+	/* Context fields must be read whole; newer kernels make cs a u16 in a union. */
+	__u64 cs = *(volatile __u64 *)&ctx->regs.cs;
+	bool user_mode = (cs & 3) == 3;
+	struct task_struct *task;
+	struct scratch *s;
+	__u64 koff = 0, len = 0, size;
+	long n;
+
+	if (!pb_should_sample(tgid))
+		return 0;
+	s = bpf_map_lookup_elem(&scratch, &cpu);
+	if (!s)
+		return 0;
+	s->hdr.pid = tgid;
+	s->hdr.tid = (__u32)id;
+	s->hdr.cpu = cpu;
+	s->hdr.flags = user_mode ? 0 : PB_SNAP_F_KERNEL;
+	s->hdr.n_kernel = 0;
+	s->hdr.stack_size = 0;
+	bpf_get_current_comm(&s->hdr.comm, sizeof(s->hdr.comm));
+
+	if (kernel_stacks && !user_mode) {
+		n = bpf_get_stack(ctx, s->data, KBYTES, 0);
+		if (n < 0)
+			count_lost(PB_SNAP_LOST_KSTACK);
+		else if (n <= KBYTES)
+			koff = n & ~7ULL;
+		s->hdr.n_kernel = koff / 8;
+	}
+
+	task = bpf_get_current_task_btf();
+	if (user_stacks && !(task->flags & PF_KTHREAD)) {
+		if (user_mode) {
+			COPY_REGS(s->hdr.regs, &ctx->regs);
+		} else {
+			struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+			struct pt_regs r;
+
+			if (bpf_probe_read_kernel(&r, sizeof(r), regs))
+				goto out;
+			cs = r.csx;
+			COPY_REGS(s->hdr.regs, &r);
+		}
+		if ((cs & 0xffff) != USER_CS_64)
+			goto out;
+		s->hdr.flags |= PB_SNAP_F_USER;
+		if (koff > KBYTES) /* cannot happen; tells the verifier the bound */
+			goto out;
+		len = copy_stack(s->data + koff, task, s->hdr.regs[PB_SNAP_REG_SP]);
+		if (!len)
+			count_lost(PB_SNAP_LOST_STACK_READ);
+		s->hdr.stack_size = len;
+	}
+out:
+	size = sizeof(s->hdr) + koff + len;
+	if (size > sizeof(*s))
+		return 0;
+	if (bpf_ringbuf_output(&ring, s, size, 0))
+		count_lost(PB_SNAP_LOST_RING_FULL);
+	return 0;
+}

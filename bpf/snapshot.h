@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/* The snapshot program's kernel<->user ABI: one ring-buffer record per sample, lost causes. */
+#ifndef PB_BPF_SNAPSHOT_H
+#define PB_BPF_SNAPSHOT_H
+
+/* Same depth as the kernel's perf_event_max_stack default. */
+#define PB_SNAP_MAX_KFRAMES 127
+#define PB_SNAP_COMM_LEN    16
+/*
+ * The most user stack one record carries: what perf_event's own user-stack dump allows
+ * (sample_stack_user is capped below 64 KiB), and it keeps the per-CPU scratch one allocation.
+ */
+#define PB_SNAP_MAX_STACK     65528
+#define PB_SNAP_DEFAULT_STACK 16384
+
+/* x86_64 user registers in DWARF numbering: rax rdx rcx rbx rsi rdi rbp rsp r8-r15, then rip. */
+#define PB_SNAP_NREGS 17
+#define PB_SNAP_REG_SP 7
+#define PB_SNAP_REG_IP 16
+
+#define PB_SNAP_F_USER	 (1u << 0) /* regs hold the user registers of a 64-bit task */
+#define PB_SNAP_F_KERNEL (1u << 1) /* the sample hit kernel mode */
+
+/*
+ * A record: this header, then n_kernel kernel ips (leaf first), then stack_size bytes copied
+ * from the user stack at regs[PB_SNAP_REG_SP] upwards.
+ */
+struct pb_snap_sample {
+	__u32 pid; /* tgid */
+	__u32 tid;
+	__u32 flags; /* PB_SNAP_F_* */
+	__u32 n_kernel;
+	__u32 stack_size;
+	__u32 cpu;
+	__u64 regs[PB_SNAP_NREGS];
+	char comm[PB_SNAP_COMM_LEN];
+};
+
+/* Index into the per-CPU lost array; userspace names them. */
+enum pb_snap_lost_cause {
+	PB_SNAP_LOST_RING_FULL = 0,    /* the ring buffer had no room: userspace fell behind */
+	PB_SNAP_LOST_STACK_READ = 1,   /* the user stack could not be copied at all */
+	PB_SNAP_LOST_KSTACK = 2,       /* bpf_get_stack failed */
+	PB_SNAP_LOST_MAX = 3,
+};
+
+#endif

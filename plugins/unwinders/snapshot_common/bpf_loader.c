@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: MIT
+/* Loads snapshot.bpf.c, attaches it to the perf events and reads its ring buffer and counters. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "snap_internal.h"
+#include "snapshot.skel.h"
+
+struct pb_snap_bpf {
+	const struct pb_host *host;
+	struct snapshot_bpf *skel;
+	struct bpf_link **links;
+	int n_links;
+	struct bpf_link *fork_link;
+	struct ring_buffer *rb;
+	uint64_t *percpu;
+	int n_cpus;
+	uint64_t lost_seen[PB_SNAP_LOST_MAX];
+};
+
+static const struct {
+	const char *name;
+	const char *hint;
+} causes[PB_SNAP_LOST_MAX] = {
+	[PB_SNAP_LOST_RING_FULL] = {"snapshot ring buffer full (unwinding fell behind)",
+				    "ring-size or a lower -F"},
+	[PB_SNAP_LOST_STACK_READ] = {"user stack not readable", NULL},
+	[PB_SNAP_LOST_KSTACK] = {"kernel stack not readable", NULL},
+};
+
+/* libbpf's print hook is process-wide: it points at the host only while we call libbpf. */
+static const struct pb_host *log_host;
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char buf[4096];
+	int n;
+
+	if (!log_host)
+		return 0;
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (n > 0 && (size_t)n < sizeof(buf) && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	log_host->log(log_host->session, PB_LOG_DEBUG, "snapshot", "%s", buf);
+	return 0;
+}
+
+static libbpf_print_fn_t log_begin(const struct pb_host *host)
+{
+	log_host = host;
+	return libbpf_set_print(libbpf_log);
+}
+
+static void log_end(libbpf_print_fn_t prev)
+{
+	libbpf_set_print(prev);
+	log_host = NULL;
+}
+
+void pb_snap_bpf__free(struct pb_snap_bpf *b)
+{
+	if (!b)
+		return;
+	for (int i = 0; i < b->n_links; i++)
+		bpf_link__destroy(b->links[i]);
+	free(b->links);
+	bpf_link__destroy(b->fork_link);
+	ring_buffer__free(b->rb);
+	snapshot_bpf__destroy(b->skel);
+	free(b->percpu);
+	free(b);
+}
+
+static int configure(struct pb_snap_bpf *b, const struct pb_sample_params *params,
+		     const struct pb_snap_bpf_opts *opts)
+{
+	struct snapshot_bpf *skel = b->skel;
+	int err = 0;
+
+	skel->rodata->filter_pids = params->filter_pids;
+	skel->rodata->include_idle = params->idle;
+	skel->rodata->user_stacks = params->user;
+	skel->rodata->kernel_stacks = params->kernel;
+	skel->rodata->stack_size = opts->stack_size;
+	err = err ?: bpf_map__set_max_entries(skel->maps.scratch, b->n_cpus);
+	err = err ?: bpf_map__set_max_entries(skel->maps.ring, opts->ring_size);
+	err = err ?: bpf_program__set_autoload(skel->progs.pb_filter_fork, params->filter_pids);
+	return err;
+}
+
+int pb_snap_bpf__open(const struct pb_host *host, const struct pb_sample_params *params,
+		      const struct pb_snap_bpf_opts *opts, struct pb_snap_bpf **ret)
+{
+	struct pb_snap_bpf *b = calloc(1, sizeof(*b));
+	libbpf_print_fn_t prev;
+	int err;
+
+	if (!b)
+		return -ENOMEM;
+	b->host = host;
+	b->n_cpus = libbpf_num_possible_cpus();
+	if (b->n_cpus <= 0) {
+		err = b->n_cpus ?: -EINVAL;
+		free(b);
+		return err;
+	}
+	b->percpu = calloc(b->n_cpus, sizeof(*b->percpu));
+	if (!b->percpu) {
+		free(b);
+		return -ENOMEM;
+	}
+	prev = log_begin(host);
+	b->skel = snapshot_bpf__open();
+	if (!b->skel) {
+		err = -errno;
+		goto out;
+	}
+	if ((err = configure(b, params, opts)))
+		goto out;
+	err = snapshot_bpf__load(b->skel);
+	if (err) {
+		host->log(host->session, PB_LOG_ERROR, "snapshot",
+			  "cannot load the BPF program: %s (debug logging shows libbpf's reason)",
+			  strerror(-err));
+		goto out;
+	}
+	/* Live from the start, so a command spawned before attach still has its forks followed. */
+	if (params->filter_pids) {
+		b->fork_link = bpf_program__attach(b->skel->progs.pb_filter_fork);
+		if (!b->fork_link) {
+			err = -errno;
+			goto out;
+		}
+	}
+	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.ring), opts->on_sample, opts->ctx,
+				 NULL);
+	if (!b->rb)
+		err = -errno;
+out:
+	log_end(prev);
+	if (err) {
+		pb_snap_bpf__free(b);
+		return err;
+	}
+	*ret = b;
+	return 0;
+}
+
+int pb_snap_bpf__attach(struct pb_snap_bpf *b, const int *perf_fds, int n_fds)
+{
+	struct bpf_link **links;
+	libbpf_print_fn_t prev;
+	int err = 0;
+
+	links = realloc(b->links, (b->n_links + n_fds) * sizeof(*links));
+	if (!links)
+		return -ENOMEM;
+	b->links = links;
+	prev = log_begin(b->host);
+	for (int i = 0; i < n_fds; i++) {
+		/* A link closes its perf event when destroyed; the caller keeps owning its fds. */
+		int fd = fcntl(perf_fds[i], F_DUPFD_CLOEXEC, 0);
+
+		if (fd < 0) {
+			err = -errno;
+			break;
+		}
+		links[b->n_links] =
+			bpf_program__attach_perf_event(b->skel->progs.pb_snapshot_sample, fd);
+		if (!links[b->n_links]) {
+			err = -errno;
+			close(fd);
+			break;
+		}
+		b->n_links++;
+	}
+	log_end(prev);
+	return err;
+}
+
+int pb_snap_bpf__add_pid(struct pb_snap_bpf *b, uint32_t pid)
+{
+	uint8_t one = 1;
+
+	return bpf_map__update_elem(b->skel->maps.pids, &pid, sizeof(pid), &one, sizeof(one),
+				    BPF_ANY);
+}
+
+int pb_snap_bpf__poll_fd(struct pb_snap_bpf *b)
+{
+	return ring_buffer__epoll_fd(b->rb);
+}
+
+int pb_snap_bpf__consume(struct pb_snap_bpf *b)
+{
+	return ring_buffer__consume(b->rb);
+}
+
+void pb_snap_bpf__report_lost(struct pb_snap_bpf *b)
+{
+	int fd = bpf_map__fd(b->skel->maps.lost);
+	uint64_t sum;
+
+	for (uint32_t cause = 0; cause < PB_SNAP_LOST_MAX; cause++) {
+		if (bpf_map_lookup_elem(fd, &cause, b->percpu))
+			continue;
+		sum = 0;
+		for (int cpu = 0; cpu < b->n_cpus; cpu++)
+			sum += b->percpu[cpu];
+		/* Totals only grow; reporting the difference needs no reset racing the program. */
+		if (sum > b->lost_seen[cause])
+			b->host->count_lost(b->host->session, causes[cause].name,
+					    sum - b->lost_seen[cause], causes[cause].hint);
+		b->lost_seen[cause] = sum;
+	}
+}

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: MIT
+/* The unwinder ops libdw and libunwind share: snapshots in, unwound and counted stacks out. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "snap_internal.h"
+
+#define DEFAULT_RING_KB 8192
+/* The main loop gets control back this often while a backlog is unwound... */
+#define CONSUME_BUDGET_NS (50 * 1000000ull)
+/* ...and a drain waits at most this long for the ring to empty before it hands stacks over. */
+#define DRAIN_BUDGET_NS (500 * 1000000ull)
+
+const struct pb_config_key pb_snap_config_keys[] = {
+	{
+		.name = "stack-size",
+		.type = PB_CONFIG_INT,
+		.default_value = "16384",
+		.help = "bytes of user stack copied per sample (8-65528); deeper stacks need more",
+	},
+	{
+		.name = "ring-size",
+		.type = PB_CONFIG_INT,
+		.default_value = "8192",
+		.help = "KiB of ring buffer between BPF and the unwinder (rounded up to a power of 2)",
+	},
+	{
+		.name = "max-frames",
+		.type = PB_CONFIG_INT,
+		.default_value = "127",
+		.help = "user frames unwound at most per sample (1-127)",
+	},
+	{.name = NULL},
+};
+
+void pb_snap_close(void *state)
+{
+	struct pb_snap_state *st = state;
+
+	if (!st)
+		return;
+	if (st->unwound)
+		st->host->log(st->host->session, PB_LOG_DEBUG, st->backend->name,
+			      "%llu unwinds, %.1f us each", (unsigned long long)st->unwound,
+			      st->unwind_ns / 1e3 / (double)st->unwound);
+	pb_snap_bpf__free(st->bpf);
+	for (size_t i = 0; i < st->n_deferred; i++)
+		free(st->deferred[i]);
+	free(st->deferred);
+	pb_snap_agg__free(st->agg);
+	pb_snap_procs__free(st->procs);
+	pb_snap_binaries__free(st->bins);
+	free(st);
+}
+
+static uint32_t pow2_at_least(uint64_t v)
+{
+	uint32_t p = 4096;
+
+	while (p < v && p < (1u << 30))
+		p <<= 1;
+	return p;
+}
+
+static int read_settings(struct pb_snap_state *st, const struct pb_config *cfg,
+			 struct pb_snap_bpf_opts *opts)
+{
+	const struct pb_host *host = st->host;
+	int64_t stack = host->config_int(cfg, "stack-size");
+	int64_t ring_kb = host->config_int(cfg, "ring-size");
+	int64_t frames = host->config_int(cfg, "max-frames");
+	uint64_t ring, min_ring;
+
+	if (stack <= 0)
+		stack = PB_SNAP_DEFAULT_STACK;
+	if (ring_kb <= 0)
+		ring_kb = DEFAULT_RING_KB;
+	if (frames <= 0)
+		frames = PB_SNAP_MAX_FRAMES;
+	if (stack < 8 || stack > PB_SNAP_MAX_STACK || frames > PB_SNAP_MAX_FRAMES ||
+	    ring_kb > (1 << 20)) {
+		host->log(host->session, PB_LOG_ERROR, st->backend->name,
+			  "stack-size must be 8-%d, max-frames 1-%d, ring-size at most 1048576 "
+			  "(KiB); got %lld, %lld, %lld",
+			  PB_SNAP_MAX_STACK, PB_SNAP_MAX_FRAMES, (long long)stack,
+			  (long long)frames, (long long)ring_kb);
+		return -EINVAL;
+	}
+	opts->stack_size = stack & ~7;
+	/* At least a few whole records, or a deep stack could never fit. */
+	ring = (uint64_t)ring_kb * 1024;
+	min_ring = 4 * ((uint64_t)stack + 2048);
+	opts->ring_size = pow2_at_least(ring > min_ring ? ring : min_ring);
+	st->max_frames = frames;
+	return 0;
+}
+
+int pb_snap_open(const struct pb_snap_backend *backend, const struct pb_host *host,
+		 const struct pb_sample_params *params, const struct pb_config *cfg, void **state)
+{
+	struct pb_snap_bpf_opts opts = {.on_sample = pb_snap_record};
+	struct pb_snap_state *st;
+	int err;
+
+	if (!host || host->abi_major != PB_PLUGIN_ABI_MAJOR || !params ||
+	    params->sz < sizeof(*params) || (!params->user && !params->kernel))
+		return -EINVAL;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	st->host = host;
+	st->backend = backend;
+	st->user = params->user;
+	opts.ctx = st;
+	if ((err = read_settings(st, cfg, &opts)) || (err = pb_snap_binaries__new(&st->bins)) ||
+	    (err = pb_snap_procs__new(host, backend, st->bins, &st->procs)) ||
+	    (err = pb_snap_agg__new(&st->agg)) ||
+	    (err = pb_snap_bpf__open(host, params, &opts, &st->bpf))) {
+		pb_snap_close(st);
+		return err;
+	}
+	*state = st;
+	return 0;
+}
+
+int pb_snap_attach(void *state, const int *perf_fds, int n_fds)
+{
+	struct pb_snap_state *st = state;
+
+	return pb_snap_bpf__attach(st->bpf, perf_fds, n_fds);
+}
+
+int pb_snap_add_pid(void *state, uint32_t pid)
+{
+	struct pb_snap_state *st = state;
+
+	return pb_snap_bpf__add_pid(st->bpf, pid);
+}
+
+int pb_snap_poll_fd(void *state)
+{
+	struct pb_snap_state *st = state;
+
+	return pb_snap_bpf__poll_fd(st->bpf);
+}
+
+/* Unwinds what the ring holds for at most budget_ns; 1 when records are left, 0, or -errno. */
+static int consume_for(struct pb_snap_state *st, uint64_t budget_ns)
+{
+	int n;
+
+	st->deadline_ns = st->host->now_ns() + budget_ns;
+	n = pb_snap_bpf__consume(st->bpf);
+	if (n == -EAGAIN)
+		return 1;
+	return n < 0 ? n : 0;
+}
+
+int pb_snap_consume(void *state)
+{
+	struct pb_snap_state *st = state;
+	int err = consume_for(st, CONSUME_BUDGET_NS);
+
+	return err < 0 ? err : 0;
+}
+
+/* The core has just read its side-band records: what is unwound now is unwound for good. */
+int pb_snap_drain(void *state, pb_raw_stack_fn fn, void *ctx)
+{
+	struct pb_snap_state *st = state;
+	int err, ret;
+
+	st->final = true;
+	err = consume_for(st, DRAIN_BUDGET_NS);
+	pb_snap_retry_deferred(st);
+	st->final = false;
+	ret = pb_snap_agg__drain(st->agg, fn, ctx);
+	pb_snap_bpf__report_lost(st->bpf);
+	pb_snap_report_user_lost(st);
+	pb_snap_procs__end_window(st->procs, ++st->window);
+	if (st->err) {
+		err = st->err;
+		st->err = 0;
+	}
+	return ret ?: (err < 0 ? err : 0);
+}
+
+void pb_snap_on_mapping(void *state, uint32_t pid, const struct pb_mapping *m)
+{
+	struct pb_snap_state *st = state;
+	struct pb_snap_proc *p = pb_snap_procs__get(st->procs, pid, false);
+
+	if (p) {
+		p->generation++;
+		p->exited = false; /* a mapping after an exit: the pid is a new process */
+	}
+}
+
+void pb_snap_on_exit(void *state, uint32_t pid)
+{
+	struct pb_snap_state *st = state;
+	struct pb_snap_proc *p = pb_snap_procs__get(st->procs, pid, false);
+
+	/* Its last records may still be in the ring: forgotten at the next drain. */
+	if (p)
+		p->exited = true;
+}

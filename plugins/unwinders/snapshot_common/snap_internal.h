@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/* The parts of the snapshot glue that only its own files see: caches, BPF loader, aggregation. */
+#ifndef PB_SNAP_INTERNAL_H
+#define PB_SNAP_INTERNAL_H
+
+#include "snapshot_common.h"
+
+/* ---- binaries.c: ELF files mapped once, keyed by device and inode ---- */
+struct pb_snap_binaries;
+
+int pb_snap_binaries__new(struct pb_snap_binaries **ret);
+void pb_snap_binaries__free(struct pb_snap_binaries *c);
+/* The binary behind m (opened on first use, reference taken), or NULL when it is not an ELF
+ * file that can be read. */
+struct pb_snap_binary *pb_snap_binaries__get(struct pb_snap_binaries *c,
+					     const struct pb_mapping *m);
+void pb_snap_binaries__put(struct pb_snap_binaries *c, struct pb_snap_binary *b);
+/* Process address minus ELF vaddr for mapping m of b; false when m maps no load segment. */
+bool pb_snap_binary_bias(const struct pb_snap_binary *b, const struct pb_mapping *m,
+			 uint64_t *bias);
+
+/* ---- procs.c: per-process objects, rebuilt from the core's mapping table ---- */
+struct pb_snap_procs;
+
+int pb_snap_procs__new(const struct pb_host *host, const struct pb_snap_backend *backend,
+		       struct pb_snap_binaries *bins, struct pb_snap_procs **ret);
+void pb_snap_procs__free(struct pb_snap_procs *t);
+struct pb_snap_proc *pb_snap_procs__get(struct pb_snap_procs *t, uint32_t pid, bool create);
+/* Makes p's objects and backend state current, so that pc is covered when it can be. */
+int pb_snap_procs__prepare(struct pb_snap_procs *t, struct pb_snap_proc *p, uint64_t pc);
+/* Forgets exited processes and those not sampled for a while; window is the drain count. */
+void pb_snap_procs__end_window(struct pb_snap_procs *t, uint64_t window);
+
+/* ---- aggregate.c: identical stacks counted once ---- */
+struct pb_snap_agg;
+
+int pb_snap_agg__new(struct pb_snap_agg **ret);
+void pb_snap_agg__free(struct pb_snap_agg *a);
+int pb_snap_agg__add(struct pb_snap_agg *a, const struct pb_raw_stack *s);
+/* Hands every stack to fn and empties the table. */
+int pb_snap_agg__drain(struct pb_snap_agg *a, pb_raw_stack_fn fn, void *ctx);
+
+/* ---- bpf_loader.c: the only file that touches the skeleton ---- */
+struct pb_snap_bpf;
+
+struct pb_snap_bpf_opts {
+	uint32_t stack_size;	/* bytes of user stack per sample */
+	uint32_t ring_size;	/* bytes, a power of two */
+	int (*on_sample)(void *ctx, void *data, size_t size);
+	void *ctx;
+};
+
+int pb_snap_bpf__open(const struct pb_host *host, const struct pb_sample_params *params,
+		      const struct pb_snap_bpf_opts *opts, struct pb_snap_bpf **ret);
+void pb_snap_bpf__free(struct pb_snap_bpf *b);
+int pb_snap_bpf__attach(struct pb_snap_bpf *b, const int *perf_fds, int n_fds);
+int pb_snap_bpf__add_pid(struct pb_snap_bpf *b, uint32_t pid);
+int pb_snap_bpf__poll_fd(struct pb_snap_bpf *b);
+/* Hands pending records to on_sample; on_sample < 0 stops early. Records handled, or -errno. */
+int pb_snap_bpf__consume(struct pb_snap_bpf *b);
+/* Reports the BPF side's lost counts that grew since the last call. */
+void pb_snap_bpf__report_lost(struct pb_snap_bpf *b);
+
+/* ---- record.c and ops.c: the state of one plugin instance ---- */
+
+/* Stacks cut short or lost in userspace; the BPF side counts its own causes. */
+enum pb_snap_user_lost {
+	PB_SNAP_U_FAILED,
+	PB_SNAP_U_PARTIAL,
+	PB_SNAP_U_SNAPSHOT,
+	PB_SNAP_U_MAX_FRAMES,
+	PB_SNAP_U_BAD_RECORD,
+	PB_SNAP_U_MAX,
+};
+
+struct pb_snap_state {
+	const struct pb_host *host;
+	const struct pb_snap_backend *backend;
+	struct pb_snap_bpf *bpf;
+	struct pb_snap_binaries *bins;
+	struct pb_snap_procs *procs;
+	struct pb_snap_agg *agg;
+	uint32_t max_frames;
+	bool user;
+	/*
+	 * The core reads its side-band records (new mappings, execs) at each drain: between
+	 * drains a failed unwind may only mean the table is behind, so it is kept for a retry.
+	 * During a drain the table is current and every result is final.
+	 */
+	bool final;
+	void **deferred; /* record copies */
+	size_t n_deferred, cap_deferred, deferred_bytes;
+	uint64_t window;
+	uint64_t deadline_ns; /* pb_snap_record ends the ring walk after this */
+	uint64_t lost[PB_SNAP_U_MAX];
+	uint64_t unwound, unwind_ns; /* for the closing debug line */
+	int err;		     /* the first error a record met */
+};
+
+/* The ring buffer callback: one record. */
+int pb_snap_record(void *ctx, void *data, size_t size);
+/* Unwinds the records kept for after the table caught up. */
+void pb_snap_retry_deferred(struct pb_snap_state *st);
+void pb_snap_report_user_lost(struct pb_snap_state *st);
+
+#endif
