@@ -170,6 +170,7 @@ int server_start(const struct pb_host *host, const char *listen, unsigned max_cl
 	}
 	/* Waiting for the next window in a client's own thread keeps the others unaffected. */
 	flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
+		MHD_USE_ITC | /* stopping wakes the threads at once instead of at their next timeout */
 		MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
 	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handle, srv,
 				       MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
