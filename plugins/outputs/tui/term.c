@@ -32,7 +32,7 @@ static bool atexit_done;
 
 /* Crashes always restore; ending signals only when nobody else (the core's handler) owns them. */
 static const int crash_signals[] = { SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL };
-static const int end_signals[] = { SIGHUP, SIGTERM, SIGQUIT };
+static const int end_signals[] = { SIGHUP, SIGINT, SIGTERM, SIGQUIT };
 #define N_SIGNALS (sizeof(crash_signals) / sizeof(int) + sizeof(end_signals) / sizeof(int))
 static struct sigaction old_actions[N_SIGNALS];
 static bool installed[N_SIGNALS];
@@ -47,6 +47,7 @@ static void emergency_restore(void)
 	tcsetattr(term.fd, TCSANOW, &term.saved);
 	unused = write(term.fd, term.restore, term.n_restore);
 	(void)unused;
+	tui_logcap_restore_fd();
 }
 
 static void on_fatal(int sig)
@@ -133,8 +134,11 @@ int tui_term_open(char *msg, size_t len)
 		snprintf(msg, len, "--tui cannot read the terminal's settings: %s", strerror(errno));
 		return -ENOTTY;
 	}
+	/* Before newterm, whose own handlers would otherwise exit(1) instead of re-raising. */
+	install_handlers();
 	screen = newterm(NULL, stdout, stdin);
 	if (!screen) {
+		remove_handlers();
 		snprintf(msg, len, "--tui cannot set the terminal up (TERM=%s)", getenv("TERM"));
 		return -ENOTTY;
 	}
@@ -154,7 +158,6 @@ int tui_term_open(char *msg, size_t len)
 	add_restore("rmkx");
 	add_restore("rmcup");
 	term.active = 1;
-	install_handlers();
 	if (!atexit_done)
 		atexit_done = !atexit(emergency_restore);
 	return 0;

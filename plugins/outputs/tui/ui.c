@@ -34,6 +34,7 @@ void tui_ui_free(struct tui_ui *ui)
 	tui_flame_free(&ui->flame);
 	tui_tables_free(&ui->tables);
 	tui_lines_free(&ui->cmd_lines);
+	tui_lines_free(&ui->log_lines);
 	pb_profile__free(ui->spare);
 	ui->spare = NULL;
 }
@@ -168,20 +169,29 @@ static void loop(struct tui_ui *ui)
 	int ch;
 
 	while (!ui->quit) {
-		struct pollfd fds[3] = {
+		struct pollfd fds[4] = {
 			{ .fd = STDIN_FILENO, .events = POLLIN },
 			{ .fd = o->wake[0], .events = POLLIN },
+			{ .fd = tui_logcap_fd(), .events = POLLIN },
 			{ .fd = o->cmd_fd, .events = POLLIN },
 		};
-		nfds_t n_fds = o->cmd_fd >= 0 && !ui->cmd_lines.eof ? 3 : 2;
+		nfds_t n_fds = o->cmd_fd >= 0 && !ui->cmd_lines.eof ? 4 : 3;
+		uint32_t n_log = ui->log_lines.n;
 
 		if (poll(fds, n_fds, TICK_MS) > 0 && (fds[1].revents & POLLIN))
 			while (read(o->wake[0], drain, sizeof(drain)) > 0)
 				;
 		step(ui);
-		if (n_fds == 3 && fds[2].revents && tui_lines_read(&ui->cmd_lines, o->cmd_fd) &&
+		if (n_fds == 4 && fds[3].revents && tui_lines_read(&ui->cmd_lines, o->cmd_fd) &&
 		    ui->view == TUI_VIEW_OUTPUT)
 			ui->dirty_screen = true;
+		if (fds[2].fd >= 0 && fds[2].revents)
+			tui_lines_read(&ui->log_lines, fds[2].fd);
+		if (ui->log_lines.n != n_log || (ui->log_lines.n == ui->log_lines.cap && fds[2].revents)) {
+			snprintf(ui->message, sizeof(ui->message), "%s",
+				 tui_lines_get(&ui->log_lines, ui->log_lines.n - 1));
+			ui->dirty_screen = true;
+		}
 		while (!ui->quit && (ch = getch()) != ERR)
 			tui_keys_handle(ui, ch);
 		if (ui->quit)
@@ -211,8 +221,11 @@ void *tui_ui_thread(void *arg)
 	pthread_cond_broadcast(&o->cond);
 	pthread_mutex_unlock(&o->lock);
 	if (!err) {
+		/* Not fatal: without it messages may scribble on the screen until the next redraw. */
+		tui_logcap_start();
 		loop(&ui);
 		tui_term_close();
+		tui_logcap_stop(&ui.log_lines);
 	}
 	tui_ui_free(&ui);
 	pthread_mutex_lock(&o->lock);

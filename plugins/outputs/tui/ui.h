@@ -65,6 +65,7 @@ struct tui_ui {
 	struct tui_tables tables;
 	struct tui_filter filter;
 	struct tui_lines cmd_lines;
+	struct tui_lines log_lines; /* what was written to stderr while the viewer was up */
 	struct pb_profile *spare; /* an empty profile swapped with out->pending */
 
 	enum tui_view view;
@@ -108,6 +109,12 @@ void tui_draw(struct tui_ui *ui);
 
 /* keys.c */
 void tui_keys_handle(struct tui_ui *ui, int key);
+
+/* logcap.c: stderr into a pipe while the viewer is up; its lines are printed at the end. */
+int tui_logcap_start(void);
+int tui_logcap_fd(void);
+void tui_logcap_restore_fd(void);
+void tui_logcap_stop(struct tui_lines *log);
 
 /* term.c: taking the terminal and giving it back on every way out. */
 int tui_term_check(char *msg, size_t len);

@@ -76,5 +76,28 @@ keys Tab Tab Tab
 wait_for '^all( |$)'
 ok $? "Tab cycles back to the flame graph (no command: no output view)"
 
+# A smaller window: everything is laid out again for the new width.
+tm resize-window -t t -x 100 -y 30
+wait_for '^ profile-bee .{70,90}DONE$'
+ok $? "after a resize the header is redrawn for 100 columns"
+[ "$(screen | awk '{ if (length($0) > m) m = length($0) } END { print m }')" -le 100 ]
+ok $? "nothing is drawn past column 100"
+screen | grep -qw run_server
+ok $? "frames are drawn again after the resize"
+
 quit_and_check_restore
+cleanup
+
+# Signals: the terminal comes back whether the process is told to end or crashes.
+pb_pid() { pgrep -P "$(tm display -p -t t '#{pane_pid}')" -x profile-bee; }
+for sig in TERM SEGV; do
+	start "$PB" --tui --input "$fixture"
+	wait_for "Total: $total samples"
+	kill -"$sig" "$(pb_pid)"
+	wait_for '^pb-exit=' 15
+	ok $? "SIG$sig ends the viewer"
+	code=$((128 + $(kill -l "$sig")))
+	check_restored "$code"
+	cleanup
+done
 finish
