@@ -4,7 +4,8 @@
 
 n_test=0
 n_failed=0
-sock="pbtest-$$"
+sock="pbtest-$$-0"
+n_start=0
 
 ok() { # ok CONDITION-STATUS DESCRIPTION
 	n_test=$((n_test + 1))
@@ -44,6 +45,9 @@ trap cleanup EXIT
 start() {
 	local cmd
 	cmd=$(printf '%q ' "$@")
+	# A fresh server each time: a killed one can still hold its socket for a moment.
+	n_start=$((n_start + 1))
+	sock="pbtest-$$-$n_start"
 	tm new-session -d -x 160 -y 48 -s t \
 		"TERM=xterm-256color $cmd; echo pb-exit=\$?; stty -a | tr ' ' '\n' | grep -xE -- '-?(icanon|echo)' | tr '\n' ' '; echo; sleep 600"
 }
