@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The TUI's models on a saved profile (tree, zoom layout, search share, tables) and its no-tty error. */
+/* The TUI models on a saved profile (tree, zoom, search, tables) and the no-terminal error. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
