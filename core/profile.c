@@ -304,28 +304,28 @@ const struct pb_profile_meta *pb_profile__meta_const(const struct pb_profile *p)
 	return &p->meta;
 }
 
-/* qsort has no context argument; sorting is not reentrant across threads otherwise. */
 struct sort_ctx {
 	const struct pb_profile *p;
 	const uint32_t *rank;
 };
-static __thread struct sort_ctx sort_ctx;
 
-static int cmp_name_ids(const void *a, const void *b)
+static int cmp_name_ids(const void *a, const void *b, void *vctx)
 {
+	const struct sort_ctx *ctx = vctx;
 	const uint32_t *x = a, *y = b;
 
-	return strcmp(sort_ctx.p->names[*x], sort_ctx.p->names[*y]);
+	return strcmp(ctx->p->names[*x], ctx->p->names[*y]);
 }
 
-static int cmp_stacks(const void *a, const void *b)
+static int cmp_stacks(const void *a, const void *b, void *vctx)
 {
-	const struct pb_stack *x = &sort_ctx.p->stacks[*(const size_t *)a];
-	const struct pb_stack *y = &sort_ctx.p->stacks[*(const size_t *)b];
+	const struct sort_ctx *ctx = vctx;
+	const struct pb_stack *x = &ctx->p->stacks[*(const size_t *)a];
+	const struct pb_stack *y = &ctx->p->stacks[*(const size_t *)b];
 	uint32_t n = x->depth < y->depth ? x->depth : y->depth;
 
 	for (uint32_t i = 0; i < n; i++) {
-		uint32_t rx = sort_ctx.rank[x->frames[i]], ry = sort_ctx.rank[y->frames[i]];
+		uint32_t rx = ctx->rank[x->frames[i]], ry = ctx->rank[y->frames[i]];
 
 		if (rx != ry)
 			return rx < ry ? -1 : 1;
@@ -350,15 +350,16 @@ int pb_profile__sorted(const struct pb_profile *p, size_t **ret_order)
 		return -ENOMEM;
 	}
 	/* Rank names once so stack comparisons are integer comparisons. */
-	sort_ctx = (struct sort_ctx){ .p = p, .rank = rank };
+	struct sort_ctx ctx = { .p = p, .rank = rank };
+
 	for (size_t i = 0; i < p->n_names; i++)
 		by_name[i] = i;
-	qsort(by_name, p->n_names, sizeof(*by_name), cmp_name_ids);
+	qsort_r(by_name, p->n_names, sizeof(*by_name), cmp_name_ids, &ctx);
 	for (size_t i = 0; i < p->n_names; i++)
 		rank[by_name[i]] = i;
 	for (size_t i = 0; i < p->n_stacks; i++)
 		order[i] = i;
-	qsort(order, p->n_stacks, sizeof(*order), cmp_stacks);
+	qsort_r(order, p->n_stacks, sizeof(*order), cmp_stacks, &ctx);
 	free(by_name);
 	free(rank);
 	*ret_order = order;
