@@ -14,8 +14,8 @@ void tui_draw_colors(void)
 	/* The hot palette of flamegraph.pl (reds to yellows); kernel frames in blues. */
 	static const short hot256[N_HOT] = { 196, 202, 208, 214, 220, 166, 172, 178 };
 	static const short kernel256[N_KERNEL] = { 39, 45, 75, 81 };
-	static const short hot8[N_HOT] = { COLOR_RED,	 COLOR_YELLOW, COLOR_RED,    COLOR_YELLOW,
-					   COLOR_RED,	 COLOR_YELLOW, COLOR_RED,    COLOR_YELLOW };
+	static const short hot8[N_HOT] = { COLOR_RED, COLOR_YELLOW, COLOR_RED, COLOR_YELLOW,
+					   COLOR_RED, COLOR_YELLOW, COLOR_RED, COLOR_YELLOW };
 	static const short kernel8[N_KERNEL] = { COLOR_CYAN, COLOR_BLUE, COLOR_CYAN, COLOR_BLUE };
 	bool rich;
 
