@@ -17,6 +17,11 @@ static void child_run(struct pb_session *s, int release_fd, int error_fd, int ou
 	int err;
 
 	if (output_fd >= 0) {
+		/* The terminal belongs to the viewer: the command must not read its keys. */
+		int null_fd = open("/dev/null", O_RDONLY);
+
+		if (null_fd >= 0)
+			dup2(null_fd, STDIN_FILENO);
 		dup2(output_fd, STDOUT_FILENO);
 		dup2(output_fd, STDERR_FILENO);
 	} else if (s->opts.command_stdout_to_stderr) {
