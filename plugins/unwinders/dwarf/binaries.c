@@ -30,6 +30,7 @@ struct segment {
 struct binary {
 	uint64_t dev, ino, mtime_ns, size; /* all zero for the vDSO */
 	bool vdso;
+	bool queued; /* in the build queue, being built or built */
 	uint32_t id;
 	struct segment seg[MAX_SEGMENTS]; /* executable PT_LOADs */
 	int n_seg;
@@ -42,15 +43,15 @@ struct dw_binaries {
 	const struct pb_host *host;
 	int rows_fd, tables_fd;
 	struct dw_limits limits;
+	bool lazy; /* build a table only once a walk asks for it */
 	pthread_t worker;
 	bool worker_started, stop;
 	pthread_mutex_t lock; /* everything below, except what only the worker touches */
-	pthread_cond_t wake, idle;
+	pthread_cond_t wake;
 	struct binary *buckets[BUCKETS];
 	struct binary **by_id; /* max_binaries slots */
 	uint32_t n_bins;
 	struct binary *q_head, *q_tail;
-	bool building;
 	uint64_t refused_bins; /* max-binaries reached */
 	void *vdso;	       /* a copy of our own vDSO: the same image every process maps */
 	size_t vdso_size;
@@ -210,12 +211,15 @@ static int add_binary(struct dw_binaries *b, struct binary *key, const struct pb
 	b->by_id[bin->id] = bin;
 	bin->next = b->buckets[bucket(bin->dev, bin->ino, bin->mtime_ns)];
 	b->buckets[bucket(bin->dev, bin->ino, bin->mtime_ns)] = bin;
-	if (b->q_tail)
-		b->q_tail->qnext = bin;
-	else
-		b->q_head = bin;
-	b->q_tail = bin;
-	pthread_cond_signal(&b->wake);
+	if (!b->lazy) {
+		bin->queued = true;
+		if (b->q_tail)
+			b->q_tail->qnext = bin;
+		else
+			b->q_head = bin;
+		b->q_tail = bin;
+		pthread_cond_signal(&b->wake);
+	}
 	*ret = bin;
 	return 0;
 }
@@ -344,30 +348,24 @@ static void *worker(void *arg)
 	for (;;) {
 		struct binary *bin;
 
-		while (!b->stop && !b->q_head) {
-			b->building = false;
-			pthread_cond_broadcast(&b->idle);
+		while (!b->stop && !b->q_head)
 			pthread_cond_wait(&b->wake, &b->lock);
-		}
 		if (b->stop)
 			break;
 		bin = b->q_head;
 		b->q_head = bin->qnext;
 		if (!b->q_head)
 			b->q_tail = NULL;
-		b->building = true;
 		pthread_mutex_unlock(&b->lock);
 		build(b, bin);
 		pthread_mutex_lock(&b->lock);
 	}
-	b->building = false;
-	pthread_cond_broadcast(&b->idle);
 	pthread_mutex_unlock(&b->lock);
 	return NULL;
 }
 
 int dw_binaries__new(const struct pb_host *host, int rows_fd, int tables_fd,
-		     const struct dw_limits *limits, struct dw_binaries **ret)
+		     const struct dw_limits *limits, bool lazy, struct dw_binaries **ret)
 {
 	struct dw_binaries *b = calloc(1, sizeof(*b));
 	int err;
@@ -378,6 +376,7 @@ int dw_binaries__new(const struct pb_host *host, int rows_fd, int tables_fd,
 	b->rows_fd = rows_fd;
 	b->tables_fd = tables_fd;
 	b->limits = *limits;
+	b->lazy = lazy;
 	b->by_id = calloc(limits->max_binaries, sizeof(*b->by_id));
 	if (!b->by_id) {
 		free(b);
@@ -386,7 +385,6 @@ int dw_binaries__new(const struct pb_host *host, int rows_fd, int tables_fd,
 	elf_version(EV_CURRENT);
 	pthread_mutex_init(&b->lock, NULL);
 	pthread_cond_init(&b->wake, NULL);
-	pthread_cond_init(&b->idle, NULL);
 	err = -pthread_create(&b->worker, NULL, worker, b);
 	if (err) {
 		dw_binaries__free(b);
@@ -418,7 +416,6 @@ void dw_binaries__free(struct dw_binaries *b)
 	}
 	pthread_mutex_destroy(&b->lock);
 	pthread_cond_destroy(&b->wake);
-	pthread_cond_destroy(&b->idle);
 	free(b->vdso);
 	free(b->by_id);
 	free(b);
@@ -429,6 +426,19 @@ void dw_binaries__prioritize(struct dw_binaries *b, uint32_t id)
 	struct binary **pp, *prev = NULL;
 
 	pthread_mutex_lock(&b->lock);
+	if (id < b->n_bins && !b->by_id[id]->queued) {
+		/* Lazy: first asked for now. */
+		struct binary *bin = b->by_id[id];
+
+		bin->queued = true;
+		bin->qnext = b->q_head;
+		b->q_head = bin;
+		if (!b->q_tail)
+			b->q_tail = bin;
+		pthread_cond_signal(&b->wake);
+		pthread_mutex_unlock(&b->lock);
+		return;
+	}
 	for (pp = &b->q_head; *pp && (*pp)->id != id; pp = &(*pp)->qnext)
 		prev = *pp;
 	if (*pp && *pp != b->q_head) {
@@ -441,25 +451,6 @@ void dw_binaries__prioritize(struct dw_binaries *b, uint32_t id)
 		b->q_head = bin;
 	}
 	pthread_mutex_unlock(&b->lock);
-}
-
-int dw_binaries__wait_idle(struct dw_binaries *b, int timeout_ms)
-{
-	struct timespec until;
-	int err = 0;
-
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&b->lock);
-	while (!err && (b->q_head || b->building))
-		err = pthread_cond_timedwait(&b->idle, &b->lock, &until);
-	pthread_mutex_unlock(&b->lock);
-	return -err;
 }
 
 void dw_binaries__report(struct dw_binaries *b)

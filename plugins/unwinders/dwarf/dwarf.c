@@ -172,7 +172,8 @@ static int dw_open(const struct pb_host *host, const struct pb_sample_params *pa
 		}
 	}
 	err = dw_binaries__new(host, bpf_map__fd(st->skel->maps.rows),
-			       bpf_map__fd(st->skel->maps.tables), &st->limits, &st->bins);
+			       bpf_map__fd(st->skel->maps.tables), &st->limits,
+			       !params->filter_pids, &st->bins);
 	err = err ?: dw_procs__new(host, st->bins, bpf_map__fd(st->skel->maps.procs), &st->limits,
 				   &st->procs);
 	err = err ?: dw_events_init(st);

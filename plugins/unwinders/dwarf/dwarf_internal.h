@@ -59,18 +59,18 @@ void dw_drain_free(struct dw_state *st);
 
 /*
  * Binary tables: one per file (dev, inode, mtime, size) or the vDSO, built by a worker thread
- * on first sight and shared by every process that maps the file.
+ * and shared by every process that maps the file. Eager: queued on first sight (a few known
+ * processes). Lazy: queued when a walk first needs it (system-wide, where most binaries on the
+ * machine are never sampled).
  */
 int dw_binaries__new(const struct pb_host *host, int rows_fd, int tables_fd,
-		     const struct dw_limits *limits, struct dw_binaries **ret);
+		     const struct dw_limits *limits, bool lazy, struct dw_binaries **ret);
 void dw_binaries__free(struct dw_binaries *b); /* stops the worker */
 /* The table id of m's file and the bias turning m's addresses into its ELF vaddrs. */
 int dw_binaries__resolve(struct dw_binaries *b, const struct pb_mapping *m, uint32_t *table,
 			 uint64_t *bias);
-/* Moves a queued table to the front: a walk is waiting for it. */
+/* Moves a table to the front of the queue (queues it when lazy): a walk is waiting for it. */
 void dw_binaries__prioritize(struct dw_binaries *b, uint32_t id);
-/* Blocks until every queued table is built (tests and benchmarks), at most timeout_ms. */
-int dw_binaries__wait_idle(struct dw_binaries *b, int timeout_ms);
 /* Logs the limits that were hit and the table totals. */
 void dw_binaries__report(struct dw_binaries *b);
 
