@@ -71,9 +71,10 @@ kill "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 expect_chain "-p on a running process" "$TMP/pid.dwarf" "main;pb_alpha;pb_beta;pb_gamma;pb_burn" 90
 
-# Few walks cut short once the tables are there (only the first samples may wait for them).
+# Few walks cut short: only the first samples of a 1.5 s run (~25 ms) wait for tables built
+# on the worker thread; broken tables would cut most of them.
 total=$(total_samples "$TMP/chain.dwarf")
 cut=$(samples_matching "$TMP/chain.dwarf" '\[truncated\]')
-[ $((cut * 100)) -le $((total * 5)) ] && ok "chain: $cut of $total stacks cut short (<= 5%)" ||
+[ $((cut * 100)) -le $((total * 10)) ] && ok "chain: $cut of $total stacks cut short (<= 10%)" ||
 	not_ok "chain: $cut of $total stacks cut short" "$(cat "$TMP/chain.err")"
 finish
