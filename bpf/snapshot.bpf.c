@@ -16,6 +16,11 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
 /* Bytes of user stack copied from SP (<= PB_SNAP_MAX_STACK), set before load. */
 const volatile __u32 stack_size = PB_SNAP_DEFAULT_STACK;
+/*
+ * Userspace is woken only once this much is waiting (a quarter of the ring, set before load):
+ * a wakeup per sample costs the unwinder more than the unwinding. It also drains every second.
+ */
+const volatile __u64 wakeup_bytes = 2 << 20;
 
 /* A record is built here, then copied out whole: only the bytes really read take ring space. */
 struct scratch {
@@ -181,7 +186,10 @@ out:
 	size = sizeof(s->hdr) + koff + len;
 	if (size > sizeof(*s))
 		return 0;
-	if (bpf_ringbuf_output(&ring, s, size, 0))
+	if (bpf_ringbuf_output(&ring, s, size,
+			       bpf_ringbuf_query(&ring, BPF_RB_AVAIL_DATA) + size >= wakeup_bytes
+				       ? BPF_RB_FORCE_WAKEUP
+				       : BPF_RB_NO_WAKEUP))
 		count_lost(PB_SNAP_LOST_RING_FULL);
 	return 0;
 }

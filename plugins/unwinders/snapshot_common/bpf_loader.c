@@ -90,6 +90,7 @@ static int configure(struct pb_snap_bpf *b, const struct pb_sample_params *param
 	skel->rodata->user_stacks = params->user;
 	skel->rodata->kernel_stacks = params->kernel;
 	skel->rodata->stack_size = opts->stack_size;
+	skel->rodata->wakeup_bytes = opts->ring_size / 4;
 	err = err ?: bpf_map__set_max_entries(skel->maps.scratch, b->n_cpus);
 	err = err ?: bpf_map__set_max_entries(skel->maps.ring, opts->ring_size);
 	err = err ?: bpf_program__set_autoload(skel->progs.pb_filter_fork, params->filter_pids);
