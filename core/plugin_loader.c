@@ -259,11 +259,25 @@ static bool claim_matches(const char *pattern, const char *target)
 	return !strcmp(target, pattern); /* a format name, or "-" */
 }
 
-/* URL schemes are matched first, so "s3://b/x.folded" goes to s3, not to the .folded output. */
+/*
+ * A plugin name first, then URL schemes, then the rest, so "s3://b/x.folded" goes to s3, not to
+ * the .folded output.
+ */
 const struct pb_loaded_plugin *
 pb_plugin_registry__match_output(const struct pb_plugin_registry *reg, const char *target,
 				 const char **format)
 {
+	/* A plugin's own name works too ("s3", "svg"): its first claim says the format. */
+	for (size_t i = 0; i < reg->n; i++) {
+		const struct pb_plugin *d = reg->items[i].desc;
+
+		if (d->kind == PB_PLUGIN_OUTPUT && d->claims && d->claims[0].pattern &&
+		    !strcmp(d->name, target)) {
+			if (format)
+				*format = d->claims[0].format;
+			return &reg->items[i];
+		}
+	}
 	for (int schemes = 1; schemes >= 0; schemes--) {
 		for (size_t i = 0; i < reg->n; i++) {
 			const struct pb_plugin *d = reg->items[i].desc;
