@@ -16,6 +16,8 @@
 
 /* Without windowed outputs the maps are still emptied this often, so they rarely fill. */
 #define BACKGROUND_DRAIN_MS 1000
+/* New mappings reach the process table (and the unwinder) at least this often. */
+#define SIDEBAND_POLL_MS 100
 
 static uint64_t clock_ns(clockid_t clock)
 {
@@ -281,7 +283,15 @@ int pb_session__poll(struct pb_session *s, int timeout_ms)
 		if (timeout_ms < 0 || left < timeout_ms)
 			timeout_ms = left;
 	}
+	/*
+	 * The side-band rings only wake us when a quarter full; unwinders that build tables from
+	 * new mappings (dwarf) want exec and dlopen within a fraction of a second.
+	 */
+	if (timeout_ms < 0 || timeout_ms > SIDEBAND_POLL_MS)
+		timeout_ms = SIDEBAND_POLL_MS;
 	n = epoll_wait(s->epoll_fd, evs, 16, timeout_ms);
+	if (n == 0)
+		pb_proctab__consume(s->proctab);
 	if (n < 0 && errno != EINTR)
 		return -errno;
 	for (int i = 0; i < n; i++) {
