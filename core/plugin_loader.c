@@ -161,12 +161,17 @@ static void scan_dir(struct pb_plugin_registry *reg, const char *dir, int depth)
 			n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_str);
+	/* An empty directory leaves names NULL, which qsort must not be given. */
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		struct stat st;
 		size_t len = strlen(names[i]);
 
-		if (stat(names[i], &st) == 0 && S_ISDIR(st.st_mode) && depth > 0)
+		/* A name that vanished since readdir has no st_mode to look at. */
+		if (stat(names[i], &st))
+			;
+		else if (S_ISDIR(st.st_mode) && depth > 0)
 			scan_dir(reg, names[i], depth - 1);
 		else if (S_ISREG(st.st_mode) && len > 3 && !strcmp(names[i] + len - 3, ".so"))
 			add_file(reg, names[i]);
