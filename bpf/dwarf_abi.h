@@ -3,9 +3,8 @@
 #ifndef PB_BPF_DWARF_ABI_H
 #define PB_BPF_DWARF_ABI_H
 
-/* Same depth as fp and the kernel's perf_event_max_stack default. */
-#define PB_DWARF_MAX_FRAMES   127
-#define PB_DWARF_COMM_LEN     16
+/* The count key, user stack value and first lost causes are counts.h's, shared with fp. */
+#define PB_DWARF_MAX_FRAMES   127 /* = PB_MAX_FRAMES */
 /* Executable mappings one process can have in its table; a power of two (binary search). */
 #define PB_DWARF_MAX_MAPPINGS 256
 /* Steps of the row binary search: tables up to 2^24 rows. */
@@ -84,30 +83,11 @@ struct pb_dwarf_event {
 	__u32 pad;
 };
 
-#define PB_DWARF_F_USER_TRUNCATED (1u << 0) /* same value as PB_RAW_USER_TRUNCATED */
-
-/* One distinct (process, kernel stack, user stack); zero-filled so no padding differs. */
-struct pb_dwarf_key {
-	__u32 pid;
-	__s32 kstack_id;   /* < 0 when there is no kernel stack */
-	__u64 ustack_hash; /* 0 when there is no user stack */
-	__u32 user_depth;
-	__u32 flags; /* PB_DWARF_F_* */
-	char comm[PB_DWARF_COMM_LEN];
-};
-
-/* Leaf first: ips[0] is the sampled pc, then return addresses. */
-struct pb_dwarf_ustack {
-	__u64 ips[PB_DWARF_MAX_FRAMES];
-};
-
-/* Index into the per-CPU lost array: why samples were lost or their user stack cut short. */
+/*
+ * The walk's own reasons to cut a user stack short, numbered after counts.h's common causes
+ * (0-4: kernel stack map full, id collision, count map full, user stack map full, max frames).
+ */
 enum pb_dwarf_lost_cause {
-	PB_DWARF_LOST_KSTACK_FULL = 0,
-	PB_DWARF_LOST_KSTACK_COLLISION = 1,
-	PB_DWARF_LOST_COUNTS_FULL = 2,
-	PB_DWARF_LOST_USTACK_FULL = 3,
-	PB_DWARF_LOST_MAX_FRAMES = 4,	/* the walk hit max_frames */
 	PB_DWARF_LOST_UNSUPPORTED = 5,	/* a CFI rule the walk cannot follow */
 	PB_DWARF_LOST_NO_ROW = 6,	/* a pc that no CFI row covers */
 	PB_DWARF_LOST_PENDING = 7,	/* a binary whose table was still being built */

@@ -44,7 +44,7 @@ struct walk_state {
 };
 
 struct dw_scratch {
-	struct pb_dwarf_ustack st;
+	struct pb_user_stack st;
 	struct walk_state w;
 };
 

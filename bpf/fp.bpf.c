@@ -5,50 +5,14 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "filter.bpf.h"
-#include "fp.h"
+#include "counts.bpf.h"
 
 #define PF_KTHREAD 0x00200000
-/* vmlinux.h has no errno values. */
-#define ENOMEM 12
-#define EEXIST 17
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
-/* Frames walked at most (<= PB_FP_MAX_FRAMES), set before load. */
-const volatile __u32 max_frames = PB_FP_MAX_FRAMES;
-
-/* Which map set samples go to; userspace flips it and drains the other set. */
-__u32 active = 0;
-
-/* Two identical map sets: samples fill one while userspace drains the other. */
-#define PB_FP_COUNTS(name)                                                                         \
-	struct {                                                                                   \
-		__uint(type, BPF_MAP_TYPE_HASH);                                                   \
-		__uint(max_entries, 40960);                                                        \
-		__type(key, struct pb_fp_key);                                                     \
-		__type(value, __u64);                                                              \
-	} name SEC(".maps")
-#define PB_FP_KSTACKS(name)                                                                        \
-	struct {                                                                                   \
-		__uint(type, BPF_MAP_TYPE_STACK_TRACE);                                            \
-		__uint(max_entries, 16384);                                                        \
-		__uint(key_size, sizeof(__u32));                                                   \
-		__uint(value_size, PB_FP_MAX_FRAMES * sizeof(__u64));                              \
-	} name SEC(".maps")
-#define PB_FP_USTACKS(name)                                                                        \
-	struct {                                                                                   \
-		__uint(type, BPF_MAP_TYPE_HASH);                                                   \
-		__uint(max_entries, 16384);                                                        \
-		__type(key, __u64);                                                                \
-		__type(value, struct pb_fp_ustack);                                                \
-	} name SEC(".maps")
-
-PB_FP_COUNTS(counts0);
-PB_FP_COUNTS(counts1);
-PB_FP_KSTACKS(kstacks0);
-PB_FP_KSTACKS(kstacks1);
-PB_FP_USTACKS(ustacks0);
-PB_FP_USTACKS(ustacks1);
+/* Frames walked at most (<= PB_MAX_FRAMES), set before load. */
+const volatile __u32 max_frames = PB_MAX_FRAMES;
 
 /*
  * A user read costs about 70 ns a helper call, and little more for a few KB than for 16 bytes,
@@ -61,7 +25,7 @@ PB_FP_USTACKS(ustacks1);
 #define PAGE_SIZE 4096
 
 struct scratch {
-	struct pb_fp_ustack st;
+	struct pb_user_stack st;
 	__u8 win[WINDOW];
 };
 
@@ -72,21 +36,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct scratch);
 } scratch SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, PB_FP_LOST_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} lost SEC(".maps");
-
-static __always_inline void count_lost(__u32 cause)
-{
-	__u64 *n = bpf_map_lookup_elem(&lost, &cause);
-
-	if (n)
-		(*n)++; /* per-CPU: no other writer */
-}
 
 /* Cheap and order-sensitive; the depth is in the key too, so only equal-length stacks collide. */
 static __always_inline __u64 mix(__u64 h, __u64 v)
@@ -111,7 +60,7 @@ static long walk_step(__u64 i, struct walk *w)
 	struct scratch *s = w->s;
 	__u64 fp = w->fp, off = fp - w->base, next, ret;
 
-	if (!fp || i >= PB_FP_MAX_FRAMES - 1)
+	if (!fp || i >= PB_MAX_FRAMES - 1)
 		return 1;
 	if (fp < w->base || off + 16 > w->len) {
 		__u64 len = PAGE_SIZE - (fp & (PAGE_SIZE - 1));
@@ -143,7 +92,7 @@ static long walk_step(__u64 i, struct walk *w)
 
 /* Walks the sampled task's user stack into the scratch buffer; NULL when there is none. */
 static __always_inline struct scratch *walk_user(struct bpf_perf_event_data *ctx, bool user_mode,
-						 struct pb_fp_key *key)
+						 struct pb_count_key *key)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u32 zero = 0;
@@ -178,57 +127,16 @@ static __always_inline struct scratch *walk_user(struct bpf_perf_event_data *ctx
 	key->user_depth = w.n;
 	key->ustack_hash = w.hash ? w.hash : 1;
 	if (w.fp && w.n >= max_frames) {
-		key->flags |= PB_FP_F_USER_TRUNCATED;
-		count_lost(PB_FP_LOST_USTACK_TRUNCATED);
+		key->flags |= PB_F_USER_TRUNCATED;
+		count_lost(PB_LOST_MAX_FRAMES);
 	}
 	return s;
-}
-
-/* Map pointers are constants at each call site, as bpf_get_stackid needs. */
-static __always_inline int record(struct bpf_perf_event_data *ctx, bool user_mode,
-				  struct pb_fp_key *key, struct scratch *s, void *counts,
-				  void *kstacks, void *ustacks)
-{
-	__u64 one = 1, *val;
-	long err;
-
-	if (kernel_stacks && !user_mode) {
-		key->kstack_id = bpf_get_stackid(ctx, kstacks, 0);
-		if (key->kstack_id == -ENOMEM)
-			count_lost(PB_FP_LOST_KSTACK_FULL);
-		else if (key->kstack_id == -EEXIST)
-			count_lost(PB_FP_LOST_KSTACK_COLLISION);
-	}
-	if (s) {
-		err = bpf_map_update_elem(ustacks, &key->ustack_hash, &s->st, BPF_NOEXIST);
-		if (err && err != -EEXIST) {
-			count_lost(PB_FP_LOST_USTACK_FULL);
-			key->ustack_hash = 0;
-			key->user_depth = 0;
-		}
-	}
-
-	val = bpf_map_lookup_elem(counts, key);
-	if (val) {
-		__sync_fetch_and_add(val, 1);
-		return 0;
-	}
-	err = bpf_map_update_elem(counts, key, &one, BPF_NOEXIST);
-	if (err == -EEXIST) {
-		/* Another CPU inserted the same key in between. */
-		val = bpf_map_lookup_elem(counts, key);
-		if (val)
-			__sync_fetch_and_add(val, 1);
-	} else if (err) {
-		count_lost(PB_FP_LOST_COUNTS_FULL);
-	}
-	return 0;
 }
 
 SEC("perf_event")
 int pb_fp_sample(struct bpf_perf_event_data *ctx)
 {
-	struct pb_fp_key key = {};
+	struct pb_count_key key = {};
 	/* Context fields must be read whole; newer kernels make cs a u16 in a union. */
 	bool user_mode = (*(volatile __u64 *)&ctx->regs.cs & 3) == 3;
 	struct scratch *s = NULL;
@@ -240,7 +148,5 @@ int pb_fp_sample(struct bpf_perf_event_data *ctx)
 	bpf_get_current_comm(&key.comm, sizeof(key.comm));
 	if (user_stacks)
 		s = walk_user(ctx, user_mode, &key);
-	if (active)
-		return record(ctx, user_mode, &key, s, &counts1, &kstacks1, &ustacks1);
-	return record(ctx, user_mode, &key, s, &counts0, &kstacks0, &ustacks0);
+	return pb_count(ctx, kernel_stacks && !user_mode, &key, s ? &s->st : NULL);
 }

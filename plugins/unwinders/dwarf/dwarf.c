@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The dwarf unwinder plugin: loads dwarf.bpf.c, feeds it CFI tables and mappings, drains it. */
 #include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,39 +8,34 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "bpf_log.h"
+#include "counted.h"
 #include "dwarf.skel.h"
 #include "dwarf_internal.h"
+#include "perf_attach.h"
 
-#define DEFAULT_STACK_STORAGE 16384
-#define DEFAULT_HASH_STORAGE  40960
+/* The walk's own causes, numbered from PB_LOST_COMMON as in dwarf_abi.h. */
+static const struct pb_counted_cause dwarf_causes[] = {
+	{ "dwarf: user stack cut at a CFI rule BPF cannot follow", NULL },
+	{ "dwarf: user stack cut at a pc without CFI", NULL },
+	{ "dwarf: user stack cut at a binary whose table was being built", NULL },
+	{ "dwarf: user stack cut at a binary left without a table", "unwinder.dwarf.max-rows" },
+	{ "dwarf: user stack cut at an unreadable or inconsistent frame", NULL },
+	{ "dwarf: user stack cut at a pc outside known mappings", NULL },
+};
+_Static_assert(PB_LOST_COMMON + sizeof(dwarf_causes) / sizeof(dwarf_causes[0]) ==
+		       PB_DWARF_LOST_MAX,
+	       "one name per dwarf lost cause");
 
-/* libbpf's print hook is process-wide: it points at the host only while we call libbpf. */
-static const struct pb_host *log_host;
-
-static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+static struct pb_counted_maps counted_maps(struct dwarf_bpf *skel)
 {
-	char buf[4096];
-	int n;
-
-	if (!log_host)
-		return 0;
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	if (n > 0 && (size_t)n < sizeof(buf) && buf[n - 1] == '\n')
-		buf[n - 1] = '\0';
-	log_host->log(log_host->session, PB_LOG_DEBUG, "dwarf", "%s", buf);
-	return 0;
-}
-
-static libbpf_print_fn_t log_begin(const struct pb_host *host)
-{
-	log_host = host;
-	return libbpf_set_print(libbpf_log);
-}
-
-static void log_end(libbpf_print_fn_t prev)
-{
-	libbpf_set_print(prev);
-	log_host = NULL;
+	return (struct pb_counted_maps){
+		.counts = { skel->maps.counts0, skel->maps.counts1 },
+		.kstacks = { skel->maps.kstacks0, skel->maps.kstacks1 },
+		.ustacks = { skel->maps.ustacks0, skel->maps.ustacks1 },
+		.lost = skel->maps.lost,
+		.active = &skel->bss->active,
+	};
 }
 
 static void dw_close(void *state)
@@ -52,9 +44,7 @@ static void dw_close(void *state)
 
 	if (!st)
 		return;
-	for (int i = 0; i < st->n_links; i++)
-		bpf_link__destroy(st->links[i]);
-	free(st->links);
+	pb_perf_links_destroy(&st->links);
 	bpf_link__destroy(st->fork_link);
 	ring_buffer__free(st->events);
 	dw_binaries__report(st->bins);
@@ -62,8 +52,8 @@ static void dw_close(void *state)
 	/* The worker first: it writes to the maps the skeleton owns. */
 	dw_binaries__free(st->bins);
 	dw_procs__free(st->procs);
+	pb_counted__free(st->counted);
 	dwarf_bpf__destroy(st->skel);
-	dw_drain_free(st);
 	free(st);
 }
 
@@ -89,22 +79,17 @@ static int configure(struct dw_state *st, const struct pb_sample_params *params,
 		     const struct pb_config *cfg)
 {
 	struct dwarf_bpf *skel = st->skel;
-	uint32_t kstacks = params->stack_storage_size ?: DEFAULT_STACK_STORAGE;
-	uint32_t counts = params->hash_storage_size ?: DEFAULT_HASH_STORAGE;
-	/* Nothing is ever stored in a set that is turned off; one entry keeps the map valid. */
-	uint32_t ustacks = params->user ? kstacks : 1;
+	struct pb_counted_maps maps = counted_maps(skel);
 	struct dw_limits *l = &st->limits;
 	int err;
 
-	err = limit(st, cfg, "max-frames", PB_DWARF_MAX_FRAMES, PB_DWARF_MAX_FRAMES,
+	err = limit(st, cfg, "max-frames", PB_MAX_FRAMES, PB_MAX_FRAMES,
 		    &st->max_frames);
 	err = err ?: limit(st, cfg, "max-binaries", 4096, 1 << 20, &l->max_binaries);
 	err = err ?: limit(st, cfg, "max-rows", 2 << 20, 1 << 28, &l->max_rows);
 	err = err ?: limit(st, cfg, "max-processes", 8192, 1 << 22, &l->max_processes);
 	if (err)
 		return err;
-	if (!params->kernel)
-		kstacks = 1;
 
 	skel->rodata->filter_pids = params->filter_pids;
 	skel->rodata->include_idle = params->idle;
@@ -113,12 +98,7 @@ static int configure(struct dw_state *st, const struct pb_sample_params *params,
 	skel->rodata->max_frames = st->max_frames;
 	st->user = params->user;
 
-	err = err ?: bpf_map__set_max_entries(skel->maps.counts0, counts);
-	err = err ?: bpf_map__set_max_entries(skel->maps.counts1, counts);
-	err = err ?: bpf_map__set_max_entries(skel->maps.kstacks0, kstacks);
-	err = err ?: bpf_map__set_max_entries(skel->maps.kstacks1, kstacks);
-	err = err ?: bpf_map__set_max_entries(skel->maps.ustacks0, ustacks);
-	err = err ?: bpf_map__set_max_entries(skel->maps.ustacks1, ustacks);
+	err = pb_counted_size_maps(&maps, params);
 	/* Without user stacks there is nothing to unwind: keep the tables minimal. */
 	err = err ?: bpf_map__set_max_entries(skel->maps.rows, params->user ? l->max_rows : 1);
 	err = err ?: bpf_map__set_max_entries(skel->maps.tables,
@@ -133,6 +113,7 @@ static int configure(struct dw_state *st, const struct pb_sample_params *params,
 static int dw_open(const struct pb_host *host, const struct pb_sample_params *params,
 		   const struct pb_config *cfg, void **state)
 {
+	struct pb_counted_maps maps;
 	struct dw_state *st;
 	libbpf_print_fn_t prev;
 	int err;
@@ -147,7 +128,7 @@ static int dw_open(const struct pb_host *host, const struct pb_sample_params *pa
 		return -ENOMEM;
 	st->host = host;
 
-	prev = log_begin(host);
+	prev = pb_bpf_log_begin(host, "dwarf");
 	st->skel = dwarf_bpf__open();
 	if (!st->skel) {
 		err = -errno;
@@ -177,9 +158,15 @@ static int dw_open(const struct pb_host *host, const struct pb_sample_params *pa
 	err = err ?: dw_procs__new(host, st->bins, bpf_map__fd(st->skel->maps.procs), &st->limits,
 				   &st->procs);
 	err = err ?: dw_events_init(st);
-	err = err ?: dw_drain_init(st);
+	if (!err) {
+		maps = counted_maps(st->skel);
+		err = pb_counted__new(host, &maps, dwarf_causes,
+				      sizeof(dwarf_causes) / sizeof(dwarf_causes[0]),
+				      st->max_frames < PB_MAX_FRAMES ? "unwinder.dwarf.max-frames" : NULL,
+				      &st->counted);
+	}
 out:
-	log_end(prev);
+	pb_bpf_log_end(prev);
 	if (err) {
 		dw_close(st);
 		return err;
@@ -191,34 +178,19 @@ out:
 static int dw_attach(void *state, const int *perf_fds, int n_fds)
 {
 	struct dw_state *st = state;
-	struct bpf_link **links;
-	libbpf_print_fn_t prev;
-	int i, err = 0;
+	libbpf_print_fn_t prev = pb_bpf_log_begin(st->host, "dwarf");
+	int err = pb_perf_links_attach(&st->links, st->skel->progs.pb_dwarf_sample, perf_fds,
+				       n_fds);
 
-	links = realloc(st->links, (st->n_links + n_fds) * sizeof(*links));
-	if (!links)
-		return -ENOMEM;
-	st->links = links;
-	prev = log_begin(st->host);
-	for (i = 0; i < n_fds; i++) {
-		/* A link closes its perf event when destroyed; the caller keeps owning its fds. */
-		int fd = fcntl(perf_fds[i], F_DUPFD_CLOEXEC, 0);
-
-		if (fd < 0) {
-			err = -errno;
-			break;
-		}
-		links[st->n_links] =
-			bpf_program__attach_perf_event(st->skel->progs.pb_dwarf_sample, fd);
-		if (!links[st->n_links]) {
-			err = -errno;
-			close(fd);
-			break;
-		}
-		st->n_links++;
-	}
-	log_end(prev);
+	pb_bpf_log_end(prev);
 	return err;
+}
+
+static int dw_drain(void *state, pb_raw_stack_fn fn, void *ctx)
+{
+	struct dw_state *st = state;
+
+	return pb_counted__drain(st->counted, fn, ctx);
 }
 
 static int dw_add_pid(void *state, uint32_t pid)

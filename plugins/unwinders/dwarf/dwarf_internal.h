@@ -9,11 +9,14 @@
 
 #include <profile-bee/plugin.h>
 
+#include "counts.h"
 #include "dwarf_abi.h"
+#include "perf_attach.h"
 
 struct dwarf_bpf;
 struct bpf_link;
 struct dw_binaries;
+struct pb_counted;
 struct dw_procs;
 struct ring_buffer;
 
@@ -27,8 +30,7 @@ struct dw_limits {
 struct dw_state {
 	const struct pb_host *host;
 	struct dwarf_bpf *skel;
-	struct bpf_link **links; /* one per perf event */
-	int n_links;
+	struct pb_perf_links links;
 	struct bpf_link *fork_link;
 	uint32_t max_frames;
 	bool user; /* user stacks are walked: mappings matter */
@@ -37,25 +39,12 @@ struct dw_state {
 	struct dw_procs *procs;
 	struct ring_buffer *events; /* walks' requests: refresh a pid, build a table first */
 
-	/* Drain buffers, sized once from the maps after load. */
-	struct pb_dwarf_key *keys;
-	uint64_t *counts;
-	uint32_t counts_cap;
-	void *stack_keys; /* keys of one stack map, collected before deleting them */
-	uint32_t stack_keys_cap;
-	uint64_t *percpu; /* one lost counter per possible CPU */
-	int n_cpus;
-	uint64_t lost_seen[PB_DWARF_LOST_MAX];
-	bool no_batch; /* the kernel refused lookup_and_delete_batch once */
+	struct pb_counted *counted; /* the counts maps' drain */
 };
 
 int dw_events_init(struct dw_state *st);
 int dw_events_fd(void *state);
 int dw_events_consume(void *state);
-
-int dw_drain_init(struct dw_state *st);
-int dw_drain(void *state, pb_raw_stack_fn fn, void *ctx);
-void dw_drain_free(struct dw_state *st);
 
 /*
  * Binary tables: one per file (dev, inode, mtime, size) or the vDSO, built by a worker thread

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Loads snapshot.bpf.c, attaches it to the perf events and reads its ring buffer and counters. */
 #include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,14 +9,15 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "bpf_log.h"
+#include "perf_attach.h"
 #include "snap_internal.h"
 #include "snapshot.skel.h"
 
 struct pb_snap_bpf {
 	const struct pb_host *host;
 	struct snapshot_bpf *skel;
-	struct bpf_link **links;
-	int n_links;
+	struct pb_perf_links links;
 	struct bpf_link *fork_link;
 	struct ring_buffer *rb;
 	uint64_t *percpu;
@@ -36,42 +35,11 @@ static const struct {
 	[PB_SNAP_LOST_KSTACK] = {"kernel stack not readable", NULL},
 };
 
-/* libbpf's print hook is process-wide: it points at the host only while we call libbpf. */
-static const struct pb_host *log_host;
-
-static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	char buf[4096];
-	int n;
-
-	if (!log_host)
-		return 0;
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	if (n > 0 && (size_t)n < sizeof(buf) && buf[n - 1] == '\n')
-		buf[n - 1] = '\0';
-	log_host->log(log_host->session, PB_LOG_DEBUG, "snapshot", "%s", buf);
-	return 0;
-}
-
-static libbpf_print_fn_t log_begin(const struct pb_host *host)
-{
-	log_host = host;
-	return libbpf_set_print(libbpf_log);
-}
-
-static void log_end(libbpf_print_fn_t prev)
-{
-	libbpf_set_print(prev);
-	log_host = NULL;
-}
-
 void pb_snap_bpf__free(struct pb_snap_bpf *b)
 {
 	if (!b)
 		return;
-	for (int i = 0; i < b->n_links; i++)
-		bpf_link__destroy(b->links[i]);
-	free(b->links);
+	pb_perf_links_destroy(&b->links);
 	bpf_link__destroy(b->fork_link);
 	ring_buffer__free(b->rb);
 	snapshot_bpf__destroy(b->skel);
@@ -118,7 +86,7 @@ int pb_snap_bpf__open(const struct pb_host *host, const struct pb_sample_params 
 		free(b);
 		return -ENOMEM;
 	}
-	prev = log_begin(host);
+	prev = pb_bpf_log_begin(host, "snapshot");
 	b->skel = snapshot_bpf__open();
 	if (!b->skel) {
 		err = -errno;
@@ -146,7 +114,7 @@ int pb_snap_bpf__open(const struct pb_host *host, const struct pb_sample_params 
 	if (!b->rb)
 		err = -errno;
 out:
-	log_end(prev);
+	pb_bpf_log_end(prev);
 	if (err) {
 		pb_snap_bpf__free(b);
 		return err;
@@ -157,33 +125,11 @@ out:
 
 int pb_snap_bpf__attach(struct pb_snap_bpf *b, const int *perf_fds, int n_fds)
 {
-	struct bpf_link **links;
-	libbpf_print_fn_t prev;
-	int err = 0;
+	libbpf_print_fn_t prev = pb_bpf_log_begin(b->host, "snapshot");
+	int err = pb_perf_links_attach(&b->links, b->skel->progs.pb_snapshot_sample, perf_fds,
+				       n_fds);
 
-	links = realloc(b->links, (b->n_links + n_fds) * sizeof(*links));
-	if (!links)
-		return -ENOMEM;
-	b->links = links;
-	prev = log_begin(b->host);
-	for (int i = 0; i < n_fds; i++) {
-		/* A link closes its perf event when destroyed; the caller keeps owning its fds. */
-		int fd = fcntl(perf_fds[i], F_DUPFD_CLOEXEC, 0);
-
-		if (fd < 0) {
-			err = -errno;
-			break;
-		}
-		links[b->n_links] =
-			bpf_program__attach_perf_event(b->skel->progs.pb_snapshot_sample, fd);
-		if (!links[b->n_links]) {
-			err = -errno;
-			close(fd);
-			break;
-		}
-		b->n_links++;
-	}
-	log_end(prev);
+	pb_bpf_log_end(prev);
 	return err;
 }
 

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/* Counting stacks in BPF, shared by the fp and dwarf programs: two map sets, lost counters. */
+#ifndef PB_COUNTS_BPF_H
+#define PB_COUNTS_BPF_H
+
+#include "counts.h"
+
+/* vmlinux.h has no errno values. */
+#define PB_ENOMEM 12
+#define PB_EEXIST 17
+
+/* Which map set samples go to; userspace flips it and drains the other set. */
+__u32 active = 0;
+
+/* Sizes are set by userspace before load (--hash-storage-size, --stack-storage-size). */
+#define PB_COUNTS_MAP(name)                                                                        \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_HASH);                                                   \
+		__uint(max_entries, 40960);                                                        \
+		__type(key, struct pb_count_key);                                                  \
+		__type(value, __u64);                                                              \
+	} name SEC(".maps")
+#define PB_KSTACKS_MAP(name)                                                                       \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_STACK_TRACE);                                            \
+		__uint(max_entries, 16384);                                                        \
+		__uint(key_size, sizeof(__u32));                                                   \
+		__uint(value_size, PB_MAX_FRAMES * sizeof(__u64));                                 \
+	} name SEC(".maps")
+#define PB_USTACKS_MAP(name)                                                                       \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_HASH);                                                   \
+		__uint(max_entries, 16384);                                                        \
+		__type(key, __u64);                                                                \
+		__type(value, struct pb_user_stack);                                               \
+	} name SEC(".maps")
+
+/* Two identical map sets: samples fill one while userspace drains the other. */
+PB_COUNTS_MAP(counts0);
+PB_COUNTS_MAP(counts1);
+PB_KSTACKS_MAP(kstacks0);
+PB_KSTACKS_MAP(kstacks1);
+PB_USTACKS_MAP(ustacks0);
+PB_USTACKS_MAP(ustacks1);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PB_LOST_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+static __always_inline void count_lost(__u32 cause)
+{
+	__u64 *n = bpf_map_lookup_elem(&lost, &cause);
+
+	if (n)
+		(*n)++; /* per-CPU: no other writer */
+}
+
+/* Map pointers are constants at each call site, as bpf_get_stackid needs. */
+static __always_inline void pb_count_in(void *ctx, bool kernel, struct pb_count_key *key,
+					const struct pb_user_stack *ust, void *counts,
+					void *kstacks, void *ustacks)
+{
+	__u64 one = 1, *val;
+	long err;
+
+	if (kernel) {
+		key->kstack_id = bpf_get_stackid(ctx, kstacks, 0);
+		if (key->kstack_id == -PB_ENOMEM)
+			count_lost(PB_LOST_KSTACK_FULL);
+		else if (key->kstack_id == -PB_EEXIST)
+			count_lost(PB_LOST_KSTACK_COLLISION);
+	}
+	if (ust) {
+		err = bpf_map_update_elem(ustacks, &key->ustack_hash, ust, BPF_NOEXIST);
+		if (err && err != -PB_EEXIST) {
+			count_lost(PB_LOST_USTACK_FULL);
+			key->ustack_hash = 0;
+			key->user_depth = 0;
+		}
+	}
+	val = bpf_map_lookup_elem(counts, key);
+	if (val) {
+		__sync_fetch_and_add(val, 1);
+		return;
+	}
+	err = bpf_map_update_elem(counts, key, &one, BPF_NOEXIST);
+	if (err == -PB_EEXIST) {
+		/* Another CPU inserted the same key in between. */
+		val = bpf_map_lookup_elem(counts, key);
+		if (val)
+			__sync_fetch_and_add(val, 1);
+	} else if (err) {
+		count_lost(PB_LOST_COUNTS_FULL);
+	}
+}
+
+/*
+ * Counts one sample of key (pid, comm, flags and user depth/hash filled) with the kernel stack
+ * taken here when kernel is set and the user stack ust (NULL: none) in the active map set.
+ */
+static __always_inline int pb_count(void *ctx, bool kernel, struct pb_count_key *key,
+				    const struct pb_user_stack *ust)
+{
+	if (active)
+		pb_count_in(ctx, kernel, key, ust, &counts1, &kstacks1, &ustacks1);
+	else
+		pb_count_in(ctx, kernel, key, ust, &counts0, &kstacks0, &ustacks0);
+	return 0;
+}
+
+#endif

@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: MIT
+/* The userspace half of counting in BPF: map sizes, the double-buffered drain, lost counters. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <linux/types.h>
+
+#include "counted.h"
+#include "counts.h"
+
+#define DEFAULT_STACK_STORAGE 16384
+#define DEFAULT_HASH_STORAGE  40960
+
+/*
+ * After the flip, a program that read the old `active` may still be writing to the old set.
+ * Programs run for microseconds with interrupts off, so a few ms is ample.
+ */
+#define FLIP_GRACE_US 3000
+
+#ifndef ENOTSUPP
+#define ENOTSUPP 524 /* the kernel's "operation not supported" (not in userspace errno.h) */
+#endif
+
+static const struct pb_counted_cause common_causes[PB_LOST_COMMON] = {
+	[PB_LOST_KSTACK_FULL] = { "kernel stack map full", "--stack-storage-size" },
+	[PB_LOST_KSTACK_COLLISION] = { "kernel stack id collision", "--stack-storage-size" },
+	[PB_LOST_COUNTS_FULL] = { "count map full", "--hash-storage-size" },
+	[PB_LOST_USTACK_FULL] = { "user stack map full", "--stack-storage-size" },
+	[PB_LOST_MAX_FRAMES] = { "user stack truncated at max-frames", NULL },
+};
+
+struct pb_counted {
+	const struct pb_host *host;
+	struct pb_counted_maps maps;
+	struct pb_counted_cause causes[PB_LOST_SLOTS];
+	uint32_t n_causes;
+
+	/* Drain buffers, sized once from the maps. */
+	struct pb_count_key *keys;
+	uint64_t *counts;
+	uint32_t counts_cap;
+	void *stack_keys; /* keys of one stack map, collected before deleting them */
+	uint32_t stack_keys_cap;
+	uint64_t *percpu; /* one lost counter per possible CPU */
+	int n_cpus;
+	uint64_t lost_seen[PB_LOST_SLOTS];
+	bool no_batch; /* the kernel refused lookup_and_delete_batch once */
+};
+
+int pb_counted_size_maps(const struct pb_counted_maps *m, const struct pb_sample_params *params)
+{
+	uint32_t kstacks = params->stack_storage_size ?: DEFAULT_STACK_STORAGE;
+	uint32_t counts = params->hash_storage_size ?: DEFAULT_HASH_STORAGE;
+	/* Nothing is ever stored in a set that is turned off; one entry keeps the map valid. */
+	uint32_t ustacks = params->user ? kstacks : 1;
+	int err = 0;
+
+	if (!params->kernel)
+		kstacks = 1;
+	for (int i = 0; i < 2 && !err; i++) {
+		err = bpf_map__set_max_entries(m->counts[i], counts);
+		err = err ?: bpf_map__set_max_entries(m->kstacks[i], kstacks);
+		err = err ?: bpf_map__set_max_entries(m->ustacks[i], ustacks);
+	}
+	return err;
+}
+
+int pb_counted__new(const struct pb_host *host, const struct pb_counted_maps *maps,
+		    const struct pb_counted_cause *extra, uint32_t n_extra,
+		    const char *max_frames_hint, struct pb_counted **ret)
+{
+	struct pb_counted *c;
+	uint32_t k, u;
+
+	if (PB_LOST_COMMON + n_extra > PB_LOST_SLOTS)
+		return -EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->host = host;
+	c->maps = *maps;
+	memcpy(c->causes, common_causes, sizeof(common_causes));
+	c->causes[PB_LOST_MAX_FRAMES].hint = max_frames_hint;
+	memcpy(c->causes + PB_LOST_COMMON, extra, n_extra * sizeof(*extra));
+	c->n_causes = PB_LOST_COMMON + n_extra;
+
+	k = bpf_map__max_entries(maps->kstacks[0]);
+	u = bpf_map__max_entries(maps->ustacks[0]);
+	c->counts_cap = bpf_map__max_entries(maps->counts[0]);
+	c->keys = calloc(c->counts_cap, sizeof(*c->keys));
+	c->counts = calloc(c->counts_cap, sizeof(*c->counts));
+	/* Kernel stack ids (u32) and user stack hashes (u64) both fit in a u64 slot. */
+	c->stack_keys_cap = k > u ? k : u;
+	c->stack_keys = calloc(c->stack_keys_cap, sizeof(uint64_t));
+	c->n_cpus = libbpf_num_possible_cpus();
+	c->percpu = c->n_cpus > 0 ? calloc(c->n_cpus, sizeof(*c->percpu)) : NULL;
+	if (!c->keys || !c->counts || !c->stack_keys || !c->percpu) {
+		pb_counted__free(c);
+		return -ENOMEM;
+	}
+	*ret = c;
+	return 0;
+}
+
+void pb_counted__free(struct pb_counted *c)
+{
+	if (!c)
+		return;
+	free(c->keys);
+	free(c->counts);
+	free(c->stack_keys);
+	free(c->percpu);
+	free(c);
+}
+
+/* Takes every count out of the map in a few syscalls; -EOPNOTSUPP when batching is missing. */
+static int take_counts_batch(struct pb_counted *c, int fd, uint32_t *n)
+{
+	uint64_t batch; /* hash maps use a u32 bucket index; leave room */
+	void *in = NULL;
+	uint32_t total = 0, count;
+	int err;
+
+	while (total < c->counts_cap) {
+		count = c->counts_cap - total;
+		err = bpf_map_lookup_and_delete_batch(fd, in, &batch, c->keys + total,
+						      c->counts + total, &count, NULL);
+		if (err && err != -ENOENT) {
+			if (!in && (err == -EINVAL || err == -ENOTSUPP || err == -EOPNOTSUPP))
+				return -EOPNOTSUPP;
+			return err;
+		}
+		total += count;
+		if (err == -ENOENT)
+			break;
+		in = &batch;
+	}
+	*n = total;
+	return 0;
+}
+
+/* Older kernels: collect the keys first, since deleting while iterating restarts a hash walk. */
+static int take_counts_iter(struct pb_counted *c, int fd, uint32_t *n)
+{
+	uint32_t total = 0, i, kept = 0;
+
+	while (total < c->counts_cap &&
+	       !bpf_map_get_next_key(fd, total ? &c->keys[total - 1] : NULL, &c->keys[total]))
+		total++;
+	for (i = 0; i < total; i++) {
+		if (bpf_map_lookup_elem(fd, &c->keys[i], &c->counts[kept]))
+			continue;
+		bpf_map_delete_elem(fd, &c->keys[i]);
+		c->keys[kept++] = c->keys[i];
+	}
+	*n = kept;
+	return 0;
+}
+
+static void clear_map(struct pb_counted *c, int fd, size_t key_size)
+{
+	char *keys = c->stack_keys;
+	uint32_t n = 0, i;
+
+	while (n < c->stack_keys_cap &&
+	       !bpf_map_get_next_key(fd, n ? keys + (n - 1) * key_size : NULL, keys + n * key_size))
+		n++;
+	for (i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, keys + i * key_size);
+}
+
+static void report_lost(struct pb_counted *c)
+{
+	int fd = bpf_map__fd(c->maps.lost);
+	uint64_t sum;
+
+	for (uint32_t cause = 0; cause < c->n_causes; cause++) {
+		if (bpf_map_lookup_elem(fd, &cause, c->percpu))
+			continue;
+		sum = 0;
+		for (int cpu = 0; cpu < c->n_cpus; cpu++)
+			sum += c->percpu[cpu];
+		/* Totals only grow; reporting the difference needs no reset racing the program. */
+		if (sum > c->lost_seen[cause] && c->causes[cause].name)
+			c->host->count_lost(c->host->session, c->causes[cause].name,
+					    sum - c->lost_seen[cause], c->causes[cause].hint);
+		c->lost_seen[cause] = sum;
+	}
+}
+
+static uint32_t stack_len(const uint64_t *ips, uint32_t max)
+{
+	uint32_t n = 0;
+
+	while (n < max && ips[n])
+		n++;
+	return n;
+}
+
+int pb_counted__drain(struct pb_counted *c, pb_raw_stack_fn fn, void *ctx)
+{
+	uint32_t set = __atomic_load_n(c->maps.active, __ATOMIC_RELAXED) ? 1 : 0;
+	int counts_fd = bpf_map__fd(c->maps.counts[set]);
+	int kfd = bpf_map__fd(c->maps.kstacks[set]);
+	int ufd = bpf_map__fd(c->maps.ustacks[set]);
+	uint64_t kips[PB_MAX_FRAMES], uips[PB_MAX_FRAMES];
+	char comm[PB_COMM_LEN + 1];
+	uint32_t n = 0;
+	int err = -EOPNOTSUPP, ret = 0;
+
+	__atomic_store_n(c->maps.active, !set, __ATOMIC_SEQ_CST);
+	usleep(FLIP_GRACE_US);
+
+	if (!c->no_batch)
+		err = take_counts_batch(c, counts_fd, &n);
+	if (err == -EOPNOTSUPP) {
+		c->no_batch = true;
+		err = take_counts_iter(c, counts_fd, &n);
+	}
+	if (err)
+		return err;
+
+	for (uint32_t i = 0; i < n && !ret; i++) {
+		const struct pb_count_key *key = &c->keys[i];
+		struct pb_raw_stack raw = {
+			.pid = key->pid,
+			.comm = comm,
+			.user_ips = uips,
+			.kernel_ips = kips,
+			.count = c->counts[i],
+			.flags = key->flags & PB_F_USER_TRUNCATED ? PB_RAW_USER_TRUNCATED : 0,
+		};
+
+		memcpy(comm, key->comm, PB_COMM_LEN);
+		comm[PB_COMM_LEN] = '\0';
+		if (key->kstack_id >= 0 && !bpf_map_lookup_elem(kfd, &key->kstack_id, kips))
+			raw.n_kernel = stack_len(kips, PB_MAX_FRAMES);
+		if (key->ustack_hash && !bpf_map_lookup_elem(ufd, &key->ustack_hash, uips))
+			raw.n_user = key->user_depth < PB_MAX_FRAMES ? key->user_depth : PB_MAX_FRAMES;
+		if (raw.count)
+			ret = fn(ctx, &raw);
+	}
+
+	clear_map(c, kfd, sizeof(uint32_t));
+	clear_map(c, ufd, sizeof(uint64_t));
+	report_lost(c);
+	return ret;
+}
