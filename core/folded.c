@@ -9,6 +9,12 @@
 /* ';' separates frames and a newline ends the line: names must not carry either. */
 static void put_name(const char *name, FILE *f)
 {
+	size_t plain = strcspn(name, ";\n\r");
+
+	if (!name[plain]) { /* the usual case: nothing to replace */
+		fwrite_unlocked(name, 1, plain, f);
+		return;
+	}
 	for (const char *c = name; *c; c++) {
 		if (*c == ';')
 			putc_unlocked(':', f);

@@ -20,6 +20,7 @@ struct frame_block {
 struct pb_profile {
 	/* interned names: names[id], and an open-addressing index of id + 1 (0 = empty slot) */
 	char **names;
+	uint64_t *name_hashes; /* hash of names[id]: most probes are decided without strcmp */
 	size_t n_names, cap_names;
 	uint32_t *name_index;
 	size_t name_index_cap; /* power of two */
@@ -61,6 +62,7 @@ void pb_profile__free(struct pb_profile *p)
 	for (size_t i = 0; i < p->n_names; i++)
 		free(p->names[i]);
 	free(p->names);
+	free(p->name_hashes);
 	free(p->name_index);
 	free(p->stacks);
 	free(p->stack_index);
@@ -76,7 +78,7 @@ static int grow_name_index(struct pb_profile *p)
 	if (!idx)
 		return -ENOMEM;
 	for (size_t id = 0; id < p->n_names; id++) {
-		size_t slot = pb_hash_bytes(p->names[id], strlen(p->names[id])) & (cap - 1);
+		size_t slot = p->name_hashes[id] & (cap - 1);
 
 		while (idx[slot])
 			slot = (slot + 1) & (cap - 1);
@@ -98,31 +100,43 @@ int64_t pb_profile__intern(struct pb_profile *p, const char *name, size_t len)
 		return -ENOMEM;
 	for (slot = h & (p->name_index_cap - 1); p->name_index[slot];
 	     slot = (slot + 1) & (p->name_index_cap - 1)) {
-		const char *have = p->names[p->name_index[slot] - 1];
+		uint32_t id = p->name_index[slot] - 1;
+		const char *have = p->names[id];
 
-		if (strncmp(have, name, len) == 0 && have[len] == '\0')
-			return p->name_index[slot] - 1;
+		if (p->name_hashes[id] == h && strncmp(have, name, len) == 0 && have[len] == '\0')
+			return id;
 	}
 	if (p->n_names == p->cap_names) {
 		size_t cap = p->cap_names ? p->cap_names * 2 : 256;
 		char **names = realloc(p->names, cap * sizeof(*names));
+		uint64_t *hashes = names ? realloc(p->name_hashes, cap * sizeof(*hashes)) : NULL;
 
-		if (!names)
+		if (names)
+			p->names = names;
+		if (!hashes)
 			return -ENOMEM;
-		p->names = names;
+		p->name_hashes = hashes;
 		p->cap_names = cap;
 	}
-	copy = strndup(name, len);
+	copy = malloc(len + 1);
 	if (!copy)
 		return -ENOMEM;
+	memcpy(copy, name, len);
+	copy[len] = '\0';
+	p->name_hashes[p->n_names] = h;
 	p->names[p->n_names] = copy;
 	p->name_index[slot] = ++p->n_names;
 	return p->n_names - 1;
 }
 
+/* A frame id at a time: stacks are hashed on every add, byte-wise hashing showed in profiles. */
 static uint64_t stack_hash(uint32_t pid, const uint32_t *frames, uint32_t depth)
 {
-	return pb_hash_bytes(frames, depth * sizeof(*frames)) ^ pb_hash_u64(pid);
+	uint64_t h = pid * 0x9e3779b97f4a7c15ULL + depth;
+
+	for (uint32_t i = 0; i < depth; i++)
+		h = (h ^ frames[i]) * 0x100000001b3ULL + (h >> 29);
+	return pb_hash_u64(h);
 }
 
 static int grow_stack_index(struct pb_profile *p)
