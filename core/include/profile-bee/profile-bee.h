@@ -72,6 +72,21 @@ int pb_profile__sorted(const struct pb_profile *p, size_t **ret_order);
 /* Writes the folded text: one line per distinct name sequence, sorted, deterministic. */
 int pb_profile__write_folded(const struct pb_profile *p, FILE *f);
 
+/* How pb_profile__write_format renders. Options grow at the end; sz first; zero = default. */
+struct pb_render_opts {
+	size_t sz;
+	const char *settings;	 /* the output plugin's "key=value,..." */
+	const char *plugin_path; /* extra plugin directories, ':'-separated */
+};
+
+/*
+ * Writes p to out in any format an output plugin writes to files: "folded", "svg", "html",
+ * "json", an out-of-tree plugin's format, or an extension (".svg"). opts may be NULL.
+ * -EINVAL when no plugin writes that format to a file.
+ */
+int pb_profile__write_format(const struct pb_profile *p, const char *format, FILE *out,
+			     const struct pb_render_opts *opts);
+
 struct pb_folded_report {
 	uint64_t lines;	      /* lines read */
 	uint64_t malformed;   /* lines skipped */

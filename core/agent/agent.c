@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: MIT
+/* The embeddable agent: options, outputs, the reporter, and the thread that runs the windows. */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agent_internal.h"
+
+#define DEFAULT_DURATION_MS 60000
+#define DEFAULT_INTERVAL_MS 300000
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+}
+
+int pb_agent_fail(struct pb_agent *a, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(a->error, sizeof(a->error), fmt, ap);
+	va_end(ap);
+	return err < 0 ? err : -err;
+}
+
+static int init_sync(struct pb_agent *a)
+{
+	pthread_condattr_t attr;
+	int err;
+
+	if ((err = pthread_condattr_init(&attr)))
+		return -err;
+	/* Sleeps between windows must not stretch or shrink when the wall clock is set. */
+	err = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	if (!err)
+		err = pthread_cond_init(&a->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	if (err)
+		return -err;
+	if ((err = pthread_mutex_init(&a->lock, NULL))) {
+		pthread_cond_destroy(&a->wake);
+		return -err;
+	}
+	return 0;
+}
+
+int pb_agent_new(const struct pb_agent_opts *opts, struct pb_agent **ret)
+{
+	struct pb_agent *a;
+	int err;
+
+	if (!opts || !ret || opts->sz < sizeof(size_t))
+		return -EINVAL;
+	if (!(a = calloc(1, sizeof(*a))))
+		return -ENOMEM;
+	memcpy(&a->opts, opts, opts->sz < sizeof(a->opts) ? opts->sz : sizeof(a->opts));
+	a->opts.sz = sizeof(a->opts);
+	if (!a->opts.duration_ms)
+		a->opts.duration_ms = DEFAULT_DURATION_MS;
+	if (!a->opts.interval_ms)
+		a->opts.interval_ms = DEFAULT_INTERVAL_MS;
+	if (a->opts.user_only && a->opts.kernel_only) {
+		free(a);
+		return -EINVAL;
+	}
+	/* The caller's strings and arrays may be gone by the time a window needs them. */
+	a->unwinder = strdup(a->opts.unwinder ? a->opts.unwinder : "fp");
+	a->plugin_path = a->opts.plugin_path ? strdup(a->opts.plugin_path) : NULL;
+	a->n_pids = a->opts.system_wide || !a->opts.pids ? 0 : a->opts.n_pids;
+	a->pids = a->n_pids ? malloc(a->n_pids * sizeof(*a->pids)) : NULL;
+	if (a->pids)
+		memcpy(a->pids, a->opts.pids, a->n_pids * sizeof(*a->pids));
+	a->opts.unwinder = a->opts.plugin_path = NULL;
+	a->opts.pids = NULL;
+	err = !a->unwinder || (opts->plugin_path && !a->plugin_path) || (a->n_pids && !a->pids)
+		      ? -ENOMEM
+		      : init_sync(a);
+	if (err) {
+		free(a->unwinder);
+		free(a->plugin_path);
+		free(a->pids);
+		free(a);
+		return err;
+	}
+	*ret = a;
+	return 0;
+}
+
+int pb_agent_add_output(struct pb_agent *a, const char *target, const char *settings)
+{
+	struct pb_agent_output *grown, *o;
+
+	if (!a || !target || !target[0])
+		return -EINVAL;
+	if (a->spawned)
+		return pb_agent_fail(a, EBUSY, "outputs are added before pb_agent_spawn");
+	grown = realloc(a->outputs, (a->n_outputs + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	a->outputs = grown;
+	o = &a->outputs[a->n_outputs];
+	o->target = strdup(target);
+	o->settings = settings ? strdup(settings) : NULL;
+	if (!o->target || (settings && !o->settings)) {
+		free(o->target);
+		free(o->settings);
+		return -ENOMEM;
+	}
+	a->n_outputs++;
+	return 0;
+}
+
+int pb_agent_set_reporter(struct pb_agent *a, pb_agent_reporter_fn fn, void *ctx)
+{
+	if (!a)
+		return -EINVAL;
+	pthread_mutex_lock(&a->lock);
+	a->reporter = fn;
+	a->reporter_ctx = ctx;
+	pthread_mutex_unlock(&a->lock);
+	return 0;
+}
+
+/* Sleeps until due or until stop; the lock is held on entry and on return. */
+static void sleep_until(struct pb_agent *a, uint64_t due_ms)
+{
+	while (!a->stopping && mono_ms() < due_ms) {
+		struct timespec ts = { .tv_sec = due_ms / 1000, .tv_nsec = due_ms % 1000 * 1000000 };
+
+		pthread_cond_timedwait(&a->wake, &a->lock, &ts);
+	}
+}
+
+static void *agent_main(void *arg)
+{
+	struct pb_agent *a = arg;
+	uint64_t due = mono_ms() + a->opts.first_delay_ms;
+
+	pthread_mutex_lock(&a->lock);
+	for (;;) {
+		uint64_t start;
+
+		sleep_until(a, due);
+		if (a->stopping)
+			break;
+		pthread_mutex_unlock(&a->lock);
+		start = mono_ms();
+		pb_agent_run_window(a);
+		pthread_mutex_lock(&a->lock);
+		/* Start to start; an overrun is followed at once, never by catch-up windows. */
+		due = start + a->opts.interval_ms;
+	}
+	pthread_mutex_unlock(&a->lock);
+	return NULL;
+}
+
+int pb_agent_spawn(struct pb_agent *a)
+{
+	sigset_t all, old;
+	int err;
+
+	if (!a)
+		return -EINVAL;
+	if (a->spawned)
+		return pb_agent_fail(a, EALREADY, "the agent is already running");
+	a->error[0] = '\0';
+	if ((err = pb_agent_check(a)))
+		return err;
+	a->stopping = false;
+	/* The application's signals belong to its own threads, not to the agent's. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&a->thread, NULL, agent_main, a);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err)
+		return pb_agent_fail(a, err, "cannot start the agent thread: %s", strerror(err));
+	a->spawned = true;
+	return 0;
+}
+
+int pb_agent_stop(struct pb_agent *a)
+{
+	if (!a)
+		return -EINVAL;
+	if (!a->spawned)
+		return 0;
+	/* Joining itself would never return: a reporter cannot stop its own agent. */
+	if (pthread_equal(pthread_self(), a->thread))
+		return pb_agent_fail(a, EDEADLK, "pb_agent_stop called from the agent's reporter");
+	pthread_mutex_lock(&a->lock);
+	a->stopping = true;
+	if (a->current)
+		pb_session__stop(a->current);
+	pthread_cond_broadcast(&a->wake);
+	pthread_mutex_unlock(&a->lock);
+	pthread_join(a->thread, NULL);
+	a->spawned = false;
+	return 0;
+}
+
+void pb_agent_free(struct pb_agent *a)
+{
+	if (!a)
+		return;
+	pb_agent_stop(a);
+	for (size_t i = 0; i < a->n_outputs; i++) {
+		free(a->outputs[i].target);
+		free(a->outputs[i].settings);
+	}
+	free(a->outputs);
+	free(a->unwinder);
+	free(a->plugin_path);
+	free(a->pids);
+	pthread_cond_destroy(&a->wake);
+	pthread_mutex_destroy(&a->lock);
+	free(a);
+}
+
+const char *pb_agent_strerror(const struct pb_agent *a)
+{
+	return a ? a->error : "";
+}
+
+int pb_agent_get_stats(const struct pb_agent *a, struct pb_agent_stats *st)
+{
+	struct pb_agent *m = (struct pb_agent *)a; /* the lock, not the counters, changes */
+	struct pb_agent_stats copy;
+	size_t sz;
+
+	if (!a || !st || st->sz < sizeof(size_t))
+		return -EINVAL;
+	sz = st->sz < sizeof(copy) ? st->sz : sizeof(copy);
+	pthread_mutex_lock(&m->lock);
+	copy = a->stats;
+	pthread_mutex_unlock(&m->lock);
+	copy.sz = sz;
+	memcpy(st, &copy, sz);
+	return 0;
+}

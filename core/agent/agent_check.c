@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+/* What pb_agent_spawn refuses up front: no privileges, no BTF, unknown unwinders and outputs. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+#include "agent_internal.h"
+#include "config.h"
+#include "plugin_loader.h"
+
+/*
+ * The same rule as a session's start, asked here so that the application learns it from
+ * pb_agent_spawn instead of from a log line on its agent thread minutes later.
+ */
+static bool has_privileges(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = { 0 };
+
+	if (geteuid() == 0)
+		return true;
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	/* CAP_PERFMON is 38 and CAP_BPF 39: both in the second word. */
+	return (data[1].effective & (1u << (38 - 32))) && (data[1].effective & (1u << (39 - 32)));
+}
+
+static int check_output(struct pb_agent *a, const struct pb_plugin_registry *reg,
+			const struct pb_agent_output *o)
+{
+	const struct pb_loaded_plugin *lp;
+	struct pb_config *cfg;
+	char why[512];
+	int err;
+
+	lp = pb_plugin_registry__match_output(reg, o->target, NULL);
+	if (!lp) {
+		pb_plugin_registry__names(reg, PB_PLUGIN_OUTPUT, true, why, sizeof(why));
+		return pb_agent_fail(a, EINVAL, "no output for '%s' (known: %s)", o->target, why);
+	}
+	if (lp->desc->output_flags & PB_OUTPUT_WANTS_TERMINAL)
+		return pb_agent_fail(a, EINVAL, "output '%s' needs a terminal, not an agent",
+				     o->target);
+	snprintf(why, sizeof(why), "output.%s", lp->desc->name);
+	if ((err = pb_config__new(lp->desc->config_keys, why, &cfg)))
+		return err;
+	if (o->settings && (err = pb_config__set_list(cfg, o->settings, why, sizeof(why))))
+		pb_agent_fail(a, err, "%s", why);
+	pb_config__free(cfg);
+	return err;
+}
+
+int pb_agent_check(struct pb_agent *a)
+{
+	struct pb_plugin_registry *reg;
+	char names[256];
+	int err = 0;
+
+	if (!has_privileges())
+		return pb_agent_fail(a, EPERM,
+				     "needs root (or CAP_BPF and CAP_PERFMON) to load BPF programs "
+				     "and open perf events");
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		return pb_agent_fail(a, ENOTSUP,
+				     "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing); "
+				     "profile-bee needs CONFIG_DEBUG_INFO_BTF=y");
+	if ((err = pb_plugin_registry__new(a->plugin_path, &reg)))
+		return err;
+	if (!pb_plugin_registry__find(reg, PB_PLUGIN_UNWINDER, a->unwinder)) {
+		pb_plugin_registry__names(reg, PB_PLUGIN_UNWINDER, false, names, sizeof(names));
+		err = pb_agent_fail(a, ENOENT, "unknown unwinder '%s' (available: %s)",
+				    a->unwinder, names);
+	}
+	for (size_t i = 0; !err && i < a->n_outputs; i++)
+		err = check_output(a, reg, &a->outputs[i]);
+	pb_plugin_registry__free(reg);
+	return err;
+}
