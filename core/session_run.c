@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Running a session: checks, loading the unwinder, attaching, the wait loop and the last write. */
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/capability.h>
@@ -86,8 +87,10 @@ static int open_unwinder(struct pb_session *s)
 	}
 	snprintf(why, sizeof(why), "unwinder.%s", s->unwinder_name);
 	err = pb_config__new(s->unwinder->desc->config_keys, why, &s->unwinder_cfg);
+	if (!err)
+		err = pb_config__copy(s->unwinder_cfg, pb_session_section(s, why), why, sizeof(why));
 	if (err)
-		return err;
+		return err == -ENOMEM ? err : pb_session_fail(s, err, "%s", why);
 	s->params = (struct pb_sample_params){
 		.sz = sizeof(s->params),
 		.frequency = s->opts.frequency,
@@ -225,6 +228,11 @@ int pb_session__start(struct pb_session *s)
 	s->start_mono_ns = clock_ns(CLOCK_MONOTONIC);
 	s->window_start_ns = clock_ns(CLOCK_REALTIME);
 	s->last_drain_ns = s->start_mono_ns;
+	/*
+	 * Loading BPF parsed the kernel's BTF (megabytes) and freed it; give that memory back now
+	 * instead of carrying it as resident for the whole (maybe days long) session.
+	 */
+	malloc_trim(0);
 	fill_meta(s, s->total, s->window_start_ns, 0);
 	return pb_session_release_command(s);
 }
