@@ -84,7 +84,9 @@ int pb_counted__new(const struct pb_host *host, const struct pb_counted_maps *ma
 	c->maps = *maps;
 	memcpy(c->causes, common_causes, sizeof(common_causes));
 	c->causes[PB_LOST_MAX_FRAMES].hint = max_frames_hint;
-	memcpy(c->causes + PB_LOST_COMMON, extra, n_extra * sizeof(*extra));
+	/* fp has no causes of its own and passes extra NULL, which memcpy must not be given. */
+	if (n_extra)
+		memcpy(c->causes + PB_LOST_COMMON, extra, n_extra * sizeof(*extra));
 	c->n_causes = PB_LOST_COMMON + n_extra;
 
 	k = bpf_map__max_entries(maps->kstacks[0]);
