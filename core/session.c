@@ -96,6 +96,7 @@ void pb_session__free(struct pb_session *s)
 	pb_session_close_outputs(s);
 	pb_session_stop_sampling(s);
 	pb_config__free(s->unwinder_cfg);
+	pb_session_free_sections(s);
 	pb_proctab__free(s->proctab);
 	pb_symbolizer__free(s->symbolizer);
 	for (size_t i = 0; s->pidfds && i < s->opts.n_pids; i++)
@@ -128,7 +129,13 @@ const char *pb_session__strerror(const struct pb_session *s)
 
 int pb_session__add_output(struct pb_session *s, const char *target, const char *settings)
 {
-	return pb_session_open_output(s, target, settings);
+	return pb_session_open_output(s, target, settings, NULL, 0);
+}
+
+int pb_session__add_output_settings(struct pb_session *s, const char *target,
+				    const struct pb_setting *settings, size_t n)
+{
+	return pb_session_open_output(s, target, NULL, settings, n);
 }
 
 void pb_session__stop(struct pb_session *s)

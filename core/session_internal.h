@@ -30,6 +30,12 @@ struct pb_output {
 	bool failed;
 };
 
+/* Settings for every output of a plugin, or for an unwinder ("output.svg", "unwinder.dwarf"). */
+struct pb_section_config {
+	char *section;
+	struct pb_config *cfg;
+};
+
 struct pb_session {
 	struct pb_session_opts opts;
 	char **command;		/* copy of opts.command */
@@ -75,6 +81,9 @@ struct pb_session {
 
 	bool started;
 	bool finished;
+
+	struct pb_section_config *sections; /* pb_session__set */
+	size_t n_sections;
 };
 
 /* session.c */
@@ -92,11 +101,17 @@ int pb_session_spawn_command(struct pb_session *s);
 int pb_session_release_command(struct pb_session *s);
 void pb_session_reap_command(struct pb_session *s, bool terminate);
 
-/* session_outputs.c */
-int pb_session_open_output(struct pb_session *s, const char *target, const char *settings);
+/* session_outputs.c: settings is a "k=v,..." list, or kv holds n pairs (either may be empty) */
+int pb_session_open_output(struct pb_session *s, const char *target, const char *settings,
+			   const struct pb_setting *kv, size_t n);
 int pb_session_write_window(struct pb_session *s, const struct pb_profile *window, bool last);
 void pb_session_close_outputs(struct pb_session *s);
 bool pb_session_wants_windows(const struct pb_session *s);
+
+/* session_settings.c */
+/* The settings of section ("output.svg"), or NULL when none were set. */
+const struct pb_config *pb_session_section(const struct pb_session *s, const char *section);
+void pb_session_free_sections(struct pb_session *s);
 
 /* session_drain.c */
 int pb_session_drain(struct pb_session *s, struct pb_profile *into);

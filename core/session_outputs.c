@@ -7,7 +7,8 @@
 #include "log.h"
 #include "session_internal.h"
 
-int pb_session_open_output(struct pb_session *s, const char *target, const char *settings)
+int pb_session_open_output(struct pb_session *s, const char *target, const char *settings,
+			   const struct pb_setting *kv, size_t n)
 {
 	const struct pb_loaded_plugin *lp;
 	struct pb_output *o, *grown;
@@ -31,7 +32,15 @@ int pb_session_open_output(struct pb_session *s, const char *target, const char 
 	o->target = strdup(target);
 	snprintf(why, sizeof(why), "output.%s", lp->desc->name);
 	err = o->target ? pb_config__new(lp->desc->config_keys, why, &o->cfg) : -ENOMEM;
-	if (!err && settings && (err = pb_config__set_list(o->cfg, settings, why, sizeof(why))))
+	/* The plugin's session-wide settings (INI, --set) first; this output's own win. */
+	if (!err)
+		err = pb_config__copy(o->cfg, pb_session_section(s, why), why, sizeof(why));
+	if (!err && settings)
+		err = pb_config__set_list(o->cfg, settings, why, sizeof(why));
+	for (size_t i = 0; !err && i < n; i++)
+		err = pb_config__set(o->cfg, kv[i].key, kv[i].value ? kv[i].value : "", why,
+				     sizeof(why));
+	if (err && err != -ENOMEM)
 		pb_session_fail(s, err, "%s", why);
 	if (err)
 		goto fail;

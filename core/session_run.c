@@ -87,8 +87,10 @@ static int open_unwinder(struct pb_session *s)
 	}
 	snprintf(why, sizeof(why), "unwinder.%s", s->unwinder_name);
 	err = pb_config__new(s->unwinder->desc->config_keys, why, &s->unwinder_cfg);
+	if (!err)
+		err = pb_config__copy(s->unwinder_cfg, pb_session_section(s, why), why, sizeof(why));
 	if (err)
-		return err;
+		return err == -ENOMEM ? err : pb_session_fail(s, err, "%s", why);
 	s->params = (struct pb_sample_params){
 		.sz = sizeof(s->params),
 		.frequency = s->opts.frequency,

@@ -5,6 +5,8 @@
 
 #include <profile-bee/profile-bee.h>
 
+#include "settings.h"
+
 #define CLI_MAX_OUTPUTS 32
 #define CLI_MAX_PIDS 256
 
@@ -20,6 +22,14 @@ struct cli {
 	const char *cmd_string; /* --cmd "CMD" */
 	char **command;		/* -- CMD ARGS */
 	const char *sh_argv[4];
+	const char *script;	/* -c FILE */
+	char **script_args;	/* after --, with -c */
+	int n_script_args;
+	const char *config_path; /* --config FILE */
+	/* The flags given as settings ("profile" and plugin sections): they win over scripts and
+	 * conf files. */
+	struct pb_settings layer;
+	bool stream_mode;
 	bool list_plugins;
 	bool tui;
 	bool serve;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "script.h"
 
 static struct pb_session *running;
 
@@ -38,7 +39,7 @@ static bool writes_stdout(const struct cli *cli)
 	return false;
 }
 
-static int add_outputs(struct pb_session *s, struct cli *cli)
+static int add_outputs(struct pb_session *s, struct cli *cli, const struct pb_script_config *sc)
 {
 	char listen[300];
 
@@ -50,6 +51,11 @@ static int add_outputs(struct pb_session *s, struct cli *cli)
 		return 2;
 	for (int i = 0; i < cli->n_outputs; i++)
 		if (pb_session__add_output(s, cli->outputs[i], cli->output_settings[i]))
+			return 2;
+	/* A script's configuration table names outputs when the command line names none. */
+	for (size_t i = 0; sc && i < sc->n_outputs; i++)
+		if (pb_session__add_output_settings(s, sc->outputs[i].target, sc->outputs[i].settings,
+						    sc->outputs[i].n_settings))
 			return 2;
 	return 0;
 }
@@ -91,9 +97,11 @@ static int read_input(const char *path, struct pb_profile **ret)
 	return 0;
 }
 
-static int run(struct pb_session *s, struct cli *cli)
+static int run(struct pb_session *s, struct cli *cli, const struct pb_settings *merged)
 {
+	const struct pb_settings_item *unwinder;
 	struct pb_profile *input;
+	char where[300] = "";
 	int err, status;
 
 	if (cli->input) {
@@ -104,7 +112,11 @@ static int run(struct pb_session *s, struct cli *cli)
 		return err ? 1 : 0;
 	}
 	if (pb_session__check(s)) {
-		fprintf(stderr, "profile-bee: %s\n", pb_session__strerror(s));
+		/* An unwinder named in a conf file or a script: say where. */
+		unwinder = pb_settings_find(merged, "profile", "unwinder");
+		if (unwinder)
+			pb_settings_where(unwinder, where, sizeof(where));
+		fprintf(stderr, "profile-bee: %s%s\n", where, pb_session__strerror(s));
 		return 2;
 	}
 	running = s;
@@ -123,31 +135,130 @@ static int run(struct pb_session *s, struct cli *cli)
 	return status > 0 ? status : 0;
 }
 
-int main(int argc, char **argv)
+/* Runs the script; PB_SCRIPT_CONFIG when it returned a configuration for a normal run. */
+static int run_script(struct cli *cli, const struct pb_settings *merged,
+		      struct pb_script_config *sc)
+{
+	struct pb_profile *input = NULL;
+	struct pb_script_env env = {
+		.path = cli->script,
+		.args = cli->script_args,
+		.n_args = cli->n_script_args,
+		.settings = merged,
+		.overrides = &cli->layer,
+		.pids = cli->opts.n_pids ? cli->pids : NULL,
+		.n_pids = cli->opts.n_pids,
+		.command = cli->opts.command,
+	};
+	int ret;
+
+	if (cli->input && (ret = read_input(cli->input, &input)))
+		return ret;
+	env.input = input;
+	ret = pb_script_run(&env, sc);
+	pb_profile__free(input);
+	return ret;
+}
+
+/* Session options from every layer: conf files < the script's table < the command line. */
+static int build_opts(struct cli *cli, struct pb_settings *merged, struct pb_script_config *sc)
+{
+	char err[1024];
+
+	if (sc && (pb_settings_merge(merged, &sc->settings) ||
+		   pb_settings_merge(merged, &cli->layer))) {
+		fprintf(stderr, "profile-bee: out of memory\n");
+		return 1;
+	}
+	if (sc && !cli->opts.n_pids && !cli->opts.command) {
+		cli->opts.pids = sc->pids;
+		cli->opts.n_pids = sc->n_pids;
+		cli->opts.command = (const char *const *)sc->command;
+	}
+	if (pb_settings_to_opts(merged, &cli->opts, err, sizeof(err))) {
+		fprintf(stderr, "profile-bee: %s\n", err);
+		return 2;
+	}
+	/* bcc's profile runs until Ctrl-C; we default to 10 s unless a command sets the end. */
+	if (!pb_settings_get(merged, "profile", "duration") && !cli->opts.command)
+		cli->opts.duration_ms = 10000;
+	if (cli->stream_mode && !cli->opts.window_ms)
+		cli->opts.window_ms = 500;
+	return 0;
+}
+
+static int load_settings(struct cli *cli, struct pb_settings *merged)
+{
+	char err[1024];
+
+	if (pb_ini_load_default(cli->config_path, merged, err, sizeof(err))) {
+		fprintf(stderr, "profile-bee: %s\n", err);
+		return 2;
+	}
+	if (pb_settings_merge(merged, &cli->layer)) {
+		fprintf(stderr, "profile-bee: out of memory\n");
+		return 1;
+	}
+	return 0;
+}
+
+static int profile(struct cli *cli, const struct pb_settings *merged,
+		   const struct pb_script_config *sc)
 {
 	struct pb_session *s;
-	bool exit_now;
-	struct cli cli;
-	int ret = cli_parse(argc, argv, &cli, &exit_now);
+	char err[1024];
+	int ret;
 
-	if (ret || exit_now)
-		return ret;
-	pb_set_log_level(1 + cli.verbosity);
-	if (cli.list_plugins)
-		return pb_list_plugins(stdout, cli.opts.plugin_path) ? 1 : 0;
-	if (!cli.n_outputs && !cli.tui && !cli.serve)
-		cli.outputs[cli.n_outputs++] = "-";
-	cli.opts.command_stdout_to_stderr = writes_stdout(&cli);
-	ret = pb_session__new(&cli.opts, &s);
+	if (!cli->n_outputs && !cli->tui && !cli->serve && !(sc && sc->n_outputs))
+		cli->outputs[cli->n_outputs++] = "-";
+	if (cli->n_outputs || cli->tui || cli->serve)
+		sc = NULL; /* the command line's outputs replace the script's */
+	cli->opts.command_stdout_to_stderr = writes_stdout(cli);
+	ret = pb_session__new(&cli->opts, &s);
 	if (ret) {
 		fprintf(stderr, "profile-bee: cannot start: %s\n", strerror(-ret));
 		return 1;
 	}
-	ret = add_outputs(s, &cli);
-	if (ret)
+	if (pb_settings_apply_plugins(merged, s, err, sizeof(err))) {
+		fprintf(stderr, "profile-bee: %s\n", err);
+		ret = 2;
+	} else if ((ret = add_outputs(s, cli, sc))) {
 		fprintf(stderr, "profile-bee: %s\n", pb_session__strerror(s));
-	else
-		ret = run(s, &cli);
+	} else {
+		ret = run(s, cli, merged);
+	}
 	pb_session__free(s);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct pb_script_config sc = { 0 };
+	struct pb_settings merged = { 0 };
+	bool exit_now, scripted = false;
+	struct cli cli;
+	int ret = cli_parse(argc, argv, &cli, &exit_now);
+
+	if (ret || exit_now)
+		goto out;
+	pb_set_log_level(1 + cli.verbosity);
+	if (cli.list_plugins) {
+		ret = pb_list_plugins(stdout, cli.opts.plugin_path) ? 1 : 0;
+		goto out;
+	}
+	if ((ret = load_settings(&cli, &merged)))
+		goto out;
+	if (cli.script) {
+		ret = run_script(&cli, &merged, &sc);
+		if (ret != PB_SCRIPT_CONFIG)
+			goto out;
+		scripted = true;
+	}
+	if (!(ret = build_opts(&cli, &merged, scripted ? &sc : NULL)))
+		ret = profile(&cli, &merged, scripted ? &sc : NULL);
+out:
+	pb_script_config_free(&sc);
+	pb_settings_clear(&merged);
+	pb_settings_clear(&cli.layer);
 	return ret;
 }

@@ -44,6 +44,13 @@ static const char usage[] =
 	"      --listen ADDR:PORT     where --serve listens (default 127.0.0.1:8000)\n"
 	"      --stream-mode N        1: live updates every 500 ms (with --tui, --serve)\n"
 	"\n"
+	"Scripts and settings:\n"
+	"  -c, --script FILE          run a Lua session script; what follows -- is its pb.args\n"
+	"      --config FILE          read settings only from FILE (default: /etc/profile-bee/\n"
+	"                             profile-bee.conf, then ~/.config/profile-bee/profile-bee.conf)\n"
+	"      --set SECTION.KEY=VAL  repeatable: profile.frequency=999, output.svg.title=X,\n"
+	"                             unwinder.dwarf.max-rows=N (flags > script > conf file)\n"
+	"\n"
 	"Other:\n"
 	"      --list-plugins         list unwinder and output plugins with their settings\n"
 	"      --plugin-path DIRS     also load plugins from DIRS (':'-separated)\n"
@@ -57,7 +64,8 @@ static const char usage[] =
 	"  sudo profile-bee -p 1234 -F 999 -d 5          # one process at 999 Hz for 5 s\n"
 	"  sudo profile-bee -o out.svg -- ./my-server    # run and profile a command\n"
 	"  sudo profile-bee --dwarf -p 1234 -o out.folded -o out.svg\n"
-	"  profile-bee --input saved.folded -o saved.svg # render a saved profile\n";
+	"  profile-bee --input saved.folded -o saved.svg # render a saved profile\n"
+	"  sudo profile-bee -c periodic.lua -- duration=10 every=300 keep=288 out=cpu.svg\n";
 
 enum {
 	OPT_TIME = 256,
@@ -76,6 +84,8 @@ enum {
 	OPT_LIST_PLUGINS,
 	OPT_PLUGIN_PATH,
 	OPT_VERSION,
+	OPT_CONFIG,
+	OPT_SET,
 };
 
 static const struct option long_options[] = {
@@ -107,6 +117,9 @@ static const struct option long_options[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "script", required_argument, NULL, 'c' },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "set", required_argument, NULL, OPT_SET },
 	{ 0 },
 };
 
@@ -171,6 +184,26 @@ static int parse_pids(const char *s, struct cli *cli)
 	return ret;
 }
 
+/* Records a flag's value as a [profile] setting, so it wins over scripts and conf files. */
+static int record(struct cli *cli, const char *key, const char *value)
+{
+	char err[512];
+
+	if (pb_settings_set(&cli->layer, "profile", key, value, "", 0, err, sizeof(err))) {
+		fprintf(stderr, "profile-bee: %s\n", err);
+		return 2;
+	}
+	return 0;
+}
+
+static int record_ms(struct cli *cli, const char *key, uint64_t ms)
+{
+	char v[32];
+
+	snprintf(v, sizeof(v), "%.3f", ms / 1000.0);
+	return record(cli, key, v);
+}
+
 static int add_output(struct cli *cli, const char *target)
 {
 	if (cli->n_outputs == CLI_MAX_OUTPUTS) {
@@ -193,41 +226,33 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 		cli->cmd_string = arg;
 		return 0;
 	case 'd':
-		return parse_seconds("-d", arg, &cli->opts.duration_ms);
+		return parse_seconds("-d", arg, &cli->opts.duration_ms) ?:
+		       record_ms(cli, "duration", cli->opts.duration_ms);
 	case OPT_TIME:
-		return parse_u64("--time", arg, 1, UINT32_MAX, &cli->opts.duration_ms);
+		return parse_u64("--time", arg, 1, UINT32_MAX, &cli->opts.duration_ms) ?:
+		       record_ms(cli, "duration", cli->opts.duration_ms);
 	case 'F':
-		ret = parse_u64("-F", arg, 1, 100000, &v);
-		cli->opts.frequency = v;
-		return ret;
+		return parse_u64("-F", arg, 1, 100000, &v) ?: record(cli, "frequency", arg);
 	case 'C':
-		ret = parse_u64("-C", arg, 0, 65535, &v);
-		cli->opts.one_cpu = true;
-		cli->opts.cpu = v;
-		return ret;
+		return parse_u64("-C", arg, 0, 65535, &v) ?: record(cli, "cpu", arg);
 	case 'U':
 		cli->opts.user_only = true;
-		return 0;
+		return record(cli, "kernel", "false");
 	case 'K':
 		cli->opts.kernel_only = true;
-		return 0;
+		return record(cli, "user", "false");
 	case 'I':
-		cli->opts.idle = true;
-		return 0;
+		return record(cli, "idle", "true");
 	case OPT_UNWINDER:
-		cli->opts.unwinder = arg;
-		return 0;
+		return record(cli, "unwinder", arg);
 	case OPT_DWARF:
-		cli->opts.unwinder = "dwarf";
-		return 0;
+		return record(cli, "unwinder", "dwarf");
 	case OPT_STACK_STORAGE:
-		ret = parse_u64("--stack-storage-size", arg, 16, 1 << 24, &v);
-		cli->opts.stack_storage_size = v;
-		return ret;
+		return parse_u64("--stack-storage-size", arg, 16, 1 << 24, &v) ?:
+		       record(cli, "stack-storage-size", arg);
 	case OPT_HASH_STORAGE:
-		ret = parse_u64("--hash-storage-size", arg, 16, 1 << 24, &v);
-		cli->opts.hash_storage_size = v;
-		return ret;
+		return parse_u64("--hash-storage-size", arg, 16, 1 << 24, &v) ?:
+		       record(cli, "hash-storage-size", arg);
 	case 'f':
 		return add_output(cli, "-");
 	case 'o':
@@ -239,9 +264,8 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 		cli->diff = arg;
 		return 0;
 	case OPT_FLUSH:
-		ret = parse_seconds("--flush-interval", arg, &v);
-		cli->opts.window_ms = v;
-		return ret;
+		return parse_seconds("--flush-interval", arg, &v) ?:
+		       record_ms(cli, "flush-interval", v);
 	case OPT_TUI:
 		cli->tui = true;
 		return 0;
@@ -253,8 +277,7 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 		return 0;
 	case OPT_STREAM:
 		ret = parse_u64("--stream-mode", arg, 0, 1, &v);
-		if (v == 1 && !cli->opts.window_ms)
-			cli->opts.window_ms = 500;
+		cli->stream_mode = !ret && v == 1;
 		return ret;
 	case OPT_LIST_PLUGINS:
 		cli->list_plugins = true;
@@ -262,12 +285,26 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 	case OPT_PLUGIN_PATH:
 		cli->opts.plugin_path = arg;
 		return 0;
+	case 'c':
+		cli->script = arg;
+		return 0;
+	case OPT_CONFIG:
+		cli->config_path = arg;
+		return 0;
+	case OPT_SET: {
+		char err[1024];
+
+		if (pb_settings_set_arg(&cli->layer, arg, err, sizeof(err))) {
+			fprintf(stderr, "profile-bee: %s\n", err);
+			return 2;
+		}
+		return 0;
+	}
 	case 'v':
 		cli->verbosity++;
 		return 0;
 	case 'q':
-		cli->opts.quiet = true;
-		return 0;
+		return record(cli, "quiet", "true");
 	case 'h':
 		fputs(usage, stdout);
 		*exit_now = true;
@@ -329,12 +366,17 @@ int cli_parse(int argc, char **argv, struct cli *cli, bool *exit_now)
 	*exit_now = false;
 	opterr = 1;
 	/* '+': stop at the first non-option so "profile-bee ./app --flag" never eats --flag. */
-	while ((c = getopt_long(argc, argv, "+p:d:F:C:UKIfo:vqh", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+p:d:F:C:UKIfo:vqhc:", long_options, NULL)) != -1) {
 		if ((ret = parse_one(c, optarg, cli, exit_now)) || *exit_now)
 			return ret;
 	}
-	if (optind < argc)
+	if (optind < argc && cli->script) {
+		/* After -c FILE, the rest belongs to the script (pb.args). */
+		cli->script_args = &argv[optind];
+		cli->n_script_args = argc - optind;
+	} else if (optind < argc) {
 		cli->command = &argv[optind];
+	}
 	if ((ret = check_combination(cli)))
 		return ret;
 	if (cli->cmd_string) {
@@ -348,8 +390,5 @@ int cli_parse(int argc, char **argv, struct cli *cli, bool *exit_now)
 	cli->opts.pids = cli->pids;
 	if (cli->diff)
 		set_diff_base(cli);
-	/* bcc's profile runs until Ctrl-C; we default to 10 s unless a command sets the end. */
-	if (!cli->opts.duration_ms && !cli->opts.command)
-		cli->opts.duration_ms = 10000;
 	return 0;
 }

@@ -133,6 +133,24 @@ const char *pb_session__strerror(const struct pb_session *s);
  */
 int pb_session__add_output(struct pb_session *s, const char *target, const char *settings);
 
+/* One plugin setting; values may hold any character, commas included. */
+struct pb_setting {
+	const char *key;
+	const char *value;
+};
+/* pb_session__add_output with the settings as n key/value pairs. */
+int pb_session__add_output_settings(struct pb_session *s, const char *target,
+				    const struct pb_setting *settings, size_t n);
+/*
+ * A setting for every output of a plugin (section "output.svg") or for an unwinder
+ * ("unwinder.dwarf"), checked now against the plugin's key table: -ENOENT for an unknown
+ * section, plugin or key, -EINVAL for a bad value, with pb_session__strerror saying why. It
+ * reaches outputs added afterwards (their own settings win) and the unwinder at start; a later
+ * call for the same key wins.
+ */
+int pb_session__set(struct pb_session *s, const char *section, const char *key,
+		    const char *value);
+
 /* Runs the whole session: start, sample until the end, write every output. */
 int pb_session__run(struct pb_session *s);
 /* Ends the session early (async-signal-safe): outputs are still written. */

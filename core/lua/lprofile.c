@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: MIT
+/* The "pb.profile" userdata: filtering, merging, summarizing and writing a profile from Lua. */
+#include <errno.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lua_internal.h"
+
+struct lprofile {
+	struct pb_profile *p;
+};
+
+void pb_lua_push_profile(lua_State *L, struct pb_profile *p)
+{
+	struct lprofile *lp;
+
+	if (!p)
+		luaL_error(L, "out of memory");
+	lp = lua_newuserdatauv(L, sizeof(*lp), 0);
+	lp->p = p;
+	luaL_setmetatable(L, PB_PROFILE_MT);
+}
+
+struct pb_profile *pb_lua_check_profile(lua_State *L, int idx)
+{
+	struct lprofile *lp = luaL_checkudata(L, idx, PB_PROFILE_MT);
+
+	return lp->p;
+}
+
+struct pb_profile *pb_lua_copy_profile(const struct pb_profile *src)
+{
+	struct pb_profile *p;
+
+	if (pb_profile__new(&p))
+		return NULL;
+	if (src && pb_profile__merge(p, src)) {
+		pb_profile__free(p);
+		return NULL;
+	}
+	if (src)
+		*pb_profile__meta(p) = *pb_profile__meta_const(src);
+	return p;
+}
+
+/* A new, empty profile with p's metadata: what filters fill. */
+static struct pb_profile *empty_like(lua_State *L, const struct pb_profile *p)
+{
+	struct pb_profile *q;
+
+	if (pb_profile__new(&q))
+		luaL_error(L, "out of memory");
+	*pb_profile__meta(q) = *pb_profile__meta_const(p);
+	return q;
+}
+
+/* { comm=, pid=, frames={root..leaf}, count= } */
+static void push_stack(lua_State *L, const struct pb_profile *p, const struct pb_stack *st)
+{
+	lua_createtable(L, 0, 4);
+	lua_pushstring(L, st->depth ? pb_profile__frame_name(p, st->frames[0]) : "");
+	lua_setfield(L, -2, "comm");
+	lua_pushinteger(L, st->pid);
+	lua_setfield(L, -2, "pid");
+	lua_pushinteger(L, (lua_Integer)st->count);
+	lua_setfield(L, -2, "count");
+	lua_createtable(L, st->depth ? st->depth - 1 : 0, 0);
+	for (uint32_t i = 1; i < st->depth; i++) {
+		lua_pushstring(L, pb_profile__frame_name(p, st->frames[i]));
+		lua_rawseti(L, -2, i);
+	}
+	lua_setfield(L, -2, "frames");
+}
+
+/* Adds the stack table at idx (as a filter returned it) to q; raises on a malformed one. */
+static void add_stack_table(lua_State *L, int idx, struct pb_profile *q)
+{
+	const char *names[512];
+	lua_Integer count, pid;
+	size_t n;
+
+	idx = lua_absindex(L, idx);
+	lua_getfield(L, idx, "comm");
+	names[0] = luaL_optstring(L, -1, "");
+	lua_getfield(L, idx, "count");
+	count = luaL_optinteger(L, -1, 1);
+	lua_getfield(L, idx, "pid");
+	pid = luaL_optinteger(L, -1, 0);
+	if (lua_getfield(L, idx, "frames") != LUA_TTABLE)
+		luaL_error(L, "a stack returned by the filter needs a 'frames' table");
+	n = lua_rawlen(L, -1);
+	if (n >= 512)
+		n = 511;
+	luaL_checkstack(L, (int)n + 8, "a stack that deep");
+	for (size_t i = 0; i < n; i++) {
+		lua_rawgeti(L, -1 - (int)i, i + 1);
+		names[i + 1] = lua_tostring(L, -1);
+		if (!names[i + 1])
+			luaL_error(L, "frame %d of a returned stack is not a string", (int)i + 1);
+	}
+	if (count > 0 && pb_profile__add_names(q, pid, names, n + 1, count))
+		luaL_error(L, "out of memory");
+	lua_pop(L, 4 + (int)n);
+}
+
+/* Frame ids of q are p's ids re-interned: add by names. */
+static int copy_stack(struct pb_profile *q, const struct pb_profile *p, const struct pb_stack *st)
+{
+	const char *names[1024];
+	uint32_t n = st->depth < 1024 ? st->depth : 1024;
+
+	for (uint32_t i = 0; i < n; i++)
+		names[i] = pb_profile__frame_name(p, st->frames[i]);
+	return pb_profile__add_names(q, st->pid, names, n, st->count);
+}
+
+/* p:filter(fn): a new profile of the stacks for which fn(stack) is true (or a stack table). */
+static int l_filter(lua_State *L)
+{
+	const struct pb_profile *p = pb_lua_check_profile(L, 1);
+	struct pb_profile *q;
+
+	luaL_checktype(L, 2, LUA_TFUNCTION);
+	q = empty_like(L, p);
+	/* Anchor q first: an error in fn must not leak it. */
+	pb_lua_push_profile(L, q);
+	for (size_t i = 0; i < pb_profile__stack_count(p); i++) {
+		const struct pb_stack *st = pb_profile__stack(p, i);
+
+		lua_pushvalue(L, 2);
+		push_stack(L, p, st);
+		lua_call(L, 1, 1);
+		if (lua_istable(L, -1))
+			add_stack_table(L, -1, q);
+		else if (lua_toboolean(L, -1) && copy_stack(q, p, st))
+			return luaL_error(L, "out of memory");
+		lua_pop(L, 1);
+	}
+	return 1;
+}
+
+static int grep(lua_State *L, bool keep)
+{
+	const struct pb_profile *p = pb_lua_check_profile(L, 1);
+	const char *re = luaL_checkstring(L, 2);
+	size_t nframes = pb_profile__frame_count(p);
+	struct pb_profile *q;
+	signed char *match;
+	regex_t rx;
+	int err;
+
+	if ((err = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB))) {
+		char why[256];
+
+		regerror(err, &rx, why, sizeof(why));
+		return luaL_argerror(L, 2, lua_pushfstring(L, "bad regex '%s': %s", re, why));
+	}
+	match = calloc(nframes + 1, 1); /* 0 unknown, 1 matches, -1 does not */
+	q = match ? empty_like(L, p) : NULL;
+	for (size_t i = 0; q && i < pb_profile__stack_count(p); i++) {
+		const struct pb_stack *st = pb_profile__stack(p, i);
+		bool hit = false;
+
+		/* frames[0] is the comm: a regex on frames names functions. */
+		for (uint32_t f = 1; f < st->depth && !hit; f++) {
+			uint32_t id = st->frames[f];
+
+			if (!match[id])
+				match[id] = regexec(&rx, pb_profile__frame_name(p, id), 0, NULL, 0)
+						    ? -1
+						    : 1;
+			hit = match[id] > 0;
+		}
+		if (hit == keep && copy_stack(q, p, st)) {
+			pb_profile__free(q);
+			q = NULL;
+		}
+	}
+	free(match);
+	regfree(&rx);
+	if (!q)
+		return luaL_error(L, "out of memory");
+	pb_lua_push_profile(L, q);
+	return 1;
+}
+
+/* p:grep(regex): the stacks with a frame matching regex (POSIX extended). */
+static int l_grep(lua_State *L)
+{
+	return grep(L, true);
+}
+
+/* p:exclude(regex): the stacks without such a frame. */
+static int l_exclude(lua_State *L)
+{
+	return grep(L, false);
+}
+
+/* p:merge(q): adds q's stacks to p; returns p. */
+static int l_merge(lua_State *L)
+{
+	struct pb_profile *p = pb_lua_check_profile(L, 1);
+	const struct pb_profile *q = pb_lua_check_profile(L, 2);
+	struct pb_profile_meta *m = pb_profile__meta(p);
+	const struct pb_profile_meta *qm = pb_profile__meta_const(q);
+
+	if (pb_profile__merge(p, q))
+		return luaL_error(L, "out of memory");
+	/* The merged window spans both. */
+	if (qm->start_ns && (!m->start_ns || qm->start_ns < m->start_ns))
+		m->start_ns = qm->start_ns;
+	if (qm->end_ns > m->end_ns)
+		m->end_ns = qm->end_ns;
+	lua_settop(L, 1);
+	return 1;
+}
+
+static int l_total(lua_State *L)
+{
+	lua_pushinteger(L, (lua_Integer)pb_profile__total(pb_lua_check_profile(L, 1)));
+	return 1;
+}
+
+struct top_item {
+	uint32_t id;
+	uint64_t self, total;
+	const char *name;
+};
+
+static int by_self(const void *a, const void *b)
+{
+	const struct top_item *x = a, *y = b;
+
+	if (x->self != y->self)
+		return x->self < y->self ? 1 : -1;
+	if (x->total != y->total)
+		return x->total < y->total ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+/* p:top([n=10]): the functions with the most samples of their own: {name=, self=, total=}. */
+static int l_top(lua_State *L)
+{
+	const struct pb_profile *p = pb_lua_check_profile(L, 1);
+	lua_Integer n = luaL_optinteger(L, 2, 10);
+	size_t nframes = pb_profile__frame_count(p), used = 0;
+	struct top_item *items = calloc(nframes + 1, sizeof(*items));
+	uint32_t *seen = calloc(nframes + 1, sizeof(*seen));
+
+	luaL_argcheck(L, n >= 0, 2, "must be 0 or more");
+	if (!items || !seen) {
+		free(items);
+		free(seen);
+		return luaL_error(L, "out of memory");
+	}
+	for (size_t i = 0; i < nframes; i++) {
+		items[i].id = i;
+		items[i].name = pb_profile__frame_name(p, i);
+	}
+	for (size_t i = 0; i < pb_profile__stack_count(p); i++) {
+		const struct pb_stack *st = pb_profile__stack(p, i);
+
+		if (st->depth > 1)
+			items[st->frames[st->depth - 1]].self += st->count;
+		/* A recursive function counts once per stack in its total. */
+		for (uint32_t f = 1; f < st->depth; f++) {
+			uint32_t id = st->frames[f];
+
+			if (seen[id] != i + 1) {
+				seen[id] = i + 1;
+				items[id].total += st->count;
+			}
+		}
+	}
+	for (size_t i = 0; i < nframes; i++)
+		if (items[i].total)
+			items[used++] = items[i];
+	qsort(items, used, sizeof(*items), by_self);
+	if ((size_t)n > used)
+		n = used;
+	lua_createtable(L, n, 0);
+	for (lua_Integer i = 0; i < n; i++) {
+		lua_createtable(L, 0, 3);
+		lua_pushstring(L, items[i].name);
+		lua_setfield(L, -2, "name");
+		lua_pushinteger(L, (lua_Integer)items[i].self);
+		lua_setfield(L, -2, "self");
+		lua_pushinteger(L, (lua_Integer)items[i].total);
+		lua_setfield(L, -2, "total");
+		lua_rawseti(L, -2, i + 1);
+	}
+	free(items);
+	free(seen);
+	return 1;
+}
+
+static int stacks_next(lua_State *L)
+{
+	const struct pb_profile *p = pb_lua_check_profile(L, lua_upvalueindex(1));
+	lua_Integer i = lua_tointeger(L, lua_upvalueindex(2));
+
+	if ((size_t)i >= pb_profile__stack_count(p))
+		return 0;
+	lua_pushinteger(L, i + 1);
+	lua_replace(L, lua_upvalueindex(2));
+	push_stack(L, p, pb_profile__stack(p, i));
+	return 1;
+}
+
+/* for stack in p:stacks() do ... end */
+static int l_stacks(lua_State *L)
+{
+	pb_lua_check_profile(L, 1);
+	lua_settop(L, 1);
+	lua_pushinteger(L, 0);
+	lua_pushcclosure(L, stacks_next, 2);
+	return 1;
+}
+
+/* p:folded(): the folded text, as --input reads it back. */
+static int l_folded(lua_State *L)
+{
+	const struct pb_profile *p = pb_lua_check_profile(L, 1);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int err = f ? pb_profile__write_folded(p, f) : -ENOMEM;
+
+	if (f && fclose(f) && !err)
+		err = -ENOMEM;
+	if (err) {
+		free(buf);
+		return luaL_error(L, "cannot format the profile: %s", strerror(-err));
+	}
+	lua_pushlstring(L, buf, len);
+	free(buf);
+	return 1;
+}
+
+/*
+ * p:write(target [, options]): target is an -o value (the extension or scheme picks the output,
+ * "folded" or "-" is stdout, a plugin name such as "s3"); options are that plugin's settings.
+ * Returns true, or nil and a message.
+ */
+static int l_write(lua_State *L)
+{
+	const struct pb_profile *p = pb_lua_check_profile(L, 1);
+	const char *target;
+	struct pb_setting kv[64];
+	struct pb_session *s;
+	char err[1024];
+	size_t n = 0;
+	int ret;
+
+	luaL_checktype(L, 2, LUA_TSTRING);
+	target = lua_tostring(L, 2);
+	if (!lua_isnoneornil(L, 3)) {
+		luaL_checktype(L, 3, LUA_TTABLE);
+		lua_settop(L, 3);
+		/* Converted values go into a scratch table so they stay alive. */
+		lua_newtable(L);
+		lua_pushnil(L);
+		while (lua_next(L, 3)) {
+			if (lua_type(L, -2) != LUA_TSTRING)
+				return luaL_argerror(L, 3, "option names must be strings");
+			if (!pb_lua_setting_text(L, -1))
+				return luaL_argerror(
+					L, 3,
+					lua_pushfstring(L, "option '%s': a %s is not a setting value",
+							lua_tostring(L, -2), luaL_typename(L, -1)));
+			if (n == 64)
+				return luaL_argerror(L, 3, "too many options");
+			kv[n].key = lua_tostring(L, -3);
+			kv[n].value = lua_tostring(L, -1);
+			n++;
+			/* The scratch table keeps the converted text alive until the write. */
+			lua_rawseti(L, 4, (lua_Integer)n);
+			lua_pop(L, 1);
+		}
+	}
+	if (pb_lua_output_session(&s, err, sizeof(err))) {
+		lua_pushnil(L);
+		lua_pushstring(L, err);
+		return 2;
+	}
+	ret = pb_session__add_output_settings(s, target, kv, n);
+	if (!ret)
+		ret = pb_session__write(s, p);
+	if (ret) {
+		const char *why = pb_session__strerror(s);
+
+		lua_pushnil(L);
+		if (why[0])
+			lua_pushstring(L, why);
+		else
+			lua_pushfstring(L, "cannot write '%s': %s", target, strerror(-ret));
+		pb_session__free(s);
+		return 2;
+	}
+	pb_session__free(s);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+static int l_gc(lua_State *L)
+{
+	struct lprofile *lp = luaL_checkudata(L, 1, PB_PROFILE_MT);
+
+	pb_profile__free(lp->p);
+	lp->p = NULL;
+	return 0;
+}
+
+static int l_tostring(lua_State *L)
+{
+	const struct pb_profile *p = pb_lua_check_profile(L, 1);
+
+	lua_pushfstring(L, "pb.profile (%I stacks, %I samples)",
+			(lua_Integer)pb_profile__stack_count(p), (lua_Integer)pb_profile__total(p));
+	return 1;
+}
+
+/* p:meta(): { start=, ["end"]=, frequency=, pid=, comm=, unwinder=, hostname= } */
+static int l_meta(lua_State *L)
+{
+	const struct pb_profile_meta *m = pb_profile__meta_const(pb_lua_check_profile(L, 1));
+
+	lua_createtable(L, 0, 7);
+	lua_pushnumber(L, m->start_ns / 1e9);
+	lua_setfield(L, -2, "start");
+	lua_pushnumber(L, m->end_ns / 1e9);
+	lua_setfield(L, -2, "end");
+	lua_pushinteger(L, m->frequency);
+	lua_setfield(L, -2, "frequency");
+	lua_pushinteger(L, m->target_pid);
+	lua_setfield(L, -2, "pid");
+	lua_pushstring(L, m->comm);
+	lua_setfield(L, -2, "comm");
+	lua_pushstring(L, m->unwinder);
+	lua_setfield(L, -2, "unwinder");
+	lua_pushstring(L, m->hostname);
+	lua_setfield(L, -2, "hostname");
+	return 1;
+}
+
+static const luaL_Reg profile_methods[] = {
+	{ "filter", l_filter }, { "grep", l_grep },	{ "exclude", l_exclude },
+	{ "merge", l_merge },	{ "top", l_top },	{ "total", l_total },
+	{ "stacks", l_stacks }, { "folded", l_folded }, { "write", l_write },
+	{ "meta", l_meta },	{ NULL, NULL },
+};
+
+static const luaL_Reg profile_meta[] = {
+	{ "__gc", l_gc },
+	{ "__tostring", l_tostring },
+	{ NULL, NULL },
+};
+
+void pb_lua_open_profile(lua_State *L)
+{
+	luaL_newmetatable(L, PB_PROFILE_MT);
+	luaL_setfuncs(L, profile_meta, 0);
+	luaL_newlib(L, profile_methods);
+	lua_setfield(L, -2, "__index");
+	lua_pop(L, 1);
+}

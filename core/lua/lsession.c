@@ -1,0 +1,735 @@
+// SPDX-License-Identifier: MIT
+/* pb.profile{} and pb.session{}: Lua tables turned into sessions, run, and drained. */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lua_internal.h"
+
+#define MAX_ARGV 256
+#define DRAIN_MS 1000 /* a session the script does not snapshot is still emptied this often */
+
+/* What a table passed to pb.profile / pb.session (or returned by a script) asks for. */
+struct request {
+	struct pb_settings layer; /* section "profile", as the conf file names the keys */
+	uint32_t pids[MAX_ARGV];
+	size_t n_pids;
+	const char *argv[MAX_ARGV + 1]; /* strings of the caller's table, alive during the call */
+	bool has_cmd;
+	int unwinder_options; /* stack index of that table, or 0 */
+	int outputs;	      /* stack index, config tables only */
+};
+
+enum field_kind { F_INT, F_NUMBER, F_STRING, F_BOOL, F_PID, F_CMD, F_TABLE };
+
+struct field {
+	const char *name; /* in Lua */
+	const char *key;  /* in [profile], NULL for targets and tables */
+	enum field_kind kind;
+	bool config_only; /* only in a configuration table */
+};
+
+static const struct field fields[] = {
+	{ "frequency", "frequency", F_INT },
+	{ "duration", "duration", F_NUMBER },
+	{ "unwinder", "unwinder", F_STRING },
+	{ "kernel", "kernel", F_BOOL },
+	{ "user", "user", F_BOOL },
+	{ "idle", "idle", F_BOOL },
+	{ "quiet", "quiet", F_BOOL },
+	{ "cpu", "cpu", F_INT },
+	{ "stack_storage_size", "stack-storage-size", F_INT },
+	{ "hash_storage_size", "hash-storage-size", F_INT },
+	{ "pid", NULL, F_PID },
+	{ "cmd", NULL, F_CMD },
+	{ "unwinder_options", NULL, F_TABLE },
+	{ "flush_interval", "flush-interval", F_NUMBER, true },
+	{ "outputs", NULL, F_TABLE, true },
+	{ NULL },
+};
+
+static const char *const type_wanted[] = {
+	[F_INT] = "integer", [F_NUMBER] = "number", [F_STRING] = "string",
+	[F_BOOL] = "boolean", [F_PID] = "pid or list of pids",
+	[F_CMD] = "string or list of strings", [F_TABLE] = "table",
+};
+
+static int field_error(lua_State *L, int arg, const char *name, const char *why)
+{
+	return luaL_argerror(L, arg, lua_pushfstring(L, "field '%s': %s", name, why));
+}
+
+static int wrong_type(lua_State *L, int arg, const struct field *f, int idx)
+{
+	return field_error(L, arg, f->name,
+			   lua_pushfstring(L, "%s expected, got %s", type_wanted[f->kind],
+					   luaL_typename(L, idx)));
+}
+
+static void add_pid(lua_State *L, int arg, struct request *rq, int idx)
+{
+	lua_Integer pid;
+
+	if (!lua_isinteger(L, idx) || (pid = lua_tointeger(L, idx)) <= 0 || pid > INT32_MAX)
+		field_error(L, arg, "pid", "pids are positive integers");
+	if (rq->n_pids == MAX_ARGV)
+		field_error(L, arg, "pid", "too many pids");
+	rq->pids[rq->n_pids++] = (uint32_t)lua_tointeger(L, idx);
+}
+
+static void parse_pids(lua_State *L, int arg, struct request *rq, int idx)
+{
+	if (!lua_istable(L, idx))
+		return add_pid(L, arg, rq, idx);
+	for (lua_Integer i = 1; lua_rawgeti(L, idx, i) != LUA_TNIL; i++) {
+		add_pid(L, arg, rq, -1);
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+}
+
+static void parse_cmd(lua_State *L, int arg, struct request *rq, int idx)
+{
+	size_t n = 0;
+
+	if (lua_type(L, idx) == LUA_TSTRING) {
+		rq->argv[0] = "/bin/sh";
+		rq->argv[1] = "-c";
+		rq->argv[2] = lua_tostring(L, idx);
+		rq->argv[3] = NULL;
+		rq->has_cmd = true;
+		return;
+	}
+	for (lua_Integer i = 1; lua_rawgeti(L, idx, i) != LUA_TNIL; i++) {
+		if (lua_type(L, -1) != LUA_TSTRING)
+			field_error(L, arg, "cmd", "every argument must be a string");
+		if (n == MAX_ARGV)
+			field_error(L, arg, "cmd", "too many arguments");
+		rq->argv[n++] = lua_tostring(L, -1);
+		lua_pop(L, 1); /* the table still holds the string */
+	}
+	lua_pop(L, 1);
+	if (!n)
+		field_error(L, arg, "cmd", "the command is empty");
+	rq->argv[n] = NULL;
+	rq->has_cmd = true;
+}
+
+static const struct field *find_field(const char *name, bool config)
+{
+	for (const struct field *f = fields; f->name; f++)
+		if ((!strcmp(f->name, name) || (f->key && !strcmp(f->key, name))) &&
+		    (config || !f->config_only))
+			return f;
+	return NULL;
+}
+
+static bool kind_ok(lua_State *L, const struct field *f, int idx)
+{
+	int t = lua_type(L, idx);
+
+	switch (f->kind) {
+	case F_INT:
+		return lua_isinteger(L, idx);
+	case F_NUMBER:
+		return t == LUA_TNUMBER;
+	case F_STRING:
+		return t == LUA_TSTRING;
+	case F_BOOL:
+		return t == LUA_TBOOLEAN;
+	case F_PID:
+		return t == LUA_TNUMBER || t == LUA_TTABLE;
+	case F_CMD:
+		return t == LUA_TSTRING || t == LUA_TTABLE;
+	case F_TABLE:
+		return t == LUA_TTABLE;
+	}
+	return false;
+}
+
+/* Reads the table at arg into rq; raises naming the field on a wrong one. rq->layer is freed by
+ * the caller, also after an error (the request lives in a userdata with a __gc). */
+static void parse_request(lua_State *L, int arg, struct request *rq, bool config)
+{
+	if (lua_isnoneornil(L, arg))
+		return;
+	luaL_checktype(L, arg, LUA_TTABLE);
+	lua_pushnil(L);
+	while (lua_next(L, arg)) {
+		const struct field *f;
+		char err[512];
+
+		if (lua_type(L, -2) != LUA_TSTRING)
+			luaL_argerror(L, arg, "field names must be strings");
+		if (!(f = find_field(lua_tostring(L, -2), config))) {
+			luaL_argerror(L, arg,
+				      lua_pushfstring(L, "unknown field '%s'", lua_tostring(L, -2)));
+		}
+		if (!kind_ok(L, f, -1))
+			wrong_type(L, arg, f, -1);
+		if (f->kind == F_PID) {
+			parse_pids(L, arg, rq, lua_absindex(L, -1));
+		} else if (f->kind == F_CMD) {
+			parse_cmd(L, arg, rq, lua_absindex(L, -1));
+		} else if (f->kind == F_TABLE) {
+			int *where = !strcmp(f->name, "outputs") ? &rq->outputs
+								 : &rq->unwinder_options;
+
+			/* A copy stays on the stack below the iteration's key. */
+			lua_pushvalue(L, -1);
+			lua_insert(L, -3);
+			*where = lua_gettop(L) - 2;
+		} else {
+			pb_lua_setting_text(L, -1);
+			if (pb_settings_set(&rq->layer, "profile", f->key, lua_tostring(L, -1), "script",
+					    0, err, sizeof(err)))
+				luaL_argerror(L, arg, lua_pushstring(L, err));
+			lua_pop(L, 1);
+		}
+		lua_pop(L, 1);
+	}
+}
+
+/* A request lives in a userdata so that an error while parsing frees its settings. */
+static int request_gc(lua_State *L)
+{
+	pb_settings_clear(lua_touserdata(L, 1));
+	return 0;
+}
+
+static struct request *new_request(lua_State *L)
+{
+	struct request *rq = lua_newuserdatauv(L, sizeof(*rq), 0);
+
+	memset(rq, 0, sizeof(*rq));
+	if (luaL_newmetatable(L, "pb.request")) {
+		lua_pushcfunction(L, request_gc);
+		lua_setfield(L, -2, "__gc");
+	}
+	lua_setmetatable(L, -2);
+	return rq;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+}
+
+/* Settings for every output of a script-created session: conf files and command line. */
+static int apply_plugins(struct pb_session *s, const struct pb_settings *st, char *err, size_t len)
+{
+	return st ? pb_settings_apply_plugins(st, s, err, len) : 0;
+}
+
+/* Sets the unwinder_options table (at idx) as the chosen unwinder's settings. */
+static int apply_unwinder_options(lua_State *L, int idx, struct pb_session *s, const char *name,
+				  char *err, size_t len)
+{
+	char section[96];
+
+	snprintf(section, sizeof(section), "unwinder.%s", name);
+	lua_pushnil(L);
+	while (lua_next(L, idx)) {
+		const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+
+		if (!key || !pb_lua_setting_text(L, -1)) {
+			lua_pop(L, 2);
+			snprintf(err, len, "unwinder_options: names are strings, values strings, "
+					   "numbers or booleans");
+			return -EINVAL;
+		}
+		if (pb_session__set(s, section, key, lua_tostring(L, -1))) {
+			lua_pop(L, 3);
+			snprintf(err, len, "unwinder_options: %s", pb_session__strerror(s));
+			return -EINVAL;
+		}
+		lua_pop(L, 2);
+	}
+	return 0;
+}
+
+/*
+ * The session rq asks for: conf files < the script's table < the command line. A target the
+ * table names none of comes from -p / --cmd. Returns 0, or -errno with err set.
+ */
+static int build_session(lua_State *L, struct request *rq, struct pb_session **ret, char *err,
+			 size_t len)
+{
+	const struct pb_script_env *env = pb_lua_env;
+	struct pb_session_opts opts = { .sz = sizeof(opts) };
+	struct pb_settings merged = { 0 };
+	struct pb_session *s = NULL;
+	int e;
+
+	if ((e = pb_settings_merge(&merged, env->settings)) ||
+	    (e = pb_settings_merge(&merged, &rq->layer)) ||
+	    (e = pb_settings_merge(&merged, env->overrides))) {
+		snprintf(err, len, "out of memory");
+		goto out;
+	}
+	if ((e = pb_settings_to_opts(&merged, &opts, err, len)))
+		goto out;
+	if (rq->n_pids || rq->has_cmd) {
+		opts.pids = rq->pids;
+		opts.n_pids = rq->n_pids;
+		opts.command = rq->has_cmd ? rq->argv : NULL;
+	} else {
+		opts.pids = env->pids;
+		opts.n_pids = env->n_pids;
+		opts.command = env->command;
+	}
+	/* As on the command line: 10 s unless a command's end is the end. */
+	if (!pb_settings_get(&merged, "profile", "duration") && !opts.command)
+		opts.duration_ms = 10000;
+	opts.command_stdout_to_stderr = true; /* stdout is for profiles ("folded") */
+	if ((e = pb_session__new(&opts, &s))) {
+		snprintf(err, len, "cannot start a session: %s", strerror(-e));
+		goto out;
+	}
+	if ((e = apply_plugins(s, &merged, err, len)))
+		goto out;
+	if (rq->unwinder_options &&
+	    (e = apply_unwinder_options(L, rq->unwinder_options, s,
+					opts.unwinder ? opts.unwinder : "fp", err, len)))
+		goto out;
+	if ((e = apply_plugins(s, env->overrides, err, len)))
+		goto out;
+	if ((e = pb_session__check(s)))
+		snprintf(err, len, "%s", pb_session__strerror(s));
+out:
+	pb_settings_clear(&merged);
+	if (e) {
+		pb_session__free(s);
+		return e;
+	}
+	*ret = s;
+	return 0;
+}
+
+static struct pb_session *keeper;
+
+int pb_lua_output_session(struct pb_session **ret, char *err, size_t len)
+{
+	const struct pb_script_env *env = pb_lua_env;
+	struct pb_session_opts opts = { .sz = sizeof(opts) };
+	const char *path = pb_settings_get(env->settings, "plugins", "path");
+	struct pb_session *s;
+	int e;
+
+	opts.plugin_path = path && *path ? path : NULL;
+	/* One session stays open so plugins are not unloaded and loaded again for every write. */
+	if (!keeper && pb_session__new(&opts, &keeper))
+		keeper = NULL;
+	if ((e = pb_session__new(&opts, &s))) {
+		snprintf(err, len, "cannot write: %s", strerror(-e));
+		return e;
+	}
+	if ((e = apply_plugins(s, env->settings, err, len))) {
+		pb_session__free(s);
+		return e;
+	}
+	*ret = s;
+	return 0;
+}
+
+static int fail(lua_State *L, const char *why)
+{
+	lua_pushnil(L);
+	lua_pushstring(L, why);
+	return 2;
+}
+
+/*
+ * pb.profile{ duration=, frequency=, pid=, cmd=, unwinder=, kernel=, user=, idle=, cpu=, ... }:
+ * samples until the end and returns the profile (and the command's exit status, when it ran one),
+ * or nil and a message.
+ */
+static int l_profile(lua_State *L)
+{
+	struct request *rq;
+	struct pb_session *s;
+	struct pb_profile *p;
+	char err[1024];
+	int ret, status;
+
+	pb_lua_check_interrupt(L);
+	rq = new_request(L);
+	parse_request(L, 1, rq, false);
+	if (pb_lua_env->input) {
+		pb_lua_push_profile(L, pb_lua_copy_profile(pb_lua_env->input));
+		return 1;
+	}
+	if (build_session(L, rq, &s, err, sizeof(err)))
+		return fail(L, err);
+	if (pb_lua_track(s)) {
+		pb_session__free(s);
+		return fail(L, "too many sessions at once");
+	}
+	ret = pb_session__run(s);
+	pb_lua_untrack(s);
+	if (ret) {
+		snprintf(err, sizeof(err), "%s",
+			 pb_session__strerror(s)[0] ? pb_session__strerror(s) : strerror(-ret));
+		pb_session__free(s);
+		return fail(L, err);
+	}
+	p = pb_lua_copy_profile(pb_session__profile(s));
+	status = pb_session__command_status(s);
+	pb_session__free(s);
+	pb_lua_push_profile(L, p);
+	if (status < 0)
+		return 1;
+	lua_pushinteger(L, status);
+	return 2;
+}
+
+/* A continuous session: started, snapshotted, stopped by the script. */
+struct lsession {
+	struct pb_session *s; /* NULL when profiles come from --input */
+	struct pb_profile *pending; /* drained but not yet handed to the script */
+	uint64_t last_drain_ms;
+	bool started, over, stopped, input_given;
+};
+
+static struct lsession *active[PB_LUA_MAX_SESSIONS];
+
+static void set_active(struct lsession *ls, bool on)
+{
+	for (int i = 0; i < PB_LUA_MAX_SESSIONS; i++) {
+		if (on && !active[i]) {
+			active[i] = ls;
+			return;
+		}
+		if (!on && active[i] == ls)
+			active[i] = NULL;
+	}
+}
+
+/* Moves what the unwinder counted into pending, so its maps never fill while the script waits. */
+static int drain(struct lsession *ls)
+{
+	struct pb_profile *w;
+	int err;
+
+	ls->last_drain_ms = now_ms();
+	if (!ls->s || !ls->started || ls->stopped)
+		return 0;
+	if ((err = pb_session__snapshot(ls->s, &w)))
+		return err;
+	if (!ls->pending) {
+		ls->pending = w;
+		return 0;
+	}
+	err = pb_profile__merge(ls->pending, w);
+	pb_profile__meta(ls->pending)->end_ns = pb_profile__meta(w)->end_ns;
+	pb_profile__free(w);
+	return err;
+}
+
+static void poll_one(struct lsession *ls, int timeout_ms)
+{
+	if (!ls->over && pb_session__poll(ls->s, timeout_ms) != 0)
+		ls->over = true;
+}
+
+void pb_lua_drive(int timeout_ms, int fd)
+{
+	uint64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	int wake = pb_lua_wake_fd();
+
+	for (;;) {
+		struct lsession *only = NULL;
+		struct pollfd pfd[2] = { { .fd = wake, .events = POLLIN },
+					 { .fd = fd, .events = POLLIN } };
+		uint64_t now = now_ms();
+		int n_live = 0, wait;
+
+		if (pb_lua_interrupted() || now >= deadline)
+			return;
+		for (int i = 0; i < PB_LUA_MAX_SESSIONS; i++) {
+			struct lsession *ls = active[i];
+
+			if (!ls || !ls->s)
+				continue;
+			if (now - ls->last_drain_ms >= DRAIN_MS)
+				drain(ls);
+			if (!ls->over) {
+				n_live++;
+				only = ls;
+			}
+		}
+		wait = deadline - now;
+		if (n_live == 1 && fd < 0) {
+			if (wait > DRAIN_MS)
+				wait = DRAIN_MS;
+			poll_one(only, wait);
+			continue;
+		}
+		/* Several sessions, or a descriptor to watch too: take turns briefly. */
+		if (n_live && wait > 20)
+			wait = 20;
+		if (poll(pfd, fd >= 0 ? 2 : 1, wait) > 0 && fd >= 0 && (pfd[1].revents & ~POLLNVAL))
+			return;
+		if (pfd[0].revents & POLLIN)
+			wake = pb_lua_wake_fd();
+		for (int i = 0; i < PB_LUA_MAX_SESSIONS; i++)
+			if (active[i] && active[i]->s)
+				poll_one(active[i], 0);
+	}
+}
+
+static struct lsession *check_session(lua_State *L)
+{
+	return luaL_checkudata(L, 1, PB_SESSION_MT);
+}
+
+/* pb.session{ ... }: the same fields as pb.profile, for a run the script snapshots. */
+static int l_session(lua_State *L)
+{
+	struct request *rq;
+	struct lsession *ls;
+	char err[1024];
+
+	pb_lua_check_interrupt(L);
+	rq = new_request(L);
+	parse_request(L, 1, rq, false);
+	ls = lua_newuserdatauv(L, sizeof(*ls), 0);
+	memset(ls, 0, sizeof(*ls));
+	luaL_setmetatable(L, PB_SESSION_MT);
+	if (pb_lua_env->input)
+		return 1;
+	if (build_session(L, rq, &ls->s, err, sizeof(err)))
+		return fail(L, err);
+	return 1;
+}
+
+/* s:start(): true, or nil and a message. */
+static int l_start(lua_State *L)
+{
+	struct lsession *ls = check_session(L);
+	int err;
+
+	pb_lua_check_interrupt(L);
+	if (ls->started)
+		return luaL_error(L, "the session was started already");
+	ls->started = true;
+	if (ls->s) {
+		if (pb_lua_track(ls->s))
+			return fail(L, "too many sessions at once");
+		if ((err = pb_session__start(ls->s))) {
+			ls->stopped = true;
+			pb_lua_untrack(ls->s);
+			return fail(L, pb_session__strerror(ls->s)[0] ? pb_session__strerror(ls->s)
+								       : strerror(-err));
+		}
+		set_active(ls, true);
+		ls->last_drain_ms = now_ms();
+	}
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/* The window since the last one: pending plus what the unwinder holds now. */
+static int push_window(lua_State *L, struct lsession *ls)
+{
+	struct pb_profile *p;
+	int err;
+
+	if (!ls->s) {
+		p = pb_lua_copy_profile(ls->input_given ? NULL : pb_lua_env->input);
+		ls->input_given = true;
+		pb_lua_push_profile(L, p);
+		return 1;
+	}
+	if (!ls->over)
+		poll_one(ls, 0);
+	if ((err = drain(ls)))
+		return fail(L, strerror(-err));
+	p = ls->pending ? ls->pending : pb_lua_copy_profile(NULL);
+	ls->pending = NULL;
+	pb_lua_push_profile(L, p);
+	return 1;
+}
+
+/* s:snapshot(): the stacks since the last snapshot (or the start), as a profile. */
+static int l_snapshot(lua_State *L)
+{
+	struct lsession *ls = check_session(L);
+
+	if (!ls->started || ls->stopped)
+		return luaL_error(L, ls->stopped ? "the session was stopped" : "start the session first");
+	return push_window(L, ls);
+}
+
+static void finish(struct lsession *ls)
+{
+	if (!ls->s || !ls->started || ls->stopped)
+		return;
+	ls->stopped = true;
+	set_active(ls, false);
+	pb_session__stop(ls->s);
+	pb_session__finish(ls->s);
+	pb_lua_untrack(ls->s);
+}
+
+/* s:stop(): ends sampling; returns the stacks since the last snapshot. */
+static int l_stop(lua_State *L)
+{
+	struct lsession *ls = check_session(L);
+	int n;
+
+	if (!ls->started)
+		return luaL_error(L, "start the session first");
+	if (ls->stopped)
+		return luaL_error(L, "the session was stopped already");
+	n = push_window(L, ls);
+	finish(ls);
+	ls->stopped = true;
+	return n;
+}
+
+/* s:done(): true once the session's duration passed, its targets exited, or Ctrl-C. */
+static int l_done(lua_State *L)
+{
+	struct lsession *ls = check_session(L);
+
+	if (ls->s && ls->started && !ls->stopped)
+		poll_one(ls, 0);
+	lua_pushboolean(L, ls->stopped || ls->over || (!ls->s && ls->input_given) ||
+				   pb_lua_interrupted());
+	return 1;
+}
+
+static int l_session_gc(lua_State *L)
+{
+	struct lsession *ls = luaL_checkudata(L, 1, PB_SESSION_MT);
+
+	finish(ls);
+	set_active(ls, false);
+	pb_session__free(ls->s);
+	pb_profile__free(ls->pending);
+	ls->s = NULL;
+	ls->pending = NULL;
+	return 0;
+}
+
+/* Fills cfg from a configuration table at idx: outputs are strings or { target, k = v, ... }. */
+static void read_outputs(lua_State *L, int idx, struct pb_script_config *cfg)
+{
+	size_t n = lua_rawlen(L, idx);
+
+	cfg->outputs = calloc(n ? n : 1, sizeof(*cfg->outputs));
+	if (!cfg->outputs)
+		luaL_error(L, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		struct pb_script_output *o = &cfg->outputs[i];
+		int t = lua_rawgeti(L, idx, i + 1);
+
+		if (t == LUA_TTABLE) {
+			size_t k = 0;
+
+			lua_rawgeti(L, -1, 1);
+			if (lua_type(L, -1) != LUA_TSTRING)
+				luaL_error(L, "outputs[%d]: the first item names the output", (int)i + 1);
+			o->target = strdup(lua_tostring(L, -1));
+			lua_pop(L, 1);
+			o->settings = calloc(64, sizeof(*o->settings));
+			lua_pushnil(L);
+			while (o->settings && lua_next(L, -2)) {
+				if (lua_type(L, -2) == LUA_TSTRING && k < 64) {
+					if (!pb_lua_setting_text(L, -1))
+						luaL_error(L, "outputs[%d].%s: not a setting value",
+							   (int)i + 1, lua_tostring(L, -3));
+					o->settings[k].key = strdup(lua_tostring(L, -3));
+					o->settings[k].value = strdup(lua_tostring(L, -1));
+					o->n_settings = ++k;
+					lua_pop(L, 1);
+				}
+				lua_pop(L, 1);
+			}
+		} else if (t == LUA_TSTRING) {
+			o->target = strdup(lua_tostring(L, -1));
+		} else {
+			luaL_error(L, "outputs[%d]: a path, URL or plugin name (or a table) expected",
+				   (int)i + 1);
+		}
+		cfg->n_outputs = i + 1;
+		lua_pop(L, 1);
+	}
+}
+
+void pb_lua_table_config(lua_State *L, int idx, struct pb_script_config *cfg)
+{
+	struct request *rq;
+	char err[512];
+	const char *unwinder;
+
+	idx = lua_absindex(L, idx);
+	rq = new_request(L);
+	parse_request(L, idx, rq, true);
+	if (pb_settings_merge(&cfg->settings, &rq->layer))
+		luaL_error(L, "out of memory");
+	if (rq->outputs)
+		read_outputs(L, rq->outputs, cfg);
+	if (rq->n_pids) {
+		cfg->pids = malloc(rq->n_pids * sizeof(*cfg->pids));
+		if (!cfg->pids)
+			luaL_error(L, "out of memory");
+		memcpy(cfg->pids, rq->pids, rq->n_pids * sizeof(*cfg->pids));
+		cfg->n_pids = rq->n_pids;
+	}
+	if (rq->has_cmd) {
+		size_t n = 0;
+
+		while (rq->argv[n])
+			n++;
+		cfg->command = calloc(n + 1, sizeof(*cfg->command));
+		for (size_t i = 0; cfg->command && i < n; i++)
+			cfg->command[i] = strdup(rq->argv[i]);
+	}
+	if (!rq->unwinder_options)
+		return;
+	unwinder = pb_settings_get(&rq->layer, "profile", "unwinder");
+	if (!unwinder)
+		unwinder = pb_settings_get(pb_lua_env->settings, "profile", "unwinder");
+	lua_pushnil(L);
+	while (lua_next(L, rq->unwinder_options)) {
+		char section[96];
+
+		snprintf(section, sizeof(section), "unwinder.%s", unwinder ? unwinder : "fp");
+		if (lua_type(L, -2) != LUA_TSTRING || !pb_lua_setting_text(L, -1))
+			luaL_error(L, "unwinder_options: names are strings, values strings, numbers "
+				      "or booleans");
+		if (pb_settings_set(&cfg->settings, section, lua_tostring(L, -3),
+				    lua_tostring(L, -1), pb_lua_env->path, 0, err, sizeof(err)))
+			luaL_error(L, "unwinder_options: %s", err);
+		lua_pop(L, 2);
+	}
+}
+
+static const luaL_Reg session_methods[] = {
+	{ "start", l_start }, { "snapshot", l_snapshot }, { "stop", l_stop },
+	{ "done", l_done },   { NULL, NULL },
+};
+
+static const luaL_Reg module_functions[] = {
+	{ "profile", l_profile },
+	{ "session", l_session },
+	{ NULL, NULL },
+};
+
+void pb_lua_open_session(lua_State *L)
+{
+	luaL_newmetatable(L, PB_SESSION_MT);
+	lua_pushcfunction(L, l_session_gc);
+	lua_setfield(L, -2, "__gc");
+	luaL_newlib(L, session_methods);
+	lua_setfield(L, -2, "__index");
+	lua_pop(L, 1);
+	luaL_setfuncs(L, module_functions, 0);
+}

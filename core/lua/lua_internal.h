@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/* What the files of the Lua front end share: metatable names, the runtime's services. */
+#ifndef PB_LUA_INTERNAL_H
+#define PB_LUA_INTERNAL_H
+
+#include <stdbool.h>
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "script.h"
+
+#define PB_PROFILE_MT "pb.profile"
+#define PB_SESSION_MT "pb.session"
+#define PB_PROCESS_MT "pb.process"
+
+/* runtime.c: one script runs per process, so its environment is process-wide. */
+extern const struct pb_script_env *pb_lua_env;
+/* Ctrl-C or SIGTERM arrived: blocking calls return at once, the next one ends the script. */
+bool pb_lua_interrupted(void);
+/* Raises the error that ends the script quietly after Ctrl-C, when one arrived. */
+void pb_lua_check_interrupt(lua_State *L);
+/* Sessions that Ctrl-C must stop; at most PB_LUA_MAX_SESSIONS at once. */
+#define PB_LUA_MAX_SESSIONS 16
+int pb_lua_track(struct pb_session *s);
+void pb_lua_untrack(struct pb_session *s);
+/* Readable once a signal the runtime watches arrived. */
+int pb_lua_wake_fd(void);
+/* The number of times sig (SIGUSR1, SIGUSR2, SIGHUP) arrived; its handler is installed. */
+unsigned pb_lua_signal_count(int sig);
+int pb_lua_watch_signal(int sig);
+
+/* lprofile.c */
+/* Pushes p as a "pb.profile" userdata that owns it (frees p and raises on failure). */
+void pb_lua_push_profile(lua_State *L, struct pb_profile *p);
+struct pb_profile *pb_lua_check_profile(lua_State *L, int idx);
+/* A copy of src as a new profile, or NULL. */
+struct pb_profile *pb_lua_copy_profile(const struct pb_profile *src);
+void pb_lua_open_profile(lua_State *L);
+
+/* lsession.c: pb.profile, pb.session; the table on top of the stack gets them. */
+void pb_lua_open_session(lua_State *L);
+/* Waits up to timeout_ms (or until fd, when >= 0, is readable), keeping sessions drained. */
+void pb_lua_drive(int timeout_ms, int fd);
+/* A configuration table (returned by a script) turned into cfg; raises on a bad field. */
+void pb_lua_table_config(lua_State *L, int idx, struct pb_script_config *cfg);
+/* A session for writing outputs offline, with the conf files' plugin settings applied. */
+int pb_lua_output_session(struct pb_session **ret, char *err, size_t len);
+
+/* lsys.c: pb.sleep, pb.time, pb.log, pb.run, pb.spawn, pb.host, pb.load, pb.dir, ... */
+void pb_lua_open_sys(lua_State *L);
+/* Converts a Lua value at idx to a setting's text (string, number, boolean); NULL otherwise. */
+const char *pb_lua_setting_text(lua_State *L, int idx);
+
+#endif

@@ -1,0 +1,76 @@
+-- SPDX-License-Identifier: MIT
+-- The prelude: Lua helpers compiled into profile-bee and loaded before every script.
+local pb = pb
+
+-- pb.parse_args(defaults [, usage]): script arguments "key=value" into a table.
+-- Each value takes the type of its default (number, boolean, string); a default of {} collects
+-- every value given for the key into a list. Unknown keys and bad values raise with usage.
+function pb.parse_args(defaults, usage)
+	local opts, bad = {}, nil
+	for k, v in pairs(defaults) do
+		if type(v) == "table" then opts[k] = {} else opts[k] = v end
+	end
+	usage = usage and ("\n" .. usage) or ""
+	for i, arg in ipairs(pb.args) do
+		local k, v = arg:match("^([%w_%-]+)=(.*)$")
+		if not k then
+			error(("argument %d ('%s') is not key=value%s"):format(i, arg, usage), 0)
+		end
+		k = k:gsub("%-", "_")
+		local want = defaults[k]
+		if want == nil then
+			local known = {}
+			for name in pairs(defaults) do known[#known + 1] = name end
+			table.sort(known)
+			error(("unknown argument '%s' (known: %s)%s"):format(k, table.concat(known, ", "),
+				usage), 0)
+		elseif type(want) == "number" then
+			opts[k] = tonumber(v)
+			bad = opts[k] == nil and "a number"
+		elseif type(want) == "boolean" then
+			local b = ({ ["true"] = true, yes = true, ["1"] = true, on = true,
+				["false"] = false, no = false, ["0"] = false, off = false })[v]
+			opts[k] = b
+			bad = b == nil and "true or false"
+		elseif type(want) == "table" then
+			table.insert(opts[k], v)
+		else
+			opts[k] = v
+		end
+		if bad then
+			error(("argument '%s': '%s' is not %s%s"):format(k, v, bad, usage), 0)
+		end
+	end
+	return opts
+end
+
+-- pb.timestamp([t]): "20240131-235959" (local time), sortable as text.
+function pb.timestamp(t)
+	return os.date("%Y%m%d-%H%M%S", t and math.floor(t) or nil)
+end
+
+-- pb.split_path(path): directory ("." when none) and file name.
+function pb.split_path(path)
+	local dir, base = path:match("^(.*)/([^/]*)$")
+	if not dir then return ".", path end
+	return dir == "" and "/" or dir, base
+end
+
+-- pb.prune(dir, pattern, keep): removes the oldest files of dir whose names match the Lua
+-- pattern, keeping the newest keep (by name: timestamped names sort by time). Returns the
+-- names removed.
+function pb.prune(dir, pattern, keep)
+	local names = assert(pb.dir(dir))
+	local matching, removed = {}, {}
+	for _, name in ipairs(names) do
+		if name:match(pattern) then matching[#matching + 1] = name end
+	end
+	for i = 1, #matching - keep do
+		local path = dir .. "/" .. matching[i]
+		if os.remove(path) then removed[#removed + 1] = matching[i] end
+	end
+	return removed
+end
+
+-- The module is also reachable as require("profilebee").
+return pb
