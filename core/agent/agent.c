@@ -133,7 +133,8 @@ int pb_agent_set_reporter(struct pb_agent *a, pb_agent_reporter_fn fn, void *ctx
 static void sleep_until(struct pb_agent *a, uint64_t due_ms)
 {
 	while (!a->stopping && mono_ms() < due_ms) {
-		struct timespec ts = { .tv_sec = due_ms / 1000, .tv_nsec = due_ms % 1000 * 1000000 };
+		struct timespec ts = { .tv_sec = due_ms / 1000,
+				       .tv_nsec = due_ms % 1000 * 1000000 };
 
 		pthread_cond_timedwait(&a->wake, &a->lock, &ts);
 	}

@@ -23,7 +23,7 @@ struct pb_agent {
 
 	/* Everything below is shared between the application's threads and the agent's. */
 	pthread_mutex_t lock;
-	pthread_cond_t wake;	     /* stop wakes the thread out of its sleep between windows */
+	pthread_cond_t wake; /* stop wakes the thread out of its sleep between windows */
 	pb_agent_reporter_fn reporter;
 	void *reporter_ctx;
 	struct pb_session *current; /* the window being sampled, so stop can end it */

@@ -177,8 +177,11 @@ int pb_agent_run_window(struct pb_agent *a)
 		pb_session__free(s);
 		return err ? err : -EIO;
 	}
-	if (err)
-		note_failure(a, index, "output", err, pb_session__strerror(s));
+	if (err == -EIO)
+		note_failure(a, index, "outputs", err,
+			     "one or more could not be written (the log names them)");
+	else if (err)
+		note_failure(a, index, "window", err, pb_session__strerror(s));
 	pthread_mutex_lock(&a->lock);
 	a->stats.windows++;
 	a->stats.samples += pb_profile__total(p);

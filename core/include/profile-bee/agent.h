@@ -28,7 +28,7 @@ struct pb_agent_opts {
 	uint64_t duration_ms;	 /* sampling time of one window; default 60000 */
 	uint64_t interval_ms;	 /* from one window's start to the next; default 300000 */
 	bool system_wide;	 /* every process instead of this one */
-	const uint32_t *pids;	 /* these processes instead of this one (ignored if system_wide) */
+	const uint32_t *pids;	 /* these processes instead of this one */
 	size_t n_pids;
 	const char *unwinder;	 /* "fp" (default), "dwarf" (no frame pointers needed), ... */
 	const char *plugin_path; /* extra plugin directories, ':'-separated */
@@ -51,7 +51,7 @@ struct pb_agent_window {
 	int32_t pid;			      /* the profiled process, 0 when several or all */
 	uint32_t frequency;		      /* Hz */
 	const char *unwinder;
-	int status;			      /* 0, or -errno when an output failed this window */
+	int status;			      /* 0, or -errno: an output failed this window */
 };
 
 /*
