@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# cargo profile-bee on the fixture crate: binary, test, bench, --dwarf, build errors, opening.
+# cargo profile-bee (scripts/cargo.lua run by profile-bee -c) on the fixture crate: binary, test,
+# bench, --dwarf, build errors, the program's status, opening the flame graph.
 . "$PB_SOURCE_ROOT/tests/e2e/lib.sh"
 need_root
 
@@ -29,7 +30,7 @@ unset DISPLAY WAYLAND_DISPLAY BROWSER RUSTFLAGS CARGO_ENCODED_RUSTFLAGS
 cp -r "$PB_SOURCE_ROOT/tests/fixtures/cargo" "$TMP/crate"
 cd "$TMP/crate" || exit 1
 
-plan 28
+plan 32
 
 # expect_svg_chain DESC SVG "a;b;c": the chain is in the flame graph, each frame on its caller.
 expect_svg_chain() {
@@ -46,6 +47,7 @@ expect_svg_chain() {
 }
 
 # run NAME ARGS...: cargo profile-bee ARGS, stdout in $TMP/NAME.out, stderr in $TMP/NAME.err.
+# The program's own stdout goes to stderr under a script (stdout is for profiles): look in both.
 run() {
 	local name=$1
 	shift
@@ -68,8 +70,9 @@ BENCH="$H::main;$H::pbcargo_bench_alpha;$H::pbcargo_bench_beta;$H::pbcargo_bench
 # The binary, with program arguments after the second "--".
 run bin --svg "$TMP/bin.svg" -o "$TMP/bin.folded" -- --release -- 1.5 hello-arg
 exit_ok bin "binary: exit 0"
+said() { cat "$TMP/$1.out" "$TMP/$1.err" | grep -qF "$2"; }
 check "binary: the arguments after the second -- reach the program" \
-	grep -qF 'pbcargo: args ["1.5", "hello-arg"]' "$TMP/bin.out"
+	said bin 'pbcargo: args ["1.5", "hello-arg"]'
 check "binary: the build line says debug info and frame pointers" \
 	grep -q 'debug info.*and frame pointers' "$TMP/bin.err"
 expect_svg_chain "binary: the crate's functions in order in the SVG" "$TMP/bin.svg" "$BIN"
@@ -78,14 +81,14 @@ expect_chain "binary: the same chain in the folded output" "$TMP/bin.folded" "$B
 # An integration test, selected by the filter (the other test panics if it runs).
 run test --svg "$TMP/test.svg" -o "$TMP/test.folded" -- test -- pbcargo_heavy_test
 exit_ok test "test: exit 0 (the filter reached the harness)"
-check "test: the selected test ran" grep -q 'test pbcargo_heavy_test ... ok' "$TMP/test.out"
+check "test: the selected test ran" said test 'test pbcargo_heavy_test ... ok'
 expect_svg_chain "test: the test's functions in order in the SVG" "$TMP/test.svg" "$TEST"
 expect_chain "test: the same chain in the folded output" "$TMP/test.folded" "$TEST" 90
 
 # A harness = false bench, which gets --bench as under cargo bench.
 run bench --svg "$TMP/bench.svg" -- bench
 exit_ok bench "bench: exit 0"
-check "bench: the bench got --bench" grep -qF 'args ["--bench"]' "$TMP/bench.out"
+check "bench: the bench got --bench" said bench 'args ["--bench"]'
 expect_svg_chain "bench: the bench's functions in order in the SVG" "$TMP/bench.svg" "$BENCH"
 
 # --dwarf on a release build with frame pointers explicitly off.
@@ -141,7 +144,18 @@ check "default output: flamegraph.svg, its path printed (no display)" \
 check "default output: a flame graph with the crate's frames" \
 	grep -q '<title>pbcargo::pbcargo_bin_gamma ' "$TMP/crate/flamegraph.svg"
 
-# Usage errors.
+# The script alone, as profile-bee -c runs it.
+"$PB" -c "$PB_SOURCE_ROOT/scripts/cargo.lua" -- -o "$TMP/script.folded" -- --release -- 1 \
+	>"$TMP/script.out" 2>"$TMP/script.err"
+rc=$?
+exit_ok script "profile-bee -c scripts/cargo.lua: exit 0"
+expect_chain "profile-bee -c scripts/cargo.lua: the crate's chain" "$TMP/script.folded" "$BIN" 90
+
+# Usage errors and help.
 "$DRIVER_DIR/cargo-profile-bee" -- frobnicate >/dev/null 2>&1
 check "an unknown cargo command is a usage error (2)" [ $? = 2 ]
+cargo profile-bee --bogus >/dev/null 2>&1
+check "an unknown option is a usage error (2)" [ $? = 2 ]
+cargo profile-bee --help >"$TMP/help.out" 2>&1
+check "--help: exit 0 and the usage" grep -q '^Usage: cargo profile-bee' "$TMP/help.out"
 finish
