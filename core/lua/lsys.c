@@ -204,7 +204,10 @@ struct lprocess {
 	int status; /* -1 while running */
 };
 
-/* pb.spawn(argv): starts a command; a handle with :pid(), :wait(), :kill([signal]). */
+/*
+ * pb.spawn(argv): starts a command; a handle with :pid(), :wait(), :kill([signal]). A process
+ * still running when the script ends is terminated.
+ */
 static int l_spawn(lua_State *L)
 {
 	const char *argv[MAX_ARGV + 1];
@@ -387,6 +390,25 @@ static int l_match(lua_State *L)
 	return 1;
 }
 
+/* A process the script left running ends with it: SIGTERM, then SIGKILL after a second. */
+static int l_process_gc(lua_State *L)
+{
+	struct lprocess *pr = luaL_checkudata(L, 1, PB_PROCESS_MT);
+	int status;
+
+	if (pr->status >= 0 || pr->pid <= 0)
+		return 0;
+	kill(pr->pid, SIGTERM);
+	for (int i = 0; i < 100; i++) {
+		if (waitpid(pr->pid, &status, WNOHANG) != 0)
+			return 0;
+		usleep(10000);
+	}
+	kill(pr->pid, SIGKILL);
+	waitpid(pr->pid, &status, 0);
+	return 0;
+}
+
 static const luaL_Reg process_methods[] = {
 	{ "pid", l_process_pid },
 	{ "wait", l_process_wait },
@@ -405,6 +427,8 @@ static const luaL_Reg sys_functions[] = {
 void pb_lua_open_sys(lua_State *L)
 {
 	luaL_newmetatable(L, PB_PROCESS_MT);
+	lua_pushcfunction(L, l_process_gc);
+	lua_setfield(L, -2, "__gc");
 	luaL_newlib(L, process_methods);
 	lua_setfield(L, -2, "__index");
 	lua_pop(L, 1);

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The Lua API on profiles read with --input: what each method returns, as a script sees it.
+. "$PB_SOURCE_ROOT/tests/lua/lib.sh"
+plan 24
+
+t "pb.profile returns the --input profile; total, tostring" \
+	"34 pb.profile (4 stacks, 34 samples)" \
+	'local p = pb.profile{duration = 1}; print(p:total(), tostring(p))'
+t "require('profilebee') is the global pb" "true" 'print(require("profilebee") == pb)'
+t "p:top(n): self and total per function, most self first" \
+	"mul 15 15|lex 10 15|next_tok 5 5" \
+	'local r = {}; for _, f in ipairs(pb.profile{}:top(3)) do r[#r+1] = f.name .. " " .. f.self .. " " .. f.total end; print(table.concat(r, "|"))'
+t "p:stacks(): comm, pid, frames root first (kernel frames _[k]), count" \
+	"app 0 main>eval>mul 15|app 0 main>parse>lex 10|app 0 main>parse>lex>next_tok 5|kworker 0 worker_thread_[k]>process_one_work_[k] 4" \
+	'local r = {}; for s in pb.profile{}:stacks() do r[#r+1] = table.concat({s.comm, s.pid, table.concat(s.frames, ">"), s.count}, " ") end; table.sort(r); print(table.concat(r, "|"))'
+t "p:grep(regex): stacks with a matching frame (POSIX extended)" "15" \
+	'print(pb.profile{}:grep("^(lex|next)"):total())'
+t "p:grep does not match the comm" "0" 'print(pb.profile{}:grep("^app$"):total())'
+t "p:exclude(regex): the other stacks" "19" 'print(pb.profile{}:exclude("lex"):total())'
+t "p:filter(fn) keeps stacks fn returns true for" "30" \
+	'print(pb.profile{}:filter(function(s) return s.comm == "app" end):total())'
+t "p:filter(fn) may return a changed stack" "app;main;mul 15" \
+	'io.write(pb.profile{}:filter(function(s) if s.frames[3] == "mul" then s.frames = {"main", "mul"}; return s end end):folded())'
+t "filters leave the original profile alone" "34" \
+	'local p = pb.profile{}; p:grep("x"); p:exclude("."); p:filter(function() end); print(p:total())'
+t "p:merge(q) adds q's stacks and returns p" "68 true" \
+	'local p = pb.profile{}; local q = pb.profile{}; print(p:merge(q):total(), p:merge(pb.load("in.folded")) == p and true)'
+t "p:folded() is the folded text, as --input reads it" "$(sort "$TMP/in.folded")" 'io.write(pb.profile{}:folded())'
+lua w 'local p = pb.profile{}
+assert(p:write("out.folded"))
+assert(p:write("out.svg", { title = "A, B and C", width = 800, inverted = true }))
+assert(p:write("svg", { title = "x" }) == nil or true)
+print(p:write("out.png"))'
+[ "$(sort "$TMP/out.folded")" = "$(sort "$TMP/in.folded")" ] && ok "p:write(path): the extension picks folded" ||
+	not_ok "p:write folded" "$(cat "$TMP/w.err")"
+grep -q "A, B and C" "$TMP/out.svg" && grep -q 'width="800"' "$TMP/out.svg" &&
+	ok "p:write(path, options): plugin settings, values with commas" || not_ok "p:write svg options" "$(cat "$TMP/w.err")"
+grep -q "^nil	no output for 'out.png' (known: .*\.svg" "$TMP/w.out" &&
+	ok "p:write to an unknown format returns nil and the known ones" || not_ok "unknown format" "$(cat "$TMP/w.out")"
+t "p:write('folded') goes to stdout" "$(sort "$TMP/in.folded")" 'pb.profile{}:write("folded")'
+t "pb.args: the script's arguments after --" "2 a=1 b c" 'print(#pb.args, pb.args[1], pb.args[2] .. " c")' -- a=1 b
+t "pb.parse_args: key=value with typed defaults" "5 true x" \
+	'local o = pb.parse_args{ n = 1, on = false, s = "y" }; print(o.n, o.on, o.s)' -- n=5 on=true s=x
+t "pb.config: defaults and conf values, typed" "99 fp false" \
+	'print(pb.config.profile.frequency, pb.config.profile.unwinder, pb.config.profile.idle)'
+t "pb.run: exit status and stdout" "3 hi" 'local st, out = pb.run{"sh", "-c", "echo hi; exit 3"}; print(st, (out:gsub("\n", "")))'
+t "pb.run of a missing program: nil and why" "nil cannot run '/nonexistent': No such file or directory" \
+	'print(pb.run{"/nonexistent"})'
+t "pb.spawn: :pid() and :wait()" "true 7" 'local h = pb.spawn{"sh", "-c", "exit 7"}; print(h:pid() > 1, h:wait())'
+t "pb.time, pb.sleep, pb.host, pb.dir, pb.match" "true true true true true" \
+	'local t0 = pb.time(); pb.sleep(0.2); local dt = pb.time() - t0
+print(dt >= 0.19 and dt < 1, pb.host().hostname ~= nil, pb.dir(".")[1] ~= nil, pb.match("^a+$", "aaa"), not pb.match("b", "a"))'
+lua log 'pb.log("one", 2, true)'
+[ "$st" = 0 ] && grep -q "^profile-bee: one	2	true$" "$TMP/log.err" && ok "pb.log writes one line to stderr" ||
+	not_ok "pb.log" "$(cat "$TMP/log.err")"
+finish
