@@ -54,7 +54,8 @@ int pb_profile__write_folded(const struct pb_profile *p, FILE *f)
 	}
 	funlockfile(f);
 	free(order);
-	return ferror(f) ? -EIO : 0;
+	/* errno still says why the stream failed (ENOSPC on a full disk): more use than EIO. */
+	return ferror(f) ? (errno ? -errno : -EIO) : 0;
 }
 
 /* Adds the stack of one "a;b;c 12" line: 0, -EINVAL when it is not a folded stack, -ENOMEM. */

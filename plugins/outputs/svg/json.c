@@ -48,5 +48,5 @@ int fg_write_json(FILE *f, const struct fg_tree *t, const struct fg_opts *o)
 	putc_unlocked('\n', f);
 	funlockfile(f);
 	free(open_end);
-	return ferror(f) ? -EIO : 0;
+	return ferror(f) ? (errno ? -errno : -EIO) : 0;
 }

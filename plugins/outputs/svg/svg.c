@@ -274,7 +274,8 @@ int fg_write_svg(FILE *f, const struct fg_tree *t, const struct fg_opts *o, bool
 		fputs_unlocked("</script>\n", f);
 	}
 	funlockfile(f);
+	/* errno still says why the stream failed (ENOSPC on a full disk): more use than EIO. */
 	if (!err && ferror(f))
-		err = -EIO;
+		err = errno ? -errno : -EIO;
 	return err;
 }
