@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Soak test: profile-bee system-wide at 999 Hz on every CPU for SECONDS (default 600) while the
+# workload forks thousands of short processes, dlopens and unloads a library, and two processes
+# run a known chain. Reports RSS over time, fds, lost stacks by cause and the chain's share.
+# Usage (root): tests/soak/run.sh [BUILD_DIR (default build)] [SECONDS] [extra profile-bee args]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+build=${1:-build}
+seconds=${2:-600}
+shift $(($# > 2 ? 2 : $#))
+pb=$build/core/cli/profile-bee
+workload=$build/tests/soak/soak-workload
+lib=$PWD/$build/tests/soak/libsoak-dl.so
+out=${PB_SOAK_OUT:-$build/soak-$(date +%Y%m%d-%H%M%S)}
+interval=10 # seconds between RSS/fd samples
+window=60   # seconds per profile window (--flush-interval)
+chain="main;soak_outer;soak_middle;soak_inner;soak_spin"
+
+[ "$(id -u)" = 0 ] || { echo "run.sh: needs root (BPF)" >&2; exit 1; }
+for f in "$pb" "$workload" "$lib"; do
+	[ -e "$f" ] || { echo "run.sh: $f missing: ninja -C $build" >&2; exit 1; }
+done
+mkdir -p "$out/windows"
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+"$workload" chain & pids+=($!)
+"$workload" chain & pids+=($!)
+"$workload" forker "${PB_SOAK_FORKS_PER_S:-20}" & pids+=($!)
+"$workload" dlopener "$lib" & pids+=($!)
+
+"$pb" -F 999 -d "$seconds" --flush-interval "$window" -o "$out/profile.folded" "$@" \
+	2>"$out/profile-bee.stderr" & pb_pid=$!
+echo "soak: profile-bee pid $pb_pid, ${seconds}s, output in $out"
+echo "t_s,rss_kb,hwm_kb,fds,threads" >"$out/rss.csv"
+start=$(date +%s)
+last_mtime=
+while kill -0 "$pb_pid" 2>/dev/null; do
+	t=$(($(date +%s) - start))
+	if [ -r "/proc/$pb_pid/status" ]; then
+		rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pb_pid/status" 2>/dev/null || true)
+		hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$pb_pid/status" 2>/dev/null || true)
+		thr=$(awk '/^Threads/ {print $2}' "/proc/$pb_pid/status" 2>/dev/null || true)
+		fds=$(ls "/proc/$pb_pid/fd" 2>/dev/null | wc -l)
+		[ -n "$rss" ] && echo "$t,$rss,$hwm,$fds,$thr" >>"$out/rss.csv"
+	fi
+	# Each window replaces profile.folded: keep a copy of every one.
+	m=$(stat -c %Y "$out/profile.folded" 2>/dev/null || true)
+	if [ -n "$m" ] && [ "$m" != "$last_mtime" ]; then
+		cp "$out/profile.folded" "$out/windows/$(printf %05d "$t").folded"
+		last_mtime=$m
+	fi
+	sleep "$interval"
+done
+status=0
+wait "$pb_pid" || status=$?
+[ -f "$out/profile.folded" ] && cp "$out/profile.folded" "$out/windows/final.folded"
+forks=$(awk '$0 ~ /^soak-child;/ || $0 ~ /^true;/ {n++} END {print n+0}' "$out/profile.folded")
+
+# Of the samples whose stack holds the chain's leaf, the share holding the whole chain in order.
+share() {
+	awk -v chain="$chain" '
+	BEGIN { n = split(chain, want, ";"); leaf = want[n] }
+	{
+		count = $NF; line = $0; sub(/ [0-9]+$/, "", line)
+		m = split(line, f, ";"); has_leaf = 0; has_chain = 0
+		for (i = 1; i <= m; i++) {
+			if (f[i] == leaf) has_leaf = 1
+			if (f[i] == want[1]) {
+				for (j = 1; j <= n && i + j - 1 <= m && f[i + j - 1] == want[j]; j++) ;
+				if (j > n) has_chain = 1
+			}
+		}
+		if (has_leaf) leafs += count
+		if (has_leaf && has_chain) chains += count
+	}
+	END { printf "%d %.1f\n", leafs, leafs ? 100 * chains / leafs : 0 }' "$1"
+}
+
+{
+	echo "soak: ${seconds}s at 999 Hz, $(nproc) CPUs, profile-bee exit status $status"
+	echo "command: $pb -F 999 -d $seconds --flush-interval $window -o $out/profile.folded $*"
+	echo
+	echo "RSS (kB) and fds every ${interval}s (t_s,rss_kb,hwm_kb,fds,threads):"
+	awk -F, 'NR > 1 && (NR - 2) % 6 == 0' "$out/rss.csv"
+	awk -F, 'NR > 1 { n++; r[n] = $2; f[n] = $4 }
+	END {
+		if (!n) exit
+		q = int(n / 4); if (q < 1) q = 1
+		for (i = 1; i <= n; i++) { if (r[i] > max) max = r[i]; if (f[i] > fmax) fmax = f[i] }
+		for (i = n - q + 1; i <= n; i++) if (r[i] > lmax) lmax = r[i]
+		for (i = q + 1; i <= 2 * q && i <= n; i++) if (r[i] > emax) emax = r[i]
+		printf "peak RSS %d kB; max in the 2nd quarter %d kB, in the last quarter %d kB\n", max, emax, lmax
+		printf "fds: first %d, last %d, max %d\n", f[1], f[n], fmax
+	}' "$out/rss.csv"
+	echo
+	echo "lost stacks by cause (profile-bee's summary):"
+	grep -h "lost" "$out/profile-bee.stderr" || echo "  none reported"
+	echo
+	echo "chain $chain, share of samples holding soak_spin, per ${window}s window:"
+	for w in "$out"/windows/[0-9]*.folded; do
+		[ -f "$w" ] || continue
+		read -r n pct < <(share "$w")
+		echo "  $(basename "$w" .folded)s: $pct% of $n samples"
+	done
+	read -r n pct < <(share "$out/profile.folded")
+	echo "last window: $pct% of $n samples"
+	echo "short-lived process stacks in the last window (soak-child/true lines): $forks"
+} | tee "$out/report.txt"
+awk -v p="$pct" 'BEGIN { exit !(p >= 90) }' || { echo "soak: chain share below 90%" >&2; status=1; }
+exit "$status"
