@@ -102,8 +102,9 @@ mount -t tmpfs -o size=64k pb-fault-full "$TMP/full" && mounts+=("$TMP/full")
 dd if=/dev/zero of="$TMP/full/fill" bs=4k count=64 2>/dev/null
 mount -t tmpfs -o size=64k pb-fault-ro "$TMP/ro" && mounts+=("$TMP/ro")
 mount -o remount,ro "$TMP/ro"
-# Sorted as profile-bee writes it, so an output that is whole compares equal to the input.
-for i in $(seq 1 3000); do echo "app;main;handler_$i;leaf 3"; done | LC_ALL=C sort >"$TMP/in.folded"
+for i in $(seq 1 3000); do echo "app;main;handler_$i;leaf 3"; done >"$TMP/in.folded"
+# An output is whole when it holds the input's lines (profile-bee orders them frame by frame).
+same_stacks() { cmp -s <(LC_ALL=C sort "$1") <(LC_ALL=C sort "$2"); }
 pb --input "$TMP/in.folded" -o "$TMP/full/out.svg" -o "$TMP/ok.folded" -o "$TMP/ro/out.folded" \
 	-o "$TMP/ok.svg" 2>"$TMP/fs.err"
 st=$?
@@ -117,7 +118,7 @@ if grep -q "'$TMP/ro/out.folded': Read-only file system" "$TMP/fs.err"; then
 else
 	not_ok "read-only file system: the path and the reason named" "$(cat "$TMP/fs.err")"
 fi
-if cmp -s "$TMP/in.folded" "$TMP/ok.folded" && grep -q "handler_3000" "$TMP/ok.svg"; then
+if same_stacks "$TMP/in.folded" "$TMP/ok.folded" && grep -q "handler_3000" "$TMP/ok.svg"; then
 	ok "the other outputs are written whole"
 else
 	not_ok "the other outputs are written whole" "$(ls -l "$TMP")"
@@ -135,7 +136,7 @@ cp "$PB_FAULT_PLUGINS"/*.so "$plugdir/"
 pb --plugin-path "$plugdir" --input "$TMP/in.folded" -o "$TMP/broken-ok.folded" 2>"$TMP/broken.err"
 st=$?
 if [ "$st" = 0 ] && grep -q "cannot load '.*output-broken.so'" "$TMP/broken.err" &&
-	cmp -s "$TMP/in.folded" "$TMP/broken-ok.folded"; then
+	same_stacks "$TMP/in.folded" "$TMP/broken-ok.folded"; then
 	ok "a plugin that cannot load is named, the others run"
 else
 	not_ok "a plugin that cannot load is named, the others run" "status $st" "$(cat "$TMP/broken.err")"
@@ -144,7 +145,7 @@ pb --plugin-path "$plugdir" --input "$TMP/in.folded" -o "$TMP/x.failwrite" \
 	-o "$TMP/fw-ok.folded" 2>"$TMP/fw.err"
 st=$?
 if [ "$st" = 1 ] && grep -q "cannot write '$TMP/x.failwrite'" "$TMP/fw.err" &&
-	cmp -s "$TMP/in.folded" "$TMP/fw-ok.folded"; then
+	same_stacks "$TMP/in.folded" "$TMP/fw-ok.folded"; then
 	ok "an output whose writes fail is named (status 1), the others are written"
 else
 	not_ok "an output whose writes fail is named, the others are written" "status $st" "$(cat "$TMP/fw.err")"
@@ -153,7 +154,7 @@ pb --plugin-path "$plugdir" --input "$TMP/in.folded" -o "$TMP/x.failopen" \
 	-o "$TMP/fo-ok.folded" 2>"$TMP/fo.err"
 st=$?
 if grep -q "cannot open output '$TMP/x.failopen'" "$TMP/fo.err" &&
-	cmp -s "$TMP/in.folded" "$TMP/fo-ok.folded"; then
+	same_stacks "$TMP/in.folded" "$TMP/fo-ok.folded"; then
 	ok "an output whose open fails is named, the others are written"
 else
 	# Today the session stops at the first output that cannot open (status 2): known, reported.
