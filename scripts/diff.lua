@@ -20,7 +20,8 @@
 --   normalize=false  scale the before profile to the after profile's total first
 local opts = pb.parse_args({ before = "", after = "", change = "", signal = "", pid = "",
 	duration = 10, out = "diff.svg", normalize = false },
-	"usage: profile-bee -c diff.lua -- (before=CMD after=CMD | [pid=PID] [change=CMD | signal=USR1]) [duration=S] [out=diff.svg]")
+	"usage: profile-bee -c diff.lua -- (before=CMD after=CMD | [pid=PID] [change=CMD |\n" ..
+	"       signal=USR1]) [duration=S] [out=diff.svg] [normalize=true]")
 
 local stem = opts.out:match("^(.*)%.svg$") or opts.out:match("^(.*)%.html?$")
 if not stem then

@@ -1,7 +1,8 @@
 -- SPDX-License-Identifier: MIT
 -- filtered.lua: profile, then keep only the stacks that match a process name, a pid or a frame.
 --
---   sudo profile-bee -c scripts/filtered.lua -- comm='^(nginx|envoy)$' frame='ssl|crypto' out=tls.svg
+--   sudo profile-bee -c scripts/filtered.lua -- comm='^(nginx|envoy)$' frame='ssl|crypto' \
+--        out=tls.svg
 --   sudo profile-bee -c scripts/filtered.lua -- pid=1234 exclude='^__GI_' top=10
 --
 -- Arguments (key=value, all optional; regexes are POSIX extended):
@@ -16,7 +17,8 @@
 -- Exits 1 when nothing matched.
 local opts = pb.parse_args({ duration = 10, comm = "", pid = "", frame = "", exclude = "",
 	out = "-", top = 0 },
-	"usage: profile-bee -c filtered.lua -- [comm=RE] [pid=PID] [frame=RE] [exclude=RE] [out=PATH] [top=N]")
+	"usage: profile-bee -c filtered.lua -- [comm=RE] [pid=PID] [frame=RE] [exclude=RE]\n" ..
+	"       [out=PATH] [top=N]")
 
 local pids
 if opts.pid ~= "" then

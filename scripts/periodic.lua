@@ -22,7 +22,8 @@
 -- Ctrl-C ends the profile being taken, writes it, and stops.
 local opts = pb.parse_args({ duration = 10, every = 300, keep = 288, count = 0,
 	out = "profile-%Y%m%d-%H%M%S.folded", set = {}, pid = "" },
-	"usage: profile-bee -c periodic.lua -- [duration=S] [every=S] [keep=N] [count=N] [out=PATH] [set=K=V] [pid=PID]")
+	"usage: profile-bee -c periodic.lua -- [duration=S] [every=S] [keep=N] [count=N]\n" ..
+	"       [out=PATH] [set=K=V] [pid=PID]")
 
 local settings = {}
 for _, kv in ipairs(opts.set) do
@@ -47,8 +48,8 @@ if is_file and not template:find("%%%a") and not template:find("{n}") then
 end
 local dir, base = pb.split_path(template)
 -- The names this series writes: date fields and {n} become "anything", the rest is literal.
-local pattern = "^" .. base:gsub("{n}", "\0"):gsub("%%%a", "\0"):gsub("[%^%$%(%)%%%.%[%]%*%+%-%?]", "%%%0")
-	:gsub("%z", ".-") .. "$"
+local pattern = base:gsub("{n}", "\0"):gsub("%%%a", "\0")
+pattern = "^" .. pattern:gsub("[%^%$%(%)%%%.%[%]%*%+%-%?]", "%%%0"):gsub("%z", ".-") .. "$"
 
 local n = 0
 while opts.count == 0 or n < opts.count do

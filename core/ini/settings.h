@@ -48,7 +48,7 @@ void pb_settings_clear(struct pb_settings *st);
 /* "file:line: " (or "origin: ") of an item, for messages. */
 void pb_settings_where(const struct pb_settings_item *it, char *buf, size_t len);
 
-/* Parses "section.key=value" (--set) into st; section is output.NAME, unwinder.NAME or a core one. */
+/* Parses "section.key=value" (--set) into st: output.NAME.KEY, unwinder.NAME.KEY or a core key. */
 int pb_settings_set_arg(struct pb_settings *st, const char *arg, char *err, size_t len);
 
 /* Fills opts from the [profile] and [plugins] items; fields no item names are left alone. */

@@ -37,12 +37,33 @@ struct pb_profile *pb_lua_check_profile(lua_State *L, int idx);
 struct pb_profile *pb_lua_copy_profile(const struct pb_profile *src);
 void pb_lua_open_profile(lua_State *L);
 
+/* lrequest.c */
+#define PB_LUA_MAX_ARGV 256
+/* What a table passed to pb.profile / pb.session (or returned by a script) asks for. */
+struct request {
+	struct pb_settings layer; /* section "profile", as the conf file names the keys */
+	uint32_t pids[PB_LUA_MAX_ARGV];
+	size_t n_pids;
+	const char *argv[PB_LUA_MAX_ARGV + 1]; /* the caller's table holds the strings */
+	bool has_cmd;
+	int unwinder_options; /* stack index of that table, or 0 */
+	int outputs;	      /* stack index, config tables only */
+};
+
+/*
+ * A request in a userdata (its __gc frees the settings, also after an error), filled from the
+ * table at arg; raises naming the field on a wrong one. config: a configuration table, which
+ * may also hold outputs and flush_interval.
+ */
+struct request *pb_lua_new_request(lua_State *L);
+void pb_lua_parse_request(lua_State *L, int arg, struct request *rq, bool config);
+/* A configuration table (returned by a script) turned into cfg; raises on a bad field. */
+void pb_lua_table_config(lua_State *L, int idx, struct pb_script_config *cfg);
+
 /* lsession.c: pb.profile, pb.session; the table on top of the stack gets them. */
 void pb_lua_open_session(lua_State *L);
 /* Waits up to timeout_ms (or until fd, when >= 0, is readable), keeping sessions drained. */
 void pb_lua_drive(int timeout_ms, int fd);
-/* A configuration table (returned by a script) turned into cfg; raises on a bad field. */
-void pb_lua_table_config(lua_State *L, int idx, struct pb_script_config *cfg);
 /* A session for writing outputs offline, with the conf files' plugin settings applied. */
 int pb_lua_output_session(struct pb_session **ret, char *err, size_t len);
 
