@@ -113,8 +113,10 @@ struct seen {
 	int status_errors;
 	uint32_t other_pid;
 	bool other_seen;
-	/* for the failing and slow reporter */
-	int fail_every, sleep_ms;
+	/* for the failing and blocking reporter */
+	int fail_every;
+	bool block, entered, release, released_in_time;
+	pthread_cond_t cv;
 };
 
 static char *render(const struct pb_profile *p, const char *format)
@@ -176,8 +178,20 @@ static int reporter(void *ctx, const struct pb_agent_window *w)
 		ret = -1;
 	s->windows++;
 	pthread_mutex_unlock(&s->lock);
-	if (s->sleep_ms && w->index % 2)
-		usleep(s->sleep_ms * 1000);
+	if (s->block && w->index == 1) {
+		/* Blocks until the application, still running, releases it (or 10 s pass). */
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 10;
+		pthread_mutex_lock(&s->lock);
+		s->entered = true;
+		pthread_cond_broadcast(&s->cv);
+		while (!s->release && !pthread_cond_timedwait(&s->cv, &s->lock, &ts))
+			;
+		s->released_in_time = s->release;
+		pthread_mutex_unlock(&s->lock);
+	}
 	s->last_report_ms = now_ms() - t0;
 	return ret;
 }
@@ -201,7 +215,23 @@ static void seen_init(struct seen *s)
 {
 	memset(s, 0, sizeof(*s));
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->cv, NULL);
 	s->indices_in_order = s->pids_ok = true;
+}
+
+/* Works until the reporter has seen n windows (20 s at most, for loaded machines). */
+static int work_until_windows(struct seen *s, int n)
+{
+	uint64_t end = now_ms() + 20000;
+	int seen;
+
+	do {
+		agent_test_busy(20);
+		pthread_mutex_lock(&s->lock);
+		seen = s->windows;
+		pthread_mutex_unlock(&s->lock);
+	} while (seen < n && now_ms() < end);
+	return seen;
 }
 
 static int new_agent(uint64_t duration_ms, uint64_t interval_ms, const char *unwinder,
@@ -219,33 +249,32 @@ static void test_self_profile(void)
 	struct pb_agent_stats st = { .sz = sizeof(st) };
 	struct pb_agent *a;
 	struct seen s;
-	int err, min_share, min_ms, max_ms;
-	uint64_t t0, stop_ms;
+	int err, min_share, min_ms, max_ms, before;
+	uint64_t t0, stop_ms, spawn_ms;
 
 	seen_init(&s);
 	ok(!new_agent(300, 400, NULL, &a), "pb_agent_new");
 	pb_agent_set_reporter(a, reporter, &s);
-	err = pb_agent_spawn(a);
-	ok(err == 0, "pb_agent_spawn returns 0 as root (%s)", pb_agent_strerror(a));
 	t0 = now_ms();
-	agent_test_busy(1500);
-	ok(now_ms() - t0 < 1700, "spawn returned at once: the application ran its 1.5 s of work in "
-				 "%" PRIu64 " ms", now_ms() - t0);
-	pthread_mutex_lock(&s.lock);
-	int before = s.windows;
-	pthread_mutex_unlock(&s.lock);
+	err = pb_agent_spawn(a);
+	spawn_ms = now_ms() - t0;
+	ok(err == 0, "pb_agent_spawn returns 0 as root (%s)", pb_agent_strerror(a));
+	ok(spawn_ms < 500, "pb_agent_spawn returned at once (%" PRIu64 " ms): sampling starts on "
+	   "the agent's thread", spawn_ms);
+	before = work_until_windows(&s, 3);
 	/* Mid-window: stop ends it early, still reporting it. */
+	agent_test_busy(150);
 	t0 = now_ms();
 	pb_agent_stop(a);
 	stop_ms = now_ms() - t0;
 	ok(stop_ms < 1000 + s.last_report_ms, "pb_agent_stop returned in %" PRIu64
 	   " ms (bound: 1000 + last report %" PRIu64 " ms)", stop_ms, s.last_report_ms);
 	full_windows(&s, &min_share, &min_ms, &max_ms);
-	ok(before >= 2 && s.windows > before, "windows every 400 ms: %d before stop, %d after "
+	ok(before >= 3 && s.windows > before, "windows every 400 ms: %d before stop, %d after "
 	   "(the window in progress was reported)", before, s.windows);
 	ok(s.indices_in_order, "window indices count up from 0");
 	ok(s.pids_ok, "every window is this process (pid %d) and nothing else", getpid());
-	ok(min_ms >= 280 && max_ms <= 400, "full windows last about 300 ms (%d..%d ms)", min_ms,
+	ok(min_ms >= 280 && max_ms <= 600, "full windows last about 300 ms (%d..%d ms)", min_ms,
 	   max_ms);
 	ok(min_share >= 50, "the application's own chain agent_test_busy;agent_test_leaf holds "
 	   ">= 50%% of every full window's samples (worst window: %d%%)", min_share);
@@ -270,28 +299,43 @@ static void test_self_profile(void)
 static void test_bad_reporter(void)
 {
 	struct pb_agent_stats st = { .sz = sizeof(st) };
+	uint64_t t0, end, work_ms, stop_ms;
 	struct pb_agent *a;
 	struct seen s;
-	uint64_t worst, t0, stop_ms;
+	bool entered;
 
 	seen_init(&s);
 	s.fail_every = 2; /* windows 0, 2, 4 ... fail */
-	s.sleep_ms = 700; /* windows 1, 3 ... take 700 ms to report */
+	s.block = true;	  /* window 1's report waits until the application releases it */
 	new_agent(150, 200, NULL, &a);
 	pb_agent_set_reporter(a, reporter, &s);
 	pb_agent_spawn(a);
-	worst = agent_test_busy(2500);
-	ok(worst < 150, "a failing and slow (700 ms) reporter never held up the application: "
-	   "longest pause between its rounds %" PRIu64 " ms", worst);
+	end = now_ms() + 20000;
+	do {
+		agent_test_busy(20);
+		pthread_mutex_lock(&s.lock);
+		entered = s.entered;
+		pthread_mutex_unlock(&s.lock);
+	} while (!entered && now_ms() < end);
+	t0 = now_ms();
+	diag("longest pause of the application while its reporter is blocked: %" PRIu64 " ms",
+	     agent_test_busy(300));
+	work_ms = now_ms() - t0;
+	pthread_mutex_lock(&s.lock);
+	s.release = true;
+	pthread_cond_broadcast(&s.cv);
+	pthread_mutex_unlock(&s.lock);
+	work_until_windows(&s, 5);
 	t0 = now_ms();
 	pb_agent_stop(a);
 	stop_ms = now_ms() - t0;
+	ok(entered && s.released_in_time, "while the reporter was blocked the application went on "
+	   "(300 ms of work in %" PRIu64 " ms) and released it", work_ms);
 	pb_agent_get_stats(a, &st);
-	ok(st.reporter_failures >= 1 && st.reported >= 1 && st.windows >= 3,
+	ok(st.reporter_failures >= 2 && st.windows >= 5,
 	   "windows go on after reporter failures: %" PRIu64 " windows, %" PRIu64 " failed reports",
 	   st.windows, st.reporter_failures);
-	ok(stop_ms < 1000 + 700, "pb_agent_stop within 1 s plus one slow report (%" PRIu64 " ms)",
-	   stop_ms);
+	ok(stop_ms < 1000 + s.last_report_ms, "pb_agent_stop in %" PRIu64 " ms", stop_ms);
 	pb_agent_free(a);
 }
 
@@ -315,7 +359,7 @@ static void test_outputs(const char *tmp)
 	char target[512], path[600];
 	struct pb_agent *a;
 	struct seen s;
-	int found = 0;
+	int found = 0, files = 0;
 
 	seen_init(&s);
 	new_agent(200, 250, NULL, &a);
@@ -325,22 +369,19 @@ static void test_outputs(const char *tmp)
 	   "add_output of a file that cannot be written (checked when written)");
 	pb_agent_set_reporter(a, reporter, &s);
 	ok(!pb_agent_spawn(a), "spawn with outputs");
-	agent_test_busy(900);
+	work_until_windows(&s, 3);
 	pb_agent_stop(a);
 	pb_agent_get_stats(a, &st);
-	if (getenv("AGENT_TEST_DEBUG")) {
-		char c[700];
-
-		snprintf(c, sizeof(c), "ls -la %s; head -3 %s/window-0.folded", tmp, tmp);
-		if (system(c))
-			diag("ls failed");
-	}
+	/* The last window, cut short by stop, may hold no work: it need only exist. */
 	for (int i = 0; i < s.windows; i++) {
 		snprintf(path, sizeof(path), "%s/window-%d.folded", tmp, i);
-		found += count_lines_matching(path, "agent_test_busy;agent_test_leaf") > 0;
+		files += access(path, F_OK) == 0;
+		if (i < s.windows - 1)
+			found += count_lines_matching(path, "agent_test_busy;agent_test_leaf") > 0;
 	}
-	ok(s.windows >= 3 && found == s.windows, "every window in its own folded file with our "
-	   "chain (%d of %d)", found, s.windows);
+	ok(s.windows >= 3 && files == s.windows && found == s.windows - 1,
+	   "every window in its own folded file (%d of %d), our chain in every full one (%d)",
+	   files, s.windows, found);
 	ok(st.output_failures == st.windows && s.status_errors == s.windows &&
 	   st.reported == st.windows, "the failing output is counted in every window (%" PRIu64
 	   ") and the reporter still gets each window, with status -EIO", st.output_failures);
@@ -407,13 +448,15 @@ static void test_dwarf(void)
 	struct seen s;
 
 	seen_init(&s);
-	ok(!new_agent(800, 2000, "dwarf", &a), "agent with the dwarf unwinder");
+	ok(!new_agent(800, 1000, "dwarf", &a), "agent with the dwarf unwinder");
 	pb_agent_set_reporter(a, reporter, &s);
 	ok(!pb_agent_spawn(a), "spawn (dwarf): %s", pb_agent_strerror(a));
-	agent_test_busy(2500);
+	work_until_windows(&s, 2);
 	pb_agent_stop(a);
-	ok(s.windows >= 2 && s.share[0] >= 50, "dwarf: our chain holds >= 50%% of the first "
-	   "window's samples (%d%%; %" PRIu64 " samples in all)", s.share[0], s.samples);
+	/* Each window is a new session whose tables are built again: the first walks may wait. */
+	ok(s.windows >= 2 && (s.share[0] >= 50 || s.share[1] >= 50),
+	   "dwarf: our chain holds >= 50%% of a window's samples (%d%%, %d%%)", s.share[0],
+	   s.share[1]);
 	pb_agent_free(a);
 }
 
@@ -426,7 +469,7 @@ static void test_system_wide(void)
 	pid_t child = fork();
 
 	if (child == 0) {
-		agent_test_busy(3000);
+		agent_test_busy(30000);
 		_exit(0);
 	}
 	seen_init(&s);
@@ -434,7 +477,7 @@ static void test_system_wide(void)
 	pb_agent_new(&opts, &a);
 	pb_agent_set_reporter(a, reporter, &s);
 	ok(!pb_agent_spawn(a), "spawn system-wide");
-	agent_test_busy(600);
+	work_until_windows(&s, 1);
 	pb_agent_stop(a);
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
