@@ -60,16 +60,6 @@ static int s3_open(const struct pb_host *host, const struct pb_output_params *pa
 		free(o);
 		return err;
 	}
-	for (int i = 0; i < o->st.n_formats; i++) {
-		if (strcmp(o->st.formats[i], "folded")) {
-			host->log(host->session, PB_LOG_ERROR, S3_WHO,
-				  "format '%s' is not available in s3 yet (folded is)",
-				  o->st.formats[i]);
-			s3_settings_free(&o->st);
-			free(o);
-			return -ENOTSUP;
-		}
-	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
 		s3_settings_free(&o->st);
 		free(o);

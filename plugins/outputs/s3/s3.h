@@ -76,6 +76,8 @@ int s3_objects_for_window(const struct s3_settings *st, const struct pb_profile 
 			  struct s3_object *objs, int max_objs, int *n_objs);
 /* folded text of p, gzip-compressed when gzip is set, in a malloc'ed buffer. */
 int s3_render_folded(const struct pb_profile *p, bool gzip, void **buf, size_t *len);
+/* p in another file format ("svg", "json"), rendered by the output plugin that writes it. */
+int s3_render_format(const struct pb_profile *p, const char *format, void **buf, size_t *len);
 
 /* The spool: every object is written here first and removed once the store has it. */
 struct s3_spool;

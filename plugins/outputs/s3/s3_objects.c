@@ -156,12 +156,19 @@ out:
 	return err;
 }
 
-/* What a format is stored as; svg and json wait for a core renderer (see the README). */
+/* What a format is stored as: folded here; svg and json by the svg plugin (core renderer). */
 static int render(const struct s3_settings *st, const struct pb_profile *p, const char *format,
 		  struct s3_object *o, const char **ext)
 {
-	if (strcmp(format, "folded"))
-		return -ENOTSUP;
+	if (strcmp(format, "folded")) {
+		bool svg = !strcmp(format, "svg");
+
+		*ext = svg ? ".svg" : ".json";
+		o->content_type = strdup(svg ? "image/svg+xml" : "application/json");
+		if (!o->content_type)
+			return -ENOMEM;
+		return s3_render_format(p, format, &o->body, &o->len);
+	}
 	*ext = st->gzip ? ".folded.gz" : ".folded";
 	o->content_type = strdup(st->gzip ? "application/gzip" : "text/plain; charset=utf-8");
 	if (!o->content_type)

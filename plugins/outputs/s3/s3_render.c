@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* A window as folded text in memory, gzip-compressed for the store. */
+/* A window as folded text in memory, gzip-compressed for the store, or in another format. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,4 +66,25 @@ int s3_render_folded(const struct pb_profile *p, bool gzip, void **buf, size_t *
 	err = gzip_buffer(text, text_len, buf, len);
 	free(text);
 	return err;
+}
+
+int s3_render_format(const struct pb_profile *p, const char *format, void **buf, size_t *len)
+{
+	char *text = NULL;
+	size_t text_len = 0;
+	FILE *f = open_memstream(&text, &text_len);
+	int err;
+
+	if (!f)
+		return -ENOMEM;
+	err = pb_profile__write_format(p, format, f, NULL);
+	if (fclose(f) && !err)
+		err = -ENOMEM;
+	if (err) {
+		free(text);
+		return err;
+	}
+	*buf = text;
+	*len = text_len;
+	return 0;
 }
