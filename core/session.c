@@ -170,11 +170,9 @@ int pb_session__check(struct pb_session *s)
 
 int pb_session__write(struct pb_session *s, const struct pb_profile *p)
 {
-	int err = pb_profile__merge(s->total, p);
+	/* Straight to the outputs: copying a saved profile into s->total would double time and memory. */
+	int err = pb_session_write_window(s, p, p, true);
 
-	*pb_profile__meta(s->total) = *pb_profile__meta_const(p);
-	if (!err)
-		err = pb_session_write_window(s, s->total, true);
 	s->finished = true;
 	pb_session_close_outputs(s);
 	return err;

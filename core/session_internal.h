@@ -104,7 +104,9 @@ void pb_session_reap_command(struct pb_session *s, bool terminate);
 /* session_outputs.c: settings is a "k=v,..." list, or kv holds n pairs (either may be empty) */
 int pb_session_open_output(struct pb_session *s, const char *target, const char *settings,
 			   const struct pb_setting *kv, size_t n);
-int pb_session_write_window(struct pb_session *s, const struct pb_profile *window, bool last);
+/* window goes to windowed outputs; whole (with the last window) to the others. */
+int pb_session_write_window(struct pb_session *s, const struct pb_profile *window,
+			    const struct pb_profile *whole, bool last);
 void pb_session_close_outputs(struct pb_session *s);
 bool pb_session_wants_windows(const struct pb_session *s);
 

@@ -95,7 +95,8 @@ static void write_one(struct pb_output *o, const struct pb_profile *p, uint32_t 
  * Windowed outputs get every window; the others get the whole profile with the last one.
  * Returns -EIO when any output failed (all the others were still written).
  */
-int pb_session_write_window(struct pb_session *s, const struct pb_profile *window, bool last)
+int pb_session_write_window(struct pb_session *s, const struct pb_profile *window,
+			    const struct pb_profile *whole, bool last)
 {
 	int ret = 0;
 
@@ -105,7 +106,7 @@ int pb_session_write_window(struct pb_session *s, const struct pb_profile *windo
 		if (wants_windows(o))
 			write_one(o, window, last ? PB_WRITE_LAST : 0);
 		else if (last)
-			write_one(o, s->total, PB_WRITE_LAST);
+			write_one(o, whole, PB_WRITE_LAST);
 		if (last && !o->failed && o->plugin->desc->output->flush)
 			o->plugin->desc->output->flush(o->state);
 		if (o->failed)

@@ -348,7 +348,7 @@ static int next_window(struct pb_session *s, bool last)
 	err = pb_profile__merge(s->total, w);
 	pb_profile__meta(s->total)->end_ns = pb_profile__meta(w)->end_ns;
 	if (!err && (last || pb_session_wants_windows(s)))
-		err = pb_session_write_window(s, w, last);
+		err = pb_session_write_window(s, w, s->total, last);
 	pb_profile__free(w);
 	return err;
 }

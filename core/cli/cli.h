@@ -14,11 +14,10 @@ struct cli {
 	struct pb_session_opts opts;
 	uint32_t pids[CLI_MAX_PIDS];
 	const char *outputs[CLI_MAX_OUTPUTS];
-	const char *output_settings[CLI_MAX_OUTPUTS];
 	int n_outputs;
 	const char *input;	/* --input FILE */
 	const char *diff;	/* --diff AFTER */
-	char diff_setting[4096];
+	const char *diff_base;	/* the BEFORE profile of --diff, for flame-graph outputs */
 	const char *cmd_string; /* --cmd "CMD" */
 	char **command;		/* -- CMD ARGS */
 	const char *sh_argv[4];
@@ -36,6 +35,9 @@ struct cli {
 	const char *listen;
 	int verbosity;
 };
+
+/* True for outputs that draw a flame graph and so take --diff's "diff-base". */
+bool cli_takes_diff(const char *target);
 
 /* Parses argv; returns 0, or the exit status to leave with (help: 0 printed, usage: 2). */
 int cli_parse(int argc, char **argv, struct cli *cli, bool *exit_now);

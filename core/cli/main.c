@@ -49,9 +49,15 @@ static int add_outputs(struct pb_session *s, struct cli *cli, const struct pb_sc
 		return 2;
 	if (cli->serve && pb_session__add_output(s, "serve", cli->listen ? listen : NULL))
 		return 2;
-	for (int i = 0; i < cli->n_outputs; i++)
-		if (pb_session__add_output(s, cli->outputs[i], cli->output_settings[i]))
+	for (int i = 0; i < cli->n_outputs; i++) {
+		/* A pair, not "k=v" text: the path may hold commas. */
+		struct pb_setting diff = { .key = "diff-base", .value = cli->diff_base };
+		bool with_diff = cli->diff_base && cli_takes_diff(cli->outputs[i]);
+
+		if (pb_session__add_output_settings(s, cli->outputs[i], with_diff ? &diff : NULL,
+						    with_diff))
 			return 2;
+	}
 	/* A script's configuration table names outputs when the command line names none. */
 	for (size_t i = 0; sc && i < sc->n_outputs; i++)
 		if (pb_session__add_output_settings(s, sc->outputs[i].target, sc->outputs[i].settings,

@@ -37,7 +37,7 @@ static const char usage[] =
 	"  -o, --output FILE|URL      repeatable; the extension or scheme picks the format:\n"
 	"                             .folded .svg .html .json http:// s3:// ...\n"
 	"      --input FILE           read a folded profile (- for stdin) instead of sampling\n"
-	"      --diff AFTER           with --input BEFORE: a differential flame graph (.svg, .html)\n"
+	"      --diff AFTER           with --input BEFORE: a differential flame graph (.svg .html .json)\n"
 	"      --flush-interval SECS  hand outputs a window this often (continuous runs)\n"
 	"      --tui                  show an interactive flame graph in the terminal\n"
 	"      --serve                serve a live flame graph over HTTP\n"
@@ -326,13 +326,20 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
+bool cli_takes_diff(const char *target)
+{
+	static const char *const exts[] = { ".svg", ".html", ".htm", ".json" };
+
+	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
+		if (ends_with(target, exts[i]))
+			return true;
+	return false;
+}
+
 /* The flame-graph outputs compare with the "before" profile; the profile itself is "after". */
 static void set_diff_base(struct cli *cli)
 {
-	snprintf(cli->diff_setting, sizeof(cli->diff_setting), "diff-base=%s", cli->input);
-	for (int i = 0; i < cli->n_outputs; i++)
-		if (ends_with(cli->outputs[i], ".svg") || ends_with(cli->outputs[i], ".html"))
-			cli->output_settings[i] = cli->diff_setting;
+	cli->diff_base = cli->input;
 	cli->input = cli->diff;
 }
 
