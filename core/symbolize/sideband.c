@@ -306,8 +306,12 @@ int pb_sideband__consume(struct pb_sideband *sb)
 	sb->buf_len = sb->n_recs = 0;
 	for (int i = 0; i < sb->n_rings && !err; i++)
 		err = drain_ring(sb, &sb->rings[i]);
-	/* Rings are per CPU: a child's records can sit in another ring than its fork record. */
-	qsort(sb->recs, sb->n_recs, sizeof(*sb->recs), cmp_rec);
+	/*
+	 * Rings are per CPU: a child's records can sit in another ring than its fork record.
+	 * No records may mean no array yet, which qsort must not be given.
+	 */
+	if (sb->n_recs)
+		qsort(sb->recs, sb->n_recs, sizeof(*sb->recs), cmp_rec);
 	for (size_t i = 0; i < sb->n_recs; i++)
 		dispatch(sb, sb->buf + sb->recs[i].off, sb->recs[i].time);
 	n = sb->n_recs;
