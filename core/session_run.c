@@ -4,7 +4,6 @@
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/capability.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -14,6 +13,7 @@
 
 #include "log.h"
 #include "session_internal.h"
+#include "system_check.h"
 
 /* Without windowed outputs the maps are still emptied this often, so they rarely fill. */
 #define BACKGROUND_DRAIN_MS 1000
@@ -46,31 +46,12 @@ static void on_exit_cb(void *ctx, uint32_t pid)
 		ops->on_exit(s->unwinder_state, pid);
 }
 
-/* BPF and system-wide perf events need root, or CAP_BPF + CAP_PERFMON. */
-static bool has_privileges(void)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2] = { 0 };
-
-	if (geteuid() == 0)
-		return true;
-	if (syscall(SYS_capget, &hdr, data))
-		return false;
-	/* CAP_PERFMON is 38 and CAP_BPF 39: both in the second word. */
-	return (data[1].effective & (1u << (38 - 32))) && (data[1].effective & (1u << (39 - 32)));
-}
-
 static int check_system(struct pb_session *s)
 {
-	if (!has_privileges())
-		return pb_session_fail(s, EPERM,
-				       "needs root (or CAP_BPF and CAP_PERFMON) to load BPF programs "
-				       "and open perf events; try sudo");
-	if (access("/sys/kernel/btf/vmlinux", R_OK))
-		return pb_session_fail(s, ENOTSUP,
-				       "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing); "
-				       "profile-bee needs CONFIG_DEBUG_INFO_BTF=y");
-	return 0;
+	char why[256];
+	int err = pb_check_system(why, sizeof(why));
+
+	return err ? pb_session_fail(s, err, "%s", why) : 0;
 }
 
 static int open_unwinder(struct pb_session *s)

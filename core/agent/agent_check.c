@@ -3,30 +3,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-#include <linux/capability.h>
 
 #include "agent_internal.h"
 #include "config.h"
 #include "plugin_loader.h"
-
-/*
- * The same rule as a session's start, asked here so that the application learns it from
- * pb_agent_spawn instead of from a log line on its agent thread minutes later.
- */
-static bool has_privileges(void)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2] = { 0 };
-
-	if (geteuid() == 0)
-		return true;
-	if (syscall(SYS_capget, &hdr, data))
-		return false;
-	/* CAP_PERFMON is 38 and CAP_BPF 39: both in the second word. */
-	return (data[1].effective & (1u << (38 - 32))) && (data[1].effective & (1u << (39 - 32)));
-}
+#include "system_check.h"
 
 static int check_output(struct pb_agent *a, const struct pb_plugin_registry *reg,
 			const struct pb_agent_output *o)
@@ -59,14 +40,10 @@ int pb_agent_check(struct pb_agent *a)
 	char names[256];
 	int err = 0;
 
-	if (!has_privileges())
-		return pb_agent_fail(a, EPERM,
-				     "needs root (or CAP_BPF and CAP_PERFMON) to load BPF programs "
-				     "and open perf events");
-	if (access("/sys/kernel/btf/vmlinux", R_OK))
-		return pb_agent_fail(a, ENOTSUP,
-				     "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing); "
-				     "profile-bee needs CONFIG_DEBUG_INFO_BTF=y");
+	/* The same rule as a session's start, asked here so that the application learns it from
+	 * pb_agent_spawn instead of from a log line on its agent thread minutes later. */
+	if ((err = pb_check_system(names, sizeof(names))))
+		return pb_agent_fail(a, err, "%s", names);
 	if ((err = pb_plugin_registry__new(a->plugin_path, &reg)))
 		return err;
 	if (!pb_plugin_registry__find(reg, PB_PLUGIN_UNWINDER, a->unwinder)) {
