@@ -13,6 +13,6 @@ grep -q "skipped 2 malformed lines (line 2, 6)" "$TMP/err" && ok "malformed line
 "$PB" --input - <"$TMP/in.folded" 2>/dev/null | grep -q '^app;main;work 6$' && ok "--input - reads stdin, folded to stdout" ||
 	not_ok "--input -"
 printf 'nothing here\n' | "$PB" --input - >/dev/null 2>"$TMP/err"
-[ $? = 1 ] && grep -q "no stacks" "$TMP/err" && ok "an input without stacks is an error: $(cat "$TMP/err")" ||
+[ $? = 1 ] && grep -q "no stacks" "$TMP/err" && ok "an input without stacks is an error: $(tr "\n" " " <"$TMP/err")" ||
 	not_ok "empty input" "$(cat "$TMP/err")"
 finish
