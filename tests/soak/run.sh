@@ -13,14 +13,14 @@ workload=$build/tests/soak/soak-workload
 lib=$PWD/$build/tests/soak/libsoak-dl.so
 out=${PB_SOAK_OUT:-$build/soak-$(date +%Y%m%d-%H%M%S)}
 interval=10 # seconds between RSS/fd samples
-window=60   # seconds per profile window (--flush-interval)
+window=60   # seconds per drain window (--flush-interval); the folded file gets the whole run
 chain="main;soak_outer;soak_middle;soak_inner;soak_spin"
 
 [ "$(id -u)" = 0 ] || { echo "run.sh: needs root (BPF)" >&2; exit 1; }
 for f in "$pb" "$workload" "$lib"; do
 	[ -e "$f" ] || { echo "run.sh: $f missing: ninja -C $build" >&2; exit 1; }
 done
-mkdir -p "$out/windows"
+mkdir -p "$out"
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -38,7 +38,6 @@ trap cleanup EXIT
 echo "soak: profile-bee pid $pb_pid, ${seconds}s, output in $out"
 echo "t_s,rss_kb,hwm_kb,fds,threads" >"$out/rss.csv"
 start=$(date +%s)
-last_mtime=
 while kill -0 "$pb_pid" 2>/dev/null; do
 	t=$(($(date +%s) - start))
 	if [ -r "/proc/$pb_pid/status" ]; then
@@ -48,21 +47,12 @@ while kill -0 "$pb_pid" 2>/dev/null; do
 		fds=$(ls "/proc/$pb_pid/fd" 2>/dev/null | wc -l)
 		[ -n "$rss" ] && echo "$t,$rss,$hwm,$fds,$thr" >>"$out/rss.csv"
 	fi
-	# Each window replaces profile.folded: keep a copy of every one.
-	m=$(stat -c %Y "$out/profile.folded" 2>/dev/null || true)
-	if [ -n "$m" ] && [ "$m" != "$last_mtime" ]; then
-		cp "$out/profile.folded" "$out/windows/$(printf %05d "$t").folded"
-		last_mtime=$m
-	fi
 	sleep "$interval"
 done
 status=0
 wait "$pb_pid" || status=$?
-[ -f "$out/profile.folded" ] && cp "$out/profile.folded" "$out/windows/final.folded"
-forks=$(awk '$0 ~ /^soak-child;/ || $0 ~ /^true;/ {n++} END {print n+0}' "$out/profile.folded")
-
 # Of the samples whose stack holds the chain's leaf, the share holding the whole chain in order.
-share() {
+share_of() {
 	awk -v chain="$chain" '
 	BEGIN { n = split(chain, want, ";"); leaf = want[n] }
 	{
@@ -80,6 +70,9 @@ share() {
 	}
 	END { printf "%d %.1f\n", leafs, leafs ? 100 * chains / leafs : 0 }' "$1"
 }
+
+read -r leafs pct < <(share_of "$out/profile.folded")
+forks=$(awk '$0 ~ /^soak-child;/ || $0 ~ /^true;/ {n++} END {print n+0}' "$out/profile.folded")
 
 {
 	echo "soak: ${seconds}s at 999 Hz, $(nproc) CPUs, profile-bee exit status $status"
@@ -101,15 +94,9 @@ share() {
 	echo "lost stacks by cause (profile-bee's summary):"
 	grep -h "lost" "$out/profile-bee.stderr" || echo "  none reported"
 	echo
-	echo "chain $chain, share of samples holding soak_spin, per ${window}s window:"
-	for w in "$out"/windows/[0-9]*.folded; do
-		[ -f "$w" ] || continue
-		read -r n pct < <(share "$w")
-		echo "  $(basename "$w" .folded)s: $pct% of $n samples"
-	done
-	read -r n pct < <(share "$out/profile.folded")
-	echo "last window: $pct% of $n samples"
-	echo "short-lived process stacks in the last window (soak-child/true lines): $forks"
+	echo "chain $chain in the whole-run profile: $pct% of $leafs samples holding soak_spin"
+	echo "samples: $(awk '{ s += $NF } END { print s + 0 }' "$out/profile.folded") in all"
+	echo "stacks of the short-lived processes (soak-child, true): $forks lines"
 } | tee "$out/report.txt"
 awk -v p="$pct" 'BEGIN { exit !(p >= 90) }' || { echo "soak: chain share below 90%" >&2; status=1; }
 exit "$status"
