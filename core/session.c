@@ -113,6 +113,7 @@ void pb_session__free(struct pb_session *s)
 		close(s->child_error_fd);
 	if (s->child_output_fd >= 0)
 		close(s->child_output_fd);
+	pb_profile__free(s->pending);
 	pb_profile__free(s->total);
 	pb_plugin_registry__free(s->registry);
 	for (size_t i = 0; s->command && s->command[i]; i++)

@@ -57,6 +57,7 @@ struct pb_session {
 	struct pb_proctab *proctab;
 	struct pb_symbolizer *symbolizer;
 
+	struct pb_profile *pending;	/* drained, not yet handed out as a window */
 	struct pb_profile *total;	/* every stack, for outputs that want the whole profile */
 	uint64_t window_start_ns;	/* CLOCK_REALTIME */
 	uint64_t start_mono_ns;

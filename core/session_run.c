@@ -300,12 +300,14 @@ int pb_session__poll(struct pb_session *s, int timeout_ms)
 
 int pb_session__snapshot(struct pb_session *s, struct pb_profile **ret)
 {
-	struct pb_profile *p;
+	/* The window holds what earlier drains of it collected, and what is in the maps now. */
+	struct pb_profile *p = s->pending;
 	uint64_t end = clock_ns(CLOCK_REALTIME);
-	int err = pb_profile__new(&p);
+	int err = p ? 0 : pb_profile__new(&p);
 
 	if (err)
 		return err;
+	s->pending = NULL;
 	err = pb_session_drain(s, p);
 	if (err) {
 		pb_profile__free(p);
@@ -355,21 +357,45 @@ int pb_session__finish(struct pb_session *s)
 	return err;
 }
 
+/*
+ * Empties the BPF maps into the window being collected without ending it: long windows
+ * (--flush-interval 60) then need maps sized for a second of distinct stacks, not a minute.
+ */
+static int drain_into_window(struct pb_session *s)
+{
+	int err = s->pending ? 0 : pb_profile__new(&s->pending);
+
+	if (!err)
+		err = pb_session_drain(s, s->pending);
+	s->last_drain_ns = clock_ns(CLOCK_MONOTONIC);
+	return err;
+}
+
 int pb_session__run(struct pb_session *s)
 {
-	uint32_t every = s->opts.window_ms ? s->opts.window_ms : BACKGROUND_DRAIN_MS;
+	uint64_t window_ns = (s->opts.window_ms ? s->opts.window_ms : BACKGROUND_DRAIN_MS) * 1000000ull;
+	uint64_t drain_ns = window_ns < BACKGROUND_DRAIN_MS * 1000000ull ? window_ns
+								 : BACKGROUND_DRAIN_MS * 1000000ull;
 	int err = pb_session__start(s), done = 0, fin;
+	uint64_t window_start = s->start_mono_ns;
 
 	if (err)
 		return err;
 	while (!err && !done) {
 		uint64_t now = clock_ns(CLOCK_MONOTONIC);
-		uint64_t due = s->last_drain_ns + every * 1000000ull;
+		uint64_t due = s->last_drain_ns + drain_ns;
 
-		if (now >= due) {
+		if (now >= window_start + window_ns) {
+			window_start = now;
 			err = next_window(s, false);
 			continue;
 		}
+		if (now >= due) {
+			err = drain_into_window(s);
+			continue;
+		}
+		if (due > window_start + window_ns)
+			due = window_start + window_ns;
 		done = pb_session__poll(s, (due - now) / 1000000 + 1);
 		if (done < 0)
 			err = done;
