@@ -171,9 +171,13 @@ int pb_session__check(struct pb_session *s)
 
 int pb_session__write(struct pb_session *s, const struct pb_profile *p)
 {
-	/* Straight to the outputs: copying a saved profile into s->total would double time and memory. */
-	int err = pb_session_write_window(s, p, p, true);
+	/* Straight to the outputs: copying it into s->total would double time and memory. */
+	int err = pb_session_check_outputs(s, false);
 
+	if (!err)
+		err = pb_session_write_window(s, p, p, true);
+	if (!err)
+		err = pb_session_check_outputs(s, true);
 	s->finished = true;
 	pb_session_close_outputs(s);
 	return err;

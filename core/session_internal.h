@@ -52,6 +52,7 @@ struct pb_session {
 
 	struct pb_output *outputs;
 	size_t n_outputs;
+	size_t open_failures;		/* outputs whose plugin refused to open (left out) */
 
 	struct pb_perf_events *events;
 	struct pb_proctab *proctab;
@@ -110,6 +111,8 @@ int pb_session_write_window(struct pb_session *s, const struct pb_profile *windo
 			    const struct pb_profile *whole, bool last);
 void pb_session_close_outputs(struct pb_session *s);
 bool pb_session_wants_windows(const struct pb_session *s);
+/* -EIO when outputs failed to open: at once when none is left, else only at_end. */
+int pb_session_check_outputs(struct pb_session *s, bool at_end);
 
 /* session_settings.c */
 /* The settings of section ("output.svg"), or NULL when none were set. */

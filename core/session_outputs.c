@@ -53,8 +53,15 @@ int pb_session_open_output(struct pb_session *s, const char *target, const char 
 	};
 	err = lp->desc->output->open(&s->host, &o->params, o->cfg, &o->state);
 	if (err) {
-		pb_session_fail(s, err, "cannot open output '%s': %s", target, strerror(-err));
-		goto fail;
+		/*
+		 * A store or a path that cannot be opened now must not cost the user the other
+		 * outputs: say so, run without it, and end the session with an error.
+		 */
+		pb_err("cannot open output '%s': %s", target, strerror(-err));
+		s->open_failures++;
+		pb_config__free(o->cfg);
+		free(o->target);
+		return 0;
 	}
 	s->n_outputs++;
 	return 0;
@@ -67,6 +74,17 @@ fail:
 static bool wants_windows(const struct pb_output *o)
 {
 	return o->plugin->desc->output_flags & PB_OUTPUT_WANTS_WINDOWS;
+}
+
+int pb_session_check_outputs(struct pb_session *s, bool at_end)
+{
+	if (!s->open_failures)
+		return 0;
+	if (!s->n_outputs)
+		return pb_session_fail(s, EIO, "no output could be opened");
+	return at_end ? pb_session_fail(s, EIO, "%zu output%s could not be opened (see above)",
+					s->open_failures, s->open_failures > 1 ? "s" : "")
+		      : 0;
 }
 
 bool pb_session_wants_windows(const struct pb_session *s)

@@ -183,6 +183,8 @@ int pb_session__start(struct pb_session *s)
 	if (s->started)
 		return -EALREADY;
 	s->started = true;
+	if ((err = pb_session_check_outputs(s, false)))
+		return err;
 	if ((err = check_system(s)) || (err = open_unwinder(s)))
 		return err;
 	ops = s->unwinder->desc->unwinder;
@@ -354,7 +356,7 @@ int pb_session__finish(struct pb_session *s)
 	pb_session_reap_command(s, true);
 	pb_session_close_outputs(s);
 	pb_session_report_lost(s);
-	return err;
+	return err ? err : pb_session_check_outputs(s, true);
 }
 
 /*
