@@ -101,13 +101,17 @@ static int watch_fd(struct pb_session *s, int fd)
 }
 
 /* Adds a process to the filter and the process table; pidfd tells us when it exits. */
-static int add_target(struct pb_session *s, uint32_t pid)
+static int filter_target(struct pb_session *s, uint32_t pid)
 {
 	int err = s->unwinder->desc->unwinder->add_pid(s->unwinder_state, pid);
 
-	if (err)
-		return pb_session_fail(s, err, "cannot filter on pid %u: %s", pid, strerror(-err));
-	err = pb_proctab__track(s->proctab, pid);
+	return err ? pb_session_fail(s, err, "cannot filter on pid %u: %s", pid, strerror(-err)) : 0;
+}
+
+static int track_target(struct pb_session *s, uint32_t pid)
+{
+	int err = pb_proctab__track(s->proctab, pid);
+
 	if (err && err != -ESRCH)
 		return pb_session_fail(s, err, "cannot follow pid %u: %s", pid, strerror(-err));
 	return 0;
@@ -127,7 +131,8 @@ static int open_targets(struct pb_session *s)
 		if (s->pidfds[i] < 0)
 			return pb_session_fail(s, ESRCH, "no process with pid %u", pid);
 		s->live_targets++;
-		if ((err = add_target(s, pid)) || (err = watch_fd(s, s->pidfds[i])))
+		if ((err = filter_target(s, pid)) || (err = track_target(s, pid)) ||
+		    (err = watch_fd(s, s->pidfds[i])))
 			return err;
 	}
 	if (!s->command)
@@ -135,7 +140,8 @@ static int open_targets(struct pb_session *s)
 	if ((err = pb_session_spawn_command(s)))
 		return err;
 	s->live_targets++;
-	if ((err = add_target(s, s->child)))
+	/* In the filter before it runs a single instruction of its own: no lost start. */
+	if ((err = filter_target(s, s->child)))
 		return err;
 	return watch_fd(s, s->child_pidfd);
 }
@@ -216,8 +222,16 @@ int pb_session__start(struct pb_session *s)
 	 * instead of carrying it as resident for the whole (maybe days long) session.
 	 */
 	malloc_trim(0);
+	if (s->child) {
+		/*
+		 * Returns once the command has exec'd (or failed to): only then do its mappings
+		 * mean the program's, not ours (an unwinder would build tables for all of ours).
+		 */
+		if ((err = pb_session_release_command(s)) || (err = track_target(s, s->child)))
+			return err;
+	}
 	fill_meta(s, s->total, s->window_start_ns, 0);
-	return pb_session_release_command(s);
+	return 0;
 }
 
 static void target_exited(struct pb_session *s, int fd)
