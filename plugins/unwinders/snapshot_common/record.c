@@ -54,7 +54,8 @@ static bool unwind_user(struct pb_snap_state *st, const struct pb_snap_sample *h
 	if (u.n >= u.max && err >= 0) {
 		raw->flags |= PB_RAW_USER_TRUNCATED;
 		st->lost[PB_SNAP_U_MAX_FRAMES]++;
-	} else if (err < 0) {
+	} else if (err < 0 || u.beyond_snapshot) {
+		/* libdw ends a walk quietly when memory runs out: the snapshot's end says why. */
 		raw->flags |= PB_RAW_USER_TRUNCATED;
 		st->lost[u.beyond_snapshot ? PB_SNAP_U_SNAPSHOT
 			 : u.n < 2	   ? PB_SNAP_U_FAILED

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# e2e: the snapshot unwinders' limits are settable and never silent: a stack deeper than the
+# copied snapshot is marked [truncated] and reported with the setting that helps.
+. "$PB_SOURCE_ROOT/tests/e2e/lib.sh"
+need_root
+u=${1:?libdw or libunwind}
+C=$PB_FIXTURES/c
+plan 3
+
+"$PB" --unwinder "$u" --set "unwinder.$u.stack-size=512" -F 199 -- "$C/recursion-nofp" 1 \
+	>"$TMP/small.folded" 2>"$TMP/small.err"
+total=$(total_samples "$TMP/small.folded")
+cut=$(samples_matching "$TMP/small.folded" '\[truncated\]')
+[ "$total" -ge 50 ] && [ $((cut * 100)) -ge $((total * 90)) ] &&
+	ok "512-byte snapshots of a 61-deep recursion: $cut of $total stacks marked [truncated]" ||
+	not_ok "small snapshots are marked" "$cut of $total" "$(head -2 "$TMP/small.folded" | cut -c1-120)"
+grep -q "user stack deeper than the snapshot (try stack-size)" "$TMP/small.err" &&
+	ok "and reported: $(tr '\n' ' ' <"$TMP/small.err")" || not_ok "not reported" "$(cat "$TMP/small.err")"
+
+"$PB" --unwinder "$u" --set "unwinder.$u.stack-size=7" -d 1 >/dev/null 2>"$TMP/bad.err"
+st=$?
+# The key table checks types (exit 2 for "x"); ranges are the plugin's, checked when it loads.
+[ $st != 0 ] && grep -q "stack-size must be 8-65528" "$TMP/bad.err" &&
+	ok "an out-of-range stack-size is refused (exit $st): $(head -1 "$TMP/bad.err")" ||
+	not_ok "stack-size=7" "exit $st" "$(cat "$TMP/bad.err")"
+finish
