@@ -45,21 +45,21 @@ for name in profile-bee bpftrace perf; do
 	printf "%-12s %10s %10s %10s\n" "$name" "$wall" "$cpu" "$rss"
 done
 
-# BPF cost per sample: run_time_ns / run_cnt of the perf_event programs while each tool runs 3 s.
-bpf_ns() { # pattern of the program name
-	bpftool prog show -j | awk -v RS='},{' -v pat="$1" '$0 ~ "\"type\":\"perf_event\"" && $0 ~ pat {
-		match($0, /"run_time_ns":[0-9]+/); t = substr($0, RSTART + 14, RLENGTH - 14)
-		match($0, /"run_cnt":[0-9]+/); c = substr($0, RSTART + 10, RLENGTH - 10)
-		if (c > 0) printf "%d\n", t / c }' | head -1
+# BPF cost per sample: run_time_ns / run_cnt of each tool's perf_event program over 3 s at
+# 999 Hz, with the same busy fixture running (kernel.bpf_stats_enabled).
+bpf_ns() { # program name as bpftool shows it
+	bpftool prog show | awk -v want="$1" '$2 == "perf_event" && $4 == want {
+		for (i = 1; i < NF; i++) { if ($i == "run_time_ns") t = $(i + 1); if ($i == "run_cnt") c = $(i + 1) }
+		if (c > 0) { printf "%d\n", t / c; exit } }'
 }
 sysctl -qw kernel.bpf_stats_enabled=1
 "$PB" -F 999 -d 3 >/dev/null &
 sleep 2.5
-pb_ns=$(bpf_ns "do_sample|fp_sample|sample")
-wait
-bpftrace -e 'profile:hz:999 { @[ustack, kstack, comm] = count(); } interval:s:3 { exit(); }' >/dev/null &
+pb_ns=$(bpf_ns pb_fp_sample)
+wait $!
+bpftrace -e 'profile:hz:999 { @[ustack, kstack, comm] = count(); } interval:s:3 { exit(); }' >/dev/null 2>&1 &
 sleep 2.5
-bt_ns=$(bpf_ns "profile")
-wait
+bt_ns=$(bpf_ns 999)
+wait $!
 sysctl -qw kernel.bpf_stats_enabled=0
-echo "BPF ns per sample: profile-bee ${pb_ns:-?}, bpftrace ${bt_ns:-?} (999 Hz, 3 s, kernel.bpf_stats_enabled)"
+echo "BPF ns per sample (999 Hz, same load): profile-bee ${pb_ns:-?}, bpftrace ${bt_ns:-?}"
