@@ -16,6 +16,7 @@
 
 #include <profile-bee/plugin.h>
 
+#include "bench_host.h"
 #include "sampling/perf_events.h"
 
 static volatile unsigned long sink;
@@ -41,58 +42,6 @@ __attribute__((noinline)) static unsigned long recurse(int depth, int pad)
 	return x;
 }
 
-static void host_log(struct pb_session *s, enum pb_log_level l, const char *who, const char *fmt,
-		     ...)
-{
-}
-
-static int64_t host_config_int(const struct pb_config *c, const char *k)
-{
-	return 0;
-}
-
-static void host_count_lost(struct pb_session *s, const char *cause, uint64_t n, const char *hint)
-{
-	fprintf(stderr, "lost: %s: %llu\n", cause, (unsigned long long)n);
-}
-
-struct totals {
-	uint64_t samples, frames;
-};
-
-static int count(void *ctx, const struct pb_raw_stack *s)
-{
-	struct totals *t = ctx;
-
-	t->samples += s->count;
-	t->frames += s->count * s->n_user;
-	return 0;
-}
-
-/* Finds the sampling program (named prog_name) among the loaded ones and reads its stats. */
-static int prog_stats(const char *prog_name, uint64_t *ns, uint64_t *cnt)
-{
-	struct bpf_prog_info info;
-	uint32_t id = 0, len;
-	int fd;
-
-	while (!bpf_prog_get_next_id(id, &id)) {
-		fd = bpf_prog_get_fd_by_id(id);
-		if (fd < 0)
-			continue;
-		memset(&info, 0, sizeof(info));
-		len = sizeof(info);
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, prog_name)) {
-			*ns = info.run_time_ns;
-			*cnt = info.run_cnt;
-			close(fd);
-			return 0;
-		}
-		close(fd);
-	}
-	return -1;
-}
-
 int main(int argc, char **argv)
 {
 	const char *plugin = argc > 1 ? argv[1] : "unwinder-fp.so";
@@ -100,14 +49,7 @@ int main(int argc, char **argv)
 	int seconds = argc > 3 ? atoi(argv[3]) : 5;
 	int pad = argc > 4 ? atoi(argv[4]) : 64;
 	const char *prog_name = argc > 5 ? argv[5] : "pb_fp_sample";
-	struct pb_host host = {
-	    .sz = sizeof(host),
-	    .abi_major = PB_PLUGIN_ABI_MAJOR,
-	    .abi_minor = PB_PLUGIN_ABI_MINOR,
-	    .log = host_log,
-	    .config_int = host_config_int,
-	    .count_lost = host_count_lost,
-	};
+	struct pb_host host = pb_bench_host();
 	struct pb_sample_params params = {
 	    .sz = sizeof(params),
 	    .frequency = 999,
@@ -118,7 +60,7 @@ int main(int argc, char **argv)
 	};
 	const struct pb_plugin *p;
 	struct pb_perf_events *ev = NULL;
-	struct totals t = {0};
+	struct pb_bench_totals t = {0};
 	uint64_t ns = 0, cnt = 0;
 	int stats_fd, err;
 	void *h, *st = NULL;
@@ -155,8 +97,8 @@ int main(int argc, char **argv)
 	err = err ?: p->unwinder->attach(st, ev->fds, ev->n);
 	if (!err) {
 		sleep(seconds);
-		err = prog_stats(prog_name, &ns, &cnt);
-		p->unwinder->drain(st, count, &t);
+		err = pb_bench_prog_stats(prog_name, &ns, &cnt);
+		p->unwinder->drain(st, pb_bench_count, &t);
 	}
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);

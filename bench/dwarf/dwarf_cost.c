@@ -19,67 +19,8 @@
 
 #include <profile-bee/plugin.h>
 
+#include "bench_host.h"
 #include "sampling/perf_events.h"
-
-static void host_log(struct pb_session *s, enum pb_log_level l, const char *who, const char *fmt,
-		     ...)
-{
-	va_list ap;
-
-	if (l > PB_LOG_INFO)
-		return;
-	va_start(ap, fmt);
-	fprintf(stderr, "%s: ", who);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-static int64_t host_config_int(const struct pb_config *c, const char *k)
-{
-	return 0;
-}
-
-static void host_count_lost(struct pb_session *s, const char *cause, uint64_t n, const char *hint)
-{
-	fprintf(stderr, "lost: %s: %" PRIu64 "\n", cause, n);
-}
-
-struct totals {
-	uint64_t samples, frames;
-};
-
-static int count(void *ctx, const struct pb_raw_stack *s)
-{
-	struct totals *t = ctx;
-
-	t->samples += s->count;
-	t->frames += s->count * s->n_user;
-	return 0;
-}
-
-static int prog_stats(const char *name, uint64_t *ns, uint64_t *cnt)
-{
-	struct bpf_prog_info info;
-	uint32_t id = 0, len;
-	int fd;
-
-	while (!bpf_prog_get_next_id(id, &id)) {
-		fd = bpf_prog_get_fd_by_id(id);
-		if (fd < 0)
-			continue;
-		memset(&info, 0, sizeof(info));
-		len = sizeof(info);
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, name)) {
-			*ns = info.run_time_ns;
-			*cnt = info.run_cnt;
-			close(fd);
-			return 0;
-		}
-		close(fd);
-	}
-	return -1;
-}
 
 /* Hands the workload's executable mappings to the plugin, as the process table would. */
 static void feed_mappings(const struct pb_plugin *p, void *st, pid_t pid)
@@ -116,14 +57,7 @@ int main(int argc, char **argv)
 	const char *workload = argc > 2 ? argv[2] : "./dwarf-workload";
 	const char *depth = argc > 3 ? argv[3] : "24";
 	int seconds = argc > 4 ? atoi(argv[4]) : 5;
-	struct pb_host host = {
-		.sz = sizeof(host),
-		.abi_major = PB_PLUGIN_ABI_MAJOR,
-		.abi_minor = PB_PLUGIN_ABI_MINOR,
-		.log = host_log,
-		.config_int = host_config_int,
-		.count_lost = host_count_lost,
-	};
+	struct pb_host host = pb_bench_host();
 	struct pb_sample_params params = {
 		.sz = sizeof(params),
 		.frequency = 999,
@@ -134,7 +68,7 @@ int main(int argc, char **argv)
 	};
 	const struct pb_plugin *p;
 	struct pb_perf_events *ev = NULL;
-	struct totals t = {0};
+	struct pb_bench_totals t = {0};
 	uint64_t ns0 = 0, cnt0 = 0, ns = 0, cnt = 0;
 	int stats_fd, err;
 	void *h, *st = NULL;
@@ -172,11 +106,11 @@ int main(int argc, char **argv)
 	if (!err) {
 		/* The first second builds the tables; measure the steady state after it. */
 		sleep(1);
-		p->unwinder->drain(st, count, &(struct totals){0});
-		err = prog_stats("pb_dwarf_sample", &ns0, &cnt0);
+		p->unwinder->drain(st, pb_bench_count, &(struct pb_bench_totals){0});
+		err = pb_bench_prog_stats("pb_dwarf_sample", &ns0, &cnt0);
 		sleep(seconds);
-		err = err ?: prog_stats("pb_dwarf_sample", &ns, &cnt);
-		p->unwinder->drain(st, count, &t);
+		err = err ?: pb_bench_prog_stats("pb_dwarf_sample", &ns, &cnt);
+		p->unwinder->drain(st, pb_bench_count, &t);
 	}
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
