@@ -20,7 +20,8 @@ struct frame_block {
 struct pb_profile {
 	/* interned names: names[id], and an open-addressing index of id + 1 (0 = empty slot) */
 	char **names;
-	uint64_t *name_hashes; /* hash of names[id]: most probes are decided without strcmp */
+	uint64_t *name_hashes; /* hash of names[id]: most probes are decided without comparing */
+	uint32_t *name_lens;   /* strlen(names[id]), so a match is one memcmp */
 	size_t n_names, cap_names;
 	uint32_t *name_index;
 	size_t name_index_cap; /* power of two */
@@ -63,6 +64,7 @@ void pb_profile__free(struct pb_profile *p)
 		free(p->names[i]);
 	free(p->names);
 	free(p->name_hashes);
+	free(p->name_lens);
 	free(p->name_index);
 	free(p->stacks);
 	free(p->stack_index);
@@ -103,19 +105,22 @@ int64_t pb_profile__intern(struct pb_profile *p, const char *name, size_t len)
 		uint32_t id = p->name_index[slot] - 1;
 		const char *have = p->names[id];
 
-		if (p->name_hashes[id] == h && strncmp(have, name, len) == 0 && have[len] == '\0')
+		if (p->name_hashes[id] == h && p->name_lens[id] == len && !memcmp(have, name, len))
 			return id;
 	}
 	if (p->n_names == p->cap_names) {
 		size_t cap = p->cap_names ? p->cap_names * 2 : 256;
 		char **names = realloc(p->names, cap * sizeof(*names));
 		uint64_t *hashes = names ? realloc(p->name_hashes, cap * sizeof(*hashes)) : NULL;
+		uint32_t *lens = hashes ? realloc(p->name_lens, cap * sizeof(*lens)) : NULL;
 
 		if (names)
 			p->names = names;
-		if (!hashes)
+		if (hashes)
+			p->name_hashes = hashes;
+		if (!lens)
 			return -ENOMEM;
-		p->name_hashes = hashes;
+		p->name_lens = lens;
 		p->cap_names = cap;
 	}
 	copy = malloc(len + 1);
@@ -124,6 +129,7 @@ int64_t pb_profile__intern(struct pb_profile *p, const char *name, size_t len)
 	memcpy(copy, name, len);
 	copy[len] = '\0';
 	p->name_hashes[p->n_names] = h;
+	p->name_lens[p->n_names] = len;
 	p->names[p->n_names] = copy;
 	p->name_index[slot] = ++p->n_names;
 	return p->n_names - 1;
