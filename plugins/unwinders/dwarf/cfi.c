@@ -8,6 +8,7 @@
 #include <elfutils/libdw.h>
 
 #include "cfi.h"
+#include "cfi_check.h"
 
 /* DWARF register numbers on x86-64. */
 #define REG_RBP 6
@@ -185,6 +186,32 @@ static int push_range(struct ranges *r, uint64_t lo, uint64_t hi)
 }
 
 /* Every FDE's [initial_location, + address_range), in section order. */
+/*
+ * The CIE's initial instructions and the FDE's own (p: after its address range) use only
+ * registers libdw can hold: see cfi_check.h.
+ */
+static bool entry_instructions_ok(const struct section *s, const Dwarf_CFI_Entry *fde,
+				  const uint8_t *p)
+{
+	Dwarf_CFI_Entry cie;
+	Dwarf_Off next;
+	uint64_t aug_len;
+
+	if (dwarf_next_cfi(s->ident, s->data, s->eh, fde->fde.CIE_pointer, &next, &cie) ||
+	    cie.CIE_id != DW_CIE_ID_64 ||
+	    !pb_cfi_instructions_ok(cie.cie.initial_instructions,
+				    cie.cie.initial_instructions_end))
+		return false;
+	/* A 'z' augmentation puts a length-prefixed block before the FDE's instructions. */
+	if (cie.cie.augmentation && cie.cie.augmentation[0] == 'z') {
+		aug_len = uleb(&p, fde->fde.end);
+		if (aug_len > (uint64_t)(fde->fde.end - p))
+			return false;
+		p += aug_len;
+	}
+	return p <= fde->fde.end && pb_cfi_instructions_ok(p, fde->fde.end);
+}
+
 static int collect_fdes(const struct section *s, struct ranges *out)
 {
 	Dwarf_Off off = 0, next, last_cie = (Dwarf_Off)-1;
@@ -207,6 +234,8 @@ static int collect_fdes(const struct section *s, struct ranges *out)
 		p = e.fde.start;
 		if (read_encoded(s, &p, enc, true, &lo) || read_encoded(s, &p, enc & 0x0f, false, &len))
 			continue;
+		if (!entry_instructions_ok(s, &e, p))
+			continue; /* corrupt: a gap rather than libdw's huge register table */
 		if (!len || lo + len < lo)
 			continue;
 		if ((err = push_range(out, lo, lo + len)))

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 /* TAP test of the CFI converter: rules at known pcs, gaps, _start, .debug_frame, no CFI, libc. */
-/* Usage: test-cfi EH_FRAME_BIN DEBUG_FRAME_BIN NO_CFI_BIN LIBC */
+/* Usage: test-cfi EH_FRAME_BIN DEBUG_FRAME_BIN NO_CFI_BIN LIBC HUGE_REGISTER_ELF */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -142,12 +143,16 @@ int main(int argc, char **argv)
 	uint64_t s, e;
 	bool plt = false;
 
-	if (argc < 5) {
-		fprintf(stderr, "usage: %s EH_FRAME_BIN DEBUG_FRAME_BIN NO_CFI_BIN LIBC\n", argv[0]);
+	struct rusage before, after;
+	struct bin huge;
+
+	if (argc < 6) {
+		fprintf(stderr, "usage: %s EH_FRAME_BIN DEBUG_FRAME_BIN NO_CFI_BIN LIBC HUGE_REG\n",
+			argv[0]);
 		return 2;
 	}
 	elf_version(EV_CURRENT);
-	printf("1..19\n");
+	printf("1..20\n");
 
 	open_bin(argv[1], &eh);
 	test_functions(&eh, ".eh_frame");
@@ -176,5 +181,13 @@ int main(int argc, char **argv)
 	check(libc.ms < (getenv("PB_TEST_SANITIZED") ? 2000 : 50),
 	      "libc: table built in under 50 ms (2 s sanitized)");
 	close_bin(&libc);
+
+	/* fuzz-cfi's find: an FDE naming register ~100 million made libdw allocate 1.6 GB. */
+	getrusage(RUSAGE_SELF, &before);
+	open_bin(argv[5], &huge);
+	getrusage(RUSAGE_SELF, &after);
+	check(after.ru_maxrss - before.ru_maxrss < 64 * 1024,
+	      "a corrupt FDE with a huge register number is left out, not allocated for");
+	close_bin(&huge);
 	return n_failed ? 1 : 0;
 }
