@@ -32,7 +32,8 @@ enum pb_count_lost_cause {
 	PB_LOST_COUNTS_FULL = 2,      /* the counts map had no room for a new key */
 	PB_LOST_USTACK_FULL = 3,      /* the user stacks map had no room */
 	PB_LOST_MAX_FRAMES = 4,	      /* the user walk hit max_frames */
-	PB_LOST_COMMON = 5,
+	PB_LOST_NO_TASK_REGS = 5,     /* in the kernel, and the kernel cannot give user registers */
+	PB_LOST_COMMON = 6,
 	PB_LOST_SLOTS = 16, /* size of the lost array */
 };
 

@@ -1,16 +1,13 @@
 // SPDX-License-Identifier: MIT
 /* The dwarf unwinder's perf_event program: walks user stacks with CFI tables, counts stacks. */
-/* Needs Linux 5.17 (bpf_loop; bpf_task_pt_regs is 5.15, tp_btf and BPF_F_NO_PREALLOC older). */
+/* Needs Linux 5.17 (bpf_loop) and ring buffers (5.8); userspace probes both before loading. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include <bpf/bpf_tracing.h>
-#include <bpf/bpf_core_read.h>
 #include "filter.bpf.h"
 #include "counts.bpf.h"
+#include "regs.bpf.h"
 #include "dwarf_abi.h"
 #include "dwarf_walk.bpf.h"
-
-#define PF_KTHREAD 0x00200000
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
@@ -49,8 +46,7 @@ SEC("perf_event")
 int pb_dwarf_sample(struct bpf_perf_event_data *ctx)
 {
 	struct pb_count_key key = {};
-	/* Context fields must be read whole; newer kernels make cs a u16 in a union. */
-	bool user_mode = (*(volatile __u64 *)&ctx->regs.cs & 3) == 3;
+	bool user_mode = pb_user_mode(ctx);
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct dw_scratch *st = NULL;
 
@@ -60,23 +56,15 @@ int pb_dwarf_sample(struct bpf_perf_event_data *ctx)
 	key.kstack_id = -1;
 	bpf_get_current_comm(&key.comm, sizeof(key.comm));
 	if (user_stacks) {
-		struct task_struct *task = bpf_get_current_task_btf();
 		__u32 zero = 0;
 		__u64 ip = 0, sp = 0, bp = 0;
 		bool truncated;
 
 		st = bpf_map_lookup_elem(&scratch, &zero);
-		if (user_mode) {
-			ip = ctx->regs.ip;
-			sp = ctx->regs.sp;
-			bp = ctx->regs.bp;
-		} else if (!(task->flags & PF_KTHREAD)) {
-			/* In the kernel: the registers the task entered it with. */
-			struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-
-			ip = BPF_CORE_READ(regs, ip);
-			sp = BPF_CORE_READ(regs, sp);
-			bp = BPF_CORE_READ(regs, bp);
+		if (!pb_user_frame(ctx, user_mode, &ip, &sp, &bp)) {
+			ip = 0;
+			if (pb_task_regs_missing())
+				count_lost(PB_LOST_NO_TASK_REGS);
 		}
 		if (st && ip) {
 			key.user_depth = walk_user(tgid, ip, sp, bp, st, &key.ustack_hash,

@@ -3,6 +3,8 @@
 #ifndef PB_BPF_DWARF_ABI_H
 #define PB_BPF_DWARF_ABI_H
 
+#include "counts.h"
+
 /* The count key, user stack value and first lost causes are counts.h's, shared with fp. */
 #define PB_DWARF_MAX_FRAMES   127 /* = PB_MAX_FRAMES */
 /* Executable mappings one process can have in its table; a power of two (binary search). */
@@ -83,18 +85,15 @@ struct pb_dwarf_event {
 	__u32 pad;
 };
 
-/*
- * The walk's own reasons to cut a user stack short, numbered after counts.h's common causes
- * (0-4: kernel stack map full, id collision, count map full, user stack map full, max frames).
- */
+/* The walk's own reasons to cut a user stack short, numbered after counts.h's common causes. */
 enum pb_dwarf_lost_cause {
-	PB_DWARF_LOST_UNSUPPORTED = 5,	/* a CFI rule the walk cannot follow */
-	PB_DWARF_LOST_NO_ROW = 6,	/* a pc that no CFI row covers */
-	PB_DWARF_LOST_PENDING = 7,	/* a binary whose table was still being built */
-	PB_DWARF_LOST_TABLE_FULL = 8,	/* a binary left out: the row array was full */
-	PB_DWARF_LOST_READ = 9,		/* the stack could not be read, or went the wrong way */
-	PB_DWARF_LOST_NO_MAPPING = 10,	/* a pc outside every known mapping (after an fp step) */
-	PB_DWARF_LOST_MAX = 11,
+	PB_DWARF_LOST_UNSUPPORTED = PB_LOST_COMMON, /* a CFI rule the walk cannot follow */
+	PB_DWARF_LOST_NO_ROW,			    /* a pc that no CFI row covers */
+	PB_DWARF_LOST_PENDING,			    /* a binary whose table was still being built */
+	PB_DWARF_LOST_TABLE_FULL,		    /* a binary left out: the row array was full */
+	PB_DWARF_LOST_READ,	   /* the stack could not be read, or went the wrong way */
+	PB_DWARF_LOST_NO_MAPPING,  /* a pc outside every known mapping (after an fp step) */
+	PB_DWARF_LOST_MAX,
 };
 
 #endif

@@ -5,7 +5,7 @@
 
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_tracing.h> /* BPF_PROG */
 
 /* Set by userspace before load; the verifier then drops the branches that are off. */
 const volatile bool filter_pids = false;  /* only tgids in the pids map */

@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: MIT
 /* The libdw/libunwind perf_event program: user registers, kernel stack, user stack copy. */
+/* Needs ring buffers (5.8); bpf_find_vma (5.17) and bpf_task_pt_regs (5.15) where present. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include <bpf/bpf_tracing.h>
-#include <bpf/bpf_core_read.h>
 #include "filter.bpf.h"
+#include "regs.bpf.h"
 #include "snapshot.h"
 
-#define PF_KTHREAD 0x00200000
 #define USER_CS_64 0x33 /* __USER_CS: a 64-bit task; compat tasks are not unwound */
 #define PAGE_SIZE  4096
 #define KBYTES	   (PB_SNAP_MAX_KFRAMES * 8)
@@ -16,6 +15,11 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
 /* Bytes of user stack copied from SP (<= PB_SNAP_MAX_STACK), set before load. */
 const volatile __u32 stack_size = PB_SNAP_DEFAULT_STACK;
+/*
+ * Whether the kernel has bpf_find_vma (5.17), set by userspace from its probe. Without it the
+ * copy cannot stop at the stack mapping's end: a copy that would run past it takes sp's page.
+ */
+const volatile bool use_find_vma = true;
 /*
  * Userspace is woken only once this much is waiting (a quarter of the ring, set before load):
  * a wakeup per sample costs the unwinder more than the unwinding. It also drains every second.
@@ -96,20 +100,23 @@ static long vma_end_cb(struct task_struct *task, struct vm_area_struct *vma, str
  * How much of the stack above sp to copy. A read that runs past the stack's mapping fails
  * whole, so the copy stops at the mapping's end (shallow main threads sit near it).
  */
-static __always_inline __u64 copy_len(struct task_struct *task, __u64 sp)
+static __always_inline __u64 copy_len(__u64 sp)
 {
 	struct vma_end c = {};
 	__u64 len = stack_size;
 
-	if (!bpf_find_vma(task, sp, vma_end_cb, &c, 0) && c.end > sp && c.end - sp < len)
+	if (!use_find_vma)
+		return len;
+	if (!bpf_find_vma(bpf_get_current_task_btf(), sp, vma_end_cb, &c, 0) && c.end > sp &&
+	    c.end - sp < len)
 		len = c.end - sp;
 	return len;
 }
 
 /* Copies the user stack to dst; returns the bytes copied, 0 when nothing could be read. */
-static __always_inline __u32 copy_stack(__u8 *dst, struct task_struct *task, __u64 sp)
+static __always_inline __u32 copy_stack(__u8 *dst, __u64 sp)
 {
-	__u64 len = copy_len(task, sp);
+	__u64 len = copy_len(sp);
 
 	if (len > PB_SNAP_MAX_STACK)
 		len = PB_SNAP_MAX_STACK;
@@ -129,10 +136,8 @@ int pb_snapshot_sample(struct bpf_perf_event_data *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32, cpu = bpf_get_smp_processor_id();
-	/* Context fields must be read whole; newer kernels make cs a u16 in a union. */
-	__u64 cs = *(volatile __u64 *)&ctx->regs.cs;
-	bool user_mode = (cs & 3) == 3;
-	struct task_struct *task;
+	bool user_mode = pb_user_mode(ctx);
+	__u64 cs = ctx->regs.cs;
 	struct scratch *s;
 	__u64 koff = 0, len = 0, size;
 	long n;
@@ -159,17 +164,21 @@ int pb_snapshot_sample(struct bpf_perf_event_data *ctx)
 		s->hdr.n_kernel = koff / 8;
 	}
 
-	task = bpf_get_current_task_btf();
-	if (user_stacks && !(task->flags & PF_KTHREAD)) {
+	if (user_stacks) {
 		if (user_mode) {
 			COPY_REGS(s->hdr.regs, &ctx->regs);
 		} else {
-			struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+			struct pt_regs *regs = pb_task_user_regs();
 			struct pt_regs r;
 
+			if (!regs) {
+				if (pb_task_regs_missing())
+					count_lost(PB_SNAP_LOST_NO_TASK_REGS);
+				goto out;
+			}
 			if (bpf_probe_read_kernel(&r, sizeof(r), regs))
 				goto out;
-			cs = r.csx;
+			cs = r.cs;
 			COPY_REGS(s->hdr.regs, &r);
 		}
 		if ((cs & 0xffff) != USER_CS_64)
@@ -177,7 +186,7 @@ int pb_snapshot_sample(struct bpf_perf_event_data *ctx)
 		s->hdr.flags |= PB_SNAP_F_USER;
 		if (koff > KBYTES) /* cannot happen; tells the verifier the bound */
 			goto out;
-		len = copy_stack(s->data + koff, task, s->hdr.regs[PB_SNAP_REG_SP]);
+		len = copy_stack(s->data + koff, s->hdr.regs[PB_SNAP_REG_SP]);
 		if (!len)
 			count_lost(PB_SNAP_LOST_STACK_READ);
 		s->hdr.stack_size = len;

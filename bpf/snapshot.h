@@ -41,7 +41,8 @@ enum pb_snap_lost_cause {
 	PB_SNAP_LOST_RING_FULL = 0,    /* the ring buffer had no room: userspace fell behind */
 	PB_SNAP_LOST_STACK_READ = 1,   /* the user stack could not be copied at all */
 	PB_SNAP_LOST_KSTACK = 2,       /* bpf_get_stack failed */
-	PB_SNAP_LOST_MAX = 3,
+	PB_SNAP_LOST_NO_TASK_REGS = 3, /* in the kernel, and the kernel cannot give user registers */
+	PB_SNAP_LOST_MAX = 4,
 };
 
 #endif

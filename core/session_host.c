@@ -15,7 +15,10 @@ static void host_log(struct pb_session *s, enum pb_log_level level, const char *
 	va_list ap;
 
 	va_start(ap, fmt);
-	pb_vlog(level, who, fmt, ap);
+	if (s && s->keep_unwinder_error && level == PB_LOG_ERROR && !s->unwinder_error[0])
+		vsnprintf(s->unwinder_error, sizeof(s->unwinder_error), fmt, ap);
+	else
+		pb_vlog(level, who, fmt, ap);
 	va_end(ap);
 }
 

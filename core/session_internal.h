@@ -42,6 +42,10 @@ struct pb_session {
 	uint32_t *pids;		/* copy of opts.pids */
 	char unwinder_name[32];
 	char error[1024];
+	/* While the unwinder opens, its first error message is kept here to become the session's
+	 * error ("cannot load the 'dwarf' unwinder: needs bpf_loop ..."), not printed on its own. */
+	bool keep_unwinder_error;
+	char unwinder_error[512];
 
 	struct pb_plugin_registry *registry;
 	const struct pb_loaded_plugin *unwinder;
@@ -93,6 +97,8 @@ void pb_session_stop_sampling(struct pb_session *s);
 
 /* session_host.c */
 void pb_session_init_host(struct pb_session *s);
+/* Checks privileges and loads the unwinder's BPF side (nothing attached): --check uses it. */
+int pb_session_load_unwinder(struct pb_session *s);
 void pb_session_count_lost(struct pb_session *s, const char *cause, uint64_t n, const char *hint);
 void pb_session_report_lost(struct pb_session *s);
 int pb_session_fail(struct pb_session *s, int err, const char *fmt, ...)

@@ -83,12 +83,22 @@ static int open_unwinder(struct pb_session *s)
 		.stack_storage_size = s->opts.stack_storage_size,
 		.hash_storage_size = s->opts.hash_storage_size,
 	};
+	s->keep_unwinder_error = true;
+	s->unwinder_error[0] = '\0';
 	err = s->unwinder->desc->unwinder->open(&s->host, &s->params, s->unwinder_cfg,
 						&s->unwinder_state);
+	s->keep_unwinder_error = false;
 	if (err)
-		return pb_session_fail(s, err, "cannot load the '%s' unwinder: %s",
-				       s->unwinder_name, strerror(-err));
+		return pb_session_fail(s, err, "cannot load the '%s' unwinder: %s", s->unwinder_name,
+				       s->unwinder_error[0] ? s->unwinder_error : strerror(-err));
+	if (s->unwinder_error[0]) /* reported, yet it opened: still worth seeing */
+		pb_log(PB_LOG_ERROR, "%s: %s", s->unwinder_name, s->unwinder_error);
 	return 0;
+}
+
+int pb_session_load_unwinder(struct pb_session *s)
+{
+	return check_system(s) ?: open_unwinder(s);
 }
 
 static int watch_fd(struct pb_session *s, int fd)

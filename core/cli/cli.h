@@ -30,6 +30,7 @@ struct cli {
 	struct pb_settings layer;
 	bool stream_mode;
 	bool list_plugins;
+	bool check; /* --check */
 	bool tui;
 	bool serve;
 	const char *listen;

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <profile-bee/kernel.h>
+
 #include "cli.h"
 #include "script.h"
 
@@ -250,6 +252,10 @@ int main(int argc, char **argv)
 	pb_set_log_level(1 + cli.verbosity);
 	if (cli.list_plugins) {
 		ret = pb_list_plugins(stdout, cli.opts.plugin_path) ? 1 : 0;
+		goto out;
+	}
+	if (cli.check) {
+		ret = pb_kernel__check(stdout, cli.opts.plugin_path) ? 1 : 0;
 		goto out;
 	}
 	if ((ret = load_settings(&cli, &merged)))

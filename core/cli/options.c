@@ -53,6 +53,7 @@ static const char usage[] =
 	"\n"
 	"Other:\n"
 	"      --list-plugins         list unwinder and output plugins with their settings\n"
+	"      --check                what this kernel offers and which unwinders load on it\n"
 	"      --plugin-path DIRS     also load plugins from DIRS (':'-separated)\n"
 	"  -v, --verbose              more messages (twice: debug)\n"
 	"  -q, --quiet                no summary of lost stacks\n"
@@ -82,6 +83,7 @@ enum {
 	OPT_LISTEN,
 	OPT_STREAM,
 	OPT_LIST_PLUGINS,
+	OPT_CHECK,
 	OPT_PLUGIN_PATH,
 	OPT_VERSION,
 	OPT_CONFIG,
@@ -112,6 +114,7 @@ static const struct option long_options[] = {
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "stream-mode", required_argument, NULL, OPT_STREAM },
 	{ "list-plugins", no_argument, NULL, OPT_LIST_PLUGINS },
+	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "plugin-path", required_argument, NULL, OPT_PLUGIN_PATH },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -281,6 +284,9 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 		return ret;
 	case OPT_LIST_PLUGINS:
 		cli->list_plugins = true;
+		return 0;
+	case OPT_CHECK:
+		cli->check = true;
 		return 0;
 	case OPT_PLUGIN_PATH:
 		cli->opts.plugin_path = arg;

@@ -9,5 +9,10 @@
 /* libbpf's print hook is process-wide: set it around each libbpf call sequence, then restore. */
 libbpf_print_fn_t pb_bpf_log_begin(const struct pb_host *host, const char *who);
 void pb_bpf_log_end(libbpf_print_fn_t prev);
+/*
+ * Reports a skeleton load that failed with err (between begin and end): the verifier's verdict
+ * when libbpf logged one, else the error.
+ */
+void pb_bpf_log_load_failed(const struct pb_host *host, const char *who, int err);
 
 #endif

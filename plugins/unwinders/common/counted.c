@@ -30,6 +30,7 @@ static const struct pb_counted_cause common_causes[PB_LOST_COMMON] = {
 	[PB_LOST_COUNTS_FULL] = { "count map full", "--hash-storage-size" },
 	[PB_LOST_USTACK_FULL] = { "user stack map full", "--stack-storage-size" },
 	[PB_LOST_MAX_FRAMES] = { "user stack truncated at max-frames", NULL },
+	[PB_LOST_NO_TASK_REGS] = { "user stack of samples in the kernel (needs Linux 5.15)", NULL },
 };
 
 struct pb_counted {

@@ -12,6 +12,7 @@
 #include "counted.h"
 #include "dwarf.skel.h"
 #include "dwarf_internal.h"
+#include "kernel_support.h"
 #include "perf_attach.h"
 
 /* The walk's own causes, numbered from PB_LOST_COMMON as in dwarf_abi.h. */
@@ -96,6 +97,7 @@ static int configure(struct dw_state *st, const struct pb_sample_params *params,
 	skel->rodata->user_stacks = params->user;
 	skel->rodata->kernel_stacks = params->kernel;
 	skel->rodata->max_frames = st->max_frames;
+	skel->rodata->use_task_regs = pb_unwinder_task_regs(st->host, "dwarf");
 	st->user = params->user;
 
 	err = pb_counted_size_maps(&maps, params);
@@ -109,6 +111,13 @@ static int configure(struct dw_state *st, const struct pb_sample_params *params,
 	err = err ?: bpf_program__set_autoload(skel->progs.pb_filter_fork, params->filter_pids);
 	return err;
 }
+
+/*
+ * The walk is bpf_loop steps; tables ask for work through a ring buffer. tp_btf (following
+ * forks) is needed only with a pid filter, so it stays last.
+ */
+static const enum pb_kernel_feature needs[] = { PB_KERNEL_BTF, PB_KERNEL_LOOP, PB_KERNEL_RINGBUF,
+						PB_KERNEL_TP_BTF };
 
 static int dw_open(const struct pb_host *host, const struct pb_sample_params *params,
 		   const struct pb_config *cfg, void **state)
@@ -129,6 +138,10 @@ static int dw_open(const struct pb_host *host, const struct pb_sample_params *pa
 	st->host = host;
 
 	prev = pb_bpf_log_begin(host, "dwarf");
+	err = pb_unwinder_require(host, "dwarf", needs,
+				  sizeof(needs) / sizeof(needs[0]) - !params->filter_pids);
+	if (err)
+		goto out;
 	st->skel = dwarf_bpf__open();
 	if (!st->skel) {
 		err = -errno;
@@ -139,10 +152,7 @@ static int dw_open(const struct pb_host *host, const struct pb_sample_params *pa
 		goto out;
 	err = dwarf_bpf__load(st->skel);
 	if (err) {
-		host->log(host->session, PB_LOG_ERROR, "dwarf",
-			  "cannot load the BPF program: %s (needs Linux 5.17 or later; debug "
-			  "logging shows libbpf's reason)",
-			  strerror(-err));
+		pb_bpf_log_load_failed(host, "dwarf", err);
 		goto out;
 	}
 	if (params->filter_pids) {

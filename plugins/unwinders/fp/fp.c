@@ -14,6 +14,7 @@
 #include "counted.h"
 #include "counts.h"
 #include "fp.skel.h"
+#include "kernel_support.h"
 #include "perf_attach.h"
 
 struct fp_state {
@@ -64,6 +65,12 @@ static uint32_t max_frames_setting(const struct pb_host *host, const struct pb_c
 	return max_frames;
 }
 
+/*
+ * Following forks (tp_btf) is needed only with a pid filter. bpf_loop and task registers have
+ * fallbacks (configure).
+ */
+static const enum pb_kernel_feature needs[] = { PB_KERNEL_BTF, PB_KERNEL_TP_BTF };
+
 static int configure(struct fp_state *st, const struct pb_sample_params *params,
 		     uint32_t max_frames)
 {
@@ -75,6 +82,9 @@ static int configure(struct fp_state *st, const struct pb_sample_params *params,
 	skel->rodata->user_stacks = params->user;
 	skel->rodata->kernel_stacks = params->kernel;
 	skel->rodata->max_frames = max_frames;
+	skel->rodata->use_bpf_loop = pb_unwinder_optional(
+		st->host, "fp", PB_KERNEL_LOOP, "the walk is a loop the verifier unrolls");
+	skel->rodata->use_task_regs = pb_unwinder_task_regs(st->host, "fp");
 	/* Without a pid filter the fork follower has nothing to do. */
 	return pb_counted_size_maps(&maps, params) ?:
 	       bpf_program__set_autoload(skel->progs.pb_filter_fork, params->filter_pids);
@@ -101,12 +111,13 @@ static int fp_open(const struct pb_host *host, const struct pb_sample_params *pa
 	st->host = host;
 
 	prev = pb_bpf_log_begin(host, "fp");
-	st->skel = fp_bpf__open();
-	err = st->skel ? configure(st, params, max_frames) : -errno;
+	err = pb_unwinder_require(host, "fp", needs, params->filter_pids ? 2 : 1);
+	if (!err) {
+		st->skel = fp_bpf__open();
+		err = st->skel ? configure(st, params, max_frames) : -errno;
+	}
 	if (!err && (err = fp_bpf__load(st->skel)))
-		host->log(host->session, PB_LOG_ERROR, "fp",
-			  "cannot load the BPF program: %s (debug logging shows libbpf's reason)",
-			  strerror(-err));
+		pb_bpf_log_load_failed(host, "fp", err);
 	/* Live from the start, so a command spawned before attach still has its forks followed. */
 	if (!err && params->filter_pids) {
 		st->fork_link = bpf_program__attach(st->skel->progs.pb_filter_fork);

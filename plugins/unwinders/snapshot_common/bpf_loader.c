@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf_log.h"
+#include "kernel_support.h"
 #include "perf_attach.h"
 #include "snap_internal.h"
 #include "snapshot.skel.h"
@@ -33,6 +34,8 @@ static const struct {
 				    "ring-size or a lower -F"},
 	[PB_SNAP_LOST_STACK_READ] = {"user stack not readable", NULL},
 	[PB_SNAP_LOST_KSTACK] = {"kernel stack not readable", NULL},
+	[PB_SNAP_LOST_NO_TASK_REGS] = {"user stack of samples in the kernel (needs Linux 5.15)",
+				       NULL},
 };
 
 void pb_snap_bpf__free(struct pb_snap_bpf *b)
@@ -59,11 +62,20 @@ static int configure(struct pb_snap_bpf *b, const struct pb_sample_params *param
 	skel->rodata->kernel_stacks = params->kernel;
 	skel->rodata->stack_size = opts->stack_size;
 	skel->rodata->wakeup_bytes = opts->ring_size / 4;
+	skel->rodata->use_task_regs = pb_unwinder_task_regs(b->host, "snapshot");
+	skel->rodata->use_find_vma =
+		pb_kernel__has(PB_KERNEL_TASK_BTF) &&
+		pb_unwinder_optional(b->host, "snapshot", PB_KERNEL_FIND_VMA,
+				     "stack copies that would run past the stack take one page");
 	err = err ?: bpf_map__set_max_entries(skel->maps.scratch, b->n_cpus);
 	err = err ?: bpf_map__set_max_entries(skel->maps.ring, opts->ring_size);
 	err = err ?: bpf_program__set_autoload(skel->progs.pb_filter_fork, params->filter_pids);
 	return err;
 }
+
+/* Samples reach userspace through a ring buffer; tp_btf (following forks) only with a filter. */
+static const enum pb_kernel_feature needs[] = { PB_KERNEL_BTF, PB_KERNEL_RINGBUF,
+						PB_KERNEL_TP_BTF };
 
 int pb_snap_bpf__open(const struct pb_host *host, const struct pb_sample_params *params,
 		      const struct pb_snap_bpf_opts *opts, struct pb_snap_bpf **ret)
@@ -87,6 +99,9 @@ int pb_snap_bpf__open(const struct pb_host *host, const struct pb_sample_params 
 		return -ENOMEM;
 	}
 	prev = pb_bpf_log_begin(host, "snapshot");
+	err = pb_unwinder_require(host, "snapshot", needs, params->filter_pids ? 3 : 2);
+	if (err)
+		goto out;
 	b->skel = snapshot_bpf__open();
 	if (!b->skel) {
 		err = -errno;
@@ -96,9 +111,7 @@ int pb_snap_bpf__open(const struct pb_host *host, const struct pb_sample_params 
 		goto out;
 	err = snapshot_bpf__load(b->skel);
 	if (err) {
-		host->log(host->session, PB_LOG_ERROR, "snapshot",
-			  "cannot load the BPF program: %s (debug logging shows libbpf's reason)",
-			  strerror(-err));
+		pb_bpf_log_load_failed(host, "snapshot", err);
 		goto out;
 	}
 	/* Live from the start, so a command spawned before attach still has its forks followed. */
