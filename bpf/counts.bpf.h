@@ -64,7 +64,12 @@ static __always_inline void pb_count_in(void *ctx, bool kernel, struct pb_count_
 					void *kstacks, void *ustacks)
 {
 	__u64 one = 1, *val;
-	long err;
+	/*
+	 * int, not long: some kernels (Debian 12's 6.1) turn map updates into direct calls of the
+	 * map's int-returning op without sign-extending the result: -EEXIST comes back as
+	 * 0x00000000ffffffef. Comparing 32 bits works on every kernel.
+	 */
+	int err;
 
 	if (kernel) {
 		key->kstack_id = bpf_get_stackid(ctx, kstacks, 0);

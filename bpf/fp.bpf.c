@@ -5,6 +5,7 @@
 #include "filter.bpf.h"
 #include "counts.bpf.h"
 #include "regs.bpf.h"
+#include "leaf_caller.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
@@ -51,16 +52,22 @@ struct walk {
 	struct scratch *s;
 	__u64 fp, base, len, hash;
 	__u32 n;
+	__u32 shift; /* 1 when the leaf's caller was recovered into ips[1] */
 };
+
+/* Samples whose frameless leaf's caller was recovered (pb_leaf_caller); userspace reports it. */
+__u64 leaf_callers = 0;
 
 /* Records the frame found at fp (saved fp next, return address ret); false: the walk ends. */
 static __always_inline bool take_frame(struct walk *w, __u64 i, __u64 fp, __u64 next, __u64 ret)
 {
-	if (!ret)
+	__u64 at = i + 1 + w->shift;
+
+	if (!ret || at >= PB_MAX_FRAMES)
 		return false;
-	w->s->st.ips[i + 1] = ret;
+	w->s->st.ips[at] = ret;
 	w->hash = mix(w->hash, ret);
-	w->n = i + 2;
+	w->n = at + 1;
 	/* Stacks grow down: a caller's frame is always above; anything else is garbage. */
 	w->fp = next > fp && !(next & 7) ? next : 0;
 	return true;
@@ -76,7 +83,7 @@ static long walk_step(__u64 i, struct walk *w)
 	struct scratch *s = w->s;
 	__u64 fp = w->fp, off = fp - w->base, next, ret;
 
-	if (!fp || i >= PB_MAX_FRAMES - 1)
+	if (!fp || i >= PB_MAX_FRAMES - 2)
 		return 1;
 	if (fp < w->base || off + 16 > w->len) {
 		__u64 len = PAGE_SIZE - (fp & (PAGE_SIZE - 1));
@@ -122,7 +129,7 @@ static __always_inline struct scratch *walk_user(struct bpf_perf_event_data *ctx
 	__u32 zero = 0;
 	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
 	struct walk w = {.s = s, .n = 1};
-	__u64 ip, sp;
+	__u64 ip, sp, caller;
 
 	if (!pb_user_frame(ctx, user_mode, &ip, &sp, &w.fp)) {
 		if (pb_task_regs_missing())
@@ -141,6 +148,14 @@ static __always_inline struct scratch *walk_user(struct bpf_perf_event_data *ctx
 
 	s->st.ips[0] = ip;
 	w.hash = mix(0, ip);
+	caller = pb_leaf_caller(ip, sp, w.fp);
+	if (caller) {
+		s->st.ips[1] = caller;
+		w.hash = mix(w.hash, caller);
+		w.n = 2;
+		w.shift = 1;
+		__sync_fetch_and_add(&leaf_callers, 1);
+	}
 	if (use_bpf_loop)
 		bpf_loop(max_frames - 1, walk_step, &w, 0);
 	else

@@ -31,6 +31,10 @@ static void fp_close(void *state)
 
 	if (!st)
 		return;
+	if (st->skel && st->skel->bss->leaf_callers)
+		st->host->log(st->host->session, PB_LOG_INFO, "fp",
+			      "the caller of a frameless leaf recovered from the stack in %llu samples",
+			      (unsigned long long)st->skel->bss->leaf_callers);
 	pb_perf_links_destroy(&st->links);
 	bpf_link__destroy(st->fork_link);
 	pb_counted__free(st->counted);

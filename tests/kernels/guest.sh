@@ -1,0 +1,84 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Runs inside a qemu guest booted on another kernel (busybox sh): every unwinder loads and holds
+# the fixture chain, the fallbacks work, a missing feature gives its one message, a system-wide
+# run writes every output that needs no network. TAP on stdout, read back by matrix.sh.
+. "$PB_SOURCE_ROOT/tests/e2e/lib.sh"
+C=$PB_FIXTURES/c
+CHAIN="main;pb_alpha;pb_beta;pb_gamma"
+# TCG runs the guest several times slower than the host: 3 s at 199 Hz still gives hundreds of
+# samples on pb_gamma, where the checks need 100.
+SECONDS_RUN=3
+
+plan 12
+echo "# kernel $(uname -r)"
+
+if "$PB" --check >"$TMP/check" 2>&1; then
+	ok "--check: every unwinder loads"
+else
+	not_ok "--check: every unwinder loads"
+fi
+sed 's/^/# /' "$TMP/check"
+
+# fp walks frame pointers; the others unwind binaries built without them.
+for u in fp dwarf libdw libunwind; do
+	fixture=$C/chain-nofp
+	[ "$u" = fp ] && fixture=$C/chain-fp
+	"$PB" --unwinder "$u" -F 199 -o "$TMP/$u.folded" -- "$fixture" "$SECONDS_RUN" 2>"$TMP/$u.err"
+	expect_chain "$u: fixture chain" "$TMP/$u.folded" "$CHAIN" 90 100
+	[ -s "$TMP/$u.err" ] && sed 's/^/# stderr: /' "$TMP/$u.err"
+done
+
+# The fallbacks older kernels take: a bounded loop without bpf_loop; no task registers.
+PROFILE_BEE_KERNEL_FEATURES_OFF=bpf_loop,bpf_task_pt_regs "$PB" -F 199 -o "$TMP/fb.folded" \
+	-- "$C/chain-fp" "$SECONDS_RUN" 2>"$TMP/fb.err"
+expect_chain "fp without bpf_loop and bpf_task_pt_regs: fixture chain" "$TMP/fb.folded" \
+	"$CHAIN" 90 100
+
+# A feature an unwinder cannot do without: one line naming it, the release, and exit 1.
+PROFILE_BEE_KERNEL_FEATURES_OFF=bpf_loop "$PB" --dwarf -d 1 -o "$TMP/x.folded" \
+	>/dev/null 2>"$TMP/missing.err"
+status=$?
+want="profile-bee: cannot load the 'dwarf' unwinder: needs bpf_loop (Linux 5.17 or later); this kernel is $(uname -r)"
+if [ "$status" = 1 ] && [ "$(cat "$TMP/missing.err")" = "$want" ]; then
+	ok "dwarf without bpf_loop: exit 1 and one message"
+else
+	not_ok "dwarf without bpf_loop: exit 1 and one message" "status $status, stderr:" \
+		"$(cat "$TMP/missing.err")"
+fi
+
+# Kernel frames under the user chain: the kernel stack and the task's user registers.
+"$PB" -F 199 -o "$TMP/sys.folded" -- "$C/syscalls-fp" "$SECONDS_RUN" 2>/dev/null
+# [[]k[]]: busybox awk turns "\[" in a -v value into "[".
+kernel=$(samples_matching "$TMP/sys.folded" 'pb_sys_thread;.*_[[]k[]]')
+if [ "$kernel" -ge 20 ]; then
+	ok "a syscall-heavy thread's user frames above its kernel frames in $kernel samples"
+else
+	not_ok "a syscall-heavy thread's user frames above its kernel frames" "$kernel samples" \
+		"top stacks:" "$(sort -t' ' -k2 -nr "$TMP/sys.folded" | head -5)"
+fi
+expect_chain "the main thread's chain beside it" "$TMP/sys.folded" "main;pb_sys_spin" 90 20
+
+# System-wide, every output that needs no network from one run. Starting takes a few seconds
+# under TCG: the fixture runs until the profile is over.
+"$C/chain-fp" 60 &
+busy=$!
+"$PB" -F 199 -d 3 -o "$TMP/all.folded" -o "$TMP/all.svg" -o "$TMP/all.html" \
+	-o "$TMP/all.json" 2>"$TMP/all.err"
+status=$?
+kill "$busy"
+wait "$busy"
+expect_chain "system-wide: the busy fixture's chain" "$TMP/all.folded" "$CHAIN" 90 100
+if [ "$status" = 0 ] && grep -q '<svg' "$TMP/all.svg" && grep -q pb_gamma "$TMP/all.svg" &&
+	grep -q pb_gamma "$TMP/all.html" && grep -q '"pb_gamma"' "$TMP/all.json"; then
+	ok "system-wide: svg, html and json written with the chain's frames"
+else
+	not_ok "system-wide: svg, html and json written" "status $status" "$(cat "$TMP/all.err")"
+fi
+comms=$(awk '{ split($0, f, ";"); print f[1] }' "$TMP/all.folded" | sort -u | wc -l)
+if [ "$comms" -ge 2 ]; then
+	ok "system-wide: $comms processes sampled"
+else
+	not_ok "system-wide: more than the fixture sampled" "$comms processes"
+fi
+finish
