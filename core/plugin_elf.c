@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-/* Reads a plugin file before dlopen: is it a whole ELF shared object for us, does it hold a string. */
+/* Reads a plugin file before dlopen: a whole ELF shared object for this machine? holds a string? */
 #include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,18 @@ static unsigned own_machine(void)
 	if (!dladdr((void *)own_machine, &info) || !info.dli_fbase)
 		return EM_NONE;
 	return ((const ElfW(Ehdr) *)info.dli_fbase)->e_machine;
+}
+
+/* why, formatted: the reason check_fd returns. */
+__attribute__((format(printf, 3, 4))) static const char *say(char *why, size_t len, const char *fmt,
+							     ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, len, fmt, ap);
+	va_end(ap);
+	return why;
 }
 
 static bool fits(uint64_t off, uint64_t n, uint64_t size)
@@ -48,24 +61,22 @@ static const char *check_fd(int fd, uint64_t size, char *why, size_t len)
 	bool dynamic = false, load = false;
 
 	if (size < sizeof(eh) || !read_at(fd, &eh, sizeof(eh), 0))
-		return snprintf(why, len, "truncated: %llu bytes", (unsigned long long)size), why;
+		return say(why, len, "truncated: %llu bytes", (unsigned long long)size);
 	if (memcmp(eh.e_ident, ELFMAG, SELFMAG))
 		return "not an ELF file";
 	if (eh.e_ident[EI_CLASS] != (sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32) ||
-	    eh.e_ident[EI_DATA] != (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? ELFDATA2LSB
-									 : ELFDATA2MSB))
+	    eh.e_ident[EI_DATA] !=
+		(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? ELFDATA2LSB : ELFDATA2MSB))
 		return "ELF class or byte order of another machine";
 	if (eh.e_type != ET_DYN)
-		return snprintf(why, len, "ELF type %u, not a shared object", eh.e_type), why;
+		return say(why, len, "ELF type %u, not a shared object", eh.e_type);
 	if (machine != EM_NONE && eh.e_machine != machine)
-		return snprintf(why, len, "built for ELF machine %u, this one is %u", eh.e_machine,
-				machine),
-		       why;
+		return say(why, len, "built for ELF machine %u, this one is %u", eh.e_machine,
+			   machine);
 	if (eh.e_phentsize != sizeof(ph) || !eh.e_phnum ||
 	    !fits(eh.e_phoff, (uint64_t)eh.e_phnum * sizeof(ph), size))
-		return snprintf(why, len, "truncated or damaged program headers (%llu bytes)",
-				(unsigned long long)size),
-		       why;
+		return say(why, len, "truncated or damaged program headers (%llu bytes)",
+			   (unsigned long long)size);
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
 		if (!read_at(fd, &ph, sizeof(ph), eh.e_phoff + (uint64_t)i * sizeof(ph)))
 			return "unreadable program header";
@@ -73,11 +84,10 @@ static const char *check_fd(int fd, uint64_t size, char *why, size_t len)
 		dynamic |= ph.p_type == PT_DYNAMIC;
 		if ((ph.p_type == PT_LOAD || ph.p_type == PT_DYNAMIC) &&
 		    !fits(ph.p_offset, ph.p_filesz, size))
-			return snprintf(why, len,
-					"truncated: segment %u ends at byte %llu, the file has %llu",
-					i, (unsigned long long)(ph.p_offset + ph.p_filesz),
-					(unsigned long long)size),
-			       why;
+			return say(why, len,
+				   "truncated: segment %u ends at byte %llu, the file has %llu", i,
+				   (unsigned long long)(ph.p_offset + ph.p_filesz),
+				   (unsigned long long)size);
 	}
 	if (!load || !dynamic)
 		return "no loadable or dynamic segment";
@@ -86,24 +96,21 @@ static const char *check_fd(int fd, uint64_t size, char *why, size_t len)
 	/* With 0xff00 sections or more, the count is in section 0's size. */
 	if (eh.e_shentsize != sizeof(sh) || !fits(eh.e_shoff, sizeof(sh), size) ||
 	    !read_at(fd, &sh, sizeof(sh), eh.e_shoff))
-		return snprintf(why, len, "truncated: section headers at byte %llu, the file has %llu",
-				(unsigned long long)eh.e_shoff, (unsigned long long)size),
-		       why;
+		return say(why, len, "truncated: section headers at byte %llu, the file has %llu",
+			   (unsigned long long)eh.e_shoff, (unsigned long long)size);
 	shnum = eh.e_shnum ? eh.e_shnum : sh.sh_size;
 	if (!fits(eh.e_shoff, shnum * sizeof(sh), size))
-		return snprintf(why, len, "truncated: section headers end past byte %llu",
-				(unsigned long long)size),
-		       why;
+		return say(why, len, "truncated: section headers end past byte %llu",
+			   (unsigned long long)size);
 	for (uint64_t i = 1; i < shnum; i++) {
 		if (!read_at(fd, &sh, sizeof(sh), eh.e_shoff + i * sizeof(sh)))
 			return "unreadable section header";
 		if (sh.sh_type != SHT_NOBITS && !fits(sh.sh_offset, sh.sh_size, size))
-			return snprintf(why, len,
-					"truncated: section %llu ends at byte %llu, the file has %llu",
-					(unsigned long long)i,
-					(unsigned long long)(sh.sh_offset + sh.sh_size),
-					(unsigned long long)size),
-			       why;
+			return say(why, len,
+				   "truncated: section %llu ends at byte %llu, the file has %llu",
+				   (unsigned long long)i,
+				   (unsigned long long)(sh.sh_offset + sh.sh_size),
+				   (unsigned long long)size);
 	}
 	return NULL;
 }

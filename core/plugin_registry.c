@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Which plugin handles an unwinder, a section or an -o target, dlopen()ing only the files it takes. */
+/* Which plugin handles an unwinder, a section or an -o target, dlopen()ing only what it takes. */
 #include <string.h>
 
 #include "plugin_file.h"
@@ -27,8 +27,7 @@ static bool named(const struct pb_plugin_file *f, int kind, const char *a, const
  * it. Files named for other plugins are left alone.
  */
 const struct pb_loaded_plugin *pb_plugin_registry__find(struct pb_plugin_registry *reg,
-							enum pb_plugin_kind kind,
-							const char *name)
+							enum pb_plugin_kind kind, const char *name)
 {
 	const struct pb_loaded_plugin *lp = loaded(reg, kind, name);
 
@@ -75,7 +74,7 @@ static const struct pb_loaded_plugin *match_loaded(const struct pb_plugin_regist
 		for (const struct pb_output_claim *c = d->claims; c->pattern; c++) {
 			if (how == BY_NAME ? strcmp(d->name, target) != 0
 					   : is_scheme(c->pattern) != (how == BY_SCHEME) ||
-						     !claim_matches(c->pattern, target))
+						 !claim_matches(c->pattern, target))
 				continue;
 			if (format)
 				*format = how == BY_NAME ? d->claims[0].format : c->format;
@@ -111,13 +110,14 @@ static const struct pb_loaded_plugin *probe(struct pb_plugin_registry *reg, cons
 
 static bool is_word(const char *s)
 {
-	return s[0] && s[strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")] ==
-			       '\0';
+	return s[0] &&
+	       s[strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")] ==
+		   '\0';
 }
 
-const struct pb_loaded_plugin *
-pb_plugin_registry__match_output(struct pb_plugin_registry *reg, const char *target,
-				 const char **format)
+const struct pb_loaded_plugin *pb_plugin_registry__match_output(struct pb_plugin_registry *reg,
+								const char *target,
+								const char **format)
 {
 	const char *colon = strstr(target, "://"), *slash = strrchr(target, '/');
 	const char *dot = strrchr(target, '.');
@@ -209,8 +209,8 @@ void pb_plugin_registry__names(struct pb_plugin_registry *reg, enum pb_plugin_ki
 		}
 		for (const struct pb_output_claim *c = d->claims; c && c->pattern && used < len;
 		     c++)
-			used += snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
-					 c->pattern);
+			used +=
+			    snprintf(buf + used, len - used, "%s%s", used ? ", " : "", c->pattern);
 	}
 	if (!buf[0])
 		snprintf(buf, len, "none found");

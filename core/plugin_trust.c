@@ -39,7 +39,8 @@ static int check_entry(const char *plugin, const char *dir, const struct stat *d
 	if (!(dst->st_mode & (S_IWGRP | S_IWOTH)))
 		return 0;
 	if (!(dst->st_mode & S_ISVTX)) {
-		snprintf(err, len, "refusing plugin '%s': directory '%s' is writable by %s (mode %04o)",
+		snprintf(err, len,
+			 "refusing plugin '%s': directory '%s' is writable by %s (mode %04o)",
 			 plugin, dir, writers(dst->st_mode), (unsigned)(dst->st_mode & 07777));
 		return -EPERM;
 	}
@@ -132,7 +133,8 @@ int pb_plugin_trust(const char *path, char *real, size_t real_len, char *err, si
 			goto fail_errno;
 		}
 		if (lstat(next, &st)) {
-			snprintf(err, len, "cannot open '%s': '%s': %s", path, next, strerror(errno));
+			snprintf(err, len, "cannot open '%s': '%s': %s", path, next,
+				 strerror(errno));
 			return -errno;
 		}
 		if ((ret = check_entry(path, cur, &dst, next, &st, err, len)))
@@ -187,7 +189,8 @@ int pb_plugin_trust(const char *path, char *real, size_t real_len, char *err, si
 		if ((ret = check_owner(path, "file", cur, &st, err, len)))
 			return ret;
 		if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-			snprintf(err, len, "refusing plugin '%s': file '%s' is writable by %s (mode %04o)",
+			snprintf(err, len,
+				 "refusing plugin '%s': file '%s' is writable by %s (mode %04o)",
 				 path, cur, writers(st.st_mode), (unsigned)(st.st_mode & 07777));
 			return -EPERM;
 		}

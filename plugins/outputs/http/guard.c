@@ -9,10 +9,9 @@
 
 #include "http.h"
 
-#define MAX_HOSTS 32
-#define COOKIE "pb_token"
-#define TOKEN_CHARS                                                                                \
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/="
+#define MAX_HOSTS   32
+#define COOKIE	    "pb_token"
+#define TOKEN_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/="
 
 struct guard {
 	char *hosts[MAX_HOSTS]; /* lower case, no port, no trailing dot */
@@ -129,7 +128,8 @@ int guard_new(const struct pb_host *host, const struct pb_config *cfg, const cha
 		p += *p != '\0';
 	}
 	if (!err && token && file) {
-		host->log(host->session, PB_LOG_ERROR, HTTP_WHO, "give token or token-file, not both");
+		host->log(host->session, PB_LOG_ERROR, HTTP_WHO,
+			  "give token or token-file, not both");
 		err = -EINVAL;
 	}
 	if (!err && file)

@@ -22,12 +22,18 @@ int main(void)
 	TAP_STR_EQ(ESC("plain text, 100%", 64), "plain text, 100%", "plain ASCII is kept");
 	TAP_STR_EQ(ESC("\x1b[2J\x1b[Hcleared", 64), "\\x1b[2J\\x1b[Hcleared",
 		   "ESC sequences are shown, not run");
-	TAP_STR_EQ(ESC("bad\rprofile-bee: forged\nline", 64),
-		   "bad\\rprofile-bee: forged\\nline", "CR and LF cannot forge a line");
+	TAP_STR_EQ(ESC("bad\rprofile-bee: forged\nline", 64), "bad\\rprofile-bee: forged\\nline",
+		   "CR and LF cannot forge a line");
 	TAP_STR_EQ(ESC("a\tb\x7f\x01", 64), "a\\tb\\x7f\\x01", "TAB, DEL and other C0");
-	TAP_STR_EQ(ESC("csi\xc2\x9b" "31m", 64), "csi\\u009b31m", "C1 (U+009B, a CSI) as UTF-8");
+	TAP_STR_EQ(ESC("csi\xc2\x9b"
+		       "31m",
+		       64),
+		   "csi\\u009b31m", "C1 (U+009B, a CSI) as UTF-8");
 	TAP_STR_EQ(ESC("raw\x9b\xff\xc3", 64), "raw\\x9b\\xff\\xc3", "bytes that are not UTF-8");
-	TAP_STR_EQ(ESC("\xe2\x80\xae" "txt.exe", 64), "\\u202etxt.exe", "a bidi override");
+	TAP_STR_EQ(ESC("\xe2\x80\xae"
+		       "txt.exe",
+		       64),
+		   "\\u202etxt.exe", "a bidi override");
 	TAP_STR_EQ(ESC("caf\xc3\xa9 \xe6\x97\xa5\xf0\x9f\x90\x9d", 64),
 		   "caf\xc3\xa9 \xe6\x97\xa5\xf0\x9f\x90\x9d", "UTF-8 text is kept");
 	TAP_STR_EQ(ESC("\xc0\xaf\xed\xa0\x80", 64), "\\xc0\\xaf\\xed\\xa0\\x80",

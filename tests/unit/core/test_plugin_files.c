@@ -81,7 +81,7 @@ static void elf_tests(void)
 	ret = pb_plugin_elf_check(copy("text.so", 0, 0, '#'), err, sizeof(err));
 	TAP_OK(ret == -ENOEXEC && strstr(err, "not an ELF file"), "not ELF: %s", err);
 	TAP_OK(pb_plugin_file_has(at("whole.so"), ".testfmt") &&
-		       !pb_plugin_file_has(at("whole.so"), ".testfm"),
+		   !pb_plugin_file_has(at("whole.so"), ".testfm"),
 	       "a claim is found as a whole string in the file, not as a prefix");
 }
 
@@ -96,7 +96,7 @@ static void trust_tests(bool root)
 	copy("ww/safe/p.so", 0, -1, 0);
 	ret = trust("ww/safe/p.so", err, sizeof(err));
 	TAP_OK(ret == -EPERM && strstr(err, at("ww")) && strstr(err, "writable by") &&
-		       strstr(err, "0777"),
+		   strstr(err, "0777"),
 	       "a directory inside a world-writable one is refused, naming it: %s", err);
 
 	/* A link in a safe directory to a file in an unsafe one: the resolved path is checked. */
@@ -123,7 +123,7 @@ static void trust_tests(bool root)
 	chmod(at("safe/g.so"), 0664);
 	ret = trust("safe/g.so", err, sizeof(err));
 	TAP_OK(ret == -EPERM && strstr(err, "g.so") && strstr(err, "its group") &&
-		       strstr(err, "0664"),
+		   strstr(err, "0664"),
 	       "a group-writable file is refused: %s", err);
 
 	/* Sticky and world-writable (as /tmp): fine when the entry below is root's. */
@@ -153,7 +153,7 @@ static void trust_tests(bool root)
 	lchown(at("sticky/theirlink.so"), NOBODY, NOBODY);
 	ret = trust("sticky/theirlink.so", err, sizeof(err));
 	TAP_OK(ret == -EPERM && strstr(err, "theirlink.so") && strstr(err, "uid 65534") &&
-		       strstr(err, "1777"),
+		   strstr(err, "1777"),
 	       "another user's link in a sticky directory is refused: %s", err);
 	copy("safe/nobody.so", 0, -1, 0);
 	chown(at("safe/nobody.so"), NOBODY, NOBODY);
@@ -164,7 +164,7 @@ static void trust_tests(bool root)
 
 int main(int argc, char **argv)
 {
-	struct pb_loaded_plugin lp = { 0 };
+	struct pb_loaded_plugin lp = {0};
 	char err[1024];
 	int ret;
 
