@@ -12,7 +12,11 @@ void pb_vlog(enum pb_log_level level, const char *who, const char *fmt, va_list 
 
 	if ((int)level > pb_log_verbosity)
 		return;
-	vsnprintf(line, sizeof(line), fmt, ap);
+	/*
+	 * Messages carry what collectors, stores and metadata services sent: one sanitizer for all
+	 * of them, here, so no caller can forget it (an ESC from a reply cleared the screen).
+	 */
+	pb_vformat_escaped(line, sizeof(line), fmt, ap);
 	/* One write per message so lines from threads do not interleave. */
 	if (who)
 		fprintf(stderr, "profile-bee: %s: %s\n", who, line);

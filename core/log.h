@@ -11,6 +11,15 @@ extern int pb_log_verbosity; /* messages above this level are dropped; default P
 void pb_log(enum pb_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void pb_vlog(enum pb_log_level level, const char *who, const char *fmt, va_list ap);
 
+/*
+ * Text from outside (a collector's reply, metadata, a Host header) made one safe line: control
+ * characters, C1, bidi overrides and bytes that are not UTF-8 escaped; cut with "..." to fit len.
+ * Every message goes through it on its way to stderr.
+ */
+size_t pb_escape(char *dst, size_t len, const char *src, size_t n);
+/* vsnprintf, then pb_escape into dst. */
+void pb_vformat_escaped(char *dst, size_t len, const char *fmt, va_list ap);
+
 #define pb_err(...) pb_log(PB_LOG_ERROR, __VA_ARGS__)
 #define pb_warn(...) pb_log(PB_LOG_WARN, __VA_ARGS__)
 #define pb_info(...) pb_log(PB_LOG_INFO, __VA_ARGS__)

@@ -24,15 +24,17 @@ int pb_list_plugins(FILE *out, const char *plugin_path)
 
 	if (err)
 		return err;
+	/* Listing is the one use that loads every file (the broken ones are reported). */
+	pb_plugin_registry__load_all(reg);
 	for (int kind = PB_PLUGIN_UNWINDER; kind <= PB_PLUGIN_OUTPUT; kind++) {
 		for (size_t i = 0; i < reg->n; i++) {
-			const struct pb_plugin *d = reg->items[i].desc;
+			const struct pb_plugin *d = reg->items[i]->desc;
 
 			if ((int)d->kind != kind)
 				continue;
 			fprintf(out, "%-8s %-10s %s\n", kind == PB_PLUGIN_UNWINDER ? "unwinder" : "output",
 				d->name, d->description ? d->description : "");
-			fprintf(out, "         %-10s file: %s\n", "", reg->items[i].path);
+			fprintf(out, "         %-10s file: %s\n", "", reg->items[i]->path);
 			if (d->kind == PB_PLUGIN_OUTPUT && d->claims) {
 				fprintf(out, "         %-10s -o:", "");
 				for (const struct pb_output_claim *c = d->claims; c->pattern; c++)

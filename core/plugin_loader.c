@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* Finds, checks and dlopen()s plugins; answers which plugin handles an unwinder or an -o target. */
+/* Finds plugin files, checks them and dlopen()s one when a lookup needs what it may hold. */
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,49 +11,26 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "plugin_file.h"
 #include "plugin_loader.h"
 
 #ifndef PB_PLUGIN_DIR
 #define PB_PLUGIN_DIR "/usr/local/lib/profile-bee/plugins"
 #endif
 
-/*
- * profile-bee runs as root: a plugin that another user can replace is a way to run code as
- * root. Owner must be root or us, and nobody else may write it.
- */
-static int check_owner(const char *what, const char *path, char *err, size_t len)
-{
-	struct stat st;
-
-	if (stat(path, &st)) {
-		snprintf(err, len, "cannot open '%s': %s", path, strerror(errno));
-		return -errno;
-	}
-	if ((st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		snprintf(err, len,
-			 "refusing plugin %s '%s': writable by users other than root "
-			 "(owner uid %u, mode %04o)",
-			 what, path, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
-		return -EPERM;
-	}
-	return 0;
-}
-
 int pb_plugin_load(const char *path, struct pb_loaded_plugin *out, char *err, size_t err_len)
 {
-	char dir[PATH_MAX];
+	char real[PATH_MAX];
 	pb_plugin_entry_fn entry;
 	const struct pb_plugin *desc;
 	void *handle;
 	int ret;
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	ret = check_owner("directory", dirname(dir), err, err_len);
-	if (!ret)
-		ret = check_owner("file", path, err, err_len);
-	if (ret)
+	/* The resolved path is what is checked and opened, so no link can be swapped between. */
+	if ((ret = pb_plugin_trust(path, real, sizeof(real), err, err_len)) ||
+	    (ret = pb_plugin_elf_check(real, err, err_len)))
 		return ret;
-	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	handle = dlopen(real, RTLD_NOW | RTLD_LOCAL);
 	if (!handle) {
 		snprintf(err, err_len, "cannot load '%s': %s", path, dlerror());
 		return -ENOEXEC;
@@ -104,33 +80,85 @@ void pb_plugin_unload(struct pb_loaded_plugin *p)
 static bool has_name(const struct pb_plugin_registry *reg, const struct pb_plugin *desc)
 {
 	for (size_t i = 0; i < reg->n; i++)
-		if (reg->items[i].desc->kind == desc->kind &&
-		    !strcmp(reg->items[i].desc->name, desc->name))
+		if (reg->items[i]->desc->kind == desc->kind &&
+		    !strcmp(reg->items[i]->desc->name, desc->name))
 			return true;
 	return false;
 }
 
-static void add_file(struct pb_plugin_registry *reg, const char *path)
+const struct pb_loaded_plugin *pb_plugin_registry__load_file(struct pb_plugin_registry *reg,
+							     size_t i)
 {
-	struct pb_loaded_plugin lp = { 0 }, *items;
-	char err[PATH_MAX + 256];
+	struct pb_plugin_file *f = &reg->files[i];
+	struct pb_loaded_plugin *lp, **items;
+	char err[2 * PATH_MAX + 256];
 
-	if (pb_plugin_load(path, &lp, err, sizeof(err))) {
+	if (f->tried)
+		return NULL;
+	f->tried = true;
+	if (!(lp = calloc(1, sizeof(*lp))))
+		return NULL;
+	if (pb_plugin_load(f->path, lp, err, sizeof(err))) {
 		pb_warn("%s", err);
-		return;
+		free(lp);
+		return NULL;
 	}
-	if (has_name(reg, lp.desc)) {
-		pb_debug("plugin '%s' in %s is shadowed by an earlier one", lp.desc->name, path);
-		pb_plugin_unload(&lp);
-		return;
+	if (has_name(reg, lp->desc)) {
+		pb_debug("plugin '%s' in %s is shadowed by an earlier one", lp->desc->name, f->path);
+		goto drop;
 	}
 	items = realloc(reg->items, (reg->n + 1) * sizeof(*items));
-	if (!items) {
-		pb_plugin_unload(&lp);
-		return;
-	}
+	if (!items)
+		goto drop;
 	reg->items = items;
 	reg->items[reg->n++] = lp;
+	return lp;
+drop:
+	pb_plugin_unload(lp);
+	free(lp);
+	return NULL;
+}
+
+void pb_plugin_registry__load_all(struct pb_plugin_registry *reg)
+{
+	for (size_t i = 0; i < reg->n_files; i++)
+		pb_plugin_registry__load_file(reg, i);
+}
+
+/* "output-svg.so" -> PB_PLUGIN_OUTPUT, "svg"; any other name leaves kind -1. */
+static void name_hint(struct pb_plugin_file *f)
+{
+	static const struct {
+		const char *prefix;
+		int kind;
+	} kinds[] = { { "output-", PB_PLUGIN_OUTPUT }, { "unwinder-", PB_PLUGIN_UNWINDER } };
+	const char *base = strrchr(f->path, '/');
+	size_t len;
+
+	base = base ? base + 1 : f->path;
+	len = strlen(base) - 3; /* ".so" */
+	f->kind = -1;
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		size_t plen = strlen(kinds[k].prefix);
+
+		if (len > plen && !strncmp(base, kinds[k].prefix, plen) &&
+		    (f->name = strndup(base + plen, len - plen)))
+			f->kind = kinds[k].kind;
+	}
+}
+
+static void add_file(struct pb_plugin_registry *reg, const char *path)
+{
+	struct pb_plugin_file *files = realloc(reg->files, (reg->n_files + 1) * sizeof(*files));
+	char *copy;
+
+	if (!files)
+		return;
+	reg->files = files;
+	if (!(copy = strdup(path)))
+		return;
+	reg->files[reg->n_files] = (struct pb_plugin_file){ .path = copy };
+	name_hint(&reg->files[reg->n_files++]);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -138,7 +166,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Plugin file names are sorted so the load order (and shadowing) is deterministic. */
+/* Plugin file names are sorted so the search order (and shadowing) is deterministic. */
 static void scan_dir(struct pb_plugin_registry *reg, const char *dir, int depth)
 {
 	struct dirent *de;
@@ -230,98 +258,15 @@ void pb_plugin_registry__free(struct pb_plugin_registry *reg)
 {
 	if (!reg)
 		return;
-	for (size_t i = 0; i < reg->n; i++)
-		pb_plugin_unload(&reg->items[i]);
-	free(reg->items);
-	free(reg);
-}
-
-const struct pb_loaded_plugin *pb_plugin_registry__find(const struct pb_plugin_registry *reg,
-							enum pb_plugin_kind kind,
-							const char *name)
-{
-	for (size_t i = 0; i < reg->n; i++)
-		if (reg->items[i].desc->kind == kind && !strcmp(reg->items[i].desc->name, name))
-			return &reg->items[i];
-	return NULL;
-}
-
-static bool is_scheme(const char *pattern)
-{
-	size_t n = strlen(pattern);
-
-	return n > 3 && !strcmp(pattern + n - 3, "://");
-}
-
-static bool claim_matches(const char *pattern, const char *target)
-{
-	size_t plen = strlen(pattern), tlen = strlen(target);
-
-	if (pattern[0] == '.') /* an extension */
-		return tlen > plen && !strcmp(target + tlen - plen, pattern);
-	if (is_scheme(pattern))
-		return !strncmp(target, pattern, plen);
-	return !strcmp(target, pattern); /* a format name, or "-" */
-}
-
-/*
- * A plugin name first, then URL schemes, then the rest, so "s3://b/x.folded" goes to s3, not to
- * the .folded output.
- */
-const struct pb_loaded_plugin *
-pb_plugin_registry__match_output(const struct pb_plugin_registry *reg, const char *target,
-				 const char **format)
-{
-	/* A plugin's own name works too ("s3", "svg"): its first claim says the format. */
 	for (size_t i = 0; i < reg->n; i++) {
-		const struct pb_plugin *d = reg->items[i].desc;
-
-		if (d->kind == PB_PLUGIN_OUTPUT && d->claims && d->claims[0].pattern &&
-		    !strcmp(d->name, target)) {
-			if (format)
-				*format = d->claims[0].format;
-			return &reg->items[i];
-		}
+		pb_plugin_unload(reg->items[i]);
+		free(reg->items[i]);
 	}
-	for (int schemes = 1; schemes >= 0; schemes--) {
-		for (size_t i = 0; i < reg->n; i++) {
-			const struct pb_plugin *d = reg->items[i].desc;
-
-			if (d->kind != PB_PLUGIN_OUTPUT || !d->claims)
-				continue;
-			for (const struct pb_output_claim *c = d->claims; c->pattern; c++) {
-				if (is_scheme(c->pattern) == schemes &&
-				    claim_matches(c->pattern, target)) {
-					if (format)
-						*format = c->format;
-					return &reg->items[i];
-				}
-			}
-		}
+	for (size_t i = 0; i < reg->n_files; i++) {
+		free(reg->files[i].path);
+		free(reg->files[i].name);
 	}
-	return NULL;
-}
-
-void pb_plugin_registry__names(const struct pb_plugin_registry *reg, enum pb_plugin_kind kind,
-			       bool claims, char *buf, size_t len)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < reg->n && used < len; i++) {
-		const struct pb_plugin *d = reg->items[i].desc;
-
-		if (d->kind != kind)
-			continue;
-		if (!claims) {
-			used += snprintf(buf + used, len - used, "%s%s", used ? ", " : "", d->name);
-			continue;
-		}
-		for (const struct pb_output_claim *c = d->claims; c && c->pattern && used < len;
-		     c++)
-			used += snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
-					 c->pattern);
-	}
-	if (!buf[0])
-		snprintf(buf, len, "none found");
+	free(reg->items);
+	free(reg->files);
+	free(reg);
 }

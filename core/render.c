@@ -8,25 +8,6 @@
 
 #include "session_internal.h"
 
-/*
- * The extension a format's files carry (".svg" for "svg"), taken from the output claims, so
- * an out-of-tree plugin's formats work too. An extension given as the format is its own.
- */
-static const char *file_extension(const struct pb_plugin_registry *reg, const char *format)
-{
-	for (size_t i = 0; i < reg->n; i++) {
-		const struct pb_plugin *d = reg->items[i].desc;
-
-		if (d->kind != PB_PLUGIN_OUTPUT || !d->claims)
-			continue;
-		for (const struct pb_output_claim *c = d->claims; c->pattern; c++)
-			if (c->pattern[0] == '.' &&
-			    (!strcmp(c->pattern, format) || !strcmp(c->format, format)))
-				return c->pattern;
-	}
-	return NULL;
-}
-
 static int copy_file(const char *path, FILE *out)
 {
 	char buf[65536];
@@ -68,7 +49,7 @@ int pb_profile__write_format(const struct pb_profile *p, const char *format, FIL
 	so.plugin_path = o.plugin_path;
 	if ((err = pb_session__new(&so, &s)))
 		return err;
-	if (!(ext = file_extension(s->registry, format))) {
+	if (!(ext = pb_plugin_registry__extension(s->registry, format))) {
 		err = -EINVAL;
 		goto out;
 	}

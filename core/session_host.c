@@ -113,8 +113,9 @@ int pb_session_fail(struct pb_session *s, int err, const char *fmt, ...)
 {
 	va_list ap;
 
+	/* The CLI and scripts print it: as safe as a log line. */
 	va_start(ap, fmt);
-	vsnprintf(s->error, sizeof(s->error), fmt, ap);
+	pb_vformat_escaped(s->error, sizeof(s->error), fmt, ap);
 	va_end(ap);
 	return err < 0 ? err : -err;
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "agent_internal.h"
+#include "log.h"
 
 #define DEFAULT_DURATION_MS 60000
 #define DEFAULT_INTERVAL_MS 300000
@@ -25,8 +26,9 @@ int pb_agent_fail(struct pb_agent *a, int err, const char *fmt, ...)
 {
 	va_list ap;
 
+	/* The application prints or logs it: as safe as one of our log lines. */
 	va_start(ap, fmt);
-	vsnprintf(a->error, sizeof(a->error), fmt, ap);
+	pb_vformat_escaped(a->error, sizeof(a->error), fmt, ap);
 	va_end(ap);
 	return err < 0 ? err : -err;
 }

@@ -9,7 +9,7 @@
 #include "plugin_loader.h"
 #include "system_check.h"
 
-static int check_output(struct pb_agent *a, const struct pb_plugin_registry *reg,
+static int check_output(struct pb_agent *a, struct pb_plugin_registry *reg,
 			const struct pb_agent_output *o)
 {
 	const struct pb_loaded_plugin *lp;

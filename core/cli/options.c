@@ -42,6 +42,8 @@ static const char usage[] =
 	"      --tui                  show an interactive flame graph in the terminal\n"
 	"      --serve                serve a live flame graph over HTTP\n"
 	"      --listen ADDR:PORT     where --serve listens (default 127.0.0.1:8000)\n"
+	"      --serve-allow-host H   more Host names --serve answers (comma-separated)\n"
+	"      --serve-token-file F   --serve needs the token in F's first line (--serve-token T)\n"
 	"      --stream-mode N        1: live updates every 500 ms (with --tui, --serve)\n"
 	"\n"
 	"Scripts and settings:\n"
@@ -81,6 +83,9 @@ enum {
 	OPT_TUI,
 	OPT_SERVE,
 	OPT_LISTEN,
+	OPT_SERVE_ALLOW_HOST,
+	OPT_SERVE_TOKEN,
+	OPT_SERVE_TOKEN_FILE,
 	OPT_STREAM,
 	OPT_LIST_PLUGINS,
 	OPT_CHECK,
@@ -112,6 +117,9 @@ static const struct option long_options[] = {
 	{ "tui", no_argument, NULL, OPT_TUI },
 	{ "serve", no_argument, NULL, OPT_SERVE },
 	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "serve-allow-host", required_argument, NULL, OPT_SERVE_ALLOW_HOST },
+	{ "serve-token", required_argument, NULL, OPT_SERVE_TOKEN },
+	{ "serve-token-file", required_argument, NULL, OPT_SERVE_TOKEN_FILE },
 	{ "stream-mode", required_argument, NULL, OPT_STREAM },
 	{ "list-plugins", no_argument, NULL, OPT_LIST_PLUGINS },
 	{ "check", no_argument, NULL, OPT_CHECK },
@@ -187,16 +195,21 @@ static int parse_pids(const char *s, struct cli *cli)
 	return ret;
 }
 
-/* Records a flag's value as a [profile] setting, so it wins over scripts and conf files. */
-static int record(struct cli *cli, const char *key, const char *value)
+/* Records a flag's value as a setting of section, so it wins over scripts and conf files. */
+static int record_in(struct cli *cli, const char *section, const char *key, const char *value)
 {
 	char err[512];
 
-	if (pb_settings_set(&cli->layer, "profile", key, value, "", 0, err, sizeof(err))) {
+	if (pb_settings_set(&cli->layer, section, key, value, "", 0, err, sizeof(err))) {
 		fprintf(stderr, "profile-bee: %s\n", err);
 		return 2;
 	}
 	return 0;
+}
+
+static int record(struct cli *cli, const char *key, const char *value)
+{
+	return record_in(cli, "profile", key, value);
 }
 
 static int record_ms(struct cli *cli, const char *key, uint64_t ms)
@@ -278,6 +291,13 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 	case OPT_LISTEN:
 		cli->listen = arg;
 		return 0;
+	/* Aliases of the http output's keys: --set output.http.KEY=... works the same. */
+	case OPT_SERVE_ALLOW_HOST:
+		return record_in(cli, "output.http", "allow-host", arg);
+	case OPT_SERVE_TOKEN:
+		return record_in(cli, "output.http", "token", arg);
+	case OPT_SERVE_TOKEN_FILE:
+		return record_in(cli, "output.http", "token-file", arg);
 	case OPT_STREAM:
 		ret = parse_u64("--stream-mode", arg, 0, 1, &v);
 		cli->stream_mode = !ret && v == 1;

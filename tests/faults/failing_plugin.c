@@ -4,8 +4,21 @@
  * open, "failwrite" (.failwrite) opens but fails every write. Built twice with -DFAIL_WRITE.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include <profile-bee/plugin.h>
+
+/* Leaves a mark when dlopen ran the plugin's code: the tests of refused plugins look for it. */
+__attribute__((constructor)) static void mark_loaded(void)
+{
+	const char *mark = getenv("PB_FAULT_CTOR_MARK");
+	int fd = mark ? open(mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0644) : -1;
+
+	if (fd >= 0)
+		close(fd);
+}
 
 static int t_open(const struct pb_host *h, const struct pb_output_params *p,
 		  const struct pb_config *c, void **s)

@@ -127,19 +127,24 @@ left=$(ls -A "$TMP/full" | grep -v '^fill$' | wc -l)
 if [ "$left" = 0 ]; then ok "no temporary file left on the full file system"; else
 	not_ok "no temporary file left on the full file system" "$(ls -A "$TMP/full")"; fi
 
-# 15-17: plugins that fail. A file that cannot load is named and skipped; an output that fails
-# every write is named and the others are written; one whose open fails is named.
+# 15-17: plugins that fail. A file that cannot load is not opened by a run that does not need
+# it and is named by --list-plugins; an output that fails every write is named and the others are
+# written; one whose open fails is named.
 plugdir=$TMP/plugins
 mkdir -p "$plugdir"
 chmod 755 "$plugdir"
 cp "$PB_FAULT_PLUGINS"/*.so "$plugdir/"
 pb --plugin-path "$plugdir" --input "$TMP/in.folded" -o "$TMP/broken-ok.folded" 2>"$TMP/broken.err"
 st=$?
-if [ "$st" = 0 ] && grep -q "cannot load '.*output-broken.so'" "$TMP/broken.err" &&
-	same_stacks "$TMP/in.folded" "$TMP/broken-ok.folded"; then
-	ok "a plugin that cannot load is named, the others run"
+pb --plugin-path "$plugdir" --list-plugins >/dev/null 2>"$TMP/broken-list.err"
+lst=$?
+if [ "$st" = 0 ] && ! grep -q "output-broken.so" "$TMP/broken.err" &&
+	same_stacks "$TMP/in.folded" "$TMP/broken-ok.folded" &&
+	[ "$lst" = 0 ] && grep -q "cannot load '.*output-broken.so'" "$TMP/broken-list.err"; then
+	ok "a plugin that cannot load is left alone by the run, named by --list-plugins"
 else
-	not_ok "a plugin that cannot load is named, the others run" "status $st" "$(cat "$TMP/broken.err")"
+	not_ok "a plugin that cannot load is left alone by the run, named by --list-plugins" \
+		"status $st, list $lst" "$(cat "$TMP/broken.err" "$TMP/broken-list.err")"
 fi
 pb --plugin-path "$plugdir" --input "$TMP/in.folded" -o "$TMP/x.failwrite" \
 	-o "$TMP/fw-ok.folded" 2>"$TMP/fw.err"

@@ -70,6 +70,20 @@ int serve_write(void *state, const struct pb_profile *profile, uint32_t flags);
 int serve_wait(void *state);
 void serve_close(void *state);
 
+/* guard.c: which requests --serve answers (Host names, token). */
+struct guard;
+struct MHD_Connection;
+enum guard_verdict { GUARD_OK, GUARD_SET_COOKIE, GUARD_BAD_HOST, GUARD_NO_TOKEN };
+/* From the keys allow-host, token, token-file; listen's address is always allowed. */
+int guard_new(const struct pb_host *host, const struct pb_config *cfg, const char *listen,
+	      struct guard **ret);
+enum guard_verdict guard_check(const struct guard *g, struct MHD_Connection *conn);
+bool guard_has_token(const struct guard *g);
+bool guard_any_host(const struct guard *g);
+const char *guard_cookie(void);
+const char *guard_token(const struct guard *g);
+void guard_free(struct guard *g);
+
 /* What the server asks of the live state (serve.c) for each request. */
 struct live;
 /* Renders the profile so far for path ("/folded", "/json", "/svg"); -ENOENT otherwise. */
@@ -97,8 +111,9 @@ void sse_client_free(void *cls);
 
 /* server.c: libmicrohttpd daemon. */
 struct server;
+/* Takes guard (freed by server_stop, or here on failure). */
 int server_start(const struct pb_host *host, const char *listen, unsigned max_clients,
-		 struct live *l, struct sse_hub *hub, struct server **ret);
+		 struct guard *guard, struct live *l, struct sse_hub *hub, struct server **ret);
 uint16_t server_port(const struct server *srv);
 const char *server_address(const struct server *srv); /* "127.0.0.1:8000" */
 void server_stop(struct server *srv);

@@ -79,6 +79,12 @@ static const struct pb_config_key keys[] = {
 	  "--serve: when the profile ends by itself (-d, the command exited), keep serving the "
 	  "final profile until Ctrl-C" },
 	{ "max-clients", PB_CONFIG_INT, "256", "--serve: most connections at once" },
+	{ "allow-host", PB_CONFIG_STRING, NULL,
+	  "--serve: Host names answered besides loopback ones and the listen address "
+	  "(comma-separated; * for any); others get 403, so no page can read it via DNS rebinding" },
+	{ "token", PB_CONFIG_STRING, NULL,
+	  "--serve: every request needs it (Authorization: Bearer, or /?token= once in a browser)" },
+	{ "token-file", PB_CONFIG_STRING, NULL, "--serve: read the token from this file's first line" },
 	/* push */
 	{ "mode", PB_CONFIG_STRING, "auto",
 	  "push: pyroscope, generic, or auto (pyroscope when the URL path ends in /ingest)" },

@@ -154,6 +154,7 @@ int serve_open(const struct pb_host *host, const struct pb_output_params *params
 	struct live *l = calloc(1, sizeof(*l));
 	const char *listen = host->config_get(cfg, "listen");
 	int64_t max_clients = host->config_int(cfg, "max-clients");
+	struct guard *guard;
 	int err;
 
 	if (!l)
@@ -162,10 +163,13 @@ int serve_open(const struct pb_host *host, const struct pb_output_params *params
 	l->window_ms = params->window_ms;
 	l->keep_serving = host->config_bool(cfg, "keep-serving");
 	pthread_mutex_init(&l->lock, NULL);
-	if ((err = pb_profile__new(&l->acc)) || (err = sse_hub_new(l, &l->hub)))
+	if (!listen)
+		listen = "127.0.0.1:8000";
+	if ((err = pb_profile__new(&l->acc)) || (err = sse_hub_new(l, &l->hub)) ||
+	    (err = guard_new(host, cfg, listen, &guard)))
 		goto fail;
-	err = server_start(host, listen ? listen : "127.0.0.1:8000",
-			   max_clients > 0 ? (unsigned)max_clients : 256, l, l->hub, &l->srv);
+	err = server_start(host, listen, max_clients > 0 ? (unsigned)max_clients : 256, guard, l,
+			   l->hub, &l->srv);
 	if (err)
 		goto fail;
 	*state = l;

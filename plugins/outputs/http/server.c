@@ -14,6 +14,7 @@ struct server {
 	struct MHD_Daemon *daemon;
 	struct live *live;
 	struct sse_hub *hub;
+	struct guard *guard;
 	uint16_t port;
 	char address[INET6_ADDRSTRLEN + 16];
 };
@@ -63,6 +64,38 @@ static const char *asset_type(const char *path)
 }
 
 /*
+ * A page on another site that rebinds its name to us sends its own name as Host: it gets 403,
+ * never a profile. Without the token, 401; the token given once as ?token= becomes a cookie.
+ */
+static enum MHD_Result refuse(struct server *srv, struct MHD_Connection *conn, const char *url,
+			      enum guard_verdict verdict)
+{
+	struct MHD_Response *r;
+	char cookie[600];
+
+	if (verdict == GUARD_BAD_HOST) {
+		srv->host->log(srv->host->session, PB_LOG_DEBUG, HTTP_WHO, "403 for Host '%.200s'",
+			       MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host"));
+		return reply_text(conn, MHD_HTTP_FORBIDDEN,
+				  "403: the Host header names neither a loopback address nor the "
+				  "listen address; allow more with --serve-allow-host NAME\n");
+	}
+	r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	if (verdict == GUARD_SET_COOKIE) {
+		snprintf(cookie, sizeof(cookie), "%s=%s; Path=/; HttpOnly; SameSite=Strict",
+			 guard_cookie(), guard_token(srv->guard));
+		MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, cookie);
+		/* The same page again, without the token in its address. */
+		MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, url);
+		return reply(conn, MHD_HTTP_SEE_OTHER, r, "text/plain; charset=utf-8");
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"profile-bee\"");
+	return reply(conn, MHD_HTTP_UNAUTHORIZED, r, "text/plain; charset=utf-8");
+}
+
+/*
  * Paths are matched exactly against a fixed table: nothing here maps a path to a file, so
  * "/../etc/passwd" and friends simply are not in the table.
  */
@@ -71,12 +104,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 			      size_t *upload_len, void **con_cls)
 {
 	struct server *srv = cls;
+	enum guard_verdict verdict;
 	struct MHD_Response *r;
 	const char *type;
 	size_t len;
 	char *body;
 	int err;
 
+	if ((verdict = guard_check(srv->guard, conn)) != GUARD_OK)
+		return refuse(srv, conn, url, verdict);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "GET only\n");
 	if (!strcmp(url, "/events")) {
@@ -147,7 +183,7 @@ static int resolve(const char *listen, struct sockaddr_storage *ss, socklen_t *s
 }
 
 int server_start(const struct pb_host *host, const char *listen, unsigned max_clients,
-		 struct live *l, struct sse_hub *hub, struct server **ret)
+		 struct guard *guard, struct live *l, struct sse_hub *hub, struct server **ret)
 {
 	struct server *srv = calloc(1, sizeof(*srv));
 	const union MHD_DaemonInfo *info;
@@ -157,14 +193,18 @@ int server_start(const struct pb_host *host, const char *listen, unsigned max_cl
 	unsigned flags;
 	int err;
 
-	if (!srv)
+	if (!srv) {
+		guard_free(guard);
 		return -ENOMEM;
+	}
+	srv->guard = guard;
 	srv->host = host;
 	srv->live = l;
 	srv->hub = hub;
 	if ((err = resolve(listen, &ss, &ss_len))) {
 		host->log(host->session, PB_LOG_ERROR, HTTP_WHO,
 			  "cannot listen on '%s': want ADDR:PORT, e.g. 127.0.0.1:8000", listen);
+		guard_free(guard);
 		free(srv);
 		return err;
 	}
@@ -182,6 +222,7 @@ int server_start(const struct pb_host *host, const char *listen, unsigned max_cl
 	if (!srv->daemon) {
 		host->log(host->session, PB_LOG_ERROR, HTTP_WHO,
 			  "cannot listen on %s (in use, or not an address of this host?)", listen);
+		guard_free(guard);
 		free(srv);
 		return -EADDRINUSE;
 	}
@@ -193,10 +234,22 @@ int server_start(const struct pb_host *host, const char *listen, unsigned max_cl
 		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, ip, sizeof(ip));
 	snprintf(srv->address, sizeof(srv->address), ss.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u",
 		 ip, srv->port);
-	if (!is_loopback((struct sockaddr *)&ss))
+	if (is_loopback((struct sockaddr *)&ss))
+		;
+	else if (!guard_has_token(guard))
 		host->log(host->session, PB_LOG_WARN, HTTP_WHO,
-			  "serving on %s: reachable from other hosts, without authentication",
+			  "serving on %s: reachable from other hosts, unauthenticated "
+			  "(a token: --serve-token-file FILE)",
 			  srv->address);
+	else
+		host->log(host->session, PB_LOG_WARN, HTTP_WHO,
+			  "serving on %s: reachable from other hosts; requests need the token "
+			  "(Authorization: Bearer, or open /?token=... once in a browser)",
+			  srv->address);
+	if (guard_any_host(guard))
+		host->log(host->session, PB_LOG_WARN, HTTP_WHO,
+			  "allow-host=*: any Host is answered, so a page on another site can read "
+			  "the profile through DNS rebinding");
 	host->log(host->session, PB_LOG_WARN, HTTP_WHO, "live flame graph on http://%s/",
 		  srv->address);
 	*ret = srv;
@@ -218,5 +271,6 @@ void server_stop(struct server *srv)
 	if (!srv)
 		return;
 	MHD_stop_daemon(srv->daemon);
+	guard_free(srv->guard);
 	free(srv);
 }
