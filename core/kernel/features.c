@@ -142,13 +142,21 @@ const char *pb_kernel__feature_since(enum pb_kernel_feature f)
 	return (unsigned)f < PB_KERNEL_FEATURE_COUNT ? features[f].since : "?";
 }
 
-const char *pb_kernel__release(void)
+static char release[sizeof(((struct utsname *)0)->release)] = "unknown";
+
+static void read_release(void)
 {
-	static char release[sizeof(((struct utsname *)0)->release)];
 	struct utsname u;
 
-	if (!release[0] && !uname(&u))
+	if (!uname(&u))
 		snprintf(release, sizeof(release), "%s", u.release);
+}
+
+const char *pb_kernel__release(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, read_release);
 	return release;
 }
 
