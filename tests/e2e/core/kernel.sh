@@ -7,7 +7,7 @@
 need_root
 C=$PB_FIXTURES/c
 release=$(uname -r)
-plan 10
+plan 12
 
 if "$PB" --check >"$TMP/check" 2>&1 && [ "$(grep -c ' yes (Linux ' "$TMP/check")" = 8 ] &&
 	[ "$(grep -cE '^  (fp|dwarf|libdw|libunwind) +yes$' "$TMP/check")" = 4 ]; then
@@ -47,7 +47,7 @@ missing_feature "fp without BTF tracepoints (following a command's forks)" tp_bt
 # fp's fallbacks: a bounded loop instead of bpf_loop walks the same chain.
 PROFILE_BEE_KERNEL_FEATURES_OFF=bpf_loop "$PB" -F 199 -- "$C/chain-fp" 2 >"$TMP/noloop.folded"
 expect_chain "fp without bpf_loop: the chain" "$TMP/noloop.folded" \
-	"main;pb_alpha;pb_beta;pb_gamma;pb_burn;pb_step" 95 100
+	"main;pb_alpha;pb_beta;pb_gamma;pb_burn" 95 100
 
 # Without task registers, in-kernel samples keep their kernel stack, lose the user one, counted.
 PROFILE_BEE_KERNEL_FEATURES_OFF=bpf_task_pt_regs "$PB" -F 199 -- "$C/syscalls-fp" 2 \
@@ -62,13 +62,14 @@ else
 		"kernel only: $kernel_only" "$(cat "$TMP/noregs.err")"
 fi
 
-# pb_step is a frameless leaf (rbp still holds pb_burn's frame): its caller comes from the stack.
-"$PB" -F 199 -- "$C/chain-fp" 3 >"$TMP/fp.folded"
-expect_chain "fp: a frameless leaf's caller in its samples" "$TMP/fp.folded" \
-	"main;pb_alpha;pb_beta;pb_gamma;pb_burn;pb_step" 99 200
+# Frameless leaves (rbp still holds the caller's frame): the caller comes from the stack, after
+# a direct call (pb_sip) and after an indirect one (pb_drop).
+"$PB" -F 199 -- "$C/leaf-fp" 4 >"$TMP/fp.folded"
+expect_chain "fp: a frameless leaf's caller, direct call" "$TMP/fp.folded" "main;pb_drink;pb_sip" 99 150
+expect_chain "fp: a frameless leaf's caller, indirect call" "$TMP/fp.folded" "main;pb_pour;pb_drop" 99 150
 # Every leaf fp samples often, it gives the caller dwarf gives (CFI knows every frame): a
 # recovered caller is never invented. Pairs seen in >= 20 fp samples, so both runs have them.
-"$PB" --dwarf -F 199 -- "$C/chain-fp" 3 >"$TMP/dwarf.folded"
+"$PB" --dwarf -F 199 -- "$C/leaf-fp" 4 >"$TMP/dwarf.folded"
 leaf_pairs() { # FILE MIN: "caller;leaf" of the user stacks, with at least MIN samples
 	awk -v min="$2" '{
 		count = $NF; line = $0; sub(/ [0-9]+$/, "", line)
@@ -84,4 +85,8 @@ if [ -n "$(leaf_pairs "$TMP/fp.folded" 20)" ] && [ -z "$extra" ]; then
 else
 	not_ok "fp's callers of its frequent leaves are dwarf's" "only fp: $extra"
 fi
+# Framed code gets no extra frame: the chain fixture's own frames, in the order dwarf gives.
+"$PB" -F 199 -- "$C/chain-fp" 2 >"$TMP/chain.folded"
+expect_chain "fp on framed code: the chain, nothing inserted" "$TMP/chain.folded" \
+	"main;pb_alpha;pb_beta;pb_gamma;pb_burn" 99 100
 finish
