@@ -66,11 +66,26 @@ static int add_outputs(struct pb_session *s, struct cli *cli, const struct pb_sc
 	return 0;
 }
 
+/* What reading a profile left out, said once; the profile is still used. */
+static void report_cuts(const char *path, const struct pb_profile *p)
+{
+	uint64_t cut = pb_profile__truncated(p), sat = pb_profile__saturated(p);
+
+	if (cut)
+		fprintf(stderr, "profile-bee: %s: %llu stack%s deeper than %d frames cut (they end in "
+			PB_PROFILE_TRUNCATED ")\n", path, (unsigned long long)cut, cut > 1 ? "s" : "",
+			PB_PROFILE_MAX_DEPTH);
+	if (sat)
+		fprintf(stderr, "profile-bee: %s: counts add up past 2^64-1: %llu line%s cut to fit\n",
+			path, (unsigned long long)sat, sat > 1 ? "s" : "");
+}
+
 static int read_input(const char *path, struct pb_profile **ret)
 {
 	struct pb_folded_report rep;
 	struct pb_profile *p;
 	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	char why[512];
 	int err;
 
 	if (!f) {
@@ -83,7 +98,8 @@ static int read_input(const char *path, struct pb_profile **ret)
 	if (f != stdin)
 		fclose(f);
 	if (err) {
-		fprintf(stderr, "profile-bee: cannot read '%s': %s\n", path, strerror(-err));
+		pb_profile__read_error(path, err, &rep, why, sizeof(why));
+		fprintf(stderr, "profile-bee: %s\n", why);
 		pb_profile__free(p);
 		return 1;
 	}
@@ -94,6 +110,7 @@ static int read_input(const char *path, struct pb_profile **ret)
 			fprintf(stderr, "%s %llu", i ? "," : "", (unsigned long long)rep.first_bad[i]);
 		fprintf(stderr, "%s)\n", rep.malformed > 5 ? ", ..." : "");
 	}
+	report_cuts(path, p);
 	if (!pb_profile__stack_count(p)) {
 		fprintf(stderr, "profile-bee: %s: no stacks in the input\n", path);
 		pb_profile__free(p);

@@ -122,8 +122,10 @@ static int read_base(struct svg_output *o, struct pb_profile **ret)
 		err = pb_profile__read_folded(p, f, &rep);
 	fclose(f);
 	if (err) {
-		o->host->log(o->host->session, PB_LOG_ERROR, WHO, "cannot read diff-base '%s': %s",
-			     o->diff_base, strerror(-err));
+		char why[512];
+
+		pb_profile__read_error(o->diff_base, err, &rep, why, sizeof(why));
+		o->host->log(o->host->session, PB_LOG_ERROR, WHO, "diff-base: %s", why);
 		pb_profile__free(p);
 		return err;
 	}

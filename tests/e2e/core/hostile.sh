@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Hostile and careless input to the real binary, offline: deep stacks, huge counts, endless
+# files, directories. Each answer is one clear message and the documented status.
+. "$PB_SOURCE_ROOT/tests/e2e/lib.sh"
+plan 9
+export XDG_CONFIG_HOME=$TMP/xdg
+
+# run STATUS PATTERN DESC ARGS...: profile-bee ARGS exits STATUS and says PATTERN on stderr.
+run() {
+	local want=$1 pattern=$2 desc=$3
+	shift 3
+	(cd "$TMP" && timeout 20 "$PB" --config /dev/null "$@") >"$TMP/out" 2>"$TMP/err"
+	st=$?
+	if [ "$st" = "$want" ] && { [ -z "$pattern" ] || grep -Eq -- "$pattern" "$TMP/err"; }; then
+		ok "$desc: $(head -1 "$TMP/err")"
+	else
+		not_ok "$desc" "status $st (want $want), stderr:" "$(head -c 600 "$TMP/err" | tr '\n' '|')"
+	fi
+}
+
+# One stack deeper than the limit (4096): cut with [truncated], counted, never a crash.
+awk 'BEGIN { s = "app"; for (i = 0; i < 5000; i++) s = s ";f" i; print s " 3" }' >"$TMP/deep.folded"
+run 0 "1 stack deeper than 4096 frames cut" "a 5000-frame line is cut and counted" \
+	--input deep.folded -o deep.svg
+"$PB" --config /dev/null --input "$TMP/deep.folded" 2>/dev/null |
+	awk '{ n = split($1, f, ";"); print n, f[n] }' >"$TMP/cut"
+[ "$(cat "$TMP/cut")" = "4096 [truncated]" ] && ok "the cut stack has 4096 frames, the last [truncated]" ||
+	not_ok "cut stack" "got: $(cat "$TMP/cut")"
+printf '%s\n' 'local p = assert(pb.load(pb.args[1]))' 'p:merge(assert(pb.load(pb.args[1])))' \
+	'local n; for st in p:stacks() do n = #st.frames end' \
+	'print(p:total(), p:meta().truncated, n)' >"$TMP/merge.lua"
+run 0 "" "Lua merge of a deep profile with itself" -c merge.lua -- deep.folded
+[ "$(tr '\t' ' ' <"$TMP/out")" = "6 2 4095" ] && ok "merged: 6 samples, 2 cuts counted, 4095 frames below comm" ||
+	not_ok "merge result" "got: $(cat "$TMP/out")"
+
+# Counts past 2^64-1 stop there (parents never smaller than children), and say so.
+printf 'a;b 18446744073709551615\na;b 1\na;c 5\n' >"$TMP/big.folded"
+run 0 "counts add up past 2\^64-1: 2 lines cut" "counts saturate" --input big.folded
+[ "$(cat "$TMP/out")" = "a;b 18446744073709551615" ] && ok "a;b stays at 2^64-1" || not_ok "saturated output" "$(cat "$TMP/out")"
+printf '%s\n' 'local p = assert(pb.load(pb.args[1]))' 'print(p:total() > 0, p:top(1)[1].total > 0)' >"$TMP/total.lua"
+run 0 "" "Lua total of a saturated profile" -c total.lua -- big.folded
+[ "$(tr '\t' ' ' <"$TMP/out")" = "true true" ] && ok "p:total() and p:top() are positive" || not_ok "lua total" "$(cat "$TMP/out")"
+
+# Files without an end, and directories.
+run 1 "/dev/zero:1: line longer than 1048576 bytes" "--input /dev/zero stops at the line limit" \
+	--input /dev/zero -o z.svg
+finish
