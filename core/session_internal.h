@@ -3,6 +3,7 @@
 #ifndef PB_SESSION_INTERNAL_H
 #define PB_SESSION_INTERNAL_H
 
+#include <pthread.h>
 #include <sys/types.h>
 #include <profile-bee/plugin.h>
 #include <profile-bee/profile-bee.h>
@@ -84,6 +85,11 @@ struct pb_session {
 	bool started;
 	bool finished;
 
+	/* An output plugin's ERROR log while it opens or writes: one message, with its cause. */
+	bool capturing;
+	pthread_t capture_thread;
+	char captured[512];
+
 	struct pb_section_config *sections; /* pb_session__set */
 	size_t n_sections;
 };
@@ -93,6 +99,10 @@ void pb_session_stop_sampling(struct pb_session *s);
 
 /* session_host.c */
 void pb_session_init_host(struct pb_session *s);
+/* Plugin ERROR logs of this thread go to s->captured until pb_session_capture_end. */
+void pb_session_capture_begin(struct pb_session *s);
+/* What the plugin said (captured), else strerror(-err). */
+const char *pb_session_capture_end(struct pb_session *s, int err);
 void pb_session_count_lost(struct pb_session *s, const char *cause, uint64_t n, const char *hint);
 void pb_session_report_lost(struct pb_session *s);
 int pb_session_fail(struct pb_session *s, int err, const char *fmt, ...)

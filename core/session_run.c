@@ -67,7 +67,8 @@ static int open_unwinder(struct pb_session *s)
 				       s->unwinder_name, names);
 	}
 	snprintf(why, sizeof(why), "unwinder.%s", s->unwinder_name);
-	err = pb_config__new(s->unwinder->desc->config_keys, why, &s->unwinder_cfg);
+	err = pb_config__new(s->unwinder->desc->config_keys,
+			     pb_config_limits_of(s->unwinder->desc), why, &s->unwinder_cfg);
 	if (!err)
 		err = pb_config__copy(s->unwinder_cfg, pb_session_section(s, why), why, sizeof(why));
 	if (err)

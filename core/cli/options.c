@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -163,6 +164,17 @@ static int parse_seconds(const char *flag, const char *s, uint64_t *ms)
 	return 0;
 }
 
+/* ADDR:PORT with a port that exists: the server would take 99999 as 99999 % 65536. */
+static int check_listen(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	uint64_t port;
+
+	if (!colon || colon == s)
+		return bad("--listen", s, "ADDR:PORT (e.g. 127.0.0.1:8000, [::1]:8000)");
+	return parse_u64("--listen PORT", colon + 1, 0, 65535, &port);
+}
+
 static int parse_pids(const char *s, struct cli *cli)
 {
 	char *copy = strdup(s), *save = NULL;
@@ -233,8 +245,8 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 		       record_ms(cli, "duration", cli->opts.duration_ms);
 	case 'F':
 		return parse_u64("-F", arg, 1, 100000, &v) ?: record(cli, "frequency", arg);
-	case 'C':
-		return parse_u64("-C", arg, 0, 65535, &v) ?: record(cli, "cpu", arg);
+	case 'C': /* a CPU this machine has, or perf_event_open says only "Invalid argument" */
+		return parse_u64("-C", arg, 0, pb_settings_cpu_max(), &v) ?: record(cli, "cpu", arg);
 	case 'U':
 		cli->opts.user_only = true;
 		return record(cli, "kernel", "false");
@@ -274,7 +286,7 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 		return 0;
 	case OPT_LISTEN:
 		cli->listen = arg;
-		return 0;
+		return check_listen(arg);
 	case OPT_STREAM:
 		ret = parse_u64("--stream-mode", arg, 0, 1, &v);
 		cli->stream_mode = !ret && v == 1;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "settings.h"
 
@@ -86,6 +87,13 @@ static bool parse_bool(const char *v, bool *out)
 	return false;
 }
 
+long long pb_settings_cpu_max(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_CONF);
+
+	return n > 0 ? n - 1 : 65535;
+}
+
 static int check_core(const struct core_key *k, const char *value, char *err, size_t len)
 {
 	char *end;
@@ -95,11 +103,13 @@ static int check_core(const struct core_key *k, const char *value, char *err, si
 	switch (k->kind) {
 	case K_INT: {
 		long long v = strtoll(value, &end, 10);
+		/* A CPU number is only good up to this machine's last CPU. */
+		long long max = !strcmp(k->name, "cpu") ? pb_settings_cpu_max() : k->max;
 
-		if (*value && !*end && !errno && v >= k->min && v <= k->max)
+		if (*value && !*end && !errno && v >= k->min && v <= max)
 			return 0;
 		snprintf(err, len, "%s: '%s' is not a whole number from %lld to %lld", k->name,
-			 value, k->min, k->max);
+			 value, k->min, max);
 		return -EINVAL;
 	}
 	case K_SECONDS: {

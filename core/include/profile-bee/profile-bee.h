@@ -144,6 +144,12 @@ struct pb_session_opts {
 	uint32_t stack_storage_size; /* default 16384 */
 	uint32_t hash_storage_size;  /* default 40960 */
 	bool quiet;		     /* no lost-stack summary on stderr */
+	/*
+	 * Output failures (with what the plugin said) go to pb_session__strerror instead of
+	 * stderr, and the call returns the real -errno (EROFS, not EIO): for callers that report
+	 * errors themselves (Lua's p:write, pb_profile__write_format).
+	 */
+	bool errors_to_caller;
 };
 
 int pb_session__new(const struct pb_session_opts *opts, struct pb_session **ret);

@@ -259,6 +259,15 @@ static const struct pb_config_key config_keys[] = {
 	{.name = NULL},
 };
 
+/* The same bounds configure() applies; 0 keeps the default. */
+static const struct pb_config_limit limits[] = {
+	{ "max-frames", 0, PB_MAX_FRAMES },
+	{ "max-binaries", 0, 1 << 20 },
+	{ "max-rows", 0, 1 << 28 },
+	{ "max-processes", 0, 1 << 22 },
+	{ .name = NULL },
+};
+
 static const struct pb_plugin descriptor = {
 	PB_PLUGIN_DESCRIPTOR_INIT,
 	.kind = PB_PLUGIN_UNWINDER,
@@ -266,6 +275,7 @@ static const struct pb_plugin descriptor = {
 	.description = ".eh_frame CFI turned into tables in BPF maps and walked in BPF "
 		       "(works without frame pointers; Linux 5.17+)",
 	.config_keys = config_keys,
+	.config_limits = limits,
 	.unwinder = &ops,
 };
 

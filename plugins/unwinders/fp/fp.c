@@ -173,12 +173,19 @@ static const struct pb_config_key config_keys[] = {
 	{ .name = NULL },
 };
 
+/* 0 keeps the default. */
+static const struct pb_config_limit limits[] = {
+	{ "max-frames", 0, PB_MAX_FRAMES },
+	{ .name = NULL },
+};
+
 static const struct pb_plugin descriptor = {
 	PB_PLUGIN_DESCRIPTOR_INIT,
 	.kind = PB_PLUGIN_UNWINDER,
 	.name = "fp",
 	.description = "frame pointers, walked in BPF (needs binaries built with frame pointers)",
 	.config_keys = config_keys,
+	.config_limits = limits,
 	.unwinder = &ops,
 };
 

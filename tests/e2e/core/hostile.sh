@@ -3,7 +3,7 @@
 # Hostile and careless input to the real binary, offline: deep stacks, huge counts, endless
 # files, directories. Each answer is one clear message and the documented status.
 . "$PB_SOURCE_ROOT/tests/e2e/lib.sh"
-plan 9
+plan 22
 export XDG_CONFIG_HOME=$TMP/xdg
 
 # run STATUS PATTERN DESC ARGS...: profile-bee ARGS exits STATUS and says PATTERN on stderr.
@@ -45,4 +45,35 @@ run 0 "" "Lua total of a saturated profile" -c total.lua -- big.folded
 # Files without an end, and directories.
 run 1 "/dev/zero:1: line longer than 1048576 bytes" "--input /dev/zero stops at the line limit" \
 	--input /dev/zero -o z.svg
+run 1 "cannot read '/': Is a directory" "--input DIR names the real cause" --input / -o d.svg
+
+# -o values and settings that cannot work are usage errors (2) naming the flag or file:line.
+run 2 "cannot open output 's3://': s3: no bucket" "-o s3:// is a usage error" --input big.folded -o s3://
+run 1 "" "-o s3://BUCKET without a prefix does not crash" --input big.folded \
+	-o "s3://pb-test-bucket?endpoint=http://127.0.0.1:1&spool_dir=$TMP/spool&flush_timeout=0.2"
+run 2 "--listen PORT: '99999' is not a whole number from 0 to 65535" "--listen port out of range" \
+	--input big.folded --serve --listen 127.0.0.1:99999
+run 2 "127.0.0.1:70000': want ADDR:PORT, PORT from 0 to 65535" "output.http.listen port out of range" \
+	--input big.folded --serve --set output.http.listen=127.0.0.1:70000
+run 2 "^profile-bee: --set output.svg.width: output.svg: 'width' must be from 100 to 1000000, not '-5'$" \
+	"--set output.svg.width=-5" --input big.folded -o x.svg --set output.svg.width=-5
+run 2 "'palette' must be one of hot, mem, .*, not 'nope'" "--set output.svg.palette=nope" \
+	--input big.folded -o x.svg --set output.svg.palette=nope
+run 2 "'font-size' must be from 4 to 100, not '0'" "--set output.svg.font-size=0" \
+	--input big.folded -o x.svg --set output.svg.font-size=0
+printf '[output.svg]\ntitle = t\nwidth = 5\n' >"$TMP/w.conf"
+"$PB" --config "$TMP/w.conf" --input "$TMP/big.folded" -o "$TMP/x.svg" 2>"$TMP/err"
+[ $? = 2 ] && grep -q "w.conf:3: output.svg: 'width' must be from 100" "$TMP/err" &&
+	ok "a conf file's bad width names file:line: $(cat "$TMP/err")" || not_ok "conf width" "$(cat "$TMP/err")"
+run 2 "^profile-bee: -C: '999' is not a whole number from 0 to $(($(getconf _NPROCESSORS_CONF) - 1))$" \
+	"-C 999 names the flag and this machine's CPUs" -C 999
+run 2 "'max-frames' must be from 0 to 127, not '500'" "unwinder settings have ranges too" \
+	--set unwinder.fp.max-frames=500 -d 1
+
+# Lua p:write returns the real cause, once, and prints nothing.
+: >"$TMP/file"
+printf '%s\n' 'local p = assert(pb.load(pb.args[1]))' "print(p:write('$TMP/file/x.svg'))" >"$TMP/w.lua"
+run 0 "" "p:write into a non-directory" -c w.lua -- big.folded
+[ "$(tr '\t' ' ' <"$TMP/out")" = "nil cannot write '$TMP/file/x.svg': Not a directory" ] && [ ! -s "$TMP/err" ] &&
+	ok "p:write returns 'Not a directory', stderr empty" || not_ok "p:write cause" "$(cat "$TMP/out")" "$(cat "$TMP/err")"
 finish
