@@ -369,6 +369,19 @@ static int check_combination(struct cli *cli)
 		fprintf(stderr, "profile-bee: --diff AFTER compares with --input BEFORE\n");
 		return 2;
 	}
+	/* Any other output would silently show AFTER alone, as if there were no BEFORE. */
+	for (int i = 0; cli->diff && i < cli->n_outputs; i++) {
+		if (!cli_takes_diff(cli->outputs[i])) {
+			fprintf(stderr, "profile-bee: --diff: '%s' cannot show a difference (only .svg, "
+				".html and .json outputs do)\n", cli->outputs[i]);
+			return 2;
+		}
+	}
+	if (cli->diff && (!cli->n_outputs || cli->tui || cli->serve)) {
+		fprintf(stderr, "profile-bee: --diff draws a differential flame graph: give -o "
+			"FILE.svg, .html or .json\n");
+		return 2;
+	}
 	if (cli->input && (cli->cmd_string || cli->command || cli->opts.n_pids)) {
 		fprintf(stderr, "profile-bee: --input reads a saved profile: it takes no -p or command\n");
 		return 2;

@@ -3,7 +3,7 @@
 # Hostile and careless input to the real binary, offline: deep stacks, huge counts, endless
 # files, directories. Each answer is one clear message and the documented status.
 . "$PB_SOURCE_ROOT/tests/e2e/lib.sh"
-plan 22
+plan 27
 export XDG_CONFIG_HOME=$TMP/xdg
 
 # run STATUS PATTERN DESC ARGS...: profile-bee ARGS exits STATUS and says PATTERN on stderr.
@@ -69,6 +69,18 @@ run 2 "^profile-bee: -C: '999' is not a whole number from 0 to $(($(getconf _NPR
 	"-C 999 names the flag and this machine's CPUs" -C 999
 run 2 "'max-frames' must be from 0 to 127, not '500'" "unwinder settings have ranges too" \
 	--set unwinder.fp.max-frames=500 -d 1
+
+# Conf files: lines longer than inih's buffer, files without an end, directories.
+awk 'BEGIN { s = "; "; for (i = 0; i < 200; i++) s = s "x"; print "[profile]"; print s " quiet = maybe" }' >"$TMP/long.conf"
+run 2 "long.conf:2: line longer than [0-9]+ characters" "a conf line longer than the buffer is an error at its line" \
+	--config "$TMP/long.conf" --input big.folded
+run 2 "/dev/zero:1: line longer than" "--config /dev/zero" --config /dev/zero --input big.folded
+run 2 "cannot read '/': Is a directory" "--config DIR" --config / --input big.folded
+
+# --diff shows only in flame graphs: anything else would show AFTER alone.
+run 2 "--diff: 'd.folded' cannot show a difference" "--input A --diff B -o x.folded" \
+	--input big.folded --diff big.folded -o d.folded
+run 2 "--diff draws a differential flame graph" "--input A --diff B on stdout" --input big.folded --diff big.folded
 
 # Lua p:write returns the real cause, once, and prints nothing.
 : >"$TMP/file"
