@@ -402,6 +402,12 @@ int pb_session__run(struct pb_session *s)
 		uint64_t now = clock_ns(CLOCK_MONOTONIC);
 		uint64_t due = s->last_drain_ns + drain_ns;
 
+		/*
+		 * Checked on every turn, not only when the loop waits: windows that take longer
+		 * to write than they last would otherwise keep it busy past -d and every signal.
+		 */
+		if (session_over(s, now))
+			break;
 		if (now >= window_start + window_ns) {
 			window_start = now;
 			err = next_window(s, false);

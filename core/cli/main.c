@@ -9,16 +9,27 @@
 #include "cli.h"
 #include "script.h"
 
-static struct pb_session *running;
+static struct pb_session *volatile running;
+static volatile sig_atomic_t stopping;
 
+/*
+ * SIGINT, SIGTERM and SIGHUP (a closed terminal or ssh session) all end a profile the same way:
+ * the first stops sampling and the outputs are written. Without a session to stop (--input),
+ * or on a second signal ("now"), the process dies of the signal, but first removes the
+ * temporary files of outputs being written.
+ */
 static void on_signal(int sig)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 
-	if (running)
+	if (running && !stopping) {
+		stopping = 1;
 		pb_session__stop(running);
-	/* A second Ctrl-C means "now": the default action ends the process. */
+		return;
+	}
+	pb_atomic_file__remove_pending();
 	sigaction(sig, &dfl, NULL);
+	raise(sig);
 }
 
 static void install_signals(void)
@@ -28,6 +39,7 @@ static void install_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN); /* a closed pipe is reported as a write error instead */
 }
 
@@ -142,8 +154,8 @@ static int run(struct pb_session *s, struct cli *cli, const struct pb_settings *
 		fprintf(stderr, "profile-bee: %s%s\n", where, pb_session__strerror(s));
 		return 2;
 	}
+	install_signals(); /* again: a script that configured this run had its own */
 	running = s;
-	install_signals();
 	err = pb_session__run(s);
 	running = NULL;
 	if (err) {
@@ -265,6 +277,7 @@ int main(int argc, char **argv)
 	if (ret || exit_now)
 		goto out;
 	pb_set_log_level(1 + cli.verbosity);
+	install_signals(); /* from here on, a signal never leaves a temporary file behind */
 	if (cli.list_plugins) {
 		ret = pb_list_plugins(stdout, cli.opts.plugin_path) ? 1 : 0;
 		goto out;

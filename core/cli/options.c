@@ -149,15 +149,16 @@ static int parse_u64(const char *flag, const char *s, uint64_t min, uint64_t max
 	return 0;
 }
 
-static int parse_seconds(const char *flag, const char *s, uint64_t *ms)
+static int parse_seconds(const char *flag, const char *s, double min, uint64_t *ms)
 {
-	char *end;
+	char *end, want[64];
 	double v;
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (!*s || *end || errno || !(v > 0) || v > 1e7)
-		return bad(flag, s, "a positive number of seconds");
+	snprintf(want, sizeof(want), "a number of seconds from %g to 10000000", min);
+	if (!*s || *end || errno || !(v > 0) || v < min || v > 1e7)
+		return bad(flag, s, min > 0.001 ? want : "a positive number of seconds");
 	*ms = (uint64_t)(v * 1000 + 0.5);
 	if (!*ms)
 		*ms = 1;
@@ -238,7 +239,7 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 		cli->cmd_string = arg;
 		return 0;
 	case 'd':
-		return parse_seconds("-d", arg, &cli->opts.duration_ms) ?:
+		return parse_seconds("-d", arg, 0, &cli->opts.duration_ms) ?:
 		       record_ms(cli, "duration", cli->opts.duration_ms);
 	case OPT_TIME:
 		return parse_u64("--time", arg, 1, UINT32_MAX, &cli->opts.duration_ms) ?:
@@ -276,7 +277,7 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 		cli->diff = arg;
 		return 0;
 	case OPT_FLUSH:
-		return parse_seconds("--flush-interval", arg, &v) ?:
+		return parse_seconds("--flush-interval", arg, PB_SETTINGS_MIN_FLUSH, &v) ?:
 		       record_ms(cli, "flush-interval", v);
 	case OPT_TUI:
 		cli->tui = true;

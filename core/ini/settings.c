@@ -114,11 +114,17 @@ static int check_core(const struct core_key *k, const char *value, char *err, si
 	}
 	case K_SECONDS: {
 		double v = strtod(value, &end);
+		/* Windows shorter than this cannot be drained and written in time: refused. */
+		double floor = !strcmp(k->name, "flush-interval") ? PB_SETTINGS_MIN_FLUSH : 0;
 
-		if (*value && !*end && !errno && v >= k->min && v <= k->max)
+		if (*value && !*end && !errno && v >= k->min && v <= k->max && (v == 0 || v >= floor))
 			return 0;
-		snprintf(err, len, "%s: '%s' is not a number of seconds (0 or more)", k->name,
-			 value);
+		if (floor)
+			snprintf(err, len, "%s: '%s' is not 0 or a number of seconds from %g to %lld",
+				 k->name, value, floor, k->max);
+		else
+			snprintf(err, len, "%s: '%s' is not a number of seconds (0 or more)", k->name,
+				 value);
 		return -EINVAL;
 	}
 	case K_BOOL:

@@ -213,6 +213,11 @@ struct pb_atomic_file {
 int pb_atomic_file__open(const char *path, struct pb_atomic_file *af);
 int pb_atomic_file__commit(struct pb_atomic_file *af); /* flush, fsync, rename; -errno */
 void pb_atomic_file__abort(struct pb_atomic_file *af); /* accepts a never-opened (zeroed) af */
+/*
+ * Removes the temporary files of every atomic file still open in this process. Safe in a
+ * signal handler: call it before dying of a signal so an interrupted write leaves nothing.
+ */
+void pb_atomic_file__remove_pending(void);
 
 /* Session setup helpers for front ends. */
 /* Checks that the chosen unwinder exists; -ENOENT with pb_session__strerror set otherwise. */
