@@ -3,7 +3,7 @@
 # Hostile and careless input to the real binary, offline: deep stacks, huge counts, endless
 # files, directories. Each answer is one clear message and the documented status.
 . "$PB_SOURCE_ROOT/tests/e2e/lib.sh"
-plan 27
+plan 33
 export XDG_CONFIG_HOME=$TMP/xdg
 
 # run STATUS PATTERN DESC ARGS...: profile-bee ARGS exits STATUS and says PATTERN on stderr.
@@ -81,6 +81,54 @@ run 2 "cannot read '/': Is a directory" "--config DIR" --config / --input big.fo
 run 2 "--diff: 'd.folded' cannot show a difference" "--input A --diff B -o x.folded" \
 	--input big.folded --diff big.folded -o d.folded
 run 2 "--diff draws a differential flame graph" "--input A --diff B on stdout" --input big.folded --diff big.folded
+
+# Windows shorter than a session can write are refused.
+run 2 "--flush-interval: '0.001' is not a number of seconds from 0.1" "--flush-interval 0.001" --flush-interval 0.001
+run 2 "flush-interval: '0.003' is not 0 or a number of seconds from 0.1" "profile.flush-interval=0.003" \
+	--set profile.flush-interval=0.003
+
+# Ctrl-C while --input writes: the temporary file beside the output goes too.
+awk 'BEGIN { srand(1); for (i = 0; i < 300000; i++) { s = "app"; for (j = 0; j < 12; j++)
+	s = s ";fn" j "_" int(rand() * 40); print s, i % 7 + 1 } }' >"$TMP/huge.folded"
+"$PB" --config /dev/null --input "$TMP/huge.folded" -o "$TMP/o.json" 2>/dev/null &
+pid=$!
+for _ in $(seq 200); do compgen -G "$TMP/o.json.*" >/dev/null && break; sleep 0.02; done
+kill -INT $pid
+wait $pid
+st=$?
+left=$(compgen -G "$TMP/o.json*")
+[ $st = 130 ] && [ -z "$left" ] && ok "Ctrl-C while writing o.json: status 130, no temporary file left" ||
+	not_ok "temporary file on Ctrl-C" "status $st" "left: $left"
+
+# Lua statuses: what a script returns, and a signal.
+for r in "256 1" "2^63 1" "'hello' 1" "function() end 1" "-1 1" "7 7" "3.0 3" "false 1" "nil 0"; do
+	printf 'return %s\n' "${r% *}" >"$TMP/r.lua"
+	(cd "$TMP" && "$PB" --config /dev/null -c r.lua) 2>"$TMP/err"
+	echo "${r% *}=$?"
+done >"$TMP/statuses"
+want="256=1 2^63=1 'hello'=1 function() end=1 -1=1 7=7 3.0=3 false=1 nil=0"
+[ "$(tr '\n' ' ' <"$TMP/statuses")" = "$want " ] && ok "script statuses: $want" ||
+	not_ok "script statuses" "got: $(tr '\n' ' ' <"$TMP/statuses")" "want: $want"
+for sig in INT TERM HUP; do
+	printf 'while true do end\n' >"$TMP/busy.lua"
+	(cd "$TMP" && exec timeout -s KILL 10 "$PB" --config /dev/null -c busy.lua) 2>"$TMP/err" &
+	pid=$!
+	sleep 0.5
+	kill -$sig $pid # timeout passes it on
+	wait $pid
+	echo "$sig=$?"
+done >"$TMP/busy"
+[ "$(tr '\n' ' ' <"$TMP/busy")" = "INT=130 TERM=143 HUP=129 " ] &&
+	ok "a busy script ends on the first INT/TERM/HUP with 128+signal" || not_ok "busy script" "$(cat "$TMP/busy")"
+printf 'pb.sleep(30)\nprint("after")\n' >"$TMP/sleep.lua"
+(cd "$TMP" && exec "$PB" --config /dev/null -c sleep.lua) >"$TMP/out" 2>"$TMP/err" &
+pid=$!
+sleep 0.5
+kill -TERM $pid
+wait $pid
+st=$?
+[ $st = 143 ] && grep -q "interrupted by Terminated" "$TMP/err" && ok "a script interrupted in pb.sleep exits 143" ||
+	not_ok "pb.sleep interrupted" "status $st" "$(cat "$TMP/err")"
 
 # Lua p:write returns the real cause, once, and prints nothing.
 : >"$TMP/file"
