@@ -3,7 +3,7 @@
 # Hostile and careless input to the real binary, offline: deep stacks, huge counts, endless
 # files, directories. Each answer is one clear message and the documented status.
 . "$PB_SOURCE_ROOT/tests/e2e/lib.sh"
-plan 33
+plan 35
 export XDG_CONFIG_HOME=$TMP/xdg
 
 # run STATUS PATTERN DESC ARGS...: profile-bee ARGS exits STATUS and says PATTERN on stderr.
@@ -129,6 +129,20 @@ wait $pid
 st=$?
 [ $st = 143 ] && grep -q "interrupted by Terminated" "$TMP/err" && ok "a script interrupted in pb.sleep exits 143" ||
 	not_ok "pb.sleep interrupted" "status $st" "$(cat "$TMP/err")"
+
+# The diff's root is beyond its colour scale (left out of it): still a colour.
+printf 'a;b 10\na;c 3\n' >"$TMP/before.folded"
+printf 'a;b 40\na;c 1\nx;y 20\n' >"$TMP/after.folded"
+"$PB" --config /dev/null --input "$TMP/before.folded" --diff "$TMP/after.folded" -o "$TMP/d.svg" 2>"$TMP/err"
+bad=$(grep -o 'fill="rgb([^"]*)"' "$TMP/d.svg" | grep -Ev 'rgb\(([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5]),([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5]),([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])\)')
+[ -s "$TMP/d.svg" ] && [ -z "$bad" ] && ok "every diff colour is rgb within 0-255" || not_ok "diff colours" "$bad"
+# d3-flame-graph colours frames by "libtype": kernel frames say so.
+printf 'app;main;read;sys_read_[k];vfs_read_[k] 3\n' >"$TMP/k.folded"
+"$PB" --config /dev/null --input "$TMP/k.folded" -o "$TMP/k.json" 2>"$TMP/err"
+n=$(grep -o '"name":"[^"]*_\[k\]","libtype":"kernel"' "$TMP/k.json" | wc -l)
+u=$(grep -o '"name":"read","libtype"' "$TMP/k.json" | wc -l)
+[ "$n" = 2 ] && [ "$u" = 0 ] && ok ".json marks both _[k] frames libtype kernel, user frames not" ||
+	not_ok ".json libtype" "$(cat "$TMP/k.json")"
 
 # Lua p:write returns the real cause, once, and prints nothing.
 : >"$TMP/file"
