@@ -43,6 +43,16 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN); /* a closed pipe is reported as a write error instead */
 }
 
+static bool shows_tui(const struct cli *cli)
+{
+	if (cli->tui)
+		return true;
+	for (int i = 0; i < cli->n_outputs; i++)
+		if (!strcmp(cli->outputs[i], "tui"))
+			return true;
+	return false;
+}
+
 static bool writes_stdout(const struct cli *cli)
 {
 	for (int i = 0; i < cli->n_outputs; i++)
@@ -277,7 +287,12 @@ int main(int argc, char **argv)
 	if (ret || exit_now)
 		goto out;
 	pb_set_log_level(1 + cli.verbosity);
-	install_signals(); /* from here on, a signal never leaves a temporary file behind */
+	/*
+	 * From here on, a signal never leaves a temporary file behind. A terminal viewer of a
+	 * saved profile owns the ending signals instead: it puts the terminal back first.
+	 */
+	if (!(cli.input && shows_tui(&cli)))
+		install_signals();
 	if (cli.list_plugins) {
 		ret = pb_list_plugins(stdout, cli.opts.plugin_path) ? 1 : 0;
 		goto out;
