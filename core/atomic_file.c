@@ -6,7 +6,54 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <limits.h>
 #include <profile-bee/profile-bee.h>
+
+/*
+ * Temporary paths still open, copied into fixed slots so a signal handler can unlink them
+ * without touching the heap. A slot is written, then published (READY); cleared after rename
+ * or unlink (a late unlink of a renamed name finds nothing: harmless).
+ */
+#define PENDING_SLOTS 64
+enum { FREE, CLAIMED, READY };
+static struct {
+	int state;
+	char path[PATH_MAX];
+} pending[PENDING_SLOTS];
+
+static void track(struct pb_atomic_file *af)
+{
+	for (int i = 0; i < PENDING_SLOTS; i++) {
+		int expect = FREE;
+
+		if (strlen(af->tmp_path) >= PATH_MAX ||
+		    !__atomic_compare_exchange_n(&pending[i].state, &expect, CLAIMED, false,
+						 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			continue;
+		strcpy(pending[i].path, af->tmp_path);
+		__atomic_store_n(&pending[i].state, READY, __ATOMIC_RELEASE);
+		return;
+	}
+	/* More than 64 at once: this one is not removed on a signal (no output writes so many). */
+}
+
+/* Found by its name: struct pb_atomic_file is public and keeps its size (plugins embed it). */
+static void untrack(struct pb_atomic_file *af)
+{
+	for (int i = 0; i < PENDING_SLOTS; i++)
+		if (__atomic_load_n(&pending[i].state, __ATOMIC_ACQUIRE) == READY &&
+		    !strcmp(pending[i].path, af->tmp_path)) {
+			__atomic_store_n(&pending[i].state, FREE, __ATOMIC_RELEASE);
+			return;
+		}
+}
+
+void pb_atomic_file__remove_pending(void)
+{
+	for (int i = 0; i < PENDING_SLOTS; i++)
+		if (__atomic_load_n(&pending[i].state, __ATOMIC_ACQUIRE) == READY)
+			unlink(pending[i].path);
+}
 
 int pb_atomic_file__open(const char *path, struct pb_atomic_file *af)
 {
@@ -39,6 +86,7 @@ int pb_atomic_file__open(const char *path, struct pb_atomic_file *af)
 	}
 	/* mkstemp makes 0600 files; a profile is an ordinary file (umask applies). */
 	fchmod(fd, 0644 & ~umask(umask(0)));
+	track(af);
 	return 0;
 }
 
@@ -60,6 +108,7 @@ int pb_atomic_file__commit(struct pb_atomic_file *af)
 		err = -errno;
 	if (err)
 		unlink(af->tmp_path);
+	untrack(af);
 	free(af->tmp_path);
 	free(af->path);
 	memset(af, 0, sizeof(*af));
@@ -71,6 +120,7 @@ void pb_atomic_file__abort(struct pb_atomic_file *af)
 	if (af->tmp_path) {
 		fclose(af->f);
 		unlink(af->tmp_path);
+		untrack(af);
 	}
 	free(af->tmp_path);
 	free(af->path);

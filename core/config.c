@@ -15,12 +15,14 @@ struct config_item {
 
 struct pb_config {
 	const struct pb_config_key *keys;
+	const struct pb_config_limit *limits;
 	char *owner;
 	struct config_item *items;
 	size_t n;
 };
 
-int pb_config__new(const struct pb_config_key *keys, const char *owner, struct pb_config **ret)
+int pb_config__new(const struct pb_config_key *keys, const struct pb_config_limit *limits,
+		   const char *owner, struct pb_config **ret)
 {
 	struct pb_config *cfg = calloc(1, sizeof(*cfg));
 
@@ -29,6 +31,7 @@ int pb_config__new(const struct pb_config_key *keys, const char *owner, struct p
 		return -ENOMEM;
 	}
 	cfg->keys = keys;
+	cfg->limits = limits;
 	*ret = cfg;
 	return 0;
 }
@@ -97,6 +100,54 @@ const char *pb_config_type_name(enum pb_config_type type)
 	return type <= PB_CONFIG_DOUBLE ? names[type] : "?";
 }
 
+static bool one_of(const char *choices, const char *value)
+{
+	size_t n = strlen(value);
+
+	for (const char *c = choices; *c; c += strspn(c, ", ")) {
+		size_t len = strcspn(c, ",");
+
+		if (len == n && !strncmp(c, value, n))
+			return true;
+		c += len;
+	}
+	return false;
+}
+
+/* The limit of key, when the plugin declares one. */
+static const struct pb_config_limit *limit_of(const struct pb_config *cfg, const char *key)
+{
+	for (const struct pb_config_limit *l = cfg->limits; l && l->name; l++)
+		if (!strcmp(l->name, key))
+			return l;
+	return NULL;
+}
+
+static int check_limit(const struct pb_config *cfg, const struct pb_config_key *k,
+		       const char *value, char *err, size_t err_len)
+{
+	const struct pb_config_limit *l = limit_of(cfg, k->name);
+	double v;
+
+	if (!l)
+		return 0;
+	if (k->type == PB_CONFIG_STRING) {
+		if (!l->choices || one_of(l->choices, value))
+			return 0;
+		snprintf(err, err_len, "%s: '%s' must be one of %s, not '%s'", cfg->owner, k->name,
+			 l->choices, value);
+		return -EINVAL;
+	}
+	if (k->type != PB_CONFIG_INT && k->type != PB_CONFIG_DOUBLE)
+		return 0;
+	v = k->type == PB_CONFIG_INT ? (double)strtoll(value, NULL, 0) : strtod(value, NULL);
+	if (v >= l->min && v <= l->max)
+		return 0;
+	snprintf(err, err_len, "%s: '%s' must be from %.15g to %.15g, not '%s'", cfg->owner, k->name,
+		 l->min, l->max, value);
+	return -EINVAL;
+}
+
 int pb_config__set(struct pb_config *cfg, const char *key, const char *value, char *err,
 		   size_t err_len)
 {
@@ -113,6 +164,8 @@ int pb_config__set(struct pb_config *cfg, const char *key, const char *value, ch
 			 pb_config_type_name(k->type), value);
 		return -EINVAL;
 	}
+	if (check_limit(cfg, k, value, err, err_len))
+		return -EINVAL;
 	if (!(v = strdup(value)))
 		return -ENOMEM;
 	for (size_t i = 0; i < cfg->n; i++) {
@@ -201,4 +254,10 @@ double pb_config__double(const struct pb_config *cfg, const char *key)
 	const char *v = pb_config__get(cfg, key);
 
 	return v ? strtod(v, NULL) : 0.0;
+}
+
+const struct pb_config_limit *pb_config_limits_of(const struct pb_plugin *desc)
+{
+	/* A 1.0 plugin's slot was reserved and zero; read it only where the ABI defines it. */
+	return desc->abi_minor >= 1 ? desc->config_limits : NULL;
 }

@@ -5,11 +5,17 @@
 
 #include <profile-bee/plugin.h>
 
-/* keys may be NULL (accept nothing); owner names the settings in messages ("output.svg"). */
-int pb_config__new(const struct pb_config_key *keys, const char *owner, struct pb_config **ret);
+/*
+ * keys may be NULL (accept nothing), limits NULL (no ranges); owner names the settings in
+ * messages ("output.svg").
+ */
+int pb_config__new(const struct pb_config_key *keys, const struct pb_config_limit *limits,
+		   const char *owner, struct pb_config **ret);
+/* The plugin's limits, when its ABI has them (1.1 and later). */
+const struct pb_config_limit *pb_config_limits_of(const struct pb_plugin *desc);
 void pb_config__free(struct pb_config *cfg);
 
-/* Sets key; on a bad key or value returns -ENOENT / -EINVAL and writes why into err. */
+/* Sets key; on a bad key, or a value of the wrong type or out of its limit, returns -ENOENT / -EINVAL and writes why into err. */
 int pb_config__set(struct pb_config *cfg, const char *key, const char *value, char *err,
 		   size_t err_len);
 /* Sets every "k=v" of a comma-separated list (as pb_config__set). */

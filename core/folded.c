@@ -6,6 +6,8 @@
 
 #include <profile-bee/profile-bee.h>
 
+#include "lines.h"
+
 /* ';' separates frames and a newline ends the line: names must not carry either. */
 static void put_name(const char *name, FILE *f)
 {
@@ -59,15 +61,16 @@ int pb_profile__write_folded(const struct pb_profile *p, FILE *f)
 }
 
 /* Adds the stack of one "a;b;c 12" line: 0, -EINVAL when it is not a folded stack, -ENOMEM. */
-static int parse_line(struct pb_profile *p, char *line, size_t len, uint32_t **ids,
-		      size_t *cap)
+static int parse_line(struct pb_profile *p, char *line, size_t len, uint32_t *ids)
 {
 	char *space, *end, *name;
 	unsigned long long count;
 	uint32_t depth = 0;
 
-	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+	while (len && line[len - 1] == '\r')
 		line[--len] = '\0';
+	if (memchr(line, '\0', len))
+		return -EINVAL; /* a NUL byte: not text */
 	space = strrchr(line, ' ');
 	if (!space || space == line || !space[1])
 		return -EINVAL;
@@ -76,50 +79,44 @@ static int parse_line(struct pb_profile *p, char *line, size_t len, uint32_t **i
 	if (errno || *end || space[1] == '-' || space[1] == '+')
 		return -EINVAL;
 	*space = '\0';
-	for (name = line;; name++) {
+	/* One frame past the limit is enough for pb_profile__add to cut and count the stack. */
+	for (name = line; depth <= PB_PROFILE_MAX_DEPTH; name++) {
 		char *sep = strchr(name, ';');
 		size_t nlen = sep ? (size_t)(sep - name) : strlen(name);
-		int64_t id;
+		int64_t id = pb_profile__intern(p, name, nlen);
 
-		if (depth == *cap) {
-			size_t ncap = *cap ? *cap * 2 : 64;
-			uint32_t *grown = realloc(*ids, ncap * sizeof(**ids));
-
-			if (!grown)
-				return -ENOMEM;
-			*ids = grown;
-			*cap = ncap;
-		}
-		id = pb_profile__intern(p, name, nlen);
 		if (id < 0)
 			return id;
-		(*ids)[depth++] = id;
+		ids[depth++] = id;
 		if (!sep)
 			break;
 		name = sep;
 	}
-	return count ? pb_profile__add(p, 0, *ids, depth, count) : 0;
+	return count ? pb_profile__add(p, 0, ids, depth, count) : 0;
 }
 
 int pb_profile__read_folded(struct pb_profile *p, FILE *f, struct pb_folded_report *rep)
 {
 	struct pb_folded_report local = { 0 };
-	uint32_t *ids = NULL;
-	size_t cap = 0, line_cap = 0;
-	char *line = NULL;
+	uint32_t *ids = malloc((PB_PROFILE_MAX_DEPTH + 1) * sizeof(*ids));
+	char *line = malloc(PB_FOLDED_MAX_LINE + 1);
 	ssize_t len;
 	int err = 0;
 
 	if (!rep)
 		rep = &local;
 	memset(rep, 0, sizeof(*rep));
-	while ((len = getline(&line, &line_cap, f)) >= 0) {
+	if (!ids || !line) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while ((len = pb_read_line(f, line, PB_FOLDED_MAX_LINE)) >= 0) {
 		rep->lines++;
-		if (len == 0 || line[0] == '\n' || line[0] == '#')
+		if (len == 0 || line[0] == '#')
 			continue; /* blank lines and comments are not stacks, nor errors */
-		err = parse_line(p, line, len, &ids, &cap);
+		err = parse_line(p, line, len, ids);
 		if (err == -ENOMEM)
-			break;
+			goto out;
 		if (err) {
 			if (rep->malformed < sizeof(rep->first_bad) / sizeof(rep->first_bad[0]))
 				rep->first_bad[rep->malformed] = rep->lines;
@@ -127,9 +124,22 @@ int pb_profile__read_folded(struct pb_profile *p, FILE *f, struct pb_folded_repo
 			err = 0;
 		}
 	}
-	if (!err && ferror(f))
-		err = -EIO;
+	if (len == -E2BIG)
+		rep->lines++; /* the line that did not fit: the caller names it */
+	if (len != -ENODATA)
+		err = len;
+out:
 	free(line);
 	free(ids);
 	return err;
+}
+
+void pb_profile__read_error(const char *path, int err, const struct pb_folded_report *rep,
+			    char *buf, size_t len)
+{
+	if (err == -E2BIG)
+		snprintf(buf, len, "%s:%llu: line longer than %d bytes (the most a folded line holds)",
+			 path, (unsigned long long)rep->lines, PB_FOLDED_MAX_LINE);
+	else
+		snprintf(buf, len, "cannot read '%s': %s", path, strerror(-err));
 }

@@ -33,6 +33,8 @@ struct pb_profile {
 
 	struct frame_block *blocks;
 	uint64_t total;
+	uint64_t truncated;	/* stacks cut to PB_PROFILE_MAX_DEPTH */
+	uint64_t saturated;	/* adds whose count would have wrapped past UINT64_MAX */
 	struct pb_profile_meta meta;
 };
 
@@ -188,17 +190,23 @@ static uint32_t *store_frames(struct pb_profile *p, const uint32_t *frames, uint
 	return dst;
 }
 
-int pb_profile__add(struct pb_profile *p, uint32_t pid, const uint32_t *frames, uint32_t depth,
-		    uint64_t count)
+static int add_stack(struct pb_profile *p, uint32_t pid, const uint32_t *frames, uint32_t depth,
+		     uint64_t count)
 {
 	size_t slot;
 	struct pb_stack *s;
 
-	if (depth == 0 || count == 0)
-		return depth ? 0 : -EINVAL;
-	for (uint32_t i = 0; i < depth; i++)
-		if (frames[i] >= p->n_names)
-			return -EINVAL;
+	/*
+	 * The whole profile's count stays within 64 bits, so the sum of any of its stacks (a
+	 * flame graph's parent, a merged line, a diff) cannot wrap either: what would pass
+	 * UINT64_MAX is left out and counted.
+	 */
+	if (count > UINT64_MAX - p->total) {
+		count = UINT64_MAX - p->total;
+		p->saturated++;
+		if (!count)
+			return 0;
+	}
 	if ((p->n_stacks + 1) * 2 > p->stack_index_cap && grow_stack_index(p))
 		return -ENOMEM;
 	for (slot = stack_hash(pid, frames, depth) & (p->stack_index_cap - 1); p->stack_index[slot];
@@ -232,16 +240,41 @@ int pb_profile__add(struct pb_profile *p, uint32_t pid, const uint32_t *frames, 
 	return 0;
 }
 
-/* Stacks deeper than this are cut (root kept): no real program gets near it. */
-#define MAX_DEPTH 4096
+/*
+ * Every stack of a profile holds at most PB_PROFILE_MAX_DEPTH frames, so whoever copies one
+ * (merge, filters, renders) can use that bound. A deeper one keeps its root side and ends in
+ * "[truncated]", and is counted.
+ */
+int pb_profile__add(struct pb_profile *p, uint32_t pid, const uint32_t *frames, uint32_t depth,
+		    uint64_t count)
+{
+	uint32_t cut[PB_PROFILE_MAX_DEPTH];
+	int64_t mark;
+
+	if (depth == 0 || count == 0)
+		return depth ? 0 : -EINVAL;
+	for (uint32_t i = 0; i < depth; i++)
+		if (frames[i] >= p->n_names)
+			return -EINVAL;
+	if (depth <= PB_PROFILE_MAX_DEPTH)
+		return add_stack(p, pid, frames, depth, count);
+	mark = pb_profile__intern(p, PB_PROFILE_TRUNCATED, strlen(PB_PROFILE_TRUNCATED));
+	if (mark < 0)
+		return mark;
+	memcpy(cut, frames, (PB_PROFILE_MAX_DEPTH - 1) * sizeof(*cut));
+	cut[PB_PROFILE_MAX_DEPTH - 1] = mark;
+	p->truncated++;
+	return add_stack(p, pid, cut, PB_PROFILE_MAX_DEPTH, count);
+}
 
 int pb_profile__add_names(struct pb_profile *p, uint32_t pid, const char *const *names,
 			  uint32_t depth, uint64_t count)
 {
-	uint32_t ids[MAX_DEPTH];
+	uint32_t ids[PB_PROFILE_MAX_DEPTH + 1];
 
-	if (depth > MAX_DEPTH)
-		depth = MAX_DEPTH;
+	/* One past the limit is enough for pb_profile__add to cut: the rest is never interned. */
+	if (depth > PB_PROFILE_MAX_DEPTH + 1)
+		depth = PB_PROFILE_MAX_DEPTH + 1;
 	for (uint32_t i = 0; i < depth; i++) {
 		int64_t id = pb_profile__intern(p, names[i], strlen(names[i]));
 
@@ -255,7 +288,7 @@ int pb_profile__add_names(struct pb_profile *p, uint32_t pid, const char *const 
 int pb_profile__merge(struct pb_profile *p, const struct pb_profile *src)
 {
 	uint32_t *map = malloc((src->n_names + 1) * sizeof(*map));
-	uint32_t ids[MAX_DEPTH];
+	uint32_t ids[PB_PROFILE_MAX_DEPTH]; /* src's stacks are never deeper (pb_profile__add) */
 	int err = 0;
 
 	if (!map)
@@ -275,6 +308,8 @@ int pb_profile__merge(struct pb_profile *p, const struct pb_profile *src)
 			ids[f] = map[s->frames[f]];
 		err = pb_profile__add(p, s->pid, ids, s->depth, s->count);
 	}
+	p->truncated += src->truncated;
+	p->saturated += src->saturated;
 	free(map);
 	return err;
 }
@@ -285,6 +320,8 @@ void pb_profile__clear(struct pb_profile *p)
 	p->blocks = NULL;
 	p->n_stacks = 0;
 	p->total = 0;
+	p->truncated = 0;
+	p->saturated = 0;
 	if (p->stack_index)
 		memset(p->stack_index, 0, p->stack_index_cap * sizeof(*p->stack_index));
 }
@@ -312,6 +349,16 @@ const char *pb_profile__frame_name(const struct pb_profile *p, uint32_t id)
 uint64_t pb_profile__total(const struct pb_profile *p)
 {
 	return p->total;
+}
+
+uint64_t pb_profile__truncated(const struct pb_profile *p)
+{
+	return p->truncated;
+}
+
+uint64_t pb_profile__saturated(const struct pb_profile *p)
+{
+	return p->saturated;
 }
 
 struct pb_profile_meta *pb_profile__meta(struct pb_profile *p)

@@ -34,7 +34,7 @@ int pb_profile__write_format(const struct pb_profile *p, const char *format, FIL
 			     const struct pb_render_opts *opts)
 {
 	struct pb_render_opts o = { 0 };
-	struct pb_session_opts so = { .sz = sizeof(so), .quiet = true };
+	struct pb_session_opts so = { .sz = sizeof(so), .quiet = true, .errors_to_caller = true };
 	const char *ext, *tmp = getenv("TMPDIR");
 	char *dir = NULL, *path = NULL;
 	struct pb_session *s = NULL;

@@ -18,6 +18,8 @@
 #define DEFAULT_FREQUENCY 99
 #define DEFAULT_STACK_STORAGE 16384
 #define DEFAULT_HASH_STORAGE 40960
+/* The CLI and conf files refuse shorter windows; library callers get them clamped to this. */
+#define MIN_WINDOW_MS 100
 
 static char **copy_argv(const char *const *argv)
 {
@@ -50,6 +52,8 @@ int pb_session__new(const struct pb_session_opts *opts, struct pb_session **ret)
 		s->opts.stack_storage_size = DEFAULT_STACK_STORAGE;
 	if (!s->opts.hash_storage_size)
 		s->opts.hash_storage_size = DEFAULT_HASH_STORAGE;
+	if (s->opts.window_ms && s->opts.window_ms < MIN_WINDOW_MS)
+		s->opts.window_ms = MIN_WINDOW_MS;
 	snprintf(s->unwinder_name, sizeof(s->unwinder_name), "%s",
 		 s->opts.unwinder ? s->opts.unwinder : "fp");
 	s->opts.unwinder = s->unwinder_name;

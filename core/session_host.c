@@ -13,13 +13,31 @@ static void host_log(struct pb_session *s, enum pb_log_level level, const char *
 		     const char *fmt, ...)
 {
 	va_list ap;
+	int used;
 
 	va_start(ap, fmt);
-	if (s && s->keep_unwinder_error && level == PB_LOG_ERROR && !s->unwinder_error[0])
-		vsnprintf(s->unwinder_error, sizeof(s->unwinder_error), fmt, ap);
-	else
+	/* Said while opening or writing an output: it becomes that failure's one message. */
+	if (level == PB_LOG_ERROR && s && s->capturing &&
+	    pthread_equal(s->capture_thread, pthread_self()) && !s->captured[0]) {
+		used = who ? snprintf(s->captured, sizeof(s->captured), "%s: ", who) : 0;
+		vsnprintf(s->captured + used, sizeof(s->captured) - used, fmt, ap);
+	} else {
 		pb_vlog(level, who, fmt, ap);
+	}
 	va_end(ap);
+}
+
+void pb_session_capture_begin(struct pb_session *s)
+{
+	s->captured[0] = '\0';
+	s->capture_thread = pthread_self();
+	s->capturing = true;
+}
+
+const char *pb_session_capture_end(struct pb_session *s, int err)
+{
+	s->capturing = false;
+	return s->captured[0] ? s->captured : strerror(-err);
 }
 
 static const struct pb_mapping *host_find_mapping(struct pb_session *s, uint32_t pid,

@@ -3,6 +3,7 @@
 #ifndef PB_SESSION_INTERNAL_H
 #define PB_SESSION_INTERNAL_H
 
+#include <pthread.h>
 #include <sys/types.h>
 #include <profile-bee/plugin.h>
 #include <profile-bee/profile-bee.h>
@@ -42,10 +43,7 @@ struct pb_session {
 	uint32_t *pids;		/* copy of opts.pids */
 	char unwinder_name[32];
 	char error[1024];
-	/* While the unwinder opens, its first error message is kept here to become the session's
-	 * error ("cannot load the 'dwarf' unwinder: needs bpf_loop ..."), not printed on its own. */
-	bool keep_unwinder_error;
-	char unwinder_error[512];
+	char unwinder_error[512]; /* why the unwinder did not open (--check shows it alone) */
 
 	struct pb_plugin_registry *registry;
 	const struct pb_loaded_plugin *unwinder;
@@ -88,6 +86,11 @@ struct pb_session {
 	bool started;
 	bool finished;
 
+	/* An output plugin's ERROR log while it opens or writes: one message, with its cause. */
+	bool capturing;
+	pthread_t capture_thread;
+	char captured[512];
+
 	struct pb_section_config *sections; /* pb_session__set */
 	size_t n_sections;
 };
@@ -99,6 +102,10 @@ void pb_session_stop_sampling(struct pb_session *s);
 void pb_session_init_host(struct pb_session *s);
 /* Checks privileges and loads the unwinder's BPF side (nothing attached): --check uses it. */
 int pb_session_load_unwinder(struct pb_session *s);
+/* Plugin ERROR logs of this thread go to s->captured until pb_session_capture_end. */
+void pb_session_capture_begin(struct pb_session *s);
+/* What the plugin said (captured), else strerror(-err). */
+const char *pb_session_capture_end(struct pb_session *s, int err);
 void pb_session_count_lost(struct pb_session *s, const char *cause, uint64_t n, const char *hint);
 void pb_session_report_lost(struct pb_session *s);
 int pb_session_fail(struct pb_session *s, int err, const char *fmt, ...)

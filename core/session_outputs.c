@@ -12,7 +12,7 @@ int pb_session_open_output(struct pb_session *s, const char *target, const char 
 {
 	const struct pb_loaded_plugin *lp;
 	struct pb_output *o, *grown;
-	const char *format = NULL;
+	const char *format = NULL, *why_open;
 	char why[512], known[512];
 	int err;
 
@@ -31,7 +31,8 @@ int pb_session_open_output(struct pb_session *s, const char *target, const char 
 	o->plugin = lp;
 	o->target = strdup(target);
 	snprintf(why, sizeof(why), "output.%s", lp->desc->name);
-	err = o->target ? pb_config__new(lp->desc->config_keys, why, &o->cfg) : -ENOMEM;
+	err = o->target ? pb_config__new(lp->desc->config_keys,
+						 pb_config_limits_of(lp->desc), why, &o->cfg) : -ENOMEM;
 	/* The plugin's session-wide settings (INI, --set) first; this output's own win. */
 	if (!err)
 		err = pb_config__copy(o->cfg, pb_session_section(s, why), why, sizeof(why));
@@ -51,13 +52,23 @@ int pb_session_open_output(struct pb_session *s, const char *target, const char 
 		.window_ms = s->opts.window_ms,
 		.live = s->opts.window_ms > 0,
 	};
+	pb_session_capture_begin(s);
 	err = lp->desc->output->open(&s->host, &o->params, o->cfg, &o->state);
+	why_open = pb_session_capture_end(s, err);
+	if (err == -EINVAL) {
+		/* The target or its settings are wrong: a usage error, said once, with the cause. */
+		pb_session_fail(s, EINVAL, "cannot open output '%s': %s", target, why_open);
+		goto fail;
+	}
 	if (err) {
 		/*
 		 * A store or a path that cannot be opened now must not cost the user the other
 		 * outputs: say so, run without it, and end the session with an error.
 		 */
-		pb_err("cannot open output '%s': %s", target, strerror(-err));
+		if (s->opts.errors_to_caller)
+			pb_session_fail(s, err, "cannot open output '%s': %s", target, why_open);
+		else
+			pb_err("cannot open output '%s': %s", target, why_open);
 		s->open_failures++;
 		pb_config__free(o->cfg);
 		free(o->target);
@@ -80,6 +91,8 @@ int pb_session_check_outputs(struct pb_session *s, bool at_end)
 {
 	if (!s->open_failures)
 		return 0;
+	if (s->opts.errors_to_caller && s->error[0])
+		return -EIO; /* the failure's own message stays the one the caller reads */
 	if (!s->n_outputs)
 		return pb_session_fail(s, EIO, "no output could be opened");
 	return at_end ? pb_session_fail(s, EIO, "%zu output%s could not be opened (see above)",
@@ -95,40 +108,51 @@ bool pb_session_wants_windows(const struct pb_session *s)
 	return false;
 }
 
-static void write_one(struct pb_output *o, const struct pb_profile *p, uint32_t flags)
+/* 0, or the output's -errno; the message is printed, or kept for the caller. */
+static int write_one(struct pb_session *s, struct pb_output *o, const struct pb_profile *p,
+		     uint32_t flags)
 {
+	const char *why;
 	int err;
 
 	if (o->failed)
-		return;
+		return -EIO;
+	pb_session_capture_begin(s);
 	err = o->plugin->desc->output->write(o->state, p, flags);
-	if (err) {
-		/* Keep going: one failing output must not cost the user the others. */
-		pb_err("cannot write '%s': %s", o->target, strerror(-err));
-		o->failed = true;
-	}
+	why = pb_session_capture_end(s, err);
+	if (!err)
+		return 0;
+	/* Keep going: one failing output must not cost the user the others. */
+	o->failed = true;
+	if (s->opts.errors_to_caller)
+		return pb_session_fail(s, err, "cannot write '%s': %s", o->target, why);
+	pb_err("cannot write '%s': %s", o->target, why);
+	/* Said above: the session's own error only sums it up, so nothing is printed twice. */
+	return pb_session_fail(s, EIO, "an output could not be written (see above)");
 }
 
 /*
  * Windowed outputs get every window; the others get the whole profile with the last one.
- * Returns -EIO when any output failed (all the others were still written).
+ * Returns an error when any output failed (all the others were still written): the output's
+ * own with errors_to_caller, else -EIO.
  */
 int pb_session_write_window(struct pb_session *s, const struct pb_profile *window,
 			    const struct pb_profile *whole, bool last)
 {
-	int ret = 0;
+	int ret = 0, err = 0;
 
 	for (size_t i = 0; i < s->n_outputs; i++) {
 		struct pb_output *o = &s->outputs[i];
+		bool failed = o->failed;
 
 		if (wants_windows(o))
-			write_one(o, window, last ? PB_WRITE_LAST : 0);
+			err = write_one(s, o, window, last ? PB_WRITE_LAST : 0);
 		else if (last)
-			write_one(o, whole, PB_WRITE_LAST);
+			err = write_one(s, o, whole, PB_WRITE_LAST);
 		if (last && !o->failed && o->plugin->desc->output->flush)
 			o->plugin->desc->output->flush(o->state);
-		if (o->failed)
-			ret = -EIO;
+		if (o->failed && !ret)
+			ret = failed ? -EIO : err;
 	}
 	return ret;
 }

@@ -67,7 +67,8 @@ static int open_unwinder(struct pb_session *s)
 				       s->unwinder_name, names);
 	}
 	snprintf(why, sizeof(why), "unwinder.%s", s->unwinder_name);
-	err = pb_config__new(s->unwinder->desc->config_keys, why, &s->unwinder_cfg);
+	err = pb_config__new(s->unwinder->desc->config_keys,
+			     pb_config_limits_of(s->unwinder->desc), why, &s->unwinder_cfg);
 	if (!err)
 		err = pb_config__copy(s->unwinder_cfg, pb_session_section(s, why), why, sizeof(why));
 	if (err)
@@ -83,16 +84,17 @@ static int open_unwinder(struct pb_session *s)
 		.stack_storage_size = s->opts.stack_storage_size,
 		.hash_storage_size = s->opts.hash_storage_size,
 	};
-	s->keep_unwinder_error = true;
-	s->unwinder_error[0] = '\0';
+	/* The unwinder's own reason becomes the one message ("needs bpf_loop (Linux 5.17 ..."). */
+	pb_session_capture_begin(s);
 	err = s->unwinder->desc->unwinder->open(&s->host, &s->params, s->unwinder_cfg,
 						&s->unwinder_state);
-	s->keep_unwinder_error = false;
+	snprintf(s->unwinder_error, sizeof(s->unwinder_error), "%s",
+		 pb_session_capture_end(s, err));
 	if (err)
 		return pb_session_fail(s, err, "cannot load the '%s' unwinder: %s", s->unwinder_name,
-				       s->unwinder_error[0] ? s->unwinder_error : strerror(-err));
-	if (s->unwinder_error[0]) /* reported, yet it opened: still worth seeing */
-		pb_log(PB_LOG_ERROR, "%s: %s", s->unwinder_name, s->unwinder_error);
+				       s->unwinder_error);
+	if (s->captured[0]) /* reported, yet it opened: still worth seeing */
+		pb_log(PB_LOG_ERROR, "%s: %s", s->unwinder_name, s->captured);
 	return 0;
 }
 
@@ -411,6 +413,12 @@ int pb_session__run(struct pb_session *s)
 		uint64_t now = clock_ns(CLOCK_MONOTONIC);
 		uint64_t due = s->last_drain_ns + drain_ns;
 
+		/*
+		 * Checked on every turn, not only when the loop waits: windows that take longer
+		 * to write than they last would otherwise keep it busy past -d and every signal.
+		 */
+		if (session_over(s, now))
+			break;
 		if (now >= window_start + window_ns) {
 			window_start = now;
 			err = next_window(s, false);

@@ -68,7 +68,8 @@ static struct pb_config *section_config(struct pb_session *s, const char *sectio
 	sc = &s->sections[s->n_sections];
 	if (!(sc->section = strdup(section)))
 		return NULL;
-	if (pb_config__new(lp->desc->config_keys, section, &sc->cfg)) {
+	if (pb_config__new(lp->desc->config_keys, pb_config_limits_of(lp->desc), section,
+			   &sc->cfg)) {
 		free(sc->section);
 		return NULL;
 	}

@@ -26,7 +26,7 @@ static int check_output(struct pb_agent *a, struct pb_plugin_registry *reg,
 		return pb_agent_fail(a, EINVAL, "output '%s' needs a terminal, not an agent",
 				     o->target);
 	snprintf(why, sizeof(why), "output.%s", lp->desc->name);
-	if ((err = pb_config__new(lp->desc->config_keys, why, &cfg)))
+	if ((err = pb_config__new(lp->desc->config_keys, pb_config_limits_of(lp->desc), why, &cfg)))
 		return err;
 	if (o->settings && (err = pb_config__set_list(cfg, o->settings, why, sizeof(why))))
 		pb_agent_fail(a, err, "%s", why);

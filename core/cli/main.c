@@ -11,16 +11,27 @@
 #include "cli.h"
 #include "script.h"
 
-static struct pb_session *running;
+static struct pb_session *volatile running;
+static volatile sig_atomic_t stopping;
 
+/*
+ * SIGINT, SIGTERM and SIGHUP (a closed terminal or ssh session) all end a profile the same way:
+ * the first stops sampling and the outputs are written. Without a session to stop (--input),
+ * or on a second signal ("now"), the process dies of the signal, but first removes the
+ * temporary files of outputs being written.
+ */
 static void on_signal(int sig)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 
-	if (running)
+	if (running && !stopping) {
+		stopping = 1;
 		pb_session__stop(running);
-	/* A second Ctrl-C means "now": the default action ends the process. */
+		return;
+	}
+	pb_atomic_file__remove_pending();
 	sigaction(sig, &dfl, NULL);
+	raise(sig);
 }
 
 static void install_signals(void)
@@ -30,7 +41,18 @@ static void install_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN); /* a closed pipe is reported as a write error instead */
+}
+
+static bool shows_tui(const struct cli *cli)
+{
+	if (cli->tui)
+		return true;
+	for (int i = 0; i < cli->n_outputs; i++)
+		if (!strcmp(cli->outputs[i], "tui"))
+			return true;
+	return false;
 }
 
 static bool writes_stdout(const struct cli *cli)
@@ -68,11 +90,26 @@ static int add_outputs(struct pb_session *s, struct cli *cli, const struct pb_sc
 	return 0;
 }
 
+/* What reading a profile left out, said once; the profile is still used. */
+static void report_cuts(const char *path, const struct pb_profile *p)
+{
+	uint64_t cut = pb_profile__truncated(p), sat = pb_profile__saturated(p);
+
+	if (cut)
+		fprintf(stderr, "profile-bee: %s: %llu stack%s deeper than %d frames cut (they end in "
+			PB_PROFILE_TRUNCATED ")\n", path, (unsigned long long)cut, cut > 1 ? "s" : "",
+			PB_PROFILE_MAX_DEPTH);
+	if (sat)
+		fprintf(stderr, "profile-bee: %s: counts add up past 2^64-1: %llu line%s cut to fit\n",
+			path, (unsigned long long)sat, sat > 1 ? "s" : "");
+}
+
 static int read_input(const char *path, struct pb_profile **ret)
 {
 	struct pb_folded_report rep;
 	struct pb_profile *p;
 	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	char why[512];
 	int err;
 
 	if (!f) {
@@ -85,7 +122,8 @@ static int read_input(const char *path, struct pb_profile **ret)
 	if (f != stdin)
 		fclose(f);
 	if (err) {
-		fprintf(stderr, "profile-bee: cannot read '%s': %s\n", path, strerror(-err));
+		pb_profile__read_error(path, err, &rep, why, sizeof(why));
+		fprintf(stderr, "profile-bee: %s\n", why);
 		pb_profile__free(p);
 		return 1;
 	}
@@ -96,6 +134,7 @@ static int read_input(const char *path, struct pb_profile **ret)
 			fprintf(stderr, "%s %llu", i ? "," : "", (unsigned long long)rep.first_bad[i]);
 		fprintf(stderr, "%s)\n", rep.malformed > 5 ? ", ..." : "");
 	}
+	report_cuts(path, p);
 	if (!pb_profile__stack_count(p)) {
 		fprintf(stderr, "profile-bee: %s: no stacks in the input\n", path);
 		pb_profile__free(p);
@@ -127,8 +166,8 @@ static int run(struct pb_session *s, struct cli *cli, const struct pb_settings *
 		fprintf(stderr, "profile-bee: %s%s\n", where, pb_session__strerror(s));
 		return 2;
 	}
+	install_signals(); /* again: a script that configured this run had its own */
 	running = s;
-	install_signals();
 	err = pb_session__run(s);
 	running = NULL;
 	if (err) {
@@ -250,6 +289,12 @@ int main(int argc, char **argv)
 	if (ret || exit_now)
 		goto out;
 	pb_set_log_level(1 + cli.verbosity);
+	/*
+	 * From here on, a signal never leaves a temporary file behind. A terminal viewer of a
+	 * saved profile owns the ending signals instead: it puts the terminal back first.
+	 */
+	if (!(cli.input && shows_tui(&cli)))
+		install_signals();
 	if (cli.list_plugins) {
 		ret = pb_list_plugins(stdout, cli.opts.plugin_path) ? 1 : 0;
 		goto out;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -159,19 +160,31 @@ static int parse_u64(const char *flag, const char *s, uint64_t min, uint64_t max
 	return 0;
 }
 
-static int parse_seconds(const char *flag, const char *s, uint64_t *ms)
+static int parse_seconds(const char *flag, const char *s, double min, uint64_t *ms)
 {
-	char *end;
+	char *end, want[64];
 	double v;
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (!*s || *end || errno || !(v > 0) || v > 1e7)
-		return bad(flag, s, "a positive number of seconds");
+	snprintf(want, sizeof(want), "a number of seconds from %g to 10000000", min);
+	if (!*s || *end || errno || !(v > 0) || v < min || v > 1e7)
+		return bad(flag, s, min > 0.001 ? want : "a positive number of seconds");
 	*ms = (uint64_t)(v * 1000 + 0.5);
 	if (!*ms)
 		*ms = 1;
 	return 0;
+}
+
+/* ADDR:PORT with a port that exists: the server would take 99999 as 99999 % 65536. */
+static int check_listen(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	uint64_t port;
+
+	if (!colon || colon == s)
+		return bad("--listen", s, "ADDR:PORT (e.g. 127.0.0.1:8000, [::1]:8000)");
+	return parse_u64("--listen PORT", colon + 1, 0, 65535, &port);
 }
 
 static int parse_pids(const char *s, struct cli *cli)
@@ -242,15 +255,15 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 		cli->cmd_string = arg;
 		return 0;
 	case 'd':
-		return parse_seconds("-d", arg, &cli->opts.duration_ms) ?:
+		return parse_seconds("-d", arg, 0, &cli->opts.duration_ms) ?:
 		       record_ms(cli, "duration", cli->opts.duration_ms);
 	case OPT_TIME:
 		return parse_u64("--time", arg, 1, UINT32_MAX, &cli->opts.duration_ms) ?:
 		       record_ms(cli, "duration", cli->opts.duration_ms);
 	case 'F':
 		return parse_u64("-F", arg, 1, 100000, &v) ?: record(cli, "frequency", arg);
-	case 'C':
-		return parse_u64("-C", arg, 0, 65535, &v) ?: record(cli, "cpu", arg);
+	case 'C': /* a CPU this machine has, or perf_event_open says only "Invalid argument" */
+		return parse_u64("-C", arg, 0, pb_settings_cpu_max(), &v) ?: record(cli, "cpu", arg);
 	case 'U':
 		cli->opts.user_only = true;
 		return record(cli, "kernel", "false");
@@ -280,7 +293,7 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 		cli->diff = arg;
 		return 0;
 	case OPT_FLUSH:
-		return parse_seconds("--flush-interval", arg, &v) ?:
+		return parse_seconds("--flush-interval", arg, PB_SETTINGS_MIN_FLUSH, &v) ?:
 		       record_ms(cli, "flush-interval", v);
 	case OPT_TUI:
 		cli->tui = true;
@@ -290,7 +303,7 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 		return 0;
 	case OPT_LISTEN:
 		cli->listen = arg;
-		return 0;
+		return check_listen(arg);
 	/* Aliases of the http output's keys: --set output.http.KEY=... works the same. */
 	case OPT_SERVE_ALLOW_HOST:
 		return record_in(cli, "output.http", "allow-host", arg);
@@ -381,6 +394,19 @@ static int check_combination(struct cli *cli)
 	}
 	if (cli->diff && !cli->input) {
 		fprintf(stderr, "profile-bee: --diff AFTER compares with --input BEFORE\n");
+		return 2;
+	}
+	/* Any other output would silently show AFTER alone, as if there were no BEFORE. */
+	for (int i = 0; cli->diff && i < cli->n_outputs; i++) {
+		if (!cli_takes_diff(cli->outputs[i])) {
+			fprintf(stderr, "profile-bee: --diff: '%s' cannot show a difference (only .svg, "
+				".html and .json outputs do)\n", cli->outputs[i]);
+			return 2;
+		}
+	}
+	if (cli->diff && (!cli->n_outputs || cli->tui || cli->serve)) {
+		fprintf(stderr, "profile-bee: --diff draws a differential flame graph: give -o "
+			"FILE.svg, .html or .json\n");
 		return 2;
 	}
 	if (cli->input && (cli->cmd_string || cli->command || cli->opts.n_pids)) {

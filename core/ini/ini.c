@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lines.h"
 #include "settings.h"
 
 #define SYSTEM_CONF "/etc/profile-bee/profile-bee.conf"
@@ -19,14 +20,36 @@ struct reader {
 	char err[512];
 };
 
+/*
+ * inih gets one whole line at a time or nothing: its buffer (200 bytes in Debian's build) would
+ * split a longer line and parse the tail as a line of its own (a commented-out tail became a
+ * setting). A line that does not fit, a NUL byte, or a read error ends the file with an error
+ * at that line; reading stops there, so /dev/zero is not read forever.
+ */
 static char *read_line(char *buf, int size, void *stream)
 {
 	struct reader *r = stream;
-	char *got = fgets(buf, size, r->f);
+	ssize_t len;
 
-	if (got)
-		r->line++;
-	return got;
+	if (r->err[0] || size < 2)
+		return NULL;
+	len = pb_read_line(r->f, buf, size - 2);
+	if (len == -ENODATA)
+		return NULL;
+	r->line++;
+	if (len == -E2BIG)
+		snprintf(r->err, sizeof(r->err), "%s:%d: line longer than %d characters (the most a "
+			 "line may hold)", r->path, r->line, size - 2);
+	else if (len < 0)
+		snprintf(r->err, sizeof(r->err), "cannot read '%s': %s", r->path, strerror(-len));
+	else if (memchr(buf, '\0', len))
+		snprintf(r->err, sizeof(r->err), "%s:%d: a NUL byte: not a text file", r->path,
+			 r->line);
+	if (r->err[0])
+		return NULL;
+	buf[len] = '\n';
+	buf[len + 1] = '\0';
+	return buf;
 }
 
 static int on_item(void *user, const char *section, const char *key, const char *value)

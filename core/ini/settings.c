@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "settings.h"
 
@@ -86,6 +87,13 @@ static bool parse_bool(const char *v, bool *out)
 	return false;
 }
 
+long long pb_settings_cpu_max(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_CONF);
+
+	return n > 0 ? n - 1 : 65535;
+}
+
 static int check_core(const struct core_key *k, const char *value, char *err, size_t len)
 {
 	char *end;
@@ -95,20 +103,28 @@ static int check_core(const struct core_key *k, const char *value, char *err, si
 	switch (k->kind) {
 	case K_INT: {
 		long long v = strtoll(value, &end, 10);
+		/* A CPU number is only good up to this machine's last CPU. */
+		long long max = !strcmp(k->name, "cpu") ? pb_settings_cpu_max() : k->max;
 
-		if (*value && !*end && !errno && v >= k->min && v <= k->max)
+		if (*value && !*end && !errno && v >= k->min && v <= max)
 			return 0;
 		snprintf(err, len, "%s: '%s' is not a whole number from %lld to %lld", k->name,
-			 value, k->min, k->max);
+			 value, k->min, max);
 		return -EINVAL;
 	}
 	case K_SECONDS: {
 		double v = strtod(value, &end);
+		/* Windows shorter than this cannot be drained and written in time: refused. */
+		double floor = !strcmp(k->name, "flush-interval") ? PB_SETTINGS_MIN_FLUSH : 0;
 
-		if (*value && !*end && !errno && v >= k->min && v <= k->max)
+		if (*value && !*end && !errno && v >= k->min && v <= k->max && (v == 0 || v >= floor))
 			return 0;
-		snprintf(err, len, "%s: '%s' is not a number of seconds (0 or more)", k->name,
-			 value);
+		if (floor)
+			snprintf(err, len, "%s: '%s' is not 0 or a number of seconds from %g to %lld",
+				 k->name, value, floor, k->max);
+		else
+			snprintf(err, len, "%s: '%s' is not a number of seconds (0 or more)", k->name,
+				 value);
 		return -EINVAL;
 	}
 	case K_BOOL:

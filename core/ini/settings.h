@@ -51,6 +51,12 @@ void pb_settings_where(const struct pb_settings_item *it, char *buf, size_t len)
 /* Parses "section.key=value" (--set) into st: output.NAME.KEY, unwinder.NAME.KEY or a core key. */
 int pb_settings_set_arg(struct pb_settings *st, const char *arg, char *err, size_t len);
 
+/* The shortest --flush-interval (seconds): a window is drained, merged and written in that. */
+#define PB_SETTINGS_MIN_FLUSH 0.1
+
+/* The last CPU number of this machine (-C, profile.cpu). */
+long long pb_settings_cpu_max(void);
+
 /* Fills opts from the [profile] and [plugins] items; fields no item names are left alone. */
 int pb_settings_to_opts(const struct pb_settings *st, struct pb_session_opts *opts, char *err,
 			size_t len);

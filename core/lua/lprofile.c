@@ -56,6 +56,15 @@ static struct pb_profile *empty_like(lua_State *L, const struct pb_profile *p)
 	return q;
 }
 
+/* Counts are unsigned 64-bit; past Lua's largest integer they become floats, never negative. */
+static void push_count(lua_State *L, uint64_t n)
+{
+	if (n <= (uint64_t)LUA_MAXINTEGER)
+		lua_pushinteger(L, (lua_Integer)n);
+	else
+		lua_pushnumber(L, (lua_Number)n);
+}
+
 /* { comm=, pid=, frames={root..leaf}, count= } */
 static void push_stack(lua_State *L, const struct pb_profile *p, const struct pb_stack *st)
 {
@@ -64,7 +73,7 @@ static void push_stack(lua_State *L, const struct pb_profile *p, const struct pb
 	lua_setfield(L, -2, "comm");
 	lua_pushinteger(L, st->pid);
 	lua_setfield(L, -2, "pid");
-	lua_pushinteger(L, (lua_Integer)st->count);
+	push_count(L, st->count);
 	lua_setfield(L, -2, "count");
 	lua_createtable(L, st->depth ? st->depth - 1 : 0, 0);
 	for (uint32_t i = 1; i < st->depth; i++) {
@@ -77,7 +86,8 @@ static void push_stack(lua_State *L, const struct pb_profile *p, const struct pb
 /* Adds the stack table at idx (as a filter returned it) to q; raises on a malformed one. */
 static void add_stack_table(lua_State *L, int idx, struct pb_profile *q)
 {
-	const char *names[512];
+	/* One past the limit: pb_profile__add_names cuts the stack and counts it. */
+	const char *names[PB_PROFILE_MAX_DEPTH + 2];
 	lua_Integer count, pid;
 	size_t n;
 
@@ -91,8 +101,8 @@ static void add_stack_table(lua_State *L, int idx, struct pb_profile *q)
 	if (lua_getfield(L, idx, "frames") != LUA_TTABLE)
 		luaL_error(L, "a stack returned by the filter needs a 'frames' table");
 	n = lua_rawlen(L, -1);
-	if (n >= 512)
-		n = 511;
+	if (n > PB_PROFILE_MAX_DEPTH)
+		n = PB_PROFILE_MAX_DEPTH;
 	luaL_checkstack(L, (int)n + 8, "a stack that deep");
 	for (size_t i = 0; i < n; i++) {
 		lua_rawgeti(L, -1 - (int)i, i + 1);
@@ -108,12 +118,11 @@ static void add_stack_table(lua_State *L, int idx, struct pb_profile *q)
 /* Frame ids of q are p's ids re-interned: add by names. */
 static int copy_stack(struct pb_profile *q, const struct pb_profile *p, const struct pb_stack *st)
 {
-	const char *names[1024];
-	uint32_t n = st->depth < 1024 ? st->depth : 1024;
+	const char *names[PB_PROFILE_MAX_DEPTH]; /* no stack of p is deeper */
 
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; i < st->depth; i++)
 		names[i] = pb_profile__frame_name(p, st->frames[i]);
-	return pb_profile__add_names(q, st->pid, names, n, st->count);
+	return pb_profile__add_names(q, st->pid, names, st->depth, st->count);
 }
 
 /* p:filter(fn): a new profile of the stacks for which fn(stack) is true (or a stack table). */
@@ -219,7 +228,7 @@ static int l_merge(lua_State *L)
 
 static int l_total(lua_State *L)
 {
-	lua_pushinteger(L, (lua_Integer)pb_profile__total(pb_lua_check_profile(L, 1)));
+	push_count(L, pb_profile__total(pb_lua_check_profile(L, 1)));
 	return 1;
 }
 
@@ -285,9 +294,9 @@ static int l_top(lua_State *L)
 		lua_createtable(L, 0, 3);
 		lua_pushstring(L, items[i].name);
 		lua_setfield(L, -2, "name");
-		lua_pushinteger(L, (lua_Integer)items[i].self);
+		push_count(L, items[i].self);
 		lua_setfield(L, -2, "self");
-		lua_pushinteger(L, (lua_Integer)items[i].total);
+		push_count(L, items[i].total);
 		lua_setfield(L, -2, "total");
 		lua_rawseti(L, -2, i + 1);
 	}
@@ -427,7 +436,7 @@ static int l_meta(lua_State *L)
 {
 	const struct pb_profile_meta *m = pb_profile__meta_const(pb_lua_check_profile(L, 1));
 
-	lua_createtable(L, 0, 7);
+	lua_createtable(L, 0, 9);
 	lua_pushnumber(L, m->start_ns / 1e9);
 	lua_setfield(L, -2, "start");
 	lua_pushnumber(L, m->end_ns / 1e9);
@@ -442,6 +451,10 @@ static int l_meta(lua_State *L)
 	lua_setfield(L, -2, "unwinder");
 	lua_pushstring(L, m->hostname);
 	lua_setfield(L, -2, "hostname");
+	push_count(L, pb_profile__truncated(pb_lua_check_profile(L, 1)));
+	lua_setfield(L, -2, "truncated");
+	push_count(L, pb_profile__saturated(pb_lua_check_profile(L, 1)));
+	lua_setfield(L, -2, "saturated");
 	return 1;
 }
 

@@ -114,7 +114,8 @@ static struct pb_session *keeper;
 int pb_lua_output_session(struct pb_session **ret, char *err, size_t len)
 {
 	const struct pb_script_env *env = pb_lua_env;
-	struct pb_session_opts opts = { .sz = sizeof(opts) };
+	/* p:write returns what went wrong (nil, message): nothing of it on stderr. */
+	struct pb_session_opts opts = { .sz = sizeof(opts), .errors_to_caller = true };
 	const char *path = pb_settings_get(env->settings, "plugins", "path");
 	struct pb_session *s;
 	int e;

@@ -286,6 +286,7 @@ static int l_load(lua_State *L)
 	struct pb_folded_report rep;
 	struct pb_profile *p;
 	FILE *f = fopen(path, "r");
+	char why[512];
 	int err;
 
 	if (!f)
@@ -294,8 +295,12 @@ static int l_load(lua_State *L)
 	if (!err && (err = pb_profile__read_folded(p, f, &rep)))
 		pb_profile__free(p);
 	fclose(f);
-	if (err)
-		return fail_errno(L, lua_pushfstring(L, "cannot read '%s'", path), -err);
+	if (err) {
+		pb_profile__read_error(path, err, &rep, why, sizeof(why));
+		lua_pushnil(L);
+		lua_pushstring(L, why);
+		return 2;
+	}
 	pb_lua_push_profile(L, p);
 	return 1;
 }

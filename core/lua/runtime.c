@@ -16,7 +16,8 @@ extern const size_t pb_prelude_len;
 
 const struct pb_script_env *pb_lua_env;
 
-static volatile sig_atomic_t interrupted;
+static volatile sig_atomic_t interrupted; /* the signal that ends the script, 0: none */
+static lua_State *volatile running_L;
 static struct pb_session *volatile tracked[PB_LUA_MAX_SESSIONS];
 static int wake_pipe[2] = { -1, -1 };
 static volatile sig_atomic_t signal_counts[3];
@@ -33,18 +34,39 @@ static void wake(void)
 		return; /* the pipe is full: a wake-up is pending anyway */
 }
 
+/*
+ * Once interrupted, a script ends at its next blocking call, after writing what it has. One
+ * that never reaches one (`while true do end`) ends here, after this many more Lua instructions
+ * (0.1-0.3 s): enough for a script to write its profile, not enough to ignore a Ctrl-C.
+ */
+#define INTERRUPT_GRACE_INSTRUCTIONS 20000000
+
+static void on_hook(lua_State *L, lua_Debug *ar)
+{
+	(void)ar;
+	pb_lua_check_interrupt(L);
+}
+
 static void on_interrupt(int sig)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	int saved = errno;
 
-	interrupted = 1;
+	if (interrupted) {
+		/* A second signal means "now", as on the command line: no temporary file left. */
+		pb_atomic_file__remove_pending();
+		sigaction(sig, &dfl, NULL);
+		raise(sig);
+		return;
+	}
+	interrupted = sig;
 	for (int i = 0; i < PB_LUA_MAX_SESSIONS; i++)
 		if (tracked[i])
 			pb_session__stop(tracked[i]);
 	wake();
-	/* A second Ctrl-C means "now", as on the command line. */
-	sigaction(sig, &dfl, NULL);
+	/* lua_sethook is the one Lua call a signal handler may make (lua.c does the same). */
+	if (running_L)
+		lua_sethook(running_L, on_hook, LUA_MASKCOUNT, INTERRUPT_GRACE_INSTRUCTIONS);
 	errno = saved;
 }
 
@@ -127,6 +149,7 @@ static int install_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL); /* unless the script waits for it (pb.wait_signal) */
 	signal(SIGPIPE, SIG_IGN);
 	return 0;
 }
@@ -215,12 +238,18 @@ static void open_module(lua_State *L, const struct pb_script_env *env)
 	lua_setglobal(L, "pb");
 }
 
+/* A script ended by a signal exits as shells report it: 128 + the signal's number. */
+static int interrupted_status(void)
+{
+	fprintf(stderr, "profile-bee: interrupted by %s: the script ends (status %d)\n",
+		strsignal(interrupted), 128 + interrupted);
+	return 128 + interrupted;
+}
+
 static int report(lua_State *L, const char *what)
 {
-	if (lua_touserdata(L, -1) == &interrupt_key) {
-		fprintf(stderr, "profile-bee: interrupted: the script ends\n");
-		return 0;
-	}
+	if (lua_touserdata(L, -1) == &interrupt_key)
+		return interrupted_status();
 	fprintf(stderr, "profile-bee: %s%s\n", what, lua_tostring(L, -1));
 	return 1;
 }
@@ -231,9 +260,33 @@ static int to_config(lua_State *L)
 	return 0;
 }
 
+/*
+ * The exit status a script returned: nothing (or true) is 0, false 1, a whole number from 0 to
+ * 255 itself. Anything else would reach the shell cut to 8 bits (256 as 0) or as 0: an error.
+ */
+static int script_status(lua_State *L)
+{
+	lua_Integer n;
+	int isnum;
+
+	if (lua_isnoneornil(L, -1))
+		return 0;
+	if (lua_isboolean(L, -1))
+		return !lua_toboolean(L, -1);
+	n = lua_type(L, -1) == LUA_TNUMBER ? lua_tointegerx(L, -1, &isnum) : (isnum = 0);
+	if (isnum && n >= 0 && n <= 255)
+		return (int)n;
+	fprintf(stderr, "profile-bee: %s: returned %s: a script returns nothing, a whole number from "
+		"0 to 255 (its exit status), true, false, or a configuration table\n",
+		pb_lua_env->path, luaL_tolstring(L, -1, NULL));
+	return 1;
+}
+
 /* What the script's chunk returned: a configuration table, an exit status, or nothing. */
 static int result(lua_State *L, struct pb_script_config *cfg)
 {
+	if (interrupted)
+		return interrupted_status();
 	if (lua_istable(L, -1)) {
 		lua_pushcfunction(L, to_config);
 		lua_insert(L, -2);
@@ -244,9 +297,7 @@ static int result(lua_State *L, struct pb_script_config *cfg)
 		}
 		return PB_SCRIPT_CONFIG;
 	}
-	if (lua_isinteger(L, -1))
-		return lua_tointeger(L, -1) & 0xff;
-	return 0;
+	return script_status(L);
 }
 
 int pb_script_run(const struct pb_script_env *env, struct pb_script_config *cfg)
@@ -273,11 +324,12 @@ int pb_script_run(const struct pb_script_env *env, struct pb_script_config *cfg)
 		status = report(L, "prelude: ");
 	} else if (luaL_loadfile(L, env->path)) {
 		status = report(L, "");
-	} else if (call(L, 0, 1)) {
-		status = report(L, "");
 	} else {
-		status = result(L, cfg);
+		running_L = L;
+		status = call(L, 0, 1) ? report(L, "") : result(L, cfg);
 	}
+	running_L = NULL;
+	lua_sethook(L, NULL, 0, 0); /* finalizers run in lua_close must not be interrupted */
 	lua_close(L); /* finishes sessions the script left running, frees its profiles */
 	pb_lua_env = NULL;
 	return status;

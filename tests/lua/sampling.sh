@@ -74,8 +74,8 @@ wait $pbpid
 st=$?
 took=$(($(date +%s) - start))
 child=$(head -1 "$TMP/int.out")
-[ $st = 0 ] && [ "$took" -le 3 ] && [ -s "$TMP/int.folded" ] && grep -q "interrupted" "$TMP/int.err" &&
-	ok "Ctrl-C ends the profile at once, it is written, the script ends (exit 0)" ||
+[ $st = 130 ] && [ "$took" -le 3 ] && [ -s "$TMP/int.folded" ] && grep -q "interrupted" "$TMP/int.err" &&
+	ok "Ctrl-C ends the profile at once, it is written, the script ends (exit 130: 128 + SIGINT)" ||
 	not_ok "Ctrl-C" "status $st, took $took s" "$(cat "$TMP/int.err")"
 expect_chain "the interrupted profile holds the chain" "$TMP/int.folded" "$CHAIN" 80
 [ -n "$child" ] && ! kill -0 "$child" 2>/dev/null && ok "a spawned process ends with the script" ||

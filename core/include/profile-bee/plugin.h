@@ -17,7 +17,7 @@ extern "C" {
  * host table.
  */
 #define PB_PLUGIN_ABI_MAJOR 1
-#define PB_PLUGIN_ABI_MINOR 0
+#define PB_PLUGIN_ABI_MINOR 1
 #define PB_PLUGIN_ENTRY_SYMBOL "pb_plugin_entry"
 
 enum pb_plugin_kind {
@@ -45,6 +45,16 @@ struct pb_config_key {
 	enum pb_config_type type;
 	const char *default_value; /* text form; NULL means "unset" */
 	const char *help;
+};
+
+/*
+ * The values a setting allows (ABI 1.1), checked when the setting is given: a bad one is then a
+ * usage error naming its file:line or flag and the range, not a failure at open.
+ */
+struct pb_config_limit {
+	const char *name;    /* a key of config_keys */
+	double min, max;     /* PB_CONFIG_INT and PB_CONFIG_DOUBLE: the inclusive range */
+	const char *choices; /* PB_CONFIG_STRING: the allowed values, ", "-separated; NULL: any */
 };
 
 /* Settings handed to a plugin; read them with host->config_get and friends. */
@@ -197,7 +207,8 @@ struct pb_plugin {
 	const struct pb_output_ops *output;	 /* kind == PB_PLUGIN_OUTPUT */
 	const struct pb_output_claim *claims;	 /* outputs: ends with { .pattern = NULL } */
 	uint32_t output_flags;			 /* PB_OUTPUT_* */
-	void *reserved[8];
+	const struct pb_config_limit *config_limits; /* 1.1: ends with { .name = NULL }; may be NULL */
+	void *reserved[7];
 };
 
 typedef const struct pb_plugin *(*pb_plugin_entry_fn)(void);

@@ -22,6 +22,14 @@ extern "C" {
  */
 struct pb_profile;
 
+/*
+ * The deepest stack a profile holds, comm included. A deeper one keeps its root side and ends in
+ * a PB_PROFILE_TRUNCATED frame (pb_profile__truncated counts them), so code copying a profile's
+ * stacks can size its buffers with this.
+ */
+#define PB_PROFILE_MAX_DEPTH 4096
+#define PB_PROFILE_TRUNCATED "[truncated]"
+
 struct pb_stack {
 	uint32_t pid;		/* 0 when unknown (e.g. read from a folded file) */
 	uint32_t depth;		/* number of frame ids, comm included */
@@ -44,7 +52,11 @@ void pb_profile__free(struct pb_profile *p);
 
 /* Returns the id of name (interning it on first use), or -errno. */
 int64_t pb_profile__intern(struct pb_profile *p, const char *name, size_t len);
-/* Adds count samples of the stack frames[0..depth) (ids from pb_profile__intern). */
+/*
+ * Adds count samples of the stack frames[0..depth) (ids from pb_profile__intern). Stacks deeper
+ * than PB_PROFILE_MAX_DEPTH are cut. The profile's total never passes UINT64_MAX (so no sum of
+ * its stacks wraps): the part of a count that would is left out and counted.
+ */
 int pb_profile__add(struct pb_profile *p, uint32_t pid, const uint32_t *frames, uint32_t depth,
 		    uint64_t count);
 /* Same as pb_profile__add with names instead of ids. */
@@ -60,6 +72,9 @@ const struct pb_stack *pb_profile__stack(const struct pb_profile *p, size_t i);
 size_t pb_profile__frame_count(const struct pb_profile *p);
 const char *pb_profile__frame_name(const struct pb_profile *p, uint32_t id);
 uint64_t pb_profile__total(const struct pb_profile *p);
+/* Stacks cut to PB_PROFILE_MAX_DEPTH, and adds cut at a total of UINT64_MAX, since new/clear. */
+uint64_t pb_profile__truncated(const struct pb_profile *p);
+uint64_t pb_profile__saturated(const struct pb_profile *p);
 struct pb_profile_meta *pb_profile__meta(struct pb_profile *p);
 const struct pb_profile_meta *pb_profile__meta_const(const struct pb_profile *p);
 
@@ -92,8 +107,17 @@ struct pb_folded_report {
 	uint64_t malformed;   /* lines skipped */
 	uint64_t first_bad[5]; /* line numbers of the first malformed lines */
 };
-/* Reads folded text into p. Malformed lines are skipped and counted in rep (may be NULL). */
+/* The longest folded line read (bytes, newline excluded): a 4096-frame stack of 250-byte names. */
+#define PB_FOLDED_MAX_LINE (1 << 20)
+/*
+ * Reads folded text into p. Malformed lines are skipped and counted in rep (may be NULL).
+ * A line longer than PB_FOLDED_MAX_LINE stops the reading with -E2BIG (rep->lines is its
+ * number); a read error is its -errno (-EISDIR for a directory).
+ */
 int pb_profile__read_folded(struct pb_profile *p, FILE *f, struct pb_folded_report *rep);
+/* The message for pb_profile__read_folded's error err on path: "x:7: line longer ...". */
+void pb_profile__read_error(const char *path, int err, const struct pb_folded_report *rep,
+			    char *buf, size_t len);
 
 /*
  * A profiling session: the one code path behind the CLI, Lua scripts and the agent.
@@ -120,6 +144,12 @@ struct pb_session_opts {
 	uint32_t stack_storage_size; /* default 16384 */
 	uint32_t hash_storage_size;  /* default 40960 */
 	bool quiet;		     /* no lost-stack summary on stderr */
+	/*
+	 * Output failures (with what the plugin said) go to pb_session__strerror instead of
+	 * stderr, and the call returns the real -errno (EROFS, not EIO): for callers that report
+	 * errors themselves (Lua's p:write, pb_profile__write_format).
+	 */
+	bool errors_to_caller;
 };
 
 int pb_session__new(const struct pb_session_opts *opts, struct pb_session **ret);
@@ -183,6 +213,11 @@ struct pb_atomic_file {
 int pb_atomic_file__open(const char *path, struct pb_atomic_file *af);
 int pb_atomic_file__commit(struct pb_atomic_file *af); /* flush, fsync, rename; -errno */
 void pb_atomic_file__abort(struct pb_atomic_file *af); /* accepts a never-opened (zeroed) af */
+/*
+ * Removes the temporary files of every atomic file still open in this process. Safe in a
+ * signal handler: call it before dying of a signal so an interrupted write leaves nothing.
+ */
+void pb_atomic_file__remove_pending(void);
 
 /* Session setup helpers for front ends. */
 /* Checks that the chosen unwinder exists; -ENOENT with pb_session__strerror set otherwise. */

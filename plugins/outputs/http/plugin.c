@@ -111,6 +111,18 @@ static const struct pb_config_key keys[] = {
 	{ 0 },
 };
 
+/* Checked when a setting is given, so a bad one is a usage error naming where it came from. */
+static const struct pb_config_limit limits[] = {
+	{ "max-clients", 2, 100000 },
+	{ "mode", .choices = "auto, pyroscope, generic" },
+	{ "timeout", 0.001, 86400 },
+	{ "connect-timeout", 0.001, 86400 },
+	{ "queue-size", 1, 1000000 },
+	{ "max-backoff", 0, 86400 },
+	{ "flush-timeout", 0, 86400 },
+	{ 0 },
+};
+
 static const struct pb_plugin descriptor = {
 	PB_PLUGIN_DESCRIPTOR_INIT,
 	.kind = PB_PLUGIN_OUTPUT,
@@ -118,6 +130,7 @@ static const struct pb_plugin descriptor = {
 	.description = "live flame graph in a browser (--serve) and push to a collector "
 		       "(-o http[s]://..., Pyroscope /ingest or generic)",
 	.config_keys = keys,
+	.config_limits = limits,
 	.output = &ops,
 	.claims = claims,
 	/* The server shows windows as they come; the exporter sends them (or sums a one-shot run). */

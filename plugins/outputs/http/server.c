@@ -163,9 +163,15 @@ static int resolve(const char *listen, struct sockaddr_storage *ss, socklen_t *s
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE }, *res;
 	char host[256];
 	const char *colon = strrchr(listen, ':'), *h = listen;
+	char *end;
 	size_t hlen;
 
 	if (!colon || !colon[1])
+		return -EINVAL;
+	/* getaddrinfo takes 99999 and listens on 99999 % 65536: only a real port number. */
+	errno = 0;
+	if (strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+	    strtoul(colon + 1, &end, 10) > 65535 || errno)
 		return -EINVAL;
 	hlen = colon - listen;
 	if (hlen >= 2 && listen[0] == '[' && listen[hlen - 1] == ']')
@@ -203,7 +209,8 @@ int server_start(const struct pb_host *host, const char *listen, unsigned max_cl
 	srv->hub = hub;
 	if ((err = resolve(listen, &ss, &ss_len))) {
 		host->log(host->session, PB_LOG_ERROR, HTTP_WHO,
-			  "cannot listen on '%s': want ADDR:PORT, e.g. 127.0.0.1:8000", listen);
+			  "cannot listen on '%s': want ADDR:PORT, PORT from 0 to 65535 "
+			  "(e.g. 127.0.0.1:8000)", listen);
 		guard_free(guard);
 		free(srv);
 		return err;

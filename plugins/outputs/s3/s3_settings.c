@@ -209,7 +209,8 @@ int s3_settings_parse(const struct pb_host *host, const char *target, const stru
 	}
 	if (!st->bucket && (err = dup_to(&st->bucket, SETTING("bucket"))))
 		goto out;
-	if (!st->prefix && (err = dup_to(&st->prefix, first(SETTING("prefix"), "", 0, 0))))
+	/* first() skips empty strings: "" as its fallback was NULL, and no prefix crashed. */
+	if (!st->prefix && (err = dup_to(&st->prefix, SETTING("prefix") ?: "")))
 		goto out;
 	trim_slashes(st->prefix);
 	if ((err = check_bucket(st->bucket, why, why_len)))

@@ -1,9 +1,17 @@
 // SPDX-License-Identifier: MIT
-/* The JSON writer: d3-flame-graph's tree of {"name", "value", "children"}, nothing pruned. */
+/* The JSON writer: d3-flame-graph's tree of {"name", "value", "children", "libtype"}, nothing pruned. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "flamegraph.h"
+
+static bool is_kernel(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len >= 4 && !strcmp(name + len - 4, "_[k]");
+}
 
 /*
  * The preorder array nests by itself: a node opens its children list, and every node whose
@@ -30,6 +38,9 @@ int fg_write_json(FILE *f, const struct fg_tree *t, const struct fg_opts *o)
 			putc_unlocked(',', f);
 		fputs_unlocked("{\"name\":", f);
 		fg_put_json(f, fg_node_name(t, n));
+		/* d3-flame-graph colours frames by libtype: kernel ones orange, as our SVG sets apart. */
+		if (is_kernel(fg_node_name(t, n)))
+			fputs_unlocked(",\"libtype\":\"kernel\"", f);
 		fputs_unlocked(",\"value\":", f);
 		fg_put_u64(f, n->value);
 		if (t->delta) {

@@ -88,7 +88,15 @@ void fg_diff_color(int64_t delta, int64_t max_abs_delta, char out[24])
 {
 	int r = 255, g = 255, b = 255;
 
-	/* White means unchanged; full red is the largest growth, full blue the largest shrink. */
+	/*
+	 * White means unchanged; full red is the largest growth, full blue the largest shrink.
+	 * A frame beyond the scale (the root, which is left out of it) is drawn at its end: no
+	 * component may leave 0-255 (the root was rgb(-43,-43,255)).
+	 */
+	if (delta > max_abs_delta)
+		delta = max_abs_delta;
+	else if (delta < -max_abs_delta)
+		delta = -max_abs_delta;
 	if (max_abs_delta > 0 && delta > 0)
 		g = b = (int)(210 * (max_abs_delta - delta) / max_abs_delta);
 	else if (max_abs_delta > 0 && delta < 0)

@@ -40,11 +40,15 @@ static const struct pb_config_key keys[] = {
 	{ 0 },
 };
 
-static int bad_setting(const struct pb_host *host, const char *key, const char *why)
-{
-	host->log(host->session, PB_LOG_ERROR, WHO, "%s: %s", key, why);
-	return -EINVAL;
-}
+/* Checked when a setting is given (file:line, --set): open only sees values in range. */
+static const struct pb_config_limit limits[] = {
+	{ "width", 100, 1000000 },
+	{ "frame-height", 4, 200 },
+	{ "font-size", 4, 100 },
+	{ "min-width", 0, 1000000 },
+	{ "palette", .choices = fg_palette_names },
+	{ 0 },
+};
 
 static int read_opts(const struct pb_host *host, const struct pb_config *cfg, struct svg_output *o)
 {
@@ -66,19 +70,6 @@ static int read_opts(const struct pb_host *host, const struct pb_config *cfg, st
 		f->count_name = "samples";
 	if (o->diff_base && !*o->diff_base)
 		o->diff_base = NULL;
-	if (f->width < 100 || f->width > 1000000)
-		return bad_setting(host, "width", "wants 100 to 1000000 pixels");
-	if (f->frame_height < 4 || f->frame_height > 200)
-		return bad_setting(host, "frame-height", "wants 4 to 200 pixels");
-	if (f->font_size < 4 || f->font_size > 100)
-		return bad_setting(host, "font-size", "wants 4 to 100 pixels");
-	if (!(f->min_width >= 0))
-		return bad_setting(host, "min-width", "wants a number of pixels, 0 or more");
-	if (!fg_palette_known(f->palette)) {
-		host->log(host->session, PB_LOG_ERROR, WHO, "palette: unknown '%s' (known: %s)",
-			  f->palette ? f->palette : "", fg_palette_names);
-		return -EINVAL;
-	}
 	return 0;
 }
 
@@ -122,8 +113,10 @@ static int read_base(struct svg_output *o, struct pb_profile **ret)
 		err = pb_profile__read_folded(p, f, &rep);
 	fclose(f);
 	if (err) {
-		o->host->log(o->host->session, PB_LOG_ERROR, WHO, "cannot read diff-base '%s': %s",
-			     o->diff_base, strerror(-err));
+		char why[512];
+
+		pb_profile__read_error(o->diff_base, err, &rep, why, sizeof(why));
+		o->host->log(o->host->session, PB_LOG_ERROR, WHO, "diff-base: %s", why);
 		pb_profile__free(p);
 		return err;
 	}
@@ -210,6 +203,7 @@ static const struct pb_plugin descriptor = {
 	.name = "svg",
 	.description = "interactive flame graph: .svg, a self-contained .html page, or d3 .json",
 	.config_keys = keys,
+	.config_limits = limits,
 	.output = &ops,
 	.claims = claims,
 };

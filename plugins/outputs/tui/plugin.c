@@ -166,12 +166,19 @@ static const struct pb_config_key keys[] = {
 	{ 0 },
 };
 
+static const struct pb_config_limit limits[] = {
+	{ "mode", .choices = "accumulate, reset, decay" },
+	{ "decay", 0.001, 0.999 },
+	{ 0 },
+};
+
 static const struct pb_plugin descriptor = {
 	PB_PLUGIN_DESCRIPTOR_INIT,
 	.kind = PB_PLUGIN_OUTPUT,
 	.name = "tui",
 	.description = "interactive flame graph, top functions and processes in the terminal",
 	.config_keys = keys,
+	.config_limits = limits,
 	.output = &ops,
 	.claims = claims,
 	.output_flags = PB_OUTPUT_WANTS_WINDOWS | PB_OUTPUT_WANTS_TERMINAL,

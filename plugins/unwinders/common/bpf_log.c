@@ -84,14 +84,15 @@ void pb_bpf_log_end(libbpf_print_fn_t prev)
 	log_host = NULL;
 }
 
-void pb_bpf_log_load_failed(const struct pb_host *host, const char *who, int err)
+/* No "who": said while the unwinder opens, it becomes "cannot load the 'X' unwinder: ..." */
+void pb_bpf_log_load_failed(const struct pb_host *host, int err)
 {
 	if (refusal[0])
-		host->log(host->session, PB_LOG_ERROR, who,
+		host->log(host->session, PB_LOG_ERROR, NULL,
 			  "the kernel refused the BPF program: %s (-vv shows the verifier's log)",
 			  refusal);
 	else
-		host->log(host->session, PB_LOG_ERROR, who,
+		host->log(host->session, PB_LOG_ERROR, NULL,
 			  "cannot load the BPF program: %s (-vv shows libbpf's reason)",
 			  strerror(-err));
 }

@@ -13,6 +13,6 @@ void pb_bpf_log_end(libbpf_print_fn_t prev);
  * Reports a skeleton load that failed with err (between begin and end): the verifier's verdict
  * when libbpf logged one, else the error.
  */
-void pb_bpf_log_load_failed(const struct pb_host *host, const char *who, int err);
+void pb_bpf_log_load_failed(const struct pb_host *host, int err);
 
 #endif

@@ -4,14 +4,14 @@
 
 #include "kernel_support.h"
 
-int pb_unwinder_require(const struct pb_host *host, const char *who,
-			const enum pb_kernel_feature *need, size_t n)
+int pb_unwinder_require(const struct pb_host *host, const enum pb_kernel_feature *need, size_t n)
 {
 	char why[256];
 	int err = pb_kernel__require(need, n, why, sizeof(why));
 
+	/* No "who": said while the unwinder opens, it becomes "cannot load the 'X' unwinder: ..." */
 	if (err)
-		host->log(host->session, PB_LOG_ERROR, who, "%s", why);
+		host->log(host->session, PB_LOG_ERROR, NULL, "%s", why);
 	return err;
 }
 

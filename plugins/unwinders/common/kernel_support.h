@@ -10,10 +10,9 @@
 
 /*
  * 0 when the kernel has every feature in need[0..n); otherwise logs the one message naming the
- * first missing feature, the unwinder and the release that added it, and returns -EOPNOTSUPP.
+ * first missing feature and the release that added it, and returns -EOPNOTSUPP.
  */
-int pb_unwinder_require(const struct pb_host *host, const char *who,
-			const enum pb_kernel_feature *need, size_t n);
+int pb_unwinder_require(const struct pb_host *host, const enum pb_kernel_feature *need, size_t n);
 
 /*
  * Whether samples taken in the kernel can have user stacks (bpf_get_current_task_btf and

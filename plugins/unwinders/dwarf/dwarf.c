@@ -138,7 +138,7 @@ static int dw_open(const struct pb_host *host, const struct pb_sample_params *pa
 	st->host = host;
 
 	prev = pb_bpf_log_begin(host, "dwarf");
-	err = pb_unwinder_require(host, "dwarf", needs,
+	err = pb_unwinder_require(host, needs,
 				  sizeof(needs) / sizeof(needs[0]) - !params->filter_pids);
 	if (err)
 		goto out;
@@ -152,7 +152,7 @@ static int dw_open(const struct pb_host *host, const struct pb_sample_params *pa
 		goto out;
 	err = dwarf_bpf__load(st->skel);
 	if (err) {
-		pb_bpf_log_load_failed(host, "dwarf", err);
+		pb_bpf_log_load_failed(host, err);
 		goto out;
 	}
 	if (params->filter_pids) {
@@ -269,6 +269,15 @@ static const struct pb_config_key config_keys[] = {
 	{.name = NULL},
 };
 
+/* The same bounds configure() applies; 0 keeps the default. */
+static const struct pb_config_limit limits[] = {
+	{ "max-frames", 0, PB_MAX_FRAMES },
+	{ "max-binaries", 0, 1 << 20 },
+	{ "max-rows", 0, 1 << 28 },
+	{ "max-processes", 0, 1 << 22 },
+	{ .name = NULL },
+};
+
 static const struct pb_plugin descriptor = {
 	PB_PLUGIN_DESCRIPTOR_INIT,
 	.kind = PB_PLUGIN_UNWINDER,
@@ -276,6 +285,7 @@ static const struct pb_plugin descriptor = {
 	.description = ".eh_frame CFI turned into tables in BPF maps and walked in BPF "
 		       "(works without frame pointers; Linux 5.17+)",
 	.config_keys = config_keys,
+	.config_limits = limits,
 	.unwinder = &ops,
 };
 

@@ -115,13 +115,13 @@ static int fp_open(const struct pb_host *host, const struct pb_sample_params *pa
 	st->host = host;
 
 	prev = pb_bpf_log_begin(host, "fp");
-	err = pb_unwinder_require(host, "fp", needs, params->filter_pids ? 2 : 1);
+	err = pb_unwinder_require(host, needs, params->filter_pids ? 2 : 1);
 	if (!err) {
 		st->skel = fp_bpf__open();
 		err = st->skel ? configure(st, params, max_frames) : -errno;
 	}
 	if (!err && (err = fp_bpf__load(st->skel)))
-		pb_bpf_log_load_failed(host, "fp", err);
+		pb_bpf_log_load_failed(host, err);
 	/* Live from the start, so a command spawned before attach still has its forks followed. */
 	if (!err && params->filter_pids) {
 		st->fork_link = bpf_program__attach(st->skel->progs.pb_filter_fork);
@@ -188,12 +188,19 @@ static const struct pb_config_key config_keys[] = {
 	{ .name = NULL },
 };
 
+/* 0 keeps the default. */
+static const struct pb_config_limit limits[] = {
+	{ "max-frames", 0, PB_MAX_FRAMES },
+	{ .name = NULL },
+};
+
 static const struct pb_plugin descriptor = {
 	PB_PLUGIN_DESCRIPTOR_INIT,
 	.kind = PB_PLUGIN_UNWINDER,
 	.name = "fp",
 	.description = "frame pointers, walked in BPF (needs binaries built with frame pointers)",
 	.config_keys = config_keys,
+	.config_limits = limits,
 	.unwinder = &ops,
 };
 

@@ -185,6 +185,7 @@ static const struct pb_plugin descriptor = {
 	.description = "user stack snapshots unwound in userspace by elfutils' libdw (as perf "
 		       "--call-graph dwarf does)",
 	.config_keys = pb_snap_config_keys,
+	.config_limits = pb_snap_config_limits,
 	.unwinder = &ops,
 };
 

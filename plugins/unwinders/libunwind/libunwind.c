@@ -167,6 +167,7 @@ static const struct pb_plugin descriptor = {
 	.description = "user stack snapshots unwound in userspace by libunwind (remote address "
 		       "space over the snapshot and the binaries' .eh_frame)",
 	.config_keys = pb_snap_config_keys,
+	.config_limits = pb_snap_config_limits,
 	.unwinder = &ops,
 };
 

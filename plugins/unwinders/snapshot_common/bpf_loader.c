@@ -99,7 +99,7 @@ int pb_snap_bpf__open(const struct pb_host *host, const struct pb_sample_params 
 		return -ENOMEM;
 	}
 	prev = pb_bpf_log_begin(host, "snapshot");
-	err = pb_unwinder_require(host, "snapshot", needs, params->filter_pids ? 3 : 2);
+	err = pb_unwinder_require(host, needs, params->filter_pids ? 3 : 2);
 	if (err)
 		goto out;
 	b->skel = snapshot_bpf__open();
@@ -111,7 +111,7 @@ int pb_snap_bpf__open(const struct pb_host *host, const struct pb_sample_params 
 		goto out;
 	err = snapshot_bpf__load(b->skel);
 	if (err) {
-		pb_bpf_log_load_failed(host, "snapshot", err);
+		pb_bpf_log_load_failed(host, err);
 		goto out;
 	}
 	/* Live from the start, so a command spawned before attach still has its forks followed. */

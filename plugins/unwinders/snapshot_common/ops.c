@@ -34,6 +34,14 @@ const struct pb_config_key pb_snap_config_keys[] = {
 	{.name = NULL},
 };
 
+/* The same bounds read_settings() applies; 0 keeps the default. */
+const struct pb_config_limit pb_snap_config_limits[] = {
+	{ "stack-size", 0, PB_SNAP_MAX_STACK },
+	{ "ring-size", 0, 1 << 20 },
+	{ "max-frames", 0, PB_SNAP_MAX_FRAMES },
+	{ .name = NULL },
+};
+
 void pb_snap_close(void *state)
 {
 	struct pb_snap_state *st = state;

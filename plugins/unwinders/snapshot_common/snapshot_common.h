@@ -105,6 +105,7 @@ void pb_snap_close(void *state);
 
 /* The settings both plugins take (stack-size, ring-size, max-frames). */
 extern const struct pb_config_key pb_snap_config_keys[];
+extern const struct pb_config_limit pb_snap_config_limits[];
 
 #define PB_SNAP_OPS_INIT                                                                           \
 	.sz = sizeof(struct pb_unwinder_ops), .attach = pb_snap_attach,                            \

@@ -187,12 +187,15 @@ tree = json.load(open(path('a.json')))
 
 def check_tree(node):
     kids = node.get('children', [])
-    return (set(node) <= {'name', 'value', 'children'} and
+    # d3-flame-graph colours kernel frames by libtype; only _[k] frames carry it.
+    kernel = node['name'].endswith('_[k]')
+    return (set(node) <= {'name', 'value', 'children', 'libtype'} and
+            (node.get('libtype') == 'kernel') == kernel and
             sum(k['value'] for k in kids) <= node['value'] and all(check_tree(k) for k in kids))
 
 
 ok(tree['name'] == 'all' and tree['value'] == total and check_tree(tree),
-   'JSON is a tree of name/value/children whose values sum up')
+   'JSON is a tree of name/value/children whose values sum up, _[k] frames libtype kernel')
 app_json = [c for c in tree['children'] if c['name'] == 'app']
 ok(app_json and app_json[0]['value'] == samples_under(stacks, ['app']), 'JSON values are counts')
 

@@ -20,7 +20,7 @@ int main(void)
 	char err[256] = "";
 	int ret;
 
-	pb_config__new(keys, "output.svg", &cfg);
+	pb_config__new(keys, NULL, "output.svg", &cfg);
 	TAP_STR_EQ(pb_config__get(cfg, "title"), "Flame Graph", "unset key gives its default");
 	TAP_OK(pb_config__int(cfg, "width") == 1200, "integer default parsed");
 	TAP_OK(pb_config__get(cfg, "ratio") == NULL, "no default: NULL");

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+/* Fuzz target: settings and their ranges (--set lines, plugin limits): accepted means in range. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "settings.h"
+
+#include "fuzz.h"
+
+/* The svg plugin's kinds of settings: whole numbers, numbers and a list of choices. */
+static const struct pb_config_key keys[] = {
+	{ "width", PB_CONFIG_INT, "1200", "" },
+	{ "min-width", PB_CONFIG_DOUBLE, "0.1", "" },
+	{ "palette", PB_CONFIG_STRING, "hot", "" },
+	{ "title", PB_CONFIG_STRING, NULL, "" },
+	{ 0 },
+};
+static const struct pb_config_limit limits[] = {
+	{ "width", 100, 1000000 },
+	{ "min-width", 0, 1000000 },
+	{ "palette", .choices = "hot, mem, io" },
+	{ 0 },
+};
+
+static void check_opts(const struct pb_settings *st)
+{
+	struct pb_session_opts o = { .sz = sizeof(o) };
+	char err[512];
+
+	if (pb_settings_to_opts(st, &o, err, sizeof(err)))
+		return;
+	if ((pb_settings_get(st, "profile", "frequency") && (o.frequency < 1 || o.frequency > 100000)) ||
+	    (o.window_ms && o.window_ms < PB_SETTINGS_MIN_FLUSH * 1000) ||
+	    (o.one_cpu && o.cpu > pb_settings_cpu_max()) ||
+	    (pb_settings_get(st, "profile", "stack-storage-size") &&
+	     (o.stack_storage_size < 16 || o.stack_storage_size > 1 << 24))) {
+		fprintf(stderr, "accepted out of range: frequency %u window %u cpu %u\n", o.frequency,
+			o.window_ms, o.cpu);
+		abort();
+	}
+}
+
+static void check_plugin(struct pb_config *cfg, const char *line)
+{
+	const char *eq = strchr(line, '=');
+	char key[64], err[512];
+	double v;
+
+	if (!eq || (size_t)(eq - line) >= sizeof(key))
+		return;
+	memcpy(key, line, eq - line);
+	key[eq - line] = '\0';
+	if (pb_config__set(cfg, key, eq + 1, err, sizeof(err))) {
+		if (!memchr(err, '\0', sizeof(err)))
+			__builtin_trap();
+		return;
+	}
+	v = pb_config__double(cfg, "min-width");
+	if (pb_config__int(cfg, "width") < 100 || pb_config__int(cfg, "width") > 1000000 ||
+	    !(v >= 0 && v <= 1000000) ||
+	    (strcmp(pb_config__get(cfg, "palette"), "hot") &&
+	     strcmp(pb_config__get(cfg, "palette"), "mem") &&
+	     strcmp(pb_config__get(cfg, "palette"), "io"))) {
+		fprintf(stderr, "accepted out of range: '%s'\n", line);
+		abort();
+	}
+}
+
+/* One "section.key=value" (as --set) or plugin "key=value" per line. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *text = malloc(size + 1), *save = NULL, err[1024];
+	struct pb_settings st = { 0 };
+	struct pb_config *cfg = NULL;
+
+	if (!text || pb_config__new(keys, limits, "output.svg", &cfg)) {
+		free(text);
+		return 0;
+	}
+	memcpy(text, data, size);
+	text[size] = '\0';
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!pb_settings_set_arg(&st, line, err, sizeof(err)))
+			check_opts(&st);
+		check_plugin(cfg, line);
+	}
+	pb_config__free(cfg);
+	pb_settings_clear(&st);
+	free(text);
+	return 0;
+}
