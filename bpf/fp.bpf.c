@@ -63,7 +63,7 @@ static __always_inline bool take_frame(struct walk *w, __u64 i, __u64 fp, __u64 
 {
 	__u64 at = i + 1 + w->shift;
 
-	if (!ret || at >= PB_MAX_FRAMES)
+	if (!ret || at >= PB_MAX_FRAMES || at >= max_frames)
 		return false;
 	w->s->st.ips[at] = ret;
 	w->hash = mix(w->hash, ret);
@@ -148,7 +148,7 @@ static __always_inline struct scratch *walk_user(struct bpf_perf_event_data *ctx
 
 	s->st.ips[0] = ip;
 	w.hash = mix(0, ip);
-	caller = pb_leaf_caller(ip, sp, w.fp);
+	caller = max_frames > 1 ? pb_leaf_caller(ip, sp, w.fp) : 0;
 	if (caller) {
 		s->st.ips[1] = caller;
 		w.hash = mix(w.hash, caller);
