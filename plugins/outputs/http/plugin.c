@@ -89,8 +89,11 @@ static const struct pb_config_key keys[] = {
 	{ "mode", PB_CONFIG_STRING, "auto",
 	  "push: pyroscope, generic, or auto (pyroscope when the URL path ends in /ingest)" },
 	{ "app-name", PB_CONFIG_STRING, NULL,
-	  "push: Pyroscope application name (default: the target's name, else profile-bee)" },
-	{ "labels", PB_CONFIG_STRING, NULL, "push: extra labels, k=v;k2=v2" },
+	  "push: Pyroscope application name (default: the target's name, else profile-bee); "
+	  "characters outside A-Z a-z 0-9 _ . - / are sent as _ (logged)" },
+	{ "labels", PB_CONFIG_STRING, NULL,
+	  "push: extra labels, k=v;k2=v2; made valid for Pyroscope (logged), values cut at "
+	  "2048 bytes" },
 	{ "host-labels", PB_CONFIG_BOOL, "true",
 	  "push: add host metadata labels (hostname, EC2/ECS/Kubernetes identity)" },
 	{ "bearer-token", PB_CONFIG_STRING, NULL, "push: sent as Authorization: Bearer" },
