@@ -78,7 +78,9 @@ static const struct pb_config_key keys[] = {
 	{ "keep-serving", PB_CONFIG_BOOL, "true",
 	  "--serve: when the profile ends by itself (-d, the command exited), keep serving the "
 	  "final profile until Ctrl-C" },
-	{ "max-clients", PB_CONFIG_INT, "256", "--serve: most connections at once" },
+	{ "max-clients", PB_CONFIG_INT, "256",
+	  "--serve: most connections at once (idle ones count); live streams get all but one, "
+	  "so /folded, /json and /svg are still answered" },
 	{ "allow-host", PB_CONFIG_STRING, NULL,
 	  "--serve: Host names answered besides loopback ones and the listen address "
 	  "(comma-separated; * for any); others get 403, so no page can read it via DNS rebinding" },
