@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* Pyroscope's series name app.cpu{k=v,...}, made valid for its ingest rules; each change said. */
 #include <errno.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "http.h"
 
@@ -22,33 +24,24 @@
 
 enum part { PART_APP, PART_KEY, PART_VALUE };
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n)
+/*
+ * Length of the valid UTF-8 character at s, or 0. glibc's UTF-8 decoder already refuses
+ * overlong forms, surrogates and code points past U+10FFFF; C.UTF-8 is used whatever the
+ * process locale, and only on this thread.
+ */
+static size_t utf8_len(const char *s, size_t n)
 {
+	static __thread locale_t utf8;
+	mbstate_t st = { 0 };
+	locale_t old;
 	size_t len;
-	unsigned c;
 
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, c = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, c = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, c = s[0] & 0x07;
-	else
+	if (!utf8 && !(utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0)))
 		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	return len;
+	old = uselocale(utf8);
+	len = mbrtowc(NULL, s, n, &st);
+	uselocale(old);
+	return len == (size_t)-1 || len == (size_t)-2 || len == 0 ? 0 : len;
 }
 
 static bool ascii_ok(enum part part, unsigned char c, size_t at)
@@ -84,7 +77,7 @@ static bool put_valid(FILE *f, enum part part, const char *s, size_t len, bool *
 	if (part == PART_KEY && i < len && s[i] >= '0' && s[i] <= '9')
 		fputc('_', f), out++, changed = true;
 	while (i < len) {
-		size_t n = u[i] < 0x80 ? 1 : part == PART_VALUE ? utf8_len(u + i, len - i) : 0;
+		size_t n = u[i] < 0x80 ? 1 : part == PART_VALUE ? utf8_len(s + i, len - i) : 0;
 		bool ok = n == 1 ? ascii_ok(part, u[i], out) : n > 1;
 
 		if (!n)
