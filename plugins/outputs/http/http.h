@@ -57,10 +57,14 @@ int hostinfo_for_each(int (*fn)(void *ctx, const char *key, const char *value), 
 
 /* pyroscope.c */
 bool pyroscope_is_ingest_url(const char *url);
-/* labels: "k=v;k2=v2" (',' also separates); host_labels adds the host metadata. */
-int pyroscope_build_url(const char *base, const char *app, const char *labels, bool host_labels,
-			const struct pb_profile_meta *meta, uint64_t from_ns, uint64_t until_ns,
-			char **ret);
+int pyroscope_build_url(const char *base, const char *name, uint32_t frequency, uint64_t from_ns,
+			uint64_t until_ns, char **ret);
+/*
+ * pyroscope_name.c: "app.cpu{k=v,...}" from the app name, labels "k=v;k2=v2" (',' also
+ * separates) and, with host_labels, the host metadata; made valid, each change logged.
+ */
+int pyroscope_name(const struct pb_host *host, const char *app, const char *labels,
+		   bool host_labels, char **ret);
 void url_append_escaped(FILE *f, const char *s);
 
 /* serve.c: the live server output. */
@@ -104,8 +108,8 @@ void sse_hub_shutdown(struct sse_hub *h); /* wakes every client so it ends its s
 unsigned sse_hub_clients(struct sse_hub *h);
 /* The snapshot event a new (or lagging) client starts with: the profile so far at gen. */
 struct sse_event *live_snapshot_event(struct live *l, uint64_t *gen);
-/* MHD content reader for one client; cls comes from sse_client_new. */
-void *sse_client_new(struct sse_hub *h);
+/* A new client; -EBUSY when max clients already stream. MHD reads it with sse_client_read. */
+int sse_client_new(struct sse_hub *h, unsigned max, void **ret);
 ssize_t sse_client_read(void *cls, uint64_t pos, char *buf, size_t max);
 void sse_client_free(void *cls);
 
@@ -136,8 +140,8 @@ struct window {
 struct window_opts {
 	const char *url;
 	uint64_t seq;
-	bool pyroscope, gzip, host_labels;
-	const char *app, *labels;
+	bool pyroscope, gzip;
+	const char *name; /* pyroscope: the series name (pyroscope_name) */
 };
 int window_new(const struct pb_profile *prof, const struct window_opts *o, struct window **ret);
 void window_free(struct window *w);

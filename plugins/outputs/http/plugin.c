@@ -78,7 +78,9 @@ static const struct pb_config_key keys[] = {
 	{ "keep-serving", PB_CONFIG_BOOL, "true",
 	  "--serve: when the profile ends by itself (-d, the command exited), keep serving the "
 	  "final profile until Ctrl-C" },
-	{ "max-clients", PB_CONFIG_INT, "256", "--serve: most connections at once" },
+	{ "max-clients", PB_CONFIG_INT, "256",
+	  "--serve: most connections at once (idle ones count); live streams get all but one, "
+	  "so /folded, /json and /svg are still answered" },
 	{ "allow-host", PB_CONFIG_STRING, NULL,
 	  "--serve: Host names answered besides loopback ones and the listen address "
 	  "(comma-separated; * for any); others get 403, so no page can read it via DNS rebinding" },
@@ -89,8 +91,11 @@ static const struct pb_config_key keys[] = {
 	{ "mode", PB_CONFIG_STRING, "auto",
 	  "push: pyroscope, generic, or auto (pyroscope when the URL path ends in /ingest)" },
 	{ "app-name", PB_CONFIG_STRING, NULL,
-	  "push: Pyroscope application name (default: the target's name, else profile-bee)" },
-	{ "labels", PB_CONFIG_STRING, NULL, "push: extra labels, k=v;k2=v2" },
+	  "push: Pyroscope application name (default: the target's name, else profile-bee); "
+	  "characters outside A-Z a-z 0-9 _ . - / are sent as _ (logged)" },
+	{ "labels", PB_CONFIG_STRING, NULL,
+	  "push: extra labels, k=v;k2=v2; made valid for Pyroscope (logged), values cut at "
+	  "2048 bytes" },
 	{ "host-labels", PB_CONFIG_BOOL, "true",
 	  "push: add host metadata labels (hostname, EC2/ECS/Kubernetes identity)" },
 	{ "bearer-token", PB_CONFIG_STRING, NULL, "push: sent as Authorization: Bearer" },

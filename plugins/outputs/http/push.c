@@ -14,6 +14,7 @@ struct push {
 	const struct pb_host *host;
 	char *url;
 	char *app, *labels;
+	char *name, *name_app; /* the series name, made once for the app name it was made from */
 	bool pyroscope, gzip, host_labels;
 	uint32_t window_ms;
 	struct pb_profile *acc; /* a one-shot run sends the sum of its windows once */
@@ -31,7 +32,8 @@ struct push {
 	bool in_flight, stop, retry_now;
 	bool abort; /* read by curl's progress callback without the lock */
 	uint64_t seq, sent, dropped, rejected;
-	bool failing, reported_4xx;
+	bool failing;
+	long last_status; /* of the last failed attempt: a new answer is said again */
 	char last_error[256];
 };
 
@@ -104,24 +106,29 @@ static bool handle_result(struct push *p, struct window *w, long status, const c
 		p->sent++;
 		return true;
 	}
-	/* The request itself is wrong (auth, format): sending it again would not help. */
+	/*
+	 * The request itself is wrong (auth, format): sending it again would not help. Each window
+	 * is said once, with the collector's answer (the log escapes it): windows can be refused for
+	 * different reasons, and the summary at the end only counts them.
+	 */
 	if (status >= 400 && status < 500 && status != 408 && status != 429) {
-		if (!p->reported_4xx)
-			h->log(h->session, PB_LOG_ERROR, HTTP_WHO,
-			       "%s: collector rejected window %llu with HTTP %ld: %.200s", p->url,
-			       (unsigned long long)w->seq, status, why[0] ? why : "(no body)");
-		p->reported_4xx = true;
+		h->log(h->session, PB_LOG_ERROR, HTTP_WHO,
+		       "%s: collector rejected window %llu with HTTP %ld: %.200s", p->url,
+		       (unsigned long long)w->seq, status, why[0] ? why : "(no body)");
 		p->rejected++;
 		return true;
 	}
-	if (status > 0)
-		snprintf(p->last_error, sizeof(p->last_error), "HTTP %ld %.100s", status, why);
-	else
-		snprintf(p->last_error, sizeof(p->last_error), "%.200s", why);
-	if (!p->failing)
+	/* Said when delivery starts failing, and again only when the answer changes; not our own abort. */
+	if ((status != p->last_status || !p->failing) && !__atomic_load_n(&p->abort, __ATOMIC_RELAXED)) {
+		if (status > 0)
+			snprintf(p->last_error, sizeof(p->last_error), "HTTP %ld %.100s", status, why);
+		else
+			snprintf(p->last_error, sizeof(p->last_error), "%.200s", why);
 		h->log(h->session, PB_LOG_WARN, HTTP_WHO,
 		       "%s: cannot deliver (%s); keeping windows and retrying", p->url,
 		       p->last_error);
+	}
+	p->last_status = status;
 	p->failing = true;
 	return false;
 }
@@ -226,6 +233,37 @@ fail:
 	return err;
 }
 
+/*
+ * One line for what was lost, by cause; the reasons were said as they happened, so they are not
+ * repeated. Said while the last window is written, it becomes that write's error message.
+ */
+static void summarize(struct push *p)
+{
+	const struct pb_host *h = p->host;
+	char line[256];
+	int n = 0;
+
+	if (p->rejected)
+		n += snprintf(line + n, sizeof(line) - n, "%llu window%s rejected by the collector",
+			      (unsigned long long)p->rejected, p->rejected == 1 ? "" : "s");
+	if (p->count)
+		n += snprintf(line + n, sizeof(line) - n, "%s%zu window%s not delivered", n ? ", " : "",
+			      p->count, p->count == 1 ? "" : "s");
+	if (p->dropped)
+		n += snprintf(line + n, sizeof(line) - n,
+			      "%s%llu window%s dropped while the collector was unreachable "
+			      "(raise queue-size to keep more)",
+			      n ? ", " : "", (unsigned long long)p->dropped, p->dropped == 1 ? "" : "s");
+	if (!n)
+		return;
+	if ((p->count || p->dropped) && !p->failing)
+		h->log(h->session, PB_LOG_ERROR, HTTP_WHO, "%s (no answer within flush-timeout=%g s)",
+		       line, p->flush_timeout_s);
+	else
+		h->log(h->session, PB_LOG_ERROR, HTTP_WHO, "%s (%s above)", line,
+		       p->count || p->dropped ? "the collector's answers" : "each window's reason");
+}
+
 /* At the end: give queued windows flush-timeout to go out, then say what did not. */
 static int drain(struct push *p)
 {
@@ -252,23 +290,35 @@ static int drain(struct push *p)
 	pthread_join(p->thread, NULL);
 	p->thread_started = false;
 
-	if (p->count)
-		h->log(h->session, PB_LOG_ERROR, HTTP_WHO,
-		       "%s: %zu window%s not delivered (%s)", p->url, p->count,
-		       p->count == 1 ? "" : "s", p->last_error[0] ? p->last_error : "timed out");
-	if (p->dropped)
-		h->log(h->session, PB_LOG_ERROR, HTTP_WHO,
-		       "%s: %llu window%s dropped while the collector was unreachable "
-		       "(raise queue-size to keep more)",
-		       p->url, (unsigned long long)p->dropped, p->dropped == 1 ? "" : "s");
-	if (p->rejected)
-		h->log(h->session, PB_LOG_ERROR, HTTP_WHO, "%s: %llu window%s rejected", p->url,
-		       (unsigned long long)p->rejected, p->rejected == 1 ? "" : "s");
+	summarize(p);
 	h->log(h->session, PB_LOG_INFO, HTTP_WHO, "%s: %llu window%s delivered", p->url,
 	       (unsigned long long)p->sent, p->sent == 1 ? "" : "s");
 	if (p->count || p->dropped || p->rejected)
 		ret = -EIO;
 	return ret;
+}
+
+/* Pyroscope's series name: made (and any change to it said) once, not once per window. */
+static int series_name(struct push *p, const struct pb_profile *prof)
+{
+	const struct pb_profile_meta *m = pb_profile__meta_const(prof);
+	const char *app = p->app ? p->app : m->comm[0] ? m->comm : "profile-bee";
+	char *name, *name_app;
+	int err;
+
+	if (!p->pyroscope || (p->name && !strcmp(p->name_app, app)))
+		return 0;
+	if ((err = pyroscope_name(p->host, app, p->labels, p->host_labels, &name)))
+		return err;
+	if (!(name_app = strdup(app))) {
+		free(name);
+		return -ENOMEM;
+	}
+	free(p->name);
+	free(p->name_app);
+	p->name = name;
+	p->name_app = name_app;
+	return 0;
 }
 
 int push_write(void *state, const struct pb_profile *profile, uint32_t flags)
@@ -291,12 +341,11 @@ int push_write(void *state, const struct pb_profile *profile, uint32_t flags)
 			return err;
 	}
 	/* An empty window says nothing a collector can store. */
-	if (pb_profile__total(send) &&
+	if (pb_profile__total(send) && !(err = series_name(p, send)) &&
 	    !(err = window_new(send, &(struct window_opts){ .url = p->url, .seq = ++p->seq,
 							   .pyroscope = p->pyroscope,
-							   .gzip = p->gzip, .app = p->app,
-							   .labels = p->labels,
-							   .host_labels = p->host_labels }, &w))) {
+							   .gzip = p->gzip, .name = p->name },
+			       &w))) {
 		pthread_mutex_lock(&p->lock);
 		queue_push(p, w, false);
 		pthread_cond_broadcast(&p->cond);
@@ -336,5 +385,7 @@ void push_close(void *state)
 	free(p->url);
 	free(p->app);
 	free(p->labels);
+	free(p->name);
+	free(p->name_app);
 	free(p);
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "http.h"
 
@@ -33,9 +34,15 @@ int window_new(const struct pb_profile *prof, const struct window_opts *o, struc
 		goto fail;
 	w->seq = o->seq;
 	if (o->pyroscope) {
-		err = pyroscope_build_url(o->url, o->app ? o->app : m->comm[0] ? m->comm : "profile-bee",
-					  o->labels, o->host_labels, m, m->start_ns, m->end_ns,
-					  &w->url);
+		uint64_t from = m->start_ns, until = m->end_ns;
+		struct timespec now;
+
+		/* A profile read from a file has no window: it is stored as of now, not 1970. */
+		if (!until) {
+			clock_gettime(CLOCK_REALTIME, &now);
+			from = until = now.tv_sec * 1000000000ull + now.tv_nsec;
+		}
+		err = pyroscope_build_url(o->url, o->name, m->frequency, from, until, &w->url);
 		if (err)
 			goto fail;
 		w->body = b.data;

@@ -15,6 +15,7 @@ struct server {
 	struct live *live;
 	struct sse_hub *hub;
 	struct guard *guard;
+	unsigned max_clients;
 	uint16_t port;
 	char address[INET6_ADDRSTRLEN + 16];
 };
@@ -116,9 +117,28 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "GET only\n");
 	if (!strcmp(url, "/events")) {
-		void *client = sse_client_new(srv->hub);
+		char text[200];
+		void *client;
 
-		if (!client)
+		/*
+		 * A stream holds its connection (and thread) as long as the page is open, and
+		 * libmicrohttpd refuses connections past max-clients: streams get all slots but
+		 * one, so /folded, /json and /svg are still answered when every slot else streams.
+		 */
+		err = sse_client_new(srv->hub, srv->max_clients - 1, &client);
+		if (err == -EBUSY) {
+			snprintf(text, sizeof(text),
+				 "503: %u live streams already (max-clients=%u keeps one connection "
+				 "for /folded, /json, /svg); retry later or raise max-clients\n",
+				 srv->max_clients - 1, srv->max_clients);
+			r = MHD_create_response_from_buffer(strlen(text), text,
+							    MHD_RESPMEM_MUST_COPY);
+			if (r)
+				MHD_add_response_header(r, "Retry-After", "10");
+			return reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, r,
+				     "text/plain; charset=utf-8");
+		}
+		if (err)
 			return MHD_NO;
 		r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, sse_client_read,
 						      client, sse_client_free);
@@ -207,6 +227,7 @@ int server_start(const struct pb_host *host, const char *listen, unsigned max_cl
 	srv->host = host;
 	srv->live = l;
 	srv->hub = hub;
+	srv->max_clients = max_clients;
 	if ((err = resolve(listen, &ss, &ss_len))) {
 		host->log(host->session, PB_LOG_ERROR, HTTP_WHO,
 			  "cannot listen on '%s': want ADDR:PORT, PORT from 0 to 65535 "

@@ -130,17 +130,25 @@ unsigned sse_hub_clients(struct sse_hub *h)
 	return n;
 }
 
-void *sse_client_new(struct sse_hub *h)
+int sse_client_new(struct sse_hub *h, unsigned max, void **ret)
 {
 	struct sse_client *c = calloc(1, sizeof(*c));
+	bool full;
 
 	if (!c)
-		return NULL;
+		return -ENOMEM;
 	c->hub = h;
+	/* Counted and checked under one lock, so racing clients cannot pass the limit together. */
 	pthread_mutex_lock(&h->lock);
-	h->clients++;
+	full = h->clients >= max;
+	h->clients += !full;
 	pthread_mutex_unlock(&h->lock);
-	return c;
+	if (full) {
+		free(c);
+		return -EBUSY;
+	}
+	*ret = c;
+	return 0;
 }
 
 void sse_client_free(void *cls)

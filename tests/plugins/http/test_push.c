@@ -85,8 +85,9 @@ static void test_pyroscope(int port)
 		const struct request *r = receiver_get(i);
 		char from[32], until[32];
 
-		snprintf(from, sizeof(from), "%llu", (unsigned long long)(T0 / SEC + i));
-		snprintf(until, sizeof(until), "%llu", (unsigned long long)(T0 / SEC + i + 1));
+		/* Nanoseconds (19 digits, as Pyroscope reads them): 1 s windows do not overlap. */
+		snprintf(from, sizeof(from), "%llu", (unsigned long long)(T0 + i * SEC));
+		snprintf(until, sizeof(until), "%llu", (unsigned long long)(T0 + (i + 1) * SEC));
 		ok_all &= !strcmp(query_param(r->url, "from"), from) &&
 			  !strcmp(query_param(r->url, "until"), until) &&
 			  !strcmp(r->body, bodies[i]);
@@ -169,8 +170,8 @@ static void test_rejected(int port)
 	ok(err == -EIO, "the last write fails: windows were lost");
 	ok(receiver_count() == 3, "a 400 is not retried: 3 windows, 3 requests (%d)",
 	   receiver_count());
-	ok(harness_log_count("HTTP 400") == 1 && harness_log_count("unknown tenant 'nobody'") == 1,
-	   "the 400 is reported once, with the collector's answer");
+	ok(harness_log_count("HTTP 400") == 3 && harness_log_count("unknown tenant 'nobody'") == 3,
+	   "each rejected window is reported once, with the collector's answer");
 	ok(harness_log_count("3 windows rejected") == 1, "and the count is reported at the end");
 	receiver_set_status(200, "ok");
 	receiver_clear();
@@ -218,8 +219,8 @@ static void test_one_shot(int port)
 		const struct request *r = receiver_get(0);
 		char from[32], until[32];
 
-		snprintf(from, sizeof(from), "%llu", (unsigned long long)(T0 / SEC));
-		snprintf(until, sizeof(until), "%llu", (unsigned long long)(T0 / SEC + 3));
+		snprintf(from, sizeof(from), "%llu", (unsigned long long)T0);
+		snprintf(until, sizeof(until), "%llu", (unsigned long long)(T0 + 3 * SEC));
 		ok(strstr(r->body, "push_test_a 3") && strstr(r->body, "push_test_b 4") &&
 			   strstr(r->body, "push_test_c 5"),
 		   "with every window's stacks");
