@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: MIT
-/* A small, deadline-bounded HTTP request for metadata endpoints (libcurl). */
+/* A small, deadline-bounded HTTP request for metadata endpoints (libcurl, loaded on first use). */
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
-
+#include "curl_lazy.h"
 #include "hostmeta_internal.h"
 
 /* A metadata endpoint that cannot even accept a connection this fast is not there. */
@@ -46,6 +45,7 @@ int pb_hostmeta_fetch(const char *method, const char *url, const char *const *he
 {
 	struct sink sink = { .buf = body, .cap = body_len };
 	uint64_t now = pb_hostmeta_now_ms();
+	const struct pb_curl *curl = pb_curl();
 	struct curl_slist *list = NULL, *grown;
 	long status = 0, left;
 	CURLcode rc;
@@ -57,47 +57,49 @@ int pb_hostmeta_fetch(const char *method, const char *url, const char *const *he
 	body[0] = '\0';
 	if (now >= deadline_ms)
 		return -ETIMEDOUT;
+	if (!curl)
+		return -ENOSYS;
 	left = deadline_ms - now;
-	c = curl_easy_init();
+	c = curl->easy_init();
 	if (!c)
 		return -ENOMEM;
 	for (size_t i = 0; headers && headers[i]; i++) {
-		if (!(grown = curl_slist_append(list, headers[i]))) {
+		if (!(grown = curl->slist_append(list, headers[i]))) {
 			err = -ENOMEM;
 			goto out;
 		}
 		list = grown;
 	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl->easy_setopt(c, CURLOPT_URL, url);
+	curl->easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	if (!strcmp(method, "PUT")) {
 		/* IMDSv2's token request is a PUT without a body. */
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
+		curl->easy_setopt(c, CURLOPT_POSTFIELDS, "");
+		curl->easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
 	}
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, left);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+	curl->easy_setopt(c, CURLOPT_HTTPHEADER, list);
+	curl->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl->easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+	curl->easy_setopt(c, CURLOPT_TIMEOUT_MS, left);
+	curl->easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
 			 left < CONNECT_TIMEOUT_MS ? left : CONNECT_TIMEOUT_MS);
 	/* Detection may run in a helper thread: no SIGALRM-based resolver timeouts. */
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	/* Metadata services are local; a proxy set for the application's traffic is not. */
-	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-	rc = curl_easy_perform(c);
+	curl->easy_setopt(c, CURLOPT_NOPROXY, "*");
+	rc = curl->easy_perform(c);
 	if (rc == CURLE_OPERATION_TIMEDOUT)
 		err = -ETIMEDOUT;
 	else if (sink.overflow)
 		err = -E2BIG;
 	else if (rc != CURLE_OK)
 		err = -EIO;
-	else if (curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) || status < 200 ||
+	else if (curl->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) || status < 200 ||
 		 status > 299)
 		err = -EBADMSG;
 out:
-	curl_slist_free_all(list);
-	curl_easy_cleanup(c);
+	curl->slist_free_all(list);
+	curl->easy_cleanup(c);
 	if (err)
 		body[0] = '\0';
 	return err;

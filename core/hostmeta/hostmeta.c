@@ -8,8 +8,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 
+#include "curl_lazy.h"
 #include "hostmeta_internal.h"
 
 static struct pb_host_metadata meta;
@@ -74,8 +74,7 @@ static void detect(void)
 	 * hop limit of 1 in a container, typically) costs the budget once, not twice. They fill
 	 * different fields.
 	 */
-	/* Never cleaned up: an output plugin may be using libcurl by the time this ends. */
-	if (curl_global_init(CURL_GLOBAL_DEFAULT))
+	if (!pb_curl()) /* no libcurl here: hostname, kernel and boot id are all there is */
 		return;
 	job.deadline_ms = pb_hostmeta_now_ms() + PB_HOSTMETA_BUDGET_MS;
 	threaded = !pthread_create(&tid, NULL, ec2_thread, &job);
