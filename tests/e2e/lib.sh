@@ -6,6 +6,10 @@
 : "${PB_FIXTURES:=$PB_BUILD_ROOT/tests/fixtures}"
 tap_n=0
 tap_failed=0
+# The rate of the tests that count a chain's samples. Samples follow the CPU time a fixture gets,
+# which a loaded machine decides (3% of a CPU for a second was seen): at 999 Hz even 1% of a CPU
+# for 1 s gives the 10 samples expect_chain wants.
+HZ=999
 TMP=$(mktemp -d /tmp/pb-e2e.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 
@@ -25,13 +29,18 @@ need_root() {
 }
 
 plan() { echo "1..$1"; }
-ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1"; }
+# diag TEXT...: every line of every argument as a TAP comment (a bare line would be read as
+# unknown TAP output, and the reason of a failure lost).
+diag() { [ $# = 0 ] || printf '%s\n' "$@" | sed 's/^/# /'; }
+# A description's first line is the test line; any further lines are comments.
+tap_line() { printf '%s\n' "$1" | sed '2,$s/^/# /'; }
+ok() { tap_n=$((tap_n + 1)); tap_line "ok $tap_n - $1"; }
 not_ok() {
 	tap_n=$((tap_n + 1))
 	tap_failed=$((tap_failed + 1))
-	echo "not ok $tap_n - $1"
+	tap_line "not ok $tap_n - $1"
 	shift
-	for line in "$@"; do echo "# $line"; done
+	diag "$@"
 }
 # check DESC COMMAND...: ok when COMMAND succeeds.
 check() {

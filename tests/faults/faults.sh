@@ -22,7 +22,7 @@ pb() { timeout -k 5 "${PB_FAULT_TIMEOUT:-30}" "$PB" "$@"; }
 "$C/chain-fp" 30 & target=$!
 (sleep 1.5; kill -9 "$target") &
 start=$SECONDS
-pb -p "$target" -F 199 -d 10 -o "$TMP/killed.folded" 2>"$TMP/killed.err"
+pb -p "$target" -F $HZ -d 10 -o "$TMP/killed.folded" 2>"$TMP/killed.err"
 st=$?
 wait "$target" 2>/dev/null
 took=$((SECONDS - start))
@@ -38,7 +38,7 @@ expect_chain "target killed: the samples before the kill are written" "$TMP/kill
 "$C/chain-fp" 6 & target=$!
 (sleep 0.7; kill -STOP "$target"; sleep 2; kill -CONT "$target") &
 start=$SECONDS
-pb -p "$target" -F 199 -d 4 -o "$TMP/stopped.folded" 2>"$TMP/stopped.err"
+pb -p "$target" -F $HZ -d 4 -o "$TMP/stopped.folded" 2>"$TMP/stopped.err"
 st=$?
 took=$((SECONDS - start))
 kill "$target" 2>/dev/null
@@ -55,7 +55,7 @@ expect_chain "target stopped and continued: chain intact" "$TMP/stopped.folded" 
 "$C/chain-fp" 10 & target=$!
 sleep 0.3
 kill -STOP "$target"
-pb -p "$target" -F 199 -d 1.5 -o "$TMP/frozen.folded" 2>"$TMP/frozen.err"
+pb -p "$target" -F $HZ -d 1.5 -o "$TMP/frozen.folded" 2>"$TMP/frozen.err"
 st=$?
 kill -9 "$target"
 wait "$target" 2>/dev/null
@@ -70,7 +70,7 @@ if [ "${n:-0}" -le 2 ]; then ok "target stopped all along: no samples invented (
 
 # 7-8: the target re-execs: the new image's frames are named (its mappings were re-read).
 bash -c 'sleep 0.8; exec "$0" 2.5' "$C/chain-fp" & target=$!
-pb -p "$target" -F 199 -d 3 -o "$TMP/exec.folded" 2>"$TMP/exec.err"
+pb -p "$target" -F $HZ -d 3 -o "$TMP/exec.folded" 2>"$TMP/exec.err"
 st=$?
 wait "$target" 2>/dev/null
 if [ "$st" = 0 ]; then ok "target re-execs: status 0"; else

@@ -16,20 +16,20 @@ run() {
 	st=$?
 }
 
-run cmd "local p, status = assert(pb.profile{ cmd = { '$C/chain-fp', '1' }, frequency = 199 })
+run cmd "local p, status = assert(pb.profile{ cmd = { '$C/chain-fp', '1' }, frequency = $HZ })
 assert(p:write('cmd.folded')); print(status, p:total() > 0)"
 [ $st = 0 ] && [ "$(tr '\t' ' ' <"$TMP/cmd.out")" = "0 true" ] && ok "pb.profile{cmd=...} returns the profile and the command's status" ||
 	not_ok "pb.profile cmd" "status $st: $(cat "$TMP/cmd.out" "$TMP/cmd.err")"
 expect_chain "pb.profile of a command: the fixture's chain in order" "$TMP/cmd.folded" "$CHAIN" 80
 
 run spawn "local h = assert(pb.spawn{ '$C/chain-fp', '5' })
-local p = assert(pb.profile{ pid = h:pid(), duration = 1, frequency = 199 })
+local p = assert(pb.profile{ pid = h:pid(), duration = 1, frequency = $HZ })
 assert(p:write('spawn.folded')); h:kill(); print(h:wait())"
 [ $st = 0 ] && [ "$(cat "$TMP/spawn.out")" = 143 ] && ok "pb.spawn: a pid to profile; :kill() and :wait() give 128+15" ||
 	not_ok "pb.spawn" "status $st: $(cat "$TMP/spawn.out" "$TMP/spawn.err")"
 expect_chain "pb.profile{pid=...} of a spawned process: the chain" "$TMP/spawn.folded" "$CHAIN" 80
 
-run session "local s = assert(pb.session{ cmd = { '$C/chain-fp', '3' }, frequency = 199, duration = 2 })
+run session "local s = assert(pb.session{ cmd = { '$C/chain-fp', '3' }, frequency = $HZ, duration = 2 })
 assert(s:start())
 pb.sleep(0.8); local w1 = s:snapshot()
 pb.sleep(0.6); local w2 = s:snapshot()
@@ -60,7 +60,7 @@ grep -q "^nil	unknown unwinder 'nope' (available: .*fp" "$TMP/fail.out" &&
 printf '%s\n' "local h = pb.spawn{ '$C/chain-fp', '60' }
 print(h:pid()); io.stdout:flush()
 while true do
-	local p = assert(pb.profile{ pid = h:pid(), duration = 30 })
+	local p = assert(pb.profile{ pid = h:pid(), duration = 30, frequency = $HZ })
 	assert(p:write('int.folded'))
 	pb.log('wrote', p:total())
 	pb.sleep(30)

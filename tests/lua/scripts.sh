@@ -62,20 +62,20 @@ fi
 fixture=$!
 trap 'kill $fixture 2>/dev/null; rm -rf "$TMP"' EXIT
 mkdir "$TMP/real"
-script periodic-real -p $fixture -F 199 -c "$SCRIPTS/periodic.lua" -- duration=0.5 every=1.1 count=3 keep=2 \
+script periodic-real -p $fixture -F $HZ -c "$SCRIPTS/periodic.lua" -- duration=0.5 every=1.1 count=3 keep=2 \
 	"out=$TMP/real/cpu.folded"
 n=$(ls "$TMP/real" | grep -c '^cpu-[0-9]\{8\}-[0-9]\{6\}\.folded$')
 [ $st = 0 ] && [ "$n" = 2 ] && ok "periodic.lua on a process: timestamped files, the newest 2 kept" ||
 	not_ok "periodic.lua real" "status $st: $(ls "$TMP/real")" "$(cat "$TMP/periodic-real.err")"
 expect_chain "periodic.lua: the newest profile holds the chain" "$TMP/real/$(ls "$TMP/real" | tail -1)" "$CHAIN" 80 5
 
-script filtered-real -F 199 -c "$SCRIPTS/filtered.lua" -- duration=1 comm='^chain-fp$' frame=pb_gamma "out=$TMP/fr.folded"
+script filtered-real -F $HZ -c "$SCRIPTS/filtered.lua" -- duration=1 comm='^chain-fp$' frame=pb_gamma "out=$TMP/fr.folded"
 others=$(grep -vc '^chain-fp;.*pb_gamma' "$TMP/fr.folded")
 [ $st = 0 ] && [ "$others" = 0 ] && ok "filtered.lua system-wide: only the fixture's stacks through pb_gamma" ||
 	not_ok "filtered.lua real" "status $st, $others other stacks" "$(cat "$TMP/filtered-real.err")"
 expect_chain "filtered.lua: the chain" "$TMP/fr.folded" "$CHAIN" 80
 
-script diff-real -F 199 -c "$SCRIPTS/diff.lua" -- "before=$C/chain-fp 1" "after=$C/recursion-fp 1" "out=$TMP/dr.svg"
+script diff-real -F $HZ -c "$SCRIPTS/diff.lua" -- "before=$C/chain-fp 1" "after=$C/recursion-fp 1" "out=$TMP/dr.svg"
 # A differential graph draws the "after" profile: new code in it shows as grown by all its samples.
 [ $st = 0 ] && grep -q "pb_recurse ([0-9]* samples, [0-9.]*%; +[0-9]* samples, +" "$TMP/dr.svg" &&
 	! grep -q "pb_burn" "$TMP/dr.svg" &&
@@ -83,7 +83,7 @@ script diff-real -F 199 -c "$SCRIPTS/diff.lua" -- "before=$C/chain-fp 1" "after=
 	not_ok "diff.lua real" "status $st" "$(cat "$TMP/diff-real.err")"
 expect_chain "diff.lua: the before profile holds the first command's chain" "$TMP/dr.before.folded" "$CHAIN" 80
 
-script diff-change -F 199 -p $fixture -c "$SCRIPTS/diff.lua" -- duration=0.5 "change=echo changed" "out=$TMP/dc.html"
+script diff-change -F $HZ -p $fixture -c "$SCRIPTS/diff.lua" -- duration=0.5 "change=echo changed" "out=$TMP/dc.html"
 [ $st = 0 ] && grep -q "changed" "$TMP/diff-change.err" && [ -s "$TMP/dc.html" ] && [ -s "$TMP/dc.after.folded" ] &&
 	ok "diff.lua on a process with a change command between the two profiles" ||
 	not_ok "diff.lua change" "status $st" "$(cat "$TMP/diff-change.err")"

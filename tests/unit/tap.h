@@ -7,14 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tap_lines.h"
+
 static int tap_count, tap_failures;
 
 #define TAP_OK(cond, ...)                                                                          \
 	do {                                                                                       \
 		bool tap_ok_ = (cond);                                                             \
 		printf("%s %d - ", tap_ok_ ? "ok" : "not ok", ++tap_count);                        \
-		printf(__VA_ARGS__);                                                               \
-		printf("\n");                                                                      \
+		tap_print("", __VA_ARGS__);                                                        \
 		if (!tap_ok_) {                                                                    \
 			tap_failures++;                                                            \
 			printf("# failed at %s:%d: %s\n", __FILE__, __LINE__, #cond);              \
@@ -26,7 +27,7 @@ static int tap_count, tap_failures;
 		const char *tap_g_ = (got), *tap_w_ = (want);                                      \
 		TAP_OK(tap_g_ && !strcmp(tap_g_, tap_w_), __VA_ARGS__);                            \
 		if (!tap_g_ || strcmp(tap_g_, tap_w_))                                             \
-			printf("#   got: '%s'\n#  want: '%s'\n", tap_g_ ? tap_g_ : "(null)", tap_w_);  \
+			tap_print("#   got: ", "'%s'\n want: '%s'", tap_g_ ? tap_g_ : "(null)", tap_w_); \
 	} while (0)
 
 static inline int tap_done(void)

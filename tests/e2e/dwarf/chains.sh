@@ -23,9 +23,9 @@ expect_fp_short() {
 both() {
 	local name=$1 chain=$2
 	shift 2
-	"$PB" --dwarf -F 199 -- "$@" >"$TMP/$name.dwarf" 2>"$TMP/$name.err"
+	"$PB" --dwarf -F $HZ -- "$@" >"$TMP/$name.dwarf" 2>"$TMP/$name.err"
 	expect_chain "$name: --dwarf ${chain:0:70}" "$TMP/$name.dwarf" "$chain" 90
-	"$PB" --unwinder fp -F 199 -- "$@" >"$TMP/$name.fp" 2>/dev/null
+	"$PB" --unwinder fp -F $HZ -- "$@" >"$TMP/$name.fp" 2>/dev/null
 	expect_fp_short "$name" "$TMP/$name.fp" "$chain"
 }
 
@@ -66,7 +66,7 @@ fi
 "$C/chain-nofp" 4 &
 pid=$!
 sleep 0.3
-"$PB" --dwarf -F 199 -p "$pid" -d 1.5 >"$TMP/pid.dwarf" 2>/dev/null
+"$PB" --dwarf -F $HZ -p "$pid" -d 1.5 >"$TMP/pid.dwarf" 2>/dev/null
 kill "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 expect_chain "-p on a running process" "$TMP/pid.dwarf" "main;pb_alpha;pb_beta;pb_gamma;pb_burn" 90

@@ -32,7 +32,7 @@ agree() {
 	local name=$1 from=$2 chain=$3 u ref="" leaf=${3##*;}
 	shift 3
 	for u in fp libdw libunwind; do
-		"$PB" --unwinder "$u" -F 199 -- "$@" >"$TMP/$name.$u" 2>/dev/null
+		"$PB" --unwinder "$u" -F $HZ -- "$@" >"$TMP/$name.$u" 2>/dev/null
 		expect_chain "$name: $u" "$TMP/$name.$u" "$chain" 90
 	done
 	ref=$(top_from "$TMP/$name.fp" "$from" "$leaf")

@@ -294,7 +294,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		printf("1..0 # SKIP needs root\n");
-		return 77;
+		return 0; /* meson's TAP reader takes the plan's SKIP; 77 would read as an error */
 	}
 
 	ops = load_plugin(argv[1]);

@@ -5,14 +5,14 @@
 
 #include <profile-bee/plugin.h>
 
+#include "../../unit/tap_lines.h"
+
 extern int tap_n, tap_failed;
 #define ok(cond, ...)                                                                              \
 	do {                                                                                       \
 		bool ok_ = (cond);                                                                 \
 		printf("%sok %d - ", ok_ ? "" : "not ", ++tap_n);                                  \
-		printf(__VA_ARGS__);                                                               \
-		printf("\n");                                                                      \
-		fflush(stdout);                                                                    \
+		tap_print("", __VA_ARGS__);                                                        \
 		tap_failed += !ok_;                                                                \
 	} while (0)
 

@@ -22,7 +22,10 @@ results = []
 
 def ok(cond, what):
     results.append(bool(cond))
-    print('%s %d - %s' % ('ok' if cond else 'not ok', len(results), what), flush=True)
+    first, *rest = str(what).split('\n')  # further lines (pasted stderr) as TAP comments
+    print('%s %d - %s' % ('ok' if cond else 'not ok', len(results), first), flush=True)
+    for line in rest:
+        print('# ' + line, flush=True)
     return cond
 
 

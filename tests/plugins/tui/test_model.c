@@ -13,18 +13,19 @@
 #include <profile-bee/plugin.h>
 
 #include "model.h"
+#include "../../unit/tap_lines.h"
 
 static int n_test, failed;
 
 static void ok(bool cond, const char *fmt, ...)
 {
+	char head[32];
 	va_list ap;
 
-	printf("%sok %d - ", cond ? "" : "not ", ++n_test);
+	snprintf(head, sizeof(head), "%sok %d - ", cond ? "" : "not ", ++n_test);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	tap_vprint(head, fmt, ap);
 	va_end(ap);
-	printf("\n");
 	failed += !cond;
 }
 
