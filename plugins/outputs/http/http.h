@@ -108,8 +108,11 @@ void sse_hub_shutdown(struct sse_hub *h); /* wakes every client so it ends its s
 unsigned sse_hub_clients(struct sse_hub *h);
 /* The snapshot event a new (or lagging) client starts with: the profile so far at gen. */
 struct sse_event *live_snapshot_event(struct live *l, uint64_t *gen);
-/* A new client; -EBUSY when max clients already stream. MHD reads it with sse_client_read. */
-int sse_client_new(struct sse_hub *h, unsigned max, void **ret);
+/*
+ * A new client; -EBUSY when max clients already stream. MHD reads it with sse_client_read,
+ * which ends the stream as soon as sock (the connection's socket, or -1) is closed by the peer.
+ */
+int sse_client_new(struct sse_hub *h, unsigned max, int sock, void **ret);
 ssize_t sse_client_read(void *cls, uint64_t pos, char *buf, size_t max);
 void sse_client_free(void *cls);
 

@@ -117,6 +117,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "GET only\n");
 	if (!strcmp(url, "/events")) {
+		const union MHD_ConnectionInfo *ci;
 		char text[200];
 		void *client;
 
@@ -125,7 +126,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		 * libmicrohttpd refuses connections past max-clients: streams get all slots but
 		 * one, so /folded, /json and /svg are still answered when every slot else streams.
 		 */
-		err = sse_client_new(srv->hub, srv->max_clients - 1, &client);
+		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		err = sse_client_new(srv->hub, srv->max_clients - 1, ci ? ci->connect_fd : -1,
+				     &client);
 		if (err == -EBUSY) {
 			snprintf(text, sizeof(text),
 				 "503: %u live streams already (max-clients=%u keeps one connection "

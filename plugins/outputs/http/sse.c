@@ -2,15 +2,22 @@
 /* Server-sent events for the live page: a snapshot first, then each window, to every client. */
 #include <errno.h>
 #include <microhttpd.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "http.h"
 
 /* Older windows than this are not kept: a client that falls behind gets a fresh snapshot. */
 #define SSE_RING 16
-/* Without windows (paused session, finished run) a comment line finds dead clients this often. */
+/*
+ * Without windows (paused session, finished run) a comment line keeps proxies from timing the
+ * stream out. It cannot be what finds a closed page: the first write after the peer's FIN still
+ * succeeds (the kernel queues it and the peer answers RST), so only a second one fails, 20 s on.
+ */
 #define SSE_HEARTBEAT_S 10
 
 struct sse_event {
@@ -21,7 +28,7 @@ struct sse_event {
 
 struct sse_hub {
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	struct sse_client *waiters; /* every client, woken through its eventfd */
 	struct live *live;
 	struct sse_event *ring[SSE_RING]; /* the window event of generation g is ring[g % SSE_RING] */
 	uint64_t ring_gen[SSE_RING];
@@ -30,10 +37,17 @@ struct sse_hub {
 	bool shutdown;
 };
 
+/*
+ * A client waits in poll() on its socket and its own eventfd rather than on a condition
+ * variable: the same wait then ends at once when the page goes away, not at the next ping.
+ */
 struct sse_client {
 	struct sse_hub *hub;
-	uint64_t gen;		/* the client has everything up to this generation */
-	struct sse_event *cur;	/* being sent */
+	struct sse_client *next, **pprev; /* in hub->waiters */
+	int sock;			  /* the connection's socket, only watched, never read */
+	int wake;			  /* eventfd: a window was published, or shutdown */
+	uint64_t gen;			  /* the client has everything up to this generation */
+	struct sse_event *cur;		  /* being sent */
 	size_t off;
 	bool started;
 };
@@ -71,15 +85,10 @@ void sse_event_put(struct sse_event *e)
 int sse_hub_new(struct live *l, struct sse_hub **ret)
 {
 	struct sse_hub *h = calloc(1, sizeof(*h));
-	pthread_condattr_t attr;
 
 	if (!h)
 		return -ENOMEM;
 	pthread_mutex_init(&h->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&h->cond, &attr);
-	pthread_condattr_destroy(&attr);
 	h->live = l;
 	*ret = h;
 	return 0;
@@ -91,9 +100,16 @@ void sse_hub_free(struct sse_hub *h)
 		return;
 	for (int i = 0; i < SSE_RING; i++)
 		sse_event_put(h->ring[i]);
-	pthread_cond_destroy(&h->cond);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
+}
+
+/* Called with h->lock held, after the change the clients should see. */
+static void wake_all(struct sse_hub *h)
+{
+	/* eventfd_write fails only with the counter near 2^64, and then the client is awake. */
+	for (struct sse_client *c = h->waiters; c; c = c->next)
+		eventfd_write(c->wake, 1);
 }
 
 /* Takes the caller's reference to e. */
@@ -107,7 +123,7 @@ void sse_hub_publish(struct sse_hub *h, struct sse_event *e, uint64_t gen)
 	h->ring_gen[gen % SSE_RING] = gen;
 	if (gen > h->gen)
 		h->gen = gen;
-	pthread_cond_broadcast(&h->cond);
+	wake_all(h);
 	pthread_mutex_unlock(&h->lock);
 	sse_event_put(old);
 }
@@ -116,7 +132,7 @@ void sse_hub_shutdown(struct sse_hub *h)
 {
 	pthread_mutex_lock(&h->lock);
 	h->shutdown = true;
-	pthread_cond_broadcast(&h->cond);
+	wake_all(h);
 	pthread_mutex_unlock(&h->lock);
 }
 
@@ -130,7 +146,7 @@ unsigned sse_hub_clients(struct sse_hub *h)
 	return n;
 }
 
-int sse_client_new(struct sse_hub *h, unsigned max, void **ret)
+int sse_client_new(struct sse_hub *h, unsigned max, int sock, void **ret)
 {
 	struct sse_client *c = calloc(1, sizeof(*c));
 	bool full;
@@ -138,12 +154,28 @@ int sse_client_new(struct sse_hub *h, unsigned max, void **ret)
 	if (!c)
 		return -ENOMEM;
 	c->hub = h;
+	c->sock = sock;
+	c->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (c->wake < 0) {
+		int err = -errno;
+
+		free(c);
+		return err;
+	}
 	/* Counted and checked under one lock, so racing clients cannot pass the limit together. */
 	pthread_mutex_lock(&h->lock);
 	full = h->clients >= max;
-	h->clients += !full;
+	if (!full) {
+		h->clients++;
+		c->next = h->waiters;
+		if (c->next)
+			c->next->pprev = &c->next;
+		c->pprev = &h->waiters;
+		h->waiters = c;
+	}
 	pthread_mutex_unlock(&h->lock);
 	if (full) {
+		close(c->wake);
 		free(c);
 		return -EBUSY;
 	}
@@ -159,41 +191,87 @@ void sse_client_free(void *cls)
 		return;
 	pthread_mutex_lock(&c->hub->lock);
 	c->hub->clients--;
+	*c->pprev = c->next;
+	if (c->next)
+		c->next->pprev = c->pprev;
 	pthread_mutex_unlock(&c->hub->lock);
+	close(c->wake);
 	sse_event_put(c->cur);
 	free(c);
 }
 
-/* The next event for c, waiting for one; NULL on shutdown, or a heartbeat on timeout. */
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Waits up to ms for a wake-up or for the client to go: 0 (woken or timed out, look again), or
+ * -ECONNRESET. POLLIN is not asked of the socket: a request pipelined behind /events would
+ * keep it readable; a FIN (POLLRDHUP) or a reset (POLLHUP, POLLERR) is what a closed page sends.
+ */
+static int wait_wake(struct sse_client *c, int ms)
+{
+	struct pollfd p[2] = {
+		{ .fd = c->wake, .events = POLLIN },
+		{ .fd = c->sock, .events = POLLRDHUP },
+	};
+	eventfd_t n;
+
+	if (poll(p, c->sock >= 0 ? 2 : 1, ms) < 0 && errno != EINTR)
+		return -errno;
+	if (p[1].revents)
+		return -ECONNRESET;
+	if (p[0].revents)
+		eventfd_read(c->wake, &n); /* drained before the state is looked at again */
+	return 0;
+}
+
+/*
+ * The next event for c, waiting for one: 0 with c->cur set, or with *heartbeat on timeout;
+ * -ESHUTDOWN, -ECONNRESET (the client went away) or -EAGAIN (fell behind the ring).
+ */
 static int next_event(struct sse_client *c, bool *heartbeat)
 {
 	struct sse_hub *h = c->hub;
-	struct timespec until;
-	int ret = 0;
+	int64_t until = now_ms() + SSE_HEARTBEAT_S * 1000, left;
+	int ret;
 
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += SSE_HEARTBEAT_S;
-	pthread_mutex_lock(&h->lock);
-	while (!h->shutdown && h->gen <= c->gen)
-		if (pthread_cond_timedwait(&h->cond, &h->lock, &until) == ETIMEDOUT)
-			break;
-	if (h->shutdown) {
-		ret = -ESHUTDOWN;
-	} else if (h->gen <= c->gen) {
-		*heartbeat = true;
-	} else if (h->ring_gen[(c->gen + 1) % SSE_RING] == c->gen + 1) {
-		c->gen++;
-		c->cur = sse_event_get(h->ring[c->gen % SSE_RING]);
-	} else {
-		ret = -EAGAIN; /* fell behind the ring: start over from a snapshot */
+	for (;;) {
+		pthread_mutex_lock(&h->lock);
+		if (h->shutdown) {
+			ret = -ESHUTDOWN;
+		} else if (h->gen <= c->gen) {
+			ret = 1; /* nothing new yet */
+		} else if (h->ring_gen[(c->gen + 1) % SSE_RING] == c->gen + 1) {
+			c->gen++;
+			c->cur = sse_event_get(h->ring[c->gen % SSE_RING]);
+			ret = 0;
+		} else {
+			ret = -EAGAIN; /* start over from a snapshot */
+		}
+		pthread_mutex_unlock(&h->lock);
+		if (ret <= 0)
+			return ret;
+		/* A publish after the unlock leaves the eventfd readable, so it is not missed. */
+		left = until - now_ms();
+		ret = wait_wake(c, left > 0 ? (int)left : 0);
+		if (ret)
+			return ret;
+		if (left <= 0) {
+			*heartbeat = true;
+			return 0;
+		}
 	}
-	pthread_mutex_unlock(&h->lock);
-	return ret;
 }
 
 /*
  * Runs in the client's own connection thread (libmicrohttpd thread-per-connection), so waiting
- * here blocks nobody else; a client that went away is found by the next write failing.
+ * here blocks nobody else. libmicrohttpd does not look at the socket while this waits, and a
+ * write to a closed page fails only on the second try, so the wait itself watches the socket.
  */
 ssize_t sse_client_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
@@ -213,8 +291,11 @@ ssize_t sse_client_read(void *cls, uint64_t pos, char *buf, size_t max)
 				return MHD_CONTENT_READER_END_WITH_ERROR;
 			break;
 		}
-		if (err)
+		/* A closed page gets no end chunk: closing now frees its slot at once. */
+		if (err == -ESHUTDOWN)
 			return MHD_CONTENT_READER_END_OF_STREAM;
+		if (err)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
 		if (heartbeat && max >= sizeof(ping) - 1) {
 			memcpy(buf, ping, sizeof(ping) - 1);
 			return sizeof(ping) - 1;
