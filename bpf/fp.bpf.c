@@ -116,7 +116,8 @@ static __always_inline void walk_frames_bounded(struct walk *w)
 	for (__u32 i = 0; i < PB_MAX_FRAMES - 1; i++) {
 		__u64 frame[2], fp = w->fp;
 
-		if (i >= max_frames - 1 || !fp || bpf_probe_read_user(frame, sizeof(frame), (void *)fp) ||
+		if (i >= max_frames - 1 || !fp ||
+		    bpf_probe_read_user(frame, sizeof(frame), (void *)fp) ||
 		    !take_frame(w, i, fp, frame[0], frame[1]))
 			break;
 	}

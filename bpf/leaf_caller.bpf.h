@@ -18,8 +18,8 @@
 static __always_inline bool ends_in_indirect_call(const __u8 *b)
 {
 	/* call *%reg (ff d0+r), call *(%reg) (ff 10+r) */
-	if (b[6] == 0xff && ((b[7] & 0xf8) == 0xd0 || ((b[7] & 0xf8) == 0x10 && (b[7] & 7) != 4 &&
-						       (b[7] & 7) != 5)))
+	if (b[6] == 0xff && ((b[7] & 0xf8) == 0xd0 ||
+			     ((b[7] & 0xf8) == 0x10 && (b[7] & 7) != 4 && (b[7] & 7) != 5)))
 		return true;
 	/* call *d8(%reg) (ff 50+r d8); with an index (ff 14 sib) */
 	if (b[5] == 0xff && ((b[6] & 0xf8) == 0x50 || b[6] == 0x14))

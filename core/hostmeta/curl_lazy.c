@@ -17,14 +17,14 @@ static void load(void)
 		void **fn;
 		const char *name;
 	} syms[] = {
-		{ (void **)&curl.global_init, "curl_global_init" },
-		{ (void **)&curl.easy_init, "curl_easy_init" },
-		{ (void **)&curl.easy_setopt, "curl_easy_setopt" },
-		{ (void **)&curl.easy_perform, "curl_easy_perform" },
-		{ (void **)&curl.easy_getinfo, "curl_easy_getinfo" },
-		{ (void **)&curl.easy_cleanup, "curl_easy_cleanup" },
-		{ (void **)&curl.slist_append, "curl_slist_append" },
-		{ (void **)&curl.slist_free_all, "curl_slist_free_all" },
+	    {(void **)&curl.global_init, "curl_global_init"},
+	    {(void **)&curl.easy_init, "curl_easy_init"},
+	    {(void **)&curl.easy_setopt, "curl_easy_setopt"},
+	    {(void **)&curl.easy_perform, "curl_easy_perform"},
+	    {(void **)&curl.easy_getinfo, "curl_easy_getinfo"},
+	    {(void **)&curl.easy_cleanup, "curl_easy_cleanup"},
+	    {(void **)&curl.slist_append, "curl_slist_append"},
+	    {(void **)&curl.slist_free_all, "curl_slist_free_all"},
 	};
 
 	if (!h)

@@ -12,8 +12,8 @@
 /* Loads one unwinder's BPF side as a real run would (system-wide, default settings). */
 static bool unwinder_loads(FILE *out, const char *name, const char *plugin_path)
 {
-	struct pb_session_opts opts = { .sz = sizeof(opts), .unwinder = name,
-					.plugin_path = plugin_path, .quiet = true };
+	struct pb_session_opts opts = {
+	    .sz = sizeof(opts), .unwinder = name, .plugin_path = plugin_path, .quiet = true};
 	struct pb_session *s;
 	int err = pb_session__new(&opts, &s);
 

@@ -47,8 +47,8 @@ static bool probe_map(int type)
 static bool probe_tp_btf(int unused)
 {
 	const struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
-		{ .code = BPF_JMP | BPF_EXIT },
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+	    {.code = BPF_JMP | BPF_EXIT},
 	};
 	char log[256] = "";
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_RAW_TP,
@@ -68,8 +68,8 @@ static bool probe_batch(int unused)
 {
 	uint32_t keys[1], vals[1], count = 1;
 	uint64_t batch;
-	int fd = bpf_map_create(BPF_MAP_TYPE_HASH, NULL, sizeof(uint32_t), sizeof(uint32_t), 1,
-				NULL);
+	int fd =
+	    bpf_map_create(BPF_MAP_TYPE_HASH, NULL, sizeof(uint32_t), sizeof(uint32_t), 1, NULL);
 	int err;
 
 	(void)unused;
@@ -81,16 +81,15 @@ static bool probe_batch(int unused)
 }
 
 static const struct feature features[PB_KERNEL_FEATURE_COUNT] = {
-	[PB_KERNEL_BTF] = { "btf", "5.4", probe_btf, 0 },
-	[PB_KERNEL_TP_BTF] = { "tp_btf", "5.5", probe_tp_btf, 0 },
-	[PB_KERNEL_BATCH_OPS] = { "map_batch", "5.6", probe_batch, 0 },
-	[PB_KERNEL_RINGBUF] = { "ringbuf", "5.8", probe_map, BPF_MAP_TYPE_RINGBUF },
-	[PB_KERNEL_TASK_BTF] = { "bpf_get_current_task_btf", "5.11", probe_helper,
-				 BPF_FUNC_get_current_task_btf },
-	[PB_KERNEL_TASK_PT_REGS] = { "bpf_task_pt_regs", "5.15", probe_helper,
-				     BPF_FUNC_task_pt_regs },
-	[PB_KERNEL_LOOP] = { "bpf_loop", "5.17", probe_helper, BPF_FUNC_loop },
-	[PB_KERNEL_FIND_VMA] = { "bpf_find_vma", "5.17", probe_helper, BPF_FUNC_find_vma },
+    [PB_KERNEL_BTF] = {"btf", "5.4", probe_btf, 0},
+    [PB_KERNEL_TP_BTF] = {"tp_btf", "5.5", probe_tp_btf, 0},
+    [PB_KERNEL_BATCH_OPS] = {"map_batch", "5.6", probe_batch, 0},
+    [PB_KERNEL_RINGBUF] = {"ringbuf", "5.8", probe_map, BPF_MAP_TYPE_RINGBUF},
+    [PB_KERNEL_TASK_BTF] = {"bpf_get_current_task_btf", "5.11", probe_helper,
+			    BPF_FUNC_get_current_task_btf},
+    [PB_KERNEL_TASK_PT_REGS] = {"bpf_task_pt_regs", "5.15", probe_helper, BPF_FUNC_task_pt_regs},
+    [PB_KERNEL_LOOP] = {"bpf_loop", "5.17", probe_helper, BPF_FUNC_loop},
+    [PB_KERNEL_FIND_VMA] = {"bpf_find_vma", "5.17", probe_helper, BPF_FUNC_find_vma},
 };
 
 /* 0 not probed yet, 1 there, -1 missing. Written under the lock, read after it. */
@@ -121,7 +120,8 @@ bool pb_kernel__has(enum pb_kernel_feature f)
 	pthread_mutex_lock(&lock);
 	if (!state[f]) {
 		if (forced_off(features[f].name)) {
-			pb_info("kernel feature %s treated as missing (PROFILE_BEE_KERNEL_FEATURES_OFF)",
+			pb_info("kernel feature %s treated as missing "
+				"(PROFILE_BEE_KERNEL_FEATURES_OFF)",
 				features[f].name);
 			state[f] = -1;
 		} else {

@@ -22,7 +22,8 @@ enum pb_kernel_feature {
 	PB_KERNEL_BATCH_OPS,	/* batched map lookups and updates (5.6) */
 	PB_KERNEL_RINGBUF,	/* ring buffer maps (5.8) */
 	PB_KERNEL_TASK_BTF,	/* bpf_get_current_task_btf (5.11) */
-	PB_KERNEL_TASK_PT_REGS, /* bpf_task_pt_regs: user registers of a task in the kernel (5.15) */
+	PB_KERNEL_TASK_PT_REGS, /* bpf_task_pt_regs: user registers of a task in the kernel (5.15)
+				 */
 	PB_KERNEL_LOOP,		/* bpf_loop (5.17) */
 	PB_KERNEL_FIND_VMA,	/* bpf_find_vma (5.17) */
 	PB_KERNEL_FEATURE_COUNT

@@ -14,7 +14,7 @@ static char refusal[256]; /* the verifier's reason for the last refused program 
 /* Lines the verifier writes after its verdict, not the verdict itself. */
 static bool is_statistics(const char *line, size_t len)
 {
-	static const char *const prefixes[] = { "verification time", "stack depth", "processed " };
+	static const char *const prefixes[] = {"verification time", "stack depth", "processed "};
 
 	if (len == 0)
 		return true;

@@ -9,14 +9,15 @@ int pb_unwinder_require(const struct pb_host *host, const enum pb_kernel_feature
 	char why[256];
 	int err = pb_kernel__require(need, n, why, sizeof(why));
 
-	/* No "who": said while the unwinder opens, it becomes "cannot load the 'X' unwinder: ..." */
+	/* No "who": said while the unwinder opens, it becomes "cannot load the 'X' unwinder: ..."
+	 */
 	if (err)
 		host->log(host->session, PB_LOG_ERROR, NULL, "%s", why);
 	return err;
 }
 
-bool pb_unwinder_optional(const struct pb_host *host, const char *who,
-			  enum pb_kernel_feature f, const char *instead)
+bool pb_unwinder_optional(const struct pb_host *host, const char *who, enum pb_kernel_feature f,
+			  const char *instead)
 {
 	if (pb_kernel__has(f))
 		return true;

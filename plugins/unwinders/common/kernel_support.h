@@ -21,7 +21,7 @@ int pb_unwinder_require(const struct pb_host *host, const enum pb_kernel_feature
 bool pb_unwinder_task_regs(const struct pb_host *host, const char *who);
 
 /* Whether f is there; when not, says at info level what the unwinder does instead. */
-bool pb_unwinder_optional(const struct pb_host *host, const char *who,
-			  enum pb_kernel_feature f, const char *instead);
+bool pb_unwinder_optional(const struct pb_host *host, const char *who, enum pb_kernel_feature f,
+			  const char *instead);
 
 #endif
