@@ -8,6 +8,7 @@
 #include <profile-bee/profile-bee.h>
 
 #include "session_internal.h"
+#include "system_check.h"
 
 /* Loads one unwinder's BPF side as a real run would (system-wide, default settings). */
 static bool unwinder_loads(FILE *out, const char *name, const char *plugin_path)
@@ -35,10 +36,16 @@ int pb_kernel__check(FILE *out, const char *plugin_path)
 {
 	struct pb_plugin_registry *reg;
 	char names[512];
+	char why[256];
 	bool all = true;
 	int err;
 
 	fprintf(out, "kernel %s\n", pb_kernel__release());
+	/* Without privileges every probe fails: saying "no" for each would blame the kernel. */
+	if ((err = pb_check_system(why, sizeof(why)))) {
+		fprintf(out, "cannot check: %s\n", why);
+		return err;
+	}
 	for (int f = 0; f < PB_KERNEL_FEATURE_COUNT; f++)
 		fprintf(out, "  %-26s %-3s (Linux %s)\n", pb_kernel__feature_name(f),
 			pb_kernel__has(f) ? "yes" : "no", pb_kernel__feature_since(f));

@@ -7,7 +7,7 @@
 need_root
 C=$PB_FIXTURES/c
 release=$(uname -r)
-plan 12
+plan 13
 
 if "$PB" --check >"$TMP/check" 2>&1 && [ "$(grep -c ' yes (Linux ' "$TMP/check")" = 8 ] &&
 	[ "$(grep -cE '^  (fp|dwarf|libdw|libunwind) +yes$' "$TMP/check")" = 4 ]; then
@@ -24,6 +24,16 @@ if [ "$status" = 1 ] && grep -qE '^  bpf_loop +no +\(Linux 5\.17\)$' "$TMP/check
 	ok "--check without bpf_loop: dwarf does not load and says why, fp does, exit 1"
 else
 	not_ok "--check without bpf_loop" "status $status" "$(cat "$TMP/check-off")"
+fi
+
+# Without privileges every probe would fail: --check says why instead of blaming the kernel.
+setpriv --reuid=65534 --regid=65534 --clear-groups "$PB" --check >"$TMP/check-user" 2>&1
+status=$?
+if [ "$status" = 1 ] && grep -q '^cannot check: needs root' "$TMP/check-user" &&
+	! grep -q ' no  (Linux ' "$TMP/check-user"; then
+	ok "--check without privileges: one line saying so, exit 1"
+else
+	not_ok "--check without privileges" "status $status" "$(cat "$TMP/check-user")"
 fi
 
 # missing_feature DESC FEATURE UNWINDER SINCE: exit 1 and exactly one line saying what and why.
