@@ -49,9 +49,19 @@ export function needRoot(pb) {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// Every profile-bee a test started and did not see end: a test that throws half-way (a page
+// that never loads) still ends them, with the command they profile, instead of leaving a
+// server running after the test.
+const running = new Set();
+process.on('exit', () => {
+	for (const child of running) child.kill('SIGTERM');
+});
+
 // Starts profile-bee; collects stderr; resolves `exited` with the exit code.
 export function startPb(pb, args) {
 	const child = spawn(pb, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+	running.add(child);
+	child.on('exit', () => running.delete(child));
 	const p = { child, stderr: '', stdout: '' };
 	child.stderr.on('data', (d) => { p.stderr += d; });
 	child.stdout.on('data', (d) => { p.stdout += d; });
