@@ -68,7 +68,7 @@ H=pbcargo_bench
 BENCH="$H::main;$H::pbcargo_bench_alpha;$H::pbcargo_bench_beta;$H::pbcargo_bench_gamma"
 
 # The binary, with program arguments after the second "--".
-run bin --svg "$TMP/bin.svg" -o "$TMP/bin.folded" -- --release -- 1.5 hello-arg
+run bin -F "$HZ" --svg "$TMP/bin.svg" -o "$TMP/bin.folded" -- --release -- 1.5 hello-arg
 exit_ok bin "binary: exit 0"
 said() { cat "$TMP/$1.out" "$TMP/$1.err" | grep -qF "$2"; }
 check "binary: the arguments after the second -- reach the program" \
@@ -79,21 +79,21 @@ expect_svg_chain "binary: the crate's functions in order in the SVG" "$TMP/bin.s
 expect_chain "binary: the same chain in the folded output" "$TMP/bin.folded" "$BIN" 90
 
 # An integration test, selected by the filter (the other test panics if it runs).
-run test --svg "$TMP/test.svg" -o "$TMP/test.folded" -- test -- pbcargo_heavy_test
+run test -F "$HZ" --svg "$TMP/test.svg" -o "$TMP/test.folded" -- test -- pbcargo_heavy_test
 exit_ok test "test: exit 0 (the filter reached the harness)"
 check "test: the selected test ran" said test 'test pbcargo_heavy_test ... ok'
 expect_svg_chain "test: the test's functions in order in the SVG" "$TMP/test.svg" "$TEST"
 expect_chain "test: the same chain in the folded output" "$TMP/test.folded" "$TEST" 90
 
 # A harness = false bench, which gets --bench as under cargo bench.
-run bench --svg "$TMP/bench.svg" -- bench
+run bench -F "$HZ" --svg "$TMP/bench.svg" -- bench
 exit_ok bench "bench: exit 0"
 check "bench: the bench got --bench" said bench 'args ["--bench"]'
 expect_svg_chain "bench: the bench's functions in order in the SVG" "$TMP/bench.svg" "$BENCH"
 
 # --dwarf on a release build with frame pointers explicitly off.
 if "$PB" --list-plugins 2>/dev/null | grep -qw dwarf; then
-	RUSTFLAGS="-C force-frame-pointers=no" run dwarf --dwarf --svg "$TMP/dwarf.svg" \
+	RUSTFLAGS="-C force-frame-pointers=no" run dwarf --dwarf -F "$HZ" --svg "$TMP/dwarf.svg" \
 		-o "$TMP/dwarf.folded" -- --release -- 1.5
 	exit_ok dwarf "--dwarf: exit 0"
 	check "--dwarf: no frame pointers asked for" grep -q 'without forcing frame pointers' \
@@ -145,7 +145,7 @@ check "default output: a flame graph with the crate's frames" \
 	grep -q '<title>pbcargo::pbcargo_bin_gamma ' "$TMP/crate/flamegraph.svg"
 
 # The script alone, as profile-bee -c runs it.
-"$PB" -c "$PB_SOURCE_ROOT/scripts/cargo.lua" -- -o "$TMP/script.folded" -- --release -- 1 \
+"$PB" -c "$PB_SOURCE_ROOT/scripts/cargo.lua" -- -F "$HZ" -o "$TMP/script.folded" -- --release -- 1 \
 	>"$TMP/script.out" 2>"$TMP/script.err"
 rc=$?
 exit_ok script "profile-bee -c scripts/cargo.lua: exit 0"
