@@ -83,7 +83,7 @@ static long walk_step(__u64 i, struct walk *w)
 	struct scratch *s = w->s;
 	__u64 fp = w->fp, off = fp - w->base, next, ret;
 
-	if (!fp || i >= PB_MAX_FRAMES - 2)
+	if (!fp || i >= PB_MAX_FRAMES - 1)
 		return 1;
 	if (fp < w->base || off + 16 > w->len) {
 		__u64 len = PAGE_SIZE - (fp & (PAGE_SIZE - 1));
