@@ -55,12 +55,12 @@ missing_feature "libunwind without ring buffers: one message, exit 1" ringbuf li
 missing_feature "fp without BTF tracepoints (following a command's forks)" tp_btf fp 5.5
 
 # fp's fallbacks: a bounded loop instead of bpf_loop walks the same chain.
-PROFILE_BEE_KERNEL_FEATURES_OFF=bpf_loop "$PB" -F 199 -- "$C/chain-fp" 2 >"$TMP/noloop.folded"
+PROFILE_BEE_KERNEL_FEATURES_OFF=bpf_loop "$PB" -F "$HZ" -- "$C/chain-fp" 2 >"$TMP/noloop.folded"
 expect_chain "fp without bpf_loop: the chain" "$TMP/noloop.folded" \
 	"main;pb_alpha;pb_beta;pb_gamma;pb_burn" 95 100
 
 # Without task registers, in-kernel samples keep their kernel stack, lose the user one, counted.
-PROFILE_BEE_KERNEL_FEATURES_OFF=bpf_task_pt_regs "$PB" -F 199 -- "$C/syscalls-fp" 2 \
+PROFILE_BEE_KERNEL_FEATURES_OFF=bpf_task_pt_regs "$PB" -F "$HZ" -- "$C/syscalls-fp" 2 \
 	>"$TMP/noregs.folded" 2>"$TMP/noregs.err"
 user_over_kernel=$(samples_matching "$TMP/noregs.folded" 'pb_sys_thread;.*_\[k\]')
 kernel_only=$(samples_matching "$TMP/noregs.folded" '^syscalls-fp;[^;]*_\[k\]')
@@ -74,13 +74,13 @@ fi
 
 # Frameless leaves (rbp still holds the caller's frame): the caller comes from the stack, after
 # a direct call (pb_sip) and after an indirect one (pb_drop).
-# 499 Hz: even with the machine busy elsewhere, each 2 s half gives the leaf 100 samples or more.
-"$PB" -F 499 -- "$C/leaf-fp" 4 >"$TMP/fp.folded"
+# At $HZ Hz (lib.sh) even a machine busy elsewhere gives each 2 s half 100 leaf samples or more.
+"$PB" -F "$HZ" -- "$C/leaf-fp" 4 >"$TMP/fp.folded"
 expect_chain "fp: a frameless leaf's caller, direct call" "$TMP/fp.folded" "main;pb_drink;pb_sip" 99 100
 expect_chain "fp: a frameless leaf's caller, indirect call" "$TMP/fp.folded" "main;pb_pour;pb_drop" 99 100
 # Every leaf fp samples often, it gives the caller dwarf gives (CFI knows every frame): a
 # recovered caller is never invented. Pairs seen in >= 20 fp samples, so both runs have them.
-"$PB" --dwarf -F 499 -- "$C/leaf-fp" 4 >"$TMP/dwarf.folded"
+"$PB" --dwarf -F "$HZ" -- "$C/leaf-fp" 4 >"$TMP/dwarf.folded"
 leaf_pairs() { # FILE MIN: "caller;leaf" of the user stacks, with at least MIN samples
 	awk -v min="$2" '{
 		count = $NF; line = $0; sub(/ [0-9]+$/, "", line)
@@ -97,7 +97,7 @@ else
 	not_ok "fp's callers of its frequent leaves are dwarf's" "only fp: $extra"
 fi
 # Framed code gets no extra frame: the chain fixture's own frames, in the order dwarf gives.
-"$PB" -F 499 -- "$C/chain-fp" 2 >"$TMP/chain.folded"
+"$PB" -F "$HZ" -- "$C/chain-fp" 2 >"$TMP/chain.folded"
 expect_chain "fp on framed code: the chain, nothing inserted" "$TMP/chain.folded" \
 	"main;pb_alpha;pb_beta;pb_gamma;pb_burn" 99 100
 finish
