@@ -36,7 +36,7 @@ static const char usage[] =
 	"Where the profile goes (default: folded text on stdout):\n"
 	"  -f, --folded               folded text on stdout\n"
 	"  -o, --output FILE|URL      repeatable; the extension or scheme picks the format:\n"
-	"                             .folded .svg .html .json http:// s3:// ...\n"
+	"                             .folded .svg .html .json .pb.gz http:// s3:// ...\n"
 	"      --input FILE           read a folded profile (- for stdin) instead of sampling\n"
 	"      --diff AFTER           with --input BEFORE: a differential flame graph (.svg .html .json)\n"
 	"      --flush-interval SECS  hand outputs a window this often (continuous runs)\n"

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A profile as a pprof Profile message (built with the protoc-c types of profile.proto).
+ * The model has interned names, no addresses: each distinct frame becomes one function and one
+ * location (address 0) with one line; kernel frames keep their "_[k]" suffix, so pprof views
+ * read like the folded text, and sit in a "[kernel.kallsyms]" mapping, user frames in "[user]".
+ * Every stack becomes one sample, locations leaf first, labelled pid (numeric) and comm.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pprof.h"
+#include "profile.pb-c.h"
+
+typedef Perftools__Profiles__Profile Profile;
+typedef Perftools__Profiles__ValueType ValueType;
+typedef Perftools__Profiles__Sample Sample;
+typedef Perftools__Profiles__Label Label;
+typedef Perftools__Profiles__Mapping Mapping;
+typedef Perftools__Profiles__Location Location;
+typedef Perftools__Profiles__Line Line;
+typedef Perftools__Profiles__Function Function;
+
+/* Fixed string table entries; frame names follow (S_FRAMES + frame id), then the comments. */
+enum { S_EMPTY, S_SAMPLES, S_COUNT, S_CPU, S_NANOS, S_PID, S_COMM, S_USER, S_KERNEL, S_FRAMES };
+static const char *const fixed[S_FRAMES] = {
+    "", "samples", "count", "cpu", "nanoseconds", "pid", "comm", "[user]", "[kernel.kallsyms]"};
+
+#define MAX_COMMENTS 8
+#define MAP_USER     1
+#define MAP_KERNEL   2
+
+struct enc {
+	Profile prof;
+	ValueType types[2], period_type, *type_ptrs[2];
+	Mapping maps[2], *map_ptrs[2];
+	uint64_t *loc_of; /* frame id -> location id (= function id), 0 when unused */
+	Location *locs, **loc_ptrs;
+	Line *lines, **line_ptrs;
+	Function *funcs, **func_ptrs;
+	Sample *samples, **sample_ptrs;
+	Label *labels, **label_ptrs;
+	uint64_t *loc_ids;
+	int64_t *values;
+	char **strings;
+	char comments[MAX_COMMENTS][128];
+	int64_t comment_idx[MAX_COMMENTS];
+	size_t n_comments;
+};
+
+static bool is_kernel(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n >= 4 && !memcmp(name + n - 4, "_[k]", 4);
+}
+
+static int64_t clamp(uint64_t v, struct pprof_report *rep)
+{
+	if (v <= INT64_MAX)
+		return (int64_t)v;
+	rep->clamped++;
+	return INT64_MAX;
+}
+
+static void comment(struct enc *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void comment(struct enc *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e->n_comments == MAX_COMMENTS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(e->comments[e->n_comments++], sizeof(e->comments[0]), fmt, ap);
+	va_end(ap);
+}
+
+/* One function + location per frame id that appears below the comm. */
+static int build_locations(struct enc *e, const struct pb_profile *p)
+{
+	size_t n_frames = pb_profile__frame_count(p), n_stacks = pb_profile__stack_count(p), n = 0;
+
+	if (!(e->loc_of = calloc(n_frames ?: 1, sizeof(*e->loc_of))))
+		return -ENOMEM;
+	for (size_t i = 0; i < n_stacks; i++) {
+		const struct pb_stack *st = pb_profile__stack(p, i);
+
+		for (uint32_t d = 1; d < st->depth; d++)
+			if (!e->loc_of[st->frames[d]])
+				e->loc_of[st->frames[d]] = ++n;
+	}
+	e->locs = calloc(n ?: 1, sizeof(*e->locs));
+	e->loc_ptrs = calloc(n ?: 1, sizeof(*e->loc_ptrs));
+	e->lines = calloc(n ?: 1, sizeof(*e->lines));
+	e->line_ptrs = calloc(n ?: 1, sizeof(*e->line_ptrs));
+	e->funcs = calloc(n ?: 1, sizeof(*e->funcs));
+	e->func_ptrs = calloc(n ?: 1, sizeof(*e->func_ptrs));
+	if (!e->locs || !e->loc_ptrs || !e->lines || !e->line_ptrs || !e->funcs || !e->func_ptrs)
+		return -ENOMEM;
+	for (uint32_t f = 0; f < n_frames; f++) {
+		uint64_t id = e->loc_of[f];
+		size_t k = id - 1;
+
+		if (!id)
+			continue;
+		perftools__profiles__function__init(&e->funcs[k]);
+		e->funcs[k].id = id;
+		e->funcs[k].name = e->funcs[k].system_name = S_FRAMES + f;
+		perftools__profiles__line__init(&e->lines[k]);
+		e->lines[k].function_id = id;
+		e->line_ptrs[k] = &e->lines[k];
+		perftools__profiles__location__init(&e->locs[k]);
+		e->locs[k].id = id;
+		e->locs[k].mapping_id =
+		    is_kernel(pb_profile__frame_name(p, f)) ? MAP_KERNEL : MAP_USER;
+		e->locs[k].n_line = 1;
+		e->locs[k].line = &e->line_ptrs[k];
+		e->loc_ptrs[k] = &e->locs[k];
+		e->func_ptrs[k] = &e->funcs[k];
+	}
+	e->prof.n_location = e->prof.n_function = n;
+	e->prof.location = e->loc_ptrs;
+	e->prof.function = e->func_ptrs;
+	return 0;
+}
+
+/* Samples in folded order, so the same profile always encodes to the same bytes. */
+static int build_samples(struct enc *e, const struct pb_profile *p, uint64_t period,
+			 size_t n_values, struct pprof_report *rep)
+{
+	size_t n = pb_profile__stack_count(p), n_ids = 0, *order = NULL;
+	uint64_t *ids;
+	int err = pb_profile__sorted(p, &order);
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < n; i++)
+		n_ids += pb_profile__stack(p, i)->depth - 1;
+	e->samples = calloc(n ?: 1, sizeof(*e->samples));
+	e->sample_ptrs = calloc(n ?: 1, sizeof(*e->sample_ptrs));
+	e->labels = calloc(2 * n ?: 1, sizeof(*e->labels));
+	e->label_ptrs = calloc(2 * n ?: 1, sizeof(*e->label_ptrs));
+	e->values = calloc(2 * n ?: 1, sizeof(*e->values));
+	e->loc_ids = ids = calloc(n_ids ?: 1, sizeof(*e->loc_ids));
+	if (!e->samples || !e->sample_ptrs || !e->labels || !e->label_ptrs || !e->values || !ids) {
+		free(order);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct pb_stack *st = pb_profile__stack(p, order[i]);
+		Sample *s = &e->samples[i];
+		Label *l = &e->labels[2 * i];
+		uint64_t ns =
+		    period && st->count > UINT64_MAX / period ? UINT64_MAX : st->count * period;
+
+		perftools__profiles__sample__init(s);
+		s->location_id = ids;
+		/* pprof wants the leaf first; the model keeps the root first. */
+		for (uint32_t d = st->depth; d-- > 1;)
+			ids[s->n_location_id++] = e->loc_of[st->frames[d]];
+		ids += s->n_location_id;
+		s->value = &e->values[2 * i];
+		s->n_value = n_values;
+		s->value[0] = clamp(st->count, rep);
+		if (n_values > 1)
+			s->value[1] = clamp(ns, rep);
+		s->label = &e->label_ptrs[2 * i];
+		perftools__profiles__label__init(&l[0]);
+		l[0].key = S_COMM;
+		l[0].str = S_FRAMES + st->frames[0];
+		s->label[s->n_label++] = &l[0];
+		/* pid 0 means "unknown" in the model (folded input): no label rather than a false
+		 * 0. */
+		if (st->pid) {
+			perftools__profiles__label__init(&l[1]);
+			l[1].key = S_PID;
+			l[1].num = st->pid;
+			s->label[s->n_label++] = &l[1];
+		}
+		e->sample_ptrs[i] = s;
+	}
+	free(order);
+	e->prof.n_sample = n;
+	e->prof.sample = e->sample_ptrs;
+	return 0;
+}
+
+static void build_header(struct enc *e, const struct pb_profile *p, uint32_t hz)
+{
+	const struct pb_profile_meta *m = pb_profile__meta_const(p);
+
+	for (int i = 0; i < 2; i++) {
+		perftools__profiles__value_type__init(&e->types[i]);
+		e->type_ptrs[i] = &e->types[i];
+		perftools__profiles__mapping__init(&e->maps[i]);
+		e->maps[i].id = i + 1;
+		e->maps[i].filename = i ? S_KERNEL : S_USER;
+		/* Names, not addresses: nothing for pprof to symbolize. */
+		e->maps[i].has_functions = true;
+		e->map_ptrs[i] = &e->maps[i];
+	}
+	e->types[0].type = S_SAMPLES;
+	e->types[0].unit = S_COUNT;
+	e->types[1].type = S_CPU;
+	e->types[1].unit = S_NANOS;
+	perftools__profiles__value_type__init(&e->period_type);
+	e->prof.sample_type = e->type_ptrs;
+	e->prof.n_sample_type = hz ? 2 : 1;
+	e->prof.period_type = &e->period_type;
+	/* Go's CPU profiles: period in cpu nanoseconds; without a rate only counts mean anything.
+	 */
+	e->period_type = *(hz ? &e->types[1] : &e->types[0]);
+	e->prof.period = hz ? 1000000000 / hz : 1;
+	e->prof.mapping = e->map_ptrs;
+	e->prof.n_mapping = 2;
+	e->prof.time_nanos = clamp(m->start_ns, &(struct pprof_report){0});
+	if (m->start_ns && m->end_ns > m->start_ns)
+		e->prof.duration_nanos = clamp(m->end_ns - m->start_ns, &(struct pprof_report){0});
+
+	comment(e, "profile-bee %s", PB_VERSION);
+	if (m->hostname[0])
+		comment(e, "host %s", m->hostname);
+	if (m->unwinder[0])
+		comment(e, "unwinder %s", m->unwinder);
+	if (hz)
+		comment(e, "%" PRIu32 " Hz%s", hz,
+			m->frequency ? "" : " (assumed: output setting)");
+	else
+		comment(e, "sampling rate unknown: counts only, no cpu/nanoseconds");
+	comment(e, "kernel frames keep their _[k] suffix and map to [kernel.kallsyms]");
+}
+
+static void free_enc(struct enc *e)
+{
+	free(e->loc_of);
+	free(e->locs);
+	free(e->loc_ptrs);
+	free(e->lines);
+	free(e->line_ptrs);
+	free(e->funcs);
+	free(e->func_ptrs);
+	free(e->samples);
+	free(e->sample_ptrs);
+	free(e->labels);
+	free(e->label_ptrs);
+	free(e->values);
+	free(e->loc_ids);
+	free(e->strings);
+}
+
+static int build_strings(struct enc *e, const struct pb_profile *p)
+{
+	size_t n_frames = pb_profile__frame_count(p), n = S_FRAMES + n_frames + e->n_comments;
+
+	if (!(e->strings = calloc(n, sizeof(*e->strings))))
+		return -ENOMEM;
+	/* protobuf-c only reads them; the casts drop a const its generated type lacks. */
+	for (size_t i = 0; i < S_FRAMES; i++)
+		e->strings[i] = (char *)fixed[i];
+	for (size_t f = 0; f < n_frames; f++)
+		e->strings[S_FRAMES + f] = (char *)pb_profile__frame_name(p, f);
+	for (size_t i = 0; i < e->n_comments; i++) {
+		e->strings[S_FRAMES + n_frames + i] = e->comments[i];
+		e->comment_idx[i] = S_FRAMES + n_frames + i;
+	}
+	e->prof.string_table = e->strings;
+	e->prof.n_string_table = n;
+	e->prof.comment = e->comment_idx;
+	e->prof.n_comment = e->n_comments;
+	return 0;
+}
+
+int pprof_encode(const struct pb_profile *p, const struct pprof_opts *opts, FILE *out,
+		 struct pprof_report *rep)
+{
+	uint32_t hz = pb_profile__meta_const(p)->frequency ?: opts->frequency;
+	struct enc *e = calloc(1, sizeof(*e));
+	int err;
+
+	if (!e)
+		return -ENOMEM;
+	*rep = (struct pprof_report){0};
+	perftools__profiles__profile__init(&e->prof);
+	build_header(e, p, hz);
+	err = build_locations(e, p);
+	if (!err)
+		err = build_samples(e, p, hz ? 1000000000 / hz : 0, hz ? 2 : 1, rep);
+	if (!err && pb_profile__truncated(p))
+		comment(e, "stacks cut at %d frames: %" PRIu64, PB_PROFILE_MAX_DEPTH,
+			pb_profile__truncated(p));
+	if (!err && pb_profile__saturated(p))
+		comment(e, "sample counts cut to keep the total under 2^64: %" PRIu64,
+			pb_profile__saturated(p));
+	if (!err && rep->clamped)
+		comment(e, "values past 2^63-1 written as 2^63-1: %" PRIu64, rep->clamped);
+	if (!err)
+		err = build_strings(e, p);
+	if (!err)
+		err = pprof_gzip_message(&e->prof.base, opts->level, out);
+	free_enc(e);
+	free(e);
+	return err;
+}

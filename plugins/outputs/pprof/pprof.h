@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* The pprof output's encoder: a profile as a gzip'd pprof Profile message, no I/O beyond out. */
+#ifndef PB_PPROF_H
+#define PB_PPROF_H
+
+#include <profile-bee/profile-bee.h>
+
+struct pprof_opts {
+	/* Hz to assume when the profile does not know its own (folded input); 0: none. */
+	uint32_t frequency;
+	int level; /* zlib compression level, 1-9 */
+};
+
+/* What the encoder had to bend to fit pprof, for the plugin to say once. */
+struct pprof_report {
+	uint64_t clamped; /* counts (or their nanoseconds) past INT64_MAX, written as INT64_MAX */
+};
+
+/* Writes p to out as pprof; 0 or -errno (-EIO when out fails, -ENOMEM). */
+int pprof_encode(const struct pb_profile *p, const struct pprof_opts *opts, FILE *out,
+		 struct pprof_report *rep);
+
+/* Packs msg (a protobuf-c message) into out through gzip at the given level. */
+struct ProtobufCMessage;
+int pprof_gzip_message(const struct ProtobufCMessage *msg, int level, FILE *out);
+
+#endif
