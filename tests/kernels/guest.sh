@@ -72,16 +72,19 @@ busy=$!
 sh -c 'while :; do :; done' &
 spin=$!
 "$PB" -F 199 -d 3 -o "$TMP/all.folded" -o "$TMP/all.svg" -o "$TMP/all.html" \
-	-o "$TMP/all.json" 2>"$TMP/all.err"
+	-o "$TMP/all.json" -o "$TMP/all.pb.gz" 2>"$TMP/all.err"
 status=$?
 kill "$busy" "$spin"
 wait "$busy" "$spin"
 expect_chain "system-wide: the busy fixture's chain" "$TMP/all.folded" "$CHAIN" 90 100
+# pprof is checked for its strings only: go tool pprof reads it in the plugins suite.
 if [ "$status" = 0 ] && grep -q '<svg' "$TMP/all.svg" && grep -q pb_gamma "$TMP/all.svg" &&
-	grep -q pb_gamma "$TMP/all.html" && grep -q '"pb_gamma"' "$TMP/all.json"; then
-	ok "system-wide: svg, html and json written with the chain's frames"
+	grep -q pb_gamma "$TMP/all.html" && grep -q '"pb_gamma"' "$TMP/all.json" &&
+	gzip -dc "$TMP/all.pb.gz" | grep -q pb_gamma; then
+	ok "system-wide: svg, html, json and pprof written with the chain's frames"
 else
-	not_ok "system-wide: svg, html and json written" "status $status" "$(cat "$TMP/all.err")"
+	not_ok "system-wide: svg, html, json and pprof written" "status $status" \
+		"$(cat "$TMP/all.err")"
 fi
 spins=$(samples_matching "$TMP/all.folded" '^sh;')
 if [ "$spins" -ge 50 ]; then
