@@ -85,6 +85,8 @@ struct pb_session {
 
 	bool started;
 	bool finished;
+	bool paused;			/* pb_session__pause: perf events disabled */
+	bool snapshot_paused;		/* the last snapshot was taken while paused */
 
 	/* An output plugin's ERROR log while it opens or writes: one message, with its cause. */
 	bool capturing;

@@ -284,6 +284,20 @@ static bool session_over(struct pb_session *s, uint64_t now)
 	return s->opts.duration_ms && now - s->start_mono_ns >= s->opts.duration_ms * 1000000ull;
 }
 
+/*
+ * Empties the BPF maps into the window being collected without ending it: long windows
+ * (--flush-interval 60) then need maps sized for a second of distinct stacks, not a minute.
+ */
+static int drain_into_window(struct pb_session *s)
+{
+	int err = s->pending ? 0 : pb_profile__new(&s->pending);
+
+	if (!err)
+		err = pb_session_drain(s, s->pending);
+	s->last_drain_ns = clock_ns(CLOCK_MONOTONIC);
+	return err;
+}
+
 int pb_session__poll(struct pb_session *s, int timeout_ms)
 {
 	const struct pb_unwinder_ops *ops = s->unwinder->desc->unwinder;
@@ -293,6 +307,13 @@ int pb_session__poll(struct pb_session *s, int timeout_ms)
 
 	if (session_over(s, now))
 		return 1;
+	/* Callers that take their own windows (the agent) need the maps emptied just as often. */
+	if (!s->paused && now - s->last_drain_ns >= BACKGROUND_DRAIN_MS * 1000000ull) {
+		int err = drain_into_window(s);
+
+		if (err)
+			return err;
+	}
 	if (s->opts.duration_ms) {
 		uint64_t end = s->start_mono_ns + s->opts.duration_ms * 1000000ull;
 		int left = (end - now + 999999) / 1000000;
@@ -343,6 +364,7 @@ int pb_session__snapshot(struct pb_session *s, struct pb_profile **ret)
 	}
 	fill_meta(s, p, s->window_start_ns, end);
 	s->window_start_ns = end;
+	s->snapshot_paused = s->paused;
 	s->last_drain_ns = clock_ns(CLOCK_MONOTONIC);
 	*ret = p;
 	return 0;
@@ -383,20 +405,6 @@ int pb_session__finish(struct pb_session *s)
 	pb_session_close_outputs(s);
 	pb_session_report_lost(s);
 	return err ? err : pb_session_check_outputs(s, true);
-}
-
-/*
- * Empties the BPF maps into the window being collected without ending it: long windows
- * (--flush-interval 60) then need maps sized for a second of distinct stacks, not a minute.
- */
-static int drain_into_window(struct pb_session *s)
-{
-	int err = s->pending ? 0 : pb_profile__new(&s->pending);
-
-	if (!err)
-		err = pb_session_drain(s, s->pending);
-	s->last_drain_ns = clock_ns(CLOCK_MONOTONIC);
-	return err;
 }
 
 int pb_session__run(struct pb_session *s)

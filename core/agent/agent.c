@@ -13,6 +13,8 @@
 
 #define DEFAULT_DURATION_MS 60000
 #define DEFAULT_INTERVAL_MS 300000
+/* The kernel's default perf_event_max_sample_rate is 100000; past it perf_event_open fails. */
+#define MAX_FREQUENCY 100000
 
 static uint64_t mono_ms(void)
 {
@@ -145,24 +147,47 @@ static void sleep_until(struct pb_agent *a, uint64_t due_ms)
 static void *agent_main(void *arg)
 {
 	struct pb_agent *a = arg;
+	/* No gap between windows: sampling never pauses and each window ends where the next starts. */
+	bool continuous = a->opts.interval_ms == a->opts.duration_ms;
 	uint64_t due = mono_ms() + a->opts.first_delay_ms;
 
 	pthread_mutex_lock(&a->lock);
 	for (;;) {
-		uint64_t start;
+		uint64_t start, now;
 
 		sleep_until(a, due);
 		if (a->stopping)
 			break;
 		pthread_mutex_unlock(&a->lock);
-		start = mono_ms();
-		pb_agent_run_window(a);
+		now = mono_ms();
+		/*
+		 * A continuous window is timed from when it was due (its samples started then),
+		 * unless writing the last one overran a whole interval: then no catch-up.
+		 */
+		start = continuous && now - due < a->opts.interval_ms ? due : now;
+		pb_agent_run_window(a, start, continuous);
 		pthread_mutex_lock(&a->lock);
 		/* Start to start; an overrun is followed at once, never by catch-up windows. */
 		due = start + a->opts.interval_ms;
 	}
 	pthread_mutex_unlock(&a->lock);
+	pb_agent_close_session(a);
 	return NULL;
+}
+
+/* Settings no window could honour, refused with the field's name before any thread exists. */
+static int check_timing(struct pb_agent *a)
+{
+	if (a->opts.duration_ms > a->opts.interval_ms)
+		return pb_agent_fail(a, EINVAL,
+				     "duration_ms (%llu) is longer than interval_ms (%llu): windows "
+				     "would overlap",
+				     (unsigned long long)a->opts.duration_ms,
+				     (unsigned long long)a->opts.interval_ms);
+	if (a->opts.frequency > MAX_FREQUENCY)
+		return pb_agent_fail(a, EINVAL, "frequency (%u Hz) is above %u Hz",
+				     a->opts.frequency, MAX_FREQUENCY);
+	return 0;
 }
 
 int pb_agent_spawn(struct pb_agent *a)
@@ -175,7 +200,7 @@ int pb_agent_spawn(struct pb_agent *a)
 	if (a->spawned)
 		return pb_agent_fail(a, EALREADY, "the agent is already running");
 	a->error[0] = '\0';
-	if ((err = pb_agent_check(a)))
+	if ((err = check_timing(a)) || (err = pb_agent_check(a)))
 		return err;
 	a->stopping = false;
 	/* The application's signals belong to its own threads, not to the agent's. */

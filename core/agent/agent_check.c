@@ -10,7 +10,7 @@
 #include "system_check.h"
 
 static int check_output(struct pb_agent *a, struct pb_plugin_registry *reg,
-			const struct pb_agent_output *o)
+			struct pb_agent_output *o)
 {
 	const struct pb_loaded_plugin *lp;
 	struct pb_config *cfg;
@@ -25,6 +25,9 @@ static int check_output(struct pb_agent *a, struct pb_plugin_registry *reg,
 	if (lp->desc->output_flags & PB_OUTPUT_WANTS_TERMINAL)
 		return pb_agent_fail(a, EINVAL, "output '%s' needs a terminal, not an agent",
 				     o->target);
+	/* Opened once in the session; files named or replaced per window are opened per window. */
+	o->long_lived = (lp->desc->output_flags & PB_OUTPUT_WANTS_WINDOWS) &&
+			!pb_agent_target_is_template(o->target);
 	snprintf(why, sizeof(why), "output.%s", lp->desc->name);
 	if ((err = pb_config__new(lp->desc->config_keys, pb_config_limits_of(lp->desc), why, &cfg)))
 		return err;

@@ -1,97 +1,18 @@
 // SPDX-License-Identifier: MIT
-/* One agent window: a session sampled for the window's duration, written, then reported. */
+/* One agent window as a snapshot of the agent's one long-lived session: resume, wait, snapshot. */
 #include <errno.h>
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "agent_internal.h"
-#include "log.h"
 
-/* "{window}" and "{time}" in a target, so that per-window files do not replace each other. */
-static char *expand_target(const char *tmpl, uint64_t index, uint64_t start_s)
+static uint64_t mono_ms(void)
 {
-	char *out = NULL, num[32];
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
+	struct timespec ts;
 
-	if (!f)
-		return NULL;
-	while (*tmpl) {
-		if (!strncmp(tmpl, "{window}", 8)) {
-			snprintf(num, sizeof(num), "%" PRIu64, index);
-			fputs(num, f);
-			tmpl += 8;
-		} else if (!strncmp(tmpl, "{time}", 6)) {
-			snprintf(num, sizeof(num), "%" PRIu64, start_s);
-			fputs(num, f);
-			tmpl += 6;
-		} else {
-			fputc(*tmpl++, f);
-		}
-	}
-	if (fclose(f)) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
-/*
- * Records a failure for pb_agent_get_stats and logs it, but only when it differs from the
- * previous one: an agent that fails the same way every five minutes says so once.
- */
-static void note_failure(struct pb_agent *a, uint64_t index, const char *what, int err,
-			 const char *detail)
-{
-	char msg[sizeof(a->stats.last_error)];
-
-	snprintf(msg, sizeof(msg), "%s: %s", what, detail && detail[0] ? detail : strerror(-err));
-	pthread_mutex_lock(&a->lock);
-	if (strcmp(msg, a->stats.last_error))
-		pb_warn("agent: window %" PRIu64 ": %s", index, msg);
-	snprintf(a->stats.last_error, sizeof(a->stats.last_error), "%s", msg);
-	pthread_mutex_unlock(&a->lock);
-}
-
-static void count(struct pb_agent *a, uint64_t *counter, uint64_t n)
-{
-	pthread_mutex_lock(&a->lock);
-	*counter += n;
-	pthread_mutex_unlock(&a->lock);
-}
-
-static void report(struct pb_agent *a, const struct pb_profile *p, uint64_t index, int status)
-{
-	const struct pb_profile_meta *m = pb_profile__meta_const(p);
-	struct pb_agent_window w = {
-		.sz = sizeof(w),
-		.profile = p,
-		.index = index,
-		.start_ns = m->start_ns,
-		.end_ns = m->end_ns,
-		.pid = m->target_pid,
-		.frequency = m->frequency,
-		.unwinder = m->unwinder,
-		.status = status,
-	};
-	pb_agent_reporter_fn fn;
-	void *ctx;
-	int ret;
-
-	pthread_mutex_lock(&a->lock);
-	fn = a->reporter;
-	ctx = a->reporter_ctx;
-	pthread_mutex_unlock(&a->lock);
-	if (!fn)
-		return;
-	/* Detected once per process, bounded to about a second, and only on this thread. */
-	w.host = pb_host_metadata();
-	ret = fn(ctx, &w);
-	count(a, ret ? &a->stats.reporter_failures : &a->stats.reported, 1);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
 }
 
 static void session_opts(const struct pb_agent *a, const uint32_t *self, struct pb_session_opts *so)
@@ -99,7 +20,7 @@ static void session_opts(const struct pb_agent *a, const uint32_t *self, struct 
 	*so = (struct pb_session_opts){
 		.sz = sizeof(*so),
 		.frequency = a->opts.frequency,
-		.duration_ms = a->opts.duration_ms,
+		.window_ms = a->opts.duration_ms, /* outputs are told they get windows this long */
 		.user_only = a->opts.user_only,
 		.kernel_only = a->opts.kernel_only,
 		.unwinder = a->unwinder,
@@ -114,80 +35,115 @@ static void session_opts(const struct pb_agent *a, const uint32_t *self, struct 
 	so->n_pids = a->n_pids ? a->n_pids : 1;
 }
 
-/* One failing output must not cost the window its other outputs or its report. */
-static bool add_outputs(struct pb_agent *a, struct pb_session *s, uint64_t index)
-{
-	uint64_t start_s = (uint64_t)time(NULL);
-	bool failed = false;
-
-	for (size_t i = 0; i < a->n_outputs; i++) {
-		char *target = expand_target(a->outputs[i].target, index, start_s);
-		int err = target ? pb_session__add_output(s, target, a->outputs[i].settings)
-				 : -ENOMEM;
-
-		if (err) {
-			note_failure(a, index, target ? target : a->outputs[i].target, err,
-				     pb_session__strerror(s));
-			failed = true;
-		}
-		free(target);
-	}
-	return failed;
-}
-
-int pb_agent_run_window(struct pb_agent *a)
+/*
+ * The one session every window is a snapshot of: BPF loaded, BTF parsed and caches built once.
+ * Built again only after it broke (its targets exited), so a failed window is retried.
+ */
+static int open_session(struct pb_agent *a, uint64_t index)
 {
 	uint32_t self = (uint32_t)getpid();
 	struct pb_session_opts so;
-	const struct pb_profile *p;
 	struct pb_session *s;
-	bool output_failed;
-	uint64_t index;
 	int err;
 
-	pthread_mutex_lock(&a->lock);
-	index = a->next_index++;
-	pthread_mutex_unlock(&a->lock);
 	session_opts(a, &self, &so);
 	if ((err = pb_session__new(&so, &s))) {
-		note_failure(a, index, "cannot create a session", err, NULL);
-		count(a, &a->stats.failed_windows, 1);
+		pb_agent_note_failure(a, index, "cannot create a session", err, NULL);
 		return err;
 	}
-	output_failed = add_outputs(a, s, index);
-	pthread_mutex_lock(&a->lock);
-	if (a->stopping) {
-		pthread_mutex_unlock(&a->lock);
-		pb_session__free(s);
-		return 0;
+	for (size_t i = 0; i < a->n_outputs; i++) {
+		if (!a->outputs[i].long_lived)
+			continue;
+		/* Checked at spawn; a store down now costs this output, not the window. */
+		if ((err = pb_session__add_output(s, a->outputs[i].target, a->outputs[i].settings)))
+			pb_agent_note_failure(a, index, a->outputs[i].target, err,
+					      pb_session__strerror(s));
 	}
+	if ((err = pb_session__start(s))) {
+		pb_agent_note_failure(a, index, "cannot profile", err, pb_session__strerror(s));
+		pb_session__free(s);
+		return err;
+	}
+	a->session = s;
+	pb_agent_count(a, &a->stats.sessions, 1);
+	return 0;
+}
+
+void pb_agent_close_session(struct pb_agent *a)
+{
+	pb_session__free(a->session);
+	a->session = NULL;
+}
+
+/* Samples until end_ms, stop, or the targets' exit; 1 when the session is over, 0, -errno. */
+static int sample_until(struct pb_agent *a, uint64_t end_ms)
+{
+	struct pb_session *s = a->session;
+	int done = 0;
+
+	pthread_mutex_lock(&a->lock);
+	if (a->stopping)
+		done = 1;
 	a->current = s;
 	pthread_mutex_unlock(&a->lock);
+	while (!done) {
+		uint64_t now = mono_ms();
 
-	err = pb_session__run(s);
-
+		if (now >= end_ms)
+			break;
+		done = pb_session__poll(s, (int)(end_ms - now));
+	}
 	pthread_mutex_lock(&a->lock);
 	a->current = NULL;
 	pthread_mutex_unlock(&a->lock);
-	p = pb_session__profile(s);
-	if (!pb_profile__meta_const(p)->start_ns) {
-		/* Sampling never started: nothing to write or report. */
-		note_failure(a, index, "cannot profile", err ? err : -EIO, pb_session__strerror(s));
-		count(a, &a->stats.failed_windows, 1);
-		pb_session__free(s);
-		return err ? err : -EIO;
-	}
-	if (err == -EIO)
-		note_failure(a, index, "outputs", err,
-			     "one or more could not be written (the log names them)");
-	else if (err)
-		note_failure(a, index, "window", err, pb_session__strerror(s));
+	return done;
+}
+
+int pb_agent_run_window(struct pb_agent *a, uint64_t start_ms, bool continuous)
+{
+	struct pb_profile *p;
+	uint64_t index;
+	bool over, stopping;
+	int err;
+
 	pthread_mutex_lock(&a->lock);
-	a->stats.windows++;
-	a->stats.samples += pb_profile__total(p);
-	a->stats.output_failures += err || output_failed;
+	stopping = a->stopping;
+	index = stopping ? 0 : a->next_index++;
 	pthread_mutex_unlock(&a->lock);
-	report(a, p, index, err ? err : output_failed ? -EIO : 0);
-	pb_session__free(s);
+	if (stopping)
+		return 0;
+	if (!a->session) {
+		if ((err = open_session(a, index)))
+			goto failed;
+		/* Loading BPF took 50-150 ms of it: the first window still gets its whole duration. */
+		start_ms = mono_ms();
+	}
+	if ((err = pb_session__resume(a->session))) {
+		pb_agent_note_failure(a, index, "cannot resume", err,
+				      pb_session__strerror(a->session));
+		pb_agent_close_session(a);
+		goto failed;
+	}
+	err = sample_until(a, start_ms + a->opts.duration_ms);
+	over = err != 0;
+	pthread_mutex_lock(&a->lock);
+	stopping = a->stopping;
+	pthread_mutex_unlock(&a->lock);
+	/* Paused before the snapshot: it then holds every sample up to the pause, and no more. */
+	if (!continuous || over || stopping)
+		pb_session__pause(a->session);
+	if ((err = pb_session__snapshot(a->session, &p))) {
+		pb_agent_note_failure(a, index, "cannot drain", err,
+				      pb_session__strerror(a->session));
+		pb_agent_close_session(a);
+		goto failed;
+	}
+	pb_agent_deliver(a, a->session, p, index, over || stopping);
+	pb_profile__free(p);
+	if (over) /* the targets exited, or stop: the next window builds a new session */
+		pb_agent_close_session(a);
 	return 0;
+failed:
+	pb_agent_count(a, &a->stats.failed_windows, 1);
+	return err;
 }

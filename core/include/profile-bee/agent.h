@@ -15,10 +15,13 @@ extern "C" {
 #endif
 
 /*
- * Every window is one profiling session (the same code path as the CLI and Lua): sample for
- * duration_ms, hand the profile to the outputs and to the reporter, then sleep until the next
- * window is due. Windows start every interval_ms (start to start); a window that overruns the
- * interval is followed at once by the next one, never by a burst of catch-up windows.
+ * Every window is a snapshot of one long-lived profiling session (the same code path as the
+ * CLI and Lua; BPF loaded and caches built once): sample for duration_ms, pause sampling (perf
+ * events off: no cost between windows), hand the profile to the outputs and to the reporter,
+ * then sleep until the next window is due and resume. Windows start every interval_ms (start
+ * to start); a window that overruns the interval is followed at once by the next one, never by
+ * a burst of catch-up windows. interval_ms == duration_ms is continuous: sampling never pauses
+ * and every sample lands in exactly one window. duration_ms > interval_ms is refused.
  *
  * Options grow at the end; sz first; zero means "default" for every field.
  */
@@ -75,8 +78,8 @@ int pb_agent_set_reporter(struct pb_agent *a, pb_agent_reporter_fn fn, void *ctx
 /*
  * Checks what can be checked up front (privileges, BTF, the unwinder, the outputs and their
  * settings) and starts the agent's thread; returns at once. -EPERM without root or
- * CAP_BPF + CAP_PERFMON, -ENOENT for an unknown unwinder, -EINVAL for an unknown output;
- * pb_agent_strerror says which. A window that fails later is counted and logged, not fatal.
+ * CAP_BPF + CAP_PERFMON, -ENOENT for an unknown unwinder, -EINVAL for an unknown output,
+ * duration_ms > interval_ms or a frequency over 100000 Hz; pb_agent_strerror says which. A window that fails later is counted and logged, not fatal.
  */
 int pb_agent_spawn(struct pb_agent *a);
 /*
@@ -99,6 +102,7 @@ struct pb_agent_stats {
 	uint64_t output_failures;   /* windows in which at least one output failed */
 	uint64_t samples;	    /* samples in every window so far */
 	char last_error[256];	    /* the latest window failure, or "" */
+	uint64_t sessions;	    /* sessions built (BPF loaded): 1 unless one broke */
 };
 int pb_agent_get_stats(const struct pb_agent *a, struct pb_agent_stats *st);
 

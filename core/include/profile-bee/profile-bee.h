@@ -194,6 +194,21 @@ int pb_session__poll(struct pb_session *s, int timeout_ms);
 int pb_session__snapshot(struct pb_session *s, struct pb_profile **ret);
 /* Final drain, outputs written and closed, lost-stack summary. */
 int pb_session__finish(struct pb_session *s);
+/*
+ * Between windows of a started session: pause disables the perf events (no samples, no BPF
+ * runs) while BPF, BTF, the process table and every cache stay; resume enables them again.
+ * A snapshot taken after pause holds exactly the samples since the previous snapshot, and the
+ * next window starts at resume. 0 or -errno (-EINVAL before start or after finish).
+ */
+int pb_session__pause(struct pb_session *s);
+int pb_session__resume(struct pb_session *s);
+bool pb_session__paused(const struct pb_session *s);
+/*
+ * Hands a snapshot to the session's outputs as their next window (PB_WRITE_LAST when last);
+ * outputs that take one whole profile get it only when last. The whole-run profile
+ * (pb_session__profile) is left alone. -EIO, or the output's error, when one failed.
+ */
+int pb_session__write_window(struct pb_session *s, const struct pb_profile *window, bool last);
 
 /* The command's wait status-derived exit code (128+signal when killed), or -1. */
 int pb_session__command_status(const struct pb_session *s);

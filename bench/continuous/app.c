@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+/* The embedding application of the continuous benchmark: a known chain, with or without the agent. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <profile-bee/agent.h>
+
+static volatile unsigned long sink;
+
+static double now_s(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+__attribute__((noinline)) void cont_leaf(unsigned long n)
+{
+	for (int i = 0; i < 5000; i++)
+		n = n * 6364136223846793005ul + 1442695040888963407ul;
+	sink += n;
+	__asm__ volatile("" ::: "memory");
+}
+
+__attribute__((noinline)) void cont_mid(unsigned long n)
+{
+	cont_leaf(n);
+	sink++;
+}
+
+__attribute__((noinline)) void cont_root(double seconds)
+{
+	double end = now_s(CLOCK_MONOTONIC) + seconds;
+
+	while (now_s(CLOCK_MONOTONIC) < end)
+		cont_mid(sink);
+	sink++;
+}
+
+static int count(void *ctx, const struct pb_agent_window *w)
+{
+	*(unsigned long *)ctx += pb_profile__total(w->profile);
+	return 0;
+}
+
+/*
+ * app work SECONDS            the chain alone (the CLI profiles it from outside)
+ * app agent UNWINDER SECONDS  the chain with the agent; prints the agent's CPU seconds: the
+ *                             process's (every thread, joined ones too) minus the main thread's
+ */
+int main(int argc, char **argv)
+{
+	struct pb_agent_opts opts = { .sz = sizeof(opts), .frequency = 199, .duration_ms = 400,
+				      .interval_ms = 500 };
+	struct pb_agent_stats st = { .sz = sizeof(st) };
+	unsigned long samples = 0;
+	struct pb_agent *a;
+	struct rusage ru;
+	double main_cpu;
+
+	if (argc == 3 && !strcmp(argv[1], "work")) {
+		printf("%d\n", (int)getpid());
+		fflush(stdout);
+		cont_root(atof(argv[2]));
+		return 0;
+	}
+	if (argc != 4 || strcmp(argv[1], "agent")) {
+		fprintf(stderr, "usage: app work SECONDS | app agent UNWINDER SECONDS\n");
+		return 2;
+	}
+	opts.unwinder = argv[2];
+	if (pb_agent_new(&opts, &a) || pb_agent_set_reporter(a, count, &samples) ||
+	    pb_agent_spawn(a)) {
+		fprintf(stderr, "agent: %s\n", pb_agent_strerror(a));
+		return 1;
+	}
+	cont_root(atof(argv[3]));
+	pb_agent_stop(a);
+	pb_agent_get_stats(a, &st);
+	main_cpu = now_s(CLOCK_THREAD_CPUTIME_ID);
+	getrusage(RUSAGE_SELF, &ru);
+	printf("%.3f %lu %lu %lu\n",
+	       ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+		   ru.ru_stime.tv_usec / 1e6 - main_cpu,
+	       (unsigned long)st.windows, samples, (unsigned long)st.sessions);
+	pb_agent_free(a);
+	return 0;
+}

@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: MIT
+/* Agent windows as snapshots of one session: BPF loaded once, no sampling while paused, exact sums. */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <profile-bee/agent.h>
+
+#include "../../unit/symbolize/tap.h"
+
+#define MAX_WINDOWS 32
+#define BPF_PROG_TYPE_PERF_EVENT 7
+
+static volatile uint64_t sink;
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+}
+
+/* The fixture chain: root -> mid -> leaf, each calling out so frame pointers keep the caller. */
+__attribute__((noinline)) void session_test_tick(uint64_t h)
+{
+	sink += h;
+	__asm__ volatile("" ::: "memory");
+}
+
+__attribute__((noinline)) void session_test_leaf(uint64_t n)
+{
+	uint64_t h = n;
+
+	for (int i = 0; i < 5000; i++)
+		h = h * 6364136223846793005ull + 1442695040888963407ull;
+	session_test_tick(h);
+	sink++;
+}
+
+__attribute__((noinline)) void session_test_mid(uint64_t n)
+{
+	session_test_leaf(n);
+	sink++;
+}
+
+__attribute__((noinline)) void session_test_root(uint64_t ms)
+{
+	uint64_t end = now_ms() + ms;
+
+	while (now_ms() < end)
+		session_test_mid(sink);
+	sink++;
+}
+
+/* Of the samples whose stack holds the leaf, the share (percent) that hold root;mid;leaf. */
+static int chain_share_of_leaf(const struct pb_profile *p)
+{
+	static const char *chain[] = { "session_test_root", "session_test_mid",
+				       "session_test_leaf" };
+	uint64_t leaf = 0, hit = 0;
+
+	for (size_t i = 0; i < pb_profile__stack_count(p); i++) {
+		const struct pb_stack *s = pb_profile__stack(p, i);
+		bool has_leaf = false, has_chain = false;
+
+		for (uint32_t d = 0; d < s->depth; d++) {
+			has_leaf |= !strcmp(pb_profile__frame_name(p, s->frames[d]), chain[2]);
+			if (d >= 2 && !strcmp(pb_profile__frame_name(p, s->frames[d - 2]), chain[0]) &&
+			    !strcmp(pb_profile__frame_name(p, s->frames[d - 1]), chain[1]) &&
+			    !strcmp(pb_profile__frame_name(p, s->frames[d]), chain[2]))
+				has_chain = true;
+		}
+		leaf += has_leaf ? s->count : 0;
+		hit += has_chain ? s->count : 0;
+	}
+	return leaf ? (int)(100 * hit / leaf) : -1;
+}
+
+/* Our process's perf_event BPF program, from its fd's fdinfo: id and run count. */
+static int our_prog(uint32_t *id, uint64_t *run_cnt)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int found = -ENOENT;
+
+	while (d && (e = readdir(d))) {
+		char path[300], link[64], line[128];
+		unsigned type = 0, pid = 0;
+		unsigned long long cnt = 0;
+		ssize_t n;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n <= 0 || (link[n] = '\0', strcmp(link, "anon_inode:bpf-prog")))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%s", e->d_name);
+		if (!(f = fopen(path, "re")))
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			sscanf(line, "prog_type: %u", &type);
+			sscanf(line, "prog_id: %u", &pid);
+			sscanf(line, "run_cnt: %llu", &cnt);
+		}
+		fclose(f);
+		if (type == BPF_PROG_TYPE_PERF_EVENT) {
+			*id = pid;
+			*run_cnt = cnt;
+			found = 0;
+			break;
+		}
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+struct seen {
+	int n;
+	int share[MAX_WINDOWS];
+	uint64_t total[MAX_WINDOWS], start_ns[MAX_WINDOWS], end_ns[MAX_WINDOWS];
+	uint32_t prog_id[MAX_WINDOWS];
+	uint64_t paused_runs[MAX_WINDOWS]; /* BPF runs during 150 ms of the pause after it */
+	bool probe_pause;
+};
+
+static int reporter(void *ctx, const struct pb_agent_window *w)
+{
+	struct seen *s = ctx;
+	uint64_t before = 0, after = 0;
+	int i = s->n;
+
+	if (i >= MAX_WINDOWS)
+		return 0;
+	s->share[i] = chain_share_of_leaf(w->profile);
+	s->total[i] = pb_profile__total(w->profile);
+	s->start_ns[i] = w->start_ns;
+	s->end_ns[i] = w->end_ns;
+	our_prog(&s->prog_id[i], &before);
+	if (s->probe_pause) {
+		/* The reporter runs between windows: sampling is paused, the program must not run. */
+		usleep(150 * 1000);
+		our_prog(&s->prog_id[i], &after);
+		s->paused_runs[i] = after - before;
+	}
+	s->n = i + 1;
+	return 0;
+}
+
+static struct pb_agent *spawn(uint64_t duration_ms, uint64_t interval_ms, const char *unwinder,
+			      struct seen *s)
+{
+	struct pb_agent_opts opts = { .sz = sizeof(opts), .frequency = 199,
+				      .duration_ms = duration_ms, .interval_ms = interval_ms,
+				      .unwinder = unwinder };
+	struct pb_agent *a = NULL;
+
+	if (pb_agent_new(&opts, &a))
+		return NULL;
+	pb_agent_set_reporter(a, reporter, s);
+	if (pb_agent_spawn(a)) {
+		diag("spawn: %s", pb_agent_strerror(a));
+		pb_agent_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+static void test_paused(const char *unwinder)
+{
+	struct seen s = { .probe_pause = true };
+	struct pb_agent_stats st = { .sz = sizeof(st) };
+	struct pb_agent *a = spawn(300, 600, unwinder, &s);
+	uint64_t paused_runs = 0, max_total = 0, min_total = UINT64_MAX;
+	int min_share = 100;
+	bool same_prog = true;
+
+	ok(a != NULL, "%s: agent with 300 ms windows every 600 ms", unwinder);
+	if (!a)
+		return;
+	session_test_root(3300); /* 5-6 windows */
+	pb_agent_stop(a);
+	pb_agent_get_stats(a, &st);
+	/* The last window was cut short by stop: judged on the full ones only. */
+	for (int i = 0; i + 1 < s.n; i++) {
+		paused_runs += s.paused_runs[i];
+		same_prog &= s.prog_id[i] == s.prog_id[0] && s.prog_id[0];
+		if (s.share[i] < min_share)
+			min_share = s.share[i];
+		max_total = s.total[i] > max_total ? s.total[i] : max_total;
+		min_total = s.total[i] < min_total ? s.total[i] : min_total;
+	}
+	ok(s.n >= 5, "%s: %d windows", unwinder, s.n);
+	ok(st.sessions == 1 && same_prog, "%s: BPF loaded once for %d windows (program id %u, "
+	   "%" PRIu64 " session)", unwinder, s.n, s.prog_id[0], st.sessions);
+	ok(paused_runs == 0, "%s: the BPF program ran %" PRIu64 " times in %d x 150 ms of pauses",
+	   unwinder, paused_runs, s.n - 1);
+	ok(min_share >= 90, "%s: root;mid;leaf in >= 90%% of the leaf's samples in every full "
+	   "window (worst %d%%)", unwinder, min_share);
+	/* 300 ms at 199 Hz of one busy thread: 60 samples, fewer when the 2 CPUs are shared. */
+	ok(max_total <= 66 && min_total >= 1, "%s: windows hold %" PRIu64 "..%" PRIu64
+	   " samples (300 ms x 199 Hz = 60): nothing sampled between windows", unwinder, min_total,
+	   max_total);
+	pb_agent_free(a);
+}
+
+static void test_continuous(void)
+{
+	struct seen s = { 0 };
+	struct pb_agent_stats st = { .sz = sizeof(st) };
+	struct pb_agent *a = spawn(300, 300, "fp", &s);
+	uint32_t id0 = 0, id1 = 0;
+	uint64_t run0 = 0, run1 = 0, sum = 0;
+	bool contiguous = true;
+
+	ok(a != NULL, "continuous: agent with 300 ms windows every 300 ms");
+	if (!a)
+		return;
+	session_test_root(2000);
+	our_prog(&id0, &run0);
+	session_test_root(2000);
+	our_prog(&id1, &run1);
+	pb_agent_stop(a);
+	pb_agent_get_stats(a, &st);
+	for (int i = 0; i < s.n; i++) {
+		sum += s.total[i];
+		if (i && s.start_ns[i] != s.end_ns[i - 1])
+			contiguous = false;
+	}
+	ok(s.n >= 10 && contiguous, "continuous: %d windows, each starting where the last ended",
+	   s.n);
+	ok(sum == st.samples && st.sessions == 1 && id0 == id1,
+	   "continuous: windows sum to the agent's count (%" PRIu64 " = %" PRIu64 "), one session",
+	   sum, st.samples);
+	diag("BPF runs in the middle 2 s (every CPU, filtered ones too): %" PRIu64, run1 - run0);
+}
+
+/*
+ * The session itself, system-wide with idle kept: every run of the BPF program is a sample, so
+ * the snapshots' sum must equal the program's run count, across continuous and paused windows.
+ */
+static void sample_ms(struct pb_session *s, uint64_t ms)
+{
+	uint64_t end = now_ms() + ms;
+
+	while (now_ms() < end && pb_session__poll(s, (int)(end - now_ms())) == 0)
+		;
+}
+
+static uint64_t take(struct pb_session *s)
+{
+	struct pb_profile *p = NULL;
+	uint64_t n = 0;
+
+	if (!pb_session__snapshot(s, &p))
+		n = pb_profile__total(p);
+	pb_profile__free(p);
+	return n;
+}
+
+static void test_session_sums(void)
+{
+	struct pb_session_opts so = { .sz = sizeof(so), .frequency = 199, .idle = true,
+				      .quiet = true };
+	struct pb_session *s = NULL;
+	uint64_t r0 = 0, r1 = 0, paused0 = 0, paused1 = 0, sum = 0, runs;
+	uint32_t id = 0;
+
+	if (pb_session__new(&so, &s) || pb_session__start(s)) {
+		ok(0, "session: start: %s", s ? pb_session__strerror(s) : "");
+		pb_session__free(s);
+		return;
+	}
+	ok(pb_session__pause(s) == 0 && pb_session__paused(s), "session: pause");
+	take(s);
+	our_prog(&id, &r0);
+	for (int i = 0; i < 8; i++) {
+		pb_session__resume(s);
+		sample_ms(s, 250);
+		if (i % 2) /* odd windows end in a pause; even ones run on into the next */
+			pb_session__pause(s);
+		sum += take(s);
+	}
+	pb_session__pause(s);
+	sum += take(s);
+	our_prog(&id, &paused0);
+	usleep(200 * 1000);
+	our_prog(&id, &paused1);
+	r1 = paused1;
+	runs = r1 - r0;
+	ok(sum <= runs && runs - sum <= runs / 100,
+	   "session: 9 snapshots hold %" PRIu64 " samples, the program ran %" PRIu64
+	   " times (within 1%%, none twice)", sum, runs);
+	ok(paused1 == paused0, "session: paused 200 ms, no BPF run (%" PRIu64 ")",
+	   paused1 - paused0);
+	ok(take(s) == 0, "session: a snapshot while paused is empty");
+	pb_session__finish(s);
+	pb_session__free(s);
+}
+
+int main(void)
+{
+	if (geteuid() != 0) {
+		printf("1..0 # SKIP needs root\n");
+		return tap_no_skip();
+	}
+	test_paused("fp");
+	test_paused("dwarf");
+	test_continuous();
+	test_session_sums();
+	return tap_done();
+}
