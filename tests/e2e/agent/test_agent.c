@@ -523,7 +523,12 @@ static void test_memory(int windows)
 	struct pb_agent *a;
 	long rss0 = 0, rss1;
 	int fds0 = 0, fds1;
-	uint64_t t0 = now_ms(), t_warm = 0, warm = 20;
+	/*
+	 * RSS reaches its level some windows in, not at a fixed one (with one long-lived session,
+	 * 11 MB at window 20 in some runs and 20.7 MB in others; 20.6 MB at window 300 in all):
+	 * growth is judged from a third of the windows on.
+	 */
+	uint64_t t0 = now_ms(), t_warm = 0, warm = windows / 3;
 
 	new_agent(50, 60, NULL, &a);
 	pb_agent_set_reporter(a, count_only, NULL);
