@@ -43,7 +43,8 @@ export PATH=/bin:/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-mount -t tmpfs tmpfs /tmp
+# /tmp stays the initramfs's own (writable) directory: a tmpfs there would hide a build that
+# lives under /tmp, as a CI clone may.
 # Results go to the second serial port alone; the console (first port) keeps the kernel's log.
 PB="$build/core/cli/profile-bee" PB_BUILD_ROOT="$build" PB_SOURCE_ROOT="$src" \\
 	PB_FIXTURES="$build/tests/fixtures" PB_TEST_NO_SKIP=1 HOME=/tmp \\

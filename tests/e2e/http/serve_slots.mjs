@@ -60,8 +60,19 @@ ok(streaming === 255, `streams up to the limit less one (${streaming} of ${STREA
 // Past max-clients libmicrohttpd closes a connection at accept; below it the stream gets 503.
 ok(hanging === 0, `the others are told 503 (${told}) or closed at once, none left hanging (${hanging})`);
 await sleep(300);
+// One slot is kept, so requests go one at a time; the slot of one that just ended is free a
+// moment after its socket closed (libmicrohttpd counts it until its thread has finished), and a
+// connect in that moment is closed at accept (0): it is tried again for up to 2 s.
+async function getKept(path) {
+	for (let i = 0; i < 20; i++) {
+		const code = await get(path);
+		if (code !== 0) return code;
+		await sleep(100);
+	}
+	return 0;
+}
 const codes = [];
-for (const path of ['/folded', '/json', '/svg', '/folded']) codes.push(await get(path));
+for (const path of ['/folded', '/json', '/svg', '/folded']) codes.push(await getKept(path));
 ok(codes.every((c) => c === 200), `/folded, /json, /svg answered meanwhile (${codes.join(',')})`);
 
 // The 503 names the limit so the reader knows what to raise.
