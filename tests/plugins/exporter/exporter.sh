@@ -59,7 +59,7 @@ if [ "$(id -u)" != 0 ] || [ ! -e /sys/kernel/btf/vmlinux ]; then
 	done
 	finish
 fi
-"$PB" -F 199 --flush-interval 0.4 --plugin-path "$TMP/exporters" -o "$TMP/live.jsonl" \
+"$PB" -F "$HZ" --flush-interval 0.4 --plugin-path "$TMP/exporters" -o "$TMP/live.jsonl" \
 	-- "$PB_FIXTURES/c/chain-fp" 2 2>"$TMP/err"
 python3 - "$TMP/live.jsonl" >"$TMP/check" 2>&1 <<'PY'
 import json, sys
