@@ -40,7 +40,8 @@ static int add_raw(void *vctx, const struct pb_raw_stack *rs)
 	for (uint32_t i = n_user; !err && i-- > 0;) {
 		const struct pb_mapping *m = pb_proctab__find(s->proctab, rs->pid, rs->user_ips[i]);
 
-		err = intern(ctx->into, pb_symbolizer__user(s->symbolizer, m, rs->user_ips[i], i > 0),
+		err = intern(ctx->into,
+			     pb_symbolizer__frame(s->symbolizer, rs->pid, m, rs->user_ips[i], i > 0),
 			     ids, &n);
 	}
 	/* Past the first, kernel frames are return addresses: the call is the byte before. */
@@ -64,5 +65,6 @@ int pb_session_drain(struct pb_session *s, struct pb_profile *into)
 	pb_proctab__consume(s->proctab);
 	err = s->unwinder->desc->unwinder->drain(s->unwinder_state, add_raw, &ctx);
 	pb_proctab__end_window(s->proctab);
+	pb_symbolizer__end_window(s->symbolizer);
 	return err ? err : ctx.err;
 }

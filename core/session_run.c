@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "session_internal.h"
+#include "symbolize/perfmap.h"
 #include "system_check.h"
 
 /* Without windowed outputs the maps are still emptied this often, so they rarely fill. */
@@ -44,6 +45,27 @@ static void on_exit_cb(void *ctx, uint32_t pid)
 
 	if (ops->on_exit && s->unwinder_state)
 		ops->on_exit(s->unwinder_state, pid);
+	pb_symbolizer__forget_pid(s->symbolizer, pid);
+}
+
+/* A new program writes a new perf map (the old one's names would be wrong). */
+static void on_exec_cb(void *ctx, uint32_t pid)
+{
+	struct pb_session *s = ctx;
+
+	pb_symbolizer__forget_pid(s->symbolizer, pid);
+}
+
+/* Perf map lines the symbolizer could not use: said at the end, like lost stacks. */
+static void count_perfmap_lost(struct pb_session *s)
+{
+	struct pb_perfmap_stats st;
+
+	pb_symbolizer__perfmap_stats(s->symbolizer, &st);
+	pb_session_count_lost(s, "perf-map lines malformed or too long", st.malformed + st.too_long,
+			      "JIT frames they name show [unknown]");
+	pb_session_count_lost(s, "perf-map lines past the per-process limit", st.limited,
+			      "1M entries or 64 MiB per process");
 }
 
 static int check_system(struct pb_session *s)
@@ -194,7 +216,8 @@ static void fill_meta(struct pb_session *s, struct pb_profile *p, uint64_t start
 
 int pb_session__start(struct pb_session *s)
 {
-	struct pb_proctab_callbacks cb = { .on_mapping = on_mapping, .on_exit = on_exit_cb, .ctx = s };
+	struct pb_proctab_callbacks cb = { .on_mapping = on_mapping, .on_exit = on_exit_cb,
+					   .on_exec = on_exec_cb, .ctx = s };
 	const struct pb_unwinder_ops *ops;
 	int err;
 
@@ -400,6 +423,8 @@ int pb_session__finish(struct pb_session *s)
 		err = next_window(s, true);
 	pb_session_count_lost(s, "mapping records dropped", pb_proctab__lost(s->proctab),
 			      "fewer short-lived processes; their frames may show [unknown]");
+	if (s->symbolizer)
+		count_perfmap_lost(s);
 	pb_session_stop_sampling(s);
 	pb_session_reap_command(s, true);
 	pb_session_close_outputs(s);

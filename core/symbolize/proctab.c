@@ -68,8 +68,11 @@ static void on_record(void *ctx, const struct pb_sb_event *ev)
 		p = pb_proctab_get_proc(t, ev->pid, t->system_wide);
 		if (!wanted(t, p))
 			break;
-		if (ev->exec) /* a new program: the old mappings stay searchable this window */
+		if (ev->exec) { /* a new program: the old mappings stay searchable this window */
 			pb_proctab_reset_proc(p);
+			if (t->cb.on_exec)
+				t->cb.on_exec(t->cb.ctx, p->pid);
+		}
 		if (ev->exec || ev->pid == ev->tid)
 			snprintf(p->comm, sizeof(p->comm), "%s", ev->name);
 		break;

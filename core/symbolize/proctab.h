@@ -12,6 +12,7 @@ struct pb_proctab;
 struct pb_proctab_callbacks {
 	void (*on_mapping)(void *ctx, uint32_t pid, const struct pb_mapping *m);
 	void (*on_exit)(void *ctx, uint32_t pid);
+	void (*on_exec)(void *ctx, uint32_t pid); /* optional: pid now runs another program */
 	void *ctx;
 };
 

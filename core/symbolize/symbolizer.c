@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "binary.h"
+#include "jitmaps.h"
 #include "kallsyms.h"
 #include "strpool.h"
 #include "symbolizer.h"
@@ -37,6 +38,7 @@ struct pb_symbolizer {
 	struct pb_u64map by_id;	  /* hash(build-id) or hash(dev, inode, mtime, size) -> binary */
 	struct pb_strpool pool;	  /* names made up here: unresolved frames */
 	struct pb_kallsyms *kallsyms;
+	struct pb_jitmaps jit;
 	uint64_t kallsyms_ns;
 	int kallsyms_err;
 	struct pb_binary *vdso;
@@ -81,6 +83,7 @@ void pb_symbolizer__free(struct pb_symbolizer *s)
 	pb_u64map_clear(&s->by_file);
 	pb_strpool_clear(&s->pool);
 	pb_kallsyms__free(s->kallsyms);
+	pb_jitmaps_clear(&s->jit);
 	pb_binary__free(s->vdso);
 	for (int i = 0; i < s->n_own_dirs; i++)
 		free(s->own_dirs[i]);
@@ -260,27 +263,58 @@ static const char *unresolved(struct pb_symbolizer *s, const struct pb_mapping *
 	return pb_strpool_intern(&s->pool, buf) ?: "[unknown]";
 }
 
+const char *pb_symbolizer__frame(struct pb_symbolizer *s, uint32_t pid,
+				 const struct pb_mapping *m, uint64_t addr, bool is_return)
+{
+	bool in_m = m && m->path && addr >= m->start && addr < m->end;
+	const char *name = NULL;
+	uint64_t vaddr, off = 0;
+	struct pb_binary *bin;
+
+	/* A return address points after the call; the call itself is one byte back. */
+	if (is_return && addr > (in_m ? m->start : 0))
+		addr--;
+	pthread_mutex_lock(&s->lock);
+	if (in_m) {
+		off = addr - m->start + m->pgoff;
+		bin = binary_for(s, m);
+		if (bin && !pb_binary__off_to_vaddr(bin, off, &vaddr))
+			name = pb_binary__lookup(bin, vaddr);
+	}
+	/* JIT code: anonymous (or memfd) mappings, or a pc no known mapping holds. */
+	if (!name && pid)
+		name = pb_jitmaps_lookup(&s->jit, pid, addr);
+	if (!name)
+		name = in_m ? unresolved(s, m, off) : "[unknown]";
+	pthread_mutex_unlock(&s->lock);
+	return name;
+}
+
 const char *pb_symbolizer__user(struct pb_symbolizer *s, const struct pb_mapping *m, uint64_t addr,
 				bool is_return)
 {
-	const char *name = NULL;
-	uint64_t vaddr, off;
-	struct pb_binary *bin;
+	return pb_symbolizer__frame(s, 0, m, addr, is_return);
+}
 
-	if (!m || !m->path || addr < m->start || addr >= m->end)
-		return "[unknown]";
-	/* A return address points after the call; the call itself is one byte back. */
-	if (is_return && addr > m->start)
-		addr--;
-	off = addr - m->start + m->pgoff;
+void pb_symbolizer__forget_pid(struct pb_symbolizer *s, uint32_t pid)
+{
 	pthread_mutex_lock(&s->lock);
-	bin = binary_for(s, m);
-	if (bin && !pb_binary__off_to_vaddr(bin, off, &vaddr))
-		name = pb_binary__lookup(bin, vaddr);
-	if (!name)
-		name = unresolved(s, m, off);
+	pb_jitmaps_forget(&s->jit, pid);
 	pthread_mutex_unlock(&s->lock);
-	return name;
+}
+
+void pb_symbolizer__end_window(struct pb_symbolizer *s)
+{
+	pthread_mutex_lock(&s->lock);
+	pb_jitmaps_end_window(&s->jit);
+	pthread_mutex_unlock(&s->lock);
+}
+
+void pb_symbolizer__perfmap_stats(struct pb_symbolizer *s, struct pb_perfmap_stats *out)
+{
+	pthread_mutex_lock(&s->lock);
+	pb_jitmaps_stats(&s->jit, out);
+	pthread_mutex_unlock(&s->lock);
 }
 
 const char *pb_symbolizer__kernel(struct pb_symbolizer *s, uint64_t addr)

@@ -22,6 +22,20 @@ const char *pb_symbolizer__user(struct pb_symbolizer *s, const struct pb_mapping
 				bool is_return);
 
 /*
+ * As pb_symbolizer__user, and where no binary names addr (anonymous or memfd mappings, or m
+ * NULL) the JIT perf map of pid is asked (pid 0: none). JIT names live until pid's map is
+ * dropped: at the end of the window in which pb_symbolizer__forget_pid was called.
+ */
+const char *pb_symbolizer__frame(struct pb_symbolizer *s, uint32_t pid,
+				 const struct pb_mapping *m, uint64_t addr, bool is_return);
+/* pid exited or exec'd: its perf map is dropped at the next pb_symbolizer__end_window. */
+void pb_symbolizer__forget_pid(struct pb_symbolizer *s, uint32_t pid);
+void pb_symbolizer__end_window(struct pb_symbolizer *s);
+struct pb_perfmap_stats;
+/* Lines of every perf map read so far: accepted, skipped, beyond the limits (perfmap.h). */
+void pb_symbolizer__perfmap_stats(struct pb_symbolizer *s, struct pb_perfmap_stats *out);
+
+/*
  * Opens and caches m's binary now, e.g. from the process table's on_mapping callback while
  * m->open_path (/proc/PID/root/...) still resolves. 0, or -ENOENT when it cannot be read.
  */
