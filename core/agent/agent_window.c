@@ -115,7 +115,14 @@ int pb_agent_run_window(struct pb_agent *a, uint64_t start_ms, bool continuous)
 	if (!a->session) {
 		if ((err = open_session(a, index)))
 			goto failed;
-		/* Loading BPF took 50-150 ms of it: the first window still gets its whole duration. */
+		/*
+		 * Sampling ran while BPF loaded (and dwarf built its first tables): those samples
+		 * belong to no window, and counting them in the first one gave it 97 samples for
+		 * 300 ms at 199 Hz. They are dropped; the first window starts now, whole.
+		 */
+		pb_session__pause(a->session);
+		if (!pb_session__snapshot(a->session, &p))
+			pb_profile__free(p);
 		start_ms = mono_ms();
 	}
 	if ((err = pb_session__resume(a->session))) {

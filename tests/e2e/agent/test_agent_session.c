@@ -58,8 +58,11 @@ __attribute__((noinline)) void session_test_root(uint64_t ms)
 	sink++;
 }
 
-/* Of the samples whose stack holds the leaf, the share (percent) that hold root;mid;leaf. */
-static int chain_share_of_leaf(const struct pb_profile *p)
+/*
+ * Of the samples whose stack holds the leaf, the share (percent) that hold root;mid;leaf; and
+ * how many hold the leaf (the test's own thread: the agent's threads are sampled too).
+ */
+static int chain_share_of_leaf(const struct pb_profile *p, uint64_t *leaf_samples)
 {
 	static const char *chain[] = { "session_test_root", "session_test_mid",
 				       "session_test_leaf" };
@@ -79,6 +82,7 @@ static int chain_share_of_leaf(const struct pb_profile *p)
 		leaf += has_leaf ? s->count : 0;
 		hit += has_chain ? s->count : 0;
 	}
+	*leaf_samples = leaf;
 	return leaf ? (int)(100 * hit / leaf) : -1;
 }
 
@@ -125,6 +129,7 @@ struct seen {
 	int n;
 	int share[MAX_WINDOWS];
 	uint64_t total[MAX_WINDOWS], start_ns[MAX_WINDOWS], end_ns[MAX_WINDOWS];
+	uint64_t leaf[MAX_WINDOWS]; /* samples of the test's thread, in the chain's leaf */
 	uint32_t prog_id[MAX_WINDOWS];
 	uint64_t paused_runs[MAX_WINDOWS]; /* BPF runs during 150 ms of the pause after it */
 	bool probe_pause;
@@ -138,7 +143,7 @@ static int reporter(void *ctx, const struct pb_agent_window *w)
 
 	if (i >= MAX_WINDOWS)
 		return 0;
-	s->share[i] = chain_share_of_leaf(w->profile);
+	s->share[i] = chain_share_of_leaf(w->profile, &s->leaf[i]);
 	s->total[i] = pb_profile__total(w->profile);
 	s->start_ns[i] = w->start_ns;
 	s->end_ns[i] = w->end_ns;
@@ -177,7 +182,8 @@ static void test_paused(const char *unwinder)
 	struct seen s = { .probe_pause = true };
 	struct pb_agent_stats st = { .sz = sizeof(st) };
 	struct pb_agent *a = spawn(300, 600, unwinder, &s);
-	uint64_t paused_runs = 0, max_total = 0, min_total = UINT64_MAX;
+	uint64_t paused_runs = 0, min_total = UINT64_MAX;
+	double worst = 0; /* the most leaf samples a window held for its length, as a share of 199 Hz */
 	int min_share = 100;
 	bool same_prog = true;
 
@@ -193,8 +199,14 @@ static void test_paused(const char *unwinder)
 		same_prog &= s.prog_id[i] == s.prog_id[0] && s.prog_id[0];
 		if (s.share[i] < min_share)
 			min_share = s.share[i];
-		max_total = s.total[i] > max_total ? s.total[i] : max_total;
 		min_total = s.total[i] < min_total ? s.total[i] : min_total;
+		/* +2: a sample either side of the window's edges */
+		if (s.end_ns[i] > s.start_ns[i]) {
+			double want = (s.end_ns[i] - s.start_ns[i]) / 1e9 * 199 + 2;
+
+			if (s.leaf[i] / want > worst)
+				worst = s.leaf[i] / want;
+		}
 	}
 	ok(s.n >= 5, "%s: %d windows", unwinder, s.n);
 	ok(st.sessions == 1 && same_prog, "%s: BPF loaded once for %d windows (program id %u, "
@@ -203,10 +215,15 @@ static void test_paused(const char *unwinder)
 	   unwinder, paused_runs, s.n - 1);
 	ok(min_share >= 90, "%s: root;mid;leaf in >= 90%% of the leaf's samples in every full "
 	   "window (worst %d%%)", unwinder, min_share);
-	/* 300 ms at 199 Hz of one busy thread: 60 samples, fewer when the 2 CPUs are shared. */
-	ok(max_total <= 66 && min_total >= 1, "%s: windows hold %" PRIu64 "..%" PRIu64
-	   " samples (300 ms x 199 Hz = 60): nothing sampled between windows", unwinder, min_total,
-	   max_total);
+	/*
+	 * The test's one busy thread at 199 Hz: no window holds more of its samples than the
+	 * window's own length allows (a window runs past 300 ms when a loaded machine wakes the
+	 * agent late, so its length is the measure; fewer when the 2 CPUs are shared). Only that
+	 * thread's: dwarf's table builder, a thread of this process too, is busy in the first window.
+	 */
+	ok(worst <= 1.0 && worst > 0 && min_total >= 1, "%s: no window holds more of the test "
+	   "thread's samples than its length at 199 Hz (at most %.0f%% of that): nothing sampled "
+	   "between windows", unwinder, worst * 100);
 	pb_agent_free(a);
 }
 
