@@ -48,15 +48,19 @@ else
 fi
 
 # A process in its own mount and pid namespaces with a private /tmp: its map is
-# /tmp/perf-1.map there, found through /proc/PID/root and NSpid.
+# /tmp/perf-1.map there, found through /proc/PID/root and NSpid. The fixtures stay at their
+# path inside (a build cloned under /tmp would otherwise be hidden by the new /tmp).
+fx=$PB_FIXTURES/c
+private_tmp="mount --bind '$fx' /mnt && mount -t tmpfs tmpfs /tmp && mkdir -p '$fx' &&
+	mount --bind /mnt '$fx'"
 "$PB" -F $HZ -d 3 -- unshare -m --propagation private --pid --fork \
-	sh -c "mount -t tmpfs tmpfs /tmp && exec '$PB_FIXTURES/c/jit-fp' 2" >"$TMP/ns.folded"
+	sh -c "$private_tmp && exec '$fx/jit-fp' 2" >"$TMP/ns.folded"
 expect_chain "namespaced JIT code named from its own /tmp" "$TMP/ns.folded" \
 	"main;pb_jit_caller;pb_jitted_hot" 90 100
 [ ! -e /tmp/perf-1.map ] && ok "the map was not on the host's /tmp" || not_ok "a /tmp/perf-1.map on the host"
 # A hostile map (a FIFO at the map's path) never blocks the profile and names nothing.
 "$PB" -F $HZ -d 2 -- unshare -m --propagation private --pid --fork \
-	sh -c "mount -t tmpfs tmpfs /tmp && mkfifo /tmp/perf-1.map && exec '$PB_FIXTURES/c/jit-fp' 1" \
+	sh -c "$private_tmp && mkfifo /tmp/perf-1.map && exec '$fx/jit-fp' 1" \
 	>"$TMP/fifo.folded" 2>"$TMP/fifo.err"
 st=$?
 [ $st = 0 ] && ! grep -q pb_jitted_hot "$TMP/fifo.folded" && [ "$(samples_matching "$TMP/fifo.folded" 'pb_jit_caller')" -ge 50 ] &&
