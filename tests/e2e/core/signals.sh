@@ -6,6 +6,10 @@
 need_root
 plan 4
 export XDG_CONFIG_HOME=$TMP/xdg
+# System-wide runs: something must be busy, or an idle machine gives an empty profile.
+"$PB_FIXTURES/c/chain-fp" 60 &
+busy=$!
+trap 'kill $busy 2>/dev/null; rm -rf "$TMP"' EXIT
 
 for sig in HUP TERM; do
 	"$PB" --config /dev/null -d 60 -o "$TMP/$sig.svg" -o "$TMP/$sig.folded" 2>"$TMP/err" &
