@@ -255,8 +255,11 @@ static int flatten(struct pb_perfmap *pm)
 
 	if (!all || !pos || !order || !heap)
 		goto out;
-	memcpy(all, pm->flat.v, pm->flat.n * sizeof(*all));
-	memcpy(all + pm->flat.n, pm->pending.v, pm->pending.n * sizeof(*all));
+	/* The first merge has no flat ranges yet (flat.v is NULL, which memcpy may not be given). */
+	if (pm->flat.n)
+		memcpy(all, pm->flat.v, pm->flat.n * sizeof(*all));
+	if (pm->pending.n)
+		memcpy(all + pm->flat.n, pm->pending.v, pm->pending.n * sizeof(*all));
 	for (size_t i = 0; i < n; i++) {
 		order[i] = i;
 		pos[np++] = all[i].start;
