@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Plugin settings: key/value strings checked against the plugin's config-key table. */
+/* Plugin settings: key/value strings checked against the plugin's key table, bound into structs. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,14 +15,12 @@ struct config_item {
 
 struct pb_config {
 	const struct pb_config_key *keys;
-	const struct pb_config_limit *limits;
 	char *owner;
 	struct config_item *items;
 	size_t n;
 };
 
-int pb_config__new(const struct pb_config_key *keys, const struct pb_config_limit *limits,
-		   const char *owner, struct pb_config **ret)
+int pb_config__new(const struct pb_config_key *keys, const char *owner, struct pb_config **ret)
 {
 	struct pb_config *cfg = calloc(1, sizeof(*cfg));
 
@@ -31,9 +29,17 @@ int pb_config__new(const struct pb_config_key *keys, const struct pb_config_limi
 		return -ENOMEM;
 	}
 	cfg->keys = keys;
-	cfg->limits = limits;
 	*ret = cfg;
 	return 0;
+}
+
+int pb_config__new_for(const struct pb_plugin *desc, struct pb_config **ret)
+{
+	char owner[128];
+
+	snprintf(owner, sizeof(owner), "%s.%s",
+		 desc->kind == PB_PLUGIN_UNWINDER ? "unwinder" : "output", desc->name);
+	return pb_config__new(desc->config_keys, owner, ret);
 }
 
 void pb_config__free(struct pb_config *cfg)
@@ -57,7 +63,7 @@ const struct pb_config_key *pb_config__key(const struct pb_config *cfg, const ch
 	return NULL;
 }
 
-static bool parse_bool(const char *v, bool *out)
+bool pb_config_parse_bool(const char *v, bool *out)
 {
 	static const char *const yes[] = { "1", "true", "yes", "on" };
 	static const char *const no[] = { "0", "false", "no", "off" };
@@ -67,28 +73,6 @@ static bool parse_bool(const char *v, bool *out)
 			return *out = true, true;
 		if (!strcasecmp(v, no[i]))
 			return *out = false, true;
-	}
-	return false;
-}
-
-bool pb_config_value_ok(enum pb_config_type type, const char *value)
-{
-	char *end;
-	bool b;
-
-	switch (type) {
-	case PB_CONFIG_STRING:
-		return true;
-	case PB_CONFIG_INT:
-		errno = 0;
-		(void)strtoll(value, &end, 0);
-		return *value && !*end && !errno;
-	case PB_CONFIG_DOUBLE:
-		errno = 0;
-		(void)strtod(value, &end);
-		return *value && !*end && !errno;
-	case PB_CONFIG_BOOL:
-		return parse_bool(value, &b);
 	}
 	return false;
 }
@@ -114,59 +98,68 @@ static bool one_of(const char *choices, const char *value)
 	return false;
 }
 
-/* The limit of key, when the plugin declares one. */
-static const struct pb_config_limit *limit_of(const struct pb_config *cfg, const char *key)
+/* The number value holds, when it is one of type's; false otherwise. */
+static bool parse_number(enum pb_config_type type, const char *value, double *out)
 {
-	for (const struct pb_config_limit *l = cfg->limits; l && l->name; l++)
-		if (!strcmp(l->name, key))
-			return l;
-	return NULL;
+	char *end;
+
+	errno = 0;
+	if (type == PB_CONFIG_INT)
+		*out = (double)strtoll(value, &end, 0);
+	else
+		*out = strtod(value, &end);
+	return *value && !*end && !errno;
 }
 
-static int check_limit(const struct pb_config *cfg, const struct pb_config_key *k,
-		       const char *value, char *err, size_t err_len)
+int pb_config_check_value(const struct pb_config_key *k, const char *owner, const char *value,
+			  char *err, size_t err_len)
 {
-	const struct pb_config_limit *l = limit_of(cfg, k->name);
 	double v;
+	bool b;
 
-	if (!l)
-		return 0;
-	if (k->type == PB_CONFIG_STRING) {
-		if (!l->choices || one_of(l->choices, value))
+	switch (k->type) {
+	case PB_CONFIG_STRING:
+		if (!k->choices || one_of(k->choices, value))
 			return 0;
-		snprintf(err, err_len, "%s: '%s' must be one of %s, not '%s'", cfg->owner, k->name,
-			 l->choices, value);
+		snprintf(err, err_len, "%s: '%s' must be one of %s, not '%s'", owner, k->name,
+			 k->choices, value);
+		return -EINVAL;
+	case PB_CONFIG_BOOL:
+		if (pb_config_parse_bool(value, &b))
+			return 0;
+		break;
+	case PB_CONFIG_INT:
+	case PB_CONFIG_DOUBLE:
+		if (!parse_number(k->type, value, &v))
+			break;
+		if ((k->min == 0 && k->max == 0) || (v >= k->min && v <= k->max))
+			return 0;
+		snprintf(err, err_len, "%s: '%s' must be from %.15g to %.15g, not '%s'", owner,
+			 k->name, k->min, k->max, value);
 		return -EINVAL;
 	}
-	if (k->type != PB_CONFIG_INT && k->type != PB_CONFIG_DOUBLE)
-		return 0;
-	v = k->type == PB_CONFIG_INT ? (double)strtoll(value, NULL, 0) : strtod(value, NULL);
-	if (v >= l->min && v <= l->max)
-		return 0;
-	snprintf(err, err_len, "%s: '%s' must be from %.15g to %.15g, not '%s'", cfg->owner, k->name,
-		 l->min, l->max, value);
+	snprintf(err, err_len, "%s: '%s' must be %s, not '%s'", owner, k->name,
+		 pb_config_type_name(k->type), value);
 	return -EINVAL;
 }
 
-int pb_config__set(struct pb_config *cfg, const char *key, const char *value, char *err,
-		   size_t err_len)
+/* "SOURCE: " before a message already in err, when the source is known. */
+static void prefix_source(const char *source, char *err, size_t err_len)
 {
-	const struct pb_config_key *k = pb_config__key(cfg, key);
-	struct config_item *items;
-	char *v;
+	char msg[512];
 
-	if (!k) {
-		snprintf(err, err_len, "%s has no setting '%s'", cfg->owner, key);
-		return -ENOENT;
-	}
-	if (!pb_config_value_ok(k->type, value)) {
-		snprintf(err, err_len, "%s: '%s' must be %s, not '%s'", cfg->owner, key,
-			 pb_config_type_name(k->type), value);
-		return -EINVAL;
-	}
-	if (check_limit(cfg, k, value, err, err_len))
-		return -EINVAL;
-	if (!(v = strdup(value)))
+	if (!source || !*source || !err_len)
+		return;
+	snprintf(msg, sizeof(msg), "%s", err);
+	snprintf(err, err_len, "%s: %s", source, msg);
+}
+
+static int store(struct pb_config *cfg, const char *key, const char *value)
+{
+	struct config_item *items;
+	char *v = strdup(value);
+
+	if (!v)
 		return -ENOMEM;
 	for (size_t i = 0; i < cfg->n; i++) {
 		if (!strcmp(cfg->items[i].key, key)) {
@@ -187,7 +180,26 @@ int pb_config__set(struct pb_config *cfg, const char *key, const char *value, ch
 	return 0;
 }
 
-int pb_config__set_list(struct pb_config *cfg, const char *list, char *err, size_t err_len)
+int pb_config__set(struct pb_config *cfg, const char *key, const char *value, const char *source,
+		   char *err, size_t err_len)
+{
+	const struct pb_config_key *k = pb_config__key(cfg, key);
+	int ret;
+
+	if (!k) {
+		snprintf(err, err_len, "%s has no setting '%s'", cfg->owner, key);
+		prefix_source(source, err, err_len);
+		return -ENOENT;
+	}
+	if ((ret = pb_config_check_value(k, cfg->owner, value, err, err_len))) {
+		prefix_source(source, err, err_len);
+		return ret;
+	}
+	return store(cfg, key, value);
+}
+
+int pb_config__set_list(struct pb_config *cfg, const char *list, const char *source, char *err,
+			size_t err_len)
 {
 	char *copy = strdup(list ? list : ""), *save = NULL;
 	int ret = 0;
@@ -200,11 +212,12 @@ int pb_config__set_list(struct pb_config *cfg, const char *list, char *err, size
 
 		if (!eq) {
 			snprintf(err, err_len, "%s: '%s' is not key=value", cfg->owner, item);
+			prefix_source(source, err, err_len);
 			ret = -EINVAL;
 			break;
 		}
 		*eq = '\0';
-		ret = pb_config__set(cfg, item, eq + 1, err, err_len);
+		ret = pb_config__set(cfg, item, eq + 1, source, err, err_len);
 	}
 	free(copy);
 	return ret;
@@ -213,7 +226,7 @@ int pb_config__set_list(struct pb_config *cfg, const char *list, char *err, size
 int pb_config__copy(struct pb_config *cfg, const struct pb_config *src, char *err, size_t len)
 {
 	for (size_t i = 0; src && i < src->n; i++) {
-		int ret = pb_config__set(cfg, src->items[i].key, src->items[i].value, err, len);
+		int ret = pb_config__set(cfg, src->items[i].key, src->items[i].value, NULL, err, len);
 
 		if (ret)
 			return ret;
@@ -234,30 +247,31 @@ const char *pb_config__get(const struct pb_config *cfg, const char *key)
 	return k ? k->default_value : NULL;
 }
 
-int64_t pb_config__int(const struct pb_config *cfg, const char *key)
+void pb_config__bind(const struct pb_config *cfg, void *settings)
 {
-	const char *v = pb_config__get(cfg, key);
+	for (const struct pb_config_key *k = cfg->keys; k && k->name; k++) {
+		const char *v = pb_config__get(cfg, k->name);
+		char *field = (char *)settings + k->offset;
+		/* Values were checked when set, defaults when the plugin was loaded. */
+		int64_t i = v ? strtoll(v, NULL, 0) : 0;
+		double d = v ? strtod(v, NULL) : 0;
+		bool b = false;
 
-	return v ? strtoll(v, NULL, 0) : 0;
-}
-
-bool pb_config__bool(const struct pb_config *cfg, const char *key)
-{
-	const char *v = pb_config__get(cfg, key);
-	bool b = false;
-
-	return v && parse_bool(v, &b) && b;
-}
-
-double pb_config__double(const struct pb_config *cfg, const char *key)
-{
-	const char *v = pb_config__get(cfg, key);
-
-	return v ? strtod(v, NULL) : 0.0;
-}
-
-const struct pb_config_limit *pb_config_limits_of(const struct pb_plugin *desc)
-{
-	/* A 1.0 plugin's slot was reserved and zero; read it only where the ABI defines it. */
-	return desc->abi_minor >= 1 ? desc->config_limits : NULL;
+		switch (k->type) {
+		case PB_CONFIG_STRING:
+			memcpy(field, &v, sizeof(v));
+			break;
+		case PB_CONFIG_INT:
+			memcpy(field, &i, sizeof(i));
+			break;
+		case PB_CONFIG_DOUBLE:
+			memcpy(field, &d, sizeof(d));
+			break;
+		case PB_CONFIG_BOOL:
+			if (v)
+				pb_config_parse_bool(v, &b);
+			memcpy(field, &b, sizeof(b));
+			break;
+		}
+	}
 }

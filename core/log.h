@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The core's messages to stderr: "profile-bee: ..." lines, filtered by verbosity. */
+/* The library's messages: "profile-bee: ..." lines on stderr, or the embedder's pb_log_fn. */
 #ifndef PB_LOG_H
 #define PB_LOG_H
 
@@ -10,6 +10,9 @@ extern int pb_log_verbosity; /* messages above this level are dropped; default P
 
 void pb_log(enum pb_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void pb_vlog(enum pb_log_level level, const char *who, const char *fmt, va_list ap);
+/* To fn (a session's own), else to the handler of pb_log__set_handler, else to stderr. */
+void pb_vlog_to(pb_log_fn fn, void *ctx, enum pb_log_level level, const char *who,
+		const char *fmt, va_list ap);
 
 /*
  * Text from outside (a collector's reply, metadata, a Host header) made one safe line: control

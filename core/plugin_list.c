@@ -17,6 +17,18 @@ static const char *type_name(enum pb_config_type t)
 	return t <= PB_CONFIG_DOUBLE ? names[t] : "?";
 }
 
+/* "  width (int 100..1000000, default 1200): image width in pixels" */
+static void print_key(FILE *out, const struct pb_config_key *k)
+{
+	fprintf(out, "         %-10s %s (%s", "", k->name, type_name(k->type));
+	if ((k->type == PB_CONFIG_INT || k->type == PB_CONFIG_DOUBLE) && (k->min || k->max))
+		fprintf(out, " %.15g..%.15g", k->min, k->max);
+	if (k->type == PB_CONFIG_STRING && k->choices)
+		fprintf(out, ": %s", k->choices);
+	fprintf(out, ", default %s): %s\n", k->default_value ? k->default_value : "unset",
+		k->help ? k->help : "");
+}
+
 int pb_list_plugins(FILE *out, const char *plugin_path)
 {
 	struct pb_plugin_registry *reg;
@@ -42,9 +54,7 @@ int pb_list_plugins(FILE *out, const char *plugin_path)
 				fputc('\n', out);
 			}
 			for (const struct pb_config_key *k = d->config_keys; k && k->name; k++)
-				fprintf(out, "         %-10s %s (%s, default %s): %s\n", "", k->name,
-					type_name(k->type), k->default_value ? k->default_value : "unset",
-					k->help ? k->help : "");
+				print_key(out, k);
 		}
 	}
 	pb_plugin_registry__free(reg);

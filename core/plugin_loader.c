@@ -18,63 +18,83 @@
 #define PB_PLUGIN_DIR "/usr/local/lib/profile-bee/plugins"
 #endif
 
-int pb_plugin_load(const char *path, struct pb_loaded_plugin *out, char *err, size_t err_len)
+/* The version an ABI 1 file was built for: its descriptor began with major and minor too. */
+static void name_abi1(void *handle, const char *path, char *err, size_t err_len)
+{
+	const void *(*entry)(void) = (const void *(*)(void))dlsym(handle, PB_PLUGIN_ENTRY_SYMBOL_V1);
+	const uint16_t *version = entry ? entry() : NULL;
+
+	snprintf(err, err_len,
+		 "cannot load '%s': built for plugin ABI %u.%u, this profile-bee loads %u.0 to "
+		 "%u.%u; rebuild it against this profile-bee's <profile-bee/plugin.h>",
+		 path, version ? version[0] : 1, version ? version[1] : 0, PB_PLUGIN_ABI_MAJOR,
+		 PB_PLUGIN_ABI_MAJOR, PB_PLUGIN_ABI_MINOR);
+}
+
+/* Takes the entry's list: every descriptor checked, at least one. */
+static int take_list(struct pb_plugin_so *so, const char *path, char *err, size_t err_len)
+{
+	pb_plugin_list_fn entry = (pb_plugin_list_fn)dlsym(so->handle, PB_PLUGIN_ENTRY_SYMBOL);
+	char why[512];
+	int ret;
+
+	if (!entry) {
+		if (dlsym(so->handle, PB_PLUGIN_ENTRY_SYMBOL_V1)) {
+			name_abi1(so->handle, path, err, err_len);
+			return -EPROTO;
+		}
+		snprintf(err, err_len, "cannot load '%s': no %s() listing its plugins", path,
+			 PB_PLUGIN_ENTRY_SYMBOL);
+		return -ENOENT;
+	}
+	so->plugins = entry();
+	for (so->n = 0; so->plugins && so->plugins[so->n]; so->n++) {
+		if ((ret = pb_plugin_check(so->plugins[so->n], why, sizeof(why)))) {
+			snprintf(err, err_len, "cannot load '%s': %s", path, why);
+			return ret;
+		}
+	}
+	if (!so->n) {
+		snprintf(err, err_len, "cannot load '%s': %s() lists no plugin", path,
+			 PB_PLUGIN_ENTRY_SYMBOL);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+int pb_plugin_so__open(const char *path, struct pb_plugin_so *out, char *err, size_t err_len)
 {
 	char real[PATH_MAX];
-	pb_plugin_entry_fn entry;
-	const struct pb_plugin *desc;
-	void *handle;
+	struct pb_plugin_so so = { 0 };
 	int ret;
 
 	/* The resolved path is what is checked and opened, so no link can be swapped between. */
 	if ((ret = pb_plugin_trust(path, real, sizeof(real), err, err_len)) ||
 	    (ret = pb_plugin_elf_check(real, err, err_len)))
 		return ret;
-	handle = dlopen(real, RTLD_NOW | RTLD_LOCAL);
-	if (!handle) {
+	so.handle = dlopen(real, RTLD_NOW | RTLD_LOCAL);
+	if (!so.handle) {
 		snprintf(err, err_len, "cannot load '%s': %s", path, dlerror());
 		return -ENOEXEC;
 	}
-	entry = (pb_plugin_entry_fn)dlsym(handle, PB_PLUGIN_ENTRY_SYMBOL);
-	desc = entry ? entry() : NULL;
-	if (!desc) {
-		snprintf(err, err_len, "cannot load '%s': no %s() returning a descriptor", path,
-			 PB_PLUGIN_ENTRY_SYMBOL);
-		ret = -ENOENT;
-	} else if (desc->abi_major != PB_PLUGIN_ABI_MAJOR) {
-		snprintf(err, err_len, "cannot load '%s': ABI %u.%u, core expects %u.x", path,
-			 desc->abi_major, desc->abi_minor, PB_PLUGIN_ABI_MAJOR);
-		ret = -EPROTO;
-	} else if (desc->struct_size < offsetof(struct pb_plugin, claims) || !desc->name ||
-		   (desc->kind == PB_PLUGIN_UNWINDER && !desc->unwinder) ||
-		   (desc->kind == PB_PLUGIN_OUTPUT && !desc->output) ||
-		   (desc->kind != PB_PLUGIN_UNWINDER && desc->kind != PB_PLUGIN_OUTPUT)) {
-		snprintf(err, err_len, "cannot load '%s': malformed plugin descriptor", path);
-		ret = -EINVAL;
-	}
+	if (!(ret = take_list(&so, path, err, err_len)) && !(so.path = strdup(path)))
+		ret = -ENOMEM;
 	if (ret) {
-		dlclose(handle);
+		dlclose(so.handle);
 		return ret;
 	}
-	out->path = strdup(path);
-	if (!out->path) {
-		dlclose(handle);
-		return -ENOMEM;
-	}
-	out->handle = handle;
-	out->desc = desc;
+	*out = so;
 	return 0;
 }
 
-void pb_plugin_unload(struct pb_loaded_plugin *p)
+void pb_plugin_so__close(struct pb_plugin_so *so)
 {
-	if (!p)
+	if (!so)
 		return;
-	if (p->handle)
-		dlclose(p->handle);
-	free(p->path);
-	p->path = NULL;
-	p->handle = NULL;
+	if (so->handle)
+		dlclose(so->handle);
+	free(so->path);
+	*so = (struct pb_plugin_so){ 0 };
 }
 
 static bool has_name(const struct pb_plugin_registry *reg, const struct pb_plugin *desc)
@@ -86,37 +106,52 @@ static bool has_name(const struct pb_plugin_registry *reg, const struct pb_plugi
 	return false;
 }
 
+/* Adds the file's plugins not shadowed by an earlier one of their name; how many it added. */
+static size_t add_plugins(struct pb_plugin_registry *reg, const struct pb_plugin_so *so)
+{
+	size_t added = 0;
+
+	for (size_t j = 0; j < so->n; j++) {
+		struct pb_loaded_plugin *lp, **items;
+
+		if (has_name(reg, so->plugins[j])) {
+			pb_debug("plugin '%s' in %s is shadowed by an earlier one",
+				 so->plugins[j]->name, so->path);
+			continue;
+		}
+		items = realloc(reg->items, (reg->n + 1) * sizeof(*items));
+		if (!items || !(lp = calloc(1, sizeof(*lp)))) {
+			if (items)
+				reg->items = items;
+			break;
+		}
+		*lp = (struct pb_loaded_plugin){ .path = so->path, .desc = so->plugins[j] };
+		reg->items = items;
+		reg->items[reg->n++] = lp;
+		added++;
+	}
+	return added;
+}
+
 const struct pb_loaded_plugin *pb_plugin_registry__load_file(struct pb_plugin_registry *reg,
 							     size_t i)
 {
 	struct pb_plugin_file *f = &reg->files[i];
-	struct pb_loaded_plugin *lp, **items;
 	char err[2 * PATH_MAX + 256];
+	size_t first = reg->n;
 
 	if (f->tried)
 		return NULL;
 	f->tried = true;
-	if (!(lp = calloc(1, sizeof(*lp))))
-		return NULL;
-	if (pb_plugin_load(f->path, lp, err, sizeof(err))) {
+	if (pb_plugin_so__open(f->path, &f->so, err, sizeof(err))) {
 		pb_warn("%s", err);
-		free(lp);
 		return NULL;
 	}
-	if (has_name(reg, lp->desc)) {
-		pb_debug("plugin '%s' in %s is shadowed by an earlier one", lp->desc->name, f->path);
-		goto drop;
+	if (!add_plugins(reg, &f->so)) {
+		pb_plugin_so__close(&f->so);
+		return NULL;
 	}
-	items = realloc(reg->items, (reg->n + 1) * sizeof(*items));
-	if (!items)
-		goto drop;
-	reg->items = items;
-	reg->items[reg->n++] = lp;
-	return lp;
-drop:
-	pb_plugin_unload(lp);
-	free(lp);
-	return NULL;
+	return reg->items[first];
 }
 
 void pb_plugin_registry__load_all(struct pb_plugin_registry *reg)
@@ -258,11 +293,10 @@ void pb_plugin_registry__free(struct pb_plugin_registry *reg)
 {
 	if (!reg)
 		return;
-	for (size_t i = 0; i < reg->n; i++) {
-		pb_plugin_unload(reg->items[i]);
+	for (size_t i = 0; i < reg->n; i++)
 		free(reg->items[i]);
-	}
 	for (size_t i = 0; i < reg->n_files; i++) {
+		pb_plugin_so__close(&reg->files[i].so);
 		free(reg->files[i].path);
 		free(reg->files[i].name);
 	}

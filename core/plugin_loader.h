@@ -5,10 +5,18 @@
 
 #include <profile-bee/plugin.h>
 
+/* One plugin of a loaded file: a .so may hold several (the http file: serve and push). */
 struct pb_loaded_plugin {
+	const char *path; /* the file's, owned by its pb_plugin_so */
+	const struct pb_plugin *desc;
+};
+
+/* A dlopen()ed plugin file and the descriptors its entry point listed. */
+struct pb_plugin_so {
 	char *path;
 	void *handle;
-	const struct pb_plugin *desc;
+	const struct pb_plugin *const *plugins; /* NULL-terminated */
+	size_t n;
 };
 
 /*
@@ -20,6 +28,7 @@ struct pb_plugin_file {
 	int kind;   /* from the file name: a pb_plugin_kind, or -1 */
 	char *name; /* NAME from the file name, or NULL */
 	bool tried; /* loaded, or failed and reported */
+	struct pb_plugin_so so; /* once loaded */
 };
 
 struct pb_plugin_registry {
@@ -32,10 +41,14 @@ struct pb_plugin_registry {
 /*
  * Loads one plugin file: refuses it unless only root (or the current user) can replace it or
  * any directory or link on its path, when it is not a complete ELF shared object for this
- * machine, without the entry symbol, or of another ABI major. On failure err says why.
+ * machine, without the entry symbol, built for an ABI this core does not load (ABI 1's entry
+ * is recognised and named), or with a descriptor pb_plugin_check refuses. err says why.
  */
-int pb_plugin_load(const char *path, struct pb_loaded_plugin *out, char *err, size_t err_len);
-void pb_plugin_unload(struct pb_loaded_plugin *p);
+int pb_plugin_so__open(const char *path, struct pb_plugin_so *out, char *err, size_t err_len);
+void pb_plugin_so__close(struct pb_plugin_so *so);
+
+/* 0 when the core can use d; -EPROTO (another ABI) or -EINVAL with why otherwise. */
+int pb_plugin_check(const struct pb_plugin *d, char *why, size_t len);
 
 /*
  * Finds the plugin files in extra_dirs (a ':' list, may be NULL), $PROFILE_BEE_PLUGIN_PATH,

@@ -23,8 +23,9 @@ static bool named(const struct pb_plugin_file *f, int kind, const char *a, const
 }
 
 /*
- * Files named for the plugin first; a file named otherwise (not KIND-NAME.so) may still hold
- * it. Files named for other plugins are left alone.
+ * Files named for the plugin first; then files of its kind that hold its name as a string (a
+ * file may hold several plugins: output-http.so has serve and push); a file named otherwise
+ * (not KIND-NAME.so) may still hold it. Files that cannot hold it are left alone.
  */
 const struct pb_loaded_plugin *pb_plugin_registry__find(struct pb_plugin_registry *reg,
 							enum pb_plugin_kind kind, const char *name)
@@ -34,9 +35,13 @@ const struct pb_loaded_plugin *pb_plugin_registry__find(struct pb_plugin_registr
 	for (size_t i = 0; !lp && i < reg->n_files; i++)
 		if (named(&reg->files[i], kind, name, NULL))
 			lp = pb_plugin_registry__load_file(reg, i) ? loaded(reg, kind, name) : NULL;
-	for (size_t i = 0; !lp && i < reg->n_files; i++)
-		if (!reg->files[i].tried && reg->files[i].kind < 0)
+	for (size_t i = 0; !lp && i < reg->n_files; i++) {
+		const struct pb_plugin_file *f = &reg->files[i];
+
+		if (!f->tried && (f->kind < 0 || (f->kind == (int)kind &&
+						  pb_plugin_file_has(f->path, name))))
 			lp = pb_plugin_registry__load_file(reg, i) ? loaded(reg, kind, name) : NULL;
+	}
 	return lp;
 }
 
@@ -126,7 +131,7 @@ const struct pb_loaded_plugin *pb_plugin_registry__match_output(struct pb_plugin
 	size_t n;
 
 	if (is_word(target))
-		lp = probe(reg, target, BY_NAME, target, NULL, NULL, format);
+		lp = probe(reg, target, BY_NAME, target, NULL, target, format);
 	n = colon ? (size_t)(colon - target) : 0;
 	if (!lp && n && n < sizeof(word)) {
 		snprintf(word, sizeof(word), "%.*s", (int)n, target);

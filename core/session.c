@@ -46,6 +46,7 @@ int pb_session__new(const struct pb_session_opts *opts, struct pb_session **ret)
 	s->epoll_fd = s->stop_fd = s->child_pidfd = s->child_release_fd = s->child_error_fd = -1;
 	s->child_status = -1;
 	s->child_output_fd = -1;
+	pthread_mutex_init(&s->registry_lock, NULL);
 	if (!s->opts.frequency)
 		s->opts.frequency = DEFAULT_FREQUENCY;
 	if (!s->opts.stack_storage_size)

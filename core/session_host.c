@@ -22,9 +22,24 @@ static void host_log(struct pb_session *s, enum pb_log_level level, const char *
 		used = who ? snprintf(s->captured, sizeof(s->captured), "%s: ", who) : 0;
 		vsnprintf(s->captured + used, sizeof(s->captured) - used, fmt, ap);
 	} else {
-		pb_vlog(level, who, fmt, ap);
+		pb_vlog_to(s ? s->opts.log : NULL, s ? s->opts.log_ctx : NULL, level, who, fmt, ap);
 	}
 	va_end(ap);
+}
+
+void pb_session_log(struct pb_session *s, enum pb_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	pb_vlog_to(s->opts.log, s->opts.log_ctx, level, NULL, fmt, ap);
+	va_end(ap);
+}
+
+static int host_encode(struct pb_session *s, const struct pb_profile *p, const char *format,
+		       FILE *out)
+{
+	return pb_session_encode(s, p, format, out, NULL);
 }
 
 void pb_session_capture_begin(struct pb_session *s)
@@ -77,10 +92,6 @@ void pb_session_init_host(struct pb_session *s)
 		.abi_minor = PB_PLUGIN_ABI_MINOR,
 		.session = s,
 		.log = host_log,
-		.config_get = pb_config__get,
-		.config_int = pb_config__int,
-		.config_bool = pb_config__bool,
-		.config_double = pb_config__double,
 		.count_lost = pb_session_count_lost,
 		.find_mapping = host_find_mapping,
 		.for_each_mapping = host_for_each_mapping,
@@ -88,6 +99,7 @@ void pb_session_init_host(struct pb_session *s)
 		.stop_requested = host_stop_requested,
 		.now_ns = host_now_ns,
 		.command_output_fd = host_command_output_fd,
+		.encode = host_encode,
 	};
 }
 
@@ -124,7 +136,7 @@ void pb_session_report_lost(struct pb_session *s)
 				 i ? ", " : "", (unsigned long long)l->n, l->cause,
 				 l->hint[0] ? " (try " : "", l->hint, l->hint[0] ? ")" : "");
 	}
-	pb_warn("stacks lost or cut short: %s", line);
+	pb_session_log(s, PB_LOG_WARN, "stacks lost or cut short: %s", line);
 }
 
 int pb_session_fail(struct pb_session *s, int err, const char *fmt, ...)
@@ -136,4 +148,39 @@ int pb_session_fail(struct pb_session *s, int err, const char *fmt, ...)
 	pb_vformat_escaped(s->error, sizeof(s->error), fmt, ap);
 	va_end(ap);
 	return err < 0 ? err : -err;
+}
+
+int pb_host__new(const struct pb_host_opts *opts, struct pb_host **ret)
+{
+	struct pb_host_opts o = { 0 };
+	struct pb_session_opts so = { .sz = sizeof(so), .quiet = true, .errors_to_caller = true };
+	struct pb_session *s;
+	int err;
+
+	if (opts)
+		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	so.log = o.log;
+	so.log_ctx = o.log_ctx;
+	so.plugin_path = o.plugin_path;
+	if ((err = pb_session__new(&so, &s)))
+		return err;
+	*ret = &s->host;
+	return 0;
+}
+
+void pb_host__free(struct pb_host *host)
+{
+	if (host)
+		pb_session__free(host->session);
+}
+
+uint64_t pb_host__lost(const struct pb_host *host, const char *cause)
+{
+	const struct pb_session *s = host->session;
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < s->n_lost; i++)
+		if (!cause || !strcmp(s->lost[i].cause, cause))
+			n += s->lost[i].n;
+	return n;
 }

@@ -24,6 +24,7 @@ struct pb_lost_cause {
 
 struct pb_output {
 	const struct pb_loaded_plugin *plugin;
+	const struct pb_encoder *encoder; /* a file output the core writes (the plugin has no ops) */
 	struct pb_config *cfg;
 	struct pb_output_params params;
 	char *target;
@@ -46,6 +47,7 @@ struct pb_session {
 	char unwinder_error[512]; /* why the unwinder did not open (--check shows it alone) */
 
 	struct pb_plugin_registry *registry;
+	pthread_mutex_t registry_lock;	/* encoders are found from any thread (host->encode) */
 	const struct pb_loaded_plugin *unwinder;
 	void *unwinder_state;
 	struct pb_config *unwinder_cfg;
@@ -112,6 +114,9 @@ void pb_session_count_lost(struct pb_session *s, const char *cause, uint64_t n, 
 void pb_session_report_lost(struct pb_session *s);
 int pb_session_fail(struct pb_session *s, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* A message of the session: to its pb_log_fn, or where the library's messages go. */
+void pb_session_log(struct pb_session *s, enum pb_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* session_command.c */
 int pb_session_spawn_command(struct pb_session *s);
@@ -133,6 +138,19 @@ int pb_session_check_outputs(struct pb_session *s, bool at_end);
 /* The settings of section ("output.svg"), or NULL when none were set. */
 const struct pb_config *pb_session_section(const struct pb_session *s, const char *section);
 void pb_session_free_sections(struct pb_session *s);
+
+/* encode.c */
+/* The encoder of format ("svg", ".svg", "folded") and the plugin holding it, loading on demand. */
+const struct pb_encoder *pb_encoder_find(struct pb_plugin_registry *reg, const char *format,
+					 const struct pb_loaded_plugin **ret);
+/* Every format an encoder writes, comma-separated, for messages. */
+void pb_encoder_names(struct pb_plugin_registry *reg, char *buf, size_t len);
+/* Encodes p into out with the plugin's session-wide settings, then settings ("k=v,..."); logs why it failed. */
+int pb_session_encode(struct pb_session *s, const struct pb_profile *p, const char *format,
+		      FILE *out, const char *settings);
+/* Writes path whole (atomically; "-" is stdout) with encoder e. */
+int pb_encode_file(const struct pb_host *host, const struct pb_encoder *e,
+		   const struct pb_profile *p, const char *path, const struct pb_config *cfg);
 
 /* session_drain.c */
 int pb_session_drain(struct pb_session *s, struct pb_profile *into);

@@ -31,15 +31,14 @@ int pb_session_open_output(struct pb_session *s, const char *target, const char 
 	o->plugin = lp;
 	o->target = strdup(target);
 	snprintf(why, sizeof(why), "output.%s", lp->desc->name);
-	err = o->target ? pb_config__new(lp->desc->config_keys,
-						 pb_config_limits_of(lp->desc), why, &o->cfg) : -ENOMEM;
+	err = o->target ? pb_config__new_for(lp->desc, &o->cfg) : -ENOMEM;
 	/* The plugin's session-wide settings (INI, --set) first; this output's own win. */
 	if (!err)
 		err = pb_config__copy(o->cfg, pb_session_section(s, why), why, sizeof(why));
 	if (!err && settings)
-		err = pb_config__set_list(o->cfg, settings, why, sizeof(why));
+		err = pb_config__set_list(o->cfg, settings, NULL, why, sizeof(why));
 	for (size_t i = 0; !err && i < n; i++)
-		err = pb_config__set(o->cfg, kv[i].key, kv[i].value ? kv[i].value : "", why,
+		err = pb_config__set(o->cfg, kv[i].key, kv[i].value ? kv[i].value : "", NULL, why,
 				     sizeof(why));
 	if (err && err != -ENOMEM)
 		pb_session_fail(s, err, "%s", why);
@@ -52,6 +51,12 @@ int pb_session_open_output(struct pb_session *s, const char *target, const char 
 		.window_ms = s->opts.window_ms,
 		.live = s->opts.window_ms > 0,
 	};
+	if (!lp->desc->output) {
+		/* A file the core writes with the plugin's encoder: nothing to open until then. */
+		o->encoder = pb_encoder_find(s->registry, format, &lp);
+		s->n_outputs++;
+		return 0;
+	}
 	pb_session_capture_begin(s);
 	err = lp->desc->output->open(&s->host, &o->params, o->cfg, &o->state);
 	why_open = pb_session_capture_end(s, err);
@@ -68,7 +73,8 @@ int pb_session_open_output(struct pb_session *s, const char *target, const char 
 		if (s->opts.errors_to_caller)
 			pb_session_fail(s, err, "cannot open output '%s': %s", target, why_open);
 		else
-			pb_err("cannot open output '%s': %s", target, why_open);
+			pb_session_log(s, PB_LOG_ERROR, "cannot open output '%s': %s", target,
+				       why_open);
 		s->open_failures++;
 		pb_config__free(o->cfg);
 		free(o->target);
@@ -80,6 +86,12 @@ fail:
 	pb_config__free(o->cfg);
 	free(o->target);
 	return err;
+}
+
+/* The plugin's ops; NULL for a file output the core writes with an encoder. */
+static const struct pb_output_ops *ops_of(const struct pb_output *o)
+{
+	return o->plugin->desc->output;
 }
 
 static bool wants_windows(const struct pb_output *o)
@@ -108,6 +120,16 @@ bool pb_session_wants_windows(const struct pb_session *s)
 	return false;
 }
 
+/* Where a file output goes: "-", or a claim that is a format name ("folded"), is stdout. */
+static const char *file_path(const struct pb_output *o)
+{
+	for (const struct pb_output_claim *c = o->plugin->desc->claims; c->pattern; c++)
+		if (!strcmp(c->pattern, o->target) && c->pattern[0] != '.' &&
+		    !strstr(c->pattern, "://"))
+			return "-";
+	return o->target;
+}
+
 /* 0, or the output's -errno; the message is printed, or kept for the caller. */
 static int write_one(struct pb_session *s, struct pb_output *o, const struct pb_profile *p,
 		     uint32_t flags)
@@ -118,7 +140,8 @@ static int write_one(struct pb_session *s, struct pb_output *o, const struct pb_
 	if (o->failed)
 		return -EIO;
 	pb_session_capture_begin(s);
-	err = o->plugin->desc->output->write(o->state, p, flags);
+	err = o->encoder ? pb_encode_file(&s->host, o->encoder, p, file_path(o), o->cfg)
+			 : o->plugin->desc->output->write(o->state, p, flags);
 	why = pb_session_capture_end(s, err);
 	if (!err)
 		return 0;
@@ -126,7 +149,7 @@ static int write_one(struct pb_session *s, struct pb_output *o, const struct pb_
 	o->failed = true;
 	if (s->opts.errors_to_caller)
 		return pb_session_fail(s, err, "cannot write '%s': %s", o->target, why);
-	pb_err("cannot write '%s': %s", o->target, why);
+	pb_session_log(s, PB_LOG_ERROR, "cannot write '%s': %s", o->target, why);
 	/* Said above: the session's own error only sums it up, so nothing is printed twice. */
 	return pb_session_fail(s, EIO, "an output could not be written (see above)");
 }
@@ -149,8 +172,8 @@ int pb_session_write_window(struct pb_session *s, const struct pb_profile *windo
 			err = write_one(s, o, window, last ? PB_WRITE_LAST : 0);
 		else if (last)
 			err = write_one(s, o, whole, PB_WRITE_LAST);
-		if (last && !o->failed && o->plugin->desc->output->flush)
-			o->plugin->desc->output->flush(o->state);
+		if (last && !o->failed && o->state && PB_OPTIONAL_OP(ops_of(o), flush))
+			ops_of(o)->flush(o->state);
 		if (o->failed && !ret)
 			ret = failed ? -EIO : err;
 	}
@@ -162,13 +185,14 @@ void pb_session_close_outputs(struct pb_session *s)
 	for (size_t i = 0; i < s->n_outputs; i++) {
 		struct pb_output *o = &s->outputs[i];
 
-		if (o->plugin->desc->output->wait && !o->failed)
-			o->plugin->desc->output->wait(o->state);
+		if (o->state && !o->failed && PB_OPTIONAL_OP(ops_of(o), wait))
+			ops_of(o)->wait(o->state);
 	}
 	for (size_t i = 0; i < s->n_outputs; i++) {
 		struct pb_output *o = &s->outputs[i];
 
-		o->plugin->desc->output->close(o->state);
+		if (ops_of(o))
+			ops_of(o)->close(o->state);
 		pb_config__free(o->cfg);
 		free(o->target);
 	}

@@ -34,7 +34,7 @@ static void on_mapping(void *ctx, uint32_t pid, const struct pb_mapping *m)
 	struct pb_session *s = ctx;
 	const struct pb_unwinder_ops *ops = s->unwinder->desc->unwinder;
 
-	if (ops->on_mapping && s->unwinder_state)
+	if (PB_OPTIONAL_OP(ops, on_mapping) && s->unwinder_state)
 		ops->on_mapping(s->unwinder_state, pid, m);
 }
 
@@ -43,7 +43,7 @@ static void on_exit_cb(void *ctx, uint32_t pid)
 	struct pb_session *s = ctx;
 	const struct pb_unwinder_ops *ops = s->unwinder->desc->unwinder;
 
-	if (ops->on_exit && s->unwinder_state)
+	if (PB_OPTIONAL_OP(ops, on_exit) && s->unwinder_state)
 		ops->on_exit(s->unwinder_state, pid);
 	pb_symbolizer__forget_pid(s->symbolizer, pid);
 }
@@ -89,8 +89,7 @@ static int open_unwinder(struct pb_session *s)
 				       s->unwinder_name, names);
 	}
 	snprintf(why, sizeof(why), "unwinder.%s", s->unwinder_name);
-	err = pb_config__new(s->unwinder->desc->config_keys,
-			     pb_config_limits_of(s->unwinder->desc), why, &s->unwinder_cfg);
+	err = pb_config__new_for(s->unwinder->desc, &s->unwinder_cfg);
 	if (!err)
 		err = pb_config__copy(s->unwinder_cfg, pb_session_section(s, why), why, sizeof(why));
 	if (err)
@@ -191,7 +190,7 @@ static int watch_sources(struct pb_session *s)
 	for (int i = 0; i < n; i++)
 		if ((err = watch_fd(s, fds[i])))
 			return err;
-	if (ops->poll_fd && ops->consume)
+	if (PB_OPTIONAL_OP(ops, poll_fd) && PB_OPTIONAL_OP(ops, consume))
 		return watch_fd(s, ops->poll_fd(s->unwinder_state));
 	return 0;
 }
@@ -362,7 +361,8 @@ int pb_session__poll(struct pb_session *s, int timeout_ms)
 			continue; /* the flag says it all */
 		if (is_target_fd(s, fd))
 			target_exited(s, fd);
-		else if (ops->poll_fd && fd == ops->poll_fd(s->unwinder_state))
+		else if (PB_OPTIONAL_OP(ops, poll_fd) && PB_OPTIONAL_OP(ops, consume) &&
+			 fd == ops->poll_fd(s->unwinder_state))
 			ops->consume(s->unwinder_state);
 		else
 			pb_proctab__consume(s->proctab);

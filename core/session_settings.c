@@ -68,8 +68,7 @@ static struct pb_config *section_config(struct pb_session *s, const char *sectio
 	sc = &s->sections[s->n_sections];
 	if (!(sc->section = strdup(section)))
 		return NULL;
-	if (pb_config__new(lp->desc->config_keys, pb_config_limits_of(lp->desc), section,
-			   &sc->cfg)) {
+	if (pb_config__new_for(lp->desc, &sc->cfg)) {
 		free(sc->section);
 		return NULL;
 	}
@@ -88,7 +87,7 @@ int pb_session__set(struct pb_session *s, const char *section, const char *key, 
 		return -ENOENT;
 	if (!(cfg = section_config(s, section, lp)))
 		return -ENOMEM;
-	err = pb_config__set(cfg, key, value ? value : "", why, sizeof(why));
+	err = pb_config__set(cfg, key, value ? value : "", NULL, why, sizeof(why));
 	if (err && err != -ENOMEM)
 		pb_session_fail(s, err, "%s", why);
 	return err;

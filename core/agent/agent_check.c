@@ -28,10 +28,10 @@ static int check_output(struct pb_agent *a, struct pb_plugin_registry *reg,
 	/* Opened once in the session; files named or replaced per window are opened per window. */
 	o->long_lived = (lp->desc->output_flags & PB_OUTPUT_WANTS_WINDOWS) &&
 			!pb_agent_target_is_template(o->target);
-	snprintf(why, sizeof(why), "output.%s", lp->desc->name);
-	if ((err = pb_config__new(lp->desc->config_keys, pb_config_limits_of(lp->desc), why, &cfg)))
+	if ((err = pb_config__new_for(lp->desc, &cfg)))
 		return err;
-	if (o->settings && (err = pb_config__set_list(cfg, o->settings, why, sizeof(why))))
+	if (o->settings &&
+	    (err = pb_config__set_list(cfg, o->settings, "agent output settings", why, sizeof(why))))
 		pb_agent_fail(a, err, "%s", why);
 	pb_config__free(cfg);
 	return err;

@@ -10,54 +10,72 @@ extern "C" {
 #endif
 
 /*
- * ABI rules: the core refuses a plugin whose abi_major differs from its own. Minor bumps only
- * append fields; every struct starts with its size so either side can tell what the other has.
- * Plugins may link libprofilebee's public profile API (profile-bee.h); everything that needs
- * the running session (logging, lost counters, process mappings, stopping) goes through the
- * host table.
+ * The ABI rule (docs/plugin-abi.md): every struct that crosses the boundary starts with its
+ * size as the side that filled it was built (`sz`), and grows only at its end. A reader never
+ * touches a field its writer's struct did not reach: PB_HAS(p, field) says whether it did, and
+ * an optional op is called only when it is there and not NULL. There are no reserved slots.
+ * A plugin states the ABI it was built for: the core refuses another major, and a minor newer
+ * than its own (the plugin may call host ops this core lacks). Plugins may link libprofilebee
+ * and call its public API (profile-bee.h and the settings calls below); what needs the running
+ * session (logging, lost counters, process mappings, encoders, stopping) goes through the host.
  */
-#define PB_PLUGIN_ABI_MAJOR 1
-#define PB_PLUGIN_ABI_MINOR 1
-#define PB_PLUGIN_ENTRY_SYMBOL "pb_plugin_entry"
+#define PB_PLUGIN_ABI_MAJOR 2
+#define PB_PLUGIN_ABI_MINOR 0
+/* The entry point: a NULL-terminated list of the plugins one .so holds (ABI 2 and later). */
+#define PB_PLUGIN_ENTRY_SYMBOL "pb_plugin_list"
+/* What ABI 1 plugins exported (one descriptor): found, it is refused with both versions. */
+#define PB_PLUGIN_ENTRY_SYMBOL_V1 "pb_plugin_entry"
+
+/* True when the struct p points to (whose sz says how much of it was filled) reaches field. */
+#define PB_HAS(p, field)                                                                           \
+	((p)->sz >= __builtin_offsetof(__typeof__(*(p)), field) + sizeof((p)->field))
 
 enum pb_plugin_kind {
 	PB_PLUGIN_UNWINDER = 1,
 	PB_PLUGIN_OUTPUT = 2,
 };
 
-enum pb_log_level {
-	PB_LOG_ERROR = 0,
-	PB_LOG_WARN = 1,
-	PB_LOG_INFO = 2,
-	PB_LOG_DEBUG = 3,
-};
-
 enum pb_config_type {
-	PB_CONFIG_STRING = 0,
-	PB_CONFIG_INT = 1,
-	PB_CONFIG_BOOL = 2,
-	PB_CONFIG_DOUBLE = 3,
+	PB_CONFIG_STRING = 0, /* binds a const char * (NULL when unset; valid while cfg is) */
+	PB_CONFIG_INT = 1,    /* binds an int64_t */
+	PB_CONFIG_BOOL = 2,   /* binds a bool */
+	PB_CONFIG_DOUBLE = 3, /* binds a double */
 };
 
-/* One setting a plugin accepts. The same table feeds --list-plugins, INI checks and Lua. */
+/*
+ * One setting a plugin accepts, and where its value goes: pb_config__bind stores it at offset
+ * in the plugin's settings struct (struct pb_plugin.settings_size bytes). The same table feeds
+ * --list-plugins, INI files, --set, Lua tables and the agent's settings strings, which all
+ * check values against type, range and choices when they are given, naming the source.
+ * Defaults are stated here once. Declare keys with PB_KEY_* below: they check the field type.
+ */
 struct pb_config_key {
 	const char *name;
 	enum pb_config_type type;
 	const char *default_value; /* text form; NULL means "unset" */
 	const char *help;
+	size_t offset;		   /* of the field in the settings struct */
+	double min, max;	   /* INT and DOUBLE: the inclusive range; both 0: any value */
+	const char *choices;	   /* STRING: the allowed values, ", "-separated; NULL: any */
 };
 
-/*
- * The values a setting allows (ABI 1.1), checked when the setting is given: a bad one is then a
- * usage error naming its file:line or flag and the range, not a failure at open.
- */
-struct pb_config_limit {
-	const char *name;    /* a key of config_keys */
-	double min, max;     /* PB_CONFIG_INT and PB_CONFIG_DOUBLE: the inclusive range */
-	const char *choices; /* PB_CONFIG_STRING: the allowed values, ", "-separated; NULL: any */
-};
+#define PB_KEY_FIELD_(st, field, ctype)                                                            \
+	(__builtin_offsetof(st, field) +                                                           \
+	 0 * sizeof(char[__builtin_types_compatible_p(__typeof__(((st *)0)->field), ctype) ? 1 : -1]))
+#define PB_KEY_STRING(st, field, key, def, help_, ...)                                             \
+	{ .name = (key), .type = PB_CONFIG_STRING, .default_value = (def), .help = (help_),        \
+	  .offset = PB_KEY_FIELD_(st, field, const char *), __VA_ARGS__ }
+#define PB_KEY_INT(st, field, key, def, lo, hi, help_)                                             \
+	{ .name = (key), .type = PB_CONFIG_INT, .default_value = (def), .help = (help_),           \
+	  .offset = PB_KEY_FIELD_(st, field, int64_t), .min = (lo), .max = (hi) }
+#define PB_KEY_DOUBLE(st, field, key, def, lo, hi, help_)                                          \
+	{ .name = (key), .type = PB_CONFIG_DOUBLE, .default_value = (def), .help = (help_),        \
+	  .offset = PB_KEY_FIELD_(st, field, double), .min = (lo), .max = (hi) }
+#define PB_KEY_BOOL(st, field, key, def, help_)                                                    \
+	{ .name = (key), .type = PB_CONFIG_BOOL, .default_value = (def), .help = (help_),          \
+	  .offset = PB_KEY_FIELD_(st, field, bool) }
 
-/* Settings handed to a plugin; read them with host->config_get and friends. */
+/* Settings handed to a plugin (never NULL): pb_config__bind copies them into its struct. */
 struct pb_config;
 
 /* The session a plugin runs in; only ever passed back to the host. */
@@ -98,14 +116,9 @@ struct pb_host {
 	uint16_t abi_minor;
 	struct pb_session *session;
 
+	/* Goes where the session's messages go (stderr, or the embedder's pb_log_fn). */
 	void (*log)(struct pb_session *s, enum pb_log_level level, const char *who, const char *fmt,
 		    ...) __attribute__((format(printf, 4, 5)));
-	/* The value of key (or its default from the plugin's table); NULL when neither is set. */
-	const char *(*config_get)(const struct pb_config *cfg, const char *key);
-	int64_t (*config_int)(const struct pb_config *cfg, const char *key);
-	bool (*config_bool)(const struct pb_config *cfg, const char *key);
-	double (*config_double)(const struct pb_config *cfg, const char *key);
-
 	/* Stacks that were lost or cut short, by cause; summed and reported once at the end. */
 	void (*count_lost)(struct pb_session *s, const char *cause, uint64_t n, const char *hint);
 	/* The executable mapping holding addr in pid, or NULL. Valid until the next drain. */
@@ -121,8 +134,14 @@ struct pb_host {
 	 * there is none). The output reads it (non-blocking) and shows it.
 	 */
 	int (*command_output_fd)(struct pb_session *s);
-
-	void *reserved[8];
+	/*
+	 * Writes profile to out in format ("svg", "json", "folded", ".svg", ...) with the encoder
+	 * of the plugin that claims it and the settings the session gave that plugin (INI, --set):
+	 * how the live server's /svg and an uploader's objects equal what -o writes. -EINVAL when
+	 * no plugin encodes that format (the message says which do).
+	 */
+	int (*encode)(struct pb_session *s, const struct pb_profile *profile, const char *format,
+		      FILE *out);
 };
 
 /* What to sample; filled by the core from the command line, script or agent options. */
@@ -138,6 +157,7 @@ struct pb_sample_params {
 	uint32_t hash_storage_size;  /* distinct (process, stack) counts kept per window */
 };
 
+/* Required ops first; the optional ones after them are called only when PB_HAS says so. */
 struct pb_unwinder_ops {
 	size_t sz;
 	/* Loads the BPF side; nothing samples until attach. */
@@ -149,14 +169,13 @@ struct pb_unwinder_ops {
 	int (*add_pid)(void *state, uint32_t pid);
 	/* Hands every stack counted since the last drain to fn, then forgets them. */
 	int (*drain)(void *state, pb_raw_stack_fn fn, void *ctx);
+	void (*close)(void *state); /* accepts NULL */
 	/* Optional: an fd to poll for readability, and the work to do when it is readable. */
 	int (*poll_fd)(void *state);
 	int (*consume)(void *state);
 	/* Optional: the process table learnt of a new mapping / of a process exit. */
 	void (*on_mapping)(void *state, uint32_t pid, const struct pb_mapping *m);
 	void (*on_exit)(void *state, uint32_t pid);
-	void (*close)(void *state); /* accepts NULL */
-	void *reserved[4];
 };
 
 /* Output plugins get the whole profile once at the end unless they ask for windows. */
@@ -174,17 +193,20 @@ struct pb_output_params {
 	bool live;	    /* windows arrive while sampling goes on */
 };
 
+/* Required ops first; the optional ones after them are called only when PB_HAS says so. */
 struct pb_output_ops {
 	size_t sz;
 	int (*open)(const struct pb_host *host, const struct pb_output_params *params,
 		    const struct pb_config *cfg, void **state);
 	int (*write)(void *state, const struct pb_profile *profile, uint32_t flags);
+	void (*close)(void *state); /* accepts NULL */
 	int (*flush)(void *state); /* optional */
 	/* Optional: blocks until the user is done with the output (the TUI's 'q'). */
 	int (*wait)(void *state);
-	void (*close)(void *state); /* accepts NULL */
-	void *reserved[4];
 };
+
+/* An optional op of ops, when its struct reaches it and it is set; NULL otherwise. */
+#define PB_OPTIONAL_OP(ops, op) (PB_HAS(ops, op) ? (ops)->op : NULL)
 
 /*
  * What an output claims in -o: ".svg" matches a file name's extension, "s3://" a URL's start,
@@ -195,34 +217,83 @@ struct pb_output_claim {
 	const char *format;
 };
 
+/*
+ * Renders a whole profile in one format to a stream: the one implementation of that format,
+ * used for -o files, stdout, the live server, uploads, the agent and Lua. cfg holds the
+ * plugin's settings (never NULL); host is the session's, or a standalone one (pb_host__new).
+ */
+struct pb_encoder {
+	size_t sz;
+	const char *format; /* a format a claim names: "svg", "json", "folded" */
+	int (*encode)(const struct pb_host *host, const struct pb_profile *profile, FILE *out,
+		      const struct pb_config *cfg);
+};
+
 struct pb_plugin {
-	uint16_t abi_major;
+	uint16_t abi_major; /* these three first, in every ABI: the loader reads them first */
 	uint16_t abi_minor;
-	uint32_t struct_size;
+	uint32_t sz;
 	enum pb_plugin_kind kind;
 	const char *name;
 	const char *description;
-	const struct pb_config_key *config_keys; /* ends with { .name = NULL } */
+	const struct pb_config_key *config_keys; /* ends with { .name = NULL }; may be NULL */
+	size_t settings_size;			 /* the struct config_keys bind into */
 	const struct pb_unwinder_ops *unwinder;	 /* kind == PB_PLUGIN_UNWINDER */
-	const struct pb_output_ops *output;	 /* kind == PB_PLUGIN_OUTPUT */
+	/*
+	 * kind == PB_PLUGIN_OUTPUT: a plugin with encoders and no ops is a file output the core
+	 * writes itself (a whole file per write, replaced atomically; "-" is stdout).
+	 */
+	const struct pb_output_ops *output;
 	const struct pb_output_claim *claims;	 /* outputs: ends with { .pattern = NULL } */
+	const struct pb_encoder *encoders;	 /* outputs: ends with { .format = NULL }; may be NULL */
 	uint32_t output_flags;			 /* PB_OUTPUT_* */
-	const struct pb_config_limit *config_limits; /* 1.1: ends with { .name = NULL }; may be NULL */
-	void *reserved[7];
 };
-
-typedef const struct pb_plugin *(*pb_plugin_entry_fn)(void);
 
 #define PB_PLUGIN_DESCRIPTOR_INIT                                                                  \
 	.abi_major = PB_PLUGIN_ABI_MAJOR, .abi_minor = PB_PLUGIN_ABI_MINOR,                        \
-	.struct_size = sizeof(struct pb_plugin)
+	.sz = sizeof(struct pb_plugin)
 
-/* Every plugin defines its entry with this: PB_PLUGIN_EXPORT(&my_descriptor); */
-#define PB_PLUGIN_EXPORT(desc)                                                                     \
-	__attribute__((visibility("default"))) const struct pb_plugin *pb_plugin_entry(void)       \
+typedef const struct pb_plugin *const *(*pb_plugin_list_fn)(void);
+
+/* Every .so defines its entry with this: PB_PLUGIN_EXPORT(&serve, &push); */
+#define PB_PLUGIN_EXPORT(...)                                                                      \
+	__attribute__((visibility("default"))) const struct pb_plugin *const *pb_plugin_list(void) \
 	{                                                                                          \
-		return (desc);                                                                     \
+		static const struct pb_plugin *const list[] = { __VA_ARGS__, NULL };               \
+		return list;                                                                       \
 	}
+
+/*
+ * Settings, for plugins and for programs that drive a plugin themselves (tests, benchmarks).
+ * pb_config__new_for makes desc's settings holding its defaults; pb_config__set checks a value
+ * against the key's type, range and choices and on error writes "SOURCE: owner: 'key' must be
+ * ..., not 'value'" into err (source: "file:7", "--set", a Lua field; may be NULL).
+ */
+int pb_config__new_for(const struct pb_plugin *desc, struct pb_config **ret);
+void pb_config__free(struct pb_config *cfg);
+int pb_config__set(struct pb_config *cfg, const char *key, const char *value, const char *source,
+		   char *err, size_t err_len);
+/* Stores every key's value (or default) into settings, a struct of desc->settings_size. */
+void pb_config__bind(const struct pb_config *cfg, void *settings);
+/* The text of key's value, or its default; NULL when neither. */
+const char *pb_config__get(const struct pb_config *cfg, const char *key);
+
+/*
+ * A host for whoever runs a plugin's ops directly (tests, fuzz targets, benchmarks, embedders):
+ * the host of a session that never samples. Messages go to log (stderr when NULL), lost stacks
+ * are summed (pb_host__lost), encode uses the plugins found the usual way; there are no
+ * processes to look up (find_mapping is NULL for every address).
+ */
+struct pb_host_opts {
+	size_t sz;
+	pb_log_fn log;
+	void *log_ctx;
+	const char *plugin_path; /* extra plugin directories for encode */
+};
+int pb_host__new(const struct pb_host_opts *opts, struct pb_host **ret);
+void pb_host__free(struct pb_host *host);
+/* The stacks counted lost for cause (all causes when NULL). */
+uint64_t pb_host__lost(const struct pb_host *host, const char *cause);
 
 #ifdef __cplusplus
 }

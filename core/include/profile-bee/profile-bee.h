@@ -119,6 +119,25 @@ int pb_profile__read_folded(struct pb_profile *p, FILE *f, struct pb_folded_repo
 void pb_profile__read_error(const char *path, int err, const struct pb_folded_report *rep,
 			    char *buf, size_t len);
 
+/* How much a message matters; messages above the chosen verbosity are dropped. */
+enum pb_log_level {
+	PB_LOG_ERROR = 0,
+	PB_LOG_WARN = 1,
+	PB_LOG_INFO = 2,
+	PB_LOG_DEBUG = 3,
+};
+/*
+ * Where an embedding program wants the library's messages: one line each, without the
+ * "profile-bee: " prefix or a newline, already made safe (no control characters); who is the
+ * plugin or part that speaks, or NULL. Called from the thread that logs.
+ */
+typedef void (*pb_log_fn)(void *ctx, enum pb_log_level level, const char *who, const char *msg);
+/*
+ * Messages not tied to a session (and those of sessions without their own pb_log_fn) go to fn;
+ * NULL restores stderr. Set it before starting sessions.
+ */
+void pb_log__set_handler(pb_log_fn fn, void *ctx);
+
 /*
  * A profiling session: the one code path behind the CLI, Lua scripts and the agent.
  * Options grow at the end; sz first; zero means "default" for every field.
@@ -150,6 +169,9 @@ struct pb_session_opts {
 	 * errors themselves (Lua's p:write, pb_profile__write_format).
 	 */
 	bool errors_to_caller;
+	/* Every message of this session and its plugins goes here instead of stderr. */
+	pb_log_fn log;
+	void *log_ctx;
 };
 
 int pb_session__new(const struct pb_session_opts *opts, struct pb_session **ret);
