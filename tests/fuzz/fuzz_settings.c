@@ -11,17 +11,16 @@
 #include "fuzz.h"
 
 /* The svg plugin's kinds of settings: whole numbers, numbers and a list of choices. */
-static const struct pb_config_key keys[] = {
-	{ "width", PB_CONFIG_INT, "1200", "" },
-	{ "min-width", PB_CONFIG_DOUBLE, "0.1", "" },
-	{ "palette", PB_CONFIG_STRING, "hot", "" },
-	{ "title", PB_CONFIG_STRING, NULL, "" },
-	{ 0 },
+struct svgish {
+	int64_t width;
+	double min_width;
+	const char *palette, *title;
 };
-static const struct pb_config_limit limits[] = {
-	{ "width", 100, 1000000 },
-	{ "min-width", 0, 1000000 },
-	{ "palette", .choices = "hot, mem, io" },
+static const struct pb_config_key keys[] = {
+	PB_KEY_INT(struct svgish, width, "width", "1200", 100, 1000000, ""),
+	PB_KEY_DOUBLE(struct svgish, min_width, "min-width", "0.1", 0, 1000000, ""),
+	PB_KEY_STRING(struct svgish, palette, "palette", "hot", "", .choices = "hot, mem, io"),
+	PB_KEY_STRING(struct svgish, title, "title", NULL, ""),
 	{ 0 },
 };
 
@@ -47,23 +46,20 @@ static void check_plugin(struct pb_config *cfg, const char *line)
 {
 	const char *eq = strchr(line, '=');
 	char key[64], err[512];
-	double v;
+	struct svgish v;
 
 	if (!eq || (size_t)(eq - line) >= sizeof(key))
 		return;
 	memcpy(key, line, eq - line);
 	key[eq - line] = '\0';
-	if (pb_config__set(cfg, key, eq + 1, err, sizeof(err))) {
+	if (pb_config__set(cfg, key, eq + 1, "fuzz", err, sizeof(err))) {
 		if (!memchr(err, '\0', sizeof(err)))
 			__builtin_trap();
 		return;
 	}
-	v = pb_config__double(cfg, "min-width");
-	if (pb_config__int(cfg, "width") < 100 || pb_config__int(cfg, "width") > 1000000 ||
-	    !(v >= 0 && v <= 1000000) ||
-	    (strcmp(pb_config__get(cfg, "palette"), "hot") &&
-	     strcmp(pb_config__get(cfg, "palette"), "mem") &&
-	     strcmp(pb_config__get(cfg, "palette"), "io"))) {
+	pb_config__bind(cfg, &v);
+	if (v.width < 100 || v.width > 1000000 || !(v.min_width >= 0 && v.min_width <= 1000000) ||
+	    (strcmp(v.palette, "hot") && strcmp(v.palette, "mem") && strcmp(v.palette, "io"))) {
 		fprintf(stderr, "accepted out of range: '%s'\n", line);
 		abort();
 	}
@@ -76,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pb_settings st = { 0 };
 	struct pb_config *cfg = NULL;
 
-	if (!text || pb_config__new(keys, limits, "output.svg", &cfg)) {
+	if (!text || pb_config__new(keys, "output.svg", &cfg)) {
 		free(text);
 		return 0;
 	}

@@ -5,10 +5,11 @@
 
 #include <profile-bee/profile-bee.h>
 
+/* The plugin's settings, as pb_config__bind fills them from its key table. */
 struct pprof_opts {
 	/* Hz to assume when the profile does not know its own (folded input); 0: none. */
-	uint32_t frequency;
-	int level; /* zlib compression level, 1-9 */
+	int64_t frequency;
+	int64_t level; /* zlib compression level, 1-9 */
 };
 
 /* What the encoder had to bend to fit pprof, for the plugin to say once. */

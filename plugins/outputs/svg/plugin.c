@@ -9,103 +9,74 @@
 #include "flamegraph.h"
 
 #define WHO "svg"
-#define OUT_BUFFER (1 << 20)
 
-struct svg_output {
-	const struct pb_host *host;
-	char *target;
-	char format[8]; /* "svg", "html" or "json" */
-	struct fg_opts opts;
-	const char *diff_base;
-	bool diff_normalize;
+/* The plugin's settings, as pb_config__bind fills them from the key table below. */
+struct svg_settings {
+	const char *title, *subtitle, *palette, *count_name, *diff_base;
+	int64_t width, frame_height, font_size;
+	double min_width;
+	bool inverted, reverse, diff_normalize;
 };
+
+#define KEY_INT(field, key, def, lo, hi, help) PB_KEY_INT(struct svg_settings, field, key, def, lo, hi, help)
+#define KEY_STR(field, key, def, help, ...) PB_KEY_STRING(struct svg_settings, field, key, def, help, __VA_ARGS__)
+#define KEY_BOOL(field, key, def, help) PB_KEY_BOOL(struct svg_settings, field, key, def, help)
 
 static const struct pb_config_key keys[] = {
-	{ "title", PB_CONFIG_STRING, NULL, "heading (default: Flame Graph, or Icicle Graph)" },
-	{ "subtitle", PB_CONFIG_STRING, NULL, "second heading line" },
-	{ "width", PB_CONFIG_INT, "1200", "image width in pixels" },
-	{ "frame-height", PB_CONFIG_INT, "16", "height of one frame in pixels" },
-	{ "font-size", PB_CONFIG_INT, "12", "font size in pixels" },
-	{ "min-width", PB_CONFIG_DOUBLE, "0.1", "leave out frames narrower than this (pixels)" },
-	{ "palette", PB_CONFIG_STRING, "hot",
-	  "hot, mem, io, red, green, blue, aqua, yellow, purple, orange; colours follow the "
-	  "name, so a function keeps its colour across profiles; _[k] frames contrast" },
-	{ "count-name", PB_CONFIG_STRING, "samples", "what the counts are" },
-	{ "inverted", PB_CONFIG_BOOL, "false", "icicle graph: root at the top" },
-	{ "reverse", PB_CONFIG_BOOL, "false", "reverse stacks (leaf first): who calls hot leaves" },
-	{ "diff-base", PB_CONFIG_STRING, NULL,
-	  "folded profile to compare against (before): red grew, blue shrank" },
-	{ "diff-normalize", PB_CONFIG_BOOL, "false",
-	  "scale diff-base to this profile's total before comparing" },
+	KEY_STR(title, "title", NULL, "heading (default: Flame Graph, or Icicle Graph)"),
+	KEY_STR(subtitle, "subtitle", NULL, "second heading line"),
+	KEY_INT(width, "width", "1200", 100, 1000000, "image width in pixels"),
+	KEY_INT(frame_height, "frame-height", "16", 4, 200, "height of one frame in pixels"),
+	KEY_INT(font_size, "font-size", "12", 4, 100, "font size in pixels"),
+	PB_KEY_DOUBLE(struct svg_settings, min_width, "min-width", "0.1", 0, 1000000,
+		      "leave out frames narrower than this (pixels)"),
+	KEY_STR(palette, "palette", "hot",
+		"colours follow the name, so a function keeps its colour across profiles; _[k] "
+		"frames contrast",
+		.choices = fg_palette_names),
+	KEY_STR(count_name, "count-name", "samples", "what the counts are"),
+	KEY_BOOL(inverted, "inverted", "false", "icicle graph: root at the top"),
+	KEY_BOOL(reverse, "reverse", "false", "reverse stacks (leaf first): who calls hot leaves"),
+	KEY_STR(diff_base, "diff-base", NULL,
+		"folded profile to compare against (before): red grew, blue shrank"),
+	KEY_BOOL(diff_normalize, "diff-normalize", "false",
+		 "scale diff-base to this profile's total before comparing"),
 	{ 0 },
 };
 
-/* Checked when a setting is given (file:line, --set): open only sees values in range. */
-static const struct pb_config_limit limits[] = {
-	{ "width", 100, 1000000 },
-	{ "frame-height", 4, 200 },
-	{ "font-size", 4, 100 },
-	{ "min-width", 0, 1000000 },
-	{ "palette", .choices = fg_palette_names },
-	{ 0 },
-};
-
-static int read_opts(const struct pb_host *host, const struct pb_config *cfg, struct svg_output *o)
+static struct fg_opts fg_opts_of(const struct svg_settings *s)
 {
-	struct fg_opts *f = &o->opts;
-
-	f->title = host->config_get(cfg, "title");
-	f->subtitle = host->config_get(cfg, "subtitle");
-	f->count_name = host->config_get(cfg, "count-name");
-	f->palette = host->config_get(cfg, "palette");
-	f->width = host->config_int(cfg, "width");
-	f->frame_height = host->config_int(cfg, "frame-height");
-	f->font_size = host->config_int(cfg, "font-size");
-	f->min_width = host->config_double(cfg, "min-width");
-	f->inverted = host->config_bool(cfg, "inverted");
-	f->reverse = host->config_bool(cfg, "reverse");
-	o->diff_base = host->config_get(cfg, "diff-base");
-	o->diff_normalize = host->config_bool(cfg, "diff-normalize");
-	if (!f->count_name)
-		f->count_name = "samples";
-	if (o->diff_base && !*o->diff_base)
-		o->diff_base = NULL;
-	return 0;
+	return (struct fg_opts){
+		.title = s->title,
+		.subtitle = s->subtitle,
+		.count_name = s->count_name,
+		.palette = s->palette,
+		.width = (int)s->width,
+		.frame_height = (int)s->frame_height,
+		.font_size = (int)s->font_size,
+		.min_width = s->min_width,
+		.inverted = s->inverted,
+		.reverse = s->reverse,
+	};
 }
 
-static int svg_open(const struct pb_host *host, const struct pb_output_params *params,
-		    const struct pb_config *cfg, void **state)
+static void say(const struct pb_host *host, enum pb_log_level level, const char *fmt, const char *a,
+		const char *b)
 {
-	struct svg_output *o = calloc(1, sizeof(*o));
-	int err;
-
-	if (!o || !(o->target = strdup(params->target))) {
-		free(o);
-		return -ENOMEM;
-	}
-	o->host = host;
-	snprintf(o->format, sizeof(o->format), "%s", params->format ? params->format : "svg");
-	err = read_opts(host, cfg, o);
-	if (err) {
-		free(o->target);
-		free(o);
-		return err;
-	}
-	*state = o;
-	return 0;
+	host->log(host->session, level, WHO, fmt, a, b);
 }
 
-static int read_base(struct svg_output *o, struct pb_profile **ret)
+static int read_base(const struct pb_host *host, const char *path, struct pb_profile **ret)
 {
 	struct pb_folded_report rep;
 	struct pb_profile *p = NULL;
-	FILE *f = fopen(o->diff_base, "r");
+	FILE *f = fopen(path, "r");
+	char why[512];
 	int err;
 
 	if (!f) {
 		err = -errno;
-		o->host->log(o->host->session, PB_LOG_ERROR, WHO, "cannot open diff-base '%s': %s",
-			     o->diff_base, strerror(errno));
+		say(host, PB_LOG_ERROR, "cannot open diff-base '%s': %s", path, strerror(errno));
 		return err;
 	}
 	err = pb_profile__new(&p);
@@ -113,80 +84,85 @@ static int read_base(struct svg_output *o, struct pb_profile **ret)
 		err = pb_profile__read_folded(p, f, &rep);
 	fclose(f);
 	if (err) {
-		char why[512];
-
-		pb_profile__read_error(o->diff_base, err, &rep, why, sizeof(why));
-		o->host->log(o->host->session, PB_LOG_ERROR, WHO, "diff-base: %s", why);
+		pb_profile__read_error(path, err, &rep, why, sizeof(why));
+		say(host, PB_LOG_ERROR, "diff-base: %s%s", why, "");
 		pb_profile__free(p);
 		return err;
 	}
-	if (rep.malformed)
-		o->host->log(o->host->session, PB_LOG_WARN, WHO,
-			     "%s: skipped %llu malformed lines", o->diff_base,
-			     (unsigned long long)rep.malformed);
+	if (rep.malformed) {
+		snprintf(why, sizeof(why), "%llu", (unsigned long long)rep.malformed);
+		say(host, PB_LOG_WARN, "%s: skipped %s malformed lines", path, why);
+	}
 	*ret = p;
 	return 0;
 }
 
-static int render(struct svg_output *o, const struct fg_tree *t, FILE *f)
+/* The tree of profile, with the deltas against diff-base when one is set. */
+static int build_tree(const struct pb_host *host, const struct svg_settings *s,
+		      const struct pb_profile *profile, struct fg_tree *t)
 {
-	if (!strcmp(o->format, "json"))
-		return fg_write_json(f, t, &o->opts);
-	if (!strcmp(o->format, "html"))
-		return fg_write_html(f, t, &o->opts);
-	return fg_write_svg(f, t, &o->opts, false);
-}
-
-static int svg_write(void *state, const struct pb_profile *profile, uint32_t flags)
-{
-	struct svg_output *o = state;
 	struct pb_profile *base = NULL;
-	struct pb_atomic_file af;
-	struct fg_tree t;
-	char *buf = NULL;
 	int err;
 
-	if (o->diff_base && (err = read_base(o, &base)))
+	if (s->diff_base && *s->diff_base && (err = read_base(host, s->diff_base, &base)))
 		return err;
-	err = fg_tree__build(&t, profile, o->opts.reverse);
+	err = fg_tree__build(t, profile, s->reverse);
 	if (!err && base)
-		err = fg_tree__set_base(&t, base, o->opts.reverse, o->diff_normalize);
+		err = fg_tree__set_base(t, base, s->reverse, s->diff_normalize);
 	pb_profile__free(base);
-	if (!err)
-		err = pb_atomic_file__open(o->target, &af);
-	if (err) {
-		fg_tree__free(&t);
-		return err;
-	}
-	/* One big buffer: the writers emit many small pieces per frame. */
-	if ((buf = malloc(OUT_BUFFER)))
-		setvbuf(af.f, buf, _IOFBF, OUT_BUFFER);
-	o->opts.diff = t.delta != NULL;
-	err = render(o, &t, af.f);
-	fg_tree__free(&t);
 	if (err)
-		pb_atomic_file__abort(&af);
-	else
-		err = pb_atomic_file__commit(&af);
-	free(buf); /* only once the stream that used it is closed */
+		fg_tree__free(t);
 	return err;
 }
 
-static void svg_close(void *state)
-{
-	struct svg_output *o = state;
+typedef int (*fg_writer)(FILE *f, const struct fg_tree *t, const struct fg_opts *o);
 
-	if (!o)
-		return;
-	free(o->target);
-	free(o);
+static int encode(const struct pb_host *host, const struct pb_profile *profile, FILE *out,
+		  const struct pb_config *cfg, fg_writer write)
+{
+	struct svg_settings s;
+	struct fg_opts o;
+	struct fg_tree t;
+	int err;
+
+	pb_config__bind(cfg, &s);
+	o = fg_opts_of(&s);
+	if ((err = build_tree(host, &s, profile, &t)))
+		return err;
+	o.diff = t.delta != NULL;
+	err = write(out, &t, &o);
+	fg_tree__free(&t);
+	return err;
 }
 
-static const struct pb_output_ops ops = {
-	.sz = sizeof(ops),
-	.open = svg_open,
-	.write = svg_write,
-	.close = svg_close,
+static int write_svg(FILE *f, const struct fg_tree *t, const struct fg_opts *o)
+{
+	return fg_write_svg(f, t, o, false);
+}
+
+static int encode_svg(const struct pb_host *host, const struct pb_profile *profile, FILE *out,
+		      const struct pb_config *cfg)
+{
+	return encode(host, profile, out, cfg, write_svg);
+}
+
+static int encode_html(const struct pb_host *host, const struct pb_profile *profile, FILE *out,
+		       const struct pb_config *cfg)
+{
+	return encode(host, profile, out, cfg, fg_write_html);
+}
+
+static int encode_json(const struct pb_host *host, const struct pb_profile *profile, FILE *out,
+		       const struct pb_config *cfg)
+{
+	return encode(host, profile, out, cfg, fg_write_json);
+}
+
+static const struct pb_encoder encoders[] = {
+	{ .sz = sizeof(struct pb_encoder), .format = "svg", .encode = encode_svg },
+	{ .sz = sizeof(struct pb_encoder), .format = "html", .encode = encode_html },
+	{ .sz = sizeof(struct pb_encoder), .format = "json", .encode = encode_json },
+	{ 0 },
 };
 
 static const struct pb_output_claim claims[] = {
@@ -203,9 +179,9 @@ static const struct pb_plugin descriptor = {
 	.name = "svg",
 	.description = "interactive flame graph: .svg, a self-contained .html page, or d3 .json",
 	.config_keys = keys,
-	.config_limits = limits,
-	.output = &ops,
+	.settings_size = sizeof(struct svg_settings),
 	.claims = claims,
+	.encoders = encoders,
 };
 
 PB_PLUGIN_EXPORT(&descriptor)

@@ -1,43 +1,63 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests of plugin settings: defaults, types, unknown keys, lists. */
+/* Unit tests of plugin settings: defaults, types, ranges, choices, sources, binding. */
 #include <errno.h>
 #include <stdbool.h>
 
 #include "config.h"
 #include "tap.h"
 
+struct settings {
+	const char *title, *palette;
+	int64_t width;
+	bool inverted;
+	double ratio;
+};
+
 static const struct pb_config_key keys[] = {
-	{ .name = "title", .type = PB_CONFIG_STRING, .default_value = "Flame Graph" },
-	{ .name = "width", .type = PB_CONFIG_INT, .default_value = "1200" },
-	{ .name = "inverted", .type = PB_CONFIG_BOOL, .default_value = "false" },
-	{ .name = "ratio", .type = PB_CONFIG_DOUBLE },
+	PB_KEY_STRING(struct settings, title, "title", "Flame Graph", "heading"),
+	PB_KEY_INT(struct settings, width, "width", "1200", 100, 100000, "pixels"),
+	PB_KEY_BOOL(struct settings, inverted, "inverted", "false", "icicle"),
+	PB_KEY_DOUBLE(struct settings, ratio, "ratio", NULL, 0, 0, "any number"),
+	PB_KEY_STRING(struct settings, palette, "palette", "hot", "colours", .choices = "hot, mem"),
 	{ 0 },
 };
 
 int main(void)
 {
+	struct settings st;
 	struct pb_config *cfg;
 	char err[256] = "";
 	int ret;
 
-	pb_config__new(keys, NULL, "output.svg", &cfg);
-	TAP_STR_EQ(pb_config__get(cfg, "title"), "Flame Graph", "unset key gives its default");
-	TAP_OK(pb_config__int(cfg, "width") == 1200, "integer default parsed");
-	TAP_OK(pb_config__get(cfg, "ratio") == NULL, "no default: NULL");
-	ret = pb_config__set_list(cfg, "width=800,inverted=yes,title=a b", err, sizeof(err));
-	TAP_OK(ret == 0 && pb_config__int(cfg, "width") == 800 && pb_config__bool(cfg, "inverted"),
-	       "a key=value list sets each key");
-	ret = pb_config__set(cfg, "colour", "red", err, sizeof(err));
+	pb_config__new(keys, "output.svg", &cfg);
+	pb_config__bind(cfg, &st);
+	TAP_STR_EQ(st.title, "Flame Graph", "unset key gives its default");
+	TAP_OK(st.width == 1200, "integer default parsed");
+	TAP_OK(pb_config__get(cfg, "ratio") == NULL && st.ratio == 0, "no default: NULL, bound 0");
+	ret = pb_config__set_list(cfg, "width=800,inverted=yes,title=a b", NULL, err, sizeof(err));
+	pb_config__bind(cfg, &st);
+	TAP_OK(ret == 0 && st.width == 800 && st.inverted && !strcmp(st.title, "a b"),
+	       "a key=value list sets each key, and binding stores each in its field");
+	ret = pb_config__set(cfg, "colour", "red", NULL, err, sizeof(err));
 	TAP_OK(ret == -ENOENT, "an unknown key is refused");
 	TAP_STR_EQ(err, "output.svg has no setting 'colour'", "and the message names it");
-	ret = pb_config__set(cfg, "width", "wide", err, sizeof(err));
-	TAP_OK(ret == -EINVAL && pb_config__int(cfg, "width") == 800,
-	       "a bad integer is refused, the old value kept");
+	ret = pb_config__set(cfg, "width", "wide", NULL, err, sizeof(err));
+	pb_config__bind(cfg, &st);
+	TAP_OK(ret == -EINVAL && st.width == 800, "a bad integer is refused, the old value kept");
 	TAP_STR_EQ(err, "output.svg: 'width' must be an integer, not 'wide'", "with a clear message");
-	ret = pb_config__set(cfg, "inverted", "maybe", err, sizeof(err));
+	ret = pb_config__set(cfg, "inverted", "maybe", NULL, err, sizeof(err));
 	TAP_OK(ret == -EINVAL, "a bad boolean is refused");
-	ret = pb_config__set_list(cfg, "novalue", err, sizeof(err));
+	ret = pb_config__set_list(cfg, "novalue", NULL, err, sizeof(err));
 	TAP_OK(ret == -EINVAL, "a list item without '=' is refused");
+	ret = pb_config__set(cfg, "width", "99", "conf/x.conf:7", err, sizeof(err));
+	TAP_OK(ret == -EINVAL, "a value below the key's range is refused");
+	TAP_STR_EQ(err, "conf/x.conf:7: output.svg: 'width' must be from 100 to 100000, not '99'",
+		   "the message names the source, the key, the range and the value");
+	ret = pb_config__set(cfg, "palette", "neon", "--set", err, sizeof(err));
+	TAP_STR_EQ(err, "--set: output.svg: 'palette' must be one of hot, mem, not 'neon'",
+		   "a value outside the choices names them");
+	ret = pb_config__set(cfg, "ratio", "-1e300", NULL, err, sizeof(err));
+	TAP_OK(ret == 0, "a key without a range takes any number");
 	pb_config__free(cfg);
 	pb_config__free(NULL);
 	return tap_done();

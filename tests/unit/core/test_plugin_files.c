@@ -164,7 +164,7 @@ static void trust_tests(bool root)
 
 int main(int argc, char **argv)
 {
-	struct pb_loaded_plugin lp = {0};
+	struct pb_plugin_so so = { 0 };
 	char err[1024];
 	int ret;
 
@@ -178,14 +178,14 @@ int main(int argc, char **argv)
 	trust_tests(geteuid() == 0);
 
 	/* The loader runs both checks: a truncated file is an error, not a SIGBUS in dlopen. */
-	ret = pb_plugin_load(at("cut.so"), &lp, err, sizeof(err));
+	ret = pb_plugin_so__open(at("cut.so"), &so, err, sizeof(err));
 	TAP_OK(ret == -ENOEXEC && strstr(err, "cut.so"), "the loader refuses it: %s", err);
-	ret = pb_plugin_load(at("safe/link.so"), &lp, err, sizeof(err));
+	ret = pb_plugin_so__open(at("safe/link.so"), &so, err, sizeof(err));
 	TAP_OK(ret == -EPERM, "the loader refuses the link into an unsafe directory: %s", err);
-	ret = pb_plugin_load(at("safe/sub/rel.so"), &lp, err, sizeof(err));
-	TAP_OK(ret == 0 && lp.desc && !strcmp(lp.desc->name, "testfmt"),
+	ret = pb_plugin_so__open(at("safe/sub/rel.so"), &so, err, sizeof(err));
+	TAP_OK(ret == 0 && so.n == 1 && !strcmp(so.plugins[0]->name, "testfmt"),
 	       "the loader loads through a safe link (%s)", ret ? err : "ok");
-	pb_plugin_unload(&lp);
+	pb_plugin_so__close(&so);
 
 	snprintf(err, sizeof(err), "chmod -R u+w '%s'; rm -rf '%s'", dir, dir);
 	if (system(err))
