@@ -15,17 +15,21 @@ static void wake(struct tui_output *o)
 	(void)unused;
 }
 
-static int parse_mode(const char *s, enum tui_mode *mode)
+/* The settings as bound from the key table below. */
+struct tui_settings {
+	const char *mode;
+	double decay;
+};
+
+/* The key's choices, in enum tui_mode's order. */
+static enum tui_mode mode_of(const char *name)
 {
 	static const char *const names[TUI_MODE_COUNT] = { "accumulate", "reset", "decay" };
 
-	for (int m = 0; m < TUI_MODE_COUNT; m++) {
-		if (s && !strcmp(s, names[m])) {
-			*mode = m;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	for (int m = 0; m < TUI_MODE_COUNT; m++)
+		if (name && !strcmp(name, names[m]))
+			return m;
+	return TUI_MODE_ACCUMULATE; /* not reached: the value was checked against the choices */
 }
 
 static void tui_close(void *state)
@@ -72,6 +76,7 @@ static int start_ui(struct tui_output *o)
 static int tui_open(const struct pb_host *host, const struct pb_output_params *params,
 		    const struct pb_config *cfg, void **state)
 {
+	struct tui_settings set;
 	struct tui_output *o;
 	char msg[256];
 	int err = tui_term_check(msg, sizeof(msg));
@@ -87,18 +92,12 @@ static int tui_open(const struct pb_host *host, const struct pb_output_params *p
 	o->cmd_fd = -1;
 	o->wake[0] = o->wake[1] = -1;
 	o->live = params->live && params->window_ms > 0;
-	o->decay = host->config_double(cfg, "decay");
+	pb_config__bind(cfg, &set);
+	o->mode = mode_of(set.mode);
+	o->decay = set.decay;
 	pthread_mutex_init(&o->lock, NULL);
 	pthread_cond_init(&o->cond, NULL);
-	if (parse_mode(host->config_get(cfg, "mode"), &o->mode)) {
-		host->log(host->session, PB_LOG_ERROR, "tui",
-			  "mode must be accumulate, reset or decay, not '%s'",
-			  host->config_get(cfg, "mode"));
-		err = -EINVAL;
-	} else if (!(o->decay > 0 && o->decay < 1)) {
-		host->log(host->session, PB_LOG_ERROR, "tui", "decay must be between 0 and 1");
-		err = -EINVAL;
-	} else if (pipe2(o->wake, O_NONBLOCK | O_CLOEXEC)) {
+	if (pipe2(o->wake, O_NONBLOCK | O_CLOEXEC)) {
 		err = -errno;
 	} else if (!(err = pb_profile__new(&o->pending))) {
 		err = start_ui(o);
@@ -155,20 +154,12 @@ static const struct pb_output_claim claims[] = {
 };
 
 static const struct pb_config_key keys[] = {
-	{ .name = "mode",
-	  .type = PB_CONFIG_STRING,
-	  .default_value = "accumulate",
-	  .help = "live update mode at start: accumulate, reset (each window) or decay ('m' cycles)" },
-	{ .name = "decay",
-	  .type = PB_CONFIG_DOUBLE,
-	  .default_value = "0.5",
-	  .help = "decay mode: share of the old counts kept at each new window (0 < decay < 1)" },
-	{ 0 },
-};
-
-static const struct pb_config_limit limits[] = {
-	{ "mode", .choices = "accumulate, reset, decay" },
-	{ "decay", 0.001, 0.999 },
+	PB_KEY_STRING(struct tui_settings, mode, "mode", "accumulate",
+		      "live update mode at start: accumulate, reset (each window) or decay ('m' "
+		      "cycles)",
+		      .choices = "accumulate, reset, decay"),
+	PB_KEY_DOUBLE(struct tui_settings, decay, "decay", "0.5", 0.001, 0.999,
+		      "decay mode: share of the old counts kept at each new window"),
 	{ 0 },
 };
 
@@ -178,7 +169,7 @@ static const struct pb_plugin descriptor = {
 	.name = "tui",
 	.description = "interactive flame graph, top functions and processes in the terminal",
 	.config_keys = keys,
-	.config_limits = limits,
+	.settings_size = sizeof(struct tui_settings),
 	.output = &ops,
 	.claims = claims,
 	.output_flags = PB_OUTPUT_WANTS_WINDOWS | PB_OUTPUT_WANTS_TERMINAL,

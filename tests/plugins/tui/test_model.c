@@ -137,39 +137,99 @@ static void test_models(const struct pb_profile *p)
 
 static char last_log[512];
 
-static void mock_log(struct pb_session *s, enum pb_log_level level, const char *who,
-		     const char *fmt, ...)
+static void keep_log(void *ctx, enum pb_log_level level, const char *who, const char *msg)
 {
-	va_list ap;
+	snprintf(last_log, sizeof(last_log), "%s", msg);
+}
 
-	va_start(ap, fmt);
-	vsnprintf(last_log, sizeof(last_log), fmt, ap);
-	va_end(ap);
+/* The plugin called name among those so exports, or NULL. */
+static const struct pb_plugin *plugin_named(void *so, const char *name)
+{
+	pb_plugin_list_fn list = so ? (pb_plugin_list_fn)dlsym(so, PB_PLUGIN_ENTRY_SYMBOL) : NULL;
+
+	for (const struct pb_plugin *const *d = list ? list() : NULL; d && *d; d++)
+		if (!strcmp((*d)->name, name))
+			return *d;
+	return NULL;
 }
 
 /* Without a terminal the output must refuse to open, saying why, and never touch the screen. */
-static void test_no_tty(const char *so)
+static void test_no_tty(const struct pb_plugin *d)
 {
-	void *h = dlopen(so, RTLD_NOW | RTLD_LOCAL);
-	pb_plugin_entry_fn entry = h ? (pb_plugin_entry_fn)dlsym(h, PB_PLUGIN_ENTRY_SYMBOL) : NULL;
-	const struct pb_plugin *d = entry ? entry() : NULL;
-	struct pb_host host = { .sz = sizeof(host), .log = mock_log };
+	struct pb_host_opts opts = { .sz = sizeof(opts), .log = keep_log };
 	struct pb_output_params params = { .sz = sizeof(params), .target = "tui", .format = "tui" };
+	struct pb_host *host = NULL;
+	struct pb_config *cfg = NULL;
 	void *state = NULL;
 	int saved_in = dup(STDIN_FILENO), null_fd = open("/dev/null", O_RDONLY), err;
 
-	ok(d && !strcmp(d->name, "tui") && (d->output_flags & PB_OUTPUT_WANTS_TERMINAL) &&
-		   (d->output_flags & PB_OUTPUT_WANTS_WINDOWS),
-	   "descriptor: tui, wants windows and the terminal");
-	if (!d)
-		return;
+	if (pb_host__new(&opts, &host) || pb_config__new_for(d, &cfg)) {
+		ok(false, "a standalone host and the plugin's settings");
+		goto out;
+	}
 	dup2(null_fd, STDIN_FILENO);
-	err = d->output->open(&host, &params, NULL, &state);
+	err = d->output->open(host, &params, cfg, &state);
 	dup2(saved_in, STDIN_FILENO);
 	ok(err == -ENOTTY && strstr(last_log, "terminal"), "no tty: -ENOTTY and '%s'", last_log);
 	d->output->close(NULL);
 	ok(true, "close accepts NULL");
-	dlclose(h);
+out:
+	pb_config__free(cfg);
+	pb_host__free(host);
+	close(null_fd);
+	close(saved_in);
+}
+
+/* The limits open used to check live in the key table: a bad value never reaches open. */
+static void test_settings(const struct pb_plugin *d)
+{
+	static const struct {
+		const char *key, *value;
+		bool good;
+	} cases[] = {
+		{ "mode", "decay", true },
+		{ "mode", "sideways", false },
+		{ "decay", "0.25", true },
+		{ "decay", "1", false },
+		{ "decay", "0", false },
+		{ "decay", "half", false },
+	};
+	struct pb_config *cfg = NULL;
+	char err[256];
+
+	if (pb_config__new_for(d, &cfg)) {
+		ok(false, "the plugin's settings");
+		return;
+	}
+	ok(!strcmp(pb_config__get(cfg, "mode"), "accumulate") &&
+		   !strcmp(pb_config__get(cfg, "decay"), "0.5"),
+	   "defaults: mode=accumulate, decay=0.5");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int ret;
+
+		err[0] = '\0';
+		ret = pb_config__set(cfg, cases[i].key, cases[i].value, "--set", err, sizeof(err));
+		ok(cases[i].good ? ret == 0 : ret == -EINVAL && strstr(err, cases[i].key),
+		   "%s=%s %s%s", cases[i].key, cases[i].value,
+		   cases[i].good ? "accepted" : "refused: ", err);
+	}
+	pb_config__free(cfg);
+}
+
+static void test_plugin(const char *path)
+{
+	void *so = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	const struct pb_plugin *d = plugin_named(so, "tui");
+
+	ok(d && (d->output_flags & PB_OUTPUT_WANTS_TERMINAL) &&
+		   (d->output_flags & PB_OUTPUT_WANTS_WINDOWS),
+	   "descriptor: tui, wants windows and the terminal");
+	if (d) {
+		test_settings(d);
+		test_no_tty(d);
+	}
+	if (so)
+		dlclose(so);
 }
 
 int main(int argc, char **argv)
@@ -188,7 +248,7 @@ int main(int argc, char **argv)
 	}
 	fclose(f);
 	test_models(p);
-	test_no_tty(argv[2]);
+	test_plugin(argv[2]);
 	pb_profile__free(p);
 	printf("1..%d\n", n_test);
 	return failed ? 1 : 0;
