@@ -21,6 +21,8 @@ struct s3_output {
 	uint64_t windows;
 };
 
+static const struct pb_plugin descriptor;
+
 static void s3_close(void *state);
 
 static int open_spool(struct s3_output *o)
@@ -53,7 +55,7 @@ static int s3_open(const struct pb_host *host, const struct pb_output_params *pa
 	if (!o)
 		return -ENOMEM;
 	o->host = host;
-	err = s3_settings_parse(host, params->target, cfg, &o->st, why, sizeof(why));
+	err = s3_settings_parse(&descriptor, params->target, cfg, &o->st, why, sizeof(why));
 	if (err) {
 		if (err == -EINVAL)
 			host->log(host->session, PB_LOG_ERROR, S3_WHO, "%s", why);
@@ -116,17 +118,23 @@ static int s3_write(void *state, const struct pb_profile *profile, uint32_t flag
 	uint64_t now = realtime_ns();
 	int n = 0, err;
 
-	err = s3_objects_for_window(&o->st, profile, o->hm, now, objs, S3_MAX_FORMATS + 1, &n);
-	if (!err) {
+	err = s3_objects_for_window(o->host, &o->st, profile, o->hm, now, objs, S3_MAX_FORMATS + 1,
+				    &n);
+	if (err) {
+		/* The encoder's own message (no plugin for the format, ...) came before this. */
+		o->host->log(o->host->session, PB_LOG_ERROR, S3_WHO,
+			     "window %llu lost: cannot render it: %s",
+			     (unsigned long long)o->windows + 1, strerror(-err));
+	} else {
 		err = s3_spool__add(o->spool, m->start_ns ? m->start_ns : now, objs, n);
 		for (int i = 0; i < n; i++)
 			s3_object_free_fields(&objs[i]);
-	}
-	if (err) {
 		/* Not silent, and not fatal: the next window may fit again. */
-		o->host->log(o->host->session, PB_LOG_ERROR, S3_WHO,
-			     "window %llu lost: cannot spool it in '%s': %s",
-			     (unsigned long long)o->windows + 1, o->st.spool_dir, strerror(-err));
+		if (err)
+			o->host->log(o->host->session, PB_LOG_ERROR, S3_WHO,
+				     "window %llu lost: cannot spool it in '%s': %s",
+				     (unsigned long long)o->windows + 1, o->st.spool_dir,
+				     strerror(-err));
 	}
 	o->windows++;
 	s3_sender__kick(o->sender);
@@ -172,26 +180,37 @@ static const struct pb_output_claim claims[] = {
 };
 
 /* Also settable in the URL: s3://bucket/prefix?region=eu-west-3&format=folded */
-const struct pb_config_key s3_config_keys[] = {
-	{ "bucket", PB_CONFIG_STRING, NULL, "bucket, when the URL names none" },
-	{ "prefix", PB_CONFIG_STRING, NULL, "key prefix, when the URL names none" },
-	{ "region", PB_CONFIG_STRING, NULL, "default: AWS_REGION, AWS_DEFAULT_REGION, us-east-1" },
-	{ "endpoint", PB_CONFIG_STRING, NULL,
-	  "S3-compatible store URL (path-style); default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, "
-	  "AWS" },
-	{ "path_style", PB_CONFIG_BOOL, NULL, "bucket in the path (default: with an endpoint)" },
-	{ "format", PB_CONFIG_STRING, "folded", "what to store per window, comma-separated" },
-	{ "gzip", PB_CONFIG_BOOL, "true", "store folded profiles gzip-compressed (.folded.gz)" },
-	{ "service", PB_CONFIG_STRING, NULL,
-	  "key component naming what was profiled (default: the target's name, or system)" },
-	{ "spool_dir", PB_CONFIG_STRING, NULL,
-	  "where windows wait until uploaded (default: " SPOOL_ROOT "/BUCKET)" },
-	{ "spool_max_mb", PB_CONFIG_INT, "256", "spool size bound; the oldest windows go first" },
-	{ "flush_timeout", PB_CONFIG_DOUBLE, "10", "seconds the end of a run waits for uploads" },
-	{ "retry_max", PB_CONFIG_DOUBLE, "30", "longest pause between retries, in seconds" },
-	{ "imds_endpoint", PB_CONFIG_STRING, NULL,
-	  "EC2 metadata service for role credentials (default: PB_IMDS_ENDPOINT, on EC2 only)" },
-	{ "ca_bundle", PB_CONFIG_STRING, NULL, "CA certificates file (default: AWS_CA_BUNDLE)" },
+static const struct pb_config_key keys[] = {
+	PB_KEY_STRING(struct s3_keys, bucket, "bucket", NULL, "bucket, when the URL names none"),
+	PB_KEY_STRING(struct s3_keys, prefix, "prefix", NULL, "key prefix, when the URL names none"),
+	PB_KEY_STRING(struct s3_keys, region, "region", NULL,
+		      "default: AWS_REGION, AWS_DEFAULT_REGION, us-east-1"),
+	PB_KEY_STRING(struct s3_keys, endpoint, "endpoint", NULL,
+		      "S3-compatible store URL (path-style); default: AWS_ENDPOINT_URL_S3, "
+		      "AWS_ENDPOINT_URL, AWS"),
+	PB_KEY_BOOL(struct s3_keys, path_style, "path_style", NULL,
+		    "bucket in the path (default: with an endpoint)"),
+	PB_KEY_STRING(struct s3_keys, format, "format", "folded",
+		      "what to store per window, comma-separated: folded, svg, json, html, pprof "
+		      "(each as -o writes it)"),
+	PB_KEY_BOOL(struct s3_keys, gzip, "gzip", "true",
+		    "store folded profiles gzip-compressed (.folded.gz)"),
+	PB_KEY_STRING(struct s3_keys, service, "service", NULL,
+		      "key component naming what was profiled (default: the target's name, or "
+		      "system)"),
+	PB_KEY_STRING(struct s3_keys, spool_dir, "spool_dir", NULL,
+		      "where windows wait until uploaded (default: " SPOOL_ROOT "/BUCKET)"),
+	PB_KEY_INT(struct s3_keys, spool_max_mb, "spool_max_mb", "256", 1, 1 << 20,
+		   "spool size bound; the oldest windows go first"),
+	PB_KEY_DOUBLE(struct s3_keys, flush_timeout, "flush_timeout", "10", 0, 3600,
+		      "seconds the end of a run waits for uploads"),
+	PB_KEY_DOUBLE(struct s3_keys, retry_max, "retry_max", "30", 0.05, 3600,
+		      "longest pause between retries, in seconds"),
+	PB_KEY_STRING(struct s3_keys, imds_endpoint, "imds_endpoint", NULL,
+		      "EC2 metadata service for role credentials (default: PB_IMDS_ENDPOINT, on "
+		      "EC2 only)"),
+	PB_KEY_STRING(struct s3_keys, ca_bundle, "ca_bundle", NULL,
+		      "CA certificates file (default: AWS_CA_BUNDLE)"),
 	{ 0 },
 };
 
@@ -200,7 +219,8 @@ static const struct pb_plugin descriptor = {
 	.kind = PB_PLUGIN_OUTPUT,
 	.name = "s3",
 	.description = "every window to an S3 bucket (AWS or S3-compatible), SigV4-signed",
-	.config_keys = s3_config_keys,
+	.config_keys = keys,
+	.settings_size = sizeof(struct s3_keys),
 	.output = &ops,
 	.claims = claims,
 	.output_flags = PB_OUTPUT_WANTS_WINDOWS,

@@ -14,6 +14,32 @@
 #define S3_WHO	       "s3"
 #define S3_MAX_FORMATS 4
 
+/* A format a window can be stored in: what host->encode calls it, and how the object is named. */
+struct s3_format {
+	const char *name; /* "folded", "svg", "json", "html", "pprof" */
+	const char *ext;
+	const char *content_type;
+	const char *gzip_ext; /* compressed here when the gzip setting is on; NULL: never */
+};
+
+/* The keys of s3.c's table as pb_config__bind stores them (valid while their config is). */
+struct s3_keys {
+	const char *bucket;
+	const char *prefix;
+	const char *region;
+	const char *endpoint;
+	bool path_style; /* asked of the config too: unset means derived from the endpoint */
+	const char *format;
+	bool gzip;
+	const char *service;
+	const char *spool_dir;
+	int64_t spool_max_mb;
+	double flush_timeout;
+	double retry_max;
+	const char *imds_endpoint;
+	const char *ca_bundle;
+};
+
 /* Where and how windows go; every string is owned (freed by s3_settings_free). */
 struct s3_settings {
 	char *bucket;
@@ -22,7 +48,7 @@ struct s3_settings {
 	char *endpoint; /* scheme://host[:port] without a trailing '/' */
 	bool path_style;
 	char *service; /* the path component naming what was profiled; NULL: derived */
-	char *formats[S3_MAX_FORMATS];
+	const struct s3_format *formats[S3_MAX_FORMATS];
 	int n_formats;
 	bool gzip;
 	char *spool_dir;
@@ -33,15 +59,14 @@ struct s3_settings {
 	char *ca_bundle;
 };
 
-/* The plugin's settings table (in s3.c); URL query keys are checked against it. */
-extern const struct pb_config_key s3_config_keys[];
-
 /*
- * From the -o target ("s3://bucket/prefix?key=value&..."), the [output.s3] settings and the
- * AWS_* environment, in that order of precedence. why gets a message on -EINVAL.
+ * From the -o target ("s3://bucket/prefix?key=value&..."), the [output.s3] settings (cfg, of
+ * desc's keys) and the AWS_* environment, in that order of precedence. The URL's keys are
+ * checked against desc's table as the other sources' are. why gets a message on -EINVAL.
  */
-int s3_settings_parse(const struct pb_host *host, const char *target, const struct pb_config *cfg,
-		      struct s3_settings *st, char *why, size_t why_len);
+int s3_settings_parse(const struct pb_plugin *desc, const char *target,
+		      const struct pb_config *cfg, struct s3_settings *st, char *why,
+		      size_t why_len);
 void s3_settings_free(struct s3_settings *st);
 
 struct s3_credentials {
@@ -70,14 +95,21 @@ struct s3_object {
 };
 void s3_object_free_fields(struct s3_object *o);
 
+/* The format called name, or NULL. */
+const struct s3_format *s3_format_find(const char *name);
+/* Every format's name, ", "-separated (for messages). */
+extern const char s3_format_names[];
+
 /* Renders one window into the objects to upload (profiles first, the metadata object last). */
-int s3_objects_for_window(const struct s3_settings *st, const struct pb_profile *p,
-			  const struct pb_host_metadata *hm, uint64_t now_ns,
-			  struct s3_object *objs, int max_objs, int *n_objs);
-/* folded text of p, gzip-compressed when gzip is set, in a malloc'ed buffer. */
-int s3_render_folded(const struct pb_profile *p, bool gzip, void **buf, size_t *len);
-/* p in another file format ("svg", "json"), rendered by the output plugin that writes it. */
-int s3_render_format(const struct pb_profile *p, const char *format, void **buf, size_t *len);
+int s3_objects_for_window(const struct pb_host *host, const struct s3_settings *st,
+			  const struct pb_profile *p, const struct pb_host_metadata *hm,
+			  uint64_t now_ns, struct s3_object *objs, int max_objs, int *n_objs);
+/*
+ * p as the session's encoder of format writes it (what -o FILE writes, with the same settings),
+ * gzip-compressed when gzip is set, in a malloc'ed buffer.
+ */
+int s3_render(const struct pb_host *host, const struct pb_profile *p, const char *format,
+	      bool gzip, void **buf, size_t *len);
 
 /* The spool: every object is written here first and removed once the store has it. */
 struct s3_spool;

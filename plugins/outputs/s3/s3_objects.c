@@ -156,29 +156,41 @@ out:
 	return err;
 }
 
-/* What a format is stored as: folded here; svg and json by the svg plugin (core renderer). */
-static int render(const struct s3_settings *st, const struct pb_profile *p, const char *format,
-		  struct s3_object *o, const char **ext)
-{
-	if (strcmp(format, "folded")) {
-		bool svg = !strcmp(format, "svg");
+/* How each format is stored: readers find a window's objects by these extensions. */
+static const struct s3_format formats[] = {
+	{ "folded", ".folded", "text/plain; charset=utf-8", ".folded.gz" },
+	{ "svg", ".svg", "image/svg+xml" },
+	{ "json", ".json", "application/json" },
+	{ "html", ".html", "text/html; charset=utf-8" },
+	{ "pprof", ".pb.gz", "application/octet-stream" }, /* gzip'd already, by its encoder */
+};
 
-		*ext = svg ? ".svg" : ".json";
-		o->content_type = strdup(svg ? "image/svg+xml" : "application/json");
-		if (!o->content_type)
-			return -ENOMEM;
-		return s3_render_format(p, format, &o->body, &o->len);
-	}
-	*ext = st->gzip ? ".folded.gz" : ".folded";
-	o->content_type = strdup(st->gzip ? "application/gzip" : "text/plain; charset=utf-8");
-	if (!o->content_type)
-		return -ENOMEM;
-	return s3_render_folded(p, st->gzip, &o->body, &o->len);
+const char s3_format_names[] = "folded, svg, json, html, pprof";
+
+const struct s3_format *s3_format_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (!strcmp(formats[i].name, name))
+			return &formats[i];
+	return NULL;
 }
 
-int s3_objects_for_window(const struct s3_settings *st, const struct pb_profile *p,
-			  const struct pb_host_metadata *hm, uint64_t now_ns,
-			  struct s3_object *objs, int max_objs, int *n_objs)
+/* A window in one format, by the session's encoder; folded text gzip-compressed unless not. */
+static int render(const struct pb_host *host, const struct s3_settings *st,
+		  const struct pb_profile *p, const struct s3_format *f, struct s3_object *o,
+		  const char **ext)
+{
+	bool gzip = f->gzip_ext && st->gzip;
+
+	*ext = gzip ? f->gzip_ext : f->ext;
+	if (!(o->content_type = strdup(gzip ? "application/gzip" : f->content_type)))
+		return -ENOMEM;
+	return s3_render(host, p, f->name, gzip, &o->body, &o->len);
+}
+
+int s3_objects_for_window(const struct pb_host *host, const struct s3_settings *st,
+			  const struct pb_profile *p, const struct pb_host_metadata *hm,
+			  uint64_t now_ns, struct s3_object *objs, int max_objs, int *n_objs)
 {
 	const struct pb_profile_meta *m = pb_profile__meta_const(p);
 	uint64_t start_ns = m->start_ns ? m->start_ns : now_ns;
@@ -188,10 +200,12 @@ int s3_objects_for_window(const struct s3_settings *st, const struct pb_profile 
 
 	if (max_objs < st->n_formats + 1)
 		return -EINVAL;
+	/* A failure frees every object begun, the one that failed half-filled too. */
+	memset(objs, 0, (st->n_formats + 1) * sizeof(*objs));
 	if ((err = key_stem(st, m, hm, start_ns, stem, sizeof(stem))))
 		return err;
 	for (int i = 0; i < st->n_formats && !err; i++, n++) {
-		if (!(err = render(st, p, st->formats[i], &objs[n], &ext))) {
+		if (!(err = render(host, st, p, st->formats[i], &objs[n], &ext))) {
 			snprintf(key, sizeof(key), "%s%s", stem, ext);
 			if (!(objs[n].key = strdup(key)))
 				err = -ENOMEM;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* A window as folded text in memory, gzip-compressed for the store, or in another format. */
+/* A window in memory as the session's encoder writes it, gzip-compressed for the store. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +42,8 @@ static int gzip_buffer(const void *in, size_t in_len, void **out, size_t *out_le
 	return 0;
 }
 
-int s3_render_folded(const struct pb_profile *p, bool gzip, void **buf, size_t *len)
+int s3_render(const struct pb_host *host, const struct pb_profile *p, const char *format,
+	      bool gzip, void **buf, size_t *len)
 {
 	char *text = NULL;
 	size_t text_len = 0;
@@ -51,7 +52,8 @@ int s3_render_folded(const struct pb_profile *p, bool gzip, void **buf, size_t *
 
 	if (!f)
 		return -ENOMEM;
-	err = pb_profile__write_folded(p, f);
+	/* In memory: the encoder writes to the stream, so nothing goes through a file. */
+	err = host->encode(host->session, p, format, f);
 	if (fclose(f) && !err)
 		err = -ENOMEM;
 	if (err) {
@@ -66,25 +68,4 @@ int s3_render_folded(const struct pb_profile *p, bool gzip, void **buf, size_t *
 	err = gzip_buffer(text, text_len, buf, len);
 	free(text);
 	return err;
-}
-
-int s3_render_format(const struct pb_profile *p, const char *format, void **buf, size_t *len)
-{
-	char *text = NULL;
-	size_t text_len = 0;
-	FILE *f = open_memstream(&text, &text_len);
-	int err;
-
-	if (!f)
-		return -ENOMEM;
-	err = pb_profile__write_format(p, format, f, NULL);
-	if (fclose(f) && !err)
-		err = -ENOMEM;
-	if (err) {
-		free(text);
-		return err;
-	}
-	*buf = text;
-	*len = text_len;
-	return 0;
 }

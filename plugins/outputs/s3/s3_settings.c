@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "s3.h"
 
@@ -68,12 +67,10 @@ static int parse_query(const char *q, struct query *qs, char *why, size_t why_le
 	return 0;
 }
 
-static const char *query_get(const struct query *qs, const char *key)
+/* s when it is set and not empty (an empty setting counts as not given), else NULL. */
+static const char *given(const char *s)
 {
-	for (int i = qs->n - 1; i >= 0; i--)
-		if (!strcmp(qs->key[i], key))
-			return qs->value[i];
-	return NULL;
+	return s && s[0] ? s : NULL;
 }
 
 /* The first of the candidates that is set and not empty. */
@@ -105,43 +102,19 @@ static void trim_slashes(char *s)
 	s[len - skip] = '\0';
 }
 
-static bool parse_bool(const char *v, bool *out)
-{
-	if (!strcasecmp(v, "true") || !strcmp(v, "1") || !strcasecmp(v, "yes") ||
-	    !strcasecmp(v, "on"))
-		return *out = true, true;
-	if (!strcasecmp(v, "false") || !strcmp(v, "0") || !strcasecmp(v, "no") ||
-	    !strcasecmp(v, "off"))
-		return *out = false, true;
-	return false;
-}
-
-static int parse_number(const char *key, const char *v, double min, double max, double *out,
-			char *why, size_t why_len)
-{
-	char *end;
-
-	*out = strtod(v, &end);
-	if (!*v || *end || !(*out >= min && *out <= max))
-		return fail(why, why_len, "%s: '%s' is not a number from %g to %g", key, v, min,
-			    max);
-	return 0;
-}
-
+/* "folded,svg" (or "folded+svg", "folded svg"): each one a format stored under its extension. */
 static int parse_formats(struct s3_settings *st, const char *list, char *why, size_t why_len)
 {
-	char *copy = strdup(list), *save = NULL;
+	char *copy = strdup(list ? list : ""), *save = NULL;
 	int err = copy ? 0 : -ENOMEM;
 
 	for (char *f = copy ? strtok_r(copy, ",+ ", &save) : NULL; f && !err;
 	     f = strtok_r(NULL, ",+ ", &save)) {
 		if (st->n_formats == S3_MAX_FORMATS)
 			err = fail(why, why_len, "at most %d formats", S3_MAX_FORMATS);
-		else if (strcmp(f, "folded") && strcmp(f, "svg") && strcmp(f, "json"))
-			err = fail(why, why_len,
-				   "unknown format '%s' (known: folded, svg, json)", f);
-		else if (!(st->formats[st->n_formats++] = strdup(f)))
-			err = -ENOMEM;
+		else if (!(st->formats[st->n_formats++] = s3_format_find(f)))
+			err = fail(why, why_len, "unknown format '%s' (known: %s)", f,
+				   s3_format_names);
 	}
 	free(copy);
 	if (!err && !st->n_formats)
@@ -149,12 +122,41 @@ static int parse_formats(struct s3_settings *st, const char *list, char *why, si
 	return err;
 }
 
-static bool known_key(const char *name)
+static bool has_key(const struct pb_plugin *desc, const char *name)
 {
-	for (const struct pb_config_key *k = s3_config_keys; k->name; k++)
+	for (const struct pb_config_key *k = desc->config_keys; k->name; k++)
 		if (!strcmp(k->name, name))
 			return true;
 	return false;
+}
+
+/*
+ * The settings cfg holds ([output.s3], --set, the agent's string) with the URL's ?query on top,
+ * checked against the key table as the other sources are: one config, bound once.
+ */
+static int add_query(const struct pb_plugin *desc, const struct pb_config *cfg,
+		     const struct query *qs, struct pb_config **ret, char *why, size_t why_len)
+{
+	struct pb_config *all = NULL;
+	int err = pb_config__new_for(desc, &all);
+
+	for (const struct pb_config_key *k = desc->config_keys; !err && k->name; k++) {
+		const char *v = pb_config__get(cfg, k->name);
+
+		if (v)
+			err = pb_config__set(all, k->name, v, NULL, why, why_len);
+	}
+	/* An empty value (?region=) leaves the setting as the other sources gave it. */
+	for (int i = 0; !err && i < qs->n; i++)
+		if (qs->value[i][0] || !has_key(desc, qs->key[i]))
+			err = pb_config__set(all, qs->key[i], qs->value[i], "the URL", why,
+					     why_len);
+	if (err) {
+		pb_config__free(all);
+		return err == -ENOENT ? -EINVAL : err; /* a key the table lacks: a usage error */
+	}
+	*ret = all;
+	return 0;
 }
 
 /* Bucket and prefix from "s3://bucket/prefix/...", the query split off into qs. */
@@ -189,38 +191,33 @@ static int check_bucket(const char *b, char *why, size_t why_len)
 	return 0;
 }
 
-int s3_settings_parse(const struct pb_host *host, const char *target, const struct pb_config *cfg,
-		      struct s3_settings *st, char *why, size_t why_len)
+int s3_settings_parse(const struct pb_plugin *desc, const char *target,
+		      const struct pb_config *cfg, struct s3_settings *st, char *why,
+		      size_t why_len)
 {
+	struct pb_config *all = NULL;
 	struct query qs = { 0 };
+	struct s3_keys k;
 	const char *v;
-	double num;
 	int err;
 
-#define SETTING(key) first(query_get(&qs, key), host->config_get(cfg, key), NULL, NULL)
 	memset(st, 0, sizeof(*st));
-	if ((err = parse_url(target, st, &qs, why, why_len)))
+	if ((err = parse_url(target, st, &qs, why, why_len)) ||
+	    (err = add_query(desc, cfg, &qs, &all, why, why_len)))
 		goto out;
-	for (int i = 0; i < qs.n; i++) {
-		if (!known_key(qs.key[i])) {
-			err = fail(why, why_len, "unknown setting '%s' in the URL", qs.key[i]);
-			goto out;
-		}
-	}
-	if (!st->bucket && (err = dup_to(&st->bucket, SETTING("bucket"))))
+	pb_config__bind(all, &k);
+	if (!st->bucket && (err = dup_to(&st->bucket, given(k.bucket))))
 		goto out;
-	/* first() skips empty strings: "" as its fallback was NULL, and no prefix crashed. */
-	if (!st->prefix && (err = dup_to(&st->prefix, SETTING("prefix") ?: "")))
+	/* No prefix is "", never NULL (a NULL one crashed once). */
+	if (!st->prefix && (err = dup_to(&st->prefix, given(k.prefix) ?: "")))
 		goto out;
 	trim_slashes(st->prefix);
 	if ((err = check_bucket(st->bucket, why, why_len)))
 		goto out;
-	v = first(SETTING("region"), getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"),
-		  "us-east-1");
+	v = first(k.region, getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"), "us-east-1");
 	if ((err = dup_to(&st->region, v)))
 		goto out;
-	v = first(SETTING("endpoint"), getenv("AWS_ENDPOINT_URL_S3"), getenv("AWS_ENDPOINT_URL"),
-		  NULL);
+	v = first(k.endpoint, getenv("AWS_ENDPOINT_URL_S3"), getenv("AWS_ENDPOINT_URL"), NULL);
 	/* Custom stores (MinIO, Ceph) are addressed by path; AWS by virtual host. */
 	st->path_style = v != NULL;
 	if (v && strncmp(v, "http://", 7) && strncmp(v, "https://", 8)) {
@@ -242,39 +239,24 @@ int s3_settings_parse(const struct pb_host *host, const char *target, const stru
 	}
 	if (err)
 		goto out;
-	if ((v = SETTING("path_style")) && !parse_bool(v, &st->path_style)) {
-		err = fail(why, why_len, "path_style: '%s' is not true or false", v);
-		goto out;
-	}
-	st->gzip = true;
-	if ((v = SETTING("gzip")) && !parse_bool(v, &st->gzip)) {
-		err = fail(why, why_len, "gzip: '%s' is not true or false", v);
-		goto out;
-	}
-	if ((err = parse_formats(st, first(SETTING("format"), "folded", 0, 0), why, why_len)) ||
-	    (err = dup_to(&st->service, SETTING("service"))) ||
-	    (err = dup_to(&st->spool_dir, SETTING("spool_dir"))) ||
+	/* Unset, it binds false: whether it was given at all is asked of the settings. */
+	if (pb_config__get(all, "path_style"))
+		st->path_style = k.path_style;
+	st->gzip = k.gzip;
+	if ((err = parse_formats(st, k.format, why, why_len)) ||
+	    (err = dup_to(&st->service, given(k.service))) ||
+	    (err = dup_to(&st->spool_dir, given(k.spool_dir))) ||
 	    (err = dup_to(&st->imds_endpoint,
-			  first(SETTING("imds_endpoint"), getenv("PB_IMDS_ENDPOINT"),
+			  first(k.imds_endpoint, getenv("PB_IMDS_ENDPOINT"),
 				getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT"), NULL))) ||
-	    (err = dup_to(&st->ca_bundle,
-			  first(SETTING("ca_bundle"), getenv("AWS_CA_BUNDLE"), 0, 0))))
+	    (err = dup_to(&st->ca_bundle, first(k.ca_bundle, getenv("AWS_CA_BUNDLE"), 0, 0))))
 		goto out;
-	if ((err = parse_number("spool_max_mb", first(SETTING("spool_max_mb"), "256", 0, 0), 1,
-				1 << 20, &num, why, why_len)))
-		goto out;
-	st->spool_max_bytes = (uint64_t)(num * 1024 * 1024);
-	if ((err = parse_number("flush_timeout", first(SETTING("flush_timeout"), "10", 0, 0), 0,
-				3600, &num, why, why_len)))
-		goto out;
-	st->flush_timeout_ms = (uint32_t)(num * 1000);
-	if ((err = parse_number("retry_max", first(SETTING("retry_max"), "30", 0, 0), 0.05, 3600,
-				&num, why, why_len)))
-		goto out;
-	st->retry_max_ms = (uint32_t)(num * 1000);
-#undef SETTING
+	st->spool_max_bytes = (uint64_t)k.spool_max_mb << 20;
+	st->flush_timeout_ms = (uint32_t)(k.flush_timeout * 1000);
+	st->retry_max_ms = (uint32_t)(k.retry_max * 1000);
 out:
 	free(qs.copy);
+	pb_config__free(all);
 	if (err)
 		s3_settings_free(st);
 	return err;
@@ -289,8 +271,6 @@ void s3_settings_free(struct s3_settings *st)
 	free(st->region);
 	free(st->endpoint);
 	free(st->service);
-	for (int i = 0; i < st->n_formats; i++)
-		free(st->formats[i]);
 	free(st->spool_dir);
 	free(st->imds_endpoint);
 	free(st->ca_bundle);

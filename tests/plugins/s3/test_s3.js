@@ -80,6 +80,78 @@ async function testUploadAndKeys(store, reader) {
     `every request carried a valid SigV4 signature (${JSON.stringify(store.stats)})`);
 }
 
+// Every format comes from the encoder -o uses, with the session's settings of its plugin: the
+// svg, json and html objects are byte for byte the files -o writes for the same profile.
+async function testFormats(store, reader) {
+  const p = await profile('formats');
+  const set = ['--set', 'output.svg.title=s3 and -o agree', '--set', 'output.svg.palette=blue'];
+  const file = (ext) => path.join(work, `formats.${ext}`);
+  const local = await h.run(['--input', p.file, ...set, '-o', file('svg'), '-o', file('json'),
+    '-o', file('html')], process.env);
+  ok(local.code === 0, 'the same profile written with -o x.svg, x.json, x.html', local.stderr);
+  const plain = await h.run(['--input', p.file, '-o', file('default.svg')], process.env);
+  ok(plain.code === 0 && !fs.readFileSync(file('default.svg')).equals(fs.readFileSync(file('svg'))),
+    'the --set settings change the svg (so equal bytes below are not the defaults by chance)');
+  const r = await h.run(['--input', p.file, ...set, '-o',
+    target(store, 'formats', { format: 'folded,svg,json,html' })], h.cleanEnv(creds));
+  ok(r.code === 0, 'upload with format=folded,svg,json,html exits 0', r.stderr);
+  const keys = await reader.list('formats/');
+  const stems = new Set(keys.map((k) => k.replace(/\.(folded\.gz|svg|json|html|meta\.json)$/, '')));
+  ok(keys.length === 5 && stems.size === 1,
+    'five objects under one name: .folded.gz .svg .json .html .meta.json', keys.join('\n'));
+  const byExt = (ext) => keys.find((k) => k.endsWith(ext) && !k.endsWith('.meta.json'));
+  const types = { '.folded.gz': 'application/gzip', '.svg': 'image/svg+xml',
+    '.json': 'application/json', '.html': 'text/html; charset=utf-8' };
+  const got = {};
+  for (const ext of Object.keys(types)) {
+    const key = byExt(ext);
+    got[ext] = key ? await reader.get(key) : { body: Buffer.alloc(0), headers: new Map() };
+    ok(got[ext].headers.get('content-type') === types[ext],
+      `${ext} is stored as ${types[ext]}`, got[ext].headers.get('content-type'));
+  }
+  ok(got['.svg'].body.equals(fs.readFileSync(file('svg'))),
+    `the svg object is byte-identical to -o x.svg (${got['.svg'].body.length} bytes)`);
+  ok(got['.json'].body.equals(fs.readFileSync(file('json'))),
+    'the json object is byte-identical to -o x.json');
+  ok(got['.html'].body.equals(fs.readFileSync(file('html'))),
+    'the html object is byte-identical to -o x.html');
+  ok(h.gunzip(got['.folded.gz'].body) === p.text, 'the folded object is still the folded profile');
+  const metaKey = keys.find((k) => k.endsWith('.meta.json'));
+  const meta = metaKey ? JSON.parse((await reader.get(metaKey)).body.toString()) : {};
+  ok(Array.isArray(meta.objects) &&
+    meta.objects.map((o) => o.key).join() === ['.folded.gz', '.svg', '.json', '.html'].map(byExt).join(),
+    'the metadata lists the profiles in the order format= gave them', JSON.stringify(meta.objects));
+}
+
+// Values in the URL are checked against the key table like [output.s3] and --set: a usage error.
+async function testBadSettings(store) {
+  const cases = [
+    [{ retry_max: '0' }, /'retry_max' must be from 0\.05 to 3600, not '0'/],
+    [{ gzip: 'maybe' }, /'gzip' must be a boolean, not 'maybe'/],
+    [{ nope: '1' }, /output\.s3 has no setting 'nope'/],
+    [{ format: 'folded,gif' }, /unknown format 'gif' \(known: folded, svg, json, html, pprof\)/],
+  ];
+  const p = await profile('bad');
+  for (const [settings, want] of cases) {
+    const r = await h.run(['--input', p.file, '-o', target(store, 'bad', settings)],
+      h.cleanEnv(creds));
+    ok(r.code === 2 && want.test(r.stderr), `${decodeURIComponent(new URLSearchParams(settings))} in the URL is ` +
+      'refused (exit 2), naming the setting', r.stderr);
+  }
+}
+
+// A window the encoder cannot render (its svg settings name a diff-base that is not there) is
+// lost loudly: the run fails with the encoder's reason, and nothing half-made is stored.
+async function testUnrenderable(store, reader) {
+  const p = await profile('unrenderable');
+  const r = await h.run(['--input', p.file, '--set', 'output.svg.diff-base=/nonexistent/base.folded',
+    '-o', target(store, 'unrenderable', { format: 'folded,svg' })], h.cleanEnv(creds));
+  ok(r.code === 1 && /window 1 lost: cannot render it/.test(r.stderr) &&
+    /diff-base '\/nonexistent\/base\.folded'/.test(r.stderr),
+    'a window the svg encoder refuses: exit 1, the window said lost, and why', r.stderr);
+  ok((await reader.list('unrenderable/')).length === 0, 'nothing of that window was stored');
+}
+
 async function testWrongSecret(store, reader) {
   const wrong = 'not-the-secret-9f3a';
   const spool = path.join(work, 'spool-wrong');
@@ -183,6 +255,9 @@ async function testOutage(store, reader) {
     secretAccessKey: SECRET, region: 'eu-west-3' });
   try {
     await testUploadAndKeys(store, reader);
+    await testFormats(store, reader);
+    await testBadSettings(store);
+    await testUnrenderable(store, reader);
     await testWrongSecret(store, reader);
     await testSharedFile(store, reader);
     await testInstanceRole(store, reader);
