@@ -159,17 +159,25 @@ static int add_query(const struct pb_plugin *desc, const struct pb_config *cfg,
 	return 0;
 }
 
-/* Bucket and prefix from "s3://bucket/prefix/...", the query split off into qs. */
+/*
+ * Bucket and prefix from "s3://bucket/prefix/...", the query split off into qs. The plugin's
+ * name alone ("s3", as the agent and Lua name outputs) leaves everything to the settings.
+ */
 static int parse_url(const char *target, struct s3_settings *st, struct query *qs, char *why,
 		     size_t why_len)
 {
-	const char *rest = target + strlen("s3://"), *q = strchr(rest, '?');
-	size_t path_len = q ? (size_t)(q - rest) : strlen(rest);
-	size_t bucket_len = strcspn(rest, "/?");
+	const char *rest, *q;
+	size_t path_len, bucket_len;
 	int err;
 
+	if (!strcmp(target, "s3"))
+		return 0;
 	if (strncmp(target, "s3://", 5))
 		return fail(why, why_len, "'%s' is not an s3:// URL", target);
+	rest = target + strlen("s3://");
+	q = strchr(rest, '?');
+	path_len = q ? (size_t)(q - rest) : strlen(rest);
+	bucket_len = strcspn(rest, "/?");
 	if (q && (err = parse_query(q + 1, qs, why, why_len)))
 		return err;
 	if (bucket_len && !(st->bucket = strndup(rest, bucket_len)))

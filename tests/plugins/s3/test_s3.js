@@ -123,6 +123,18 @@ async function testFormats(store, reader) {
     'the metadata lists the profiles in the order format= gave them', JSON.stringify(meta.objects));
 }
 
+// "-o s3", the plugin's name alone (as the agent and Lua name outputs): all from the settings.
+async function testNameOnly(store, reader) {
+  const p = await profile('name-only');
+  const r = await h.run(['--input', p.file, '-o', 's3', '--set', `output.s3.bucket=${BUCKET}`,
+    '--set', 'output.s3.prefix=by-name', '--set', `output.s3.endpoint=${store.endpoint}`,
+    '--set', `output.s3.spool_dir=${path.join(work, 'spool')}`], h.cleanEnv(creds));
+  ok(r.code === 0, '-o s3 with bucket, prefix and endpoint set as settings exits 0', r.stderr);
+  const keys = await reader.list('by-name/');
+  ok(keys.length === 2 && keys.some((k) => k.endsWith('.folded.gz')),
+    'both objects stored under the prefix the settings gave', keys.join('\n'));
+}
+
 // Values in the URL are checked against the key table like [output.s3] and --set: a usage error.
 async function testBadSettings(store) {
   const cases = [
@@ -256,6 +268,7 @@ async function testOutage(store, reader) {
   try {
     await testUploadAndKeys(store, reader);
     await testFormats(store, reader);
+    await testNameOnly(store, reader);
     await testBadSettings(store);
     await testUnrenderable(store, reader);
     await testWrongSecret(store, reader);
