@@ -19,10 +19,6 @@ extern const struct pb_script_env *pb_lua_env;
 bool pb_lua_interrupted(void);
 /* Raises the error that ends the script quietly after Ctrl-C, when one arrived. */
 void pb_lua_check_interrupt(lua_State *L);
-/* Sessions that Ctrl-C must stop; at most PB_LUA_MAX_SESSIONS at once. */
-#define PB_LUA_MAX_SESSIONS 16
-int pb_lua_track(struct pb_session *s);
-void pb_lua_untrack(struct pb_session *s);
 /* Readable once a signal the runtime watches arrived. */
 int pb_lua_wake_fd(void);
 /* The number of times sig (SIGUSR1, SIGUSR2, SIGHUP) arrived; its handler is installed. */
@@ -64,6 +60,8 @@ void pb_lua_table_config(lua_State *L, int idx, struct pb_script_config *cfg);
 void pb_lua_open_session(lua_State *L);
 /* Waits up to timeout_ms (or until fd, when >= 0, is readable), keeping sessions drained. */
 void pb_lua_drive(int timeout_ms, int fd);
+/* Ctrl-C: stops every running session (async-signal-safe); each still returns its profile. */
+void pb_lua_stop_sessions(void);
 /* A session for writing outputs offline, with the conf files' plugin settings applied. */
 int pb_lua_output_session(struct pb_session **ret, char *err, size_t len);
 
