@@ -109,33 +109,6 @@ out:
 	return 0;
 }
 
-static struct pb_session *keeper;
-
-int pb_lua_output_session(struct pb_session **ret, char *err, size_t len)
-{
-	const struct pb_script_env *env = pb_lua_env;
-	/* p:write returns what went wrong (nil, message): nothing of it on stderr. */
-	struct pb_session_opts opts = { .sz = sizeof(opts), .errors_to_caller = true };
-	const char *path = pb_settings_get(env->settings, "plugins", "path");
-	struct pb_session *s;
-	int e;
-
-	opts.plugin_path = path && *path ? path : NULL;
-	/* One session stays open so plugins are not unloaded and loaded again for every write. */
-	if (!keeper && pb_session__new(&opts, &keeper))
-		keeper = NULL;
-	if ((e = pb_session__new(&opts, &s))) {
-		snprintf(err, len, "cannot write: %s", strerror(-e));
-		return e;
-	}
-	if ((e = apply_plugins(s, env->settings, err, len))) {
-		pb_session__free(s);
-		return e;
-	}
-	*ret = s;
-	return 0;
-}
-
 static int fail(lua_State *L, const char *why)
 {
 	lua_pushnil(L);

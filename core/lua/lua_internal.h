@@ -62,8 +62,6 @@ void pb_lua_open_session(lua_State *L);
 void pb_lua_drive(int timeout_ms, int fd);
 /* Ctrl-C: stops every running session (async-signal-safe); each still returns its profile. */
 void pb_lua_stop_sessions(void);
-/* A session for writing outputs offline, with the conf files' plugin settings applied. */
-int pb_lua_output_session(struct pb_session **ret, char *err, size_t len);
 
 /* lsys.c: pb.sleep, pb.time, pb.log, pb.run, pb.spawn, pb.host, pb.load, pb.dir, ... */
 void pb_lua_open_sys(lua_State *L);
