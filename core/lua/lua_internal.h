@@ -55,6 +55,11 @@ struct request *pb_lua_new_request(lua_State *L);
 void pb_lua_parse_request(lua_State *L, int arg, struct request *rq, bool config);
 /* A configuration table (returned by a script) turned into cfg; raises on a bad field. */
 void pb_lua_table_config(lua_State *L, int idx, struct pb_script_config *cfg);
+/*
+ * Converts a Lua value at idx to a setting's text (string, number, boolean), pushed as a copy;
+ * NULL otherwise.
+ */
+const char *pb_lua_setting_text(lua_State *L, int idx);
 
 /* lsession.c: pb.profile, pb.session; the table on top of the stack gets them. */
 void pb_lua_open_session(lua_State *L);
@@ -65,7 +70,5 @@ void pb_lua_stop_sessions(void);
 
 /* lsys.c: pb.sleep, pb.time, pb.log, pb.run, pb.spawn, pb.host, pb.load, pb.dir, ... */
 void pb_lua_open_sys(lua_State *L);
-/* Converts a Lua value at idx to a setting's text (string, number, boolean); NULL otherwise. */
-const char *pb_lua_setting_text(lua_State *L, int idx);
 
 #endif
