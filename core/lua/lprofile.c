@@ -336,15 +336,27 @@ static const char *plugin_path(void)
 	return path && *path ? path : NULL;
 }
 
-/* p in format (a format or an extension, as pb_profile__write_format takes) into *buf. */
-static int encode(const struct pb_profile *p, const char *format, char **buf, size_t *len)
-{
-	struct pb_render_opts opts = { .sz = sizeof(opts), .plugin_path = plugin_path() };
-	FILE *f = open_memstream(buf, len);
-	int err = f ? pb_profile__write_format(p, format, f, &opts) : -ENOMEM;
+static int output_session(struct pb_session **ret, char *err, size_t len);
 
+/*
+ * p in format (a format or an extension) into *buf, with the conf files' settings of the
+ * plugin that encodes it, as p:write("x.svg") writes the file; why says what went wrong.
+ */
+static int encode(const struct pb_profile *p, const char *format, char **buf, size_t *len,
+		  char *why, size_t why_len)
+{
+	struct pb_session *s = NULL;
+	FILE *f;
+	int err = output_session(&s, why, why_len);
+
+	if (err)
+		return err;
+	f = open_memstream(buf, len);
+	err = f ? pb_session__encode(s, p, format, f) : -ENOMEM;
 	if (f && fclose(f) && !err)
 		err = -ENOMEM;
+	snprintf(why, why_len, "%s", err == -ENOMEM ? strerror(ENOMEM) : pb_session__strerror(s));
+	pb_session__free(s);
 	if (err) {
 		free(*buf);
 		*buf = NULL;
@@ -356,47 +368,34 @@ static int encode(const struct pb_profile *p, const char *format, char **buf, si
 static int l_folded(lua_State *L)
 {
 	const struct pb_profile *p = pb_lua_check_profile(L, 1);
-	char *buf = NULL;
+	char *buf = NULL, why[512];
 	size_t len = 0;
-	int err = encode(p, "folded", &buf, &len);
+	int err = encode(p, "folded", &buf, &len, why, sizeof(why));
 
 	if (err)
-		return luaL_error(L, "cannot format the profile: %s", strerror(-err));
+		return luaL_error(L, "cannot format the profile: %s", why);
 	lua_pushlstring(L, buf, len);
 	free(buf);
 	return 1;
 }
 
 /*
- * pb_profile__write_format says -EINVAL and no more, so the shipped plugins' formats are named
- * here; --list-plugins lists every plugin's.
- */
-#define KNOWN_FORMATS \
-	"folded, svg, html, json, pprof, or an extension such as .svg; profile-bee " \
-	"--list-plugins shows every plugin's"
-
-/*
  * p:encode(format): the profile as a string in a file format ("folded", "svg", "html", "json",
- * "pprof", a plugin's, or an extension such as ".svg"), as p:write writes that file without
- * settings. Returns the string, or nil and a message.
+ * "pprof", a plugin's, or an extension such as ".svg"), as p:write writes that file with the
+ * conf files' settings. Returns the string, or nil and a message.
  */
 static int l_encode(lua_State *L)
 {
 	const struct pb_profile *p = pb_lua_check_profile(L, 1);
 	const char *format;
-	char *buf = NULL;
+	char *buf = NULL, why[512];
 	size_t len = 0;
-	int err;
 
 	luaL_checktype(L, 2, LUA_TSTRING);
 	format = lua_tostring(L, 2);
-	if ((err = encode(p, format, &buf, &len))) {
+	if (encode(p, format, &buf, &len, why, sizeof(why))) {
 		lua_pushnil(L);
-		if (err == -EINVAL)
-			lua_pushfstring(L, "no output writes '%s' to a file (known: %s)", format,
-					KNOWN_FORMATS);
-		else
-			lua_pushfstring(L, "cannot encode as '%s': %s", format, strerror(-err));
+		lua_pushstring(L, why);
 		return 2;
 	}
 	lua_pushlstring(L, buf, len);
