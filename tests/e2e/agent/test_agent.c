@@ -15,7 +15,7 @@
 #include <profile-bee/agent.h>
 
 #include "../../unit/hostmeta/fake_metadata_server.h"
-#include "../../unit/symbolize/tap.h"
+#include "tap.h"
 
 static volatile uint64_t sink;
 
@@ -559,33 +559,23 @@ static void test_memory(int windows)
 	pb_agent_free(a);
 }
 
-static int skip_all(const char *why)
-{
-	if (tap_no_skip()) {
-		printf("1..1\nnot ok 1 - %s (PB_TEST_NO_SKIP=1 forbids skipping)\n", why);
-		return 1;
-	}
-	printf("1..0 # SKIP %s\n", why);
-	return 0; /* meson's TAP reader takes the plan's SKIP */
-}
-
 int main(int argc, char **argv)
 {
 	struct fake_server fs;
 	char env[128], tmp[] = "/tmp/pb-agent-test.XXXXXX", cmd[64];
 
 	if (geteuid() != 0)
-		return skip_all("needs root");
+		return tap_skip_all("needs root");
 	if (access("/sys/kernel/btf/vmlinux", R_OK))
-		return skip_all("needs a kernel with BTF");
+		return tap_skip_all("needs a kernel with BTF");
 	if (argc > 1 && !strcmp(argv[1], "memory")) {
 		test_memory(argc > 2 ? atoi(argv[2]) : 300);
 		return tap_done();
 	}
 	/* Host metadata comes from fakes on loopback, before anything asks for it. */
 	if (fake_server_start(&fs)) {
-		printf("1..1\nnot ok 1 - cannot start the fake metadata server\n");
-		return 1;
+		ok(false, "cannot start the fake metadata server");
+		return tap_done();
 	}
 	snprintf(env, sizeof(env), "http://127.0.0.1:%u/", fs.port);
 	setenv("PB_IMDS_ENDPOINT", env, 1);

@@ -11,7 +11,7 @@
 
 #include <profile-bee/agent.h>
 
-#include "../../unit/symbolize/tap.h"
+#include "tap.h"
 
 #define MAX_WINDOWS 32
 #define BPF_PROG_TYPE_PERF_EVENT 7
@@ -323,10 +323,8 @@ static void test_session_sums(void)
 
 int main(void)
 {
-	if (geteuid() != 0) {
-		printf("1..0 # SKIP needs root\n");
-		return tap_no_skip();
-	}
+	if (geteuid() != 0)
+		return tap_skip_all("needs root");
 	test_paused("fp");
 	test_paused("dwarf");
 	test_continuous();

@@ -10,7 +10,6 @@
 
 #include "harness.h"
 
-int tap_n, tap_failed;
 bool harness_stop;
 
 struct pb_config {

@@ -1,20 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* What the http plugin tests share: TAP, a host mock with captured logs, the plugin's ops. */
+/* What the http plugin tests share: a host mock with captured logs, the plugin's ops. */
 #ifndef PB_TEST_HTTP_HARNESS_H
 #define PB_TEST_HTTP_HARNESS_H
 
 #include <profile-bee/plugin.h>
-
-#include "../../unit/tap_lines.h"
-
-extern int tap_n, tap_failed;
-#define ok(cond, ...)                                                                              \
-	do {                                                                                       \
-		bool ok_ = (cond);                                                                 \
-		printf("%sok %d - ", ok_ ? "" : "not ", ++tap_n);                                  \
-		tap_print("", __VA_ARGS__);                                                        \
-		tap_failed += !ok_;                                                                \
-	} while (0)
 
 /* Loads output-http.so (path from argv) and sets up the host mock. */
 const struct pb_plugin *harness_load(const char *so_path);

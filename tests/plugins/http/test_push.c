@@ -8,6 +8,7 @@
 #include <errno.h>
 
 #include "harness.h"
+#include "tap.h"
 #include "receiver.h"
 
 static const struct pb_plugin *pl;
@@ -252,6 +253,5 @@ int main(int argc, char **argv)
 	test_bounded(port);
 	test_one_shot(port);
 	receiver_stop();
-	printf("1..%d\n", tap_n);
-	return tap_failed ? 1 : 0;
+	return tap_done();
 }

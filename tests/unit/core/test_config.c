@@ -21,23 +21,23 @@ int main(void)
 	int ret;
 
 	pb_config__new(keys, NULL, "output.svg", &cfg);
-	TAP_STR_EQ(pb_config__get(cfg, "title"), "Flame Graph", "unset key gives its default");
-	TAP_OK(pb_config__int(cfg, "width") == 1200, "integer default parsed");
-	TAP_OK(pb_config__get(cfg, "ratio") == NULL, "no default: NULL");
+	is_str(pb_config__get(cfg, "title"), "Flame Graph", "unset key gives its default");
+	ok(pb_config__int(cfg, "width") == 1200, "integer default parsed");
+	ok(pb_config__get(cfg, "ratio") == NULL, "no default: NULL");
 	ret = pb_config__set_list(cfg, "width=800,inverted=yes,title=a b", err, sizeof(err));
-	TAP_OK(ret == 0 && pb_config__int(cfg, "width") == 800 && pb_config__bool(cfg, "inverted"),
-	       "a key=value list sets each key");
+	ok(ret == 0 && pb_config__int(cfg, "width") == 800 && pb_config__bool(cfg, "inverted"),
+	   "a key=value list sets each key");
 	ret = pb_config__set(cfg, "colour", "red", err, sizeof(err));
-	TAP_OK(ret == -ENOENT, "an unknown key is refused");
-	TAP_STR_EQ(err, "output.svg has no setting 'colour'", "and the message names it");
+	ok(ret == -ENOENT, "an unknown key is refused");
+	is_str(err, "output.svg has no setting 'colour'", "and the message names it");
 	ret = pb_config__set(cfg, "width", "wide", err, sizeof(err));
-	TAP_OK(ret == -EINVAL && pb_config__int(cfg, "width") == 800,
-	       "a bad integer is refused, the old value kept");
-	TAP_STR_EQ(err, "output.svg: 'width' must be an integer, not 'wide'", "with a clear message");
+	ok(ret == -EINVAL && pb_config__int(cfg, "width") == 800,
+	   "a bad integer is refused, the old value kept");
+	is_str(err, "output.svg: 'width' must be an integer, not 'wide'", "with a clear message");
 	ret = pb_config__set(cfg, "inverted", "maybe", err, sizeof(err));
-	TAP_OK(ret == -EINVAL, "a bad boolean is refused");
+	ok(ret == -EINVAL, "a bad boolean is refused");
 	ret = pb_config__set_list(cfg, "novalue", err, sizeof(err));
-	TAP_OK(ret == -EINVAL, "a list item without '=' is refused");
+	ok(ret == -EINVAL, "a list item without '=' is refused");
 	pb_config__free(cfg);
 	pb_config__free(NULL);
 	return tap_done();

@@ -37,37 +37,36 @@ int main(int argc, char **argv)
 	chmod(dir, 0755);
 	path = stage(argv[1], "good.so");
 	ret = pb_plugin_load(path, &lp, err, sizeof(err));
-	TAP_OK(ret == 0 && lp.desc && !strcmp(lp.desc->name, "testfmt"), "a valid plugin loads (%s)",
-	       ret ? err : "ok");
+	ok(ret == 0 && lp.desc && !strcmp(lp.desc->name, "testfmt"), "a valid plugin loads (%s)",
+	   ret ? err : "ok");
 	pb_plugin_unload(&lp);
 
 	path = stage(argv[2], "abi2.so");
 	ret = pb_plugin_load(path, &lp, err, sizeof(err));
-	TAP_OK(ret == -EPROTO, "a plugin of ABI 2 is refused");
-	TAP_OK(strstr(err, "abi2.so") && strstr(err, "ABI 2.7, core expects 1.x"),
-	       "the message names the file and both versions: %s", err);
+	ok(ret == -EPROTO, "a plugin of ABI 2 is refused");
+	ok(strstr(err, "abi2.so") && strstr(err, "ABI 2.7, core expects 1.x"),
+	   "the message names the file and both versions: %s", err);
 
 	path = stage(argv[3], "noentry.so");
 	ret = pb_plugin_load(path, &lp, err, sizeof(err));
-	TAP_OK(ret == -ENOENT && strstr(err, "pb_plugin_entry"),
-	       "a library without the entry symbol is refused: %s", err);
+	ok(ret == -ENOENT && strstr(err, "pb_plugin_entry"),
+	   "a library without the entry symbol is refused: %s", err);
 
 	path = stage(argv[1], "writable.so");
 	chmod(path, 0666);
 	ret = pb_plugin_load(path, &lp, err, sizeof(err));
-	TAP_OK(ret == -EPERM && strstr(err, "writable by") &&
-		       strstr(err, "0666"),
-	       "a world-writable plugin file is refused: %s", err);
+	ok(ret == -EPERM && strstr(err, "writable by") && strstr(err, "0666"),
+	   "a world-writable plugin file is refused: %s", err);
 
 	path = stage(argv[1], "good2.so");
 	chmod(dir, 0777);
 	ret = pb_plugin_load(path, &lp, err, sizeof(err));
-	TAP_OK(ret == -EPERM && strstr(err, "directory"),
-	       "a plugin in a world-writable directory is refused: %s", err);
+	ok(ret == -EPERM && strstr(err, "directory"),
+	   "a plugin in a world-writable directory is refused: %s", err);
 	chmod(dir, 0755);
 
 	ret = pb_plugin_load("/nonexistent/x.so", &lp, err, sizeof(err));
-	TAP_OK(ret < 0 && strstr(err, "/nonexistent"), "a missing directory is reported: %s", err);
+	ok(ret < 0 && strstr(err, "/nonexistent"), "a missing directory is reported: %s", err);
 
 	snprintf(err, sizeof(err), "rm -rf '%s'", dir);
 	if (system(err))
