@@ -15,6 +15,8 @@
 #include <profile-bee/agent.h>
 
 #include "../../unit/hostmeta/fake_metadata_server.h"
+#include "proc_status.h"
+#include "profile_text.h"
 #include "tap.h"
 
 static volatile uint64_t sink;
@@ -119,25 +121,6 @@ struct seen {
 	pthread_cond_t cv;
 };
 
-static char *render(const struct pb_profile *p, const char *format)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int err;
-
-	if (!f)
-		return NULL;
-	err = format ? pb_profile__write_format(p, format, f, NULL)
-		     : pb_profile__write_folded(p, f);
-	fclose(f);
-	if (err) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-
 static int reporter(void *ctx, const struct pb_agent_window *w)
 {
 	struct seen *s = ctx;
@@ -162,8 +145,9 @@ static int reporter(void *ctx, const struct pb_agent_window *w)
 	s->last_end_ns = w->end_ns;
 	s->status_errors += w->status != 0;
 	if (!s->rendered) {
-		char *a = render(w->profile, NULL), *b = render(w->profile, "folded");
-		char *svg = render(w->profile, "svg"), *json = render(w->profile, ".json");
+		char *a = profile_text(w->profile, NULL), *b = profile_text(w->profile, "folded");
+		char *svg = profile_text(w->profile, "svg");
+		char *json = profile_text(w->profile, ".json");
 
 		s->rendered = true;
 		s->folded_same = a && b && a[0] && !strcmp(a, b);
@@ -485,20 +469,6 @@ static void test_system_wide(void)
 	pb_agent_free(a);
 }
 
-static long rss_kb(void)
-{
-	char line[256];
-	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kb;
-}
-
 static int count_fds(void)
 {
 	char path[64];
@@ -537,7 +507,7 @@ static void test_memory(int windows)
 		usleep(20000);
 		pb_agent_get_stats(a, &st);
 		if (!rss0 && st.windows >= warm) {
-			rss0 = rss_kb();
+			rss0 = proc_status("VmRSS");
 			fds0 = count_fds();
 			t_warm = now_ms();
 		}
@@ -545,7 +515,7 @@ static void test_memory(int windows)
 			break;
 	}
 	pb_agent_stop(a);
-	rss1 = rss_kb();
+	rss1 = proc_status("VmRSS");
 	fds1 = count_fds();
 	pb_agent_get_stats(a, &st);
 	diag("%" PRIu64 " windows in %" PRIu64 " ms (%.1f ms per window); RSS %ld kB after %" PRIu64

@@ -21,10 +21,7 @@ void harness_log_clear(void);
 
 /* A profile from folded text ("a;b;c 3\n..."), with the given window meta. */
 struct pb_profile *harness_profile(const char *folded, uint64_t start_ns, uint64_t end_ns);
-/* The folded text of p, as a malloc'd string. */
-char *harness_folded(const struct pb_profile *p);
 
 uint64_t harness_now_ms(void);
-int harness_threads(void); /* threads of this process */
 
 #endif

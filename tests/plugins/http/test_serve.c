@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "proc_status.h"
+#include "profile_text.h"
 #include "tap.h"
 
 #define N_CLIENTS 50
@@ -136,7 +138,7 @@ static void test_streams(int port, const struct pb_plugin *pl, void *state)
 {
 	struct stream s[N_CLIENTS] = { 0 };
 	CURLM *m = curl_multi_init();
-	int before = harness_threads(), during, after = 0;
+	int before = proc_status("Threads"), during, after = 0;
 	struct pb_profile *p;
 	char url[128];
 	uint64_t t;
@@ -151,7 +153,7 @@ static void test_streams(int port, const struct pb_plugin *pl, void *state)
 	}
 	ok(pump_until(m, s, N_CLIENTS, "event: snapshot", 10000) == N_CLIENTS,
 	   "%d streaming clients got the profile so far", N_CLIENTS);
-	during = harness_threads();
+	during = proc_status("Threads");
 	p = harness_profile(window2, 3000000000ull, 4000000000ull);
 	t = harness_now_ms();
 	ok(pl->output->write(state, p, 0) == 0, "a second window is written");
@@ -175,7 +177,7 @@ static void test_streams(int port, const struct pb_plugin *pl, void *state)
 		pl->output->write(state, p, 0);
 		pb_profile__free(p);
 		usleep(100 * 1000);
-		if ((after = harness_threads()) <= before + 1)
+		if ((after = proc_status("Threads")) <= before + 1)
 			break;
 	}
 	ok(during >= before + N_CLIENTS - 2 && after <= before + 1,
@@ -205,7 +207,7 @@ int main(int argc, char **argv)
 	ok(port > 0, "the log names the address (port %d)", port);
 	p = harness_profile(window1, 1000000000ull, 2000000000ull);
 	ok(pl->output->write(state, p, 0) == 0, "a window is written");
-	folded = harness_folded(p);
+	folded = profile_text(p, NULL);
 	test_endpoints(port, folded);
 	free(folded);
 	pb_profile__free(p);

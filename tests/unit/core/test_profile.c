@@ -2,20 +2,10 @@
 /* Unit tests of the profile type and the folded format (reading, writing, malformed input). */
 #include <stdbool.h>
 
-#include "tap.h"
 #include <profile-bee/profile-bee.h>
 
-static char *folded_of(const struct pb_profile *p)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	pb_profile__write_folded(p, f);
-	fclose(f);
-	return buf;
-}
-
+#include "profile_text.h"
+#include "tap.h"
 
 static struct pb_profile *read_text(const char *text, struct pb_folded_report *rep)
 {
@@ -45,7 +35,7 @@ static void test_dedup_and_order(void)
 	ok(pb_profile__stack_count(p) == 4, "same stack and pid counted once (%zu stacks)",
 	   pb_profile__stack_count(p));
 	ok(pb_profile__total(p) == 15, "total is the sum of counts");
-	out = folded_of(p);
+	out = profile_text(p, NULL);
 	is_str(out, "app;main 1\napp;main;read;vfs_read_[k] 3\napp;main;work 11\n",
 	       "folded lines sorted, pids merged, kernel suffix kept");
 	free(out);
@@ -56,12 +46,12 @@ static void test_round_trip_and_merge(void)
 {
 	const char *text = "b;c 2\na;b;c 7\nb;c 1\n";
 	struct pb_profile *p = read_text(text, NULL), *q = read_text("a;b;c 1\nz 4\n", NULL);
-	char *out = folded_of(p);
+	char *out = profile_text(p, NULL);
 
 	is_str(out, "a;b;c 7\nb;c 3\n", "reading folded merges equal stacks");
 	free(out);
 	pb_profile__merge(p, q);
-	out = folded_of(p);
+	out = profile_text(p, NULL);
 	is_str(out, "a;b;c 8\nb;c 3\nz 4\n", "merge adds counts and new stacks");
 	free(out);
 	pb_profile__clear(p);
@@ -82,7 +72,7 @@ static void test_malformed(void)
 			   "spaces in name;f(int, char) 2\r\n"
 			   "x;y 12abc\n";
 	struct pb_profile *p = read_text(text, &rep);
-	char *out = folded_of(p);
+	char *out = profile_text(p, NULL);
 
 	ok(rep.malformed == 4, "4 malformed lines counted (got %llu)",
 	   (unsigned long long)rep.malformed);
@@ -105,7 +95,7 @@ static void test_separators_in_names(void)
 
 	pb_profile__new(&p);
 	pb_profile__add_names(p, 1, a, 3, 1);
-	out = folded_of(p);
+	out = profile_text(p, NULL);
 	is_str(out, "app;odd:name;new line 1\n", "';' and newlines in names cannot split a line");
 	free(out);
 	pb_profile__free(p);
