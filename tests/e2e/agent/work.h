@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* What the agent tests' applications share: a clock, and the busy work of their named functions. */
+/* What the agent tests' applications share: the busy work of their named functions, a clock. */
 #ifndef PB_TEST_AGENT_WORK_H
 #define PB_TEST_AGENT_WORK_H
 
 #include <stdint.h>
 
-extern volatile uint64_t work_sink;
+#include "clock.h"
 
-uint64_t now_ms(void);
+extern volatile uint64_t work_sink;
 
 /*
  * What a leaf function calls at the end of its work. GCC gives a function that calls nothing no

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "harness.h"
 
@@ -178,12 +177,4 @@ struct pb_profile *harness_profile(const char *folded, uint64_t start_ns, uint64
 	snprintf(pb_profile__meta(p)->hostname, 64, "testhost");
 	snprintf(pb_profile__meta(p)->unwinder, 32, "fp");
 	return p;
-}
-
-uint64_t harness_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
 }

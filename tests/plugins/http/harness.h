@@ -22,6 +22,4 @@ void harness_log_clear(void);
 /* A profile from folded text ("a;b;c 3\n..."), with the given window meta. */
 struct pb_profile *harness_profile(const char *folded, uint64_t start_ns, uint64_t end_ns);
 
-uint64_t harness_now_ms(void);
-
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "harness.h"
 #include "proc_status.h"
 #include "profile_text.h"
@@ -124,10 +125,10 @@ static int count_with(struct stream *s, int n, const char *needle)
 /* Runs the multi handle until every stream holds needle or timeout_ms passes. */
 static int pump_until(CURLM *m, struct stream *s, int n, const char *needle, int timeout_ms)
 {
-	uint64_t end = harness_now_ms() + timeout_ms;
+	uint64_t end = now_ms() + timeout_ms;
 	int running;
 
-	while (harness_now_ms() < end && count_with(s, n, needle) < n) {
+	while (now_ms() < end && count_with(s, n, needle) < n) {
 		curl_multi_perform(m, &running);
 		curl_multi_poll(m, NULL, 0, 50, NULL);
 	}
@@ -155,10 +156,10 @@ static void test_streams(int port, const struct pb_plugin *pl, void *state)
 	   "%d streaming clients got the profile so far", N_CLIENTS);
 	during = proc_status("Threads");
 	p = harness_profile(window2, 3000000000ull, 4000000000ull);
-	t = harness_now_ms();
+	t = now_ms();
 	ok(pl->output->write(state, p, 0) == 0, "a second window is written");
-	ok(harness_now_ms() - t < 200, "writing it with %d clients took %llu ms", N_CLIENTS,
-	   (unsigned long long)(harness_now_ms() - t));
+	ok(now_ms() - t < 200, "writing it with %d clients took %llu ms", N_CLIENTS,
+	   (unsigned long long)(now_ms() - t));
 	pb_profile__free(p);
 	ok(pump_until(m, s, N_CLIENTS, "http_test_second", 10000) == N_CLIENTS,
 	   "all %d clients got the new window as it came", N_CLIENTS);
@@ -226,11 +227,11 @@ int main(int argc, char **argv)
 		curl_multi_add_handle(m, s.c);
 		pump_until(m, &s, 1, "event: snapshot", 5000);
 		harness_stop = true; /* as after Ctrl-C: wait returns at once */
-		t = harness_now_ms();
+		t = now_ms();
 		ok(pl->output->wait(state) == 0, "wait returns once a stop was requested");
 		pl->output->close(state);
-		ok(harness_now_ms() - t < 3000, "close with a client connected took %llu ms",
-		   (unsigned long long)(harness_now_ms() - t));
+		ok(now_ms() - t < 3000, "close with a client connected took %llu ms",
+		   (unsigned long long)(now_ms() - t));
 		curl_multi_remove_handle(m, s.c);
 		curl_easy_cleanup(s.c);
 		curl_multi_cleanup(m);
