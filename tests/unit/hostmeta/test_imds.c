@@ -10,7 +10,7 @@
 
 #include <profile-bee/hostmeta.h>
 
-#include "../symbolize/tap.h"
+#include "tap.h"
 #include "fake_metadata_server.h"
 #include "hostmeta/hostmeta_internal.h"
 
