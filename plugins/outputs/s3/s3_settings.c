@@ -254,9 +254,8 @@ int s3_settings_parse(const struct pb_plugin *desc, const char *target,
 	if ((err = parse_formats(st, k.format, why, why_len)) ||
 	    (err = dup_to(&st->service, given(k.service))) ||
 	    (err = dup_to(&st->spool_dir, given(k.spool_dir))) ||
-	    (err = dup_to(&st->imds_endpoint,
-			  first(k.imds_endpoint, getenv("PB_IMDS_ENDPOINT"),
-				getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT"), NULL))) ||
+	    /* Unset: pb_imds__get's own choice, PB_IMDS_ENDPOINT and the rest, as host metadata. */
+	    (err = dup_to(&st->imds_endpoint, given(k.imds_endpoint))) ||
 	    (err = dup_to(&st->ca_bundle, first(k.ca_bundle, getenv("AWS_CA_BUNDLE"), 0, 0))))
 		goto out;
 	st->spool_max_bytes = (uint64_t)k.spool_max_mb << 20;
