@@ -14,7 +14,7 @@
 
 #include <profile-bee/agent.h>
 
-#include "../../unit/tap.h"
+#include "tap.h"
 
 #define MAX_WINDOWS 8
 
@@ -105,7 +105,7 @@ int main(void)
 	a = new_agent(&s);
 	pb_agent_add_output(a, "/tmp/x.svg", "width=5");
 	ret = pb_agent_spawn(a);
-	TAP_OK(ret == -EINVAL && strstr(pb_agent_strerror(a), "'width' must be from 100 to") &&
+	ok(ret == -EINVAL && strstr(pb_agent_strerror(a), "'width' must be from 100 to") &&
 		       strstr(pb_agent_strerror(a), "not '5'"),
 	       "a setting out of range in an agent's output settings is refused at spawn: %s",
 	       pb_agent_strerror(a));
@@ -117,15 +117,15 @@ int main(void)
 	pb_agent_add_output(a, "/nonexistent-dir/w-{window}.folded", NULL);
 	pb_agent_set_reporter(a, on_window, &s);
 	ret = pb_agent_spawn(a);
-	TAP_OK(ret == 0, "the agent starts (%s)", pb_agent_strerror(a));
+	ok(ret == 0, "the agent starts (%s)", pb_agent_strerror(a));
 	burn(1200);
 	pb_agent_stop(a);
 	for (int i = 0; i < s.windows && i < MAX_WINDOWS; i++)
 		same += s.same[i] == 1;
-	TAP_OK(s.windows >= 2 && same == (s.windows < MAX_WINDOWS ? s.windows : MAX_WINDOWS),
+	ok(s.windows >= 2 && same == (s.windows < MAX_WINDOWS ? s.windows : MAX_WINDOWS),
 	       "every window's svg file is byte-identical to the svg encoder's output for the "
 	       "window the reporter sees (%d of %d windows)", same, s.windows);
-	TAP_OK(s.logs >= 1 && strstr(s.last_log, "agent: window") &&
+	ok(s.logs >= 1 && strstr(s.last_log, "agent: window") &&
 		       strstr(s.last_log, "/nonexistent-dir/"),
 	       "a window's failed output is told to the log callback: %s", s.last_log);
 	pb_agent_free(a);

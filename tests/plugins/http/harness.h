@@ -1,20 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* What the http plugin tests share: TAP, the standalone host with its messages, a plugin's ops. */
+/* What the http plugin tests share: the standalone host with its messages, a plugin's ops. */
 #ifndef PB_TEST_HTTP_HARNESS_H
 #define PB_TEST_HTTP_HARNESS_H
 
 #include <profile-bee/plugin.h>
-
-#include "../../unit/tap_lines.h"
-
-extern int tap_n, tap_failed;
-#define ok(cond, ...)                                                                              \
-	do {                                                                                       \
-		bool ok_ = (cond);                                                                 \
-		printf("%sok %d - ", ok_ ? "" : "not ", ++tap_n);                                  \
-		tap_print("", __VA_ARGS__);                                                        \
-		tap_failed += !ok_;                                                                \
-	} while (0)
 
 /*
  * Loads output-http.so (path from argv), finds the plugin called name in it ("serve", "push")
@@ -37,12 +26,5 @@ void harness_log_clear(void);
 
 /* A profile from folded text ("a;b;c 3\n..."), with the given window meta. */
 struct pb_profile *harness_profile(const char *folded, uint64_t start_ns, uint64_t end_ns);
-/* The folded text of p, as a malloc'd string. */
-char *harness_folded(const struct pb_profile *p);
-/* p in format as the host's encoder writes it (what -o writes), malloc'd; NULL on error. */
-char *harness_encode(const struct pb_profile *p, const char *format);
-
-uint64_t harness_now_ms(void);
-int harness_threads(void); /* threads of this process */
 
 #endif

@@ -67,22 +67,22 @@ static void standalone(void)
 	struct pb_profile *p = small_profile();
 	FILE *null = fopen("/dev/null", "w");
 
-	TAP_OK(pb_host__new(&o, &h) == 0 && h && h->sz == sizeof(*h), "a standalone host is made");
+	ok(pb_host__new(&o, &h) == 0 && h && h->sz == sizeof(*h), "a standalone host is made");
 	h->log(h->session, PB_LOG_WARN, "tester", "hello %d", 42);
-	TAP_OK(c.n == 1 && c.level == PB_LOG_WARN && !strcmp(c.who, "tester") &&
+	ok(c.n == 1 && c.level == PB_LOG_WARN && !strcmp(c.who, "tester") &&
 		       !strcmp(c.msg, "hello 42"),
 	       "its log reaches the callback: [%s] %s", c.who, c.msg);
 	h->count_lost(h->session, "user stack map full", 5, NULL);
 	h->count_lost(h->session, "user stack map full", 2, NULL);
 	h->count_lost(h->session, "cut", 1, NULL);
-	TAP_OK(pb_host__lost(h, "user stack map full") == 7 && pb_host__lost(h, NULL) == 8,
+	ok(pb_host__lost(h, "user stack map full") == 7 && pb_host__lost(h, NULL) == 8,
 	       "lost stacks are summed by cause");
-	TAP_OK(h->find_mapping(h->session, getpid(), (uintptr_t)standalone) == NULL,
+	ok(h->find_mapping(h->session, getpid(), (uintptr_t)standalone) == NULL,
 	       "there are no processes to look up");
-	TAP_OK(same_bytes(h, p, "folded") && same_bytes(h, p, "svg") && same_bytes(h, p, ".json"),
+	ok(same_bytes(h, p, "folded") && same_bytes(h, p, "svg") && same_bytes(h, p, ".json"),
 	       "host->encode writes what pb_profile__write_format writes (folded, svg, .json)");
 	c.n = 0;
-	TAP_OK(h->encode(h->session, p, "nope", null) == -EINVAL && c.n == 1 &&
+	ok(h->encode(h->session, p, "nope", null) == -EINVAL && c.n == 1 &&
 		       strstr(c.msg, "no encoder for format 'nope'") && strstr(c.msg, "svg"),
 	       "an unknown format is -EINVAL, said once, naming the known ones: %s", c.msg);
 	fclose(null);
@@ -106,10 +106,10 @@ static void session_log(void)
 	ret = pb_session__new(&so, &s);
 	if (!ret)
 		ret = pb_session__add_output(s, path, "diff-base=/nonexistent");
-	TAP_OK(ret == 0, "an output with a missing diff base is added (%s)",
+	ok(ret == 0, "an output with a missing diff base is added (%s)",
 	       s ? pb_session__strerror(s) : "");
 	ret = s ? pb_session__write(s, p) : -1;
-	TAP_OK(ret != 0 && c.n >= 1 && c.level == PB_LOG_ERROR &&
+	ok(ret != 0 && c.n >= 1 && c.level == PB_LOG_ERROR &&
 		       strstr(c.msg, "cannot write '") && strstr(c.msg, "diff-base") &&
 		       access(path, F_OK) != 0,
 	       "the failure, with the plugin's reason, goes to the session's callback, and no "
