@@ -93,6 +93,22 @@ int pb_session_encode(struct pb_session *s, const struct pb_profile *p, const ch
 	return err;
 }
 
+int pb_session__encode(struct pb_session *s, const struct pb_profile *p, const char *format,
+		       FILE *out)
+{
+	char why[512];
+	int err;
+
+	if (!s || !p || !format || !out)
+		return -EINVAL;
+	if (!(err = encode(s, p, format, out, NULL, why, sizeof(why))) || err == -ENOMEM)
+		return err;
+	if (s->opts.errors_to_caller)
+		return pb_session_fail(s, err, "%s", why);
+	pb_session_log(s, PB_LOG_ERROR, "%s", why);
+	return err;
+}
+
 void pb_encoder_names(struct pb_plugin_registry *reg, char *buf, size_t len)
 {
 	size_t used = 0;

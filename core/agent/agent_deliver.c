@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Hands one finished window to the agent's outputs and its reporter, counting what failed. */
 #include <errno.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,16 @@ bool pb_agent_target_is_template(const char *target)
 	return strstr(target, "{window}") || strstr(target, "{time}");
 }
 
+static void __attribute__((format(printf, 3, 4)))
+agent_log(struct pb_agent *a, enum pb_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	pb_vlog_to(a->opts.log, a->opts.log_ctx, level, "agent", fmt, ap);
+	va_end(ap);
+}
+
 void pb_agent_note_failure(struct pb_agent *a, uint64_t index, const char *what, int err,
 			   const char *detail)
 {
@@ -52,7 +63,7 @@ void pb_agent_note_failure(struct pb_agent *a, uint64_t index, const char *what,
 	snprintf(msg, sizeof(msg), "%s: %s", what, detail && detail[0] ? detail : strerror(-err));
 	pthread_mutex_lock(&a->lock);
 	if (strcmp(msg, a->stats.last_error))
-		pb_warn("agent: window %" PRIu64 ": %s", index, msg);
+		agent_log(a, PB_LOG_WARN, "window %" PRIu64 ": %s", index, msg);
 	snprintf(a->stats.last_error, sizeof(a->stats.last_error), "%s", msg);
 	pthread_mutex_unlock(&a->lock);
 }

@@ -28,6 +28,8 @@ static void session_opts(const struct pb_agent *a, const uint32_t *self, struct 
 		.stack_storage_size = a->opts.stack_storage_size,
 		.hash_storage_size = a->opts.hash_storage_size,
 		.quiet = !a->opts.lost_summary,
+		.log = a->opts.log,
+		.log_ctx = a->opts.log_ctx,
 	};
 	if (a->opts.system_wide)
 		return;

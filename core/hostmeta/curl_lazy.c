@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* libcurl, loaded the first time host metadata is asked for, not with libprofilebee. */
+/* libcurl, loaded the first time a metadata endpoint is asked, not with libprofilebee. */
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* libcurl, loaded the first time host metadata is asked for, not with libprofilebee. */
+/* libcurl, loaded the first time a metadata endpoint is asked, not with libprofilebee. */
 #ifndef PB_HOSTMETA_CURL_LAZY_H
 #define PB_HOSTMETA_CURL_LAZY_H
 
@@ -8,7 +8,8 @@
 /*
  * The libcurl functions metadata detection calls. libcurl and its ~30 libraries (TLS, Kerberos,
  * LDAP, SSH...) add about 6 MiB to every process that maps them; most runs never ask for host
- * metadata, so the core maps them only then (an output that needs libcurl links it itself).
+ * metadata, so the core maps them only then (an output that needs libcurl links it itself;
+ * pb_imds__get, which the s3 output calls, then finds that copy already mapped).
  */
 struct pb_curl {
 	CURLcode (*global_init)(long flags);

@@ -94,8 +94,13 @@ int pb_hostmeta_fetch(const char *method, const char *url, const char *const *he
 		err = -E2BIG;
 	else if (rc != CURLE_OK)
 		err = -EIO;
-	else if (curl->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) || status < 200 ||
-		 status > 299)
+	else if (curl->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status))
+		err = -EIO;
+	else if (status == 401)
+		err = -EACCES; /* IMDSv2: the token is missing, expired or not this service's */
+	else if (status == 404)
+		err = -ENODATA;
+	else if (status < 200 || status > 299)
 		err = -EBADMSG;
 out:
 	curl->slist_free_all(list);

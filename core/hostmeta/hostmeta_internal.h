@@ -16,7 +16,8 @@ uint64_t pb_hostmeta_now_ms(void); /* CLOCK_MONOTONIC */
 /*
  * One request that ends by deadline_ms (pb_hostmeta_now_ms() time). headers is
  * NULL-terminated or NULL; body is NUL-terminated. Returns 0 on a 2xx answer that fits in
- * body, -ETIMEDOUT, -EIO for a transport error, -EBADMSG for another status, -E2BIG.
+ * body, -ETIMEDOUT, -EIO for a transport error, -EACCES for 401, -ENODATA for 404, -EBADMSG
+ * for another status, -E2BIG, -ENOSYS without libcurl.
  */
 int pb_hostmeta_fetch(const char *method, const char *url, const char *const *headers,
 		      uint64_t deadline_ms, char *body, size_t body_len);

@@ -328,24 +328,106 @@ static int l_stacks(lua_State *L)
 	return 1;
 }
 
+/* The conf files' [plugins] path, or NULL: where p:write and p:encode find output plugins. */
+static const char *plugin_path(void)
+{
+	const char *path = pb_settings_get(pb_lua_env->settings, "plugins", "path");
+
+	return path && *path ? path : NULL;
+}
+
+static int output_session(struct pb_session **ret, char *err, size_t len);
+
+/*
+ * p in format (a format or an extension) into *buf, with the conf files' settings of the
+ * plugin that encodes it, as p:write("x.svg") writes the file; why says what went wrong.
+ */
+static int encode(const struct pb_profile *p, const char *format, char **buf, size_t *len,
+		  char *why, size_t why_len)
+{
+	struct pb_session *s = NULL;
+	FILE *f;
+	int err = output_session(&s, why, why_len);
+
+	if (err)
+		return err;
+	f = open_memstream(buf, len);
+	err = f ? pb_session__encode(s, p, format, f) : -ENOMEM;
+	if (f && fclose(f) && !err)
+		err = -ENOMEM;
+	snprintf(why, why_len, "%s", err == -ENOMEM ? strerror(ENOMEM) : pb_session__strerror(s));
+	pb_session__free(s);
+	if (err) {
+		free(*buf);
+		*buf = NULL;
+	}
+	return err;
+}
+
 /* p:folded(): the folded text, as --input reads it back. */
 static int l_folded(lua_State *L)
 {
 	const struct pb_profile *p = pb_lua_check_profile(L, 1);
-	char *buf = NULL;
+	char *buf = NULL, why[512];
 	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int err = f ? pb_profile__write_folded(p, f) : -ENOMEM;
+	int err = encode(p, "folded", &buf, &len, why, sizeof(why));
 
-	if (f && fclose(f) && !err)
-		err = -ENOMEM;
-	if (err) {
-		free(buf);
-		return luaL_error(L, "cannot format the profile: %s", strerror(-err));
+	if (err)
+		return luaL_error(L, "cannot format the profile: %s", why);
+	lua_pushlstring(L, buf, len);
+	free(buf);
+	return 1;
+}
+
+/*
+ * p:encode(format): the profile as a string in a file format ("folded", "svg", "html", "json",
+ * "pprof", a plugin's, or an extension such as ".svg"), as p:write writes that file with the
+ * conf files' settings. Returns the string, or nil and a message.
+ */
+static int l_encode(lua_State *L)
+{
+	const struct pb_profile *p = pb_lua_check_profile(L, 1);
+	const char *format;
+	char *buf = NULL, why[512];
+	size_t len = 0;
+
+	luaL_checktype(L, 2, LUA_TSTRING);
+	format = lua_tostring(L, 2);
+	if (encode(p, format, &buf, &len, why, sizeof(why))) {
+		lua_pushnil(L);
+		lua_pushstring(L, why);
+		return 2;
 	}
 	lua_pushlstring(L, buf, len);
 	free(buf);
 	return 1;
+}
+
+/* One session stays open so plugins are not unloaded and loaded again for every write. */
+static struct pb_session *keeper;
+
+/* A session that writes p:write's outputs, with the conf files' plugin settings applied. */
+static int output_session(struct pb_session **ret, char *err, size_t len)
+{
+	const struct pb_settings *st = pb_lua_env->settings;
+	/* p:write returns what went wrong (nil, message): nothing of it on stderr. */
+	struct pb_session_opts opts = { .sz = sizeof(opts), .errors_to_caller = true,
+					.plugin_path = plugin_path() };
+	struct pb_session *s;
+	int e;
+
+	if (!keeper && pb_session__new(&opts, &keeper))
+		keeper = NULL;
+	if ((e = pb_session__new(&opts, &s))) {
+		snprintf(err, len, "cannot write: %s", strerror(-e));
+		return e;
+	}
+	if (st && (e = pb_settings_apply_plugins(st, s, err, len))) {
+		pb_session__free(s);
+		return e;
+	}
+	*ret = s;
+	return 0;
 }
 
 /*
@@ -389,7 +471,7 @@ static int l_write(lua_State *L)
 			lua_pop(L, 1);
 		}
 	}
-	if (pb_lua_output_session(&s, err, sizeof(err))) {
+	if (output_session(&s, err, sizeof(err))) {
 		lua_pushnil(L);
 		lua_pushstring(L, err);
 		return 2;
@@ -461,8 +543,8 @@ static int l_meta(lua_State *L)
 static const luaL_Reg profile_methods[] = {
 	{ "filter", l_filter }, { "grep", l_grep },	{ "exclude", l_exclude },
 	{ "merge", l_merge },	{ "top", l_top },	{ "total", l_total },
-	{ "stacks", l_stacks }, { "folded", l_folded }, { "write", l_write },
-	{ "meta", l_meta },	{ NULL, NULL },
+	{ "stacks", l_stacks }, { "folded", l_folded }, { "encode", l_encode },
+	{ "write", l_write },	{ "meta", l_meta },	{ NULL, NULL },
 };
 
 static const luaL_Reg profile_meta[] = {

@@ -1,11 +1,26 @@
 // SPDX-License-Identifier: MIT
-/* Tables passed to pb.profile / pb.session, or returned as a configuration, read and checked. */
+/* Lua tables and values read as settings: pb.profile / pb.session tables, configurations. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "lua_internal.h"
 
 #define MAX_ARGV PB_LUA_MAX_ARGV
+
+const char *pb_lua_setting_text(lua_State *L, int idx)
+{
+	switch (lua_type(L, idx)) {
+	case LUA_TSTRING:
+	case LUA_TNUMBER:
+		lua_pushvalue(L, idx);
+		return lua_tostring(L, -1); /* converts the copy, never the original */
+	case LUA_TBOOLEAN:
+		lua_pushstring(L, lua_toboolean(L, idx) ? "true" : "false");
+		return lua_tostring(L, -1);
+	default:
+		return NULL;
+	}
+}
 
 enum field_kind { F_INT, F_NUMBER, F_STRING, F_BOOL, F_PID, F_CMD, F_TABLE };
 

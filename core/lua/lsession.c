@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* pb.profile{} and pb.session{}: Lua tables turned into sessions, run, and drained. */
+/* pb.profile{} and pb.session{}: Lua tables turned into sessions, all run and drained one way. */
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -109,33 +109,6 @@ out:
 	return 0;
 }
 
-static struct pb_session *keeper;
-
-int pb_lua_output_session(struct pb_session **ret, char *err, size_t len)
-{
-	const struct pb_script_env *env = pb_lua_env;
-	/* p:write returns what went wrong (nil, message): nothing of it on stderr. */
-	struct pb_session_opts opts = { .sz = sizeof(opts), .errors_to_caller = true };
-	const char *path = pb_settings_get(env->settings, "plugins", "path");
-	struct pb_session *s;
-	int e;
-
-	opts.plugin_path = path && *path ? path : NULL;
-	/* One session stays open so plugins are not unloaded and loaded again for every write. */
-	if (!keeper && pb_session__new(&opts, &keeper))
-		keeper = NULL;
-	if ((e = pb_session__new(&opts, &s))) {
-		snprintf(err, len, "cannot write: %s", strerror(-e));
-		return e;
-	}
-	if ((e = apply_plugins(s, env->settings, err, len))) {
-		pb_session__free(s);
-		return e;
-	}
-	*ret = s;
-	return 0;
-}
-
 static int fail(lua_State *L, const char *why)
 {
 	lua_pushnil(L);
@@ -144,69 +117,51 @@ static int fail(lua_State *L, const char *why)
 }
 
 /*
- * pb.profile{ duration=, frequency=, pid=, cmd=, unwinder=, kernel=, user=, idle=, cpu=, ... }:
- * samples until the end and returns the profile (and the command's exit status, when it ran one),
- * or nil and a message.
+ * A session the script runs: pb.profile's until its end, pb.session's from s:start to s:stop.
+ * Both take the same path: start, drive (drained and polled with every other live session
+ * while the script waits), last window, finish.
  */
-static int l_profile(lua_State *L)
-{
-	struct request *rq;
-	struct pb_session *s;
-	struct pb_profile *p;
-	char err[1024];
-	int ret, status;
-
-	pb_lua_check_interrupt(L);
-	rq = pb_lua_new_request(L);
-	pb_lua_parse_request(L, 1, rq, false);
-	if (pb_lua_env->input) {
-		pb_lua_push_profile(L, pb_lua_copy_profile(pb_lua_env->input));
-		return 1;
-	}
-	if (build_session(L, rq, &s, err, sizeof(err)))
-		return fail(L, err);
-	if (pb_lua_track(s)) {
-		pb_session__free(s);
-		return fail(L, "too many sessions at once");
-	}
-	ret = pb_session__run(s);
-	pb_lua_untrack(s);
-	if (ret) {
-		snprintf(err, sizeof(err), "%s",
-			 pb_session__strerror(s)[0] ? pb_session__strerror(s) : strerror(-ret));
-		pb_session__free(s);
-		return fail(L, err);
-	}
-	p = pb_lua_copy_profile(pb_session__profile(s));
-	status = pb_session__command_status(s);
-	pb_session__free(s);
-	pb_lua_push_profile(L, p);
-	if (status < 0)
-		return 1;
-	lua_pushinteger(L, status);
-	return 2;
-}
-
-/* A continuous session: started, snapshotted, stopped by the script. */
 struct lsession {
-	struct pb_session *s; /* NULL when profiles come from --input */
+	struct pb_session *s;	    /* NULL when profiles come from --input */
 	struct pb_profile *pending; /* drained but not yet handed to the script */
 	uint64_t last_drain_ms;
+	int err;		    /* the first failure of a poll, which ended the session */
 	bool started, over, stopped, input_given;
 };
 
-static struct lsession *active[PB_LUA_MAX_SESSIONS];
+#define MAX_LIVE 16
+/* Started and not finished: pb_lua_drive keeps them drained, Ctrl-C stops them. */
+static struct lsession *volatile live[MAX_LIVE];
 
-static void set_active(struct lsession *ls, bool on)
+void pb_lua_stop_sessions(void)
 {
-	for (int i = 0; i < PB_LUA_MAX_SESSIONS; i++) {
-		if (on && !active[i]) {
-			active[i] = ls;
-			return;
-		}
-		if (!on && active[i] == ls)
-			active[i] = NULL;
+	for (int i = 0; i < MAX_LIVE; i++) {
+		struct lsession *ls = live[i];
+
+		if (ls && ls->s)
+			pb_session__stop(ls->s);
 	}
+}
+
+static int add_live(struct lsession *ls)
+{
+	for (int i = 0; i < MAX_LIVE; i++) {
+		if (!live[i]) {
+			live[i] = ls;
+			/* A signal that came before it was listed still ends it. */
+			if (pb_lua_interrupted())
+				pb_session__stop(ls->s);
+			return 0;
+		}
+	}
+	return -EMFILE;
+}
+
+static void remove_live(struct lsession *ls)
+{
+	for (int i = 0; i < MAX_LIVE; i++)
+		if (live[i] == ls)
+			live[i] = NULL;
 }
 
 /* Moves what the unwinder counted into pending, so its maps never fill while the script waits. */
@@ -232,11 +187,17 @@ static int drain(struct lsession *ls)
 
 static void poll_one(struct lsession *ls, int timeout_ms)
 {
-	if (!ls->over && pb_session__poll(ls->s, timeout_ms) != 0)
-		ls->over = true;
+	int ret;
+
+	if (ls->over || !(ret = pb_session__poll(ls->s, timeout_ms)))
+		return;
+	ls->over = true;
+	if (ret < 0 && !ls->err)
+		ls->err = ret;
 }
 
-void pb_lua_drive(int timeout_ms, int fd)
+/* pb_lua_drive that also returns once until (when not NULL) is over. */
+static void drive(int timeout_ms, int fd, const struct lsession *until)
 {
 	uint64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	int wake = pb_lua_wake_fd();
@@ -248,12 +209,12 @@ void pb_lua_drive(int timeout_ms, int fd)
 		uint64_t now = now_ms();
 		int n_live = 0, wait;
 
-		if (pb_lua_interrupted() || now >= deadline)
+		if (pb_lua_interrupted() || now >= deadline || (until && until->over))
 			return;
-		for (int i = 0; i < PB_LUA_MAX_SESSIONS; i++) {
-			struct lsession *ls = active[i];
+		for (int i = 0; i < MAX_LIVE; i++) {
+			struct lsession *ls = live[i];
 
-			if (!ls || !ls->s)
+			if (!ls)
 				continue;
 			if (now - ls->last_drain_ms >= DRAIN_MS)
 				drain(ls);
@@ -276,66 +237,67 @@ void pb_lua_drive(int timeout_ms, int fd)
 			return;
 		if (pfd[0].revents & POLLIN)
 			wake = pb_lua_wake_fd();
-		for (int i = 0; i < PB_LUA_MAX_SESSIONS; i++)
-			if (active[i] && active[i]->s)
-				poll_one(active[i], 0);
+		for (int i = 0; i < MAX_LIVE; i++)
+			if (live[i])
+				poll_one(live[i], 0);
 	}
 }
 
-static struct lsession *check_session(lua_State *L)
+void pb_lua_drive(int timeout_ms, int fd)
 {
-	return luaL_checkudata(L, 1, PB_SESSION_MT);
+	drive(timeout_ms, fd, NULL);
 }
 
-/* pb.session{ ... }: the same fields as pb.profile, for a run the script snapshots. */
-static int l_session(lua_State *L)
+/* A "pb.session" userdata for the table at arg: its session built, not started (nil, message). */
+static struct lsession *new_session(lua_State *L, int arg, char *err, size_t len)
 {
-	struct request *rq;
+	struct request *rq = pb_lua_new_request(L);
 	struct lsession *ls;
-	char err[1024];
 
-	pb_lua_check_interrupt(L);
-	rq = pb_lua_new_request(L);
-	pb_lua_parse_request(L, 1, rq, false);
+	pb_lua_parse_request(L, arg, rq, false);
 	ls = lua_newuserdatauv(L, sizeof(*ls), 0);
 	memset(ls, 0, sizeof(*ls));
 	luaL_setmetatable(L, PB_SESSION_MT);
-	if (pb_lua_env->input)
-		return 1;
-	if (build_session(L, rq, &ls->s, err, sizeof(err)))
-		return fail(L, err);
-	return 1;
+	if (!pb_lua_env->input && build_session(L, rq, &ls->s, err, len))
+		return NULL;
+	return ls;
 }
 
-/* s:start(): true, or nil and a message. */
-static int l_start(lua_State *L)
+/* What the session said about its failure ret, or ret's text. */
+static void why(struct lsession *ls, int ret, char *err, size_t len)
 {
-	struct lsession *ls = check_session(L);
-	int err;
+	const char *said = pb_session__strerror(ls->s);
 
-	pb_lua_check_interrupt(L);
-	if (ls->started)
-		return luaL_error(L, "the session was started already");
+	snprintf(err, len, "%s", said[0] ? said : strerror(-ret));
+}
+
+/* Starts sampling: 0, or -errno with err set. */
+static int start(struct lsession *ls, char *err, size_t len)
+{
+	int ret;
+
 	ls->started = true;
-	if (ls->s) {
-		if (pb_lua_track(ls->s))
-			return fail(L, "too many sessions at once");
-		if ((err = pb_session__start(ls->s))) {
-			ls->stopped = true;
-			pb_lua_untrack(ls->s);
-			return fail(L, pb_session__strerror(ls->s)[0] ? pb_session__strerror(ls->s)
-								       : strerror(-err));
-		}
-		set_active(ls, true);
-		ls->last_drain_ms = now_ms();
+	if (!ls->s)
+		return 0;
+	if (add_live(ls)) {
+		ls->stopped = true;
+		snprintf(err, len, "too many sessions at once");
+		return -EMFILE;
 	}
-	lua_pushboolean(L, 1);
-	return 1;
+	if ((ret = pb_session__start(ls->s))) {
+		ls->stopped = true;
+		remove_live(ls);
+		why(ls, ret, err, len);
+		return ret;
+	}
+	ls->last_drain_ms = now_ms();
+	return 0;
 }
 
 /* The window since the last one: pending plus what the unwinder holds now. */
 static int push_window(lua_State *L, struct lsession *ls)
 {
+	struct pb_profile_meta *m;
 	struct pb_profile *p;
 	int err;
 
@@ -351,7 +313,109 @@ static int push_window(lua_State *L, struct lsession *ls)
 		return fail(L, strerror(-err));
 	p = ls->pending ? ls->pending : pb_lua_copy_profile(NULL);
 	ls->pending = NULL;
+	/* The target's name, known at the start, is gone from the process table once it exited. */
+	if (p && !(m = pb_profile__meta(p))->comm[0])
+		memcpy(m->comm, pb_profile__meta_const(pb_session__profile(ls->s))->comm,
+		       sizeof(m->comm));
 	pb_lua_push_profile(L, p);
+	return 1;
+}
+
+static void finish(struct lsession *ls)
+{
+	if (!ls->s || !ls->started || ls->stopped)
+		return;
+	ls->stopped = true;
+	remove_live(ls);
+	pb_session__stop(ls->s);
+	pb_session__finish(ls->s);
+}
+
+/*
+ * The last window, and the session finished: what s:stop and pb.profile return. Sampling is
+ * paused first, so the window holds every sample up to the end.
+ */
+static int stop(lua_State *L, struct lsession *ls)
+{
+	int n;
+
+	if (ls->s)
+		pb_session__pause(ls->s);
+	n = push_window(L, ls);
+	finish(ls);
+	return n;
+}
+
+static void release(struct lsession *ls)
+{
+	finish(ls);
+	pb_session__free(ls->s);
+	pb_profile__free(ls->pending);
+	ls->s = NULL;
+	ls->pending = NULL;
+}
+
+/*
+ * pb.profile{ duration=, frequency=, pid=, cmd=, unwinder=, kernel=, user=, idle=, cpu=, ... }:
+ * samples until the end and returns the profile (and the command's exit status, when it ran one),
+ * or nil and a message. A session started and stopped here.
+ */
+static int l_profile(lua_State *L)
+{
+	struct lsession *ls;
+	char err[1024];
+	int n, status;
+
+	pb_lua_check_interrupt(L);
+	if (!(ls = new_session(L, 1, err, sizeof(err))))
+		return fail(L, err);
+	if (start(ls, err, sizeof(err))) {
+		release(ls);
+		return fail(L, err);
+	}
+	while (ls->s && !ls->over && !pb_lua_interrupted())
+		drive(DRAIN_MS, -1, ls);
+	n = stop(L, ls);
+	status = ls->s ? pb_session__command_status(ls->s) : -1;
+	if (ls->err) {
+		why(ls, ls->err, err, sizeof(err));
+		release(ls);
+		return fail(L, err);
+	}
+	release(ls); /* now, not at a later collection: the session holds BPF maps */
+	if (n == 1 && status >= 0) {
+		lua_pushinteger(L, status);
+		n++;
+	}
+	return n;
+}
+
+static struct lsession *check_session(lua_State *L)
+{
+	return luaL_checkudata(L, 1, PB_SESSION_MT);
+}
+
+/* pb.session{ ... }: the same fields as pb.profile, for a run the script snapshots. */
+static int l_session(lua_State *L)
+{
+	char err[1024];
+
+	pb_lua_check_interrupt(L);
+	return new_session(L, 1, err, sizeof(err)) ? 1 : fail(L, err);
+}
+
+/* s:start(): true, or nil and a message. */
+static int l_start(lua_State *L)
+{
+	struct lsession *ls = check_session(L);
+	char err[1024];
+
+	pb_lua_check_interrupt(L);
+	if (ls->started)
+		return luaL_error(L, "the session was started already");
+	if (start(ls, err, sizeof(err)))
+		return fail(L, err);
+	lua_pushboolean(L, 1);
 	return 1;
 }
 
@@ -361,19 +425,9 @@ static int l_snapshot(lua_State *L)
 	struct lsession *ls = check_session(L);
 
 	if (!ls->started || ls->stopped)
-		return luaL_error(L, ls->stopped ? "the session was stopped" : "start the session first");
+		return luaL_error(L, ls->stopped ? "the session was stopped"
+						 : "start the session first");
 	return push_window(L, ls);
-}
-
-static void finish(struct lsession *ls)
-{
-	if (!ls->s || !ls->started || ls->stopped)
-		return;
-	ls->stopped = true;
-	set_active(ls, false);
-	pb_session__stop(ls->s);
-	pb_session__finish(ls->s);
-	pb_lua_untrack(ls->s);
 }
 
 /* s:stop(): ends sampling; returns the stacks since the last snapshot. */
@@ -386,8 +440,7 @@ static int l_stop(lua_State *L)
 		return luaL_error(L, "start the session first");
 	if (ls->stopped)
 		return luaL_error(L, "the session was stopped already");
-	n = push_window(L, ls);
-	finish(ls);
+	n = stop(L, ls);
 	ls->stopped = true;
 	return n;
 }
@@ -406,14 +459,7 @@ static int l_done(lua_State *L)
 
 static int l_session_gc(lua_State *L)
 {
-	struct lsession *ls = luaL_checkudata(L, 1, PB_SESSION_MT);
-
-	finish(ls);
-	set_active(ls, false);
-	pb_session__free(ls->s);
-	pb_profile__free(ls->pending);
-	ls->s = NULL;
-	ls->pending = NULL;
+	release(luaL_checkudata(L, 1, PB_SESSION_MT));
 	return 0;
 }
 

@@ -21,21 +21,6 @@ extern char **environ;
 
 #define MAX_ARGV 256
 
-const char *pb_lua_setting_text(lua_State *L, int idx)
-{
-	switch (lua_type(L, idx)) {
-	case LUA_TSTRING:
-	case LUA_TNUMBER:
-		lua_pushvalue(L, idx);
-		return lua_tostring(L, -1); /* converts the copy, never the original */
-	case LUA_TBOOLEAN:
-		lua_pushstring(L, lua_toboolean(L, idx) ? "true" : "false");
-		return lua_tostring(L, -1);
-	default:
-		return NULL;
-	}
-}
-
 static int fail_errno(lua_State *L, const char *what, int err)
 {
 	lua_pushnil(L);

@@ -19,10 +19,6 @@ extern const struct pb_script_env *pb_lua_env;
 bool pb_lua_interrupted(void);
 /* Raises the error that ends the script quietly after Ctrl-C, when one arrived. */
 void pb_lua_check_interrupt(lua_State *L);
-/* Sessions that Ctrl-C must stop; at most PB_LUA_MAX_SESSIONS at once. */
-#define PB_LUA_MAX_SESSIONS 16
-int pb_lua_track(struct pb_session *s);
-void pb_lua_untrack(struct pb_session *s);
 /* Readable once a signal the runtime watches arrived. */
 int pb_lua_wake_fd(void);
 /* The number of times sig (SIGUSR1, SIGUSR2, SIGHUP) arrived; its handler is installed. */
@@ -59,17 +55,20 @@ struct request *pb_lua_new_request(lua_State *L);
 void pb_lua_parse_request(lua_State *L, int arg, struct request *rq, bool config);
 /* A configuration table (returned by a script) turned into cfg; raises on a bad field. */
 void pb_lua_table_config(lua_State *L, int idx, struct pb_script_config *cfg);
+/*
+ * Converts a Lua value at idx to a setting's text (string, number, boolean), pushed as a copy;
+ * NULL otherwise.
+ */
+const char *pb_lua_setting_text(lua_State *L, int idx);
 
 /* lsession.c: pb.profile, pb.session; the table on top of the stack gets them. */
 void pb_lua_open_session(lua_State *L);
 /* Waits up to timeout_ms (or until fd, when >= 0, is readable), keeping sessions drained. */
 void pb_lua_drive(int timeout_ms, int fd);
-/* A session for writing outputs offline, with the conf files' plugin settings applied. */
-int pb_lua_output_session(struct pb_session **ret, char *err, size_t len);
+/* Ctrl-C: stops every running session (async-signal-safe); each still returns its profile. */
+void pb_lua_stop_sessions(void);
 
 /* lsys.c: pb.sleep, pb.time, pb.log, pb.run, pb.spawn, pb.host, pb.load, pb.dir, ... */
 void pb_lua_open_sys(lua_State *L);
-/* Converts a Lua value at idx to a setting's text (string, number, boolean); NULL otherwise. */
-const char *pb_lua_setting_text(lua_State *L, int idx);
 
 #endif

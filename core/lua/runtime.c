@@ -18,7 +18,6 @@ const struct pb_script_env *pb_lua_env;
 
 static volatile sig_atomic_t interrupted; /* the signal that ends the script, 0: none */
 static lua_State *volatile running_L;
-static struct pb_session *volatile tracked[PB_LUA_MAX_SESSIONS];
 static int wake_pipe[2] = { -1, -1 };
 static volatile sig_atomic_t signal_counts[3];
 static const int watchable[3] = { SIGUSR1, SIGUSR2, SIGHUP };
@@ -60,9 +59,7 @@ static void on_interrupt(int sig)
 		return;
 	}
 	interrupted = sig;
-	for (int i = 0; i < PB_LUA_MAX_SESSIONS; i++)
-		if (tracked[i])
-			pb_session__stop(tracked[i]);
+	pb_lua_stop_sessions();
 	wake();
 	/* lua_sethook is the one Lua call a signal handler may make (lua.c does the same). */
 	if (running_L)
@@ -92,26 +89,6 @@ void pb_lua_check_interrupt(lua_State *L)
 		return;
 	lua_pushlightuserdata(L, (void *)&interrupt_key);
 	lua_error(L);
-}
-
-int pb_lua_track(struct pb_session *s)
-{
-	for (int i = 0; i < PB_LUA_MAX_SESSIONS; i++) {
-		if (!tracked[i]) {
-			tracked[i] = s;
-			if (interrupted)
-				pb_session__stop(s);
-			return 0;
-		}
-	}
-	return -EMFILE;
-}
-
-void pb_lua_untrack(struct pb_session *s)
-{
-	for (int i = 0; i < PB_LUA_MAX_SESSIONS; i++)
-		if (tracked[i] == s)
-			tracked[i] = NULL;
 }
 
 int pb_lua_wake_fd(void)

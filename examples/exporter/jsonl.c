@@ -11,11 +11,17 @@
 #include <profile-bee/hostmeta.h>
 #include <profile-bee/plugin.h>
 
+/* The settings, as pb_config__bind fills them from the key table at the end. */
+struct jsonl_settings {
+	const char *path;
+	int64_t top; /* the heaviest stacks only; 0: all */
+	bool with_host;
+};
+
 struct jsonl {
 	const struct pb_host *host;
+	const struct pb_config *cfg; /* the core keeps it until close */
 	char *path;
-	int64_t top;	/* the heaviest stacks only; 0: all */
-	bool with_host;
 };
 
 static void put_string(FILE *f, const char *s)
@@ -96,15 +102,15 @@ static int jsonl_open(const struct pb_host *host, const struct pb_output_params 
 		      const struct pb_config *cfg, void **state)
 {
 	struct jsonl *o = calloc(1, sizeof(*o));
-	const char *path = host->config_get(cfg, "path");
+	struct jsonl_settings st;
 
 	if (!o)
 		return -ENOMEM;
+	pb_config__bind(cfg, &st);
 	o->host = host;
+	o->cfg = cfg;
 	/* "-o jsonl" writes where the path setting says; "-o x.jsonl" writes x.jsonl. */
-	o->path = strdup(strcmp(params->target, "jsonl") ? params->target : path ? path : "-");
-	o->top = host->config_int(cfg, "top");
-	o->with_host = host->config_bool(cfg, "host");
+	o->path = strdup(strcmp(params->target, "jsonl") ? params->target : st.path);
 	if (!o->path) {
 		free(o);
 		return -ENOMEM;
@@ -113,26 +119,24 @@ static int jsonl_open(const struct pb_host *host, const struct pb_output_params 
 	return 0;
 }
 
-/* One line per window, written with one write() on an O_APPEND fd: readers never see half. */
-static int jsonl_write(void *state, const struct pb_profile *p, uint32_t flags)
+/* One window as one JSON line; "last" only when the window is one of a run (NULL: left out). */
+static int put_window(FILE *f, const struct pb_profile *p, const struct pb_config *cfg,
+		      const char *last)
 {
-	struct jsonl *o = state;
 	const struct pb_profile_meta *m = pb_profile__meta_const(p);
-	char *line = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&line, &len);
-	int fd, err = 0;
+	struct jsonl_settings st;
 
-	if (!f)
-		return -ENOMEM;
+	pb_config__bind(cfg, &st);
 	fprintf(f, "{\"start_ns\":%" PRIu64 ",\"end_ns\":%" PRIu64 ",\"frequency\":%u,"
-		   "\"pid\":%d,\"last\":%s,\"samples\":%" PRIu64 ",\"unwinder\":",
-		m->start_ns, m->end_ns, m->frequency, m->target_pid,
-		flags & PB_WRITE_LAST ? "true" : "false", pb_profile__total(p));
+		   "\"pid\":%d,\"samples\":%" PRIu64 ",",
+		m->start_ns, m->end_ns, m->frequency, m->target_pid, pb_profile__total(p));
+	if (last)
+		fprintf(f, "\"last\":%s,", last);
+	fputs("\"unwinder\":", f);
 	put_string(f, m->unwinder);
 	fputs(",\"comm\":", f);
 	put_string(f, m->comm);
-	if (o->with_host) {
+	if (st.with_host) {
 		struct labels l = { .f = f };
 
 		fputs(",\"host\":{", f);
@@ -140,17 +144,38 @@ static int jsonl_write(void *state, const struct pb_profile *p, uint32_t flags)
 		fputc('}', f);
 	}
 	fputc(',', f);
-	put_stacks(f, p, o->top);
+	put_stacks(f, p, st.top);
 	fputs("}\n", f);
-	if (fclose(f)) {
-		free(line);
+	return ferror(f) ? -EIO : 0;
+}
+
+/* The format's encoder: what Lua's p:encode("jsonl") and pb_profile__write_format write. */
+static int jsonl_encode(const struct pb_host *host, const struct pb_profile *p, FILE *f,
+			const struct pb_config *cfg)
+{
+	return put_window(f, p, cfg, NULL);
+}
+
+/* One line per window, written with one write() on an O_APPEND fd: readers never see half. */
+static int jsonl_write(void *state, const struct pb_profile *p, uint32_t flags)
+{
+	struct jsonl *o = state;
+	char *line = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&line, &len);
+	int fd, err;
+
+	if (!f)
 		return -ENOMEM;
-	}
-	fd = strcmp(o->path, "-") ? open(o->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)
-				   : STDOUT_FILENO;
-	if (fd < 0)
+	err = put_window(f, p, o->cfg, flags & PB_WRITE_LAST ? "true" : "false");
+	if (fclose(f) && !err)
+		err = -ENOMEM;
+	fd = err ? -1
+	   : strcmp(o->path, "-") ? open(o->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)
+				  : STDOUT_FILENO;
+	if (!err && fd < 0)
 		err = -errno;
-	else if (write(fd, line, len) != (ssize_t)len)
+	else if (!err && write(fd, line, len) != (ssize_t)len)
 		err = -EIO;
 	if (fd > STDOUT_FILENO)
 		close(fd);
@@ -181,10 +206,18 @@ static const struct pb_output_claim claims[] = {
 	{ 0 },
 };
 
+static const struct pb_encoder encoders[] = {
+	{ .sz = sizeof(struct pb_encoder), .format = "jsonl", .encode = jsonl_encode },
+	{ 0 },
+};
+
 static const struct pb_config_key keys[] = {
-	{ "path", PB_CONFIG_STRING, "-", "where \"-o jsonl\" appends (\"-\": stdout)" },
-	{ "top", PB_CONFIG_INT, "0", "keep only the N heaviest stacks of a window (0: all)" },
-	{ "host", PB_CONFIG_BOOL, "true", "add the host metadata (EC2, ECS, Kubernetes)" },
+	PB_KEY_STRING(struct jsonl_settings, path, "path", "-",
+		      "where \"-o jsonl\" appends (\"-\": stdout)"),
+	PB_KEY_INT(struct jsonl_settings, top, "top", "0", 0, 1000000000,
+		   "keep only the N heaviest stacks of a window (0: all)"),
+	PB_KEY_BOOL(struct jsonl_settings, with_host, "host", "true",
+		    "add the host metadata (EC2, ECS, Kubernetes)"),
 	{ 0 },
 };
 
@@ -194,8 +227,10 @@ static const struct pb_plugin descriptor = {
 	.name = "jsonl",
 	.description = "example exporter: one JSON object per window, appended to a file",
 	.config_keys = keys,
+	.settings_size = sizeof(struct jsonl_settings),
 	.output = &ops,
 	.claims = claims,
+	.encoders = encoders,
 	.output_flags = PB_OUTPUT_WANTS_WINDOWS,
 };
 

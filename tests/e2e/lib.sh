@@ -50,6 +50,20 @@ check() {
 }
 finish() { exit $((tap_failed > 0)); }
 
+# install_tree: the build installed under DEST=$TMP/inst (meson install --destdir), as an
+# application outside this tree finds it: pc is its profile-bee.pc, pkg-config reads that tree.
+# A failed install fails the test and ends it.
+install_tree() {
+	DEST=$TMP/inst
+	if ! meson install -C "$PB_BUILD_ROOT" --destdir "$DEST" --no-rebuild --quiet \
+		>"$TMP/install.log" 2>&1; then
+		not_ok "meson install --destdir" "$(tail -5 "$TMP/install.log")"
+		finish
+	fi
+	pc=$(find "$DEST" -name profile-bee.pc | head -1)
+	export PKG_CONFIG_PATH=$(dirname "$pc") PKG_CONFIG_SYSROOT_DIR=$DEST
+}
+
 # Total samples in a folded file whose frames match the extended regex (on the whole line).
 samples_matching() {
 	awk -v re="$2" '{ n = $NF; line = $0; sub(/ [0-9]+$/, "", line); if (line ~ re) s += n }

@@ -8,8 +8,7 @@
 #include <sys/stat.h>
 
 #include "fuzz.h"
-
-static int n;
+#include "tap.h"
 
 /* Weak so that a target with nothing to set up need not define it. */
 __attribute__((weak)) int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -29,8 +28,10 @@ static int replay_file(const char *path)
 	size_t len = 0, cap = 0, got;
 
 	if (!f) {
-		printf("not ok %d - %s: %s\n", ++n, path, strerror(errno));
-		return -errno;
+		int err = -errno;
+
+		ok(false, "%s: %s", path, strerror(-err));
+		return err;
 	}
 	do {
 		if (len == cap) {
@@ -50,8 +51,7 @@ static int replay_file(const char *path)
 	/* A crash or a sanitizer report ends the process: reaching the next line is the pass. */
 	LLVMFuzzerTestOneInput(data, len);
 	free(data);
-	printf("ok %d - %s\n", ++n, path);
-	fflush(stdout);
+	ok(true, "%s", path);
 	return 0;
 }
 
@@ -65,8 +65,9 @@ static int replay_dir(const char *dir)
 	int err = 0;
 
 	if (!d) {
-		printf("not ok %d - %s: %s\n", ++n, dir, strerror(errno));
-		return -errno;
+		err = -errno;
+		ok(false, "%s: %s", dir, strerror(-err));
+		return err;
 	}
 	while ((de = readdir(d))) {
 		char **grown;
@@ -94,19 +95,20 @@ static int replay_dir(const char *dir)
 
 int main(int argc, char **argv)
 {
-	int err = 0;
+	int err = 0, status;
 
 	LLVMFuzzerInitialize(&argc, &argv);
 	for (int i = 1; i < argc && !err; i++) {
 		struct stat st;
 
 		if (stat(argv[i], &st)) {
-			printf("not ok %d - %s: %s\n", ++n, argv[i], strerror(errno));
 			err = -errno;
+			ok(false, "%s: %s", argv[i], strerror(-err));
 		} else {
 			err = S_ISDIR(st.st_mode) ? replay_dir(argv[i]) : replay_file(argv[i]);
 		}
 	}
-	printf("1..%d\n", n);
-	return err ? 1 : 0;
+	status = tap_done();
+	/* An input that could not be read for want of memory failed without a check of its own. */
+	return err ? 1 : status;
 }

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # The Lua API on profiles read with --input: what each method returns, as a script sees it.
 . "$PB_SOURCE_ROOT/tests/lua/lib.sh"
-plan 24
+plan 29
 
 t "pb.profile returns the --input profile; total, tostring" \
 	"34 pb.profile (4 stacks, 34 samples)" \
@@ -39,6 +39,36 @@ grep -q "A, B and C" "$TMP/out.svg" && grep -q 'width="800"' "$TMP/out.svg" &&
 grep -q "^nil	no output for 'out.png' (known: .*\.svg" "$TMP/w.out" &&
 	ok "p:write to an unknown format returns nil and the known ones" || not_ok "unknown format" "$(cat "$TMP/w.out")"
 t "p:write('folded') goes to stdout" "$(sort "$TMP/in.folded")" 'pb.profile{}:write("folded")'
+lua enc 'local p = pb.profile{}
+local function save(name, s) local f = assert(io.open(name, "wb")); f:write(s); f:close() end
+assert(p:write("enc-w.folded")); save("enc-e.folded", assert(p:encode("folded")))
+assert(p:write("enc-w.svg")); save("enc-e.svg", assert(p:encode("svg")))
+save("enc-ext.svg", assert(p:encode(".svg")))
+print(p:folded() == p:encode("folded"))
+print(p:encode("nope"))
+local e = p:grep("^nothing$")
+save("enc-0.folded", assert(e:encode("folded"))); save("enc-0.svg", assert(e:encode("svg")))
+print(e:total(), #assert(e:encode("json")) > 0, #assert(e:encode("html")) > 0, #assert(e:encode("pprof")) > 0)'
+[ "$st" = 0 ] && cmp -s "$TMP/enc-w.folded" "$TMP/enc-e.folded" && [ "$(sed -n 1p "$TMP/enc.out")" = true ] &&
+	ok "p:encode('folded') is what p:write writes to a file, byte for byte (and p:folded())" ||
+	not_ok "p:encode folded" "status $st" "$(cat "$TMP/enc.out" "$TMP/enc.err")"
+frames=true
+for f in 'app (30' 'main (30' 'parse (15' 'lex (15' 'next_tok (5' 'eval (15' 'mul (15' 'kworker (4' \
+	'worker_thread_[k] (4' 'process_one_work_[k] (4'; do
+	grep -qF "<title>$f samples" "$TMP/enc-e.svg" || frames="no '$f samples'"
+done
+head -2 "$TMP/enc-e.svg" | grep -q "<svg" && tail -c 7 "$TMP/enc-e.svg" | grep -q "</svg>" && [ "$frames" = true ] &&
+	ok "p:encode('svg') is an SVG with every frame and its count" || not_ok "p:encode svg" "$frames" "$(cat "$TMP/enc.err")"
+cmp -s "$TMP/enc-w.svg" "$TMP/enc-e.svg" && cmp -s "$TMP/enc-e.svg" "$TMP/enc-ext.svg" &&
+	ok "p:encode('svg') and p:encode('.svg') are what p:write('x.svg') writes, byte for byte" ||
+	not_ok "p:encode svg = p:write" "$(cmp "$TMP/enc-w.svg" "$TMP/enc-e.svg" 2>&1)"
+grep "^nil	no encoder for format 'nope' (known: " "$TMP/enc.out" | grep -q 'folded.*' && grep -q "known: .*svg" "$TMP/enc.out" && grep -q "known: .*pprof" "$TMP/enc.out" &&
+	ok "p:encode to an unknown format returns nil, the format and the known ones" ||
+	not_ok "p:encode unknown format" "$(cat "$TMP/enc.out")"
+[ ! -s "$TMP/enc-0.folded" ] && tail -c 7 "$TMP/enc-0.svg" | grep -q "</svg>" &&
+	[ "$(sed -n 3p "$TMP/enc.out" | tr '\t' ' ')" = "0 true true true" ] &&
+	ok "a profile of no stacks encodes (folded empty, svg, json, html, pprof)" ||
+	not_ok "p:encode empty" "$(cat "$TMP/enc.out" "$TMP/enc.err")"
 t "pb.args: the script's arguments after --" "2 a=1 b c" 'print(#pb.args, pb.args[1], pb.args[2] .. " c")' -- a=1 b
 t "pb.parse_args: key=value with typed defaults" "5 true x" \
 	'local o = pb.parse_args{ n = 1, on = false, s = "y" }; print(o.n, o.on, o.s)' -- n=5 on=true s=x

@@ -3,7 +3,7 @@
 # Bad input to scripts: errors name the file, line and argument; status 1 (2 for a missing
 # script); outputs written before the error stay whole.
 . "$PB_SOURCE_ROOT/tests/lua/lib.sh"
-plan 13
+plan 14
 
 fails "a syntax error: file:line, exit 1" 1 "^profile-bee: t1.lua:2: unexpected symbol near '='" \
 	'local x = 1
@@ -26,6 +26,8 @@ fails "a value out of range" 1 "bad argument #1 to 'session' \(frequency: '0' is
 fails "pb.sleep with a string" 1 "bad argument #1 to 'sleep' \(number expected, got string\)" 'pb.sleep("1s")'
 fails "p:write with a wrong options type" 1 "bad argument #2 to 'write' \(table expected, got string\)" \
 	'pb.profile{}:write("x.svg", "title=x")'
+fails "p:encode with a number" 1 "bad argument #1 to 'encode' \(string expected, got number\)" \
+	'pb.profile{}:encode(42)'
 fails "a bad regex names the regex" 1 "bad argument #1 to 'grep' \(bad regex '\(':" 'pb.profile{}:grep("(")'
 fails "pb.run with a number" 1 "bad argument #1 to 'run' \(string or list of strings expected, got number\)" \
 	'pb.run(42)'

@@ -4,7 +4,7 @@
 # options, runtime failures as nil + message, and Ctrl-C during a script.
 . "$PB_SOURCE_ROOT/tests/lua/lib.sh"
 need_root
-plan 11
+plan 12
 CHAIN="main;pb_alpha;pb_beta;pb_gamma;pb_burn"
 
 # run NAME CODE [ARGS]: a script that samples (no --input).
@@ -21,6 +21,14 @@ assert(p:write('cmd.folded')); print(status, p:total() > 0)"
 [ $st = 0 ] && [ "$(tr '\t' ' ' <"$TMP/cmd.out")" = "0 true" ] && ok "pb.profile{cmd=...} returns the profile and the command's status" ||
 	not_ok "pb.profile cmd" "status $st: $(cat "$TMP/cmd.out" "$TMP/cmd.err")"
 expect_chain "pb.profile of a command: the fixture's chain in order" "$TMP/cmd.folded" "$CHAIN" 80
+
+run short "local p = assert(pb.profile{ cmd = { '$C/chain-fp', '0.3' }, frequency = $HZ })
+local s = assert(pb.session{ cmd = { '$C/chain-fp', '0.3' }, frequency = $HZ }); assert(s:start())
+while not s:done() do pb.sleep(0.05) end
+print(p:meta().comm, s:stop():meta().comm)"
+[ $st = 0 ] && [ "$(tr '\t' ' ' <"$TMP/short.out")" = "chain-fp chain-fp" ] &&
+	ok "the last window of a command that exited before any drain still names it (pb.profile, s:stop)" ||
+	not_ok "comm of an exited command" "status $st: $(cat "$TMP/short.out" "$TMP/short.err")"
 
 run spawn "local h = assert(pb.spawn{ '$C/chain-fp', '5' })
 local p = assert(pb.profile{ pid = h:pid(), duration = 1, frequency = $HZ })

@@ -41,6 +41,9 @@ struct pb_agent_opts {
 	uint32_t hash_storage_size;  /* 0: the session's default */
 	bool lost_summary;	     /* print the lost-stack summary of each window on stderr */
 	uint64_t first_delay_ms;     /* wait this long before the first window; default 0 */
+	/* The agent's messages and its session's (plugins included) go here instead of stderr. */
+	pb_log_fn log;
+	void *log_ctx;
 };
 
 /* One finished window, as the reporter sees it. Valid only during the callback. */

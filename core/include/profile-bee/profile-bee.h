@@ -203,6 +203,15 @@ int pb_session__add_output_settings(struct pb_session *s, const char *target,
 int pb_session__set(struct pb_session *s, const char *section, const char *key,
 		    const char *value);
 
+/*
+ * Writes p to out in format ("svg", ".svg", "folded", a plugin's) with that format's encoder and
+ * the settings the session holds for its plugin (pb_session__set, INI sections): the bytes -o
+ * would write. -EINVAL for a format no plugin encodes (pb_session__strerror names the known
+ * ones when errors_to_caller is set; else it is logged).
+ */
+int pb_session__encode(struct pb_session *s, const struct pb_profile *p, const char *format,
+		       FILE *out);
+
 /* Runs the whole session: start, sample until the end, write every output. */
 int pb_session__run(struct pb_session *s);
 /* Ends the session early (async-signal-safe): outputs are still written. */

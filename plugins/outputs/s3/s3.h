@@ -29,7 +29,7 @@ struct s3_settings {
 	uint64_t spool_max_bytes;
 	uint32_t flush_timeout_ms; /* how long the end of a run waits for uploads */
 	uint32_t retry_max_ms;	   /* the longest pause between retries */
-	char *imds_endpoint;	   /* NULL: only on EC2, at the default address */
+	char *imds_endpoint;	   /* NULL: pb_imds__get's default (environment, else on EC2) */
 	char *ca_bundle;
 };
 

@@ -8,19 +8,13 @@
 #include <strings.h>
 #include <time.h>
 
-#include <curl/curl.h>
 #include <json-c/json.h>
 
 #include "s3.h"
 
-#define IMDS_DEFAULT	 "http://169.254.169.254"
-#define IMDS_TIMEOUT_MS	 1000L
-#define REFRESH_MARGIN_S 300 /* fetch role credentials again this long before they expire */
-
-struct buf {
-	char data[8192];
-	size_t len;
-};
+#define IMDS_TIMEOUT_MS	 1000 /* for each read, its token included */
+#define IMDS_BODY_MAX	 8192 /* a role's credentials as JSON, session token included */
+#define REFRESH_MARGIN_S 300  /* fetch role credentials again this long before they expire */
 
 static int copy(char *dst, size_t len, const char *src)
 {
@@ -104,71 +98,6 @@ static int from_file(struct s3_credentials *c, char *path, size_t path_len)
 	return 0;
 }
 
-static size_t on_data(char *data, size_t size, size_t n, void *ctx)
-{
-	struct buf *b = ctx;
-
-	if (b->len + size * n >= sizeof(b->data))
-		return 0;
-	memcpy(b->data + b->len, data, size * n);
-	b->len += size * n;
-	b->data[b->len] = '\0';
-	return size * n;
-}
-
-static int imds_call(const char *method, const char *url, const char *header, struct buf *b)
-{
-	struct curl_slist *h = curl_slist_append(NULL, header);
-	CURL *curl = curl_easy_init();
-	long status = 0;
-	CURLcode rc;
-
-	b->len = 0;
-	b->data[0] = '\0';
-	if (!curl || !h) {
-		curl_slist_free_all(h);
-		curl_easy_cleanup(curl);
-		return -ENOMEM;
-	}
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
-	if (!strcmp(method, "PUT"))
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "");
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, b);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, IMDS_TIMEOUT_MS);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
-	rc = curl_easy_perform(curl);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(curl);
-	return rc == CURLE_OK && status == 200 ? 0 : -EIO;
-}
-
-static bool dmi_says_amazon(void)
-{
-	const char *files[] = { "/sys/class/dmi/id/sys_vendor", "/sys/class/dmi/id/board_vendor",
-			       "/sys/hypervisor/uuid" };
-	char line[128];
-
-	for (int i = 0; i < 3; i++) {
-		FILE *f = fopen(files[i], "r");
-		bool yes;
-
-		if (!f)
-			continue;
-		yes = fgets(line, sizeof(line), f) &&
-		      (strcasestr(line, "amazon") || !strncasecmp(line, "ec2", 3));
-		fclose(f);
-		if (yes)
-			return true;
-	}
-	return false;
-}
-
 /* "2026-01-02T03:04:05Z" as seconds since the epoch, 0 when it does not parse. */
 static uint64_t parse_expiration(const char *s)
 {
@@ -187,34 +116,29 @@ static const char *field(json_object *doc, const char *key)
 	return json_object_get_string(v);
 }
 
+/* The role's credentials through libprofilebee's IMDSv2 client, the one host metadata uses. */
 static int from_instance_role(const struct s3_settings *st, struct s3_credentials *c)
 {
-	const char *base = st->imds_endpoint ? st->imds_endpoint : IMDS_DEFAULT;
-	const char *off = getenv("AWS_EC2_METADATA_DISABLED");
-	char url[512], header[600], role[256];
-	struct buf *b;
+	const char *list = "meta-data/iam/security-credentials/";
+	char path[320], role[256], *body;
 	json_object *doc = NULL;
-	int err = -ENOENT;
+	int err;
 
-	/* Off EC2 the link-local address is someone else's (or nobody's): do not ask it. */
-	if ((off && !strcasecmp(off, "true")) || (!st->imds_endpoint && !dmi_says_amazon()))
-		return -ENOENT;
-	if (!(b = malloc(sizeof(*b))))
+	if (!(body = malloc(IMDS_BODY_MAX)))
 		return -ENOMEM;
-	snprintf(url, sizeof(url), "%s/latest/api/token", base);
-	if (imds_call("PUT", url, "X-aws-ec2-metadata-token-ttl-seconds: 300", b))
-		goto out;
-	snprintf(header, sizeof(header), "X-aws-ec2-metadata-token: %s", trim(b->data));
-	snprintf(url, sizeof(url), "%s/latest/meta-data/iam/security-credentials/", base);
-	if (imds_call("GET", url, header, b))
+	if ((err = pb_imds__get(st->imds_endpoint, list, IMDS_TIMEOUT_MS, body, IMDS_BODY_MAX)))
 		goto out;
 	/* One role per instance profile: the first line. */
-	snprintf(role, sizeof(role), "%s", trim(b->data));
+	snprintf(role, sizeof(role), "%s", trim(body));
 	role[strcspn(role, "\r\n")] = '\0';
-	snprintf(url, sizeof(url), "%s/latest/meta-data/iam/security-credentials/%s", base, role);
-	if (!role[0] || imds_call("GET", url, header, b) || !(doc = json_tokener_parse(b->data)))
+	snprintf(path, sizeof(path), "%s%s", list, role);
+	err = -EBADMSG;
+	if (!role[0] ||
+	    (err = pb_imds__get(st->imds_endpoint, path, IMDS_TIMEOUT_MS, body, IMDS_BODY_MAX)))
 		goto out;
-	if (copy(c->access_key, sizeof(c->access_key), field(doc, "AccessKeyId")) ||
+	err = -EBADMSG;
+	if (!(doc = json_tokener_parse(body)) ||
+	    copy(c->access_key, sizeof(c->access_key), field(doc, "AccessKeyId")) ||
 	    copy(c->secret_key, sizeof(c->secret_key), field(doc, "SecretAccessKey")) ||
 	    copy(c->session_token, sizeof(c->session_token), field(doc, "Token")))
 		goto out;
@@ -224,9 +148,28 @@ static int from_instance_role(const struct s3_settings *st, struct s3_credential
 out:
 	json_object_put(doc);
 	/* The buffer held a secret: do not leave it in freed memory. */
-	explicit_bzero(b, sizeof(*b));
-	free(b);
+	explicit_bzero(body, IMDS_BODY_MAX);
+	free(body);
 	return err;
+}
+
+/* Why the instance role gave nothing, after "no EC2 instance role answered". */
+static const char *role_why(int err)
+{
+	switch (err) {
+	case -ETIMEDOUT:
+		return ": no answer in time";
+	case -EACCES:
+		return ": the metadata service refused its own token";
+	case -ENODATA:
+		return ": none attached";
+	case -E2BIG:
+		return ": an answer too large";
+	case -EBADMSG:
+		return ": an answer that is not credentials";
+	default:
+		return "";
+	}
 }
 
 int s3_credentials_resolve(const struct s3_settings *st, struct s3_credentials *c, char *why,
@@ -246,11 +189,10 @@ int s3_credentials_resolve(const struct s3_settings *st, struct s3_credentials *
 		return 0;
 	explicit_bzero(c, sizeof(*c));
 	snprintf(why, why_len,
-		  "no AWS credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY unset, none in '%s' "
-		  "(AWS_PROFILE=%s), %s",
+		 "no AWS credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY unset, none in '%s' "
+		 "(AWS_PROFILE=%s), %s%s",
 		 path, getenv("AWS_PROFILE") ? getenv("AWS_PROFILE") : "default",
-		 st->imds_endpoint || dmi_says_amazon() ? "no EC2 instance role answered"
-							: "not on EC2");
+		 err == -ENOENT ? "not on EC2" : "no EC2 instance role answered", role_why(err));
 	return err == -ENOMEM ? -ENOMEM : -ENOENT;
 }
 

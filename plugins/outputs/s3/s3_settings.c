@@ -254,9 +254,8 @@ int s3_settings_parse(const struct pb_host *host, const char *target, const stru
 	if ((err = parse_formats(st, first(SETTING("format"), "folded", 0, 0), why, why_len)) ||
 	    (err = dup_to(&st->service, SETTING("service"))) ||
 	    (err = dup_to(&st->spool_dir, SETTING("spool_dir"))) ||
-	    (err = dup_to(&st->imds_endpoint,
-			  first(SETTING("imds_endpoint"), getenv("PB_IMDS_ENDPOINT"),
-				getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT"), NULL))) ||
+	    /* Unset: pb_imds__get's own choice, PB_IMDS_ENDPOINT and the rest, as host metadata. */
+	    (err = dup_to(&st->imds_endpoint, SETTING("imds_endpoint"))) ||
 	    (err = dup_to(&st->ca_bundle,
 			  first(SETTING("ca_bundle"), getenv("AWS_CA_BUNDLE"), 0, 0))))
 		goto out;

@@ -6,15 +6,9 @@
 need_root
 plan 11
 
-DEST=$TMP/inst
-if ! meson install -C "$PB_BUILD_ROOT" --destdir "$DEST" --no-rebuild --quiet >"$TMP/install.log" 2>&1; then
-	not_ok "meson install --destdir" "$(tail -5 "$TMP/install.log")"
-	finish
-fi
-pc=$(find "$DEST" -name profile-bee.pc | head -1)
+install_tree
 check "the installed tree has profile-bee.pc and profile-bee/agent.h" \
 	test -n "$pc" -a -n "$(find "$DEST" -path '*include/profile-bee/agent.h')"
-export PKG_CONFIG_PATH=$(dirname "$pc") PKG_CONFIG_SYSROOT_DIR=$DEST
 cflags=$(pkg-config --cflags profile-bee)
 libs=$(pkg-config --libs profile-bee)
 plugindir=$(pkg-config --variable=plugindir profile-bee)

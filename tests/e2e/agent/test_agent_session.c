@@ -6,47 +6,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <profile-bee/agent.h>
 
-#include "../../unit/symbolize/tap.h"
+#include "tap.h"
+#include "work.h"
 
 #define MAX_WINDOWS 32
 #define BPF_PROG_TYPE_PERF_EVENT 7
 
-static volatile uint64_t sink;
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
-}
-
 /* The fixture chain: root -> mid -> leaf, each calling out so frame pointers keep the caller. */
-__attribute__((noinline)) void session_test_tick(uint64_t h)
-{
-	sink += h;
-	__asm__ volatile("" ::: "memory");
-}
-
 __attribute__((noinline)) void session_test_leaf(uint64_t n)
 {
-	uint64_t h = n;
-
-	for (int i = 0; i < 5000; i++)
-		h = h * 6364136223846793005ull + 1442695040888963407ull;
-	session_test_tick(h);
-	sink++;
+	work_tick(work_hash(n));
+	work_sink++;
 }
 
 __attribute__((noinline)) void session_test_mid(uint64_t n)
 {
 	session_test_leaf(n);
-	sink++;
+	work_sink++;
 }
 
 __attribute__((noinline)) void session_test_root(uint64_t ms)
@@ -54,8 +34,8 @@ __attribute__((noinline)) void session_test_root(uint64_t ms)
 	uint64_t end = now_ms() + ms;
 
 	while (now_ms() < end)
-		session_test_mid(sink);
-	sink++;
+		session_test_mid(work_sink);
+	work_sink++;
 }
 
 /*
@@ -323,10 +303,8 @@ static void test_session_sums(void)
 
 int main(void)
 {
-	if (geteuid() != 0) {
-		printf("1..0 # SKIP needs root\n");
-		return tap_no_skip();
-	}
+	if (geteuid() != 0)
+		return tap_skip_all("needs root");
 	test_paused("fp");
 	test_paused("dwarf");
 	test_continuous();

@@ -12,16 +12,7 @@
 #include <unistd.h>
 
 #include "cfi.h"
-
-static int n_test, n_failed;
-
-static void check(bool cond, const char *what)
-{
-	n_test++;
-	if (!cond)
-		n_failed++;
-	printf("%s %d - %s\n", cond ? "ok" : "not ok", n_test, what);
-}
+#include "tap.h"
 
 struct bin {
 	int fd;
@@ -112,29 +103,23 @@ static void test_functions(struct bin *b, const char *kind)
 {
 	uint64_t ls, le, ss, se;
 	const struct pb_dwarf_row *row;
-	char what[160];
 
-	snprintf(what, sizeof(what), "%s: converts (%zu rows, %u FDEs)", kind, b->rows.n,
-		 b->rows.fdes);
-	check(!b->err, what);
-	snprintf(what, sizeof(what), "%s: rows strictly sorted by pc", kind);
-	check(sorted(&b->rows), what);
+	ok(!b->err, "%s: converts (%zu rows, %u FDEs)", kind, b->rows.n, b->rows.fdes);
+	ok(sorted(&b->rows), "%s: rows strictly sorted by pc", kind);
 	if (!symbol(b->elf, "cfi_leaf", &ls, &le) || !symbol(b->elf, "cfi_saver", &ss, &se)) {
-		check(false, "fixture symbols cfi_leaf and cfi_saver found");
+		ok(false, "fixture symbols cfi_leaf and cfi_saver found");
 		return;
 	}
-	snprintf(what, sizeof(what), "%s: CFA = rsp + 8 at cfi_leaf's entry", kind);
-	check(entry_rule(&b->rows, ls), what);
-	snprintf(what, sizeof(what), "%s: CFA = rsp + 8 at cfi_saver's entry", kind);
-	check(entry_rule(&b->rows, ss), what);
-	snprintf(what, sizeof(what), "%s: cfi_saver's frame (> 128 bytes) is in its rows", kind);
-	check(max_rsp_off(&b->rows, ss, se) > 128, what);
+	ok(entry_rule(&b->rows, ls), "%s: CFA = rsp + 8 at cfi_leaf's entry", kind);
+	ok(entry_rule(&b->rows, ss), "%s: CFA = rsp + 8 at cfi_saver's entry", kind);
+	ok(max_rsp_off(&b->rows, ss, se) > 128,
+	   "%s: cfi_saver's frame (> 128 bytes) is in its rows", kind);
 	/* Functions are 64-byte aligned: the padding after cfi_leaf is covered by no FDE. */
 	row = pb_cfi_rows_find(&b->rows, le);
-	snprintf(what, sizeof(what), "%s: the gap after cfi_leaf has an explicit no-CFI row", kind);
-	check(le % 64 && row && row->cfa_type == PB_DWARF_CFA_NONE, what);
-	snprintf(what, sizeof(what), "%s: no row below the first FDE", kind);
-	check(!pb_cfi_rows_find(&b->rows, b->rows.v[0].pc - 1), what);
+	ok(le % 64 && row && row->cfa_type == PB_DWARF_CFA_NONE,
+	   "%s: the gap after cfi_leaf has an explicit no-CFI row", kind);
+	ok(!pb_cfi_rows_find(&b->rows, b->rows.v[0].pc - 1), "%s: no row below the first FDE",
+	   kind);
 }
 
 int main(int argc, char **argv)
@@ -152,13 +137,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	elf_version(EV_CURRENT);
-	printf("1..20\n");
+	tap_plan(20);
 
 	open_bin(argv[1], &eh);
 	test_functions(&eh, ".eh_frame");
-	check(symbol(eh.elf, "_start", &s, &e) &&
-		      pb_cfi_rows_find(&eh.rows, s)->cfa_type == PB_DWARF_CFA_OUTERMOST,
-	      ".eh_frame: _start's undefined return address makes an outermost row");
+	ok(symbol(eh.elf, "_start", &s, &e) &&
+	       pb_cfi_rows_find(&eh.rows, s)->cfa_type == PB_DWARF_CFA_OUTERMOST,
+	   ".eh_frame: _start's undefined return address makes an outermost row");
 	close_bin(&eh);
 
 	open_bin(argv[2], &dbg);
@@ -166,28 +151,28 @@ int main(int argc, char **argv)
 	close_bin(&dbg);
 
 	open_bin(argv[3], &none);
-	check(none.err == -ENOENT, "no CFI at all: -ENOENT (the walk falls back to frame pointers)");
+	ok(none.err == -ENOENT, "no CFI at all: -ENOENT (the walk falls back to frame pointers)");
 	close_bin(&none);
 
 	open_bin(argv[4], &libc);
-	check(!libc.err && libc.rows.n > 10000 && sorted(&libc.rows), "libc converts");
+	ok(!libc.err && libc.rows.n > 10000 && sorted(&libc.rows), "libc converts");
 	for (size_t i = 0; i < libc.rows.n; i++)
 		plt |= libc.rows.v[i].cfa_type == PB_DWARF_CFA_PLT && libc.rows.v[i].rbp_off == 11;
-	check(plt, "libc: its PLT's DWARF expression becomes a PLT row (pc & 15 >= 11)");
-	printf("# libc: %zu rows (%zu KB), %u FDEs, %u unsupported, %.1f ms\n", libc.rows.n,
-	       libc.rows.n * sizeof(struct pb_dwarf_row) / 1024, libc.rows.fdes,
-	       libc.rows.unsupported, libc.ms);
+	ok(plt, "libc: its PLT's DWARF expression becomes a PLT row (pc & 15 >= 11)");
+	diag("libc: %zu rows (%zu KB), %u FDEs, %u unsupported, %.1f ms", libc.rows.n,
+	     libc.rows.n * sizeof(struct pb_dwarf_row) / 1024, libc.rows.fdes,
+	     libc.rows.unsupported, libc.ms);
 	/* Sanitizer builds (scripts/ci-sanitize.sh sets PB_TEST_SANITIZED) run several times slower. */
-	check(libc.ms < (getenv("PB_TEST_SANITIZED") ? 2000 : 50),
-	      "libc: table built in under 50 ms (2 s sanitized)");
+	ok(libc.ms < (getenv("PB_TEST_SANITIZED") ? 2000 : 50),
+	   "libc: table built in under 50 ms (2 s sanitized)");
 	close_bin(&libc);
 
 	/* fuzz-cfi's find: an FDE naming register ~100 million made libdw allocate 1.6 GB. */
 	getrusage(RUSAGE_SELF, &before);
 	open_bin(argv[5], &huge);
 	getrusage(RUSAGE_SELF, &after);
-	check(after.ru_maxrss - before.ru_maxrss < 64 * 1024,
-	      "a corrupt FDE with a huge register number is left out, not allocated for");
+	ok(after.ru_maxrss - before.ru_maxrss < 64 * 1024,
+	   "a corrupt FDE with a huge register number is left out, not allocated for");
 	close_bin(&huge);
-	return n_failed ? 1 : 0;
+	return tap_done();
 }

@@ -5,13 +5,7 @@
 . "$PB_SOURCE_ROOT/tests/e2e/lib.sh"
 plan 8
 
-DEST=$TMP/inst
-if ! meson install -C "$PB_BUILD_ROOT" --destdir "$DEST" --no-rebuild --quiet >"$TMP/install.log" 2>&1; then
-	not_ok "meson install --destdir" "$(tail -5 "$TMP/install.log")"
-	finish
-fi
-pc=$(find "$DEST" -name profile-bee.pc | head -1)
-export PKG_CONFIG_PATH=$(dirname "$pc") PKG_CONFIG_SYSROOT_DIR=$DEST
+install_tree
 mkdir -p "$TMP/exporters"
 if cc -shared -fPIC -O2 -Wall -Wextra -Wno-unused-parameter -Werror \
 	"$PB_SOURCE_ROOT/examples/exporter/jsonl.c" $(pkg-config --cflags profile-bee) \

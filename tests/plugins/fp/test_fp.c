@@ -15,21 +15,7 @@
 
 #include "plugin_loader.h"
 #include "sampling/perf_events.h"
-
-static int n_tests, n_failed;
-
-static void check(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", ok ? "" : "not ", ++n_tests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!ok)
-		n_failed++;
-}
+#include "tap.h"
 
 /* ---- the fixture's functions, at their run-time addresses ---- */
 
@@ -173,13 +159,13 @@ static const struct pb_plugin *load_plugin(const char *path)
 	}
 	list = (pb_plugin_list_fn)dlsym(h, PB_PLUGIN_ENTRY_SYMBOL);
 	p = list ? list()[0] : NULL;
-	check(p && p->abi_major == PB_PLUGIN_ABI_MAJOR && p->kind == PB_PLUGIN_UNWINDER &&
-		  !strcmp(p->name, "fp") && p->unwinder && p->unwinder->drain,
-	      "plugin descriptor: fp unwinder, ABI %d", PB_PLUGIN_ABI_MAJOR);
+	ok(p && p->abi_major == PB_PLUGIN_ABI_MAJOR && p->kind == PB_PLUGIN_UNWINDER &&
+	       !strcmp(p->name, "fp") && p->unwinder && p->unwinder->drain,
+	   "plugin descriptor: fp unwinder, ABI %d", PB_PLUGIN_ABI_MAJOR);
 	if (p && pb_plugin_check(p, why, sizeof(why)))
 		p = NULL;
-	check(p, "the core accepts the descriptor (its settings bind, defaults in range)%s%s",
-	      why[0] ? ": " : "", why);
+	ok(p, "the core accepts the descriptor (its settings bind, defaults in range)%s%s",
+	   why[0] ? ": " : "", why);
 	return p;
 }
 
@@ -203,11 +189,11 @@ static void check_small_maps(const struct pb_host *host, const struct pb_unwinde
 	err = err ?: ops->attach(st, ev->fds, ev->n);
 	usleep(300000);
 	err = err ?: ops->drain(st, on_stack, &v);
-	check(!err, "user-only session with tiny maps runs (%d)", err);
-	check(v.total > 0 && v.with_kernel == 0, "user-only: %llu samples, none with kernel stacks",
-	      (unsigned long long)v.total);
-	check(pb_host__lost(host, "count map full") > 0, "full count map is counted as lost (%llu)",
-	      (unsigned long long)pb_host__lost(host, "count map full"));
+	ok(!err, "user-only session with tiny maps runs (%d)", err);
+	ok(v.total > 0 && v.with_kernel == 0, "user-only: %llu samples, none with kernel stacks",
+	   (unsigned long long)v.total);
+	ok(pb_host__lost(host, "count map full") > 0, "full count map is counted as lost (%llu)",
+	   (unsigned long long)pb_host__lost(host, "count map full"));
 	ops->close(st);
 }
 
@@ -238,14 +224,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s unwinder-fp.so fixture\n", argv[0]);
 		return 2;
 	}
-	if (geteuid() != 0) {
-		if (getenv("PB_TEST_NO_SKIP") && !strcmp(getenv("PB_TEST_NO_SKIP"), "1")) {
-			printf("1..1\nnot ok 1 - needs root (PB_TEST_NO_SKIP=1)\n");
-			return 1;
-		}
-		printf("1..0 # SKIP needs root\n");
-		return 0; /* meson's TAP reader takes the plan's SKIP; 77 would read as an error */
-	}
+	if (geteuid() != 0)
+		return tap_skip_all("needs root");
 
 	/* The standalone host's messages: warnings, and everything with PB_TEST_DEBUG set. */
 	pb_set_log_level(getenv("PB_TEST_DEBUG") ? PB_LOG_DEBUG : PB_LOG_WARN);
@@ -254,12 +234,12 @@ int main(int argc, char **argv)
 		goto done;
 	ops = plugin->unwinder;
 	err = pb_host__new(NULL, &host) ?: pb_config__new_for(plugin, &cfg);
-	check(!err, "a standalone host and the plugin's default settings: %d", err);
+	ok(!err, "a standalone host and the plugin's default settings: %d", err);
 	if (err)
 		goto done;
 	err = pb_perf_events__open(params.frequency, -1, &ev);
-	check(!err, "perf events open on %d CPUs (%s): %d", ev ? ev->n : 0,
-	      ev ? ev->event_name : "-", err);
+	ok(!err, "perf events open on %d CPUs (%s): %d", ev ? ev->n : 0, ev ? ev->event_name : "-",
+	   err);
 	if (err)
 		goto done;
 
@@ -267,18 +247,18 @@ int main(int argc, char **argv)
 	while (fgets(line, sizeof(line), from) && strncmp(line, "main ", 5))
 		if (!strncmp(line, "fx_c ", 5))
 			addr = strtoull(line + 5, NULL, 16);
-	check(addr && !load_symbols(argv[2], addr), "fixture symbols at run-time addresses");
+	ok(addr && !load_symbols(argv[2], addr), "fixture symbols at run-time addresses");
 	noise = spawn_noise();
 
 	err = ops->open(host, &params, cfg, &st);
-	check(!err, "open (BPF program loads): %d", err);
+	ok(!err, "open (BPF program loads): %d", err);
 	if (err)
 		goto kill;
 	err = ops->add_pid(st, pid) ?: ops->attach(st, ev->fds, ev->n);
-	check(!err, "add_pid + attach: %d", err);
+	ok(!err, "add_pid + attach: %d", err);
 	if (write(to, "g", 1) != 1 || !fgets(line, sizeof(line), from) ||
 	    sscanf(line, "child %u", &v1.child_pid) != 1)
-		check(false, "fixture started its child");
+		ok(false, "fixture started its child");
 	v1.fixture_pid = v2.fixture_pid = pid;
 	v2.child_pid = v1.child_pid;
 
@@ -286,7 +266,7 @@ int main(int argc, char **argv)
 	err = ops->drain(st, on_stack, &v1);
 	usleep(500000);
 	err = err ?: ops->drain(st, on_stack, &v2);
-	check(!err, "two drains (both map sets): %d", err);
+	ok(!err, "two drains (both map sets): %d", err);
 	fprintf(stderr,
 		"# drain 1: %llu samples, main %llu (deep %llu, chain %llu), sys %llu "
 		"(kernel %llu), child %llu; drain 2: %llu\n",
@@ -295,20 +275,19 @@ int main(int argc, char **argv)
 		(unsigned long long)v1.sys_total, (unsigned long long)v1.sys_kernel,
 		(unsigned long long)v1.child_total, (unsigned long long)v2.total);
 
-	check(v1.main_total >= 100, "main thread sampled (%llu)",
-	      (unsigned long long)v1.main_total);
-	check(v1.main_deep * 10 >= v1.main_total * 9, "90%% of main samples have user depth >= 4");
-	check(v1.main_chain * 10 >= v1.main_total * 8,
-	      "80%% of main samples hold fx_c <- fx_b <- fx_a <- main in order (%llu/%llu)",
-	      (unsigned long long)v1.main_chain, (unsigned long long)v1.main_total);
-	check(v1.sys_total > 0 && v1.sys_kernel * 2 >= v1.sys_total,
-	      "syscall thread: most samples carry a kernel stack (%llu/%llu)",
-	      (unsigned long long)v1.sys_kernel, (unsigned long long)v1.sys_total);
-	check(v1.child_total > 0, "forked child followed by the filter (%llu)",
-	      (unsigned long long)v1.child_total);
-	check(v1.other_pid == 0 && v2.other_pid == 0, "no samples from other pids");
-	check(v2.main_total > 0, "second drain (other map set) has samples (%llu)",
-	      (unsigned long long)v2.main_total);
+	ok(v1.main_total >= 100, "main thread sampled (%llu)", (unsigned long long)v1.main_total);
+	ok(v1.main_deep * 10 >= v1.main_total * 9, "90%% of main samples have user depth >= 4");
+	ok(v1.main_chain * 10 >= v1.main_total * 8,
+	   "80%% of main samples hold fx_c <- fx_b <- fx_a <- main in order (%llu/%llu)",
+	   (unsigned long long)v1.main_chain, (unsigned long long)v1.main_total);
+	ok(v1.sys_total > 0 && v1.sys_kernel * 2 >= v1.sys_total,
+	   "syscall thread: most samples carry a kernel stack (%llu/%llu)",
+	   (unsigned long long)v1.sys_kernel, (unsigned long long)v1.sys_total);
+	ok(v1.child_total > 0, "forked child followed by the filter (%llu)",
+	   (unsigned long long)v1.child_total);
+	ok(v1.other_pid == 0 && v2.other_pid == 0, "no samples from other pids");
+	ok(v2.main_total > 0, "second drain (other map set) has samples (%llu)",
+	   (unsigned long long)v2.main_total);
 	ops->close(st);
 
 	check_small_maps(host, ops, cfg, ev);
@@ -322,6 +301,5 @@ done:
 	pb_perf_events__free(ev);
 	pb_config__free(cfg);
 	pb_host__free(host);
-	printf("1..%d\n", n_tests);
-	return n_failed ? 1 : 0;
+	return tap_done();
 }

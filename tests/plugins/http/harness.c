@@ -6,11 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "harness.h"
 
-int tap_n, tap_failed;
 bool harness_stop;
 
 struct pb_config {
@@ -179,37 +177,4 @@ struct pb_profile *harness_profile(const char *folded, uint64_t start_ns, uint64
 	snprintf(pb_profile__meta(p)->hostname, 64, "testhost");
 	snprintf(pb_profile__meta(p)->unwinder, 32, "fp");
 	return p;
-}
-
-char *harness_folded(const struct pb_profile *p)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	pb_profile__write_folded(p, f);
-	fclose(f);
-	return buf;
-}
-
-uint64_t harness_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
-}
-
-int harness_threads(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	int n = -1;
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "Threads: %d", &n) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return n;
 }

@@ -1,20 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* What the http plugin tests share: TAP, a host mock with captured logs, the plugin's ops. */
+/* What the http plugin tests share: a host mock with captured logs, the plugin's ops. */
 #ifndef PB_TEST_HTTP_HARNESS_H
 #define PB_TEST_HTTP_HARNESS_H
 
 #include <profile-bee/plugin.h>
-
-#include "../../unit/tap_lines.h"
-
-extern int tap_n, tap_failed;
-#define ok(cond, ...)                                                                              \
-	do {                                                                                       \
-		bool ok_ = (cond);                                                                 \
-		printf("%sok %d - ", ok_ ? "" : "not ", ++tap_n);                                  \
-		tap_print("", __VA_ARGS__);                                                        \
-		tap_failed += !ok_;                                                                \
-	} while (0)
 
 /* Loads output-http.so (path from argv) and sets up the host mock. */
 const struct pb_plugin *harness_load(const char *so_path);
@@ -32,10 +21,5 @@ void harness_log_clear(void);
 
 /* A profile from folded text ("a;b;c 3\n..."), with the given window meta. */
 struct pb_profile *harness_profile(const char *folded, uint64_t start_ns, uint64_t end_ns);
-/* The folded text of p, as a malloc'd string. */
-char *harness_folded(const struct pb_profile *p);
-
-uint64_t harness_now_ms(void);
-int harness_threads(void); /* threads of this process */
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "harness.h"
 #include "receiver.h"
 
@@ -157,9 +158,9 @@ void receiver_clear(void)
 
 int receiver_wait(int n, int timeout_ms)
 {
-	uint64_t end = harness_now_ms() + timeout_ms;
+	uint64_t end = now_ms() + timeout_ms;
 
-	while (receiver_count() < n && harness_now_ms() < end)
+	while (receiver_count() < n && now_ms() < end)
 		usleep(10 * 1000);
 	return receiver_count();
 }

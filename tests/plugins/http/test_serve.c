@@ -6,7 +6,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "harness.h"
+#include "proc_status.h"
+#include "profile_text.h"
+#include "tap.h"
 
 #define N_CLIENTS 50
 
@@ -121,10 +125,10 @@ static int count_with(struct stream *s, int n, const char *needle)
 /* Runs the multi handle until every stream holds needle or timeout_ms passes. */
 static int pump_until(CURLM *m, struct stream *s, int n, const char *needle, int timeout_ms)
 {
-	uint64_t end = harness_now_ms() + timeout_ms;
+	uint64_t end = now_ms() + timeout_ms;
 	int running;
 
-	while (harness_now_ms() < end && count_with(s, n, needle) < n) {
+	while (now_ms() < end && count_with(s, n, needle) < n) {
 		curl_multi_perform(m, &running);
 		curl_multi_poll(m, NULL, 0, 50, NULL);
 	}
@@ -135,7 +139,7 @@ static void test_streams(int port, const struct pb_plugin *pl, void *state)
 {
 	struct stream s[N_CLIENTS] = { 0 };
 	CURLM *m = curl_multi_init();
-	int before = harness_threads(), during, after = 0;
+	int before = proc_status("Threads"), during, after = 0;
 	struct pb_profile *p;
 	char url[128];
 	uint64_t t;
@@ -150,12 +154,12 @@ static void test_streams(int port, const struct pb_plugin *pl, void *state)
 	}
 	ok(pump_until(m, s, N_CLIENTS, "event: snapshot", 10000) == N_CLIENTS,
 	   "%d streaming clients got the profile so far", N_CLIENTS);
-	during = harness_threads();
+	during = proc_status("Threads");
 	p = harness_profile(window2, 3000000000ull, 4000000000ull);
-	t = harness_now_ms();
+	t = now_ms();
 	ok(pl->output->write(state, p, 0) == 0, "a second window is written");
-	ok(harness_now_ms() - t < 200, "writing it with %d clients took %llu ms", N_CLIENTS,
-	   (unsigned long long)(harness_now_ms() - t));
+	ok(now_ms() - t < 200, "writing it with %d clients took %llu ms", N_CLIENTS,
+	   (unsigned long long)(now_ms() - t));
 	pb_profile__free(p);
 	ok(pump_until(m, s, N_CLIENTS, "http_test_second", 10000) == N_CLIENTS,
 	   "all %d clients got the new window as it came", N_CLIENTS);
@@ -174,7 +178,7 @@ static void test_streams(int port, const struct pb_plugin *pl, void *state)
 		pl->output->write(state, p, 0);
 		pb_profile__free(p);
 		usleep(100 * 1000);
-		if ((after = harness_threads()) <= before + 1)
+		if ((after = proc_status("Threads")) <= before + 1)
 			break;
 	}
 	ok(during >= before + N_CLIENTS - 2 && after <= before + 1,
@@ -204,7 +208,7 @@ int main(int argc, char **argv)
 	ok(port > 0, "the log names the address (port %d)", port);
 	p = harness_profile(window1, 1000000000ull, 2000000000ull);
 	ok(pl->output->write(state, p, 0) == 0, "a window is written");
-	folded = harness_folded(p);
+	folded = profile_text(p, NULL);
 	test_endpoints(port, folded);
 	free(folded);
 	pb_profile__free(p);
@@ -223,11 +227,11 @@ int main(int argc, char **argv)
 		curl_multi_add_handle(m, s.c);
 		pump_until(m, &s, 1, "event: snapshot", 5000);
 		harness_stop = true; /* as after Ctrl-C: wait returns at once */
-		t = harness_now_ms();
+		t = now_ms();
 		ok(pl->output->wait(state) == 0, "wait returns once a stop was requested");
 		pl->output->close(state);
-		ok(harness_now_ms() - t < 3000, "close with a client connected took %llu ms",
-		   (unsigned long long)(harness_now_ms() - t));
+		ok(now_ms() - t < 3000, "close with a client connected took %llu ms",
+		   (unsigned long long)(now_ms() - t));
 		curl_multi_remove_handle(m, s.c);
 		curl_easy_cleanup(s.c);
 		curl_multi_cleanup(m);
@@ -240,6 +244,5 @@ int main(int argc, char **argv)
 	   "an address that is not this host's is refused");
 	harness_config_free(cfg);
 	curl_global_cleanup();
-	printf("1..%d\n", tap_n);
-	return tap_failed ? 1 : 0;
+	return tap_done();
 }

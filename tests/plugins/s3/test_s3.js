@@ -108,19 +108,37 @@ async function testSharedFile(store, reader) {
   ok((await reader.list('shared/')).length === 2, 'both objects stored');
 }
 
-// A fake IMDSv2 that hands out the test key as an instance role's temporary credentials.
-function fakeImds() {
+const INSTANCE_ID = 'i-0fa1ce5e1f0000042';
+
+// A fake IMDSv2: the instance's identity, and the test key as an instance role's temporary
+// credentials. It keeps every request in `seen`. A hostile one (mode) answers the reads with
+// 1 MiB ('huge'), a byte every 50 ms ('slow') or 401 ('denied').
+function fakeImds(mode) {
   const token = 'imds-token-77';
+  const seen = [];
   const server = http.createServer((req, res) => {
     const send = (status, body) => {
       res.writeHead(status);
       res.end(body);
     };
+    seen.push({ method: req.method, url: req.url,
+      ttl: req.headers['x-aws-ec2-metadata-token-ttl-seconds'],
+      token: req.headers['x-aws-ec2-metadata-token'] });
     if (req.url === '/latest/api/token')
       return req.method === 'PUT' && req.headers['x-aws-ec2-metadata-token-ttl-seconds'] ?
         send(200, token) : send(400, '');
-    if (req.headers['x-aws-ec2-metadata-token'] !== token)
+    if (req.headers['x-aws-ec2-metadata-token'] !== token || mode === 'denied')
       return send(401, '');
+    if (mode === 'huge')
+      return send(200, 'x'.repeat(1 << 20));
+    if (mode === 'slow') {
+      res.writeHead(200, { 'Content-Length': '200' });
+      const timer = setInterval(() => res.write('x'), 50);
+      res.on('close', () => clearInterval(timer));
+      return undefined;
+    }
+    if (req.url === '/latest/meta-data/instance-id')
+      return send(200, INSTANCE_ID);
     if (req.url === '/latest/meta-data/iam/security-credentials/')
       return send(200, 'pb-role');
     if (req.url === '/latest/meta-data/iam/security-credentials/pb-role')
@@ -129,19 +147,54 @@ function fakeImds() {
         Expiration: new Date(Date.now() + 3600e3).toISOString().replace(/\.\d+Z$/, 'Z') }));
     send(404, '');
   });
+  server.seen = seen;
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
+const imdsEnv = (imds) => h.cleanEnv({ AWS_EC2_METADATA_DISABLED: 'false',
+  PB_IMDS_ENDPOINT: `http://127.0.0.1:${imds.address().port}` });
+
+// Host metadata (in the core) and the role's credentials (in the plugin) share one client.
 async function testInstanceRole(store, reader) {
   const imds = await fakeImds();
   const p = await profile('role');
-  const r = await h.run(['--input', p.file, '-o', target(store, 'role')],
-    h.cleanEnv({ AWS_EC2_METADATA_DISABLED: 'false',
-      PB_IMDS_ENDPOINT: `http://127.0.0.1:${imds.address().port}` }));
+  const r = await h.run(['--input', p.file, '-o', target(store, 'role')], imdsEnv(imds));
   imds.close();
   ok(r.code === 0, 'credentials from the EC2 instance role (IMDSv2, session token signed)',
     r.stderr);
-  ok((await reader.list('role/')).length === 2, 'both objects stored');
+  const keys = await reader.list('role/');
+  ok(keys.length === 2, 'both objects stored');
+  const metaKey = keys.find((k) => k.endsWith('.meta.json'));
+  const meta = metaKey ? JSON.parse((await reader.get(metaKey)).body.toString()) : {};
+  ok(meta.host && meta.host.ec2_instance_id === INSTANCE_ID,
+    'the same IMDS gave the host metadata its instance id', JSON.stringify(meta.host));
+  const puts = imds.seen.filter((q) => q.url === '/latest/api/token');
+  const gets = imds.seen.filter((q) => q.url !== '/latest/api/token');
+  ok(puts.length === 1 && puts[0].method === 'PUT',
+    `one token for host metadata and credentials (${puts.length} token requests)`);
+  ok(puts.every((q) => q.ttl === '21600'), 'asked with the one token lifetime',
+    puts.map((q) => q.ttl).join(', '));
+  ok(gets.some((q) => q.url === '/latest/meta-data/instance-id') &&
+    gets.some((q) => q.url.startsWith('/latest/meta-data/iam/security-credentials/')),
+  'both host metadata and credentials read through it', gets.map((q) => q.url).join('\n'));
+  ok(gets.every((q) => q.token === 'imds-token-77'), 'every read carried that token');
+}
+
+// An IMDS that answers too much, too slowly or not at all: the run ends, bounded, and says why.
+async function testHostileImds(store) {
+  const why = { huge: /too large/, slow: /no answer in time/, denied: /refused its own token/ };
+  for (const mode of Object.keys(why)) {
+    const imds = await fakeImds(mode);
+    const p = await profile(`imds-${mode}`);
+    const t0 = Date.now();
+    const r = await h.run(['--input', p.file, '-o', target(store, `imds-${mode}`,
+      { spool_dir: path.join(work, `spool-imds-${mode}`) })], imdsEnv(imds), 20000);
+    const ms = Date.now() - t0;
+    imds.close();
+    ok(r.code !== 0 && /no EC2 instance role answered/.test(r.stderr) && why[mode].test(r.stderr),
+      `IMDS '${mode}': no credentials, and the error says why`, r.stderr);
+    ok(ms < 8000, `IMDS '${mode}': the run still ends (${ms} ms)`);
+  }
 }
 
 async function testOutage(store, reader) {
@@ -186,6 +239,7 @@ async function testOutage(store, reader) {
     await testWrongSecret(store, reader);
     await testSharedFile(store, reader);
     await testInstanceRole(store, reader);
+    await testHostileImds(store);
     await testOutage(store, reader);
   } catch (e) {
     ok(false, 'the test ran to the end', e.stack);

@@ -13,21 +13,7 @@
 #include <profile-bee/plugin.h>
 
 #include "model.h"
-#include "../../unit/tap_lines.h"
-
-static int n_test, failed;
-
-static void ok(bool cond, const char *fmt, ...)
-{
-	char head[32];
-	va_list ap;
-
-	snprintf(head, sizeof(head), "%sok %d - ", cond ? "" : "not ", ++n_test);
-	va_start(ap, fmt);
-	tap_vprint(head, fmt, ap);
-	va_end(ap);
-	failed += !cond;
-}
+#include "tap.h"
 
 static bool close_to(double a, double b)
 {
@@ -190,6 +176,5 @@ int main(int argc, char **argv)
 	test_models(p);
 	test_no_tty(argv[2]);
 	pb_profile__free(p);
-	printf("1..%d\n", n_test);
-	return failed ? 1 : 0;
+	return tap_done();
 }

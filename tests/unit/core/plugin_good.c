@@ -42,7 +42,7 @@ static void t_close(void *s)
 }
 
 /* Beyond the ops struct's sz in the TEST_SMALL_OPS build: calling it ends the test. */
-static int t_flush(void *s)
+static __attribute__((unused)) int t_flush(void *s)
 {
 	abort();
 }
@@ -71,7 +71,7 @@ static const struct pb_config_key keys[] = {
 };
 
 static const struct pb_output_claim claims[] = { { ".testfmt", "testfmt" }, { 0 } };
-static const struct pb_plugin desc = {
+static const struct pb_plugin desc __attribute__((unused)) = {
 	.abi_major = TEST_ABI_MAJOR,
 	.abi_minor = TEST_ABI_MINOR,
 	.sz = sizeof(struct pb_plugin),

@@ -39,26 +39,26 @@ static void refused_versions(char **argv)
 	ret = pb_plugin_so__open(stage(argv[2], "abi3.so"), &so, err, sizeof(err));
 	snprintf(want, sizeof(want), "built for plugin ABI 3.%u, this profile-bee loads 2.0 to 2.%u",
 		 PB_PLUGIN_ABI_MINOR, PB_PLUGIN_ABI_MINOR);
-	TAP_OK(ret == -EPROTO && strstr(err, "abi3.so") && strstr(err, want),
+	ok(ret == -EPROTO && strstr(err, "abi3.so") && strstr(err, want),
 	       "another ABI major is refused, naming the file and both versions: %s", err);
 
 	ret = pb_plugin_so__open(stage(argv[3], "newer.so"), &so, err, sizeof(err));
 	snprintf(want, sizeof(want), "built for plugin ABI 2.%u", PB_PLUGIN_ABI_MINOR + 1);
-	TAP_OK(ret == -EPROTO && strstr(err, "newer.so") && strstr(err, want),
+	ok(ret == -EPROTO && strstr(err, "newer.so") && strstr(err, want),
 	       "a minor newer than the core's is refused: %s", err);
 
 	ret = pb_plugin_so__open(stage(argv[4], "abi1.so"), &so, err, sizeof(err));
-	TAP_OK(ret == -EPROTO && strstr(err, "abi1.so") &&
+	ok(ret == -EPROTO && strstr(err, "abi1.so") &&
 		       strstr(err, "built for plugin ABI 1.1, this profile-bee loads 2.0") &&
 		       strstr(err, "rebuild it"),
 	       "a plugin built against ABI 1 is refused with both versions: %s", err);
 
 	ret = pb_plugin_so__open(stage(argv[5], "noentry.so"), &so, err, sizeof(err));
-	TAP_OK(ret == -ENOENT && strstr(err, PB_PLUGIN_ENTRY_SYMBOL),
+	ok(ret == -ENOENT && strstr(err, PB_PLUGIN_ENTRY_SYMBOL),
 	       "a library without the entry symbol is refused: %s", err);
 
 	ret = pb_plugin_so__open(stage(argv[7], "baddefault.so"), &so, err, sizeof(err));
-	TAP_OK(ret == -EINVAL && strstr(err, "'level' must be from 1 to 9, not '12'"),
+	ok(ret == -EINVAL && strstr(err, "'level' must be from 1 to 9, not '12'"),
 	       "a default outside its own range is refused at load: %s", err);
 }
 
@@ -71,18 +71,18 @@ static void unsafe_files(const char *good)
 	path = stage(good, "writable.so");
 	chmod(path, 0666);
 	ret = pb_plugin_so__open(path, &so, err, sizeof(err));
-	TAP_OK(ret == -EPERM && strstr(err, "writable by") && strstr(err, "0666"),
+	ok(ret == -EPERM && strstr(err, "writable by") && strstr(err, "0666"),
 	       "a world-writable plugin file is refused: %s", err);
 
 	path = stage(good, "good2.so");
 	chmod(dir, 0777);
 	ret = pb_plugin_so__open(path, &so, err, sizeof(err));
-	TAP_OK(ret == -EPERM && strstr(err, "directory"),
+	ok(ret == -EPERM && strstr(err, "directory"),
 	       "a plugin in a world-writable directory is refused: %s", err);
 	chmod(dir, 0755);
 
 	ret = pb_plugin_so__open("/nonexistent/x.so", &so, err, sizeof(err));
-	TAP_OK(ret < 0 && strstr(err, "/nonexistent"), "a missing directory is reported: %s", err);
+	ok(ret < 0 && strstr(err, "/nonexistent"), "a missing directory is reported: %s", err);
 }
 
 /* Through a session: both plugins of one file are found, each by what it claims. */
@@ -107,17 +107,17 @@ static void two_plugins(const char *two)
 	struct pb_render_opts ro = { .sz = sizeof(ro), .plugin_path = sub };
 	ret = pb_profile__write_format(p, "second", f, &ro);
 	fclose(f);
-	TAP_OK(ret == 0 && buf && !strcmp(buf, "second\n"),
+	ok(ret == 0 && buf && !strcmp(buf, "second\n"),
 	       "the second plugin of a file encodes its format (%d)", ret);
 	free(buf);
 	ret = pb_session__new(&so, &s);
 	snprintf(out, sizeof(out), "%s/x.testfmt", dir);
 	if (!ret)
 		ret = pb_session__add_output(s, out, "level=3");
-	TAP_OK(ret == 0, "the first plugin of the same file takes its -o target (%s)",
+	ok(ret == 0, "the first plugin of the same file takes its -o target (%s)",
 	       s ? pb_session__strerror(s) : "");
 	ret = s ? pb_session__add_output(s, out, "level=10") : -1;
-	TAP_OK(ret == -EINVAL && strstr(pb_session__strerror(s), "must be from 1 to 9, not '10'"),
+	ok(ret == -EINVAL && strstr(pb_session__strerror(s), "must be from 1 to 9, not '10'"),
 	       "its settings are checked against its own range: %s", s ? pb_session__strerror(s) : "");
 	pb_session__free(s);
 	pb_profile__free(p);
@@ -145,7 +145,7 @@ static void small_ops(const char *small)
 		ret = pb_session__add_output(s, out, NULL);
 	if (!ret)
 		ret = pb_session__write(s, p);
-	TAP_OK(ret == 0 && access(out, F_OK) == 0,
+	ok(ret == 0 && access(out, F_OK) == 0,
 	       "a plugin whose ops struct ends before flush is written and closed, flush never "
 	       "called (%s)", s ? pb_session__strerror(s) : "");
 	pb_session__free(s);
@@ -166,13 +166,13 @@ int main(int argc, char **argv)
 	}
 	chmod(dir, 0755);
 	ret = pb_plugin_so__open(stage(argv[1], "good.so"), &so, err, sizeof(err));
-	TAP_OK(ret == 0 && so.n == 1 && !strcmp(so.plugins[0]->name, "testfmt"),
+	ok(ret == 0 && so.n == 1 && !strcmp(so.plugins[0]->name, "testfmt"),
 	       "a valid plugin loads (%s)", ret ? err : "ok");
 	pb_plugin_so__close(&so);
 	refused_versions(argv);
 	unsafe_files(argv[1]);
 	ret = pb_plugin_so__open(stage(argv[6], "two.so"), &so, err, sizeof(err));
-	TAP_OK(ret == 0 && so.n == 2 && !strcmp(so.plugins[1]->name, "second"),
+	ok(ret == 0 && so.n == 2 && !strcmp(so.plugins[1]->name, "second"),
 	       "a file lists two plugins (%s)", ret ? err : "ok");
 	pb_plugin_so__close(&so);
 	two_plugins(argv[6]);

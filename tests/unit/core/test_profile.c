@@ -2,19 +2,10 @@
 /* Unit tests of the profile type and the folded format (reading, writing, malformed input). */
 #include <stdbool.h>
 
-#include "tap.h"
 #include <profile-bee/profile-bee.h>
 
-static char *folded_of(const struct pb_profile *p)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	pb_profile__write_folded(p, f);
-	fclose(f);
-	return buf;
-}
+#include "profile_text.h"
+#include "tap.h"
 
 static struct pb_profile *read_text(const char *text, struct pb_folded_report *rep)
 {
@@ -41,12 +32,12 @@ static void test_dedup_and_order(void)
 	pb_profile__add_names(p, 10, a, 3, 2);
 	pb_profile__add_names(p, 11, a, 3, 4); /* another pid: its own stack, one folded line */
 	pb_profile__add_names(p, 10, k, 4, 3);
-	TAP_OK(pb_profile__stack_count(p) == 4, "same stack and pid counted once (%zu stacks)",
-	       pb_profile__stack_count(p));
-	TAP_OK(pb_profile__total(p) == 15, "total is the sum of counts");
-	out = folded_of(p);
-	TAP_STR_EQ(out, "app;main 1\napp;main;read;vfs_read_[k] 3\napp;main;work 11\n",
-		   "folded lines sorted, pids merged, kernel suffix kept");
+	ok(pb_profile__stack_count(p) == 4, "same stack and pid counted once (%zu stacks)",
+	   pb_profile__stack_count(p));
+	ok(pb_profile__total(p) == 15, "total is the sum of counts");
+	out = profile_text(p, NULL);
+	is_str(out, "app;main 1\napp;main;read;vfs_read_[k] 3\napp;main;work 11\n",
+	       "folded lines sorted, pids merged, kernel suffix kept");
 	free(out);
 	pb_profile__free(p);
 }
@@ -55,16 +46,16 @@ static void test_round_trip_and_merge(void)
 {
 	const char *text = "b;c 2\na;b;c 7\nb;c 1\n";
 	struct pb_profile *p = read_text(text, NULL), *q = read_text("a;b;c 1\nz 4\n", NULL);
-	char *out = folded_of(p);
+	char *out = profile_text(p, NULL);
 
-	TAP_STR_EQ(out, "a;b;c 7\nb;c 3\n", "reading folded merges equal stacks");
+	is_str(out, "a;b;c 7\nb;c 3\n", "reading folded merges equal stacks");
 	free(out);
 	pb_profile__merge(p, q);
-	out = folded_of(p);
-	TAP_STR_EQ(out, "a;b;c 8\nb;c 3\nz 4\n", "merge adds counts and new stacks");
+	out = profile_text(p, NULL);
+	is_str(out, "a;b;c 8\nb;c 3\nz 4\n", "merge adds counts and new stacks");
 	free(out);
 	pb_profile__clear(p);
-	TAP_OK(pb_profile__stack_count(p) == 0 && pb_profile__total(p) == 0, "clear empties");
+	ok(pb_profile__stack_count(p) == 0 && pb_profile__total(p) == 0, "clear empties");
 	pb_profile__free(p);
 	pb_profile__free(q);
 }
@@ -81,17 +72,17 @@ static void test_malformed(void)
 			   "spaces in name;f(int, char) 2\r\n"
 			   "x;y 12abc\n";
 	struct pb_profile *p = read_text(text, &rep);
-	char *out = folded_of(p);
+	char *out = profile_text(p, NULL);
 
-	TAP_OK(rep.malformed == 4, "4 malformed lines counted (got %llu)",
-	       (unsigned long long)rep.malformed);
-	TAP_OK(rep.first_bad[0] == 2 && rep.first_bad[1] == 4 && rep.first_bad[2] == 6 &&
-		       rep.first_bad[3] == 8,
-	       "their line numbers are reported (%llu %llu %llu %llu)",
-	       (unsigned long long)rep.first_bad[0], (unsigned long long)rep.first_bad[1],
-	       (unsigned long long)rep.first_bad[2], (unsigned long long)rep.first_bad[3]);
-	TAP_STR_EQ(out, "ok;line 3\nspaces in name;f(int, char) 2\n",
-		   "good lines kept, names with spaces and CRLF handled");
+	ok(rep.malformed == 4, "4 malformed lines counted (got %llu)",
+	   (unsigned long long)rep.malformed);
+	ok(rep.first_bad[0] == 2 && rep.first_bad[1] == 4 && rep.first_bad[2] == 6 &&
+	       rep.first_bad[3] == 8,
+	   "their line numbers are reported (%llu %llu %llu %llu)",
+	   (unsigned long long)rep.first_bad[0], (unsigned long long)rep.first_bad[1],
+	   (unsigned long long)rep.first_bad[2], (unsigned long long)rep.first_bad[3]);
+	is_str(out, "ok;line 3\nspaces in name;f(int, char) 2\n",
+	       "good lines kept, names with spaces and CRLF handled");
 	free(out);
 	pb_profile__free(p);
 }
@@ -104,8 +95,8 @@ static void test_separators_in_names(void)
 
 	pb_profile__new(&p);
 	pb_profile__add_names(p, 1, a, 3, 1);
-	out = folded_of(p);
-	TAP_STR_EQ(out, "app;odd:name;new line 1\n", "';' and newlines in names cannot split a line");
+	out = profile_text(p, NULL);
+	is_str(out, "app;odd:name;new line 1\n", "';' and newlines in names cannot split a line");
 	free(out);
 	pb_profile__free(p);
 }
@@ -132,8 +123,8 @@ static void test_many_stacks(void)
 			   pb_profile__frame_name(p, y->frames[2])) >= 0)
 			sorted = false;
 	}
-	TAP_OK(pb_profile__stack_count(p) == 50000 && sorted,
-	       "50000 distinct stacks kept and sorted by name");
+	ok(pb_profile__stack_count(p) == 50000 && sorted,
+	   "50000 distinct stacks kept and sorted by name");
 	free(order);
 	pb_profile__free(p);
 }

@@ -14,7 +14,14 @@
 #define FAKE_TASK_ARN	   "arn:aws:ecs:eu-west-3:111122223333:task/prod/0f1e2d3c4b5a"
 #define FAKE_CLUSTER	   "arn:aws:ecs:eu-west-3:111122223333:cluster/prod"
 #define FAKE_CONTAINER	   "api-server"
+#define FAKE_ROLE	   "pb-role"
 
+/*
+ * IMDSv2 under / answers with FAKE_IMDS_TOKEN; GET /stats says what it was asked ("puts=1
+ * gets=5 untokened=0 injected=0 ttl=21600"). Hostile ones under a prefix: /huge/ (1 MiB
+ * answers), /slow/ (a byte every 50 ms), /denied/ (401 to every read), /once/ (a token is good
+ * for one read), /badtoken/ (a token with a line break and a header), /bigtoken/ (4 KiB).
+ */
 struct fake_server {
 	pid_t pid;
 	uint16_t port;	    /* answers IMDSv2 under / and ECS under /v4 */

@@ -5,12 +5,12 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <profile-bee/hostmeta.h>
 
-#include "../symbolize/tap.h"
+#include "clock.h"
+#include "tap.h"
 #include "fake_metadata_server.h"
 
 struct result {
@@ -18,14 +18,6 @@ struct result {
 	long elapsed_ms;
 	int n_labels;
 };
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int count_label(void *ctx, const char *key, const char *value)
 {

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
+#include <unistd.h>
 #include "symbolize/kallsyms.h"
 #include "symbolize/symbolizer.h"
 #include "tap.h"

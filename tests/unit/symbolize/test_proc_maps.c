@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 #include "symbolize/proc_maps.h"
 #include "tap.h"
 
