@@ -67,7 +67,7 @@ printf '[output.svg]\ntitle = t\nwidth = 5\n' >"$TMP/w.conf"
 	ok "a conf file's bad width names file:line: $(cat "$TMP/err")" || not_ok "conf width" "$(cat "$TMP/err")"
 run 2 "^profile-bee: -C: '999' is not a whole number from 0 to $(($(getconf _NPROCESSORS_CONF) - 1))$" \
 	"-C 999 names the flag and this machine's CPUs" -C 999
-run 2 "'max-frames' must be from 0 to 127, not '500'" "unwinder settings have ranges too" \
+run 2 "'max-frames' must be from 1 to 127, not '500'" "unwinder settings have ranges too" \
 	--set unwinder.fp.max-frames=500 -d 1
 
 # Conf files: lines longer than inih's buffer, files without an end, directories.
