@@ -1,18 +1,11 @@
 // SPDX-License-Identifier: MIT
 /* Measures an unwinder's BPF time per sample (run_time_ns / run_cnt) on a busy, deep stack. */
 /* Usage: bpf-cost PLUGIN.so [DEPTH=32] [SECONDS=5] [FRAME_BYTES=64] [PROG=pb_fp_sample] */
-#include <dlfcn.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <bpf/bpf.h>
-#include <linux/bpf.h>
 
 #include <profile-bee/plugin.h>
 
@@ -49,62 +42,29 @@ int main(int argc, char **argv)
 	int seconds = argc > 3 ? atoi(argv[3]) : 5;
 	int pad = argc > 4 ? atoi(argv[4]) : 64;
 	const char *prog_name = argc > 5 ? argv[5] : "pb_fp_sample";
-	struct pb_host host = pb_bench_host();
-	struct pb_sample_params params = {
-	    .sz = sizeof(params),
-	    .frequency = 999,
-	    .user = true,
-	    .kernel = true,
-	    .cpu = -1,
-	    .filter_pids = true,
-	};
-	const struct pb_plugin *p;
+	struct pb_bench_unwinder u;
 	struct pb_perf_events *ev = NULL;
 	struct pb_bench_totals t = {0};
 	uint64_t ns = 0, cnt = 0;
-	int stats_fd, err;
-	void *h, *st = NULL;
-	cpu_set_t cpus;
 	pid_t pid;
+	int err;
 
-	h = dlopen(plugin, RTLD_NOW | RTLD_LOCAL);
-	p = h ? ((pb_plugin_entry_fn)dlsym(h, PB_PLUGIN_ENTRY_SYMBOL))() : NULL;
-	if (!p || !p->unwinder) {
-		fprintf(stderr, "cannot load %s: %s\n", plugin, h ? "no unwinder" : dlerror());
+	if (pb_bench_unwinder__open(plugin, false, &u))
 		return 1;
-	}
-	/* Same switch as sysctl kernel.bpf_stats_enabled=1, undone when the fd closes. */
-	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
-	if (stats_fd < 0) {
-		fprintf(stderr, "bpf_enable_stats: %s (needs root)\n", strerror(-stats_fd));
-		return 1;
-	}
-	/*
-	 * The worker is pinned to CPU 0 and only CPU 0 is sampled: every run then is a real
-	 * sample, not an idle CPU's run that the filter ends early and that would dilute the mean.
-	 */
-	CPU_ZERO(&cpus);
-	CPU_SET(0, &cpus);
-	pid = fork();
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		sched_setaffinity(0, sizeof(cpus), &cpus);
+	pid = pb_bench_fork_pinned();
+	if (pid == 0)
 		recurse(depth, pad);
-	}
-	err = pb_perf_events__open(params.frequency, 0, &ev);
-	err = err ?: p->unwinder->open(&host, &params, NULL, &st);
-	err = err ?: p->unwinder->add_pid(st, pid);
-	err = err ?: p->unwinder->attach(st, ev->fds, ev->n);
+	err = pb_perf_events__open(PB_BENCH_FREQUENCY, 0, &ev) ?:
+	      pb_bench_unwinder__start(&u, pid, ev->fds, ev->n, NULL);
 	if (!err) {
 		sleep(seconds);
 		err = pb_bench_prog_stats(prog_name, &ns, &cnt);
-		p->unwinder->drain(st, pb_bench_count, &t);
+		u.ops->drain(u.state, pb_bench_count, &t);
 	}
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
-	p->unwinder->close(st);
+	pb_bench_unwinder__close(&u);
 	pb_perf_events__free(ev);
-	close(stats_fd);
 	if (err || !cnt) {
 		fprintf(stderr, "measurement failed (%d)\n", err);
 		return 1;

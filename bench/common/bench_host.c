@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* What the unwinder benchmarks share: a minimal host, a stack counter, BPF program stats. */
+/* What the unwinder benchmarks share: a plugin on a standalone host, stack counts, BPF stats. */
+#include <dlfcn.h>
 #include <inttypes.h>
-#include <stdarg.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -11,40 +14,84 @@
 
 #include "bench_host.h"
 
-static void host_log(struct pb_session *s, enum pb_log_level l, const char *who, const char *fmt,
-		     ...)
+int pb_bench_unwinder__open(const char *path, bool mappings, struct pb_bench_unwinder *u)
 {
-	va_list ap;
+	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	pb_plugin_list_fn list = h ? (pb_plugin_list_fn)dlsym(h, PB_PLUGIN_ENTRY_SYMBOL) : NULL;
+	int err;
 
-	if (l > PB_LOG_INFO)
-		return;
-	va_start(ap, fmt);
-	fprintf(stderr, "%s: ", who);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-static int64_t host_config_int(const struct pb_config *c, const char *k)
-{
+	*u = (struct pb_bench_unwinder){ .plugin = list ? list()[0] : NULL, .stats_fd = -1 };
+	if (!u->plugin || u->plugin->kind != PB_PLUGIN_UNWINDER ||
+	    (mappings && !PB_OPTIONAL_OP(u->plugin->unwinder, on_mapping))) {
+		fprintf(stderr, "cannot load %s: %s\n", path,
+			!h ? dlerror() : mappings ? "not an unwinder that takes mappings"
+						  : "no unwinder");
+		return -1;
+	}
+	u->ops = u->plugin->unwinder;
+	pb_set_log_level(PB_LOG_INFO);
+	err = pb_host__new(NULL, &u->host) ?: pb_config__new_for(u->plugin, &u->cfg);
+	if (err) {
+		fprintf(stderr, "%s: %s\n", path, strerror(-err));
+		pb_bench_unwinder__close(u);
+		return -1;
+	}
+	/* Same switch as sysctl kernel.bpf_stats_enabled=1, undone when the fd closes. */
+	u->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (u->stats_fd < 0) {
+		fprintf(stderr, "bpf_enable_stats: %s (needs root)\n", strerror(-u->stats_fd));
+		pb_bench_unwinder__close(u);
+		return -1;
+	}
 	return 0;
 }
 
-static void host_count_lost(struct pb_session *s, const char *cause, uint64_t n, const char *hint)
+int pb_bench_unwinder__start(struct pb_bench_unwinder *u, pid_t pid, const int *perf_fds,
+			     int n_fds, pb_bench_feed_fn feed)
 {
-	fprintf(stderr, "lost: %s: %" PRIu64 "\n", cause, n);
+	struct pb_sample_params params = {
+		.sz = sizeof(params),
+		.frequency = PB_BENCH_FREQUENCY,
+		.user = true,
+		.kernel = true,
+		.cpu = -1,
+		.filter_pids = true,
+	};
+	int err = u->ops->open(u->host, &params, u->cfg, &u->state);
+
+	err = err ?: u->ops->add_pid(u->state, pid);
+	if (!err && feed)
+		feed(u->ops, u->state, pid);
+	return err ?: u->ops->attach(u->state, perf_fds, n_fds);
 }
 
-struct pb_host pb_bench_host(void)
+void pb_bench_unwinder__close(struct pb_bench_unwinder *u)
 {
-	return (struct pb_host){
-		.sz = sizeof(struct pb_host),
-		.abi_major = PB_PLUGIN_ABI_MAJOR,
-		.abi_minor = PB_PLUGIN_ABI_MINOR,
-		.log = host_log,
-		.config_int = host_config_int,
-		.count_lost = host_count_lost,
-	};
+	uint64_t lost = u->host ? pb_host__lost(u->host, NULL) : 0;
+
+	if (u->state)
+		u->ops->close(u->state);
+	if (lost)
+		fprintf(stderr, "lost or cut short: %" PRIu64 " stacks\n", lost);
+	pb_config__free(u->cfg);
+	pb_host__free(u->host);
+	if (u->stats_fd >= 0)
+		close(u->stats_fd);
+	*u = (struct pb_bench_unwinder){ .stats_fd = -1 };
+}
+
+pid_t pb_bench_fork_pinned(void)
+{
+	cpu_set_t cpus;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		CPU_ZERO(&cpus);
+		CPU_SET(0, &cpus);
+		sched_setaffinity(0, sizeof(cpus), &cpus);
+	}
+	return pid;
 }
 
 int pb_bench_count(void *ctx, const struct pb_raw_stack *s)

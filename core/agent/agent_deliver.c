@@ -112,7 +112,8 @@ static void report(struct pb_agent *a, const struct pb_profile *p, uint64_t inde
  */
 static int write_per_window(struct pb_agent *a, const struct pb_profile *p, uint64_t index)
 {
-	struct pb_session_opts so = { .sz = sizeof(so), .plugin_path = a->plugin_path };
+	struct pb_session_opts so = { .sz = sizeof(so), .plugin_path = a->plugin_path,
+				       .log = a->opts.log, .log_ctx = a->opts.log_ctx };
 	uint64_t start_s = pb_profile__meta_const(p)->start_ns / 1000000000ull;
 	struct pb_session *w;
 	bool failed = false, any = false;

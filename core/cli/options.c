@@ -304,13 +304,13 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 	case OPT_LISTEN:
 		cli->listen = arg;
 		return check_listen(arg);
-	/* Aliases of the http output's keys: --set output.http.KEY=... works the same. */
+	/* Aliases of the serve plugin's keys: --set output.serve.KEY=... works the same. */
 	case OPT_SERVE_ALLOW_HOST:
-		return record_in(cli, "output.http", "allow-host", arg);
+		return record_in(cli, "output.serve", "allow-host", arg);
 	case OPT_SERVE_TOKEN:
-		return record_in(cli, "output.http", "token", arg);
+		return record_in(cli, "output.serve", "token", arg);
 	case OPT_SERVE_TOKEN_FILE:
-		return record_in(cli, "output.http", "token-file", arg);
+		return record_in(cli, "output.serve", "token-file", arg);
 	case OPT_STREAM:
 		ret = parse_u64("--stream-mode", arg, 0, 1, &v);
 		cli->stream_mode = !ret && v == 1;

@@ -33,6 +33,11 @@ struct pb_profile *pb_lua_check_profile(lua_State *L, int idx);
 struct pb_profile *pb_lua_copy_profile(const struct pb_profile *src);
 void pb_lua_open_profile(lua_State *L);
 
+/* lwrite.c: the profile methods that write it (p:write, p:encode, p:folded). */
+int pb_lua_profile_write(lua_State *L);
+int pb_lua_profile_encode(lua_State *L);
+int pb_lua_profile_folded(lua_State *L);
+
 /* lrequest.c */
 #define PB_LUA_MAX_ARGV 256
 /* What a table passed to pb.profile / pb.session (or returned by a script) asks for. */

@@ -29,7 +29,7 @@ check_run() { # DESC ERRFILE STATUS
 timeout 30 "$PB" --input "$TMP/in.folded" -o "http://127.0.0.1:$port/ingest" 2>"$TMP/push.err"
 check_run "a Pyroscope collector's 400" "$TMP/push.err" $?
 timeout 30 "$PB" --input "$TMP/in.folded" -o "http://127.0.0.1:$port/push" \
-	--set output.http.mode=generic 2>"$TMP/generic.err"
+	--set output.push.mode=generic 2>"$TMP/generic.err"
 check_run "a generic collector's 400" "$TMP/generic.err" $?
 AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=secret timeout 30 "$PB" --input "$TMP/in.folded" \
 	-o "s3://hostile-bucket/p?endpoint=http://127.0.0.1:$port" \

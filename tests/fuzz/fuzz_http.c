@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* Fuzz target: the live server's request path (libmicrohttpd, routing, renders) over loopback. */
+/* Fuzz target: the live server's request path (libmicrohttpd, routing, encoders) over loopback. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,79 +13,48 @@
 
 #include "fuzz.h"
 
-/* The settings serve_open asks for; the host owns the type, so the target defines its own. */
-struct pb_config {
-	int unused;
-};
-
-static struct pb_config cfg;
+static const struct pb_plugin *serve = &serve_plugin;
+static struct pb_host *host;
 static void *live;
 static struct pb_profile *window;
 static uint16_t port;
 
 /* The port comes from the server's own "live flame graph on http://ADDR:PORT/" message. */
-static void fuzz_log(struct pb_session *s, enum pb_log_level level, const char *who,
-		     const char *fmt, ...)
+static void fuzz_log(void *ctx, enum pb_log_level level, const char *who, const char *msg)
 {
-	const char *at;
-	char line[512];
-	va_list ap;
+	const char *at = strstr(msg, "http://127.0.0.1:");
 
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if ((at = strstr(line, "http://127.0.0.1:")))
+	if (at)
 		port = (uint16_t)atoi(at + strlen("http://127.0.0.1:"));
 }
 
-static const char *fuzz_get(const struct pb_config *c, const char *key)
-{
-	if (!strcmp(key, "listen"))
-		return "127.0.0.1:0";
-	if (!strcmp(key, "max-clients"))
-		return "64";
-	/* No token and no extra names: requests with a loopback Host or none reach the routes. */
-	if (!strcmp(key, "allow-host") || !strcmp(key, "token") || !strcmp(key, "token-file"))
-		return NULL;
-	return "false";
-}
-
-static int64_t fuzz_int(const struct pb_config *c, const char *key)
-{
-	return strtoll(fuzz_get(c, key), NULL, 10);
-}
-
-static bool fuzz_bool(const struct pb_config *c, const char *key)
-{
-	return !strcmp(fuzz_get(c, key), "true");
-}
-
-static bool fuzz_stop(struct pb_session *s)
-{
-	return false;
-}
-
-static const struct pb_host host = {
-	.sz = sizeof(host),
-	.abi_major = PB_PLUGIN_ABI_MAJOR,
-	.abi_minor = PB_PLUGIN_ABI_MINOR,
-	.log = fuzz_log,
-	.config_get = fuzz_get,
-	.config_int = fuzz_int,
-	.config_bool = fuzz_bool,
-	.stop_requested = fuzz_stop,
-};
-
+/*
+ * The host is the library's standalone one, so /svg, /json and /folded go through the svg and
+ * folded plugins' encoders as they do in a session. No token and no extra names: requests with
+ * a loopback Host or none reach the routes.
+ */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static const char *const stack[] = { "app", "main", "work", "spin_[k]" };
-	struct pb_output_params params = { .sz = sizeof(params), .format = "serve", .live = true };
+	static const char *const settings[][2] = {
+		{ "listen", "127.0.0.1:0" }, { "max-clients", "64" }, { "keep-serving", "false" },
+	};
+	struct pb_host_opts ho = { .sz = sizeof(ho), .log = fuzz_log };
+	struct pb_output_params params = { .sz = sizeof(params), .target = "serve",
+					   .format = "serve", .live = true };
+	struct pb_config *cfg = NULL;
+	char why[256];
+	int err;
 
-	if (pb_profile__new(&window) || pb_profile__add_names(window, 1, stack, 4, 3) ||
-	    serve_open(&host, &params, &cfg, &live) || !port) {
+	err = pb_host__new(&ho, &host) ?: pb_config__new_for(serve, &cfg);
+	for (size_t i = 0; !err && i < sizeof(settings) / sizeof(*settings); i++)
+		err = pb_config__set(cfg, settings[i][0], settings[i][1], NULL, why, sizeof(why));
+	if (err || pb_profile__new(&window) || pb_profile__add_names(window, 1, stack, 4, 3) ||
+	    serve->output->open(host, &params, cfg, &live) || !port) {
 		fprintf(stderr, "fuzz-http: cannot start the server\n");
 		exit(1);
 	}
+	pb_config__free(cfg); /* the plugin reads its settings in open */
 	return 0;
 }
 
@@ -109,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * A window per input wakes the /events clients of earlier inputs, whose next write then
 	 * fails and ends their threads, and makes the renders run again on new data.
 	 */
-	serve_write(live, window, 0);
+	serve->output->write(live, window, 0);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (fd < 0)
 		return 0;

@@ -94,7 +94,7 @@ static int read_token(const struct pb_host *host, const char *path, char **ret)
 		err = line[0] ? 0 : -EINVAL;
 	}
 	if (err) {
-		host->log(host->session, PB_LOG_ERROR, HTTP_WHO, "token-file '%s': %s", path,
+		host->log(host->session, PB_LOG_ERROR, SERVE_WHO, "token-file '%s': %s", path,
 			  err == -EINVAL ? "no token on its first line" : strerror(-err));
 		return err;
 	}
@@ -102,14 +102,11 @@ static int read_token(const struct pb_host *host, const char *path, char **ret)
 	return *ret ? 0 : -ENOMEM;
 }
 
-int guard_new(const struct pb_host *host, const struct pb_config *cfg, const char *listen,
-	      struct guard **ret)
+int guard_new(const struct pb_host *host, const struct serve_settings *set, struct guard **ret)
 {
 	struct guard *g = calloc(1, sizeof(*g));
-	const char *allow = host->config_get(cfg, "allow-host");
-	const char *token = host->config_get(cfg, "token");
-	const char *file = host->config_get(cfg, "token-file");
-	const char *colon = strrchr(listen, ':');
+	const char *allow = set->allow_host, *token = set->token, *file = set->token_file;
+	const char *listen = set->listen, *colon = strrchr(listen, ':');
 	int err = 0;
 
 	if (!g)
@@ -121,14 +118,14 @@ int guard_new(const struct pb_host *host, const struct pb_config *cfg, const cha
 		size_t n = strcspn(p, ", ");
 
 		if (n && (err = add_host(g, p, n)))
-			host->log(host->session, PB_LOG_ERROR, HTTP_WHO,
+			host->log(host->session, PB_LOG_ERROR, SERVE_WHO,
 				  "allow-host: '%.*s' is not a host name (at most %d)", (int)n, p,
 				  MAX_HOSTS);
 		p += n;
 		p += *p != '\0';
 	}
 	if (!err && token && file) {
-		host->log(host->session, PB_LOG_ERROR, HTTP_WHO,
+		host->log(host->session, PB_LOG_ERROR, SERVE_WHO,
 			  "give token or token-file, not both");
 		err = -EINVAL;
 	}
@@ -138,7 +135,7 @@ int guard_new(const struct pb_host *host, const struct pb_config *cfg, const cha
 		err = -ENOMEM;
 	/* RFC 6750's b64token, which also fits in a cookie unquoted. */
 	if (!err && g->token && g->token[strspn(g->token, TOKEN_CHARS)]) {
-		host->log(host->session, PB_LOG_ERROR, HTTP_WHO,
+		host->log(host->session, PB_LOG_ERROR, SERVE_WHO,
 			  "the token may hold only letters, digits and -._~+/=");
 		err = -EINVAL;
 	}

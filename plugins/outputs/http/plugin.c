@@ -1,145 +1,125 @@
 // SPDX-License-Identifier: MIT
-/* The http output's descriptor: "serve" runs the live server, http(s):// URLs the push exporter. */
-#include <errno.h>
-#include <stdlib.h>
-#include <string.h>
+/* output-http.so's two plugins: serve (the live server, --serve) and push (-o http[s]://...). */
+#include <stddef.h>
 
 #include "http.h"
 
-struct http_output {
-	bool push;
-	void *impl;
+#define SERVE_KEY_STRING(field, key, def, help)                                                    \
+	PB_KEY_STRING(struct serve_settings, field, key, def, help)
+#define PUSH_KEY_STRING(field, key, def, help, ...)                                                \
+	PB_KEY_STRING(struct push_settings, field, key, def, help, __VA_ARGS__)
+#define PUSH_KEY_DOUBLE(field, key, def, lo, hi, help)                                             \
+	PB_KEY_DOUBLE(struct push_settings, field, key, def, lo, hi, help)
+
+static const struct pb_config_key serve_keys[] = {
+	SERVE_KEY_STRING(listen, "listen", "127.0.0.1:8000",
+			 "ADDR:PORT to listen on ([::1]:8000 for IPv6; port 0 picks a free one)"),
+	PB_KEY_BOOL(struct serve_settings, keep_serving, "keep-serving", "true",
+		    "when the profile ends by itself (-d, the command exited), keep serving the "
+		    "final profile until Ctrl-C"),
+	PB_KEY_INT(struct serve_settings, max_clients, "max-clients", "256", 2, 100000,
+		   "most connections at once (idle ones count); live streams get all but one, so "
+		   "/folded, /json and /svg are still answered"),
+	SERVE_KEY_STRING(allow_host, "allow-host", NULL,
+			 "Host names answered besides loopback ones and the listen address "
+			 "(comma-separated; * for any); others get 403, so no page can read it "
+			 "via DNS rebinding"),
+	SERVE_KEY_STRING(token, "token", NULL,
+			 "every request needs it (Authorization: Bearer, or /?token= once in a "
+			 "browser)"),
+	SERVE_KEY_STRING(token_file, "token-file", NULL,
+			 "read the token from this file's first line"),
+	{ .name = NULL },
 };
 
-static int http_open(const struct pb_host *host, const struct pb_output_params *params,
-		     const struct pb_config *cfg, void **state)
-{
-	struct http_output *o = calloc(1, sizeof(*o));
-	int err;
-
-	if (!o)
-		return -ENOMEM;
-	o->push = strcmp(params->format, "serve") != 0;
-	err = o->push ? push_open(host, params, cfg, &o->impl) : serve_open(host, params, cfg, &o->impl);
-	if (err) {
-		free(o);
-		return err;
-	}
-	*state = o;
-	return 0;
-}
-
-static int http_write(void *state, const struct pb_profile *profile, uint32_t flags)
-{
-	struct http_output *o = state;
-
-	return o->push ? push_write(o->impl, profile, flags) : serve_write(o->impl, profile, flags);
-}
-
-static int http_wait(void *state)
-{
-	struct http_output *o = state;
-
-	return o->push ? 0 : serve_wait(o->impl);
-}
-
-static void http_close(void *state)
-{
-	struct http_output *o = state;
-
-	if (!o)
-		return;
-	if (o->push)
-		push_close(o->impl);
-	else
-		serve_close(o->impl);
-	free(o);
-}
-
-static const struct pb_output_ops ops = {
-	.sz = sizeof(ops),
-	.open = http_open,
-	.write = http_write,
-	.wait = http_wait,
-	.close = http_close,
+static const struct pb_output_ops serve_ops = {
+	.sz = sizeof(serve_ops),
+	.open = serve_open,
+	.write = serve_write,
+	.close = serve_close,
+	.wait = serve_wait,
 };
 
-static const struct pb_output_claim claims[] = {
+static const struct pb_output_claim serve_claims[] = {
 	{ .pattern = "serve", .format = "serve" },
-	{ .pattern = "http://", .format = "push" },
-	{ .pattern = "https://", .format = "push" },
-	{ 0 },
+	{ .pattern = NULL },
 };
 
-static const struct pb_config_key keys[] = {
-	/* --serve */
-	{ "listen", PB_CONFIG_STRING, "127.0.0.1:8000",
-	  "--serve: ADDR:PORT to listen on ([::1]:8000 for IPv6; port 0 picks a free one)" },
-	{ "keep-serving", PB_CONFIG_BOOL, "true",
-	  "--serve: when the profile ends by itself (-d, the command exited), keep serving the "
-	  "final profile until Ctrl-C" },
-	{ "max-clients", PB_CONFIG_INT, "256",
-	  "--serve: most connections at once (idle ones count); live streams get all but one, "
-	  "so /folded, /json and /svg are still answered" },
-	{ "allow-host", PB_CONFIG_STRING, NULL,
-	  "--serve: Host names answered besides loopback ones and the listen address "
-	  "(comma-separated; * for any); others get 403, so no page can read it via DNS rebinding" },
-	{ "token", PB_CONFIG_STRING, NULL,
-	  "--serve: every request needs it (Authorization: Bearer, or /?token= once in a browser)" },
-	{ "token-file", PB_CONFIG_STRING, NULL, "--serve: read the token from this file's first line" },
-	/* push */
-	{ "mode", PB_CONFIG_STRING, "auto",
-	  "push: pyroscope, generic, or auto (pyroscope when the URL path ends in /ingest)" },
-	{ "app-name", PB_CONFIG_STRING, NULL,
-	  "push: Pyroscope application name (default: the target's name, else profile-bee); "
-	  "characters outside A-Z a-z 0-9 _ . - / are sent as _ (logged)" },
-	{ "labels", PB_CONFIG_STRING, NULL,
-	  "push: extra labels, k=v;k2=v2; made valid for Pyroscope (logged), values cut at "
-	  "2048 bytes" },
-	{ "host-labels", PB_CONFIG_BOOL, "true",
-	  "push: add host metadata labels (hostname, EC2/ECS/Kubernetes identity)" },
-	{ "bearer-token", PB_CONFIG_STRING, NULL, "push: sent as Authorization: Bearer" },
-	{ "tenant-id", PB_CONFIG_STRING, NULL, "push: sent as X-Scope-OrgID" },
-	{ "headers", PB_CONFIG_STRING, NULL, "push: extra headers, 'Name: value' separated by '|'" },
-	{ "username", PB_CONFIG_STRING, NULL, "push: basic auth user (or user:pass@ in the URL)" },
-	{ "password", PB_CONFIG_STRING, NULL, "push: basic auth password" },
-	{ "ca-file", PB_CONFIG_STRING, NULL, "push: CA bundle to verify the collector's TLS" },
-	{ "insecure", PB_CONFIG_BOOL, "false", "push: do not verify TLS certificates" },
-	{ "gzip", PB_CONFIG_BOOL, "true", "push, generic mode: gzip the body" },
-	{ "timeout", PB_CONFIG_DOUBLE, "10", "push: seconds one request may take" },
-	{ "connect-timeout", PB_CONFIG_DOUBLE, "5", "push: seconds to connect" },
-	{ "queue-size", PB_CONFIG_INT, "64",
-	  "push: windows kept while the collector is down; beyond it the oldest are dropped" },
-	{ "max-backoff", PB_CONFIG_DOUBLE, "30", "push: longest wait between retries, seconds" },
-	{ "flush-timeout", PB_CONFIG_DOUBLE, "10",
-	  "push: at the end, seconds to wait for queued windows to be delivered" },
-	{ 0 },
-};
-
-/* Checked when a setting is given, so a bad one is a usage error naming where it came from. */
-static const struct pb_config_limit limits[] = {
-	{ "max-clients", 2, 100000 },
-	{ "mode", .choices = "auto, pyroscope, generic" },
-	{ "timeout", 0.001, 86400 },
-	{ "connect-timeout", 0.001, 86400 },
-	{ "queue-size", 1, 1000000 },
-	{ "max-backoff", 0, 86400 },
-	{ "flush-timeout", 0, 86400 },
-	{ 0 },
-};
-
-static const struct pb_plugin descriptor = {
+const struct pb_plugin serve_plugin = {
 	PB_PLUGIN_DESCRIPTOR_INIT,
 	.kind = PB_PLUGIN_OUTPUT,
-	.name = "http",
-	.description = "live flame graph in a browser (--serve) and push to a collector "
-		       "(-o http[s]://..., Pyroscope /ingest or generic)",
-	.config_keys = keys,
-	.config_limits = limits,
-	.output = &ops,
-	.claims = claims,
-	/* The server shows windows as they come; the exporter sends them (or sums a one-shot run). */
+	.name = "serve",
+	.description = "live flame graph in a browser (--serve); /svg, /json and /folded are what "
+		       "-o writes",
+	.config_keys = serve_keys,
+	.settings_size = sizeof(struct serve_settings),
+	.output = &serve_ops,
+	.claims = serve_claims,
+	/* The page shows windows as they come. */
 	.output_flags = PB_OUTPUT_WANTS_WINDOWS,
 };
 
-PB_PLUGIN_EXPORT(&descriptor)
+static const struct pb_config_key push_keys[] = {
+	PUSH_KEY_STRING(mode, "mode", "auto",
+			"pyroscope, generic (folded text with X-Profile-Bee-* headers), or auto "
+			"(pyroscope when the URL path ends in /ingest)",
+			.choices = "auto, pyroscope, generic"),
+	PUSH_KEY_STRING(app_name, "app-name", NULL,
+			"Pyroscope application name (default: the target's name, else "
+			"profile-bee); characters outside A-Z a-z 0-9 _ . - / are sent as _ "
+			"(logged)"),
+	PUSH_KEY_STRING(labels, "labels", NULL,
+			"extra labels, k=v;k2=v2; made valid for Pyroscope (logged), values cut at "
+			"2048 bytes"),
+	PB_KEY_BOOL(struct push_settings, host_labels, "host-labels", "true",
+		    "add host metadata labels (hostname, EC2/ECS/Kubernetes identity)"),
+	PUSH_KEY_STRING(bearer_token, "bearer-token", NULL, "sent as Authorization: Bearer"),
+	PUSH_KEY_STRING(tenant_id, "tenant-id", NULL, "sent as X-Scope-OrgID"),
+	PUSH_KEY_STRING(headers, "headers", NULL,
+			"extra headers, 'Name: value' separated by '|'"),
+	PUSH_KEY_STRING(username, "username", NULL, "basic auth user (or user:pass@ in the URL)"),
+	PUSH_KEY_STRING(password, "password", NULL, "basic auth password"),
+	PUSH_KEY_STRING(ca_file, "ca-file", NULL, "CA bundle to verify the collector's TLS"),
+	PB_KEY_BOOL(struct push_settings, insecure, "insecure", "false",
+		    "do not verify TLS certificates"),
+	PB_KEY_BOOL(struct push_settings, gzip, "gzip", "true", "generic mode: gzip the body"),
+	PUSH_KEY_DOUBLE(timeout, "timeout", "10", 0.001, 86400, "seconds one request may take"),
+	PUSH_KEY_DOUBLE(connect_timeout, "connect-timeout", "5", 0.001, 86400,
+			"seconds to connect"),
+	PB_KEY_INT(struct push_settings, queue_size, "queue-size", "64", 1, 1000000,
+		   "windows kept while the collector is down; beyond it the oldest are dropped"),
+	PUSH_KEY_DOUBLE(max_backoff, "max-backoff", "30", 0, 86400,
+			"longest wait between retries, seconds"),
+	PUSH_KEY_DOUBLE(flush_timeout, "flush-timeout", "10", 0, 86400,
+			"at the end, seconds to wait for queued windows to be delivered"),
+	{ .name = NULL },
+};
+
+static const struct pb_output_ops push_ops = {
+	.sz = sizeof(push_ops),
+	.open = push_open,
+	.write = push_write,
+	.close = push_close,
+};
+
+static const struct pb_output_claim push_claims[] = {
+	{ .pattern = "http://", .format = "push" },
+	{ .pattern = "https://", .format = "push" },
+	{ .pattern = NULL },
+};
+
+const struct pb_plugin push_plugin = {
+	PB_PLUGIN_DESCRIPTOR_INIT,
+	.kind = PB_PLUGIN_OUTPUT,
+	.name = "push",
+	.description = "push each window to a collector (-o http[s]://...): Pyroscope /ingest, or "
+		       "generic folded text",
+	.config_keys = push_keys,
+	.settings_size = sizeof(struct push_settings),
+	.output = &push_ops,
+	.claims = push_claims,
+	/* Windows are sent as they come (a one-shot run sends the sum of its windows once). */
+	.output_flags = PB_OUTPUT_WANTS_WINDOWS,
+};
+
+PB_PLUGIN_EXPORT(&serve_plugin, &push_plugin)

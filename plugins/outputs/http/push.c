@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The push exporter: windows go into a bounded queue that a sender thread POSTs in order. */
+/* The push plugin (-o http[s]://...): a bounded queue of windows a sender thread POSTs in order. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -70,7 +70,7 @@ static void queue_push(struct push *p, struct window *w, bool front)
 			p->count--;
 		}
 		if (!p->dropped++)
-			p->host->log(p->host->session, PB_LOG_WARN, HTTP_WHO,
+			p->host->log(p->host->session, PB_LOG_WARN, PUSH_WHO,
 				     "%s: queue full (queue-size=%zu), dropping the oldest windows",
 				     p->url, p->cap);
 		if (front)
@@ -101,7 +101,7 @@ static bool handle_result(struct push *p, struct window *w, long status, const c
 
 	if (status >= 200 && status < 300) {
 		if (p->failing)
-			h->log(h->session, PB_LOG_WARN, HTTP_WHO, "%s: collector is back", p->url);
+			h->log(h->session, PB_LOG_WARN, PUSH_WHO, "%s: collector is back", p->url);
 		p->failing = false;
 		p->sent++;
 		return true;
@@ -112,7 +112,7 @@ static bool handle_result(struct push *p, struct window *w, long status, const c
 	 * different reasons, and the summary at the end only counts them.
 	 */
 	if (status >= 400 && status < 500 && status != 408 && status != 429) {
-		h->log(h->session, PB_LOG_ERROR, HTTP_WHO,
+		h->log(h->session, PB_LOG_ERROR, PUSH_WHO,
 		       "%s: collector rejected window %llu with HTTP %ld: %.200s", p->url,
 		       (unsigned long long)w->seq, status, why[0] ? why : "(no body)");
 		p->rejected++;
@@ -124,7 +124,7 @@ static bool handle_result(struct push *p, struct window *w, long status, const c
 			snprintf(p->last_error, sizeof(p->last_error), "HTTP %ld %.100s", status, why);
 		else
 			snprintf(p->last_error, sizeof(p->last_error), "%.200s", why);
-		h->log(h->session, PB_LOG_WARN, HTTP_WHO,
+		h->log(h->session, PB_LOG_WARN, PUSH_WHO,
 		       "%s: cannot deliver (%s); keeping windows and retrying", p->url,
 		       p->last_error);
 	}
@@ -183,42 +183,36 @@ int push_open(const struct pb_host *host, const struct pb_output_params *params,
 	      const struct pb_config *cfg, void **state)
 {
 	struct push *p = calloc(1, sizeof(*p));
-	const char *mode = host->config_get(cfg, "mode");
-	const char *app = host->config_get(cfg, "app-name"), *labels = host->config_get(cfg, "labels");
-	int64_t cap = host->config_int(cfg, "queue-size");
+	struct push_settings set;
 	pthread_condattr_t attr;
 	int err = -ENOMEM;
 
 	if (!p)
 		return -ENOMEM;
-	if (mode && strcmp(mode, "auto") && strcmp(mode, "pyroscope") && strcmp(mode, "generic")) {
-		host->log(host->session, PB_LOG_ERROR, HTTP_WHO,
-			  "mode '%s': want pyroscope, generic or auto", mode);
-		free(p);
-		return -EINVAL;
-	}
+	pb_config__bind(cfg, &set);
 	p->host = host;
 	p->window_ms = params->window_ms;
-	p->pyroscope = mode && strcmp(mode, "auto") ? !strcmp(mode, "pyroscope")
-						    : pyroscope_is_ingest_url(params->target);
-	p->gzip = host->config_bool(cfg, "gzip");
-	p->host_labels = host->config_bool(cfg, "host-labels");
-	p->max_backoff_s = host->config_double(cfg, "max-backoff");
-	p->flush_timeout_s = host->config_double(cfg, "flush-timeout");
-	p->cap = cap > 0 ? cap : 1;
+	p->pyroscope = strcmp(set.mode, "auto") ? !strcmp(set.mode, "pyroscope")
+						: pyroscope_is_ingest_url(params->target);
+	p->gzip = set.gzip;
+	p->host_labels = set.host_labels;
+	p->max_backoff_s = set.max_backoff;
+	p->flush_timeout_s = set.flush_timeout;
+	p->cap = (size_t)set.queue_size;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&p->cond, &attr);
 	pthread_condattr_destroy(&attr);
-	if (!(p->url = strdup(params->target)) || (app && !(p->app = strdup(app))) ||
-	    (labels && !(p->labels = strdup(labels))) ||
+	if (!(p->url = strdup(params->target)) ||
+	    (set.app_name && !(p->app = strdup(set.app_name))) ||
+	    (set.labels && !(p->labels = strdup(set.labels))) ||
 	    !(p->queue = calloc(p->cap, sizeof(*p->queue))))
 		goto fail;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT)) /* reference counted; once per open */
 		goto fail;
 	p->curl_ready = true;
-	if ((err = push_conn_new(host, cfg, &p->conn)))
+	if ((err = push_conn_new(host, &set, &p->conn)))
 		goto fail;
 	push_conn_set_abort(p->conn, &p->abort);
 	if (!p->window_ms && (err = pb_profile__new(&p->acc)))
@@ -257,10 +251,10 @@ static void summarize(struct push *p)
 	if (!n)
 		return;
 	if ((p->count || p->dropped) && !p->failing)
-		h->log(h->session, PB_LOG_ERROR, HTTP_WHO, "%s (no answer within flush-timeout=%g s)",
+		h->log(h->session, PB_LOG_ERROR, PUSH_WHO, "%s (no answer within flush-timeout=%g s)",
 		       line, p->flush_timeout_s);
 	else
-		h->log(h->session, PB_LOG_ERROR, HTTP_WHO, "%s (%s above)", line,
+		h->log(h->session, PB_LOG_ERROR, PUSH_WHO, "%s (%s above)", line,
 		       p->count || p->dropped ? "the collector's answers" : "each window's reason");
 }
 
@@ -277,7 +271,7 @@ static int drain(struct push *p)
 	p->retry_now = true;
 	pthread_cond_broadcast(&p->cond);
 	if (p->failing && p->flush_timeout_s > 0)
-		h->log(h->session, PB_LOG_WARN, HTTP_WHO,
+		h->log(h->session, PB_LOG_WARN, PUSH_WHO,
 		       "%s: waiting up to %.0f s to deliver %zu queued window%s", p->url,
 		       p->flush_timeout_s, p->count + p->in_flight,
 		       p->count + p->in_flight == 1 ? "" : "s");
@@ -291,7 +285,7 @@ static int drain(struct push *p)
 	p->thread_started = false;
 
 	summarize(p);
-	h->log(h->session, PB_LOG_INFO, HTTP_WHO, "%s: %llu window%s delivered", p->url,
+	h->log(h->session, PB_LOG_INFO, PUSH_WHO, "%s: %llu window%s delivered", p->url,
 	       (unsigned long long)p->sent, p->sent == 1 ? "" : "s");
 	if (p->count || p->dropped || p->rejected)
 		ret = -EIO;
@@ -342,7 +336,7 @@ int push_write(void *state, const struct pb_profile *profile, uint32_t flags)
 	}
 	/* An empty window says nothing a collector can store. */
 	if (pb_profile__total(send) && !(err = series_name(p, send)) &&
-	    !(err = window_new(send, &(struct window_opts){ .url = p->url, .seq = ++p->seq,
+	    !(err = window_new(p->host, send, &(struct window_opts){ .url = p->url, .seq = ++p->seq,
 							   .pyroscope = p->pyroscope,
 							   .gzip = p->gzip, .name = p->name },
 			       &w))) {

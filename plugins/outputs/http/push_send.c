@@ -49,12 +49,10 @@ static int add_header(struct curl_slist **list, const char *fmt, const char *val
 	return 0;
 }
 
-static int config_headers(const struct pb_host *host, const struct pb_config *cfg,
+static int config_headers(const struct pb_host *host, const struct push_settings *set,
 			  struct curl_slist **list)
 {
-	const char *token = host->config_get(cfg, "bearer-token");
-	const char *tenant = host->config_get(cfg, "tenant-id");
-	const char *extra = host->config_get(cfg, "headers");
+	const char *token = set->bearer_token, *tenant = set->tenant_id, *extra = set->headers;
 	int err = add_header(list, "User-Agent: profile-bee/%s", PB_VERSION);
 
 	if (!err && token)
@@ -69,7 +67,7 @@ static int config_headers(const struct pb_host *host, const struct pb_config *cf
 		if (strchr(one, ':'))
 			err = add_header(list, "%s", one);
 		else if (one[0])
-			host->log(host->session, PB_LOG_WARN, HTTP_WHO,
+			host->log(host->session, PB_LOG_WARN, PUSH_WHO,
 				  "header '%s' has no ':', ignored", one);
 		p += len;
 		p += *p == '|';
@@ -77,27 +75,23 @@ static int config_headers(const struct pb_host *host, const struct pb_config *cf
 	return err;
 }
 
-int push_conn_new(const struct pb_host *host, const struct pb_config *cfg, struct push_conn **ret)
+int push_conn_new(const struct pb_host *host, const struct push_settings *set,
+		  struct push_conn **ret)
 {
 	struct push_conn *c = calloc(1, sizeof(*c));
-	const char *user = host->config_get(cfg, "username");
-	const char *pass = host->config_get(cfg, "password");
-	const char *ca = host->config_get(cfg, "ca-file");
 	int err;
 
 	if (!c || !(c->curl = curl_easy_init())) {
 		free(c);
 		return -ENOMEM;
 	}
-	if ((err = config_headers(host, cfg, &c->headers))) {
+	if ((err = config_headers(host, set, &c->headers))) {
 		push_conn_free(c);
 		return err;
 	}
 	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS,
-			 (long)(host->config_double(cfg, "timeout") * 1000));
-	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS,
-			 (long)(host->config_double(cfg, "connect-timeout") * 1000));
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, (long)(set->timeout * 1000));
+	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)(set->connect_timeout * 1000));
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, c);
 	curl_easy_setopt(c->curl, CURLOPT_NOPROGRESS, 0L);
@@ -106,14 +100,15 @@ int push_conn_new(const struct pb_host *host, const struct pb_config *cfg, struc
 	/* A collector URL is followed as given: no redirects to elsewhere with our credentials. */
 	curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (user)
-		curl_easy_setopt(c->curl, CURLOPT_USERNAME, user);
-	if (pass)
-		curl_easy_setopt(c->curl, CURLOPT_PASSWORD, pass);
-	if (ca)
-		curl_easy_setopt(c->curl, CURLOPT_CAINFO, ca);
-	if (host->config_bool(cfg, "insecure")) {
-		host->log(host->session, PB_LOG_WARN, HTTP_WHO,
+	/* curl copies these strings: the settings need not outlive open. */
+	if (set->username)
+		curl_easy_setopt(c->curl, CURLOPT_USERNAME, set->username);
+	if (set->password)
+		curl_easy_setopt(c->curl, CURLOPT_PASSWORD, set->password);
+	if (set->ca_file)
+		curl_easy_setopt(c->curl, CURLOPT_CAINFO, set->ca_file);
+	if (set->insecure) {
+		host->log(host->session, PB_LOG_WARN, PUSH_WHO,
 			  "insecure=true: the collector's TLS certificate is not checked");
 		curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYHOST, 0L);

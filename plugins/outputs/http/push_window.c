@@ -18,7 +18,8 @@ void window_free(struct window *w)
 	free(w);
 }
 
-int window_new(const struct pb_profile *prof, const struct window_opts *o, struct window **ret)
+int window_new(const struct pb_host *host, const struct pb_profile *prof,
+	       const struct window_opts *o, struct window **ret)
 {
 	const struct pb_profile_meta *m = pb_profile__meta_const(prof);
 	struct window *w = calloc(1, sizeof(*w));
@@ -30,7 +31,8 @@ int window_new(const struct pb_profile *prof, const struct window_opts *o, struc
 		free(w);
 		return -ENOMEM;
 	}
-	if ((err = pb_profile__write_folded(prof, b.f)) || (err = membuf_close(&b)))
+	/* Both modes send folded text: Pyroscope's /ingest takes it as format=folded. */
+	if ((err = host->encode(host->session, prof, "folded", b.f)) || (err = membuf_close(&b)))
 		goto fail;
 	w->seq = o->seq;
 	if (o->pyroscope) {

@@ -120,7 +120,7 @@ static char *valid_part(const struct pb_host *host, enum part part, const char *
 		snprintf(cut_note, sizeof(cut_note), "%s%zu bytes cut to %zu: over Pyroscope's default limit",
 			 changed ? "; " : "", len, b.len);
 	if (cut || changed)
-		host->log(host->session, PB_LOG_WARN, HTTP_WHO,
+		host->log(host->session, PB_LOG_WARN, PUSH_WHO,
 			  "%s%s%s '%.*s%s' sent as '%.*s%s' (%s%s)", what[part], key ? " " : "",
 			  key ? key : "", (int)(len > 60 ? 60 : len), s, len > 60 ? "..." : "",
 			  (int)(b.len > 60 ? 60 : b.len), b.data, b.len > 60 ? "..." : "",

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The --serve output: keeps the profile so far, renders it on request and feeds the live page. */
+/* The serve plugin (--serve): holds the profile so far, encodes it on request, feeds the page. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,58 +33,76 @@ struct live {
 static const struct {
 	const char *path;
 	const char *type;
+	const char *format; /* of host->encode */
 } renders[CACHE_N] = {
-	[CACHE_FOLDED] = { "/folded", "text/plain; charset=utf-8" },
-	[CACHE_JSON] = { "/json", "application/json" },
-	[CACHE_SVG] = { "/svg", "image/svg+xml" },
+	[CACHE_FOLDED] = { "/folded", "text/plain; charset=utf-8", "folded" },
+	[CACHE_JSON] = { "/json", "application/json", "json" },
+	[CACHE_SVG] = { "/svg", "image/svg+xml", "svg" },
 };
 
-/* The page's view of a window or of the profile so far: metadata and the tree. */
+/* A JSON string, quoted: the envelope's hostname and comm (the tree is the encoder's). */
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			fprintf(f, "\\%c", *c);
+		else if (*c < 0x20)
+			fprintf(f, "\\u%04x", *c);
+		else
+			fputc(*c, f);
+	}
+	fputc('"', f);
+}
+
+/*
+ * The page's view of a window or of the profile so far: metadata around the tree, which is the
+ * svg plugin's d3 JSON (what -o x.json writes) without its final newline, so the whole view
+ * stays one line and one "data:" line of an event.
+ */
 static int render_view(struct live *l, const struct pb_profile *p, uint64_t gen, bool last,
 		       struct membuf *b)
 {
 	const struct pb_profile_meta *m = pb_profile__meta_const(p);
-	int err = membuf_open(b);
+	struct membuf tree;
+	int err = membuf_open(&tree);
 
 	if (err)
 		return err;
+	if ((err = l->host->encode(l->host->session, p, renders[CACHE_JSON].format, tree.f)) ||
+	    (err = membuf_close(&tree)) || (err = membuf_open(b))) {
+		membuf_free(&tree);
+		return err;
+	}
+	while (tree.len && (tree.data[tree.len - 1] == '\n' || tree.data[tree.len - 1] == ' '))
+		tree.len--;
 	fprintf(b->f, "{\"gen\":%llu,\"start_ns\":%llu,\"end_ns\":%llu,\"frequency\":%u,"
 		      "\"window_ms\":%u,\"last\":%s,\"samples\":%llu,\"host\":",
 		(unsigned long long)gen, (unsigned long long)m->start_ns,
 		(unsigned long long)m->end_ns, m->frequency, l->window_ms, last ? "true" : "false",
 		(unsigned long long)pb_profile__total(p));
-	render_json_string(b->f, m->hostname);
+	json_string(b->f, m->hostname);
 	fputs(",\"comm\":", b->f);
-	render_json_string(b->f, m->comm);
+	json_string(b->f, m->comm);
 	fputs(",\"tree\":", b->f);
-	err = render_json_tree(p, b->f);
+	fwrite(tree.data, 1, tree.len, b->f);
 	fputc('}', b->f);
-	if (!err)
-		err = membuf_close(b);
-	if (err)
+	membuf_free(&tree);
+	if ((err = membuf_close(b)))
 		membuf_free(b);
 	return err;
 }
 
+/* /folded and /svg are exactly what -o x.folded and -o x.svg write, settings included. */
 static int render_one(struct live *l, int which, struct membuf *b)
 {
-	const struct pb_profile_meta *m = pb_profile__meta_const(l->acc);
-	char title[160];
-	int err = membuf_open(b);
+	int err;
 
-	if (err)
-		return err;
-	if (which == CACHE_FOLDED) {
-		err = pb_profile__write_folded(l->acc, b->f);
-	} else if (which == CACHE_JSON) {
-		membuf_close(b);
-		membuf_free(b);
+	if (which == CACHE_JSON)
 		return render_view(l, l->acc, l->gen, l->finished, b);
-	} else {
-		snprintf(title, sizeof(title), "%s%s%s", m->comm[0] ? m->comm : "CPU",
-			 m->hostname[0] ? " on " : "", m->hostname);
-		err = render_svg(l->acc, title, b->f);
-	}
+	if ((err = membuf_open(b)))
+		return err;
+	err = l->host->encode(l->host->session, l->acc, renders[which].format, b->f);
 	if (!err)
 		err = membuf_close(b);
 	if (err)
@@ -152,24 +170,21 @@ int serve_open(const struct pb_host *host, const struct pb_output_params *params
 	       const struct pb_config *cfg, void **state)
 {
 	struct live *l = calloc(1, sizeof(*l));
-	const char *listen = host->config_get(cfg, "listen");
-	int64_t max_clients = host->config_int(cfg, "max-clients");
+	struct serve_settings set;
 	struct guard *guard;
 	int err;
 
 	if (!l)
 		return -ENOMEM;
+	pb_config__bind(cfg, &set);
 	l->host = host;
 	l->window_ms = params->window_ms;
-	l->keep_serving = host->config_bool(cfg, "keep-serving");
+	l->keep_serving = set.keep_serving;
 	pthread_mutex_init(&l->lock, NULL);
-	if (!listen)
-		listen = "127.0.0.1:8000";
 	if ((err = pb_profile__new(&l->acc)) || (err = sse_hub_new(l, &l->hub)) ||
-	    (err = guard_new(host, cfg, listen, &guard)))
+	    (err = guard_new(host, &set, &guard)))
 		goto fail;
-	err = server_start(host, listen, max_clients > 0 ? (unsigned)max_clients : 256, guard, l,
-			   l->hub, &l->srv);
+	err = server_start(host, set.listen, (unsigned)set.max_clients, guard, l, l->hub, &l->srv);
 	if (err)
 		goto fail;
 	*state = l;
@@ -220,7 +235,7 @@ int serve_wait(void *state)
 
 	if (!l->keep_serving || l->host->stop_requested(s))
 		return 0;
-	l->host->log(s, PB_LOG_WARN, HTTP_WHO,
+	l->host->log(s, PB_LOG_WARN, SERVE_WHO,
 		     "profile finished; still serving it on http://%s — Ctrl-C to quit",
 		     server_address(l->srv));
 	while (!l->host->stop_requested(s))

@@ -27,7 +27,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 	vsnprintf(line, sizeof(line), fmt, ap);
 	line[strcspn(line, "\n")] = '\0';
-	srv->host->log(srv->host->session, PB_LOG_DEBUG, HTTP_WHO, "server: %s", line);
+	srv->host->log(srv->host->session, PB_LOG_DEBUG, SERVE_WHO, "server: %s", line);
 }
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status,
@@ -75,7 +75,7 @@ static enum MHD_Result refuse(struct server *srv, struct MHD_Connection *conn, c
 	char cookie[600];
 
 	if (verdict == GUARD_BAD_HOST) {
-		srv->host->log(srv->host->session, PB_LOG_DEBUG, HTTP_WHO, "403 for Host '%.200s'",
+		srv->host->log(srv->host->session, PB_LOG_DEBUG, SERVE_WHO, "403 for Host '%.200s'",
 			       MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host"));
 		return reply_text(conn, MHD_HTTP_FORBIDDEN,
 				  "403: the Host header names neither a loopback address nor the "
@@ -232,7 +232,7 @@ int server_start(const struct pb_host *host, const char *listen, unsigned max_cl
 	srv->hub = hub;
 	srv->max_clients = max_clients;
 	if ((err = resolve(listen, &ss, &ss_len))) {
-		host->log(host->session, PB_LOG_ERROR, HTTP_WHO,
+		host->log(host->session, PB_LOG_ERROR, SERVE_WHO,
 			  "cannot listen on '%s': want ADDR:PORT, PORT from 0 to 65535 "
 			  "(e.g. 127.0.0.1:8000)", listen);
 		guard_free(guard);
@@ -251,7 +251,7 @@ int server_start(const struct pb_host *host, const char *listen, unsigned max_cl
 				       MHD_OPTION_THREAD_STACK_SIZE, (size_t)256 * 1024,
 				       MHD_OPTION_END);
 	if (!srv->daemon) {
-		host->log(host->session, PB_LOG_ERROR, HTTP_WHO,
+		host->log(host->session, PB_LOG_ERROR, SERVE_WHO,
 			  "cannot listen on %s (in use, or not an address of this host?)", listen);
 		guard_free(guard);
 		free(srv);
@@ -268,20 +268,20 @@ int server_start(const struct pb_host *host, const char *listen, unsigned max_cl
 	if (is_loopback((struct sockaddr *)&ss))
 		;
 	else if (!guard_has_token(guard))
-		host->log(host->session, PB_LOG_WARN, HTTP_WHO,
+		host->log(host->session, PB_LOG_WARN, SERVE_WHO,
 			  "serving on %s: reachable from other hosts, unauthenticated "
 			  "(a token: --serve-token-file FILE)",
 			  srv->address);
 	else
-		host->log(host->session, PB_LOG_WARN, HTTP_WHO,
+		host->log(host->session, PB_LOG_WARN, SERVE_WHO,
 			  "serving on %s: reachable from other hosts; requests need the token "
 			  "(Authorization: Bearer, or open /?token=... once in a browser)",
 			  srv->address);
 	if (guard_any_host(guard))
-		host->log(host->session, PB_LOG_WARN, HTTP_WHO,
+		host->log(host->session, PB_LOG_WARN, SERVE_WHO,
 			  "allow-host=*: any Host is answered, so a page on another site can read "
 			  "the profile through DNS rebinding");
-	host->log(host->session, PB_LOG_WARN, HTTP_WHO, "live flame graph on http://%s/",
+	host->log(host->session, PB_LOG_WARN, SERVE_WHO, "live flame graph on http://%s/",
 		  srv->address);
 	*ret = srv;
 	return 0;

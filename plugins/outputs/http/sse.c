@@ -61,7 +61,7 @@ struct sse_event *sse_event_new(const char *type, uint64_t id, const char *data,
 	if (!e)
 		return NULL;
 	e->refs = 1;
-	/* data holds no newline (JSON from our renderers), so one "data:" line carries it. */
+	/* data holds no newline (serve.c's views are one line), so one "data:" line carries it. */
 	n = snprintf(e->data, cap, "event: %s\nid: %llu\ndata: ", type, (unsigned long long)id);
 	memcpy(e->data + n, data, len);
 	memcpy(e->data + n + len, "\n\n", 2);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* The userspace half of counting in BPF: map sizes, the double-buffered drain, lost counters. */
+/* The userspace half of counting in BPF: map sizes, the double-buffered drain, lost counters,
+ * and the ops fp and dwarf share. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,8 @@
 
 #include "counted.h"
 #include "counts.h"
+#include "filter.h"
+#include "unwinder.h"
 
 #define DEFAULT_STACK_STORAGE 16384
 #define DEFAULT_HASH_STORAGE  40960
@@ -251,4 +254,50 @@ int pb_counted__drain(struct pb_counted *c, pb_raw_stack_fn fn, void *ctx)
 	clear_map(c, ufd, sizeof(uint64_t));
 	report_lost(c);
 	return ret;
+}
+
+int pb_counting_new(const struct pb_host *host, const struct pb_sample_params *params,
+		    const char *who, size_t size, void **ret)
+{
+	struct pb_counting *c;
+
+	if (!pb_unwinder_open_ok(host, params) || size < sizeof(*c))
+		return -EINVAL;
+	c = calloc(1, size);
+	if (!c)
+		return -ENOMEM;
+	c->host = host;
+	c->who = who;
+	*ret = c;
+	return 0;
+}
+
+int pb_counting_attach(void *state, const int *perf_fds, int n_fds)
+{
+	struct pb_counting *c = state;
+
+	return pb_perf_links_attach(&c->links, c->host, c->who, c->sample, perf_fds, n_fds);
+}
+
+int pb_counting_add_pid(void *state, uint32_t pid)
+{
+	struct pb_counting *c = state;
+
+	return pb_filter_add_pid(c->pids, pid);
+}
+
+int pb_counting_drain(void *state, pb_raw_stack_fn fn, void *ctx)
+{
+	struct pb_counting *c = state;
+
+	return pb_counted__drain(c->counted, fn, ctx);
+}
+
+void pb_counting_release(struct pb_counting *c)
+{
+	pb_perf_links_destroy(&c->links);
+	bpf_link__destroy(c->fork_link);
+	c->fork_link = NULL;
+	pb_counted__free(c->counted);
+	c->counted = NULL;
 }

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* The userspace half of counting in BPF (bpf/counts.bpf.h): map sizes, the double-buffered
- * drain, and lost counters by cause. Shared by the fp and dwarf unwinders. */
+ * drain, lost counters by cause, and the ops of the fp and dwarf unwinders that count so. */
 #ifndef PB_UNWINDER_COUNTED_H
 #define PB_UNWINDER_COUNTED_H
 
 #include <stdint.h>
 #include <bpf/libbpf.h>
 #include <profile-bee/plugin.h>
+
+#include "perf_attach.h"
 
 /* The maps and the `active` flag that counts.bpf.h gives a program's skeleton. */
 struct pb_counted_maps {
@@ -16,6 +18,16 @@ struct pb_counted_maps {
 	struct bpf_map *lost;
 	uint32_t *active; /* the skeleton's bss->active */
 };
+
+/* The maps of a skeleton whose program includes counts.bpf.h. */
+#define PB_COUNTED_MAPS(skel)                                                                      \
+	((struct pb_counted_maps){                                                                 \
+		.counts = { (skel)->maps.counts0, (skel)->maps.counts1 },                          \
+		.kstacks = { (skel)->maps.kstacks0, (skel)->maps.kstacks1 },                       \
+		.ustacks = { (skel)->maps.ustacks0, (skel)->maps.ustacks1 },                       \
+		.lost = (skel)->maps.lost,                                                         \
+		.active = &(skel)->bss->active,                                                    \
+	})
 
 /* A lost cause's name and the setting that would help (or NULL). */
 struct pb_counted_cause {
@@ -39,5 +51,35 @@ void pb_counted__free(struct pb_counted *c);
 
 /* Flips the map sets, hands every stack of the idle set to fn, clears it, reports losses. */
 int pb_counted__drain(struct pb_counted *c, pb_raw_stack_fn fn, void *ctx);
+
+/*
+ * What fp and dwarf keep alike. Their state starts with it, so the ops below take the state
+ * the core hands back. open fills it; the skeleton stays the plugin's.
+ */
+struct pb_counting {
+	const struct pb_host *host;
+	const char *who;	    /* the plugin's name, for logs */
+	struct bpf_program *sample; /* attached to the perf events */
+	struct bpf_map *pids;	    /* the pid filter's (bpf/filter.bpf.h) */
+	struct pb_perf_links links;
+	struct bpf_link *fork_link;
+	struct pb_counted *counted;
+};
+
+/*
+ * The start of open: once host and params are ones to go on with, a zeroed state of size
+ * bytes (the plugin's, which starts with a struct pb_counting) for who. -EINVAL or -ENOMEM.
+ */
+int pb_counting_new(const struct pb_host *host, const struct pb_sample_params *params,
+		    const char *who, size_t size, void **ret);
+int pb_counting_attach(void *state, const int *perf_fds, int n_fds);
+int pb_counting_add_pid(void *state, uint32_t pid);
+int pb_counting_drain(void *state, pb_raw_stack_fn fn, void *ctx);
+/* Detaches the programs and frees the drain; the plugin then destroys its skeleton. */
+void pb_counting_release(struct pb_counting *c);
+
+#define PB_COUNTING_OPS_INIT                                                                       \
+	.sz = sizeof(struct pb_unwinder_ops), .attach = pb_counting_attach,                        \
+	.add_pid = pb_counting_add_pid, .drain = pb_counting_drain
 
 #endif

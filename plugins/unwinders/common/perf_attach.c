@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "bpf_log.h"
 #include "perf_attach.h"
 
-int pb_perf_links_attach(struct pb_perf_links *l, struct bpf_program *prog, const int *fds,
-			 int n_fds)
+static int attach(struct pb_perf_links *l, struct bpf_program *prog, const int *fds, int n_fds)
 {
 	struct bpf_link **links = realloc(l->links, (l->n + n_fds) * sizeof(*links));
 
@@ -31,6 +31,16 @@ int pb_perf_links_attach(struct pb_perf_links *l, struct bpf_program *prog, cons
 		l->n++;
 	}
 	return 0;
+}
+
+int pb_perf_links_attach(struct pb_perf_links *l, const struct pb_host *host, const char *who,
+			 struct bpf_program *prog, const int *fds, int n_fds)
+{
+	libbpf_print_fn_t prev = pb_bpf_log_begin(host, who);
+	int err = attach(l, prog, fds, n_fds);
+
+	pb_bpf_log_end(prev);
+	return err;
 }
 
 void pb_perf_links_destroy(struct pb_perf_links *l)

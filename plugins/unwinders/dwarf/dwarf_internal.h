@@ -9,14 +9,12 @@
 
 #include <profile-bee/plugin.h>
 
+#include "counted.h"
 #include "counts.h"
 #include "dwarf_abi.h"
-#include "perf_attach.h"
 
 struct dwarf_bpf;
-struct bpf_link;
 struct dw_binaries;
-struct pb_counted;
 struct dw_procs;
 struct ring_buffer;
 
@@ -28,18 +26,14 @@ struct dw_limits {
 };
 
 struct dw_state {
-	const struct pb_host *host;
+	struct pb_counting counting; /* first: the shared ops take the state for it */
 	struct dwarf_bpf *skel;
-	struct pb_perf_links links;
-	struct bpf_link *fork_link;
 	uint32_t max_frames;
 	bool user; /* user stacks are walked: mappings matter */
 	struct dw_limits limits;
 	struct dw_binaries *bins;
 	struct dw_procs *procs;
 	struct ring_buffer *events; /* walks' requests: refresh a pid, build a table first */
-
-	struct pb_counted *counted; /* the counts maps' drain */
 };
 
 int dw_events_init(struct dw_state *st);

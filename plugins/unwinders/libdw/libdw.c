@@ -160,33 +160,7 @@ static int dw_unwind(void *priv, struct pb_snap_unwind *u)
 	return ret ? -EIO : 0;
 }
 
-static const struct pb_snap_backend backend = {
-	.name = "libdw",
-	.proc_open = dw_proc_open,
-	.proc_close = dw_proc_close,
-	.unwind = dw_unwind,
-};
-
-static int libdw_open(const struct pb_host *host, const struct pb_sample_params *params,
-		      const struct pb_config *cfg, void **state)
-{
-	return pb_snap_open(&backend, host, params, cfg, state);
-}
-
-static const struct pb_unwinder_ops ops = {
-	PB_SNAP_OPS_INIT,
-	.open = libdw_open,
-};
-
-static const struct pb_plugin descriptor = {
-	PB_PLUGIN_DESCRIPTOR_INIT,
-	.kind = PB_PLUGIN_UNWINDER,
-	.name = "libdw",
-	.description = "user stack snapshots unwound in userspace by elfutils' libdw (as perf "
-		       "--call-graph dwarf does)",
-	.config_keys = pb_snap_config_keys,
-	.config_limits = pb_snap_config_limits,
-	.unwinder = &ops,
-};
-
-PB_PLUGIN_EXPORT(&descriptor)
+PB_SNAP_PLUGIN("libdw",
+	       "user stack snapshots unwound in userspace by elfutils' libdw (as perf --call-graph "
+	       "dwarf does)",
+	       .proc_open = dw_proc_open, .proc_close = dw_proc_close, .unwind = dw_unwind)

@@ -142,33 +142,7 @@ static int lu_unwind(void *priv, struct pb_snap_unwind *u)
 	return ret < 0 ? -EIO : 0;
 }
 
-static const struct pb_snap_backend backend = {
-	.name = "libunwind",
-	.proc_open = lu_proc_open,
-	.proc_close = lu_proc_close,
-	.unwind = lu_unwind,
-};
-
-static int libunwind_open(const struct pb_host *host, const struct pb_sample_params *params,
-			  const struct pb_config *cfg, void **state)
-{
-	return pb_snap_open(&backend, host, params, cfg, state);
-}
-
-static const struct pb_unwinder_ops ops = {
-	PB_SNAP_OPS_INIT,
-	.open = libunwind_open,
-};
-
-static const struct pb_plugin descriptor = {
-	PB_PLUGIN_DESCRIPTOR_INIT,
-	.kind = PB_PLUGIN_UNWINDER,
-	.name = "libunwind",
-	.description = "user stack snapshots unwound in userspace by libunwind (remote address "
-		       "space over the snapshot and the binaries' .eh_frame)",
-	.config_keys = pb_snap_config_keys,
-	.config_limits = pb_snap_config_limits,
-	.unwinder = &ops,
-};
-
-PB_PLUGIN_EXPORT(&descriptor)
+PB_SNAP_PLUGIN("libunwind",
+	       "user stack snapshots unwound in userspace by libunwind (remote address space over "
+	       "the snapshot and the binaries' .eh_frame)",
+	       .proc_open = lu_proc_open, .proc_close = lu_proc_close, .unwind = lu_unwind)

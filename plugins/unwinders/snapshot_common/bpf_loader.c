@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf_log.h"
+#include "filter.h"
 #include "kernel_support.h"
 #include "perf_attach.h"
 #include "snap_internal.h"
@@ -54,12 +55,8 @@ static int configure(struct pb_snap_bpf *b, const struct pb_sample_params *param
 		     const struct pb_snap_bpf_opts *opts)
 {
 	struct snapshot_bpf *skel = b->skel;
-	int err = 0;
+	int err = PB_FILTER_CONFIGURE(skel, params);
 
-	skel->rodata->filter_pids = params->filter_pids;
-	skel->rodata->include_idle = params->idle;
-	skel->rodata->user_stacks = params->user;
-	skel->rodata->kernel_stacks = params->kernel;
 	skel->rodata->stack_size = opts->stack_size;
 	skel->rodata->wakeup_bytes = opts->ring_size / 4;
 	skel->rodata->use_task_regs = pb_unwinder_task_regs(b->host, "snapshot");
@@ -69,7 +66,6 @@ static int configure(struct pb_snap_bpf *b, const struct pb_sample_params *param
 				     "stack copies that would run past the stack take one page");
 	err = err ?: bpf_map__set_max_entries(skel->maps.scratch, b->n_cpus);
 	err = err ?: bpf_map__set_max_entries(skel->maps.ring, opts->ring_size);
-	err = err ?: bpf_program__set_autoload(skel->progs.pb_filter_fork, params->filter_pids);
 	return err;
 }
 
@@ -114,14 +110,10 @@ int pb_snap_bpf__open(const struct pb_host *host, const struct pb_sample_params 
 		pb_bpf_log_load_failed(host, err);
 		goto out;
 	}
-	/* Live from the start, so a command spawned before attach still has its forks followed. */
-	if (params->filter_pids) {
-		b->fork_link = bpf_program__attach(b->skel->progs.pb_filter_fork);
-		if (!b->fork_link) {
-			err = -errno;
-			goto out;
-		}
-	}
+	err = pb_filter_follow_forks(b->skel->progs.pb_filter_fork, params->filter_pids,
+				     &b->fork_link);
+	if (err)
+		goto out;
 	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.ring), opts->on_sample, opts->ctx,
 				 NULL);
 	if (!b->rb)
@@ -138,20 +130,13 @@ out:
 
 int pb_snap_bpf__attach(struct pb_snap_bpf *b, const int *perf_fds, int n_fds)
 {
-	libbpf_print_fn_t prev = pb_bpf_log_begin(b->host, "snapshot");
-	int err = pb_perf_links_attach(&b->links, b->skel->progs.pb_snapshot_sample, perf_fds,
-				       n_fds);
-
-	pb_bpf_log_end(prev);
-	return err;
+	return pb_perf_links_attach(&b->links, b->host, "snapshot",
+				    b->skel->progs.pb_snapshot_sample, perf_fds, n_fds);
 }
 
 int pb_snap_bpf__add_pid(struct pb_snap_bpf *b, uint32_t pid)
 {
-	uint8_t one = 1;
-
-	return bpf_map__update_elem(b->skel->maps.pids, &pid, sizeof(pid), &one, sizeof(one),
-				    BPF_ANY);
+	return pb_filter_add_pid(b->skel->maps.pids, pid);
 }
 
 int pb_snap_bpf__poll_fd(struct pb_snap_bpf *b)

@@ -6,39 +6,21 @@
 
 #include "snap_internal.h"
 
-#define DEFAULT_RING_KB 8192
 /* The main loop gets control back this often while a backlog is unwound... */
 #define CONSUME_BUDGET_NS (50 * 1000000ull)
 /* ...and a drain waits at most this long for the ring to empty before it hands stacks over. */
 #define DRAIN_BUDGET_NS (500 * 1000000ull)
 
-const struct pb_config_key pb_snap_config_keys[] = {
-	{
-		.name = "stack-size",
-		.type = PB_CONFIG_INT,
-		.default_value = "16384",
-		.help = "bytes of user stack copied per sample (8-65528); deeper stacks need more",
-	},
-	{
-		.name = "ring-size",
-		.type = PB_CONFIG_INT,
-		.default_value = "8192",
-		.help = "KiB of ring buffer between BPF and the unwinder (rounded up to a power of 2)",
-	},
-	{
-		.name = "max-frames",
-		.type = PB_CONFIG_INT,
-		.default_value = "127",
-		.help = "user frames unwound at most per sample (1-127)",
-	},
-	{.name = NULL},
-};
+#define KEY_INT(field, key, def, min, max, help)                                                   \
+	PB_KEY_INT(struct pb_snap_settings, field, key, def, min, max, help)
 
-/* The same bounds read_settings() applies; 0 keeps the default. */
-const struct pb_config_limit pb_snap_config_limits[] = {
-	{ "stack-size", 0, PB_SNAP_MAX_STACK },
-	{ "ring-size", 0, 1 << 20 },
-	{ "max-frames", 0, PB_SNAP_MAX_FRAMES },
+const struct pb_config_key pb_snap_config_keys[] = {
+	KEY_INT(stack_size, "stack-size", PB_UNWINDER_STR(PB_SNAP_DEFAULT_STACK), 8,
+		PB_SNAP_MAX_STACK, "bytes of user stack copied per sample; deeper stacks need more"),
+	KEY_INT(ring_size, "ring-size", "8192", 1, 1 << 20,
+		"KiB of ring buffer between BPF and the unwinder (rounded up to a power of 2)"),
+	PB_UNWINDER_KEY_MAX_FRAMES(struct pb_snap_settings, max_frames,
+				   "user frames unwound at most per sample"),
 	{ .name = NULL },
 };
 
@@ -71,37 +53,19 @@ static uint32_t pow2_at_least(uint64_t v)
 	return p;
 }
 
-static int read_settings(struct pb_snap_state *st, const struct pb_config *cfg,
-			 struct pb_snap_bpf_opts *opts)
+static void apply_settings(struct pb_snap_state *st, const struct pb_config *cfg,
+			   struct pb_snap_bpf_opts *opts)
 {
-	const struct pb_host *host = st->host;
-	int64_t stack = host->config_int(cfg, "stack-size");
-	int64_t ring_kb = host->config_int(cfg, "ring-size");
-	int64_t frames = host->config_int(cfg, "max-frames");
+	struct pb_snap_settings set;
 	uint64_t ring, min_ring;
 
-	if (stack <= 0)
-		stack = PB_SNAP_DEFAULT_STACK;
-	if (ring_kb <= 0)
-		ring_kb = DEFAULT_RING_KB;
-	if (frames <= 0)
-		frames = PB_SNAP_MAX_FRAMES;
-	if (stack < 8 || stack > PB_SNAP_MAX_STACK || frames > PB_SNAP_MAX_FRAMES ||
-	    ring_kb > (1 << 20)) {
-		host->log(host->session, PB_LOG_ERROR, st->backend->name,
-			  "stack-size must be 8-%d, max-frames 1-%d, ring-size at most 1048576 "
-			  "(KiB); got %lld, %lld, %lld",
-			  PB_SNAP_MAX_STACK, PB_SNAP_MAX_FRAMES, (long long)stack,
-			  (long long)frames, (long long)ring_kb);
-		return -EINVAL;
-	}
-	opts->stack_size = stack & ~7;
+	pb_config__bind(cfg, &set);
+	opts->stack_size = set.stack_size & ~7;
 	/* At least a few whole records, or a deep stack could never fit. */
-	ring = (uint64_t)ring_kb * 1024;
-	min_ring = 4 * ((uint64_t)stack + 2048);
+	ring = (uint64_t)set.ring_size * 1024;
+	min_ring = 4 * ((uint64_t)set.stack_size + 2048);
 	opts->ring_size = pow2_at_least(ring > min_ring ? ring : min_ring);
-	st->max_frames = frames;
-	return 0;
+	st->max_frames = set.max_frames;
 }
 
 int pb_snap_open(const struct pb_snap_backend *backend, const struct pb_host *host,
@@ -111,8 +75,7 @@ int pb_snap_open(const struct pb_snap_backend *backend, const struct pb_host *ho
 	struct pb_snap_state *st;
 	int err;
 
-	if (!host || host->abi_major != PB_PLUGIN_ABI_MAJOR || !params ||
-	    params->sz < sizeof(*params) || (!params->user && !params->kernel))
+	if (!pb_unwinder_open_ok(host, params))
 		return -EINVAL;
 	st = calloc(1, sizeof(*st));
 	if (!st)
@@ -121,7 +84,8 @@ int pb_snap_open(const struct pb_snap_backend *backend, const struct pb_host *ho
 	st->backend = backend;
 	st->user = params->user;
 	opts.ctx = st;
-	if ((err = read_settings(st, cfg, &opts)) || (err = pb_snap_binaries__new(&st->bins)) ||
+	apply_settings(st, cfg, &opts);
+	if ((err = pb_snap_binaries__new(&st->bins)) ||
 	    (err = pb_snap_procs__new(host, backend, st->bins, &st->procs)) ||
 	    (err = pb_snap_agg__new(&st->agg)) ||
 	    (err = pb_snap_bpf__open(host, params, &opts, &st->bpf))) {

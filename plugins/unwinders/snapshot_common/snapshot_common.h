@@ -12,9 +12,10 @@
 #include <profile-bee/plugin.h>
 
 #include "snapshot.h"
+#include "unwinder.h"
 
 /* Same depth as the other unwinders, so stacks of every plugin compare. */
-#define PB_SNAP_MAX_FRAMES 127
+#define PB_SNAP_MAX_FRAMES PB_MAX_FRAMES
 
 /* A file-backed load segment of an ELF file. */
 struct pb_snap_load {
@@ -103,14 +104,40 @@ void pb_snap_on_mapping(void *state, uint32_t pid, const struct pb_mapping *m);
 void pb_snap_on_exit(void *state, uint32_t pid);
 void pb_snap_close(void *state);
 
-/* The settings both plugins take (stack-size, ring-size, max-frames). */
+/* The settings both plugins take, and the struct they bind into. */
+struct pb_snap_settings {
+	int64_t stack_size; /* bytes */
+	int64_t ring_size;  /* KiB */
+	int64_t max_frames;
+};
 extern const struct pb_config_key pb_snap_config_keys[];
-extern const struct pb_config_limit pb_snap_config_limits[];
 
-#define PB_SNAP_OPS_INIT                                                                           \
-	.sz = sizeof(struct pb_unwinder_ops), .attach = pb_snap_attach,                            \
-	.add_pid = pb_snap_add_pid, .drain = pb_snap_drain, .poll_fd = pb_snap_poll_fd,            \
-	.consume = pb_snap_consume, .on_mapping = pb_snap_on_mapping,                              \
-	.on_exit = pb_snap_on_exit, .close = pb_snap_close
+/*
+ * The whole plugin around a backend: its open, ops, descriptor and entry point. name_ is the
+ * plugin's; the arguments after the description set the backend's ops.
+ */
+#define PB_SNAP_PLUGIN(name_, description_, ...)                                                   \
+	static const struct pb_snap_backend snap_backend = { .name = (name_), __VA_ARGS__ };      \
+	static int snap_open(const struct pb_host *host, const struct pb_sample_params *params,    \
+			     const struct pb_config *cfg, void **state)                            \
+	{                                                                                          \
+		return pb_snap_open(&snap_backend, host, params, cfg, state);                      \
+	}                                                                                          \
+	static const struct pb_unwinder_ops snap_ops = {                                           \
+		.sz = sizeof(struct pb_unwinder_ops), .open = snap_open,                           \
+		.attach = pb_snap_attach, .add_pid = pb_snap_add_pid, .drain = pb_snap_drain,      \
+		.close = pb_snap_close, .poll_fd = pb_snap_poll_fd, .consume = pb_snap_consume,    \
+		.on_mapping = pb_snap_on_mapping, .on_exit = pb_snap_on_exit,                      \
+	};                                                                                         \
+	static const struct pb_plugin snap_plugin = {                                              \
+		PB_PLUGIN_DESCRIPTOR_INIT,                                                         \
+		.kind = PB_PLUGIN_UNWINDER,                                                        \
+		.name = (name_),                                                                   \
+		.description = (description_),                                                     \
+		.config_keys = pb_snap_config_keys,                                                \
+		.settings_size = sizeof(struct pb_snap_settings),                                  \
+		.unwinder = &snap_ops,                                                             \
+	};                                                                                         \
+	PB_PLUGIN_EXPORT(&snap_plugin)
 
 #endif

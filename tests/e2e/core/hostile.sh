@@ -53,8 +53,8 @@ run 1 "" "-o s3://BUCKET without a prefix does not crash" --input big.folded \
 	-o "s3://pb-test-bucket?endpoint=http://127.0.0.1:1&spool_dir=$TMP/spool&flush_timeout=0.2"
 run 2 "--listen PORT: '99999' is not a whole number from 0 to 65535" "--listen port out of range" \
 	--input big.folded --serve --listen 127.0.0.1:99999
-run 2 "127.0.0.1:70000': want ADDR:PORT, PORT from 0 to 65535" "output.http.listen port out of range" \
-	--input big.folded --serve --set output.http.listen=127.0.0.1:70000
+run 2 "127.0.0.1:70000': want ADDR:PORT, PORT from 0 to 65535" "output.serve.listen port out of range" \
+	--input big.folded --serve --set output.serve.listen=127.0.0.1:70000
 run 2 "^profile-bee: --set output.svg.width: output.svg: 'width' must be from 100 to 1000000, not '-5'$" \
 	"--set output.svg.width=-5" --input big.folded -o x.svg --set output.svg.width=-5
 run 2 "'palette' must be one of hot, mem, .*, not 'nope'" "--set output.svg.palette=nope" \
@@ -67,7 +67,7 @@ printf '[output.svg]\ntitle = t\nwidth = 5\n' >"$TMP/w.conf"
 	ok "a conf file's bad width names file:line: $(cat "$TMP/err")" || not_ok "conf width" "$(cat "$TMP/err")"
 run 2 "^profile-bee: -C: '999' is not a whole number from 0 to $(($(getconf _NPROCESSORS_CONF) - 1))$" \
 	"-C 999 names the flag and this machine's CPUs" -C 999
-run 2 "'max-frames' must be from 0 to 127, not '500'" "unwinder settings have ranges too" \
+run 2 "'max-frames' must be from 1 to 127, not '500'" "unwinder settings have ranges too" \
 	--set unwinder.fp.max-frames=500 -d 1
 
 # Conf files: lines longer than inih's buffer, files without an end, directories.

@@ -48,8 +48,8 @@ const count = (s, needle) => s.split(needle).length - 1;
 	const rx = await receiver();
 	const long = 'v'.repeat(3000);
 	const pb = startPb(PB, ['--input', `${process.env.PB_SOURCE_ROOT}/tests/e2e/http/push.folded`,
-		'-o', rx.url, '--set', 'output.http.app-name=my app', '--set',
-		`output.http.labels=team name=a{b}c;9lives=é ok;__x=1;big=${long}`]);
+		'-o', rx.url, '--set', 'output.push.app-name=my app', '--set',
+		`output.push.labels=team name=a{b}c;9lives=é ok;__x=1;big=${long}`]);
 	const code = await pb.exited;
 	rx.srv.close();
 	const name = rx.got[0] && rx.got[0].get('name');
@@ -88,8 +88,8 @@ const count = (s, needle) => s.split(needle).length - 1;
 
 	const down = await receiver(() => [503, 'overloaded-now']);
 	const pb2 = startPb(PB, ['--input', `${process.env.PB_SOURCE_ROOT}/tests/e2e/http/push.folded`,
-		'-o', down.url, '--set', 'output.http.flush-timeout=1', '--set',
-		'output.http.max-backoff=0.2']);
+		'-o', down.url, '--set', 'output.push.flush-timeout=1', '--set',
+		'output.push.max-backoff=0.2']);
 	const code2 = await pb2.exited;
 	down.srv.close();
 	ok(code2 === 1 && down.got.length >= 2, `a 503 is retried, then given up (${down.got.length})`);

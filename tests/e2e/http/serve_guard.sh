@@ -47,7 +47,7 @@ expect "a name that only starts like a loopback one gets 403" 403 \
 	"$(code "127.0.0.1.evil.example:$port" /json)"
 expect "... or ends like one, without the dot" 403 "$(code "evillocalhost:$port" /json)"
 
-serve allow --serve-allow-host prof.example,other.example --set output.http.keep-serving=true
+serve allow --serve-allow-host prof.example,other.example --set output.serve.keep-serving=true
 expect "--serve-allow-host lets a named host in" 200 "$(code "Prof.Example:$port" /folded)"
 expect "... and only that one" 403 "$(code "evil.example:$port" /folded)"
 
@@ -65,9 +65,9 @@ expect "?token= in a browser becomes a cookie that is then enough" 200 \
 
 # Reachable from other hosts: the log says whether requests are authenticated.
 "$PB" --input "$TMP/in.folded" --serve --listen 0.0.0.0:0 \
-	--set output.http.keep-serving=false 2>"$TMP/open.err"
+	--set output.serve.keep-serving=false 2>"$TMP/open.err"
 "$PB" --input "$TMP/in.folded" --serve --listen 0.0.0.0:0 --serve-token abc \
-	--set output.http.keep-serving=false 2>"$TMP/tok.err"
+	--set output.serve.keep-serving=false 2>"$TMP/tok.err"
 if grep -q "unauthenticated" "$TMP/open.err" && grep -q "requests need the token" "$TMP/tok.err"; then
 	ok "a non-loopback --listen says whether it is unauthenticated"
 else

@@ -16,7 +16,7 @@ const SETTLE_MS = 3000; // well under the 10 s ping that used to be the only way
 const dir = mkdtempSync(`${tmpdir()}/pb-reconnect-`);
 writeFileSync(`${dir}/in.folded`, 'main;work;leaf 5\nmain;idle 2\n');
 const pb = startPb(PB, ['--input', `${dir}/in.folded`, '--serve', '--listen', '127.0.0.1:0',
-	'--set', `output.http.max-clients=${MAX}`]);
+	'--set', `output.serve.max-clients=${MAX}`]);
 const m = await waitStderr(pb, /live flame graph on http:\/\/127\.0\.0\.1:(\d+)\//, 10000);
 need(m, `--serve did not start: ${pb.stderr}`);
 const port = Number(m[1]);

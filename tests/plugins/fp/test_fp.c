@@ -13,68 +13,9 @@
 
 #include <profile-bee/plugin.h>
 
+#include "plugin_loader.h"
 #include "sampling/perf_events.h"
 #include "tap.h"
-
-/* ---- host mock ---- */
-
-struct lost {
-	char cause[64];
-	uint64_t n;
-};
-static struct lost lost[16];
-
-static void mock_log(struct pb_session *s, enum pb_log_level level, const char *who,
-		     const char *fmt, ...)
-{
-	va_list ap;
-
-	if (level > PB_LOG_WARN && !getenv("PB_TEST_DEBUG"))
-		return;
-	fprintf(stderr, "# [%s] ", who);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-}
-
-static int64_t mock_config_int(const struct pb_config *cfg, const char *key)
-{
-	return 0; /* unset: the plugin's default */
-}
-
-static void mock_count_lost(struct pb_session *s, const char *cause, uint64_t n, const char *hint)
-{
-	int i;
-
-	for (i = 0; i < 16; i++) {
-		if (!lost[i].cause[0])
-			snprintf(lost[i].cause, sizeof(lost[i].cause), "%s", cause);
-		if (!strcmp(lost[i].cause, cause)) {
-			lost[i].n += n;
-			return;
-		}
-	}
-}
-
-static uint64_t lost_count(const char *cause)
-{
-	int i;
-
-	for (i = 0; i < 16; i++)
-		if (!strcmp(lost[i].cause, cause))
-			return lost[i].n;
-	return 0;
-}
-
-static const struct pb_host host = {
-    .sz = sizeof(struct pb_host),
-    .abi_major = PB_PLUGIN_ABI_MAJOR,
-    .abi_minor = PB_PLUGIN_ABI_MINOR,
-    .log = mock_log,
-    .config_int = mock_config_int,
-    .count_lost = mock_count_lost,
-};
 
 /* ---- the fixture's functions, at their run-time addresses ---- */
 
@@ -205,26 +146,32 @@ static pid_t spawn_noise(void)
 	return pid;
 }
 
-static const struct pb_unwinder_ops *load_plugin(const char *path)
+static const struct pb_plugin *load_plugin(const char *path)
 {
 	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	pb_plugin_entry_fn entry;
+	pb_plugin_list_fn list;
 	const struct pb_plugin *p;
+	char why[256] = "";
 
 	if (!h) {
 		fprintf(stderr, "# %s\n", dlerror());
 		return NULL;
 	}
-	entry = (pb_plugin_entry_fn)dlsym(h, PB_PLUGIN_ENTRY_SYMBOL);
-	p = entry ? entry() : NULL;
+	list = (pb_plugin_list_fn)dlsym(h, PB_PLUGIN_ENTRY_SYMBOL);
+	p = list ? list()[0] : NULL;
 	ok(p && p->abi_major == PB_PLUGIN_ABI_MAJOR && p->kind == PB_PLUGIN_UNWINDER &&
 	       !strcmp(p->name, "fp") && p->unwinder && p->unwinder->drain,
 	   "plugin descriptor: fp unwinder, ABI %d", PB_PLUGIN_ABI_MAJOR);
-	return p ? p->unwinder : NULL;
+	if (p && pb_plugin_check(p, why, sizeof(why)))
+		p = NULL;
+	ok(p, "the core accepts the descriptor (its settings bind, defaults in range)%s%s",
+	   why[0] ? ": " : "", why);
+	return p;
 }
 
 /* A second short session: user stacks only and a 2-entry count map, to see losses counted. */
-static void check_small_maps(const struct pb_unwinder_ops *ops, struct pb_perf_events *ev)
+static void check_small_maps(const struct pb_host *host, const struct pb_unwinder_ops *ops,
+			     const struct pb_config *cfg, struct pb_perf_events *ev)
 {
 	struct pb_sample_params params = {
 	    .sz = sizeof(params),
@@ -238,15 +185,15 @@ static void check_small_maps(const struct pb_unwinder_ops *ops, struct pb_perf_e
 	void *st = NULL;
 	int err;
 
-	err = ops->open(&host, &params, NULL, &st);
+	err = ops->open(host, &params, cfg, &st);
 	err = err ?: ops->attach(st, ev->fds, ev->n);
 	usleep(300000);
 	err = err ?: ops->drain(st, on_stack, &v);
 	ok(!err, "user-only session with tiny maps runs (%d)", err);
 	ok(v.total > 0 && v.with_kernel == 0, "user-only: %llu samples, none with kernel stacks",
 	   (unsigned long long)v.total);
-	ok(lost_count("count map full") > 0, "full count map is counted as lost (%llu)",
-	   (unsigned long long)lost_count("count map full"));
+	ok(pb_host__lost(host, "count map full") > 0, "full count map is counted as lost (%llu)",
+	   (unsigned long long)pb_host__lost(host, "count map full"));
 	ops->close(st);
 }
 
@@ -261,7 +208,10 @@ int main(int argc, char **argv)
 	    .filter_pids = true,
 	};
 	const struct pb_unwinder_ops *ops;
+	const struct pb_plugin *plugin;
 	struct pb_perf_events *ev = NULL;
+	struct pb_host *host = NULL;
+	struct pb_config *cfg = NULL;
 	struct seen v1 = {0}, v2 = {0};
 	unsigned long long addr = 0;
 	char line[256];
@@ -277,8 +227,15 @@ int main(int argc, char **argv)
 	if (geteuid() != 0)
 		return tap_skip_all("needs root");
 
-	ops = load_plugin(argv[1]);
-	if (!ops)
+	/* The standalone host's messages: warnings, and everything with PB_TEST_DEBUG set. */
+	pb_set_log_level(getenv("PB_TEST_DEBUG") ? PB_LOG_DEBUG : PB_LOG_WARN);
+	plugin = load_plugin(argv[1]);
+	if (!plugin)
+		goto done;
+	ops = plugin->unwinder;
+	err = pb_host__new(NULL, &host) ?: pb_config__new_for(plugin, &cfg);
+	ok(!err, "a standalone host and the plugin's default settings: %d", err);
+	if (err)
 		goto done;
 	err = pb_perf_events__open(params.frequency, -1, &ev);
 	ok(!err, "perf events open on %d CPUs (%s): %d", ev ? ev->n : 0, ev ? ev->event_name : "-",
@@ -293,7 +250,7 @@ int main(int argc, char **argv)
 	ok(addr && !load_symbols(argv[2], addr), "fixture symbols at run-time addresses");
 	noise = spawn_noise();
 
-	err = ops->open(&host, &params, NULL, &st);
+	err = ops->open(host, &params, cfg, &st);
 	ok(!err, "open (BPF program loads): %d", err);
 	if (err)
 		goto kill;
@@ -333,7 +290,7 @@ int main(int argc, char **argv)
 	   (unsigned long long)v2.main_total);
 	ops->close(st);
 
-	check_small_maps(ops, ev);
+	check_small_maps(host, ops, cfg, ev);
 kill:
 	kill(pid, SIGKILL);
 	kill(v1.child_pid ? (pid_t)v1.child_pid : pid, SIGKILL);
@@ -342,5 +299,7 @@ kill:
 	waitpid(noise, NULL, 0);
 done:
 	pb_perf_events__free(ev);
+	pb_config__free(cfg);
+	pb_host__free(host);
 	return tap_done();
 }

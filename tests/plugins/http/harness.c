@@ -1,127 +1,84 @@
 // SPDX-License-Identifier: MIT
-/* Host mock for the http plugin tests: settings from the plugin's own table, logs kept for asserts. */
+/* What the http plugin tests share: the standalone host (pb_host__new), its messages kept. */
 #include <dlfcn.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
 
-bool harness_stop;
-
-struct pb_config {
-	const struct pb_config_key *keys;
-	char *items[64][2];
-	int n;
-};
+struct pb_host *harness_host;
 
 static const struct pb_plugin *plugin;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *log_text;
 static size_t log_len;
 
-static void mock_log(struct pb_session *s, enum pb_log_level level, const char *who,
-		     const char *fmt, ...)
+/* Every message, as the session would print it (escaped, one line), kept and echoed as TAP. */
+static void keep_log(void *ctx, enum pb_log_level level, const char *who, const char *msg)
 {
-	char line[2048];
-	va_list ap;
-	size_t n;
+	size_t n = strlen(msg) + (who ? strlen(who) + 2 : 0) + 1;
+	char *grown;
 
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
-	va_end(ap);
-	if (n > sizeof(line) - 2)
-		n = sizeof(line) - 2;
-	line[n++] = '\n';
-	fprintf(stderr, "# [%d] %.*s", level, (int)n, line);
+	fprintf(stderr, "# [%d] %s%s%s\n", level, who ? who : "", who ? ": " : "", msg);
 	pthread_mutex_lock(&log_lock);
-	log_text = realloc(log_text, log_len + n + 1);
-	memcpy(log_text + log_len, line, n);
-	log_len += n;
-	log_text[log_len] = '\0';
+	if ((grown = realloc(log_text, log_len + n + 1))) {
+		log_text = grown;
+		log_len += (size_t)sprintf(log_text + log_len, "%s%s%s\n", who ? who : "",
+					   who ? ": " : "", msg);
+	}
 	pthread_mutex_unlock(&log_lock);
 }
 
-static const char *mock_get(const struct pb_config *cfg, const char *key)
+const struct pb_plugin *harness_load(const char *so_path, const char *name)
 {
-	for (int i = cfg->n - 1; i >= 0; i--)
-		if (!strcmp(cfg->items[i][0], key))
-			return cfg->items[i][1];
-	for (const struct pb_config_key *k = cfg->keys; k->name; k++)
-		if (!strcmp(k->name, key))
-			return k->default_value;
-	fprintf(stderr, "# the plugin asked for an undeclared setting '%s'\n", key);
-	abort();
-}
-
-static int64_t mock_int(const struct pb_config *cfg, const char *key)
-{
-	const char *v = mock_get(cfg, key);
-
-	return v ? strtoll(v, NULL, 0) : 0;
-}
-
-static bool mock_bool(const struct pb_config *cfg, const char *key)
-{
-	const char *v = mock_get(cfg, key);
-
-	return v && (!strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "yes"));
-}
-
-static double mock_double(const struct pb_config *cfg, const char *key)
-{
-	const char *v = mock_get(cfg, key);
-
-	return v ? strtod(v, NULL) : 0;
-}
-
-static bool mock_stop_requested(struct pb_session *s)
-{
-	return __atomic_load_n(&harness_stop, __ATOMIC_RELAXED);
-}
-
-struct pb_host harness_host = {
-	.sz = sizeof(struct pb_host),
-	.abi_major = PB_PLUGIN_ABI_MAJOR,
-	.abi_minor = PB_PLUGIN_ABI_MINOR,
-	.log = mock_log,
-	.config_get = mock_get,
-	.config_int = mock_int,
-	.config_bool = mock_bool,
-	.config_double = mock_double,
-	.stop_requested = mock_stop_requested,
-};
-
-const struct pb_plugin *harness_load(const char *so_path)
-{
+	struct pb_host_opts opts = { .sz = sizeof(opts), .log = keep_log };
 	void *h = dlopen(so_path, RTLD_NOW | RTLD_LOCAL);
-	pb_plugin_entry_fn entry;
+	pb_plugin_list_fn list;
 
 	if (!h) {
 		fprintf(stderr, "# %s\n", dlerror());
 		return NULL;
 	}
-	entry = (pb_plugin_entry_fn)dlsym(h, PB_PLUGIN_ENTRY_SYMBOL);
-	plugin = entry ? entry() : NULL;
+	list = (pb_plugin_list_fn)dlsym(h, PB_PLUGIN_ENTRY_SYMBOL);
+	for (const struct pb_plugin *const *p = list ? list() : NULL; p && *p; p++)
+		if (!strcmp((*p)->name, name))
+			plugin = *p;
+	if (!plugin) {
+		fprintf(stderr, "# %s holds no plugin '%s'\n", so_path, name);
+		return NULL;
+	}
+	/* Every message is kept, debug ones too: the tests look for what the plugin said. */
+	pb_set_log_level(PB_LOG_DEBUG);
+	if (pb_host__new(&opts, &harness_host)) {
+		fprintf(stderr, "# cannot make a host\n");
+		return NULL;
+	}
 	return plugin;
+}
+
+void harness_request_stop(void)
+{
+	harness_host->request_stop(harness_host->session);
 }
 
 struct pb_config *harness_config(const char *settings)
 {
-	struct pb_config *cfg = calloc(1, sizeof(*cfg));
-	char *copy = strdup(settings ? settings : ""), *save = NULL;
+	char *copy = strdup(settings ? settings : ""), *save = NULL, why[512];
+	struct pb_config *cfg = NULL;
 
-	cfg->keys = plugin->config_keys;
-	for (char *it = strtok_r(copy, ",", &save); it && cfg->n < 64; it = strtok_r(NULL, ",", &save)) {
+	if (!copy || pb_config__new_for(plugin, &cfg))
+		abort();
+	for (char *it = strtok_r(copy, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(it, '=');
 
-		if (!eq)
-			continue;
-		*eq = '\0';
-		cfg->items[cfg->n][0] = strdup(it);
-		cfg->items[cfg->n++][1] = strdup(eq + 1);
+		if (eq)
+			*eq = '\0';
+		if (!eq || pb_config__set(cfg, it, eq + 1, "test", why, sizeof(why))) {
+			printf("Bail out! bad setting in '%s': %s\n", settings, eq ? why : it);
+			exit(1);
+		}
 	}
 	free(copy);
 	return cfg;
@@ -129,13 +86,7 @@ struct pb_config *harness_config(const char *settings)
 
 void harness_config_free(struct pb_config *cfg)
 {
-	if (!cfg)
-		return;
-	for (int i = 0; i < cfg->n; i++) {
-		free(cfg->items[i][0]);
-		free(cfg->items[i][1]);
-	}
-	free(cfg);
+	pb_config__free(cfg);
 }
 
 const char *harness_log(void)

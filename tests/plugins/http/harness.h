@@ -1,16 +1,21 @@
 /* SPDX-License-Identifier: MIT */
-/* What the http plugin tests share: a host mock with captured logs, the plugin's ops. */
+/* What the http plugin tests share: the standalone host with its messages, a plugin's ops. */
 #ifndef PB_TEST_HTTP_HARNESS_H
 #define PB_TEST_HTTP_HARNESS_H
 
 #include <profile-bee/plugin.h>
 
-/* Loads output-http.so (path from argv) and sets up the host mock. */
-const struct pb_plugin *harness_load(const char *so_path);
-extern struct pb_host harness_host;
-extern bool harness_stop; /* what host->stop_requested answers */
+/*
+ * Loads output-http.so (path from argv), finds the plugin called name in it ("serve", "push")
+ * and makes the host: the library's standalone one (pb_host__new), whose encode finds the svg
+ * and folded plugins of the build tree, as a session does.
+ */
+const struct pb_plugin *harness_load(const char *so_path, const char *name);
+extern struct pb_host *harness_host;
+/* As after Ctrl-C: host->stop_requested answers true from now on. */
+void harness_request_stop(void);
 
-/* Settings for one open: "key=value,..." over the plugin's defaults. */
+/* Settings for one open: "key=value,..." over the plugin's defaults, checked as --set does. */
 struct pb_config *harness_config(const char *settings);
 void harness_config_free(struct pb_config *cfg);
 

@@ -31,7 +31,7 @@ static void *open_push(const char *url, uint32_t window_ms, const char *settings
 					   .window_ms = window_ms, .live = window_ms > 0 };
 	struct pb_config *cfg = harness_config(settings);
 	void *state = NULL;
-	int err = pl->output->open(&harness_host, &params, cfg, &state);
+	int err = pl->output->open(harness_host, &params, cfg, &state);
 
 	harness_config_free(cfg); /* the plugin reads its settings in open */
 	return err ? NULL : state;
@@ -238,9 +238,9 @@ int main(int argc, char **argv)
 {
 	int port;
 
-	pl = argc > 1 ? harness_load(argv[1]) : NULL;
+	pl = argc > 1 ? harness_load(argv[1], "push") : NULL;
 	if (!pl) {
-		printf("Bail out! cannot load the http plugin\n");
+		printf("Bail out! cannot load the push plugin\n");
 		return 1;
 	}
 	port = receiver_start(0);

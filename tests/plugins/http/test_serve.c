@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The live server through the plugin's ops: endpoints, path traversal, 50 streaming clients. */
+/* The serve plugin through its ops: endpoints (the encoders' bytes), path traversal, 50 streams. */
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,8 +68,22 @@ static int port_from_log(void)
 	return p ? atoi(p + strlen("http://127.0.0.1:")) : 0;
 }
 
-static void test_endpoints(int port, const char *expect_folded)
+/* The body of /json without its envelope: what follows "tree": up to the closing brace. */
+static bool json_tree_is(const char *body, const char *tree)
 {
+	const char *at = strstr(body, ",\"tree\":");
+	size_t n = strlen(tree);
+
+	while (n && tree[n - 1] == '\n')
+		n--;
+	return at && !strncmp(at + 8, tree, n) && !strcmp(at + 8 + n, "}");
+}
+
+/* p is the one window written: the profile so far, which -o would write with these bytes. */
+static void test_endpoints(int port, const struct pb_profile *p)
+{
+	char *expect_folded = profile_text(p, NULL), *svg = profile_text(p, "svg");
+	char *json = profile_text(p, "json");
 	static const char *const bad[] = {
 		"/nope", "/../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/index.html/../../etc/passwd",
 		"/etc/passwd", "/..%2f..%2fetc%2fpasswd", "//etc/passwd", "/json/../../../etc/passwd",
@@ -83,14 +97,18 @@ static void test_endpoints(int port, const char *expect_folded)
 	   st);
 	free(b.data);
 	st = get(port, "/json", &b, type, sizeof(type));
-	ok(st == 200 && strstr(type, "json") && strstr(b.data, "\"name\":\"http_test_leaf\"") &&
-		   strstr(b.data, "\"children\":[],\"value\":30}") && strstr(b.data, "\"samples\":45"),
+	ok(st == 200 && strstr(type, "json") &&
+		   strstr(b.data, "{\"name\":\"http_test_leaf\",\"value\":30}") &&
+		   strstr(b.data, "\"samples\":45"),
 	   "/json holds the tree with the leaf's 30 samples of 45");
+	ok(json && json_tree_is(b.data, json), "/json's tree is what -o x.json writes");
 	free(b.data);
 	st = get(port, "/svg", &b, type, sizeof(type));
 	ok(st == 200 && strstr(type, "svg") && strstr(b.data, "<svg") &&
 		   strstr(b.data, "http_test_leaf (30 samples, 66.67%)"),
 	   "/svg draws the frames with samples and percent");
+	ok(svg && b.len == strlen(svg) && !memcmp(b.data, svg, b.len),
+	   "/svg is byte for byte what -o x.svg writes (%zu bytes)", b.len);
 	free(b.data);
 	st = get(port, "/", &b, type, sizeof(type));
 	ok(st == 200 && strstr(type, "text/html") && strstr(b.data, "src=\"/flame.js\"") &&
@@ -106,6 +124,9 @@ static void test_endpoints(int port, const char *expect_folded)
 		ok(st == 404 && !strstr(b.data, "root:"), "%s is 404 (%ld)", bad[i], st);
 		free(b.data);
 	}
+	free(expect_folded);
+	free(svg);
+	free(json);
 }
 
 struct stream {
@@ -187,30 +208,27 @@ static void test_streams(int port, const struct pb_plugin *pl, void *state)
 
 int main(int argc, char **argv)
 {
-	const struct pb_plugin *pl = argc > 1 ? harness_load(argv[1]) : NULL;
+	const struct pb_plugin *pl = argc > 1 ? harness_load(argv[1], "serve") : NULL;
 	struct pb_output_params params = { .sz = sizeof(params), .target = "serve",
 					   .format = "serve", .window_ms = 500, .live = true };
 	struct pb_config *cfg;
 	struct pb_profile *p;
 	void *state = NULL;
-	char *folded;
 	uint64_t t;
 	int port;
 
 	if (!pl) {
-		printf("Bail out! cannot load the http plugin\n");
+		printf("Bail out! cannot load the serve plugin\n");
 		return 1;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	cfg = harness_config("listen=127.0.0.1:0");
-	ok(pl->output->open(&harness_host, &params, cfg, &state) == 0, "serve opens on port 0");
+	ok(pl->output->open(harness_host, &params, cfg, &state) == 0, "serve opens on port 0");
 	port = port_from_log();
 	ok(port > 0, "the log names the address (port %d)", port);
 	p = harness_profile(window1, 1000000000ull, 2000000000ull);
 	ok(pl->output->write(state, p, 0) == 0, "a window is written");
-	folded = profile_text(p, NULL);
-	test_endpoints(port, folded);
-	free(folded);
+	test_endpoints(port, p);
 	pb_profile__free(p);
 	test_streams(port, pl, state);
 
@@ -226,7 +244,7 @@ int main(int argc, char **argv)
 		curl_easy_setopt(s.c, CURLOPT_WRITEDATA, &s.b);
 		curl_multi_add_handle(m, s.c);
 		pump_until(m, &s, 1, "event: snapshot", 5000);
-		harness_stop = true; /* as after Ctrl-C: wait returns at once */
+		harness_request_stop(); /* as after Ctrl-C: wait returns at once */
 		t = now_ms();
 		ok(pl->output->wait(state) == 0, "wait returns once a stop was requested");
 		pl->output->close(state);
@@ -240,7 +258,7 @@ int main(int argc, char **argv)
 	harness_config_free(cfg);
 
 	cfg = harness_config("listen=192.0.2.1:0");
-	ok(pl->output->open(&harness_host, &params, cfg, &state) != 0,
+	ok(pl->output->open(harness_host, &params, cfg, &state) != 0,
 	   "an address that is not this host's is refused");
 	harness_config_free(cfg);
 	curl_global_cleanup();

@@ -26,6 +26,13 @@
 		return { name: 'all', value: 0, children: [] };
 	}
 
+	// The tree is the svg plugin's d3 JSON (what -o x.json writes): a leaf has no "children".
+	function withChildren(node) {
+		if (!node.children) node.children = [];
+		else for (const c of node.children) withChildren(c);
+		return node;
+	}
+
 	// Children are looked up by name when windows are merged; the index is built lazily.
 	function childNamed(node, name) {
 		if (!node.index) {
@@ -57,13 +64,22 @@
 		return state.mode === 'window' ? state.latest : state.acc;
 	}
 
-	// Same colours as /svg: a stable hash of the name, kernel frames in blue.
+	// The colours of /svg with its default palette (the svg plugin's palette.c): "hot", and
+	// "aqua" for kernel frames, each channel from an FNV-1a hash of the name's UTF-8 bytes.
+	const HOT = { base: [205, 0, 0], span: [50, 230, 55], v: [2, 0, 1] };
+	const AQUA = { base: [50, 165, 165], span: [60, 55, 55], v: [0, 0, 0] };
+	const utf8 = new TextEncoder();
 	function colour(name) {
-		let h = 2166136261;
-		for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619) >>> 0;
-		if (name.endsWith('_[k]'))
-			return `rgb(${50 + h % 60},${150 + (h >>> 8) % 70},${200 + (h >>> 16) % 55})`;
-		return `rgb(${205 + h % 50},${(h >>> 8) % 230},${(h >>> 16) % 55})`;
+		const b = utf8.encode(name);
+		let fwd = 2166136261, back = 2166136261;
+		for (let i = 0; i < b.length; i++) {
+			fwd = Math.imul(fwd ^ b[i], 16777619) >>> 0;
+			back = Math.imul(back ^ b[b.length - 1 - i], 16777619) >>> 0;
+		}
+		const v = [fwd, back, (fwd ^ (back >>> 7)) >>> 0];
+		const s = name.endsWith('_[k]') ? AQUA : HOT;
+		const c = [0, 1, 2].map((i) => s.base[i] + Math.floor(s.span[i] * (v[s.v[i]] >>> 8) / 16777216));
+		return `rgb(${c[0]},${c[1]},${c[2]})`;
 	}
 
 	function depthOf(node) {
@@ -173,7 +189,7 @@
 	}
 
 	function onSnapshot(data) {
-		state.acc = data.tree;
+		state.acc = withChildren(data.tree);
 		state.latest = emptyTree();
 		state.gen = data.gen;
 		state.meta = data;
@@ -184,6 +200,7 @@
 	function onWindow(data) {
 		if (data.gen <= state.gen) return; // already in the snapshot
 		state.gen = data.gen;
+		withChildren(data.tree);
 		merge(state.acc, data.tree);
 		state.latest = data.tree;
 		state.meta = data;
