@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The s3 output in a continuous run: real sampling with --flush-interval, the store down for a
-// few windows and back, then every window in the bucket, chained in time, adding up to the run.
+// few windows and back, then every window in the bucket, chained in time, adding up to the run,
+// its svg what -o writes for it.
 'use strict';
 
 const fs = require('fs');
@@ -33,7 +34,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
     secretAccessKey: SECRET, region: 'eu-west-3' });
   const whole = path.join(work, 'whole.folded');
   const q = new URLSearchParams({ endpoint: store.endpoint, spool_dir: path.join(work, 'spool'),
-    retry_max: '0.3', flush_timeout: '20', service: 'spin' });
+    retry_max: '0.3', flush_timeout: '20', service: 'spin', format: 'folded,svg' });
   // A shell that spins for RUN_S seconds: a command target, so windows say whose they are.
   const spin = `end=$(( $(date +%s) + ${RUN_S} )); while [ $(date +%s) -lt $end ]; do :; done`;
 
@@ -79,6 +80,24 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
     const total = h.parseFolded(fs.readFileSync(whole, 'utf8'));
     ok(total.size > 0 && h.sameFolded(merged, total),
       `the windows add up to the whole run (${total.size} stacks)`);
+
+    // Each window's svg is what -o x.svg writes for that window (read back from its folded).
+    const svgs = keys.filter((k) => k.endsWith('.svg'));
+    let same = 0;
+    const differ = [];
+    for (const k of svgs) {
+      const folded = path.join(work, 'window.folded');
+      const svg = path.join(work, 'window.svg');
+      fs.writeFileSync(folded, h.gunzip((await reader.get(k.replace(/\.svg$/, '.folded.gz'))).body));
+      const r = await h.run(['--input', folded, '-o', svg], process.env);
+      if (r.code === 0 && (await reader.get(k)).body.equals(fs.readFileSync(svg)))
+        same++;
+      else
+        differ.push(`${k}: ${r.stderr}`);
+    }
+    ok(svgs.length === profiles.length && same === svgs.length,
+      `every window's svg object equals -o x.svg of its folded profile (${same} of ${svgs.length})`,
+      differ.join('\n'));
     ok(fs.readdirSync(path.join(work, 'spool')).filter((f) => f.endsWith('.obj')).length === 0,
       'nothing left in the spool');
     ok(store.stats.rejected === 0, 'every upload was correctly signed');
