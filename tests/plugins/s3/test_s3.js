@@ -123,6 +123,26 @@ async function testFormats(store, reader) {
     'the metadata lists the profiles in the order format= gave them', JSON.stringify(meta.objects));
 }
 
+// pprof comes from the pprof plugin, built or not: when it is there, its object is -o x.pb.gz.
+async function testPprof(store, reader) {
+  const list = await h.run(['--list-plugins'], process.env);
+  if (!/^output +pprof /m.test(list.stdout)) {
+    diag('the pprof plugin is not built: format=pprof is not tried');
+    return;
+  }
+  const p = await profile('pprof');
+  const local = path.join(work, 'formats.pb.gz');
+  const l = await h.run(['--input', p.file, '-o', local], process.env);
+  const r = await h.run(['--input', p.file, '-o', target(store, 'pprof', { format: 'pprof' })],
+    h.cleanEnv(creds));
+  ok(l.code === 0 && r.code === 0, 'format=pprof uploads', r.stderr || l.stderr);
+  const keys = await reader.list('pprof/');
+  const key = keys.find((k) => k.endsWith('.pb.gz'));
+  const obj = key ? await reader.get(key) : null;
+  ok(obj && obj.body.equals(fs.readFileSync(local)),
+    'the .pb.gz object is byte-identical to -o x.pb.gz', keys.join('\n'));
+}
+
 // "-o s3", the plugin's name alone (as the agent and Lua name outputs): all from the settings.
 async function testNameOnly(store, reader) {
   const p = await profile('name-only');
@@ -321,6 +341,7 @@ async function testOutage(store, reader) {
   try {
     await testUploadAndKeys(store, reader);
     await testFormats(store, reader);
+    await testPprof(store, reader);
     await testNameOnly(store, reader);
     await testBadSettings(store);
     await testUnrenderable(store, reader);
