@@ -143,6 +143,9 @@ static int write_one(struct pb_session *s, struct pb_output *o, const struct pb_
 	err = o->encoder ? pb_encode_file(&s->host, o->encoder, p, file_path(o), o->cfg)
 			 : o->plugin->desc->output->write(o->state, p, flags);
 	why = pb_session_capture_end(s, err);
+	/* The write went on after an error of its own (an uploader lost a window): still said. */
+	if (!err && s->captured[0])
+		pb_session_log(s, PB_LOG_ERROR, "%s", s->captured);
 	if (!err)
 		return 0;
 	/* Keep going: one failing output must not cost the user the others. */
