@@ -5,7 +5,7 @@
 #include "log.h"
 #include "plugin_loader.h"
 
-void pb_set_log_level(int level)
+void pb_log__set_level(int level)
 {
 	pb_log_verbosity = level;
 }
@@ -29,7 +29,7 @@ static void print_key(FILE *out, const struct pb_config_key *k)
 		k->help ? k->help : "");
 }
 
-int pb_list_plugins(FILE *out, const char *plugin_path)
+int pb_plugin__list_all(FILE *out, const char *plugin_path)
 {
 	struct pb_plugin_registry *reg;
 	int err = pb_plugin_registry__new(plugin_path, &reg);

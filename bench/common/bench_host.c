@@ -29,7 +29,7 @@ int pb_bench_unwinder__open(const char *path, bool mappings, struct pb_bench_unw
 		return -1;
 	}
 	u->ops = u->plugin->unwinder;
-	pb_set_log_level(PB_LOG_INFO);
+	pb_log__set_level(PB_LOG_INFO);
 	err = pb_host__new(NULL, &u->host) ?: pb_config__new_for(u->plugin, &u->cfg);
 	if (err) {
 		fprintf(stderr, "%s: %s\n", path, strerror(-err));

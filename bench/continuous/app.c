@@ -74,20 +74,20 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	opts.unwinder = argv[2];
-	if (pb_agent_new(&opts, &a) || pb_agent_set_reporter(a, count, &samples) ||
-	    pb_agent_spawn(a)) {
-		fprintf(stderr, "agent: %s\n", pb_agent_strerror(a));
+	if (pb_agent__new(&opts, &a) || pb_agent__set_reporter(a, count, &samples) ||
+	    pb_agent__spawn(a)) {
+		fprintf(stderr, "agent: %s\n", pb_agent__strerror(a));
 		return 1;
 	}
 	cont_root(atof(argv[3]));
-	pb_agent_stop(a);
-	pb_agent_get_stats(a, &st);
+	pb_agent__stop(a);
+	pb_agent__get_stats(a, &st);
 	main_cpu = now_s(CLOCK_THREAD_CPUTIME_ID);
 	getrusage(RUSAGE_SELF, &ru);
 	printf("%.3f %lu %lu %lu\n",
 	       ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
 		   ru.ru_stime.tv_usec / 1e6 - main_cpu,
 	       (unsigned long)st.windows, samples, (unsigned long)st.sessions);
-	pb_agent_free(a);
+	pb_agent__free(a);
 	return 0;
 }

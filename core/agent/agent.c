@@ -56,7 +56,7 @@ static int init_sync(struct pb_agent *a)
 	return 0;
 }
 
-int pb_agent_new(const struct pb_agent_opts *opts, struct pb_agent **ret)
+int pb_agent__new(const struct pb_agent_opts *opts, struct pb_agent **ret)
 {
 	struct pb_agent *a;
 	int err;
@@ -98,14 +98,14 @@ int pb_agent_new(const struct pb_agent_opts *opts, struct pb_agent **ret)
 	return 0;
 }
 
-int pb_agent_add_output(struct pb_agent *a, const char *target, const char *settings)
+int pb_agent__add_output(struct pb_agent *a, const char *target, const char *settings)
 {
 	struct pb_agent_output *grown, *o;
 
 	if (!a || !target || !target[0])
 		return -EINVAL;
 	if (a->spawned)
-		return pb_agent_fail(a, EBUSY, "outputs are added before pb_agent_spawn");
+		return pb_agent_fail(a, EBUSY, "outputs are added before pb_agent__spawn");
 	grown = realloc(a->outputs, (a->n_outputs + 1) * sizeof(*grown));
 	if (!grown)
 		return -ENOMEM;
@@ -122,7 +122,7 @@ int pb_agent_add_output(struct pb_agent *a, const char *target, const char *sett
 	return 0;
 }
 
-int pb_agent_set_reporter(struct pb_agent *a, pb_agent_reporter_fn fn, void *ctx)
+int pb_agent__set_reporter(struct pb_agent *a, pb_agent_reporter_fn fn, void *ctx)
 {
 	if (!a)
 		return -EINVAL;
@@ -190,7 +190,7 @@ static int check_timing(struct pb_agent *a)
 	return 0;
 }
 
-int pb_agent_spawn(struct pb_agent *a)
+int pb_agent__spawn(struct pb_agent *a)
 {
 	sigset_t all, old;
 	int err;
@@ -214,7 +214,7 @@ int pb_agent_spawn(struct pb_agent *a)
 	return 0;
 }
 
-int pb_agent_stop(struct pb_agent *a)
+int pb_agent__stop(struct pb_agent *a)
 {
 	if (!a)
 		return -EINVAL;
@@ -222,7 +222,7 @@ int pb_agent_stop(struct pb_agent *a)
 		return 0;
 	/* Joining itself would never return: a reporter cannot stop its own agent. */
 	if (pthread_equal(pthread_self(), a->thread))
-		return pb_agent_fail(a, EDEADLK, "pb_agent_stop called from the agent's reporter");
+		return pb_agent_fail(a, EDEADLK, "pb_agent__stop called from the agent's reporter");
 	pthread_mutex_lock(&a->lock);
 	a->stopping = true;
 	if (a->current)
@@ -234,11 +234,11 @@ int pb_agent_stop(struct pb_agent *a)
 	return 0;
 }
 
-void pb_agent_free(struct pb_agent *a)
+void pb_agent__free(struct pb_agent *a)
 {
 	if (!a)
 		return;
-	pb_agent_stop(a);
+	pb_agent__stop(a);
 	for (size_t i = 0; i < a->n_outputs; i++) {
 		free(a->outputs[i].target);
 		free(a->outputs[i].settings);
@@ -252,12 +252,12 @@ void pb_agent_free(struct pb_agent *a)
 	free(a);
 }
 
-const char *pb_agent_strerror(const struct pb_agent *a)
+const char *pb_agent__strerror(const struct pb_agent *a)
 {
 	return a ? a->error : "";
 }
 
-int pb_agent_get_stats(const struct pb_agent *a, struct pb_agent_stats *st)
+int pb_agent__get_stats(const struct pb_agent *a, struct pb_agent_stats *st)
 {
 	struct pb_agent *m = (struct pb_agent *)a; /* the lock, not the counters, changes */
 	struct pb_agent_stats copy;

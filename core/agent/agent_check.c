@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* What pb_agent_spawn refuses up front: no privileges, no BTF, unknown unwinders and outputs. */
+/* What pb_agent__spawn refuses up front: no privileges, no BTF, unknown unwinders and outputs. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -44,7 +44,7 @@ int pb_agent_check(struct pb_agent *a)
 	int err = 0;
 
 	/* The same rule as a session's start, asked here so that the application learns it from
-	 * pb_agent_spawn instead of from a log line on its agent thread minutes later. */
+	 * pb_agent__spawn instead of from a log line on its agent thread minutes later. */
 	if ((err = pb_check_system(names, sizeof(names))))
 		return pb_agent_fail(a, err, "%s", names);
 	if ((err = pb_plugin_registry__new(a->plugin_path, &reg)))

@@ -100,7 +100,7 @@ static void report(struct pb_agent *a, const struct pb_profile *p, uint64_t inde
 	if (!fn)
 		return;
 	/* Detected once per process, bounded to about a second, and only on this thread. */
-	w.host = pb_host_metadata();
+	w.host = pb_host_metadata__get();
 	ret = fn(ctx, &w);
 	pb_agent_count(a, ret ? &a->stats.reporter_failures : &a->stats.reported, 1);
 }

@@ -37,7 +37,7 @@ struct pb_agent {
 	char error[512];
 };
 
-/* agent_check.c: what pb_agent_spawn can refuse before any thread exists; marks long_lived. */
+/* agent_check.c: what pb_agent__spawn can refuse before any thread exists; marks long_lived. */
 int pb_agent_check(struct pb_agent *a);
 
 /*
@@ -53,7 +53,7 @@ bool pb_agent_target_is_template(const char *target);
 /* To long-lived outputs of s (may be NULL), per-window outputs, the reporter; counted. */
 void pb_agent_deliver(struct pb_agent *a, struct pb_session *s, const struct pb_profile *p,
 		      uint64_t index, bool last);
-/* Counted for pb_agent_get_stats and logged when it differs from the last failure. */
+/* Counted for pb_agent__get_stats and logged when it differs from the last failure. */
 void pb_agent_note_failure(struct pb_agent *a, uint64_t index, const char *what, int err,
 			   const char *detail);
 void pb_agent_count(struct pb_agent *a, uint64_t *counter, uint64_t n);

@@ -288,7 +288,7 @@ int main(int argc, char **argv)
 
 	if (ret || exit_now)
 		goto out;
-	pb_set_log_level(1 + cli.verbosity);
+	pb_log__set_level(1 + cli.verbosity);
 	/*
 	 * From here on, a signal never leaves a temporary file behind. A terminal viewer of a
 	 * saved profile owns the ending signals instead: it puts the terminal back first.
@@ -296,7 +296,7 @@ int main(int argc, char **argv)
 	if (!(cli.input && shows_tui(&cli)))
 		install_signals();
 	if (cli.list_plugins) {
-		ret = pb_list_plugins(stdout, cli.opts.plugin_path) ? 1 : 0;
+		ret = pb_plugin__list_all(stdout, cli.opts.plugin_path) ? 1 : 0;
 		goto out;
 	}
 	if (cli.check) {

@@ -85,13 +85,13 @@ static void detect(void)
 		pthread_join(tid, NULL);
 }
 
-const struct pb_host_metadata *pb_host_metadata(void)
+const struct pb_host_metadata *pb_host_metadata__get(void)
 {
 	pthread_once(&meta_once, detect);
 	return &meta;
 }
 
-int pb_host_metadata_for_each(const struct pb_host_metadata *m,
+int pb_host_metadata__for_each(const struct pb_host_metadata *m,
 			      int (*fn)(void *ctx, const char *key, const char *value), void *ctx)
 {
 	const struct {

@@ -260,7 +260,7 @@ static int add_host_field(void *ctx, const char *key, const char *value)
 static int l_host(lua_State *L)
 {
 	lua_newtable(L);
-	pb_host_metadata_for_each(pb_host_metadata(), add_host_field, L);
+	pb_host_metadata__for_each(pb_host_metadata__get(), add_host_field, L);
 	return 1;
 }
 

@@ -100,28 +100,28 @@ int main(int argc, char **argv)
 		default: usage();
 		}
 	}
-	if ((err = pb_agent_new(&opts, &agent))) {
+	if ((err = pb_agent__new(&opts, &agent))) {
 		fprintf(stderr, "agent-demo: %s\n", strerror(-err));
 		return 1;
 	}
 	optind = 1;
 	while ((c = getopt(argc, argv, "t:d:i:u:f:o:")) != -1)
-		if (c == 'o' && (err = pb_agent_add_output(agent, optarg, NULL)))
+		if (c == 'o' && (err = pb_agent__add_output(agent, optarg, NULL)))
 			break;
 	if (!err)
-		pb_agent_set_reporter(agent, on_profile, (void *)format);
-	if (err || (err = pb_agent_spawn(agent))) {
+		pb_agent__set_reporter(agent, on_profile, (void *)format);
+	if (err || (err = pb_agent__spawn(agent))) {
 		fprintf(stderr, "agent-demo: cannot start the agent: %s\n",
-			pb_agent_strerror(agent)[0] ? pb_agent_strerror(agent) : strerror(-err));
-		pb_agent_free(agent);
+			pb_agent__strerror(agent)[0] ? pb_agent__strerror(agent) : strerror(-err));
+		pb_agent__free(agent);
 		return 1;
 	}
 	end = now_ms() + run_s * 1000;
 	for (uint64_t n = 0; now_ms() < end; n++)
 		demo_handle_request(n);
 	t = now_ms();
-	pb_agent_stop(agent);
-	fprintf(stderr, "agent-demo: pb_agent_stop took %" PRIu64 " ms\n", now_ms() - t);
-	pb_agent_free(agent);
+	pb_agent__stop(agent);
+	fprintf(stderr, "agent-demo: pb_agent__stop took %" PRIu64 " ms\n", now_ms() - t);
+	pb_agent__free(agent);
 	return 0;
 }

@@ -140,7 +140,7 @@ static int put_window(FILE *f, const struct pb_profile *p, const struct pb_confi
 		struct labels l = { .f = f };
 
 		fputs(",\"host\":{", f);
-		pb_host_metadata_for_each(pb_host_metadata(), put_label, &l);
+		pb_host_metadata__for_each(pb_host_metadata__get(), put_label, &l);
 		fputc('}', f);
 	}
 	fputc(',', f);

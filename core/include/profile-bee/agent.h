@@ -62,38 +62,38 @@ struct pb_agent_window {
 
 /*
  * Runs on the agent's thread after the window's outputs were written. A non-zero return is
- * counted as a reporter failure (pb_agent_get_stats); the next window comes regardless.
+ * counted as a reporter failure (pb_agent__get_stats); the next window comes regardless.
  */
 typedef int (*pb_agent_reporter_fn)(void *ctx, const struct pb_agent_window *w);
 
 struct pb_agent;
 
-int pb_agent_new(const struct pb_agent_opts *opts, struct pb_agent **ret);
+int pb_agent__new(const struct pb_agent_opts *opts, struct pb_agent **ret);
 /*
  * Adds an output every window is written to: target as for -o (a plugin name such as "s3", a
  * path whose extension picks the format, a URL), settings "key=value,..." or NULL. In a file
  * target "{window}" becomes the window's index and "{time}" its start (Unix seconds), so
- * windows do not overwrite each other. Only before pb_agent_spawn.
+ * windows do not overwrite each other. Only before pb_agent__spawn.
  */
-int pb_agent_add_output(struct pb_agent *a, const char *target, const char *settings);
+int pb_agent__add_output(struct pb_agent *a, const char *target, const char *settings);
 /* Sets (or with fn NULL removes) the in-process reporter; takes effect at the next window. */
-int pb_agent_set_reporter(struct pb_agent *a, pb_agent_reporter_fn fn, void *ctx);
+int pb_agent__set_reporter(struct pb_agent *a, pb_agent_reporter_fn fn, void *ctx);
 /*
  * Checks what can be checked up front (privileges, BTF, the unwinder, the outputs and their
  * settings) and starts the agent's thread; returns at once. -EPERM without root or
  * CAP_BPF + CAP_PERFMON, -ENOENT for an unknown unwinder, -EINVAL for an unknown output,
- * duration_ms > interval_ms or a frequency over 100000 Hz; pb_agent_strerror says which. A window that fails later is counted and logged, not fatal.
+ * duration_ms > interval_ms or a frequency over 100000 Hz; pb_agent__strerror says which. A window that fails later is counted and logged, not fatal.
  */
-int pb_agent_spawn(struct pb_agent *a);
+int pb_agent__spawn(struct pb_agent *a);
 /*
  * Ends the window in progress, writes and reports it, and joins the thread: returns within
  * about a second plus the time of that last report. Safe to call twice or before spawn.
  */
-int pb_agent_stop(struct pb_agent *a);
+int pb_agent__stop(struct pb_agent *a);
 /* Stops the agent if needed and frees it; accepts NULL. */
-void pb_agent_free(struct pb_agent *a);
+void pb_agent__free(struct pb_agent *a);
 /* The last error's message, or "". */
-const char *pb_agent_strerror(const struct pb_agent *a);
+const char *pb_agent__strerror(const struct pb_agent *a);
 
 /* Counters since spawn. Set sz; fields beyond it are left alone. */
 struct pb_agent_stats {
@@ -107,7 +107,7 @@ struct pb_agent_stats {
 	char last_error[256];	    /* the latest window failure, or "" */
 	uint64_t sessions;	    /* sessions built (BPF loaded): 1 unless one broke */
 };
-int pb_agent_get_stats(const struct pb_agent *a, struct pb_agent_stats *st);
+int pb_agent__get_stats(const struct pb_agent *a, struct pb_agent_stats *st);
 
 #ifdef __cplusplus
 }

@@ -34,10 +34,10 @@ struct pb_host_metadata {
  * Kubernetes when KUBERNETES_SERVICE_HOST is set (POD_NAME, POD_NAMESPACE, NODE_NAME from the
  * downward API, the namespace file PB_K8S_NAMESPACE_FILE or the service account's).
  */
-const struct pb_host_metadata *pb_host_metadata(void);
+const struct pb_host_metadata *pb_host_metadata__get(void);
 
 /* Calls fn for every known field as a label ("hostname", "ec2_instance_id", ...). */
-int pb_host_metadata_for_each(const struct pb_host_metadata *m,
+int pb_host_metadata__for_each(const struct pb_host_metadata *m,
 			      int (*fn)(void *ctx, const char *key, const char *value), void *ctx);
 
 /*

@@ -271,9 +271,9 @@ int pb_session__check(struct pb_session *s);
 /* Offline: writes p (e.g. read with --input) to every output and closes them. */
 int pb_session__write(struct pb_session *s, const struct pb_profile *p);
 /* Prints every plugin found (kind, name, description, settings) to out. */
-int pb_list_plugins(FILE *out, const char *plugin_path);
+int pb_plugin__list_all(FILE *out, const char *plugin_path);
 /* 0 errors only ... 3 debug; the default is 1 (warnings). */
-void pb_set_log_level(int level);
+void pb_log__set_level(int level);
 
 #ifdef __cplusplus
 }

@@ -68,7 +68,7 @@ static int s3_open(const struct pb_host *host, const struct pb_output_params *pa
 		return -ENOMEM;
 	}
 	/* Bounded (about 1 s at worst) and done before sampling starts. */
-	o->hm = pb_host_metadata();
+	o->hm = pb_host_metadata__get();
 	if ((err = open_spool(o)))
 		goto fail;
 	if ((left = s3_spool__count(o->spool)))

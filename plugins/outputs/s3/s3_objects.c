@@ -132,7 +132,7 @@ static int metadata_json(const struct s3_settings *st, const struct pb_profile *
 	json_object_object_add(doc, "target", target);
 	json_object_object_add(doc, "samples", json_object_new_uint64(pb_profile__total(p)));
 	json_object_object_add(doc, "stacks", json_object_new_uint64(pb_profile__stack_count(p)));
-	pb_host_metadata_for_each(hm, add_host, host);
+	pb_host_metadata__for_each(hm, add_host, host);
 	json_object_object_add(doc, "host", host);
 	for (int i = 0; i < n_objs; i++) {
 		json_object *o = json_object_new_object();

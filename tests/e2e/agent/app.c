@@ -169,7 +169,7 @@ int new_agent(uint64_t duration_ms, uint64_t interval_ms, const char *unwinder,
 				      .duration_ms = duration_ms, .interval_ms = interval_ms,
 				      .unwinder = unwinder };
 
-	return pb_agent_new(&opts, ret);
+	return pb_agent__new(&opts, ret);
 }
 
 const char *agent_cannot_run(void)

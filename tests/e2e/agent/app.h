@@ -37,7 +37,7 @@ void seen_init(struct seen *s);
 int seen_reporter(void *ctx, const struct pb_agent_window *w);
 /* Works until the reporter has seen n windows (20 s at most); the number seen. */
 int seen_wait_windows(struct seen *s, int n);
-/* Over the full windows: all but the last, which pb_agent_stop cut short. */
+/* Over the full windows: all but the last, which pb_agent__stop cut short. */
 void seen_full_windows(const struct seen *s, int *min_share, int *min_ms, int *max_ms);
 
 /* An agent on this process at 499 Hz (unwinder NULL: the default). */

@@ -66,11 +66,11 @@ if grep -q "pod payments/demo-7f9c" "$TMP/out"; then
 else
 	not_ok "the reporter's metadata carries the Kubernetes pod" "$(grep '^# window ' "$TMP/out" | head -2)"
 fi
-stop_ms=$(sed -n 's/.*pb_agent_stop took \([0-9]*\) ms.*/\1/p' "$TMP/err")
+stop_ms=$(sed -n 's/.*pb_agent__stop took \([0-9]*\) ms.*/\1/p' "$TMP/err")
 if [ -n "$stop_ms" ] && [ "$stop_ms" -lt 1000 ]; then
-	ok "pb_agent_stop returned in $stop_ms ms"
+	ok "pb_agent__stop returned in $stop_ms ms"
 else
-	not_ok "pb_agent_stop returned within a second" "$(cat "$TMP/err")"
+	not_ok "pb_agent__stop returned within a second" "$(cat "$TMP/err")"
 fi
 lines=$(wc -l <"$TMP/windows.jsonl" 2>/dev/null || echo 0)
 if [ "$lines" = "$windows" ] && grep -q '"demo_handle_request"' "$TMP/windows.jsonl" &&

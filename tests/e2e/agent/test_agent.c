@@ -26,21 +26,21 @@ static void test_self_profile(void)
 	uint64_t t0, stop_ms, spawn_ms;
 
 	seen_init(&s);
-	ok(!new_agent(300, 400, NULL, &a), "pb_agent_new");
-	pb_agent_set_reporter(a, seen_reporter, &s);
+	ok(!new_agent(300, 400, NULL, &a), "pb_agent__new");
+	pb_agent__set_reporter(a, seen_reporter, &s);
 	t0 = now_ms();
-	err = pb_agent_spawn(a);
+	err = pb_agent__spawn(a);
 	spawn_ms = now_ms() - t0;
-	ok(err == 0, "pb_agent_spawn returns 0 as root (%s)", pb_agent_strerror(a));
-	ok(spawn_ms < 500, "pb_agent_spawn returned at once (%" PRIu64 " ms): sampling starts on "
+	ok(err == 0, "pb_agent__spawn returns 0 as root (%s)", pb_agent__strerror(a));
+	ok(spawn_ms < 500, "pb_agent__spawn returned at once (%" PRIu64 " ms): sampling starts on "
 	   "the agent's thread", spawn_ms);
 	before = seen_wait_windows(&s, 3);
 	/* Mid-window: stop ends it early, still reporting it. */
 	agent_test_busy(150);
 	t0 = now_ms();
-	pb_agent_stop(a);
+	pb_agent__stop(a);
 	stop_ms = now_ms() - t0;
-	ok(stop_ms < 1000 + s.last_report_ms, "pb_agent_stop returned in %" PRIu64
+	ok(stop_ms < 1000 + s.last_report_ms, "pb_agent__stop returned in %" PRIu64
 	   " ms (bound: 1000 + last report %" PRIu64 " ms)", stop_ms, s.last_report_ms);
 	seen_full_windows(&s, &min_share, &min_ms, &max_ms);
 	ok(before >= 3 && s.windows > before, "windows every 400 ms: %d before stop, %d after "
@@ -60,13 +60,13 @@ static void test_self_profile(void)
 	is_str(s.host.ecs_task_arn, FAKE_TASK_ARN, "window metadata: ECS task (fake endpoint)");
 	is_str(s.host.k8s_pod_name, "checkout-5f7c", "window metadata: Kubernetes pod");
 	is_str(s.host.k8s_namespace, "shop", "window metadata: Kubernetes namespace");
-	pb_agent_get_stats(a, &st);
+	pb_agent__get_stats(a, &st);
 	ok(st.windows == (uint64_t)s.windows && st.reported == st.windows &&
 	   st.samples == s.samples && !st.failed_windows && !st.reporter_failures,
 	   "stats: %" PRIu64 " windows, %" PRIu64 " reported, %" PRIu64 " samples, no failures",
 	   st.windows, st.reported, st.samples);
-	ok(pb_agent_stop(a) == 0, "a second pb_agent_stop is harmless");
-	pb_agent_free(a);
+	ok(pb_agent__stop(a) == 0, "a second pb_agent__stop is harmless");
+	pb_agent__free(a);
 }
 
 static void test_bad_reporter(void)
@@ -81,8 +81,8 @@ static void test_bad_reporter(void)
 	s.fail_every = 2; /* windows 0, 2, 4 ... fail */
 	s.block = true;	  /* window 1's report waits until the application releases it */
 	new_agent(150, 200, NULL, &a);
-	pb_agent_set_reporter(a, seen_reporter, &s);
-	pb_agent_spawn(a);
+	pb_agent__set_reporter(a, seen_reporter, &s);
+	pb_agent__spawn(a);
 	end = now_ms() + 20000;
 	do {
 		agent_test_busy(20);
@@ -100,16 +100,16 @@ static void test_bad_reporter(void)
 	pthread_mutex_unlock(&s.lock);
 	seen_wait_windows(&s, 5);
 	t0 = now_ms();
-	pb_agent_stop(a);
+	pb_agent__stop(a);
 	stop_ms = now_ms() - t0;
 	ok(entered && s.released_in_time, "while the reporter was blocked the application went on "
 	   "(300 ms of work in %" PRIu64 " ms) and released it", work_ms);
-	pb_agent_get_stats(a, &st);
+	pb_agent__get_stats(a, &st);
 	ok(st.reporter_failures >= 2 && st.windows >= 5,
 	   "windows go on after reporter failures: %" PRIu64 " windows, %" PRIu64 " failed reports",
 	   st.windows, st.reporter_failures);
-	ok(stop_ms < 1000 + s.last_report_ms, "pb_agent_stop in %" PRIu64 " ms", stop_ms);
-	pb_agent_free(a);
+	ok(stop_ms < 1000 + s.last_report_ms, "pb_agent__stop in %" PRIu64 " ms", stop_ms);
+	pb_agent__free(a);
 }
 
 static int count_lines_matching(const char *path, const char *needle)
@@ -137,14 +137,14 @@ static void test_outputs(const char *tmp)
 	seen_init(&s);
 	new_agent(200, 250, NULL, &a);
 	snprintf(target, sizeof(target), "%s/window-{window}.folded", tmp);
-	ok(!pb_agent_add_output(a, target, NULL), "add_output with a per-window file name");
-	ok(!pb_agent_add_output(a, "/nonexistent/dir/x.folded", NULL),
+	ok(!pb_agent__add_output(a, target, NULL), "add_output with a per-window file name");
+	ok(!pb_agent__add_output(a, "/nonexistent/dir/x.folded", NULL),
 	   "add_output of a file that cannot be written (checked when written)");
-	pb_agent_set_reporter(a, seen_reporter, &s);
-	ok(!pb_agent_spawn(a), "spawn with outputs");
+	pb_agent__set_reporter(a, seen_reporter, &s);
+	ok(!pb_agent__spawn(a), "spawn with outputs");
 	seen_wait_windows(&s, 3);
-	pb_agent_stop(a);
-	pb_agent_get_stats(a, &st);
+	pb_agent__stop(a);
+	pb_agent__get_stats(a, &st);
 	/* The last window, cut short by stop, may hold no work: it need only exist. */
 	for (int i = 0; i < s.windows; i++) {
 		snprintf(path, sizeof(path), "%s/window-%d.folded", tmp, i);
@@ -160,7 +160,7 @@ static void test_outputs(const char *tmp)
 	   ") and the reporter still gets each window, with status -EIO", st.output_failures);
 	ok(strstr(st.last_error, "outputs") != NULL, "last_error says an output failed: %s",
 	   st.last_error);
-	pb_agent_free(a);
+	pb_agent__free(a);
 }
 
 static void test_errors(void)
@@ -170,30 +170,30 @@ static void test_errors(void)
 	pid_t pid;
 
 	new_agent(100, 100, "no-such-unwinder", &a);
-	err = pb_agent_spawn(a);
-	ok(err == -ENOENT && strstr(pb_agent_strerror(a), "no-such-unwinder"),
-	   "unknown unwinder: -ENOENT, \"%s\"", pb_agent_strerror(a));
-	pb_agent_free(a);
+	err = pb_agent__spawn(a);
+	ok(err == -ENOENT && strstr(pb_agent__strerror(a), "no-such-unwinder"),
+	   "unknown unwinder: -ENOENT, \"%s\"", pb_agent__strerror(a));
+	pb_agent__free(a);
 
 	new_agent(100, 100, NULL, &a);
-	pb_agent_add_output(a, "profile.nope", NULL);
-	err = pb_agent_spawn(a);
-	ok(err == -EINVAL && strstr(pb_agent_strerror(a), "profile.nope"),
-	   "unknown output: -EINVAL, \"%s\"", pb_agent_strerror(a));
-	pb_agent_free(a);
+	pb_agent__add_output(a, "profile.nope", NULL);
+	err = pb_agent__spawn(a);
+	ok(err == -EINVAL && strstr(pb_agent__strerror(a), "profile.nope"),
+	   "unknown output: -EINVAL, \"%s\"", pb_agent__strerror(a));
+	pb_agent__free(a);
 
 	new_agent(100, 100, NULL, &a);
-	pb_agent_add_output(a, "x.svg", "no-such-key=1");
-	err = pb_agent_spawn(a);
+	pb_agent__add_output(a, "x.svg", "no-such-key=1");
+	err = pb_agent__spawn(a);
 	ok(err == -ENOENT || err == -EINVAL, "unknown output setting refused at spawn: \"%s\"",
-	   pb_agent_strerror(a));
-	pb_agent_free(a);
+	   pb_agent__strerror(a));
+	pb_agent__free(a);
 
-	ok(pb_agent_stop(NULL) == -EINVAL, "pb_agent_stop(NULL)");
-	pb_agent_free(NULL);
+	ok(pb_agent__stop(NULL) == -EINVAL, "pb_agent__stop(NULL)");
+	pb_agent__free(NULL);
 	new_agent(100, 100, NULL, &a);
-	ok(pb_agent_stop(a) == 0, "pb_agent_stop before spawn");
-	pb_agent_free(a);
+	ok(pb_agent__stop(a) == 0, "pb_agent__stop before spawn");
+	pb_agent__free(a);
 
 	/* Without privileges: a child that becomes nobody. */
 	fflush(stdout);
@@ -204,15 +204,15 @@ static void test_errors(void)
 		if (setgid(65534) || setuid(65534))
 			_exit(3);
 		new_agent(100, 100, NULL, &b);
-		err = pb_agent_spawn(b);
-		if (err == -EPERM && strstr(pb_agent_strerror(b), "root"))
+		err = pb_agent__spawn(b);
+		if (err == -EPERM && strstr(pb_agent__strerror(b), "root"))
 			_exit(0);
-		fprintf(stderr, "spawn as nobody: %d %s\n", err, pb_agent_strerror(b));
+		fprintf(stderr, "spawn as nobody: %d %s\n", err, pb_agent__strerror(b));
 		_exit(1);
 	}
 	waitpid(pid, &status, 0);
 	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	   "without privileges pb_agent_spawn fails with -EPERM and says it needs root");
+	   "without privileges pb_agent__spawn fails with -EPERM and says it needs root");
 }
 
 static void test_dwarf(void)
@@ -222,15 +222,15 @@ static void test_dwarf(void)
 
 	seen_init(&s);
 	ok(!new_agent(800, 1000, "dwarf", &a), "agent with the dwarf unwinder");
-	pb_agent_set_reporter(a, seen_reporter, &s);
-	ok(!pb_agent_spawn(a), "spawn (dwarf): %s", pb_agent_strerror(a));
+	pb_agent__set_reporter(a, seen_reporter, &s);
+	ok(!pb_agent__spawn(a), "spawn (dwarf): %s", pb_agent__strerror(a));
 	seen_wait_windows(&s, 2);
-	pb_agent_stop(a);
+	pb_agent__stop(a);
 	/* Each window is a new session whose tables are built again: the first walks may wait. */
 	ok(s.windows >= 2 && (s.share[0] >= 50 || s.share[1] >= 50),
 	   "dwarf: our chain holds >= 50%% of a window's samples (%d%%, %d%%)", s.share[0],
 	   s.share[1]);
-	pb_agent_free(a);
+	pb_agent__free(a);
 }
 
 static void test_system_wide(void)
@@ -247,15 +247,15 @@ static void test_system_wide(void)
 	}
 	seen_init(&s);
 	s.other_pid = child;
-	pb_agent_new(&opts, &a);
-	pb_agent_set_reporter(a, seen_reporter, &s);
-	ok(!pb_agent_spawn(a), "spawn system-wide");
+	pb_agent__new(&opts, &a);
+	pb_agent__set_reporter(a, seen_reporter, &s);
+	ok(!pb_agent__spawn(a), "spawn system-wide");
 	seen_wait_windows(&s, 1);
-	pb_agent_stop(a);
+	pb_agent__stop(a);
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
 	ok(s.other_seen, "system_wide: the window holds another process (pid %d)", child);
-	pb_agent_free(a);
+	pb_agent__free(a);
 }
 
 int main(void)

@@ -89,7 +89,7 @@ static struct pb_agent *new_agent(struct seen *s)
 				   .interval_ms = 300, .log = on_log, .log_ctx = s };
 	struct pb_agent *a = NULL;
 
-	if (pb_agent_new(&o, &a))
+	if (pb_agent__new(&o, &a))
 		abort();
 	return a;
 }
@@ -104,23 +104,23 @@ int main(void)
 	if (!mkdtemp(dir))
 		return 1;
 	a = new_agent(&s);
-	pb_agent_add_output(a, "/tmp/x.svg", "width=5");
-	ret = pb_agent_spawn(a);
-	ok(ret == -EINVAL && strstr(pb_agent_strerror(a), "'width' must be from 100 to") &&
-		       strstr(pb_agent_strerror(a), "not '5'"),
+	pb_agent__add_output(a, "/tmp/x.svg", "width=5");
+	ret = pb_agent__spawn(a);
+	ok(ret == -EINVAL && strstr(pb_agent__strerror(a), "'width' must be from 100 to") &&
+		       strstr(pb_agent__strerror(a), "not '5'"),
 	       "a setting out of range in an agent's output settings is refused at spawn: %s",
-	       pb_agent_strerror(a));
-	pb_agent_free(a);
+	       pb_agent__strerror(a));
+	pb_agent__free(a);
 
 	a = new_agent(&s);
 	snprintf(target, sizeof(target), "%s/w-{window}.svg", dir);
-	pb_agent_add_output(a, target, NULL);
-	pb_agent_add_output(a, "/nonexistent-dir/w-{window}.folded", NULL);
-	pb_agent_set_reporter(a, on_window, &s);
-	ret = pb_agent_spawn(a);
-	ok(ret == 0, "the agent starts (%s)", pb_agent_strerror(a));
+	pb_agent__add_output(a, target, NULL);
+	pb_agent__add_output(a, "/nonexistent-dir/w-{window}.folded", NULL);
+	pb_agent__set_reporter(a, on_window, &s);
+	ret = pb_agent__spawn(a);
+	ok(ret == 0, "the agent starts (%s)", pb_agent__strerror(a));
 	burn(1200);
-	pb_agent_stop(a);
+	pb_agent__stop(a);
 	for (int i = 0; i < s.windows && i < MAX_WINDOWS; i++)
 		same += s.same[i] == 1;
 	ok(s.windows >= 2 && same == (s.windows < MAX_WINDOWS ? s.windows : MAX_WINDOWS),
@@ -129,7 +129,7 @@ int main(void)
 	ok(s.logs_naming_target >= s.windows && s.windows >= 2,
 	       "every window's failed output is told to the log callback, naming it (%d messages "
 	       "of %d, the last: %s)", s.logs_naming_target, s.logs, s.last_log);
-	pb_agent_free(a);
+	pb_agent__free(a);
 	snprintf(target, sizeof(target), "rm -rf '%s'", dir);
 	if (system(target))
 		return 1;

@@ -43,11 +43,11 @@ static void test_memory(int windows)
 	uint64_t t0 = now_ms(), t_warm = 0, warm = windows / 3;
 
 	new_agent(50, 60, NULL, &a);
-	pb_agent_set_reporter(a, count_only, NULL);
-	ok(!pb_agent_spawn(a), "spawn for %d windows of 50 ms every 60 ms", windows);
+	pb_agent__set_reporter(a, count_only, NULL);
+	ok(!pb_agent__spawn(a), "spawn for %d windows of 50 ms every 60 ms", windows);
 	for (;;) {
 		usleep(20000);
-		pb_agent_get_stats(a, &st);
+		pb_agent__get_stats(a, &st);
 		if (!rss0 && st.windows >= warm) {
 			rss0 = proc_status("VmRSS");
 			fds0 = count_fds();
@@ -56,10 +56,10 @@ static void test_memory(int windows)
 		if (st.windows + st.failed_windows >= (uint64_t)windows)
 			break;
 	}
-	pb_agent_stop(a);
+	pb_agent__stop(a);
 	rss1 = proc_status("VmRSS");
 	fds1 = count_fds();
-	pb_agent_get_stats(a, &st);
+	pb_agent__get_stats(a, &st);
 	diag("%" PRIu64 " windows in %" PRIu64 " ms (%.1f ms per window); RSS %ld kB after %" PRIu64
 	     ", %ld kB after %" PRIu64 "; fds %d -> %d", st.windows, now_ms() - t0,
 	     (double)(now_ms() - t_warm) / (st.windows - warm), rss0, warm, rss1, st.windows, fds0,
@@ -68,7 +68,7 @@ static void test_memory(int windows)
 	ok(rss1 - rss0 < 4096, "RSS grew %ld kB over %" PRIu64 " windows (bound 4 MB)", rss1 - rss0,
 	   st.windows - warm);
 	ok(fds1 <= fds0, "no descriptor leaked (%d -> %d)", fds0, fds1);
-	pb_agent_free(a);
+	pb_agent__free(a);
 }
 
 int main(int argc, char **argv)

@@ -146,12 +146,12 @@ static struct pb_agent *spawn(uint64_t duration_ms, uint64_t interval_ms, const 
 				      .unwinder = unwinder };
 	struct pb_agent *a = NULL;
 
-	if (pb_agent_new(&opts, &a))
+	if (pb_agent__new(&opts, &a))
 		return NULL;
-	pb_agent_set_reporter(a, reporter, s);
-	if (pb_agent_spawn(a)) {
-		diag("spawn: %s", pb_agent_strerror(a));
-		pb_agent_free(a);
+	pb_agent__set_reporter(a, reporter, s);
+	if (pb_agent__spawn(a)) {
+		diag("spawn: %s", pb_agent__strerror(a));
+		pb_agent__free(a);
 		return NULL;
 	}
 	return a;
@@ -171,8 +171,8 @@ static void test_paused(const char *unwinder)
 	if (!a)
 		return;
 	session_test_root(3300); /* 5-6 windows */
-	pb_agent_stop(a);
-	pb_agent_get_stats(a, &st);
+	pb_agent__stop(a);
+	pb_agent__get_stats(a, &st);
 	/* The last window was cut short by stop: judged on the full ones only. */
 	for (int i = 0; i + 1 < s.n; i++) {
 		paused_runs += s.paused_runs[i];
@@ -204,7 +204,7 @@ static void test_paused(const char *unwinder)
 	ok(worst <= 1.0 && worst > 0 && min_total >= 1, "%s: no window holds more of the test "
 	   "thread's samples than its length at 199 Hz (at most %.0f%% of that): nothing sampled "
 	   "between windows", unwinder, worst * 100);
-	pb_agent_free(a);
+	pb_agent__free(a);
 }
 
 static void test_continuous(void)
@@ -223,8 +223,8 @@ static void test_continuous(void)
 	our_prog(&id0, &run0);
 	session_test_root(2000);
 	our_prog(&id1, &run1);
-	pb_agent_stop(a);
-	pb_agent_get_stats(a, &st);
+	pb_agent__stop(a);
+	pb_agent__get_stats(a, &st);
 	for (int i = 0; i < s.n; i++) {
 		sum += s.total[i];
 		if (i && s.start_ns[i] != s.end_ns[i - 1])

@@ -228,7 +228,7 @@ int main(int argc, char **argv)
 		return tap_skip_all("needs root");
 
 	/* The standalone host's messages: warnings, and everything with PB_TEST_DEBUG set. */
-	pb_set_log_level(getenv("PB_TEST_DEBUG") ? PB_LOG_DEBUG : PB_LOG_WARN);
+	pb_log__set_level(getenv("PB_TEST_DEBUG") ? PB_LOG_DEBUG : PB_LOG_WARN);
 	plugin = load_plugin(argv[1]);
 	if (!plugin)
 		goto done;

@@ -50,7 +50,7 @@ const struct pb_plugin *harness_load(const char *so_path, const char *name)
 		return NULL;
 	}
 	/* Every message is kept, debug ones too: the tests look for what the plugin said. */
-	pb_set_log_level(PB_LOG_DEBUG);
+	pb_log__set_level(PB_LOG_DEBUG);
 	if (pb_host__new(&opts, &harness_host)) {
 		fprintf(stderr, "# cannot make a host\n");
 		return NULL;

@@ -56,12 +56,12 @@ static int run_scenario(const char *const *envs, struct result *r)
 		for (size_t i = 0; envs && envs[i]; i++)
 			putenv((char *)envs[i]);
 		t0 = now_ms();
-		r->m = *pb_host_metadata();
+		r->m = *pb_host_metadata__get();
 		r->elapsed_ms = now_ms() - t0;
 		/* A second call is served from the cache. */
-		if (pb_host_metadata() != pb_host_metadata())
+		if (pb_host_metadata__get() != pb_host_metadata__get())
 			r->elapsed_ms = -1;
-		pb_host_metadata_for_each(&r->m, count_label, &r->n_labels);
+		pb_host_metadata__for_each(&r->m, count_label, &r->n_labels);
 		_exit(write(pipefd[1], r, sizeof(*r)) == sizeof(*r) ? 0 : 1);
 	}
 	close(pipefd[1]);

@@ -95,7 +95,7 @@ static void test_shared_token(void)
 	int err;
 
 	setenv("PB_IMDS_ENDPOINT", base_url, 1);
-	m = pb_host_metadata();
+	m = pb_host_metadata__get();
 	is_str(m->ec2_instance_id, FAKE_INSTANCE_ID, "host metadata read the instance id");
 	/* What the s3 output asks for its role credentials, on the default endpoint... */
 	err = pb_imds__get(NULL, "meta-data/iam/security-credentials/", 1000, buf, sizeof(buf));
