@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ui.h"
+#include "../common/bench_time.h"
 
 #define RUNS 21
 
@@ -18,27 +18,6 @@ static uint32_t next_rand(void)
 	rng ^= rng >> 7;
 	rng ^= rng << 17;
 	return rng >> 32;
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v)
-{
-	qsort(v, RUNS, sizeof(*v), cmp_double);
-	return v[RUNS / 2];
 }
 
 /*
@@ -101,46 +80,46 @@ int main(int argc, char **argv)
 	tui_ui_init(&ui, NULL);
 	ui.sampling = false;
 	for (int r = 0; r < RUNS; r++) {
-		double t0 = now_ms();
+		double t0 = pb_bench_now_ms();
 
 		tui_store_clear(&ui.store);
 		tui_store_add(&ui.store, p);
-		t_add[r] = now_ms() - t0;
-		t0 = now_ms();
+		t_add[r] = pb_bench_now_ms() - t0;
+		t0 = pb_bench_now_ms();
 		tui_ui_rebuild(&ui);
-		t_build[r] = now_ms() - t0;
+		t_build[r] = pb_bench_now_ms() - t0;
 		/* A full repaint: new layout, every cell drawn, the whole screen sent. */
-		t0 = now_ms();
+		t0 = pb_bench_now_ms();
 		ui.dirty_layout = true;
 		clearok(curscr, TRUE);
 		tui_draw(&ui);
-		t_draw[r] = now_ms() - t0;
-		t0 = now_ms();
+		t_draw[r] = pb_bench_now_ms() - t0;
+		t0 = pb_bench_now_ms();
 		tui_search_set(&ui.flame, &ui.store.names, patterns[r % 4], err, sizeof(err));
 		volatile double m = tui_search_matched(&ui.flame, 0);
 		(void)m;
-		t_search[r] = now_ms() - t0;
-		t0 = now_ms();
+		t_search[r] = pb_bench_now_ms() - t0;
+		t0 = pb_bench_now_ms();
 		clearok(curscr, TRUE);
 		tui_draw(&ui); /* the status line computes the share again, as the screen does */
-		t_search_draw[r] = now_ms() - t0;
+		t_search_draw[r] = pb_bench_now_ms() - t0;
 		tui_search_clear(&ui.flame);
-		t0 = now_ms();
+		t0 = pb_bench_now_ms();
 		tui_tables_functions(&ui.tables, &ui.flame, ui.store.names.n);
 		tui_tables_sort(&ui.tables, &ui.store.names, TUI_SORT_SELF);
 		tui_tables_processes(&ui.tables, &ui.store);
-		t_tables[r] = now_ms() - t0;
+		t_tables[r] = pb_bench_now_ms() - t0;
 	}
 	endwin();
 	delscreen(scr);
 	printf("profile: %zu stacks, %u distinct names, %u tree nodes, 160x48 screen, %d runs\n",
 	       pb_profile__stack_count(p), ui.store.names.n, ui.flame.n, RUNS);
-	printf("median ms: ingest window %.2f\n", median(t_add));
-	printf("median ms: rebuild tree %.2f\n", median(t_build));
-	printf("median ms: redraw %.2f (target <= 30)\n", median(t_draw));
-	printf("median ms: apply search %.2f (target <= 30)\n", median(t_search));
-	printf("median ms: redraw with search %.2f\n", median(t_search_draw));
-	printf("median ms: top functions + processes %.2f\n", median(t_tables));
+	printf("median ms: ingest window %.2f\n", pb_bench_median(t_add, RUNS));
+	printf("median ms: rebuild tree %.2f\n", pb_bench_median(t_build, RUNS));
+	printf("median ms: redraw %.2f (target <= 30)\n", pb_bench_median(t_draw, RUNS));
+	printf("median ms: apply search %.2f (target <= 30)\n", pb_bench_median(t_search, RUNS));
+	printf("median ms: redraw with search %.2f\n", pb_bench_median(t_search_draw, RUNS));
+	printf("median ms: top functions + processes %.2f\n", pb_bench_median(t_tables, RUNS));
 	tui_ui_free(&ui);
 	pb_profile__free(p);
 	fclose(out);
