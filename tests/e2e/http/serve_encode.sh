@@ -5,6 +5,7 @@
 # conf file and --set. A saved profile through the real binary (needs curl, not root).
 set -uo pipefail
 . "$PB_SOURCE_ROOT/tests/e2e/lib.sh"
+. "$PB_SOURCE_ROOT/tests/e2e/http/serve_lib.sh"
 plan 10
 
 # Names an SVG must escape, a kernel frame, a deep chain and counts that round to odd percents.
@@ -17,24 +18,6 @@ other;start;x;y;z;w;v;u;t;s;r;q;p 1
 EOF
 printf '[output.svg]\ntitle = Served & written\nsubtitle = <same bytes>\nwidth = 900\n' \
 	>"$TMP/svg.conf"
-pids=()
-stop_all() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$TMP"; }
-trap stop_all EXIT
-
-# serve NAME ARGS...: profile-bee --serve on the saved profile in the background; sets port.
-serve() {
-	local name=$1
-	shift
-	"$PB" --input "$TMP/in.folded" --serve --listen 127.0.0.1:0 "$@" 2>"$TMP/$name.err" &
-	pids+=($!)
-	port=0
-	for _ in $(seq 100); do
-		port=$(sed -n 's|.*live flame graph on http://[^ ]*:\([0-9]*\)/.*|\1|p' "$TMP/$name.err")
-		[ -n "$port" ] && return 0
-		sleep 0.05
-	done
-	port=0
-}
 fetch() { curl -s --max-time 10 -o "$2" -w '%{http_code}' "http://127.0.0.1:$port$1"; }
 # same DESC SERVED WRITTEN: ok when the files are equal, byte for byte.
 same() {

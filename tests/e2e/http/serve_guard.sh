@@ -5,27 +5,10 @@
 # real binary serving a saved profile (no root needed).
 set -uo pipefail
 . "$PB_SOURCE_ROOT/tests/e2e/lib.sh"
+. "$PB_SOURCE_ROOT/tests/e2e/http/serve_lib.sh"
 plan 14
 
 printf 'main;work;leaf 5\nmain;idle 2\n' >"$TMP/in.folded"
-pids=()
-stop_all() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$TMP"; }
-trap stop_all EXIT
-
-# serve NAME ARGS...: starts profile-bee --serve in the background; sets port (0 on failure).
-serve() {
-	local name=$1
-	shift
-	"$PB" --input "$TMP/in.folded" --serve --listen 127.0.0.1:0 "$@" 2>"$TMP/$name.err" &
-	pids+=($!)
-	port=0
-	for _ in $(seq 100); do
-		port=$(sed -n 's|.*live flame graph on http://[^ ]*:\([0-9]*\)/.*|\1|p' "$TMP/$name.err")
-		[ -n "$port" ] && return 0
-		sleep 0.05
-	done
-	port=0
-}
 # code HOST PATH [CURL ARGS...]: the HTTP status of a GET with that Host header.
 code() {
 	local host=$1 path=$2
