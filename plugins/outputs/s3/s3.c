@@ -179,38 +179,35 @@ static const struct pb_output_claim claims[] = {
 	{ 0 },
 };
 
+/* Each key is named as its field. */
+#define S3_KEY(type, field, ...) PB_KEY_##type(struct s3_keys, field, #field, __VA_ARGS__)
+
 /* Also settable in the URL: s3://bucket/prefix?region=eu-west-3&format=folded */
 static const struct pb_config_key keys[] = {
-	PB_KEY_STRING(struct s3_keys, bucket, "bucket", NULL, "bucket, when the URL names none"),
-	PB_KEY_STRING(struct s3_keys, prefix, "prefix", NULL, "key prefix, when the URL names none"),
-	PB_KEY_STRING(struct s3_keys, region, "region", NULL,
-		      "default: AWS_REGION, AWS_DEFAULT_REGION, us-east-1"),
-	PB_KEY_STRING(struct s3_keys, endpoint, "endpoint", NULL,
-		      "S3-compatible store URL (path-style); default: AWS_ENDPOINT_URL_S3, "
-		      "AWS_ENDPOINT_URL, AWS"),
-	PB_KEY_BOOL(struct s3_keys, path_style, "path_style", NULL,
-		    "bucket in the path (default: with an endpoint)"),
-	PB_KEY_STRING(struct s3_keys, format, "format", "folded",
-		      "what to store per window, comma-separated: folded, svg, json, html, pprof "
-		      "(each as -o writes it)"),
-	PB_KEY_BOOL(struct s3_keys, gzip, "gzip", "true",
-		    "store folded profiles gzip-compressed (.folded.gz)"),
-	PB_KEY_STRING(struct s3_keys, service, "service", NULL,
-		      "key component naming what was profiled (default: the target's name, or "
-		      "system)"),
-	PB_KEY_STRING(struct s3_keys, spool_dir, "spool_dir", NULL,
-		      "where windows wait until uploaded (default: " SPOOL_ROOT "/BUCKET)"),
-	PB_KEY_INT(struct s3_keys, spool_max_mb, "spool_max_mb", "256", 1, 1 << 20,
-		   "spool size bound; the oldest windows go first"),
-	PB_KEY_DOUBLE(struct s3_keys, flush_timeout, "flush_timeout", "10", 0, 3600,
-		      "seconds the end of a run waits for uploads"),
-	PB_KEY_DOUBLE(struct s3_keys, retry_max, "retry_max", "30", 0.05, 3600,
-		      "longest pause between retries, in seconds"),
-	PB_KEY_STRING(struct s3_keys, imds_endpoint, "imds_endpoint", NULL,
-		      "EC2 metadata service for role credentials (default: PB_IMDS_ENDPOINT, on "
-		      "EC2 only)"),
-	PB_KEY_STRING(struct s3_keys, ca_bundle, "ca_bundle", NULL,
-		      "CA certificates file (default: AWS_CA_BUNDLE)"),
+	S3_KEY(STRING, bucket, NULL, "bucket, when the URL names none"),
+	S3_KEY(STRING, prefix, NULL, "key prefix, when the URL names none"),
+	S3_KEY(STRING, region, NULL, "default: AWS_REGION, AWS_DEFAULT_REGION, us-east-1"),
+	S3_KEY(STRING, endpoint, NULL,
+	       "S3-compatible store URL (path-style); default: AWS_ENDPOINT_URL_S3, "
+	       "AWS_ENDPOINT_URL, AWS"),
+	S3_KEY(BOOL, path_style, NULL, "bucket in the path (default: with an endpoint)"),
+	S3_KEY(STRING, format, "folded",
+	       "what to store per window, comma-separated: folded, svg, json, html, pprof "
+	       "(each as -o writes it)"),
+	S3_KEY(BOOL, gzip, "true", "store folded profiles gzip-compressed (.folded.gz)"),
+	S3_KEY(STRING, service, NULL,
+	       "key component naming what was profiled (default: the target's name, or "
+	       "system)"),
+	S3_KEY(STRING, spool_dir, NULL,
+	       "where windows wait until uploaded (default: " SPOOL_ROOT "/BUCKET)"),
+	S3_KEY(INT, spool_max_mb, "256", 1, 1 << 20,
+	       "spool size bound; the oldest windows go first"),
+	S3_KEY(DOUBLE, flush_timeout, "10", 0, 3600, "seconds the end of a run waits for uploads"),
+	S3_KEY(DOUBLE, retry_max, "30", 0.05, 3600, "longest pause between retries, in seconds"),
+	S3_KEY(STRING, imds_endpoint, NULL,
+	       "EC2 metadata service for role credentials (default: PB_IMDS_ENDPOINT, on "
+	       "EC2 only)"),
+	S3_KEY(STRING, ca_bundle, NULL, "CA certificates file (default: AWS_CA_BUNDLE)"),
 	{ 0 },
 };
 
