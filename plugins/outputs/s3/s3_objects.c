@@ -39,27 +39,27 @@ static void component(char *dst, size_t len, const char *src, const char *fallba
 		dst[0] = '_';
 }
 
-/* ISO 8601 in its basic form (20260125T171831.042Z): sorts as text, has no ':' to escape. */
-static void iso_basic(char *dst, size_t len, uint64_t ns)
+/* ISO 8601 to the millisecond in UTC, the date and time laid out by a strftime format. */
+static void iso8601(char *dst, size_t len, uint64_t ns, const char *layout)
 {
 	time_t secs = ns / 1000000000ull;
 	struct tm tm;
 	char day[32];
 
 	gmtime_r(&secs, &tm);
-	strftime(day, sizeof(day), "%Y%m%dT%H%M%S", &tm);
+	strftime(day, sizeof(day), layout, &tm);
 	snprintf(dst, len, "%s.%03uZ", day, (unsigned)(ns / 1000000 % 1000));
+}
+
+/* The basic form (20260125T171831.042Z): sorts as text, has no ':' to escape. */
+static void iso_basic(char *dst, size_t len, uint64_t ns)
+{
+	iso8601(dst, len, ns, "%Y%m%dT%H%M%S");
 }
 
 static void iso_extended(char *dst, size_t len, uint64_t ns)
 {
-	time_t secs = ns / 1000000000ull;
-	struct tm tm;
-	char day[32];
-
-	gmtime_r(&secs, &tm);
-	strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(dst, len, "%s.%03uZ", day, (unsigned)(ns / 1000000 % 1000));
+	iso8601(dst, len, ns, "%Y-%m-%dT%H:%M:%S");
 }
 
 /* "<prefix>/<service>/<yyyy>/<mm>/<dd>/<host>/<start>_<pid or all>", without an extension. */
