@@ -388,9 +388,5 @@ static const luaL_Reg profile_meta[] = {
 
 void pb_lua_open_profile(lua_State *L)
 {
-	luaL_newmetatable(L, PB_PROFILE_MT);
-	luaL_setfuncs(L, profile_meta, 0);
-	luaL_newlib(L, profile_methods);
-	lua_setfield(L, -2, "__index");
-	lua_pop(L, 1);
+	pb_lua_new_class(L, PB_PROFILE_MT, profile_meta, profile_methods);
 }

@@ -468,6 +468,11 @@ static const luaL_Reg session_methods[] = {
 	{ "done", l_done },   { NULL, NULL },
 };
 
+static const luaL_Reg session_meta[] = {
+	{ "__gc", l_session_gc },
+	{ NULL, NULL },
+};
+
 static const luaL_Reg module_functions[] = {
 	{ "profile", l_profile },
 	{ "session", l_session },
@@ -476,11 +481,6 @@ static const luaL_Reg module_functions[] = {
 
 void pb_lua_open_session(lua_State *L)
 {
-	luaL_newmetatable(L, PB_SESSION_MT);
-	lua_pushcfunction(L, l_session_gc);
-	lua_setfield(L, -2, "__gc");
-	luaL_newlib(L, session_methods);
-	lua_setfield(L, -2, "__index");
-	lua_pop(L, 1);
+	pb_lua_new_class(L, PB_SESSION_MT, session_meta, session_methods);
 	luaL_setfuncs(L, module_functions, 0);
 }

@@ -406,6 +406,11 @@ static const luaL_Reg process_methods[] = {
 	{ NULL, NULL },
 };
 
+static const luaL_Reg process_meta[] = {
+	{ "__gc", l_process_gc },
+	{ NULL, NULL },
+};
+
 static const luaL_Reg sys_functions[] = {
 	{ "sleep", l_sleep }, { "time", l_time }, { "log", l_log },
 	{ "run", l_run },     { "spawn", l_spawn }, { "host", l_host },
@@ -416,11 +421,6 @@ static const luaL_Reg sys_functions[] = {
 
 void pb_lua_open_sys(lua_State *L)
 {
-	luaL_newmetatable(L, PB_PROCESS_MT);
-	lua_pushcfunction(L, l_process_gc);
-	lua_setfield(L, -2, "__gc");
-	luaL_newlib(L, process_methods);
-	lua_setfield(L, -2, "__index");
-	lua_pop(L, 1);
+	pb_lua_new_class(L, PB_PROCESS_MT, process_meta, process_methods);
 	luaL_setfuncs(L, sys_functions, 0);
 }

@@ -24,6 +24,9 @@ int pb_lua_wake_fd(void);
 /* The number of times sig (SIGUSR1, SIGUSR2, SIGHUP) arrived; its handler is installed. */
 unsigned pb_lua_signal_count(int sig);
 int pb_lua_watch_signal(int sig);
+/* Registers the userdata metatable name: its metamethods, and __index holding the methods. */
+void pb_lua_new_class(lua_State *L, const char *name, const luaL_Reg *meta,
+		      const luaL_Reg *methods);
 
 /* lprofile.c */
 /* Pushes p as a "pb.profile" userdata that owns it (frees p and raises on failure). */

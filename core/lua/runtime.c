@@ -190,6 +190,17 @@ static void push_config(lua_State *L, const struct pb_settings *st)
 		set_in_section(L, st->items[i].section, st->items[i].key, st->items[i].value);
 }
 
+void pb_lua_new_class(lua_State *L, const char *name, const luaL_Reg *meta,
+		      const luaL_Reg *methods)
+{
+	luaL_newmetatable(L, name);
+	luaL_setfuncs(L, meta, 0);
+	lua_newtable(L);
+	luaL_setfuncs(L, methods, 0);
+	lua_setfield(L, -2, "__index");
+	lua_pop(L, 1);
+}
+
 static void open_module(lua_State *L, const struct pb_script_env *env)
 {
 	lua_newtable(L);
