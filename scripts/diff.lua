@@ -30,13 +30,7 @@ end
 if (opts.before ~= "") ~= (opts.after ~= "") then
 	error("give both before=CMD and after=CMD, or neither", 0)
 end
-local pids
-if opts.pid ~= "" then
-	pids = {}
-	for p in opts.pid:gmatch("[^,]+") do
-		pids[#pids + 1] = tonumber(p) or error(("pid=%s: not a pid"):format(p), 0)
-	end
-end
+local pids = pb.parse_pids(opts.pid)
 
 local before, after
 if opts.before ~= "" then

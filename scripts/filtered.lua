@@ -20,13 +20,7 @@ local opts = pb.parse_args({ duration = 10, comm = "", pid = "", frame = "", exc
 	"usage: profile-bee -c filtered.lua -- [comm=RE] [pid=PID] [frame=RE] [exclude=RE]\n" ..
 	"       [out=PATH] [top=N]")
 
-local pids
-if opts.pid ~= "" then
-	pids = {}
-	for p in opts.pid:gmatch("[^,]+") do
-		pids[#pids + 1] = tonumber(p) or error(("pid=%s: not a pid"):format(p), 0)
-	end
-end
+local pids = pb.parse_pids(opts.pid)
 -- Check the regexes before sampling for seconds.
 for _, re in ipairs({ opts.comm, opts.frame, opts.exclude }) do
 	if re ~= "" then pb.match(re, "") end

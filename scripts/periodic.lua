@@ -31,13 +31,7 @@ for _, kv in ipairs(opts.set) do
 	if not k then error(("set=%s: want set=KEY=VALUE"):format(kv), 0) end
 	settings[k] = v
 end
-local pids
-if opts.pid ~= "" then
-	pids = {}
-	for p in opts.pid:gmatch("[^,]+") do
-		pids[#pids + 1] = tonumber(p) or error(("pid=%s: not a pid"):format(p), 0)
-	end
-end
+local pids = pb.parse_pids(opts.pid)
 
 -- A file series (pruned) or a destination that takes every profile itself.
 local is_file = not opts.out:find("://") and opts.out:find("[./]") ~= nil

@@ -44,6 +44,17 @@ function pb.parse_args(defaults, usage)
 	return opts
 end
 
+-- pb.parse_pids(text): the list of pids in "PID[,PID...]" (the pid= argument), nil for "".
+-- A part that is not a number raises.
+function pb.parse_pids(text)
+	if text == "" then return nil end
+	local pids = {}
+	for p in text:gmatch("[^,]+") do
+		pids[#pids + 1] = tonumber(p) or error(("pid=%s: not a pid"):format(p), 0)
+	end
+	return pids
+end
+
 -- pb.timestamp([t]): "20240131-235959" (local time), sortable as text.
 function pb.timestamp(t)
 	return os.date("%Y%m%d-%H%M%S", t and math.floor(t) or nil)

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # The Lua API on profiles read with --input: what each method returns, as a script sees it.
 . "$PB_SOURCE_ROOT/tests/lua/lib.sh"
-plan 29
+plan 30
 
 t "pb.profile returns the --input profile; total, tostring" \
 	"34 pb.profile (4 stacks, 34 samples)" \
@@ -72,6 +72,9 @@ grep "^nil	no encoder for format 'nope' (known: " "$TMP/enc.out" | grep -q 'fold
 t "pb.args: the script's arguments after --" "2 a=1 b c" 'print(#pb.args, pb.args[1], pb.args[2] .. " c")' -- a=1 b
 t "pb.parse_args: key=value with typed defaults" "5 true x" \
 	'local o = pb.parse_args{ n = 1, on = false, s = "y" }; print(o.n, o.on, o.s)' -- n=5 on=true s=x
+t "pb.parse_pids: a pid list, nil for none, raises on a part not a pid" \
+	"2 7 nil false pid=x: not a pid" \
+	'local l = pb.parse_pids("7,9"); print(#l, l[1], pb.parse_pids(""), pcall(pb.parse_pids, "7,x"))'
 t "pb.config: defaults and conf values, typed" "99 fp false" \
 	'print(pb.config.profile.frequency, pb.config.profile.unwinder, pb.config.profile.idle)'
 t "pb.run: exit status and stdout" "3 hi" 'local st, out = pb.run{"sh", "-c", "echo hi; exit 3"}; print(st, (out:gsub("\n", "")))'
