@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "hash.h"
 #include <profile-bee/profile-bee.h>
 
@@ -219,15 +220,8 @@ static int add_stack(struct pb_profile *p, uint32_t pid, const uint32_t *frames,
 			return 0;
 		}
 	}
-	if (p->n_stacks == p->cap_stacks) {
-		size_t cap = p->cap_stacks ? p->cap_stacks * 2 : 256;
-		struct pb_stack *stacks = realloc(p->stacks, cap * sizeof(*stacks));
-
-		if (!stacks)
-			return -ENOMEM;
-		p->stacks = stacks;
-		p->cap_stacks = cap;
-	}
+	if (PB_GROW(p->stacks, p->n_stacks, p->cap_stacks, 256))
+		return -ENOMEM;
 	s = &p->stacks[p->n_stacks];
 	s->frames = store_frames(p, frames, depth);
 	if (!s->frames)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <elfutils/libdwelf.h>
 #include "binary.h"
+#include "grow.h"
 #include "symbolizer.h"
 
 /* A symbol while collecting: the name still points into the Elf's string table. */
@@ -101,15 +102,8 @@ static int collect(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct sym_vec *
 
 		if (!in || !gelf_getshdr(in, &sec) || !keep_sym(&s, name, &sec))
 			continue;
-		if (out->n == out->cap) {
-			size_t cap = out->cap ? out->cap * 2 : 1024;
-			struct raw_sym *v = realloc(out->v, cap * sizeof(*v));
-
-			if (!v)
-				return -ENOMEM;
-			out->v = v;
-			out->cap = cap;
-		}
+		if (PB_GROW(out->v, out->n, out->cap, 1024))
+			return -ENOMEM;
 		out->v[out->n++] = (struct raw_sym){
 		    .start = s.st_value,
 		    .size = s.st_size,

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "grow.h"
 #include "kallsyms.h"
 
 #define SUFFIX	      "_[k]"
@@ -13,15 +14,8 @@
 
 static int add(struct pb_kallsyms *k, size_t *cap, uint64_t addr, const char *name, size_t len)
 {
-	if (k->n == *cap) {
-		size_t c = *cap ? *cap * 2 : 65536;
-		struct pb_kallsyms_sym *v = realloc(k->syms, c * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		k->syms = v;
-		*cap = c;
-	}
+	if (PB_GROW(k->syms, k->n, *cap, 65536))
+		return -ENOMEM;
 	size_t need = len + sizeof(SUFFIX);
 
 	if (k->names_len + need > k->names_cap) {

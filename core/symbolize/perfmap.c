@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include "grow.h"
 #include "perfmap.h"
 
 #define CHUNK_SIZE (64u << 10) /* name storage grows by this: a name never moves once handed out   \
@@ -61,15 +62,8 @@ void pb_perfmap__free(struct pb_perfmap *pm)
 
 static int push(struct evec *ev, const struct ent *e)
 {
-	if (ev->n == ev->cap) {
-		size_t cap = ev->cap ? ev->cap * 2 : 64;
-		struct ent *v = realloc(ev->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		ev->v = v;
-		ev->cap = cap;
-	}
+	if (PB_GROW(ev->v, ev->n, ev->cap, 64))
+		return -ENOMEM;
 	ev->v[ev->n++] = *e;
 	return 0;
 }

@@ -5,19 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "grow.h"
 #include "proctab_impl.h"
 
 static int mvec_push(struct mvec *v, size_t at, struct mapping *m)
 {
-	if (v->n == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 16;
-		struct mapping **p = realloc(v->v, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		v->v = p;
-		v->cap = cap;
-	}
+	if (PB_GROW(v->v, v->n, v->cap, 16))
+		return -ENOMEM;
 	memmove(v->v + at + 1, v->v + at, (v->n - at) * sizeof(*v->v));
 	v->v[at] = m;
 	v->n++;

@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "grow.h"
 #include "sideband.h"
 
 #define MAX_CPUS 4096
@@ -183,16 +184,7 @@ static int reserve(struct pb_sideband *sb, size_t size)
 		sb->buf = b;
 		sb->buf_cap = cap;
 	}
-	if (sb->n_recs == sb->recs_cap) {
-		size_t cap = sb->recs_cap ? sb->recs_cap * 2 : 1024;
-		struct rec *r = realloc(sb->recs, cap * sizeof(*r));
-
-		if (!r)
-			return -ENOMEM;
-		sb->recs = r;
-		sb->recs_cap = cap;
-	}
-	return 0;
+	return PB_GROW(sb->recs, sb->n_recs, sb->recs_cap, 1024);
 }
 
 /* Copies every record pending in r into sb->buf, then frees the ring space. */
