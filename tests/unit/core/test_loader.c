@@ -30,6 +30,17 @@ static char *stage(const char *src, const char *name)
 	return path;
 }
 
+/* Stages src as rel/name: a directory of one plugin file, for a plugin_path; sub gets its path. */
+static bool stage_in_dir(const char *rel, const char *src, const char *name, char *sub, size_t len)
+{
+	char file[256];
+
+	snprintf(sub, len, "%s/%s", dir, rel);
+	snprintf(file, sizeof(file), "%s/%s", rel, name);
+	mkdir(sub, 0755);
+	return stage(src, file) != NULL;
+}
+
 static void refused_versions(char **argv)
 {
 	struct pb_plugin_so so = { 0 };
@@ -96,10 +107,7 @@ static void two_plugins(const char *two)
 	FILE *f;
 	int ret;
 
-	snprintf(sub, sizeof(sub), "%s/two", dir);
-	mkdir(sub, 0755);
-	snprintf(out, sizeof(out), "cp '%s' '%s/output-two.so'", two, sub);
-	if (system(out))
+	if (!stage_in_dir("two", two, "output-two.so", sub, sizeof(sub)))
 		return;
 	so.plugin_path = sub;
 	pb_profile__new(&p);
@@ -132,10 +140,7 @@ static void small_ops(const char *small)
 	char sub[600], out[700];
 	int ret;
 
-	snprintf(sub, sizeof(sub), "%s/small", dir);
-	mkdir(sub, 0755);
-	snprintf(out, sizeof(out), "cp '%s' '%s/output-testfmt.so'", small, sub);
-	if (system(out))
+	if (!stage_in_dir("small", small, "output-testfmt.so", sub, sizeof(sub)))
 		return;
 	so.plugin_path = sub;
 	pb_profile__new(&p);
