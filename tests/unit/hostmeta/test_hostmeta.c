@@ -72,6 +72,17 @@ static int run_scenario(const char *const *envs, struct result *r)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
+/* run_scenario with the EC2 (at imds_path) and ECS metadata endpoints on a loopback port. */
+static int run_with_endpoints(unsigned port, const char *imds_path, struct result *r)
+{
+	char imds[64], ecs[64];
+	const char *const envs[] = { imds, ecs, "AWS_EC2_METADATA_DISABLED=false", NULL };
+
+	snprintf(imds, sizeof(imds), "PB_IMDS_ENDPOINT=http://127.0.0.1:%u%s", port, imds_path);
+	snprintf(ecs, sizeof(ecs), "ECS_CONTAINER_METADATA_URI_V4=http://127.0.0.1:%u/v4", port);
+	return run_scenario(envs, r);
+}
+
 static void test_local(void)
 {
 	struct result r;
@@ -94,14 +105,9 @@ static void test_local(void)
 
 static void test_cloud(const struct fake_server *fs)
 {
-	char imds[64], ecs[64];
-	const char *const envs[] = { imds, ecs, "AWS_EC2_METADATA_DISABLED=false", NULL };
 	struct result r;
 
-	snprintf(imds, sizeof(imds), "PB_IMDS_ENDPOINT=http://127.0.0.1:%u/", fs->port);
-	snprintf(ecs, sizeof(ecs), "ECS_CONTAINER_METADATA_URI_V4=http://127.0.0.1:%u/v4",
-		 fs->port);
-	ok(!run_scenario(envs, &r), "EC2 + ECS: detection ran");
+	ok(!run_with_endpoints(fs->port, "/", &r), "EC2 + ECS: detection ran");
 	is_str(r.m.ec2_instance_id, FAKE_INSTANCE_ID, "instance id through an IMDSv2 token");
 	is_str(r.m.ec2_region, FAKE_REGION, "region");
 	is_str(r.m.ec2_availability_zone, FAKE_AZ, "availability zone");
@@ -141,14 +147,10 @@ static void test_k8s(void)
 
 static void test_hang(const struct fake_server *fs)
 {
-	char imds[64], ecs[64];
-	const char *const envs[] = { imds, ecs, "AWS_EC2_METADATA_DISABLED=false", NULL };
 	struct result r;
 
-	snprintf(imds, sizeof(imds), "PB_IMDS_ENDPOINT=http://127.0.0.1:%u", fs->hang_port);
-	snprintf(ecs, sizeof(ecs), "ECS_CONTAINER_METADATA_URI_V4=http://127.0.0.1:%u/v4",
-		 fs->hang_port);
-	ok(!run_scenario(envs, &r), "endpoints that never answer: detection still ends");
+	ok(!run_with_endpoints(fs->hang_port, "", &r),
+	   "endpoints that never answer: detection still ends");
 	diag("took %ld ms", r.elapsed_ms);
 	ok(r.elapsed_ms >= 0 && r.elapsed_ms < 1500, "within the time bound (%ld ms)",
 	   r.elapsed_ms);
