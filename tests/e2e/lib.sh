@@ -49,6 +49,16 @@ check() {
 	if "$@"; then ok "$desc"; else not_ok "$desc" "command failed: $*"; fi
 }
 finish() { exit $((tap_failed > 0)); }
+# signal_wait SIG PID: sends SIG to PID, a child of this shell, and waits for it; sets st to its
+# status and took to the seconds it took to end after the signal.
+signal_wait() {
+	local start
+	kill -"$1" "$2"
+	start=$(date +%s)
+	wait "$2"
+	st=$?
+	took=$(($(date +%s) - start))
+}
 
 # install_tree: the build installed under DEST=$TMP/inst (meson install --destdir), as an
 # application outside this tree finds it: pc is its profile-bee.pc, pkg-config reads that tree.

@@ -76,11 +76,7 @@ end" >"$TMP/int.lua"
 (cd "$TMP" && exec "$PB" --config /dev/null -c int.lua) >"$TMP/int.out" 2>"$TMP/int.err" &
 pbpid=$!
 sleep 2.5
-kill -INT $pbpid
-start=$(date +%s)
-wait $pbpid
-st=$?
-took=$(($(date +%s) - start))
+signal_wait INT $pbpid
 child=$(head -1 "$TMP/int.out")
 [ $st = 130 ] && [ "$took" -le 3 ] && [ -s "$TMP/int.folded" ] && grep -q "interrupted" "$TMP/int.err" &&
 	ok "Ctrl-C ends the profile at once, it is written, the script ends (exit 130: 128 + SIGINT)" ||

@@ -44,11 +44,7 @@ st=$?
 "$PB" -F 199 -d 60 -o "$TMP/int.folded" -o - -- "$C/chain-fp" 60 >"$TMP/int.stdout" 2>/dev/null &
 pbpid=$!
 sleep 2
-kill -INT $pbpid
-start=$(date +%s)
-wait $pbpid
-st=$?
-took=$(($(date +%s) - start))
+signal_wait INT $pbpid
 lines=$(wc -l <"$TMP/int.folded" 2>/dev/null || echo 0)
 [ $st = 0 ] && [ "$took" -le 3 ] && [ "$lines" -gt 0 ] && cmp -s "$TMP/int.folded" "$TMP/int.stdout" &&
 	ok "SIGINT ends the profile at once and writes every output ($lines lines, both equal)" ||

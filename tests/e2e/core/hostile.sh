@@ -93,9 +93,7 @@ awk 'BEGIN { srand(1); for (i = 0; i < 300000; i++) { s = "app"; for (j = 0; j <
 "$PB" --config /dev/null --input "$TMP/huge.folded" -o "$TMP/o.json" 2>/dev/null &
 pid=$!
 for _ in $(seq 200); do compgen -G "$TMP/o.json.*" >/dev/null && break; sleep 0.02; done
-kill -INT $pid
-wait $pid
-st=$?
+signal_wait INT $pid
 left=$(compgen -G "$TMP/o.json*")
 [ $st = 130 ] && [ -z "$left" ] && ok "Ctrl-C while writing o.json: status 130, no temporary file left" ||
 	not_ok "temporary file on Ctrl-C" "status $st" "left: $left"
@@ -124,9 +122,7 @@ printf 'pb.sleep(30)\nprint("after")\n' >"$TMP/sleep.lua"
 (cd "$TMP" && exec "$PB" --config /dev/null -c sleep.lua) >"$TMP/out" 2>"$TMP/err" &
 pid=$!
 sleep 0.5
-kill -TERM $pid
-wait $pid
-st=$?
+signal_wait TERM $pid
 [ $st = 143 ] && grep -q "interrupted by Terminated" "$TMP/err" && ok "a script interrupted in pb.sleep exits 143" ||
 	not_ok "pb.sleep interrupted" "status $st" "$(cat "$TMP/err")"
 
