@@ -75,24 +75,34 @@ void pb_profile__free(struct pb_profile *p)
 	free(p);
 }
 
-static int grow_name_index(struct pb_profile *p)
+/*
+ * Doubles an open-addressing index of ids + 1 (*cap slots, a power of two; 1024 to start) and
+ * puts ids 0..n-1 back, each where hash_of(p, id) leads.
+ */
+static int grow_index(const struct pb_profile *p, uint32_t **index, size_t *cap, size_t n,
+		      uint64_t (*hash_of)(const struct pb_profile *p, size_t id))
 {
-	size_t cap = p->name_index_cap ? p->name_index_cap * 2 : 1024;
-	uint32_t *idx = calloc(cap, sizeof(*idx));
+	size_t new_cap = *cap ? *cap * 2 : 1024;
+	uint32_t *idx = calloc(new_cap, sizeof(*idx));
 
 	if (!idx)
 		return -ENOMEM;
-	for (size_t id = 0; id < p->n_names; id++) {
-		size_t slot = p->name_hashes[id] & (cap - 1);
+	for (size_t id = 0; id < n; id++) {
+		size_t slot = hash_of(p, id) & (new_cap - 1);
 
 		while (idx[slot])
-			slot = (slot + 1) & (cap - 1);
+			slot = (slot + 1) & (new_cap - 1);
 		idx[slot] = id + 1;
 	}
-	free(p->name_index);
-	p->name_index = idx;
-	p->name_index_cap = cap;
+	free(*index);
+	*index = idx;
+	*cap = new_cap;
 	return 0;
+}
+
+static uint64_t name_hash_of(const struct pb_profile *p, size_t id)
+{
+	return p->name_hashes[id];
 }
 
 int64_t pb_profile__intern(struct pb_profile *p, const char *name, size_t len)
@@ -101,7 +111,8 @@ int64_t pb_profile__intern(struct pb_profile *p, const char *name, size_t len)
 	size_t slot;
 	char *copy;
 
-	if ((p->n_names + 1) * 2 > p->name_index_cap && grow_name_index(p))
+	if ((p->n_names + 1) * 2 > p->name_index_cap &&
+	    grow_index(p, &p->name_index, &p->name_index_cap, p->n_names, name_hash_of))
 		return -ENOMEM;
 	for (slot = h & (p->name_index_cap - 1); p->name_index[slot];
 	     slot = (slot + 1) & (p->name_index_cap - 1)) {
@@ -148,25 +159,11 @@ static uint64_t stack_hash(uint32_t pid, const uint32_t *frames, uint32_t depth)
 	return pb_hash_u64(h);
 }
 
-static int grow_stack_index(struct pb_profile *p)
+static uint64_t stack_hash_of(const struct pb_profile *p, size_t id)
 {
-	size_t cap = p->stack_index_cap ? p->stack_index_cap * 2 : 1024;
-	uint32_t *idx = calloc(cap, sizeof(*idx));
+	const struct pb_stack *s = &p->stacks[id];
 
-	if (!idx)
-		return -ENOMEM;
-	for (size_t i = 0; i < p->n_stacks; i++) {
-		const struct pb_stack *s = &p->stacks[i];
-		size_t slot = stack_hash(s->pid, s->frames, s->depth) & (cap - 1);
-
-		while (idx[slot])
-			slot = (slot + 1) & (cap - 1);
-		idx[slot] = i + 1;
-	}
-	free(p->stack_index);
-	p->stack_index = idx;
-	p->stack_index_cap = cap;
-	return 0;
+	return stack_hash(s->pid, s->frames, s->depth);
 }
 
 static uint32_t *store_frames(struct pb_profile *p, const uint32_t *frames, uint32_t depth)
@@ -208,7 +205,8 @@ static int add_stack(struct pb_profile *p, uint32_t pid, const uint32_t *frames,
 		if (!count)
 			return 0;
 	}
-	if ((p->n_stacks + 1) * 2 > p->stack_index_cap && grow_stack_index(p))
+	if ((p->n_stacks + 1) * 2 > p->stack_index_cap &&
+	    grow_index(p, &p->stack_index, &p->stack_index_cap, p->n_stacks, stack_hash_of))
 		return -ENOMEM;
 	for (slot = stack_hash(pid, frames, depth) & (p->stack_index_cap - 1); p->stack_index[slot];
 	     slot = (slot + 1) & (p->stack_index_cap - 1)) {
