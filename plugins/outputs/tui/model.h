@@ -22,6 +22,13 @@ static inline uint64_t tui_mix(uint64_t x)
 	return x ^ (x >> 31);
 }
 
+/*
+ * names.c: replaces *slots, an open-addressing table of ids + 1 (0 = empty), with one of n_slots
+ * (a power of two) holding ids 0..n-1, each where hash_of(ctx, id) leads. 0 or -ENOMEM.
+ */
+int tui_slots_rebuild(uint32_t **slots, uint32_t *cur_n_slots, uint32_t n_slots, uint32_t n,
+		      uint64_t (*hash_of)(const void *ctx, uint32_t id), const void *ctx);
+
 /* names.c: frame names interned once, so windows from different profiles share ids. */
 struct tui_names {
 	char **names;

@@ -15,24 +15,31 @@ static uint64_t hash_str(const char *s)
 	return tui_mix(h);
 }
 
-static int grow_slots(struct tui_names *t)
+int tui_slots_rebuild(uint32_t **slots, uint32_t *cur_n_slots, uint32_t n_slots, uint32_t n,
+		      uint64_t (*hash_of)(const void *ctx, uint32_t id), const void *ctx)
 {
-	uint32_t n_slots = t->n_slots ? t->n_slots * 2 : 1024;
-	uint32_t *slots = calloc(n_slots, sizeof(*slots));
+	uint32_t *v = calloc(n_slots, sizeof(*v));
 
-	if (!slots)
+	if (!v)
 		return -ENOMEM;
-	for (uint32_t id = 0; id < t->n; id++) {
-		uint32_t i = hash_str(t->names[id]) & (n_slots - 1);
+	for (uint32_t id = 0; id < n; id++) {
+		uint32_t i = hash_of(ctx, id) & (n_slots - 1);
 
-		while (slots[i])
+		while (v[i])
 			i = (i + 1) & (n_slots - 1);
-		slots[i] = id + 1;
+		v[i] = id + 1;
 	}
-	free(t->slots);
-	t->slots = slots;
-	t->n_slots = n_slots;
+	free(*slots);
+	*slots = v;
+	*cur_n_slots = n_slots;
 	return 0;
+}
+
+static uint64_t name_hash_of(const void *ctx, uint32_t id)
+{
+	const struct tui_names *t = ctx;
+
+	return hash_str(t->names[id]);
 }
 
 static bool is_kernel(const char *name)
@@ -48,7 +55,9 @@ int64_t tui_names_intern(struct tui_names *t, const char *name)
 	int err;
 
 	/* Keep the table at most half full so probes stay short. */
-	if ((t->n + 1) * 2 > t->n_slots && (err = grow_slots(t)))
+	if ((t->n + 1) * 2 > t->n_slots &&
+	    (err = tui_slots_rebuild(&t->slots, &t->n_slots, t->n_slots ? t->n_slots * 2 : 1024,
+				     t->n, name_hash_of, t)))
 		return err;
 	i = hash_str(name) & (t->n_slots - 1);
 	for (; t->slots[i]; i = (i + 1) & (t->n_slots - 1))

@@ -15,23 +15,16 @@ static uint64_t hash_stack(uint32_t pid, const uint32_t *frames, uint32_t depth)
 	return h;
 }
 
+static uint64_t stack_hash_of(const void *ctx, uint32_t k)
+{
+	const struct tui_store *s = ctx;
+
+	return s->stacks[k].hash;
+}
+
 static int rebuild_slots(struct tui_store *s, uint32_t n_slots)
 {
-	uint32_t *slots = calloc(n_slots, sizeof(*slots));
-
-	if (!slots)
-		return -ENOMEM;
-	for (uint32_t k = 0; k < s->n; k++) {
-		uint32_t i = s->stacks[k].hash & (n_slots - 1);
-
-		while (slots[i])
-			i = (i + 1) & (n_slots - 1);
-		slots[i] = k + 1;
-	}
-	free(s->slots);
-	s->slots = slots;
-	s->n_slots = n_slots;
-	return 0;
+	return tui_slots_rebuild(&s->slots, &s->n_slots, n_slots, s->n, stack_hash_of, s);
 }
 
 static bool same(const struct tui_stack *st, uint64_t h, uint32_t pid, const uint32_t *frames,
