@@ -4,6 +4,7 @@
 #define PB_COUNTS_BPF_H
 
 #include "counts.h"
+#include "lost.bpf.h"
 
 /* vmlinux.h has no errno values. */
 #define PB_ENOMEM 12
@@ -43,20 +44,7 @@ PB_KSTACKS_MAP(kstacks1);
 PB_USTACKS_MAP(ustacks0);
 PB_USTACKS_MAP(ustacks1);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, PB_LOST_SLOTS);
-	__type(key, __u32);
-	__type(value, __u64);
-} lost SEC(".maps");
-
-static __always_inline void count_lost(__u32 cause)
-{
-	__u64 *n = bpf_map_lookup_elem(&lost, &cause);
-
-	if (n)
-		(*n)++; /* per-CPU: no other writer */
-}
+PB_LOST_COUNTERS(PB_LOST_SLOTS);
 
 /* Map pointers are constants at each call site, as bpf_get_stackid needs. */
 static __always_inline void pb_count_in(void *ctx, bool kernel, struct pb_count_key *key,

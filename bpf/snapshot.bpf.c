@@ -4,6 +4,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "filter.bpf.h"
+#include "lost.bpf.h"
 #include "regs.bpf.h"
 #include "snapshot.h"
 
@@ -49,20 +50,7 @@ struct {
 	__uint(max_entries, 8 << 20);
 } ring SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, PB_SNAP_LOST_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} lost SEC(".maps");
-
-static __always_inline void count_lost(__u32 cause)
-{
-	__u64 *n = bpf_map_lookup_elem(&lost, &cause);
-
-	if (n)
-		(*n)++; /* per-CPU: no other writer */
-}
+PB_LOST_COUNTERS(PB_SNAP_LOST_MAX);
 
 /* DWARF register order, so both unwinding libraries take the array as it is. */
 #define COPY_REGS(dst, r)                                                                          \
