@@ -17,6 +17,16 @@ trap cleanup_all EXIT
 
 # Runs profile-bee with a deadline so a hang fails the test instead of the whole suite.
 pb() { timeout -k 5 "${PB_FAULT_TIMEOUT:-30}" "$PB" "$@"; }
+# ended_in_time DESC MAX_SECONDS ERR_FILE: ok when the run just timed ($st, $took) ended with
+# status 0 within MAX_SECONDS.
+ended_in_time() {
+	if [ "$st" = 0 ] && [ "$took" -le "$2" ]; then
+		ok "$1 (status 0, ${took}s)"
+	else
+		not_ok "$1" "status $st after ${took}s" "$(cat "$3")"
+	fi
+}
+CHAIN="main;pb_alpha;pb_beta;pb_gamma;pb_burn"
 
 # 1-2: the target killed mid-window: the profile so far is still written, exit 0.
 "$C/chain-fp" 30 & target=$!
@@ -26,13 +36,9 @@ pb -p "$target" -F $HZ -d 10 -o "$TMP/killed.folded" 2>"$TMP/killed.err"
 st=$?
 wait "$target" 2>/dev/null
 took=$((SECONDS - start))
-if [ "$st" = 0 ] && [ "$took" -lt 8 ]; then
-	ok "target killed: profile-bee ends with it (status 0, ${took}s)"
-else
-	not_ok "target killed: profile-bee ends with it" "status $st after ${took}s" "$(cat "$TMP/killed.err")"
-fi
+ended_in_time "target killed: profile-bee ends with it" 7 "$TMP/killed.err"
 expect_chain "target killed: the samples before the kill are written" "$TMP/killed.folded" \
-	"main;pb_alpha;pb_beta;pb_gamma;pb_burn" 90
+	"$CHAIN" 90
 
 # 3-4: SIGSTOPped for most of the window, then continued: no hang, the running part is profiled.
 "$C/chain-fp" 6 & target=$!
@@ -43,13 +49,8 @@ st=$?
 took=$((SECONDS - start))
 kill "$target" 2>/dev/null
 wait "$target" 2>/dev/null
-if [ "$st" = 0 ] && [ "$took" -le 7 ]; then
-	ok "target stopped and continued: ends on time (status 0, ${took}s)"
-else
-	not_ok "target stopped and continued: ends on time" "status $st after ${took}s" "$(cat "$TMP/stopped.err")"
-fi
-expect_chain "target stopped and continued: chain intact" "$TMP/stopped.folded" \
-	"main;pb_alpha;pb_beta;pb_gamma;pb_burn" 90
+ended_in_time "target stopped and continued: ends on time" 7 "$TMP/stopped.err"
+expect_chain "target stopped and continued: chain intact" "$TMP/stopped.folded" "$CHAIN" 90
 
 # 5-6: stopped for the whole window: an empty profile, not a hang nor a crash.
 "$C/chain-fp" 10 & target=$!
@@ -75,8 +76,7 @@ st=$?
 wait "$target" 2>/dev/null
 if [ "$st" = 0 ]; then ok "target re-execs: status 0"; else
 	not_ok "target re-execs: status 0" "status $st" "$(cat "$TMP/exec.err")"; fi
-expect_chain "target re-execs: the new image's chain is named" "$TMP/exec.folded" \
-	"main;pb_alpha;pb_beta;pb_gamma;pb_burn" 90
+expect_chain "target re-execs: the new image's chain is named" "$TMP/exec.folded" "$CHAIN" 90
 
 # 9-10: /proc entries vanishing between reads: hundreds of processes that live a few ms.
 storm() {
