@@ -14,12 +14,17 @@ int pb_config__set_list(struct pb_config *cfg, const char *list, const char *sou
 int pb_config__copy(struct pb_config *cfg, const struct pb_config *src, char *err, size_t len);
 const struct pb_config_key *pb_config__key(const struct pb_config *cfg, const char *key);
 
-/* Checks value against k's type, range and choices: 0, or -EINVAL with why in err. */
+/*
+ * One value against one key (config_value.c): the checker every source of settings uses.
+ * Checks value against k's type, range and choices: 0, or -EINVAL with why in err.
+ */
 int pb_config_check_value(const struct pb_config_key *k, const char *owner, const char *value,
 			  char *err, size_t err_len);
 /* Parses a boolean as every settings source spells it: 1/0, true/false, yes/no, on/off. */
 bool pb_config_parse_bool(const char *value, bool *out);
 /* "an integer", "a boolean", ...: for messages. */
 const char *pb_config_type_name(enum pb_config_type type);
+/* Stores value (checked before; NULL: unset) into k's field of the struct at settings. */
+void pb_config_bind_value(const struct pb_config_key *k, const char *value, void *settings);
 
 #endif
