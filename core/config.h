@@ -15,7 +15,8 @@ int pb_config__copy(struct pb_config *cfg, const struct pb_config *src, char *er
 const struct pb_config_key *pb_config__key(const struct pb_config *cfg, const char *key);
 
 /*
- * One value against one key (config_value.c): the checker every source of settings uses.
+ * One value against one key (config_value.c, also built into the settings front ends): the
+ * checker every source of settings uses, plugin tables and the core's [profile] alike.
  * Checks value against k's type, range and choices: 0, or -EINVAL with why in err.
  */
 int pb_config_check_value(const struct pb_config_key *k, const char *owner, const char *value,

@@ -12,14 +12,12 @@
 #include <unistd.h>
 #include <linux/perf_event.h>
 
+#include "core_settings.h"
 #include "log.h"
 #include "session_internal.h"
 
-#define DEFAULT_FREQUENCY 99
-#define DEFAULT_STACK_STORAGE 16384
-#define DEFAULT_HASH_STORAGE 40960
 /* The CLI and conf files refuse shorter windows; library callers get them clamped to this. */
-#define MIN_WINDOW_MS 100
+#define MIN_WINDOW_MS ((uint32_t)(PB_MIN_FLUSH_INTERVAL * 1000 + 0.5))
 
 static char **copy_argv(const char *const *argv)
 {
@@ -37,6 +35,7 @@ static char **copy_argv(const char *const *argv)
 int pb_session__new(const struct pb_session_opts *opts, struct pb_session **ret)
 {
 	struct pb_session *s = calloc(1, sizeof(*s));
+	struct pb_core_settings def;
 	int err;
 
 	if (!s)
@@ -47,16 +46,17 @@ int pb_session__new(const struct pb_session_opts *opts, struct pb_session **ret)
 	s->child_status = -1;
 	s->child_output_fd = -1;
 	pthread_mutex_init(&s->registry_lock, NULL);
+	pb_core_settings_defaults(&def); /* zero means the [profile] key's default */
 	if (!s->opts.frequency)
-		s->opts.frequency = DEFAULT_FREQUENCY;
+		s->opts.frequency = def.frequency;
 	if (!s->opts.stack_storage_size)
-		s->opts.stack_storage_size = DEFAULT_STACK_STORAGE;
+		s->opts.stack_storage_size = def.stack_storage_size;
 	if (!s->opts.hash_storage_size)
-		s->opts.hash_storage_size = DEFAULT_HASH_STORAGE;
+		s->opts.hash_storage_size = def.hash_storage_size;
 	if (s->opts.window_ms && s->opts.window_ms < MIN_WINDOW_MS)
 		s->opts.window_ms = MIN_WINDOW_MS;
 	snprintf(s->unwinder_name, sizeof(s->unwinder_name), "%s",
-		 s->opts.unwinder ? s->opts.unwinder : "fp");
+		 s->opts.unwinder ? s->opts.unwinder : def.unwinder);
 	s->opts.unwinder = s->unwinder_name;
 	if (opts->command)
 		s->command = copy_argv(opts->command);

@@ -222,13 +222,11 @@ static int build_opts(struct cli *cli, struct pb_settings *merged, struct pb_scr
 		cli->opts.n_pids = sc->n_pids;
 		cli->opts.command = (const char *const *)sc->command;
 	}
+	/* bcc's profile runs until Ctrl-C; ours stops after profile.duration unless a command ends. */
 	if (pb_settings_to_opts(merged, &cli->opts, err, sizeof(err))) {
 		fprintf(stderr, "profile-bee: %s\n", err);
 		return 2;
 	}
-	/* bcc's profile runs until Ctrl-C; we default to 10 s unless a command sets the end. */
-	if (!pb_settings_get(merged, "profile", "duration") && !cli->opts.command)
-		cli->opts.duration_ms = 10000;
 	if (cli->stream_mode && !cli->opts.window_ms)
 		cli->opts.window_ms = 500;
 	return 0;

@@ -19,7 +19,7 @@ static const char usage[] =
 	"  -p, --pid PID[,PID...]     these processes (all threads, and children they fork)\n"
 	"      --cmd \"CMD\"            run CMD through /bin/sh and profile it until it exits\n"
 	"  -- COMMAND [ARGS...]       run COMMAND and profile it until it exits\n"
-	"  -d, --duration SECONDS     stop after SECONDS (may be fractional)\n"
+	"  -d, --duration SECONDS     stop after SECONDS (may be fractional; 0: until Ctrl-C)\n"
 	"      --time MS              stop after MS milliseconds\n"
 	"  -F, --frequency HZ         samples per second per CPU (default 99)\n"
 	"  -C, --cpu CPU              sample only this CPU\n"
@@ -160,22 +160,6 @@ static int parse_u64(const char *flag, const char *s, uint64_t min, uint64_t max
 	return 0;
 }
 
-static int parse_seconds(const char *flag, const char *s, double min, uint64_t *ms)
-{
-	char *end, want[64];
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	snprintf(want, sizeof(want), "a number of seconds from %g to 10000000", min);
-	if (!*s || *end || errno || !(v > 0) || v < min || v > 1e7)
-		return bad(flag, s, min > 0.001 ? want : "a positive number of seconds");
-	*ms = (uint64_t)(v * 1000 + 0.5);
-	if (!*ms)
-		*ms = 1;
-	return 0;
-}
-
 /* ADDR:PORT with a port that exists: the server would take 99999 as 99999 % 65536. */
 static int check_listen(const char *s)
 {
@@ -208,29 +192,33 @@ static int parse_pids(const char *s, struct cli *cli)
 	return ret;
 }
 
-/* Records a flag's value as a setting of section, so it wins over scripts and conf files. */
-static int record_in(struct cli *cli, const char *section, const char *key, const char *value)
+/*
+ * Records a flag's value as a setting of section, so it wins over scripts and conf files; a
+ * core key's table checks it: "-F: profile: 'frequency' must be from 1 to 100000, not '0'".
+ */
+static int record_in(struct cli *cli, const char *flag, const char *section, const char *key,
+		     const char *value)
 {
 	char err[512];
 
 	if (pb_settings_set(&cli->layer, section, key, value, "", 0, err, sizeof(err))) {
-		fprintf(stderr, "profile-bee: %s\n", err);
+		fprintf(stderr, "profile-bee: %s: %s\n", flag, err);
 		return 2;
 	}
 	return 0;
 }
 
-static int record(struct cli *cli, const char *key, const char *value)
+static int record(struct cli *cli, const char *flag, const char *key, const char *value)
 {
-	return record_in(cli, "profile", key, value);
+	return record_in(cli, flag, "profile", key, value);
 }
 
-static int record_ms(struct cli *cli, const char *key, uint64_t ms)
+static int record_ms(struct cli *cli, const char *flag, const char *key, uint64_t ms)
 {
 	char v[32];
 
 	snprintf(v, sizeof(v), "%.3f", ms / 1000.0);
-	return record(cli, key, v);
+	return record(cli, flag, key, v);
 }
 
 static int add_output(struct cli *cli, const char *target)
@@ -255,33 +243,30 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 		cli->cmd_string = arg;
 		return 0;
 	case 'd':
-		return parse_seconds("-d", arg, 0, &cli->opts.duration_ms) ?:
-		       record_ms(cli, "duration", cli->opts.duration_ms);
+		return record(cli, "-d", "duration", arg);
 	case OPT_TIME:
 		return parse_u64("--time", arg, 1, UINT32_MAX, &cli->opts.duration_ms) ?:
-		       record_ms(cli, "duration", cli->opts.duration_ms);
+		       record_ms(cli, "--time", "duration", cli->opts.duration_ms);
 	case 'F':
-		return parse_u64("-F", arg, 1, 100000, &v) ?: record(cli, "frequency", arg);
+		return record(cli, "-F", "frequency", arg);
 	case 'C': /* a CPU this machine has, or perf_event_open says only "Invalid argument" */
-		return parse_u64("-C", arg, 0, pb_settings_cpu_max(), &v) ?: record(cli, "cpu", arg);
+		return record(cli, "-C", "cpu", arg);
 	case 'U':
 		cli->opts.user_only = true;
-		return record(cli, "kernel", "false");
+		return record(cli, "-U", "kernel", "false");
 	case 'K':
 		cli->opts.kernel_only = true;
-		return record(cli, "user", "false");
+		return record(cli, "-K", "user", "false");
 	case 'I':
-		return record(cli, "idle", "true");
+		return record(cli, "-I", "idle", "true");
 	case OPT_UNWINDER:
-		return record(cli, "unwinder", arg);
+		return record(cli, "--unwinder", "unwinder", arg);
 	case OPT_DWARF:
-		return record(cli, "unwinder", "dwarf");
+		return record(cli, "--dwarf", "unwinder", "dwarf");
 	case OPT_STACK_STORAGE:
-		return parse_u64("--stack-storage-size", arg, 16, 1 << 24, &v) ?:
-		       record(cli, "stack-storage-size", arg);
+		return record(cli, "--stack-storage-size", "stack-storage-size", arg);
 	case OPT_HASH_STORAGE:
-		return parse_u64("--hash-storage-size", arg, 16, 1 << 24, &v) ?:
-		       record(cli, "hash-storage-size", arg);
+		return record(cli, "--hash-storage-size", "hash-storage-size", arg);
 	case 'f':
 		return add_output(cli, "-");
 	case 'o':
@@ -293,8 +278,7 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 		cli->diff = arg;
 		return 0;
 	case OPT_FLUSH:
-		return parse_seconds("--flush-interval", arg, PB_SETTINGS_MIN_FLUSH, &v) ?:
-		       record_ms(cli, "flush-interval", v);
+		return record(cli, "--flush-interval", "flush-interval", arg);
 	case OPT_TUI:
 		cli->tui = true;
 		return 0;
@@ -306,11 +290,11 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 		return check_listen(arg);
 	/* Aliases of the serve plugin's keys: --set output.serve.KEY=... works the same. */
 	case OPT_SERVE_ALLOW_HOST:
-		return record_in(cli, "output.serve", "allow-host", arg);
+		return record_in(cli, "--serve-allow-host", "output.serve", "allow-host", arg);
 	case OPT_SERVE_TOKEN:
-		return record_in(cli, "output.serve", "token", arg);
+		return record_in(cli, "--serve-token", "output.serve", "token", arg);
 	case OPT_SERVE_TOKEN_FILE:
-		return record_in(cli, "output.serve", "token-file", arg);
+		return record_in(cli, "--serve-token-file", "output.serve", "token-file", arg);
 	case OPT_STREAM:
 		ret = parse_u64("--stream-mode", arg, 0, 1, &v);
 		cli->stream_mode = !ret && v == 1;
@@ -343,7 +327,7 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 		cli->verbosity++;
 		return 0;
 	case 'q':
-		return record(cli, "quiet", "true");
+		return record(cli, "-q", "quiet", "true");
 	case 'h':
 		fputs(usage, stdout);
 		*exit_now = true;

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <profile-bee/profile-bee.h>
 
+#include "core_settings.h"
+
 /*
  * Sections: "profile" (what and how to sample), "plugins" (where plugins are), and one per
  * plugin, "output.NAME" and "unwinder.NAME", holding that plugin's keys. Every item remembers
@@ -25,17 +27,7 @@ struct pb_settings {
 	size_t n;
 };
 
-/* One key of the [profile] or [plugins] section, as conf/profile-bee.conf documents it. */
-struct pb_settings_key {
-	const char *section;
-	const char *name;
-	const char *default_value;
-	const char *help;
-};
-/* The core keys, ending with { .name = NULL }. */
-extern const struct pb_settings_key pb_settings_keys[];
-
-/* Sets (or replaces) section.key; checks core keys and values at once, into err. */
+/* Sets (or replaces) section.key; checks core keys and values at once (their table), into err. */
 int pb_settings_set(struct pb_settings *st, const char *section, const char *key,
 		    const char *value, const char *origin, int line, char *err, size_t len);
 const char *pb_settings_get(const struct pb_settings *st, const char *section, const char *key);
@@ -51,13 +43,11 @@ void pb_settings_where(const struct pb_settings_item *it, char *buf, size_t len)
 /* Parses "section.key=value" (--set) into st: output.NAME.KEY, unwinder.NAME.KEY or a core key. */
 int pb_settings_set_arg(struct pb_settings *st, const char *arg, char *err, size_t len);
 
-/* The shortest --flush-interval (seconds): a window is drained, merged and written in that. */
-#define PB_SETTINGS_MIN_FLUSH 0.1
-
-/* The last CPU number of this machine (-C, profile.cpu). */
-long long pb_settings_cpu_max(void);
-
-/* Fills opts from the [profile] and [plugins] items; fields no item names are left alone. */
+/*
+ * Fills opts from the [profile] and [plugins] items over the defaults of their key tables
+ * (core_settings.c). Set opts->command first: with a command and no duration given, the
+ * command's end is the end.
+ */
 int pb_settings_to_opts(const struct pb_settings *st, struct pb_session_opts *opts, char *err,
 			size_t len);
 /* Hands every plugin section's item to pb_session__set; err gets "file:line: why". */

@@ -183,7 +183,7 @@ void pb_lua_parse_request(lua_State *L, int arg, struct request *rq, bool config
 			pb_lua_setting_text(L, -1);
 			if (pb_settings_set(&rq->layer, "profile", f->key, lua_tostring(L, -1), "script",
 					    0, err, sizeof(err)))
-				luaL_argerror(L, arg, lua_pushstring(L, err));
+				field_error(L, arg, f->name, err);
 			lua_pop(L, 1);
 		}
 		lua_pop(L, 1);

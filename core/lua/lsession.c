@@ -70,8 +70,6 @@ static int build_session(lua_State *L, struct request *rq, struct pb_session **r
 		snprintf(err, len, "out of memory");
 		goto out;
 	}
-	if ((e = pb_settings_to_opts(&merged, &opts, err, len)))
-		goto out;
 	if (rq->n_pids || rq->has_cmd) {
 		opts.pids = rq->pids;
 		opts.n_pids = rq->n_pids;
@@ -81,9 +79,9 @@ static int build_session(lua_State *L, struct request *rq, struct pb_session **r
 		opts.n_pids = env->n_pids;
 		opts.command = env->command;
 	}
-	/* As on the command line: 10 s unless a command's end is the end. */
-	if (!pb_settings_get(&merged, "profile", "duration") && !opts.command)
-		opts.duration_ms = 10000;
+	/* After the target: as on the command line, a command's end is the end. */
+	if ((e = pb_settings_to_opts(&merged, &opts, err, len)))
+		goto out;
 	opts.command_stdout_to_stderr = true; /* stdout is for profiles ("folded") */
 	if ((e = pb_session__new(&opts, &s))) {
 		snprintf(err, len, "cannot start a session: %s", strerror(-e));

@@ -184,8 +184,9 @@ static void set_in_section(lua_State *L, const char *section, const char *key, c
 static void push_config(lua_State *L, const struct pb_settings *st)
 {
 	lua_newtable(L);
-	for (const struct pb_settings_key *k = pb_settings_keys; k->name; k++)
-		set_in_section(L, k->section, k->name, k->default_value);
+	for (const struct pb_core_section *sec = pb_core_settings_sections; sec->name; sec++)
+		for (const struct pb_config_key *k = sec->keys; k->name; k++)
+			set_in_section(L, sec->name, k->name, k->default_value);
 	for (size_t i = 0; st && i < st->n; i++)
 		set_in_section(L, st->items[i].section, st->items[i].key, st->items[i].value);
 }

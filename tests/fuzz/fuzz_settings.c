@@ -32,8 +32,8 @@ static void check_opts(const struct pb_settings *st)
 	if (pb_settings_to_opts(st, &o, err, sizeof(err)))
 		return;
 	if ((pb_settings_get(st, "profile", "frequency") && (o.frequency < 1 || o.frequency > 100000)) ||
-	    (o.window_ms && o.window_ms < PB_SETTINGS_MIN_FLUSH * 1000) ||
-	    (o.one_cpu && o.cpu > pb_settings_cpu_max()) ||
+	    (o.window_ms && o.window_ms < PB_MIN_FLUSH_INTERVAL * 1000) ||
+	    (o.one_cpu && o.cpu > pb_core_settings_cpu_max()) ||
 	    (pb_settings_get(st, "profile", "stack-storage-size") &&
 	     (o.stack_storage_size < 16 || o.stack_storage_size > 1 << 24))) {
 		fprintf(stderr, "accepted out of range: frequency %u window %u cpu %u\n", o.frequency,

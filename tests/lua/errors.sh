@@ -21,7 +21,8 @@ fails "a wrong type in pb.profile's table names the field" 1 \
 	'pb.profile{ duration = "soon" }'
 fails "an unknown field is named" 1 "bad argument #1 to 'profile' \(unknown field 'frequncy'\)" \
 	'pb.profile{ frequncy = 99 }'
-fails "a value out of range" 1 "bad argument #1 to 'session' \(frequency: '0' is not a whole number" \
+fails "a value out of range" 1 \
+	"bad argument #1 to 'session' \(field 'frequency': profile: 'frequency' must be from 1 to 100000, not '0'\)" \
 	'pb.session{ frequency = 0 }'
 fails "pb.sleep with a string" 1 "bad argument #1 to 'sleep' \(number expected, got string\)" 'pb.sleep("1s")'
 fails "p:write with a wrong options type" 1 "bad argument #2 to 'write' \(table expected, got string\)" \

@@ -34,9 +34,9 @@ bad_conf() {
 bad_conf "unknown section" "bad.conf:4: unknown section \[nope\]" '[profile]\n\n[nope]\nx = 1\n'
 bad_conf "unknown [profile] key" "bad.conf:2: \[profile\] has no setting 'frequncy' \(known: frequency" \
 	'[profile]\nfrequncy = 9\n'
-bad_conf "bad value" "bad.conf:3: frequency: '0' is not a whole number from 1 to 100000" \
+bad_conf "bad value" "bad.conf:3: profile: 'frequency' must be from 1 to 100000, not '0'" \
 	'[profile]\n; a comment\nfrequency = 0\n'
-bad_conf "bad boolean" "bad.conf:2: idle: 'maybe' is not a boolean" '[profile]\nidle = maybe\n'
+bad_conf "bad boolean" "bad.conf:2: profile: 'idle' must be a boolean, not 'maybe'" '[profile]\nidle = maybe\n'
 bad_conf "unknown plugin setting" "bad.conf:2: output.svg has no setting 'titel'" '[output.svg]\ntitel = x\n'
 bad_conf "plugin setting of the wrong type" "bad.conf:2: output.svg: 'width' must be an integer, not 'wide'" \
 	'[output.svg]\nwidth = wide\n'

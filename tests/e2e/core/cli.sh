@@ -21,8 +21,8 @@ expect_fail() {
 	fi
 }
 
-expect_fail "-F 0" 2 "-F: '0' is not a whole number" -F 0 -d 1
-expect_fail "non-numeric -d" 2 "-d: 'soon' is not a positive number" -d soon
+expect_fail "-F 0" 2 "-F: profile: 'frequency' must be from 1 to 100000, not '0'" -F 0 -d 1
+expect_fail "non-numeric -d" 2 "-d: profile: 'duration' must be a number, not 'soon'" -d soon
 expect_fail "non-numeric pid" 2 "-p: 'abc' is not" -p abc
 expect_fail "unknown flag" 2 "unrecognized option|invalid option" --frobnicate
 expect_fail "unknown unwinder" 2 "unknown unwinder 'nope' \(available: .*fp" --unwinder nope -d 1

@@ -65,7 +65,7 @@ printf '[output.svg]\ntitle = t\nwidth = 5\n' >"$TMP/w.conf"
 "$PB" --config "$TMP/w.conf" --input "$TMP/big.folded" -o "$TMP/x.svg" 2>"$TMP/err"
 [ $? = 2 ] && grep -q "w.conf:3: output.svg: 'width' must be from 100" "$TMP/err" &&
 	ok "a conf file's bad width names file:line: $(cat "$TMP/err")" || not_ok "conf width" "$(cat "$TMP/err")"
-run 2 "^profile-bee: -C: '999' is not a whole number from 0 to $(($(getconf _NPROCESSORS_CONF) - 1))$" \
+run 2 "^profile-bee: -C: profile: 'cpu' must be from -1 to $(($(getconf _NPROCESSORS_CONF) - 1)), not '999'$" \
 	"-C 999 names the flag and this machine's CPUs" -C 999
 run 2 "'max-frames' must be from 1 to 127, not '500'" "unwinder settings have ranges too" \
 	--set unwinder.fp.max-frames=500 -d 1
@@ -83,8 +83,10 @@ run 2 "--diff: 'd.folded' cannot show a difference" "--input A --diff B -o x.fol
 run 2 "--diff draws a differential flame graph" "--input A --diff B on stdout" --input big.folded --diff big.folded
 
 # Windows shorter than a session can write are refused.
-run 2 "--flush-interval: '0.001' is not a number of seconds from 0.1" "--flush-interval 0.001" --flush-interval 0.001
-run 2 "flush-interval: '0.003' is not 0 or a number of seconds from 0.1" "profile.flush-interval=0.003" \
+run 2 "^profile-bee: --flush-interval: profile: 'flush-interval' must be from 0.1 to [0-9]+, not '0.001' \(or 0" \
+	"--flush-interval 0.001" --flush-interval 0.001
+run 2 "^profile-bee: --set profile.flush-interval: profile: 'flush-interval' must be from 0.1 to [0-9]+, not '0.003'" \
+	"profile.flush-interval=0.003" \
 	--set profile.flush-interval=0.003
 
 # Ctrl-C while --input writes: the temporary file beside the output goes too.

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+/* The core's own settings, [profile] and [plugins]: their key tables, checks and defaults. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "core_settings.h"
+
+#define S struct pb_core_settings
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define MIN_FLUSH STR(PB_MIN_FLUSH_INTERVAL)
+
+/* Defaults, ranges and help stated once; conf/profile-bee.conf documents these. */
+static const struct pb_config_key profile_keys[] = {
+	/* The kernel's default perf_event_max_sample_rate: past it perf_event_open fails. */
+	PB_KEY_INT(S, frequency, "frequency", "99", 1, 100000, "samples per second per CPU (-F)"),
+	PB_KEY_DOUBLE(S, duration, "duration", "10", 0, 10000000,
+		      "seconds to sample; 0: until Ctrl-C or the command ends (-d)"),
+	PB_KEY_STRING(S, unwinder, "unwinder", "fp", "fp, dwarf, libdw, libunwind (--unwinder)"),
+	PB_KEY_BOOL(S, user, "user", "true", "collect user stacks (-K sets false)"),
+	PB_KEY_BOOL(S, kernel, "kernel", "true", "collect kernel stacks (-U sets false)"),
+	PB_KEY_BOOL(S, idle, "idle", "false", "keep samples of idle CPUs (-I)"),
+	/* The top is this machine's last CPU when checked (machine_rule). */
+	PB_KEY_INT(S, cpu, "cpu", "-1", -1, 65535,
+		   "sample only this CPU (at most this machine's last); -1: every CPU (-C)"),
+	PB_KEY_INT(S, stack_storage_size, "stack-storage-size", "16384", 16, 1 << 24,
+		   "distinct kernel stacks kept per window (--stack-storage-size)"),
+	PB_KEY_INT(S, hash_storage_size, "hash-storage-size", "40960", 16, 1 << 24,
+		   "distinct stacks counted per window (--hash-storage-size)"),
+	/*
+	 * Other than 0, at least PB_MIN_FLUSH_INTERVAL when checked (machine_rule); at most what
+	 * pb_session_opts.window_ms (32 bits of milliseconds) holds.
+	 */
+	PB_KEY_DOUBLE(S, flush_interval, "flush-interval", "0", 0, 4294967,
+		      "seconds between windows for windowed outputs; 0: one window, else at least "
+		      MIN_FLUSH " (--flush-interval)"),
+	PB_KEY_BOOL(S, quiet, "quiet", "false", "no summary of lost stacks (-q)"),
+	{ 0 },
+};
+
+static const struct pb_config_key plugins_keys[] = {
+	PB_KEY_STRING(S, plugin_path, "path", "",
+		      "extra plugin directories, ':'-separated (--plugin-path)"),
+	{ 0 },
+};
+
+const struct pb_core_section pb_core_settings_sections[] = {
+	{ "profile", "what to sample and how ([profile], --set profile.KEY=VALUE)", profile_keys },
+	{ "plugins", "where plugins are found ([plugins], --set plugins.KEY=VALUE)", plugins_keys },
+	{ 0 },
+};
+
+const struct pb_config_key *pb_core_settings_keys(const char *section)
+{
+	for (const struct pb_core_section *s = pb_core_settings_sections; s->name; s++)
+		if (!strcmp(s->name, section))
+			return s->keys;
+	return NULL;
+}
+
+const struct pb_config_key *pb_core_settings_key(const char *section, const char *key)
+{
+	const struct pb_config_key *k = pb_core_settings_keys(section);
+
+	for (; k && k->name; k++)
+		if (!strcmp(k->name, key))
+			return k;
+	return NULL;
+}
+
+long long pb_core_settings_cpu_max(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_CONF);
+
+	return n > 0 ? n - 1 : 65535;
+}
+
+/*
+ * The two rules a fixed range cannot state, as a narrower copy of the key so that the message
+ * reads like every other: a CPU number goes up to this machine's last CPU (perf_event_open
+ * would only say "Invalid argument"), and a flush interval other than 0 is at least
+ * PB_MIN_FLUSH_INTERVAL (a shorter window cannot be drained and written in time).
+ */
+static struct pb_config_key machine_rule(const struct pb_config_key *k, const char *value)
+{
+	struct pb_config_key narrow = *k;
+	char *end;
+	double v = strtod(value, &end);
+
+	if (k->offset == offsetof(S, cpu))
+		narrow.max = pb_core_settings_cpu_max();
+	else if (k->offset == offsetof(S, flush_interval) && *value && !*end && v != 0)
+		narrow.min = PB_MIN_FLUSH_INTERVAL;
+	return narrow;
+}
+
+int pb_core_settings_check(const char *section, const char *key, const char *value, char *err,
+			   size_t len)
+{
+	const struct pb_config_key *keys = pb_core_settings_keys(section), *k;
+	struct pb_config_key narrow;
+	size_t used;
+	int ret;
+
+	if ((k = pb_core_settings_key(section, key))) {
+		narrow = machine_rule(k, value);
+		ret = pb_config_check_value(&narrow, section, value, err, len);
+		/* Below the floor of a flush interval: 0 is good too. */
+		if (ret && narrow.min != k->min && (used = strlen(err)) < len)
+			snprintf(err + used, len - used, " (or 0: one window)");
+		return ret;
+	}
+	used = snprintf(err, len, "[%s] has no setting '%s' (known: ", section, key);
+	for (k = keys; k && k->name && used < len; k++)
+		used += snprintf(err + used, len - used, "%s%s", k == keys ? "" : ", ", k->name);
+	if (used < len)
+		snprintf(err + used, len - used, ")");
+	return -ENOENT;
+}
+
+void pb_core_settings_defaults(struct pb_core_settings *out)
+{
+	for (const struct pb_core_section *s = pb_core_settings_sections; s->name; s++)
+		for (const struct pb_config_key *k = s->keys; k->name; k++)
+			pb_config_bind_value(k, k->default_value, out);
+}
