@@ -9,12 +9,11 @@
 #include <time.h>
 
 #include "agent_internal.h"
+#include "core_settings.h"
 #include "log.h"
 
 #define DEFAULT_DURATION_MS 60000
 #define DEFAULT_INTERVAL_MS 300000
-/* The kernel's default perf_event_max_sample_rate is 100000; past it perf_event_open fails. */
-#define MAX_FREQUENCY 100000
 
 static uint64_t mono_ms(void)
 {
@@ -58,6 +57,7 @@ static int init_sync(struct pb_agent *a)
 
 int pb_agent__new(const struct pb_agent_opts *opts, struct pb_agent **ret)
 {
+	struct pb_core_settings def;
 	struct pb_agent *a;
 	int err;
 
@@ -76,7 +76,8 @@ int pb_agent__new(const struct pb_agent_opts *opts, struct pb_agent **ret)
 		return -EINVAL;
 	}
 	/* The caller's strings and arrays may be gone by the time a window needs them. */
-	a->unwinder = strdup(a->opts.unwinder ? a->opts.unwinder : "fp");
+	pb_core_settings_defaults(&def);
+	a->unwinder = strdup(a->opts.unwinder ? a->opts.unwinder : def.unwinder);
 	a->plugin_path = a->opts.plugin_path ? strdup(a->opts.plugin_path) : NULL;
 	a->n_pids = a->opts.system_wide || !a->opts.pids ? 0 : a->opts.n_pids;
 	a->pids = a->n_pids ? malloc(a->n_pids * sizeof(*a->pids)) : NULL;
@@ -176,17 +177,32 @@ static void *agent_main(void *arg)
 }
 
 /* Settings no window could honour, refused with the field's name before any thread exists. */
-static int check_timing(struct pb_agent *a)
+static int check_opts(struct pb_agent *a)
 {
+	/* The options that are [profile] keys, checked against its table; 0 is the default. */
+	const struct {
+		const char *field, *key;
+		uint64_t value;
+	} keys[] = {
+		{ "frequency", "frequency", a->opts.frequency },
+		{ "stack_storage_size", "stack-storage-size", a->opts.stack_storage_size },
+		{ "hash_storage_size", "hash-storage-size", a->opts.hash_storage_size },
+	};
+	char value[32], why[256];
+
 	if (a->opts.duration_ms > a->opts.interval_ms)
 		return pb_agent_fail(a, EINVAL,
 				     "duration_ms (%llu) is longer than interval_ms (%llu): windows "
 				     "would overlap",
 				     (unsigned long long)a->opts.duration_ms,
 				     (unsigned long long)a->opts.interval_ms);
-	if (a->opts.frequency > MAX_FREQUENCY)
-		return pb_agent_fail(a, EINVAL, "frequency (%u Hz) is above %u Hz",
-				     a->opts.frequency, MAX_FREQUENCY);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		snprintf(value, sizeof(value), "%llu", (unsigned long long)keys[i].value);
+		if (keys[i].value &&
+		    pb_core_settings_check("profile", keys[i].key, value, why, sizeof(why)))
+			return pb_agent_fail(a, EINVAL, "pb_agent_opts.%s: %s", keys[i].field,
+					     why);
+	}
 	return 0;
 }
 
@@ -200,7 +216,7 @@ int pb_agent__spawn(struct pb_agent *a)
 	if (a->spawned)
 		return pb_agent_fail(a, EALREADY, "the agent is already running");
 	a->error[0] = '\0';
-	if ((err = check_timing(a)) || (err = pb_agent_check(a)))
+	if ((err = check_opts(a)) || (err = pb_agent_check(a)))
 		return err;
 	a->stopping = false;
 	/* The application's signals belong to its own threads, not to the agent's. */

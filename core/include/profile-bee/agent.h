@@ -82,7 +82,9 @@ int pb_agent__set_reporter(struct pb_agent *a, pb_agent_reporter_fn fn, void *ct
  * Checks what can be checked up front (privileges, BTF, the unwinder, the outputs and their
  * settings) and starts the agent's thread; returns at once. -EPERM without root or
  * CAP_BPF + CAP_PERFMON, -ENOENT for an unknown unwinder, -EINVAL for an unknown output,
- * duration_ms > interval_ms or a frequency over 100000 Hz; pb_agent__strerror says which. A window that fails later is counted and logged, not fatal.
+ * duration_ms > interval_ms, or a frequency or storage size outside the range of its [profile]
+ * setting (frequency 1 to 100000 Hz); pb_agent__strerror says which. A window that fails later
+ * is counted and logged, not fatal.
  */
 int pb_agent__spawn(struct pb_agent *a);
 /*

@@ -163,6 +163,19 @@ static void test_outputs(const char *tmp)
 	pb_agent__free(a);
 }
 
+/* pb_agent__spawn refuses opts with -EINVAL, saying want. */
+static void refused(const struct pb_agent_opts *opts, const char *want)
+{
+	struct pb_agent *a;
+	int err;
+
+	pb_agent__new(opts, &a);
+	err = pb_agent__spawn(a);
+	ok(err == -EINVAL && strstr(pb_agent__strerror(a), want), "refused: -EINVAL, \"%s\"",
+	   pb_agent__strerror(a));
+	pb_agent__free(a);
+}
+
 static void test_errors(void)
 {
 	struct pb_agent *a;
@@ -188,6 +201,15 @@ static void test_errors(void)
 	ok(err == -ENOENT || err == -EINVAL, "unknown output setting refused at spawn: \"%s\"",
 	   pb_agent__strerror(a));
 	pb_agent__free(a);
+
+	/* Options that are [profile] settings are checked against its table, as conf files are. */
+	refused(&(struct pb_agent_opts){ .sz = sizeof(struct pb_agent_opts), .frequency = 200000,
+					 .duration_ms = 100, .interval_ms = 100 },
+		"pb_agent_opts.frequency: profile: 'frequency' must be from 1 to 100000, "
+		"not '200000'");
+	refused(&(struct pb_agent_opts){ .sz = sizeof(struct pb_agent_opts), .hash_storage_size = 8,
+					 .duration_ms = 100, .interval_ms = 100 },
+		"pb_agent_opts.hash_storage_size: profile: 'hash-storage-size' must be from 16 to");
 
 	ok(pb_agent__stop(NULL) == -EINVAL, "pb_agent__stop(NULL)");
 	pb_agent__free(NULL);
