@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* --list-plugins: every plugin found, with its kind, description and settings. */
+/* --list-plugins: the core's settings, then every plugin found with its kind, files, settings. */
 #include <errno.h>
 
+#include "core_settings.h"
 #include "log.h"
 #include "plugin_loader.h"
 
@@ -25,7 +26,8 @@ static void print_key(FILE *out, const struct pb_config_key *k)
 		fprintf(out, " %.15g..%.15g", k->min, k->max);
 	if (k->type == PB_CONFIG_STRING && k->choices)
 		fprintf(out, ": %s", k->choices);
-	fprintf(out, ", default %s): %s\n", k->default_value ? k->default_value : "unset",
+	fprintf(out, ", default %s): %s\n",
+		!k->default_value ? "unset" : *k->default_value ? k->default_value : "\"\"",
 		k->help ? k->help : "");
 }
 
@@ -38,6 +40,11 @@ int pb_plugin__list_all(FILE *out, const char *plugin_path)
 		return err;
 	/* Listing is the one use that loads every file (the broken ones are reported). */
 	pb_plugin_registry__load_all(reg);
+	for (const struct pb_core_section *sec = pb_core_settings_sections; sec->name; sec++) {
+		fprintf(out, "%-8s %-10s %s\n", "core", sec->name, sec->help);
+		for (const struct pb_config_key *k = sec->keys; k->name; k++)
+			print_key(out, k);
+	}
 	for (int kind = PB_PLUGIN_UNWINDER; kind <= PB_PLUGIN_OUTPUT; kind++) {
 		for (size_t i = 0; i < reg->n; i++) {
 			const struct pb_plugin *d = reg->items[i]->desc;

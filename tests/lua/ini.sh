@@ -7,13 +7,14 @@
 plan 21
 CONF=$PB_SOURCE_ROOT/conf/profile-bee.conf
 
-missing=$("$PB" --list-plugins | awk '$1 == "unwinder" || $1 == "output" { s = $1 "." $2; print "[" s "]"; next }
+missing=$("$PB" --list-plugins | awk '/^core / { s = $2; print "[" s "]"; next }
+	/^(unwinder|output) / { s = $1 "." $2; print "[" s "]"; next }
 	$2 ~ /^\(/ { print s " " $1 }' | while read -r section key; do
 	if [ -z "$key" ]; then grep -qF "$section" "$CONF" || echo "$section"
 	else awk -v s="[$section]" -v k="$key" '$0 == s { on = 1; next } /^\[/ { on = 0 }
 		on && $0 ~ "^; " k " =" { f = 1 } END { exit !f }' "$CONF" || echo "$section $key"; fi
 done)
-[ -z "$missing" ] && ok "conf/profile-bee.conf documents every plugin's every setting" ||
+[ -z "$missing" ] && ok "conf/profile-bee.conf documents every core and plugin setting" ||
 	not_ok "settings missing from conf/profile-bee.conf" "$missing"
 sed -E 's/^; ([a-z_-]+) = (.+)$/\1 = \2/' "$CONF" >"$TMP/all.conf"
 "$PB" --config "$TMP/all.conf" --input "$TMP/in.folded" -o "$TMP/all.svg" 2>"$TMP/all.err"
