@@ -49,6 +49,20 @@ check() {
 	if "$@"; then ok "$desc"; else not_ok "$desc" "command failed: $*"; fi
 }
 finish() { exit $((tap_failed > 0)); }
+# wait_sampling PID: waits (up to 30 s) until PID, or a child of it, has perf events open, that
+# is, until the run samples. A fixed sleep was not enough on a loaded machine: start-up (BPF
+# load) could outlast it, and a signal sent before the session ran killed the process (130).
+wait_sampling() {
+	local p
+	for _ in $(seq 300); do
+		for p in "$1" $(pgrep -P "$1"); do
+			ls -l "/proc/$p/fd" 2>/dev/null | grep -q 'perf_event' && return 0
+		done
+		sleep 0.1
+	done
+	return 1
+}
+
 # signal_wait SIG PID: sends SIG to PID, a child of this shell, and waits for it; sets st to its
 # status and took to the seconds it took to end after the signal.
 signal_wait() {

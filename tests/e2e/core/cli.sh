@@ -43,7 +43,8 @@ st=$?
 # Ctrl-C: ends early, every output still written, exit 0.
 "$PB" -F 199 -d 60 -o "$TMP/int.folded" -o - -- "$C/chain-fp" 60 >"$TMP/int.stdout" 2>/dev/null &
 pbpid=$!
-sleep 2
+wait_sampling $pbpid
+sleep 1 # samples to write
 signal_wait INT $pbpid
 lines=$(wc -l <"$TMP/int.folded" 2>/dev/null || echo 0)
 [ $st = 0 ] && [ "$took" -le 3 ] && [ "$lines" -gt 0 ] && cmp -s "$TMP/int.folded" "$TMP/int.stdout" &&

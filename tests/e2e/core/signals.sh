@@ -14,7 +14,8 @@ trap 'kill $busy 2>/dev/null; rm -rf "$TMP"' EXIT
 for sig in HUP TERM; do
 	"$PB" --config /dev/null -d 60 -o "$TMP/$sig.svg" -o "$TMP/$sig.folded" 2>"$TMP/err" &
 	pid=$!
-	sleep 2
+	wait_sampling $pid
+	sleep 1 # samples to write
 	kill -$sig $pid
 	wait $pid
 	st=$?
@@ -31,9 +32,13 @@ st=$?
 ms=$((($(date +%s%N) - start) / 1000000))
 [ $st = 0 ] && [ $ms -lt 10000 ] && ok "--flush-interval 0.1 -d 2 ends in ${ms} ms" ||
 	not_ok "flush-interval 0.1 with -d 2" "status $st after $ms ms" "$(head -3 "$TMP/err")"
-timeout -s KILL 30 "$PB" --config /dev/null -F 999 --flush-interval 0.1 -o "$TMP/s.json" 2>"$TMP/err" &
+# --foreground: otherwise timeout passes the signal to the child and then to its whole process
+# group, and the second SIGINT ("now") could kill profile-bee while it wrote (status 130).
+timeout --foreground -s KILL 30 "$PB" --config /dev/null -F 999 --flush-interval 0.1 \
+	-o "$TMP/s.json" 2>"$TMP/err" &
 pid=$!
-sleep 2
+wait_sampling $pid
+sleep 1 # a few windows
 start=$(date +%s%N)
 kill -INT $pid
 wait $pid
