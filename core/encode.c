@@ -9,14 +9,6 @@
 /* One big buffer for files: encoders emit many small pieces per frame. */
 #define FILE_BUFFER (1 << 20)
 
-static const struct pb_encoder *encoder_of(const struct pb_plugin *d, const char *format)
-{
-	for (const struct pb_encoder *e = d->encoders; e && e->format; e++)
-		if (!strcmp(e->format, format))
-			return e;
-	return NULL;
-}
-
 /* Among the plugins loaded so far: a claim whose pattern or format is format, and its encoder. */
 static const struct pb_encoder *encoder_loaded(const struct pb_plugin_registry *reg,
 					       const char *format,
@@ -31,7 +23,7 @@ static const struct pb_encoder *encoder_loaded(const struct pb_plugin_registry *
 			if (strcmp(c->pattern, format) && strcmp(c->format, format))
 				continue;
 			*ret = reg->items[i];
-			return encoder_of(d, c->format);
+			return pb_plugin_encoder(d, c->format);
 		}
 	}
 	return NULL;
@@ -83,10 +75,10 @@ static int encode(struct pb_session *s, const struct pb_profile *p, const char *
 }
 
 int pb_session_encode(struct pb_session *s, const struct pb_profile *p, const char *format,
-		      FILE *out, const char *settings)
+		      FILE *out)
 {
 	char why[512];
-	int err = encode(s, p, format, out, settings, why, sizeof(why));
+	int err = encode(s, p, format, out, NULL, why, sizeof(why));
 
 	if (err && err != -ENOMEM)
 		pb_session_log(s, PB_LOG_ERROR, "%s", why);

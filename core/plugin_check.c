@@ -49,13 +49,12 @@ static int check_keys(const struct pb_plugin *d, char *why, size_t len)
 	return 0;
 }
 
-static bool encodes(const struct pb_plugin *d, const char *format)
+const struct pb_encoder *pb_plugin_encoder(const struct pb_plugin *d, const char *format)
 {
 	for (const struct pb_encoder *e = d->encoders; e && e->format; e++)
-		if (!strcmp(e->format, format) && e->encode &&
-		    e->sz >= offsetof(struct pb_encoder, encode) + sizeof(e->encode))
-			return true;
-	return false;
+		if (!strcmp(e->format, format) && PB_HAS(e, encode) && e->encode)
+			return e;
+	return NULL;
 }
 
 static int check_output(const struct pb_plugin *d, char *why, size_t len)
@@ -72,7 +71,7 @@ static int check_output(const struct pb_plugin *d, char *why, size_t len)
 	}
 	/* Without ops the core writes files itself: every claimed format needs its encoder. */
 	for (const struct pb_output_claim *c = d->claims; !o && c->pattern; c++)
-		if (!c->format || !encodes(d, c->format)) {
+		if (!c->format || !pb_plugin_encoder(d, c->format)) {
 			snprintf(why, len, "no ops, and no encoder for its format '%s'",
 				 c->format ? c->format : "(null)");
 			return -EINVAL;

@@ -47,6 +47,9 @@ struct pb_plugin_registry {
 int pb_plugin_so__open(const char *path, struct pb_plugin_so *out, char *err, size_t err_len);
 void pb_plugin_so__close(struct pb_plugin_so *so);
 
+/* d's encoder of format that can be called (its struct reaches encode, which is set), or NULL. */
+const struct pb_encoder *pb_plugin_encoder(const struct pb_plugin *d, const char *format);
+
 /* 0 when the core can use d; -EPROTO (another ABI) or -EINVAL with why otherwise. */
 int pb_plugin_check(const struct pb_plugin *d, char *why, size_t len);
 

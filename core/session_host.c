@@ -39,7 +39,7 @@ void pb_session_log(struct pb_session *s, enum pb_log_level level, const char *f
 static int host_encode(struct pb_session *s, const struct pb_profile *p, const char *format,
 		       FILE *out)
 {
-	return pb_session_encode(s, p, format, out, NULL);
+	return pb_session_encode(s, p, format, out);
 }
 
 void pb_session_capture_begin(struct pb_session *s)

@@ -145,9 +145,9 @@ const struct pb_encoder *pb_encoder_find(struct pb_plugin_registry *reg, const c
 					 const struct pb_loaded_plugin **ret);
 /* Every format an encoder writes, comma-separated, for messages. */
 void pb_encoder_names(struct pb_plugin_registry *reg, char *buf, size_t len);
-/* Encodes p into out with the plugin's session-wide settings, then settings ("k=v,..."); logs why it failed. */
+/* Encodes p into out with the plugin's session-wide settings; logs why it failed (any thread). */
 int pb_session_encode(struct pb_session *s, const struct pb_profile *p, const char *format,
-		      FILE *out, const char *settings);
+		      FILE *out);
 /* Writes path whole (atomically; "-" is stdout) with encoder e. */
 int pb_encode_file(const struct pb_host *host, const struct pb_encoder *e,
 		   const struct pb_profile *p, const char *path, const struct pb_config *cfg);

@@ -53,7 +53,7 @@ int pb_session_open_output(struct pb_session *s, const char *target, const char 
 	};
 	if (!lp->desc->output) {
 		/* A file the core writes with the plugin's encoder: nothing to open until then. */
-		o->encoder = pb_encoder_find(s->registry, format, &lp);
+		o->encoder = pb_plugin_encoder(lp->desc, format);
 		s->n_outputs++;
 		return 0;
 	}
