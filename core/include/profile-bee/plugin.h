@@ -176,6 +176,8 @@ struct pb_unwinder_ops {
 	/* Optional: the process table learnt of a new mapping / of a process exit. */
 	void (*on_mapping)(void *state, uint32_t pid, const struct pb_mapping *m);
 	void (*on_exit)(void *state, uint32_t pid);
+	/* Optional: never sample this thread (one of the profiler's own in a profiled process). */
+	int (*skip_thread)(void *state, uint32_t tid);
 };
 
 /* Output plugins get the whole profile once at the end unless they ask for windows. */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,6 +46,7 @@ struct dw_binaries {
 	struct dw_limits limits;
 	bool lazy; /* build a table only once a walk asks for it */
 	pthread_t worker;
+	pid_t worker_tid; /* 0 until the worker runs */
 	bool worker_started, stop;
 	pthread_mutex_t lock; /* everything below, except what only the worker touches */
 	pthread_cond_t wake;
@@ -345,6 +347,8 @@ static void *worker(void *arg)
 	struct dw_binaries *b = arg;
 
 	pthread_mutex_lock(&b->lock);
+	b->worker_tid = (pid_t)syscall(SYS_gettid);
+	pthread_cond_broadcast(&b->wake);
 	for (;;) {
 		struct binary *bin;
 
@@ -393,6 +397,18 @@ int dw_binaries__new(const struct pb_host *host, int rows_fd, int tables_fd,
 	b->worker_started = true;
 	*ret = b;
 	return 0;
+}
+
+pid_t dw_binaries__worker_tid(struct dw_binaries *b)
+{
+	pid_t tid;
+
+	pthread_mutex_lock(&b->lock);
+	while (!b->worker_tid)
+		pthread_cond_wait(&b->wake, &b->lock);
+	tid = b->worker_tid;
+	pthread_mutex_unlock(&b->lock);
+	return tid;
 }
 
 void dw_binaries__free(struct dw_binaries *b)
