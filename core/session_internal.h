@@ -63,7 +63,8 @@ struct pb_session {
 	struct pb_symbolizer *symbolizer;
 
 	struct pb_profile *pending;	/* drained, not yet handed out as a window */
-	struct pb_profile *total;	/* every stack, for outputs that want the whole profile */
+	struct pb_profile *total;	/* every stack, only when pb_session_wants_whole */
+	char target_comm[32];		/* the one target's name, kept after it exited */
 	uint64_t window_start_ns;	/* CLOCK_REALTIME */
 	uint64_t start_mono_ns;
 	uint64_t last_drain_ns;		/* CLOCK_MONOTONIC */
@@ -131,6 +132,7 @@ int pb_session_write_window(struct pb_session *s, const struct pb_profile *windo
 			    const struct pb_profile *whole, bool last);
 void pb_session_close_outputs(struct pb_session *s);
 bool pb_session_wants_windows(const struct pb_session *s);
+bool pb_session_wants_whole(const struct pb_session *s);
 /* -EIO when outputs failed to open: at once when none is left, else only at_end. */
 int pb_session_check_outputs(struct pb_session *s, bool at_end);
 

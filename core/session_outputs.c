@@ -112,6 +112,19 @@ int pb_session_check_outputs(struct pb_session *s, bool at_end)
 		      : 0;
 }
 
+/*
+ * A whole-run profile is kept only for an output that takes one (or, with no outputs at all, for
+ * a caller reading pb_session__profile): a run whose outputs are all windowed holds none, so
+ * memory follows a window's distinct stacks, not the run's.
+ */
+bool pb_session_wants_whole(const struct pb_session *s)
+{
+	for (size_t i = 0; i < s->n_outputs; i++)
+		if (!wants_windows(&s->outputs[i]))
+			return true;
+	return s->n_outputs == 0;
+}
+
 bool pb_session_wants_windows(const struct pb_session *s)
 {
 	for (size_t i = 0; i < s->n_outputs; i++)

@@ -150,6 +150,25 @@ static int track_target(struct pb_session *s, uint32_t pid)
 	return 0;
 }
 
+/*
+ * The thread that runs the session is the profiler's, not the application's: when it is not a
+ * process's first thread (the agent's), it is never sampled, so the profile shows only what the
+ * application does and the unwinder never works for the profiler's own libraries.
+ */
+static int skip_own_thread(struct pb_session *s)
+{
+	const struct pb_unwinder_ops *ops = s->unwinder->desc->unwinder;
+	uint32_t tid = (uint32_t)syscall(SYS_gettid);
+	int err;
+
+	if (tid == (uint32_t)getpid() || !PB_OPTIONAL_OP(ops, skip_thread))
+		return 0;
+	err = ops->skip_thread(s->unwinder_state, tid);
+	return err ? pb_session_fail(s, err, "cannot leave out thread %u: %s", tid,
+				     strerror(-err))
+		   : 0;
+}
+
 static int open_targets(struct pb_session *s)
 {
 	int err;
@@ -210,7 +229,10 @@ static void fill_meta(struct pb_session *s, struct pb_profile *p, uint64_t start
 	snprintf(m->unwinder, sizeof(m->unwinder), "%s", s->unwinder_name);
 	gethostname(m->hostname, sizeof(m->hostname) - 1);
 	comm = target && s->proctab ? pb_proctab__comm(s->proctab, target) : NULL;
-	snprintf(m->comm, sizeof(m->comm), "%s", comm ? comm : "");
+	/* Once the target exited the process table forgets its name: windows keep the last known. */
+	if (comm)
+		snprintf(s->target_comm, sizeof(s->target_comm), "%s", comm);
+	snprintf(m->comm, sizeof(m->comm), "%s", s->target_comm);
 }
 
 int pb_session__start(struct pb_session *s)
@@ -236,7 +258,7 @@ int pb_session__start(struct pb_session *s)
 	err = pb_proctab__new(!s->params.filter_pids, &cb, &s->proctab);
 	if (err)
 		return pb_session_fail(s, err, "cannot track processes: %s", strerror(-err));
-	if ((err = open_targets(s)))
+	if ((err = skip_own_thread(s)) || (err = open_targets(s)))
 		return err;
 	s->child_pid_for_meta = s->child;
 	err = pb_perf_events__open(s->opts.frequency, s->params.cpu, &s->events);
@@ -393,7 +415,7 @@ int pb_session__snapshot(struct pb_session *s, struct pb_profile **ret)
 	return 0;
 }
 
-/* Takes the window since the last one into the whole profile (and to windowed outputs). */
+/* Takes the window since the last one to windowed outputs (and into the whole-run profile). */
 static int next_window(struct pb_session *s, bool last)
 {
 	struct pb_profile *w;
@@ -401,7 +423,8 @@ static int next_window(struct pb_session *s, bool last)
 
 	if (err)
 		return err;
-	err = pb_profile__merge(s->total, w);
+	if (pb_session_wants_whole(s))
+		err = pb_profile__merge(s->total, w);
 	pb_profile__meta(s->total)->end_ns = pb_profile__meta(w)->end_ns;
 	if (!err && (last || pb_session_wants_windows(s)))
 		err = pb_session_write_window(s, w, s->total, last);
