@@ -210,6 +210,12 @@ static void test_errors(void)
 	refused(&(struct pb_agent_opts){ .sz = sizeof(struct pb_agent_opts), .hash_storage_size = 8,
 					 .duration_ms = 100, .interval_ms = 100 },
 		"pb_agent_opts.hash_storage_size: profile: 'hash-storage-size' must be from 16 to");
+	refused(&(struct pb_agent_opts){ .sz = sizeof(struct pb_agent_opts), .duration_ms = 600,
+					 .interval_ms = 500 },
+		"pb_agent_opts.duration_ms (600) is longer than interval_ms (500)");
+	refused(&(struct pb_agent_opts){ .sz = sizeof(struct pb_agent_opts), .duration_ms = 20,
+					 .interval_ms = 1000 },
+		"pb_agent_opts.duration_ms (20) is below 100 ms");
 
 	ok(pb_agent__stop(NULL) == -EINVAL, "pb_agent__stop(NULL)");
 	pb_agent__free(NULL);
