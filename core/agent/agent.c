@@ -13,8 +13,8 @@
 #include "log.h"
 
 #define DEFAULT_DURATION_MS 60000
-/* The shortest window: the CLI refuses --flush-interval below 0.1 s for the same reason. */
-#define PB_AGENT_MIN_WINDOW_MS 100u
+/* The shortest window: below it a window is mostly the cost of draining and naming it. */
+#define PB_AGENT_MIN_WINDOW_MS 50u
 #define DEFAULT_INTERVAL_MS 300000
 
 static uint64_t mono_ms(void)

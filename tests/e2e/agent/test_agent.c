@@ -215,7 +215,7 @@ static void test_errors(void)
 		"pb_agent_opts.duration_ms (600) is longer than interval_ms (500)");
 	refused(&(struct pb_agent_opts){ .sz = sizeof(struct pb_agent_opts), .duration_ms = 20,
 					 .interval_ms = 1000 },
-		"pb_agent_opts.duration_ms (20) is below 100 ms");
+		"pb_agent_opts.duration_ms (20) is below 50 ms");
 
 	ok(pb_agent__stop(NULL) == -EINVAL, "pb_agent__stop(NULL)");
 	pb_agent__free(NULL);
