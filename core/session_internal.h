@@ -30,6 +30,7 @@ struct pb_output {
 	char *target;
 	void *state;
 	bool failed;
+	bool per_window; /* a file output named per window ("{window}", "{time}"): one per window */
 };
 
 /* Settings for every output of a plugin, or for an unwinder ("output.svg", "unwinder.dwarf"). */
@@ -66,6 +67,8 @@ struct pb_session {
 	struct pb_profile *total;	/* every stack, only when pb_session_wants_whole */
 	char target_comm[32];		/* the one target's name, kept after it exited */
 	uint64_t window_start_ns;	/* CLOCK_REALTIME */
+	uint64_t windows_written;	/* windows handed to the outputs: {window} of per-window files */
+	uint64_t window_write_failures;	/* per-window files that could not be written */
 	uint64_t start_mono_ns;
 	uint64_t last_drain_ns;		/* CLOCK_MONOTONIC */
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Running a session: checks, loading the unwinder, attaching, the wait loop and the last write. */
 #include <errno.h>
+#include <inttypes.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
@@ -452,6 +453,10 @@ int pb_session__finish(struct pb_session *s)
 	pb_session_reap_command(s, true);
 	pb_session_close_outputs(s);
 	pb_session_report_lost(s);
+	if (!err && s->window_write_failures)
+		err = pb_session_fail(s, EIO, "%" PRIu64 " per-window file%s could not be written "
+				      "(see above)", s->window_write_failures,
+				      s->window_write_failures > 1 ? "s" : "");
 	return err ? err : pb_session_check_outputs(s, true);
 }
 

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "plugin_loader.h"
 #include "system_check.h"
+#include "window_target.h"
 
 static int check_output(struct pb_agent *a, struct pb_plugin_registry *reg,
 			struct pb_agent_output *o)
@@ -27,7 +28,7 @@ static int check_output(struct pb_agent *a, struct pb_plugin_registry *reg,
 				     o->target);
 	/* Opened once in the session; files named or replaced per window are opened per window. */
 	o->long_lived = (lp->desc->output_flags & PB_OUTPUT_WANTS_WINDOWS) &&
-			!pb_agent_target_is_template(o->target);
+			!pb_window_target_is_template(o->target);
 	if ((err = pb_config__new_for(lp->desc, &cfg)))
 		return err;
 	if (o->settings &&
