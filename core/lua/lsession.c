@@ -399,8 +399,10 @@ static int l_window(lua_State *L)
 
 	luaL_argcheck(L, seconds >= 0 && seconds <= 1e7, 2, "seconds from 0 to 10000000 expected");
 	pb_lua_check_interrupt(L);
-	if (!ls->s)
-		return push_window(L, ls); /* --input: the saved profile is the first window */
+	if (!ls->s) { /* --input: every window reads the saved profile, as every pb.profile does */
+		pb_lua_push_profile(L, pb_lua_copy_profile(pb_lua_env->input));
+		return 1;
+	}
 	if (!ls->over && (ret = pb_session__resume(ls->s)))
 		return fail_why(L, ls, ret);
 	drive((int)(seconds * 1000 + 0.5), -1, ls);
@@ -424,16 +426,33 @@ static int l_stop(lua_State *L)
 	return n;
 }
 
-/* s:done(): true once the session's duration passed, its targets exited, or Ctrl-C. */
+/*
+ * s:done(): false, or true and why: "ended" (its duration passed or its targets exited),
+ * "failed: <message>", "interrupted" (Ctrl-C), "stopped" (s:stop; --input: the saved profile
+ * was taken).
+ */
 static int l_done(lua_State *L)
 {
 	struct lsession *ls = check_session(L);
+	char err[1024];
 
 	if (ls->s && ls->started && !ls->stopped)
 		poll_one(ls, 0);
-	lua_pushboolean(L, ls->stopped || ls->over || (!ls->s && ls->input_given) ||
-				   pb_lua_interrupted());
-	return 1;
+	lua_pushboolean(L, 1);
+	if (pb_lua_interrupted()) {
+		lua_pushliteral(L, "interrupted");
+	} else if (ls->stopped || (!ls->s && ls->input_given)) {
+		lua_pushliteral(L, "stopped");
+	} else if (ls->err) {
+		why(ls, ls->err, err, sizeof(err));
+		lua_pushfstring(L, "failed: %s", err);
+	} else if (ls->over) {
+		lua_pushliteral(L, "ended");
+	} else {
+		lua_pushboolean(L, 0);
+		return 1;
+	}
+	return 2;
 }
 
 static int l_session_gc(lua_State *L)

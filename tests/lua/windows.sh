@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Windows of one long-lived session (root + BPF): periodic.lua loads BPF once, a paused session
+# takes no samples, continuous windows lose and double-count none, a script ends when its
+# targets exit.
+. "$PB_SOURCE_ROOT/tests/lua/lib.sh"
+need_root
+plan 12
+CHAIN="main;pb_alpha;pb_beta;pb_gamma;pb_burn"
+TICK=$(getconf CLK_TCK)
+
+"$C/chain-fp" 60 &
+fixture=$!
+trap 'kill $fixture 2>/dev/null; rm -rf "$TMP"' EXIT
+
+# run NAME CODE [ARGS]: a script that samples; status in $st.
+run() {
+	printf '%s\n' "$2" >"$TMP/$1.lua"
+	local name=$1
+	shift 2
+	(cd "$TMP" && "$PB" --config /dev/null -c "$name.lua" "$@") >"$TMP/$name.out" 2>"$TMP/$name.err"
+	st=$?
+}
+
+# watch_progs PID OUT: while PID lives, every 0.1 s one line in OUT with the ids of the BPF
+# programs it holds (sorted; an empty line when it holds none).
+watch_progs() {
+	while kill -0 "$1" 2>/dev/null; do
+		find "/proc/$1/fd" -lname 'anon_inode:bpf-prog' 2>/dev/null | sed 's|/fd/|/fdinfo/|' |
+			xargs -r awk '/^prog_id:/ { print $2 }' 2>/dev/null | sort -n | tr '\n' ' '
+		echo
+		sleep 0.1
+	done >"$2"
+}
+
+# (a) periodic.lua: every profile holds the chain, and all come from one load of BPF.
+mkdir "$TMP/per"
+(cd "$TMP" && exec "$PB" --config /dev/null -p $fixture -F $HZ -c "$SCRIPTS/periodic.lua" -- \
+	duration=1 every=2 count=3 "out=$TMP/per/cpu-{n}.folded") >"$TMP/per.out" 2>"$TMP/per.err" &
+pbpid=$!
+watch_progs $pbpid "$TMP/progs" &
+watcher=$!
+wait $pbpid
+st=$?
+wait $watcher
+files=$(ls "$TMP/per" | tr '\n' ' ')
+[ $st = 0 ] && [ "$files" = "cpu-000001.folded cpu-000002.folded cpu-000003.folded " ] &&
+	ok "periodic.lua duration=1 every=2 count=3: three profiles, exit 0" ||
+	not_ok "periodic.lua on one session" "status $st, files: $files" "$(cat "$TMP/per.err")"
+for i in 1 2 3; do
+	expect_chain "periodic.lua profile $i holds the chain" "$TMP/per/cpu-00000$i.folded" "$CHAIN" 90
+done
+# Every load gives new program ids: a session per profile would show more ids over the run than
+# it ever held at once (a look during the load may see part of the set).
+all=$(tr ' ' '\n' <"$TMP/progs" | grep . | sort -un | tr '\n' ' ')
+most=$(awk '{ print NF, $0 }' "$TMP/progs" | sort -n | tail -1 | cut -d' ' -f2-)
+[ -n "$all" ] && [ "$all" = "$most" ] && [ "$(grep -c . "$TMP/progs")" -ge 20 ] &&
+	ok "periodic.lua loaded BPF once: programs $all all through its $(wc -l <"$TMP/progs") looks" ||
+	not_ok "periodic.lua loaded BPF more than once" "ids over the run: $all; at most at once: $most; $(grep -c . "$TMP/progs") looks" \
+		"sets seen:" "$(sort -u "$TMP/progs")"
+
+# (b) A paused session takes no samples: two 1 s windows 2 s apart, the second one spanning the
+# pause. Samples follow the CPU time the fixture got ($TICK ticks a second in /proc/PID/stat).
+run paused "local pid, hz = $fixture, $HZ
+local function cpu()
+	local f = assert(io.open('/proc/' .. pid .. '/stat')); local t = f:read('a'); f:close()
+	local v = {}
+	for x in t:match('%) (.*)'):gmatch('%S+') do v[#v + 1] = x end
+	return (v[12] + v[13]) / $TICK
+end
+local s = assert(pb.session{ pid = pid, frequency = hz, duration = 0 })
+assert(s:start{ paused = true })
+local c0 = cpu()
+local w1 = assert(s:window(1, { pause = false }))
+local c1 = cpu()
+assert(s:pause()); print(s:paused())
+pb.sleep(2)
+local c2 = cpu()
+assert(s:resume()); print(s:paused())
+pb.sleep(1)
+assert(s:pause())
+local c3 = cpu()
+local w2 = assert(s:snapshot())
+local m = w2:meta()
+print(w1:total(), math.floor(hz * (c1 - c0)), w2:total(), math.floor(hz * (c3 - c2)),
+	math.floor(hz * (c2 - c1)), m['end'] - m.start)
+s:stop()"
+read -r p1 p2 w1 e1 w2 e2 epause span <<<"$(tr '\n' ' ' <"$TMP/paused.out")"
+[ $st = 0 ] && [ "$p1 $p2" = "true false" ] && ok "s:pause() / s:resume(): s:paused() follows" ||
+	not_ok "s:paused()" "status $st: $(cat "$TMP/paused.out" "$TMP/paused.err")"
+diag "window 1: $w1 samples (CPU time says $e1); window 2: $w2 (says $e2, $epause more if the pause sampled), spans ${span}s"
+# Loose: the machine is shared; the CPU time is read in ticks.
+near() { [ "$1" -ge $(($2 * 7 / 10 - 20)) ] && [ "$1" -le $(($2 * 13 / 10 + 20)) ]; }
+[ $st = 0 ] && near "$w1" "$e1" && near "$w2" "$e2" &&
+	ok "each window holds frequency x the CPU time the target had while sampled ($w1 ~ $e1, $w2 ~ $e2)" ||
+	not_ok "window sample counts" "window 1: $w1 for $e1 expected; window 2: $w2 for $e2" "$(cat "$TMP/paused.err")"
+# Meaningful only when the fixture ran during the pause: then a sampled pause shows.
+[ $st = 0 ] && [ "$epause" -ge $((HZ / 5)) ] && [ "$w2" -le $(($e2 * 13 / 10 + 20)) ] &&
+	awk -v s="$span" 'BEGIN { exit !(s >= 2.9) }' &&
+	ok "the window spanning the 2 s pause (${span}s) has no more than its resumed part ($w2 samples; the pause would add ~$epause)" ||
+	not_ok "samples while paused" "window 2: $w2 samples, resumed part $e2, pause $epause, span $span"
+
+# (c) Continuous windows: their sum is what one session sampling the same span counted, and
+# each starts where the last ended. b samples from just before a's first window to just after
+# its last pause.
+run continuous "local pid, hz = $fixture, $HZ
+local a = assert(pb.session{ pid = pid, frequency = hz, duration = 0 })
+local b = assert(pb.session{ pid = pid, frequency = hz, duration = 0 })
+assert(a:start{ paused = true }); assert(b:start{ paused = true })
+assert(b:resume())
+local sum, contiguous, prev = 0, true, nil
+for i = 1, 3 do
+	local w = assert(a:window(1, { pause = false }))
+	sum = sum + w:total()
+	if prev and prev['end'] ~= w:meta().start then contiguous = false end
+	prev = w:meta()
+end
+assert(a:pause()); assert(b:pause())
+local rest = a:snapshot()
+print(sum + rest:total(), b:snapshot():total(), contiguous, rest:total())"
+read -r sum whole contiguous rest <<<"$(cat "$TMP/continuous.out")"
+diag "continuous: windows $sum (last part $rest), whole-span session $whole"
+[ $st = 0 ] && [ "$whole" -ge $((HZ / 2)) ] && [ "$contiguous" = true ] &&
+	awk -v a="$sum" -v b="$whole" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= b * 0.03 + 5) }' &&
+	ok "continuous windows: sum $sum = one session's $whole over the same span (3%), each starts where the last ended" ||
+	not_ok "continuous windows" "status $st: sum $sum, whole $whole, contiguous $contiguous" "$(cat "$TMP/continuous.err")"
+
+# (a') continuous periodic.lua (duration = every): never paused, windows back to back.
+mkdir "$TMP/cont"
+run cont-script "" -p $fixture -F $HZ -c "$SCRIPTS/periodic.lua" -- duration=0.5 every=0.5 count=3 \
+	"out=$TMP/cont/c-{n}.folded"
+n=$(ls "$TMP/cont" | wc -l)
+[ $st = 0 ] && [ "$n" = 3 ] && ok "periodic.lua duration=every: three back-to-back profiles" ||
+	not_ok "continuous periodic.lua" "status $st, $n files" "$(cat "$TMP/cont-script.err")"
+expect_chain "continuous periodic.lua: the last profile holds the chain" "$TMP/cont/c-000003.folded" "$CHAIN" 90
+
+# Targets gone: the profile they were in is written and the script ends, status 0.
+"$C/chain-fp" 2.5 &
+short=$!
+mkdir "$TMP/gone"
+start=$(date +%s)
+run gone "" -F $HZ -c "$SCRIPTS/periodic.lua" -- pid=$short duration=1 every=1.2 "out=$TMP/gone/g-{n}.folded"
+took=$(($(date +%s) - start))
+wait $short
+n=$(ls "$TMP/gone" | wc -l)
+[ $st = 0 ] && [ "$n" -ge 1 ] && [ "$took" -le 8 ] && grep -q "sampling ended after [0-9]* profiles: the targets exited" "$TMP/gone.err" &&
+	ok "periodic.lua ends when its target exits: $n profiles, exit 0, after ${took}s" ||
+	not_ok "periodic.lua, target exited" "status $st, $n files, ${took}s" "$(cat "$TMP/gone.err")"
+finish
