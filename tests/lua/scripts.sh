@@ -3,7 +3,7 @@
 # Every script in scripts/ with short durations: on a saved profile (--input), then on fixture
 # processes (root + BPF).
 . "$PB_SOURCE_ROOT/tests/lua/lib.sh"
-plan 20
+plan 21
 CHAIN="main;pb_alpha;pb_beta;pb_gamma;pb_burn"
 
 # script NAME ARGS...: runs scripts/NAME.lua; status in $st, output in $TMP/NAME.{out,err}
@@ -45,6 +45,20 @@ every=-1|argument 'every': -1 is not more than 0
 duration=3 every=2|argument 'duration': 3 is longer than every=2
 every=0 duration=0.5|argument 'every': 0 is not more than 0
 CASES
+# A profile that cannot be taken (here the second, made to fail) is logged and counted; the
+# next one still comes, keeping its number; the status says something failed.
+mkdir "$TMP/perf"
+printf '%s\n' 'local window, n = debug.getregistry()["pb.session"].__index.window, 0' \
+	'debug.getregistry()["pb.session"].__index.window = function(...)' \
+	'	n = n + 1; if n == 2 then return nil, "injected failure" end; return window(...) end' \
+	"return dofile('$SCRIPTS/periodic.lua')" >"$TMP/perf.lua"
+script periodic-fail --input "$TMP/in.folded" -c "$TMP/perf.lua" -- duration=0.05 every=0.1 count=3 \
+	"out=$TMP/perf/p-{n}.folded"
+[ $st = 1 ] && [ "$(ls "$TMP/perf" | tr '\n' ' ')" = "p-000001.folded p-000003.folded " ] &&
+	grep -q "profile 2: cannot take it: injected failure" "$TMP/periodic-fail.err" &&
+	grep -q "1 of 3 profiles could not be taken or written" "$TMP/periodic-fail.err" &&
+	ok "periodic.lua: a profile that cannot be taken is logged and counted, the next comes, exit 1" ||
+	not_ok "periodic.lua, a failed profile" "status $st: $(ls "$TMP/perf")" "$(cat "$TMP/periodic-fail.err")"
 
 # filtered.lua
 script filtered --input "$TMP/in.folded" -c "$SCRIPTS/filtered.lua" -- comm='^app$' frame=lex exclude=next_tok \
@@ -65,7 +79,7 @@ script diff-bad --input "$TMP/in.folded" -c "$SCRIPTS/diff.lua" -- out=d.png
 	ok "diff.lua: a wrong output is named, exit 1" || not_ok "diff.lua bad out" "$(cat "$TMP/diff-bad.err")"
 
 if [ "$(id -u)" != 0 ] || [ ! -e /sys/kernel/btf/vmlinux ]; then
-	for i in $(seq $((tap_n + 1)) 20); do
+	for i in $(seq $((tap_n + 1)) 21); do
 		[ "${PB_TEST_NO_SKIP:-0}" = 1 ] && not_ok "needs root and BPF (PB_TEST_NO_SKIP=1 forbids skipping)" ||
 			{ tap_n=$((tap_n + 1)); echo "ok $tap_n # SKIP needs root and BPF"; }
 	done

@@ -5,7 +5,7 @@
 # targets exit.
 . "$PB_SOURCE_ROOT/tests/lua/lib.sh"
 need_root
-plan 12
+plan 14
 CHAIN="main;pb_alpha;pb_beta;pb_gamma;pb_burn"
 TICK=$(getconf CLK_TCK)
 
@@ -146,4 +146,16 @@ n=$(ls "$TMP/gone" | wc -l)
 [ $st = 0 ] && [ "$n" -ge 1 ] && [ "$took" -le 8 ] && grep -q "sampling ended after [0-9]* profiles: the targets exited" "$TMP/gone.err" &&
 	ok "periodic.lua ends when its target exits: $n profiles, exit 0, after ${took}s" ||
 	not_ok "periodic.lua, target exited" "status $st, $n files, ${took}s" "$(cat "$TMP/gone.err")"
+# Ctrl-C during a profile: it is written at once, and the script ends (130: 128 + SIGINT).
+mkdir "$TMP/int"
+(cd "$TMP" && exec "$PB" --config /dev/null -p $fixture -F $HZ -c "$SCRIPTS/periodic.lua" -- \
+	duration=20 every=30 "out=$TMP/int/i-{n}.folded") >"$TMP/int.out" 2>"$TMP/int.err" &
+pbpid=$!
+wait_sampling $pbpid
+sleep 1.5
+signal_wait INT $pbpid
+[ $st = 130 ] && [ "$took" -le 3 ] && [ "$(ls "$TMP/int")" = i-000001.folded ] &&
+	ok "Ctrl-C during a profile of periodic.lua: written at once, exit 130 (${took}s)" ||
+	not_ok "periodic.lua, Ctrl-C" "status $st, ${took}s, files: $(ls "$TMP/int")" "$(cat "$TMP/int.err")"
+expect_chain "the interrupted profile holds the chain" "$TMP/int/i-000001.folded" "$CHAIN" 90
 finish
