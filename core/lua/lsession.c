@@ -180,8 +180,7 @@ static int start(struct lsession *ls, bool paused, char *err, size_t len)
 		snprintf(err, len, "too many sessions at once");
 		return -EMFILE;
 	}
-	if ((ret = pb_session__start(ls->s)) ||
-	    (paused && (ret = pb_session__pause(ls->s))) ||
+	if ((ret = pb_session__start(ls->s)) || (paused && (ret = pb_session__pause(ls->s))) ||
 	    (paused && (ret = pb_session__snapshot(ls->s, &p)))) {
 		ls->stopped = true;
 		remove_live(ls);
@@ -319,15 +318,16 @@ static bool opt_flag(lua_State *L, int arg, const char *field, bool dflt)
 	luaL_checktype(L, arg, LUA_TTABLE);
 	if (lua_getfield(L, arg, field) != LUA_TNIL) {
 		if (!lua_isboolean(L, -1))
-			luaL_argerror(L, arg, lua_pushfstring(L, "field '%s': boolean expected, "
-							      "got %s", field, luaL_typename(L, -1)));
+			luaL_argerror(L, arg,
+				      lua_pushfstring(L, "field '%s': boolean expected, got %s", field,
+						      luaL_typename(L, -1)));
 		on = lua_toboolean(L, -1);
 	}
 	lua_pop(L, 1);
 	return on;
 }
 
-/* s:start([{ paused = true }]): true, or nil and a message. Paused: the first window is s:resume's. */
+/* s:start([{ paused = true }]): true, or nil and a message. Paused: windows start at s:resume. */
 static int l_start(lua_State *L)
 {
 	struct lsession *ls = check_session(L);

@@ -6,14 +6,6 @@
 plan 21
 CHAIN="main;pb_alpha;pb_beta;pb_gamma;pb_burn"
 
-# script NAME ARGS...: runs scripts/NAME.lua; status in $st, output in $TMP/NAME.{out,err}
-script() {
-	local name=$1
-	shift
-	(cd "$TMP" && "$PB" --config /dev/null "$@") >"$TMP/$name.out" 2>"$TMP/$name.err"
-	st=$?
-}
-
 # Documented at the top: a purpose line, usage and every argument.
 for s in periodic filtered diff; do
 	f=$SCRIPTS/$s.lua

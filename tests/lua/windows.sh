@@ -13,15 +13,6 @@ TICK=$(getconf CLK_TCK)
 fixture=$!
 trap 'kill $fixture 2>/dev/null; rm -rf "$TMP"' EXIT
 
-# run NAME CODE [ARGS]: a script that samples; status in $st.
-run() {
-	printf '%s\n' "$2" >"$TMP/$1.lua"
-	local name=$1
-	shift 2
-	(cd "$TMP" && "$PB" --config /dev/null -c "$name.lua" "$@") >"$TMP/$name.out" 2>"$TMP/$name.err"
-	st=$?
-}
-
 # watch_progs PID OUT: while PID lives, every 0.1 s one line in OUT with the ids of the BPF
 # programs it holds (sorted; an empty line when it holds none).
 watch_progs() {
@@ -127,7 +118,7 @@ diag "continuous: windows $sum (last part $rest), whole-span session $whole"
 
 # (a') continuous periodic.lua (duration = every): never paused, windows back to back.
 mkdir "$TMP/cont"
-run cont-script "" -p $fixture -F $HZ -c "$SCRIPTS/periodic.lua" -- duration=0.5 every=0.5 count=3 \
+script cont-script -p $fixture -F $HZ -c "$SCRIPTS/periodic.lua" -- duration=0.5 every=0.5 count=3 \
 	"out=$TMP/cont/c-{n}.folded"
 n=$(ls "$TMP/cont" | wc -l)
 [ $st = 0 ] && [ "$n" = 3 ] && ok "periodic.lua duration=every: three back-to-back profiles" ||
@@ -139,7 +130,7 @@ expect_chain "continuous periodic.lua: the last profile holds the chain" "$TMP/c
 short=$!
 mkdir "$TMP/gone"
 start=$(date +%s)
-run gone "" -F $HZ -c "$SCRIPTS/periodic.lua" -- pid=$short duration=1 every=1.2 "out=$TMP/gone/g-{n}.folded"
+script gone -F $HZ -c "$SCRIPTS/periodic.lua" -- pid=$short duration=1 every=1.2 "out=$TMP/gone/g-{n}.folded"
 took=$(($(date +%s) - start))
 wait $short
 n=$(ls "$TMP/gone" | wc -l)
