@@ -62,8 +62,11 @@ end
 local s = assert(pb.session{ pid = pid, frequency = hz, duration = 0 })
 assert(s:start{ paused = true })
 local c0 = cpu()
-local w1 = assert(s:window(1, { pause = false }))
+assert(s:resume())
+pb.sleep(1)
 local c1 = cpu()
+local w1 = assert(s:snapshot()) -- taken while sampling: the next window spans the pause
+local c1b = cpu()               -- what ran while it was taken may be in either window
 assert(s:pause()); print(s:paused())
 pb.sleep(2)
 local c2 = cpu()
@@ -73,20 +76,23 @@ assert(s:pause())
 local c3 = cpu()
 local w2 = assert(s:snapshot())
 local m = w2:meta()
-print(w1:total(), math.floor(hz * (c1 - c0)), w2:total(), math.floor(hz * (c3 - c2)),
-	math.floor(hz * (c2 - c1)), m['end'] - m.start)
+print(w1:total(), math.floor(hz * (c1 - c0)), w2:total(), math.floor(hz * (c3 - c2 + c1b - c1)),
+	math.floor(hz * (c2 - c1b)), m['end'] - m.start)
 s:stop()"
 read -r p1 p2 w1 e1 w2 e2 epause span <<<"$(tr '\n' ' ' <"$TMP/paused.out")"
 [ $st = 0 ] && [ "$p1 $p2" = "true false" ] && ok "s:pause() / s:resume(): s:paused() follows" ||
 	not_ok "s:paused()" "status $st: $(cat "$TMP/paused.out" "$TMP/paused.err")"
 diag "window 1: $w1 samples (CPU time says $e1); window 2: $w2 (says $e2, $epause more if the pause sampled), spans ${span}s"
-# Loose: the machine is shared; the CPU time is read in ticks.
-near() { [ "$1" -ge $(($2 * 7 / 10 - 20)) ] && [ "$1" -le $(($2 * 13 / 10 + 20)) ]; }
+# Loose: the machine is shared, its CPU time is read in ticks, and on a busy host the guest's
+# timers (samples) and its CPU time disagree by up to a quarter (steal time).
+near() { [ "$1" -ge $(($2 * 6 / 10 - 20)) ] && [ "$1" -le $(($2 * 15 / 10 + 20)) ]; }
 [ $st = 0 ] && near "$w1" "$e1" && near "$w2" "$e2" &&
 	ok "each window holds frequency x the CPU time the target had while sampled ($w1 ~ $e1, $w2 ~ $e2)" ||
 	not_ok "window sample counts" "window 1: $w1 for $e1 expected; window 2: $w2 for $e2" "$(cat "$TMP/paused.err")"
-# Meaningful only when the fixture ran during the pause: then a sampled pause shows.
-[ $st = 0 ] && [ "$epause" -ge $((HZ / 5)) ] && [ "$w2" -le $(($e2 * 13 / 10 + 20)) ] &&
+# A sampled pause would give about e2 + epause, and the fixture (a CPU hog) runs at least as
+# much in the 2 s pause as in the 1 s after it (epause >= e2): a bound halfway between tells.
+[ $st = 0 ] && [ "$epause" -ge $((HZ / 5)) ] && [ "$epause" -ge "$e2" ] &&
+	[ "$w2" -le $((e2 + epause / 2)) ] &&
 	awk -v s="$span" 'BEGIN { exit !(s >= 2.9) }' &&
 	ok "the window spanning the 2 s pause (${span}s) has no more than its resumed part ($w2 samples; the pause would add ~$epause)" ||
 	not_ok "samples while paused" "window 2: $w2 samples, resumed part $e2, pause $epause, span $span"
