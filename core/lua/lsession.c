@@ -195,7 +195,6 @@ static int start(struct lsession *ls, bool paused, char *err, size_t len)
 /* The window since the last one: what the session drained and what its maps hold now. */
 static int push_window(lua_State *L, struct lsession *ls)
 {
-	struct pb_profile_meta *m;
 	struct pb_profile *p;
 	int err;
 
@@ -209,10 +208,6 @@ static int push_window(lua_State *L, struct lsession *ls)
 		poll_one(ls, 0);
 	if ((err = pb_session__snapshot(ls->s, &p)))
 		return fail_why(L, ls, err);
-	/* The target's name, known at the start, is gone from the process table once it exited. */
-	if (!(m = pb_profile__meta(p))->comm[0])
-		memcpy(m->comm, pb_profile__meta_const(pb_session__profile(ls->s))->comm,
-		       sizeof(m->comm));
 	pb_lua_push_profile(L, p);
 	return 1;
 }
