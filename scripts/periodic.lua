@@ -82,8 +82,13 @@ local function deliver(p, n, started)
 end
 
 -- duration = 0 here: the session lasts as long as the script (a -d on the command line wins).
-local s = assert(pb.session{ pid = pids, duration = 0 })
-assert(s:start{ paused = true })
+local s, err = pb.session{ pid = pids, duration = 0 }
+local ok = s ~= nil
+if ok then ok, err = s:start{ paused = true } end
+if not ok then
+	pb.log(("cannot profile: %s"):format(err))
+	return 1
+end
 local continuous = opts.duration == opts.every
 local n, failed = 0, 0
 local started = pb.time()

@@ -5,7 +5,7 @@
 # targets exit.
 . "$PB_SOURCE_ROOT/tests/lua/lib.sh"
 need_root
-plan 14
+plan 15
 CHAIN="main;pb_alpha;pb_beta;pb_gamma;pb_burn"
 TICK=$(getconf CLK_TCK)
 
@@ -143,6 +143,12 @@ n=$(ls "$TMP/gone" | wc -l)
 [ $st = 0 ] && [ "$n" -ge 1 ] && [ "$took" -le 8 ] && grep -q "sampling ended after [0-9]* profiles: the targets exited" "$TMP/gone.err" &&
 	ok "periodic.lua ends when its target exits: $n profiles, exit 0, after ${took}s" ||
 	not_ok "periodic.lua, target exited" "status $st, $n files, ${took}s" "$(cat "$TMP/gone.err")"
+# No target to profile at all: a runtime failure (exit 1) that names it, before any profile.
+script nopid -c "$SCRIPTS/periodic.lua" -- pid=999999999 "out=$TMP/nopid-{n}.folded"
+[ $st = 1 ] && grep -q "cannot profile: .*999999999" "$TMP/nopid.err" && ! grep -q traceback "$TMP/nopid.err" &&
+	! ls "$TMP"/nopid-* >/dev/null 2>&1 && ok "periodic.lua on a pid that does not exist: exit 1, $(head -1 "$TMP/nopid.err")" ||
+	not_ok "periodic.lua, no such pid" "status $st" "$(cat "$TMP/nopid.err")"
+
 # Ctrl-C during a profile: it is written at once, and the script ends (130: 128 + SIGINT).
 mkdir "$TMP/int"
 (cd "$TMP" && exec "$PB" --config /dev/null -p $fixture -F $HZ -c "$SCRIPTS/periodic.lua" -- \
