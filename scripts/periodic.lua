@@ -97,14 +97,15 @@ while (opts.count == 0 or n < opts.count) and not s:done() do
 	-- Continuous windows end on a fixed beat; each ends where the next begins.
 	local seconds = opts.duration
 	if continuous then seconds = math.max(0, started + opts.every - pb.time()) end
-	local p, err = s:window(seconds, { pause = not continuous })
+	local p, why_not = s:window(seconds, { pause = not continuous })
+	local done, why = s:done()
 	if not p then
 		failed = failed + 1
-		pb.log(("profile %d: cannot take it: %s"):format(n, err))
-	elseif p:total() > 0 or not s:done() then
+		pb.log(("profile %d: cannot take it: %s"):format(n, why_not))
+	elseif p:total() > 0 or why ~= "ended" then -- not the empty rest after the targets exited
 		if not deliver(p, n, started) then failed = failed + 1 end
 	end
-	if s:done() or (opts.count > 0 and n >= opts.count) then break end
+	if done or (opts.count > 0 and n >= opts.count) then break end
 	local due = started + opts.every
 	if not continuous and due > pb.time() then pb.sleep(due - pb.time()) end
 	started = continuous and due or pb.time()
