@@ -202,7 +202,7 @@ static int run_script(struct cli *cli, const struct pb_settings *merged,
 	if (cli->input && (ret = read_input(cli->input, &input)))
 		return ret;
 	env.input = input;
-	ret = pb_script_run(&env, sc);
+	ret = cli_script_run(&env, sc);
 	pb_profile__free(input);
 	return ret;
 }
@@ -312,7 +312,7 @@ int main(int argc, char **argv)
 	if (!(ret = build_opts(&cli, &merged, scripted ? &sc : NULL)))
 		ret = profile(&cli, &merged, scripted ? &sc : NULL);
 out:
-	pb_script_config_free(&sc);
+	cli_script_config_free(&sc);
 	pb_settings_clear(&merged);
 	pb_settings_clear(&cli.layer);
 	return ret;
