@@ -23,11 +23,12 @@ static const struct pb_config_key config_keys[] = {
 	PB_UNWINDER_KEY_MAX_FRAMES(struct perf_settings, max_frames,
 				   "user frames the kernel walks at most per sample"),
 	/*
-	 * 8 pages hold about 150 samples of 25 frames: 1.5 s of a busy thread at 99 Hz. Without
-	 * privileges, rings are locked memory (kernel.perf_event_mlock_kb per user and CPU).
+	 * One ring per CPU. 16 pages hold about 270 samples of 25 frames (240 bytes each): 2.7 s
+	 * of a CPU at 99 Hz, and the reader wakes at half. Without privileges rings are locked
+	 * memory (kernel.perf_event_mlock_kb, 516 KiB per user and CPU by default).
 	 */
-	PB_KEY_INT(struct perf_settings, ring_pages, "ring-pages", "8", 1, 1024,
-		   "data pages of each profiled thread's ring, a power of two; more loses fewer "
+	PB_KEY_INT(struct perf_settings, ring_pages, "ring-pages", "16", 1, 1024,
+		   "data pages of each CPU's sample ring, a power of two; more loses fewer "
 		   "samples, costs locked memory"),
 	{ .name = NULL },
 };
