@@ -389,25 +389,30 @@ static void on_record(void *ctx, const struct pb_perf_record *r)
 	}
 }
 
+static bool owns_ring(const struct pb_perf_threads *t, int fd)
+{
+	for (int c = 0; c < t->n_cpus; c++)
+		if (t->rings[c].ring.base && t->rings[c].fd == fd)
+			return true;
+	return false;
+}
+
 void pb_perf_threads__read(struct pb_perf_threads *t, pb_perf_sample_fn fn, void *ctx)
 {
 	struct read_ctx rc = { .t = t, .fn = fn, .ctx = ctx };
 
 	for (int i = 0; i < t->n_cpus; i++)
 		pb_perf_ring__read(&t->rings[i].ring, t->scratch, on_record, &rc, &t->bad);
-	/* A ring's owner stays open (its fd is the ring); it samples nothing once disabled. */
 	for (size_t i = 0; i < t->n_events; i++) {
 		struct event *e = &t->events[i];
 
 		if (!e->duplicate || e->fd < 0)
 			continue;
-		for (int c = 0; c < t->n_cpus; c++)
-			if (t->rings[c].fd == e->fd && t->rings[c].ring.base)
-				goto owner;
-		close_event(e);
-		continue;
-owner:
-		ioctl(e->fd, PERF_EVENT_IOC_DISABLE, 0);
+		/* A ring's owner stays open (its fd is the ring); disabled, it samples nothing. */
+		if (owns_ring(t, e->fd))
+			ioctl(e->fd, PERF_EVENT_IOC_DISABLE, 0);
+		else
+			close_event(e);
 	}
 }
 

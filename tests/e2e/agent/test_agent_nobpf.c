@@ -76,6 +76,20 @@ static int reporter(void *ctx, const struct pb_agent_window *w)
 	return 0;
 }
 
+/* Works until the reporter has seen n windows, or until end (ms); the number seen. */
+static int wait_windows(struct windows *ws, int n, uint64_t end)
+{
+	int seen;
+
+	do {
+		agent_test_busy(20);
+		pthread_mutex_lock(&ws->lock);
+		seen = ws->n;
+		pthread_mutex_unlock(&ws->lock);
+	} while (seen < n && now_ms() < end);
+	return seen;
+}
+
 /* A thread created after the agent's events were opened: it inherits them. */
 void *nobpf_thread_main(void *arg);
 
@@ -105,23 +119,13 @@ static void test_agent(void)
 	pb_agent__get_stats(a, &st);
 	is_str(st.mode, "perf", "pb_agent__get_stats says the mode: perf");
 	end = now_ms() + 30000;
-	do {
-		agent_test_busy(20);
-		pthread_mutex_lock(&ws.lock);
-		n = ws.n;
-		pthread_mutex_unlock(&ws.lock);
-	} while (n < 3 && now_ms() < end);
+	wait_windows(&ws, 3, end);
 	pthread_create(&thread, NULL, nobpf_thread_main, &thread_ms);
-	do {
-		agent_test_busy(20);
-		pthread_mutex_lock(&ws.lock);
-		n = ws.n;
-		pthread_mutex_unlock(&ws.lock);
-	} while (n < 7 && now_ms() < end);
+	n = wait_windows(&ws, 7, end);
 	pthread_join(thread, NULL);
 	pb_agent__stop(a);
 	pb_agent__get_stats(a, &st);
-	ok(ws.n >= 7 && !st.failed_windows, "%d windows, none failed (%s)", ws.n, st.last_error);
+	ok(n >= 7 && !st.failed_windows, "%d windows, none failed (%s)", n, st.last_error);
 	ok(ws.worst_share >= 90 && ws.worst_leafs >= 10,
 	   "every window holds agent_test_busy;agent_test_leaf in >= 90%% of agent_test_leaf's "
 	   "samples (worst: %d%% of %" PRIu64 ")", ws.worst_share, ws.worst_leafs);
@@ -134,6 +138,68 @@ static void test_agent(void)
 	   "%" PRIu64 " samples of nobpf_thread_main;agent_test_busy", ws.thread_chain);
 	ok(ws.pids_ok, "every sample is this process's (pid %d)", getpid());
 	pb_agent__free(a);
+}
+
+/* Created while sampling is paused: idle through two rescans, then busy. */
+struct late {
+	uint64_t cpu_ns;
+	volatile bool go;
+};
+
+void *nobpf_late_main(void *arg);
+
+__attribute__((noinline)) void *nobpf_late_main(void *arg)
+{
+	struct late *l = arg;
+	struct timespec t0, t1;
+
+	while (!l->go)
+		usleep(10000);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+	agent_test_busy(400);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+	l->cpu_ns = (t1.tv_sec - t0.tv_sec) * 1000000000ull + t1.tv_nsec - t0.tv_nsec;
+	return NULL;
+}
+
+/* Polls s for ms (its background drains rescan the threads). */
+static void poll_for(struct pb_session *s, uint64_t ms)
+{
+	uint64_t end = now_ms() + ms;
+
+	while (now_ms() < end)
+		pb_session__poll(s, 50);
+}
+
+/*
+ * A thread created while paused inherits the (disabled) events, but no fork record says so:
+ * idle, two rescans open events of its own; once it works, its samples come through both, the
+ * duplicate is found and closed. Its samples must match its CPU time, not twice it.
+ */
+static void test_paused_thread(struct pb_session *s)
+{
+	struct late l = { 0 };
+	struct pb_profile *p;
+	uint64_t busy = 0, hit = 0, want;
+	pthread_t thread;
+
+	pb_session__pause(s);
+	pthread_create(&thread, NULL, nobpf_late_main, &l);
+	usleep(100000);
+	pb_session__resume(s);
+	poll_for(s, 2500); /* two background drains and more: two rescans */
+	l.go = true;
+	poll_for(s, 700);
+	pthread_join(thread, NULL);
+	pb_session__pause(s);
+	if (!pb_session__snapshot(s, &p)) {
+		chain_counts(p, "nobpf_late_main", "agent_test_busy", &busy, &hit);
+		pb_profile__free(p);
+	}
+	want = l.cpu_ns * 999 / 1000000000;
+	ok(hit >= want / 3 && hit <= want * 13 / 10 + 10,
+	   "a thread created while paused is sampled once: %" PRIu64 " samples for %" PRIu64
+	   " ms of its CPU at 999 Hz (%" PRIu64 " expected)", hit, l.cpu_ns / 1000000, want);
 }
 
 /* Sampling paused: no sample, though the process works; resumed: samples again. */
@@ -168,6 +234,8 @@ static void test_pause(void)
 	}
 	ok(!err && paused == 0, "paused: 600 ms of work, %" PRIu64 " samples", paused);
 	ok(resumed >= 40, "resumed: 400 ms of work at 999 Hz, %" PRIu64 " samples", resumed);
+	if (!err)
+		test_paused_thread(s);
 	pb_session__free(s);
 }
 

@@ -67,18 +67,6 @@ else
 	not_ok "sample counts: perf $perf_n, BPF fp $bpf_n" "$(head -3 "$TMP/perf.folded")"
 fi
 
-# expect_fail DESC STATUS PATTERN ARGS...: exits STATUS with one stderr line matching PATTERN.
-expect_fail() {
-	local desc=$1 want=$2 pattern=$3
-	shift 3
-	"$PB" "$@" >"$TMP/out" 2>"$TMP/err"
-	local got=$?
-	if [ "$got" = "$want" ] && grep -Eq -- "$pattern" "$TMP/err" && [ "$(wc -l <"$TMP/err")" -le 1 ]; then
-		ok "$desc: exit $got, $(head -1 "$TMP/err")"
-	else
-		not_ok "$desc" "exit $got (want $want)" "stderr: $(cat "$TMP/err")"
-	fi
-}
 expect_fail "--no-bpf system-wide" 2 "--no-bpf samples given processes only" --no-bpf -d 1
 expect_fail "--no-bpf --dwarf" 2 "--dwarf needs BPF; --no-bpf" --no-bpf --dwarf -- true
 expect_fail "--no-bpf -K" 2 "-K: --no-bpf samples user stacks only" --no-bpf -K -- true
