@@ -171,6 +171,13 @@ static int perf_poll_fd(void *state)
 	return pb_perf_threads__poll_fd(st->threads);
 }
 
+static int perf_skip_thread(void *state, uint32_t tid)
+{
+	struct perf_state *st = state;
+
+	return pb_perf_threads__skip(st->threads, tid);
+}
+
 static int perf_set_enabled(void *state, bool on)
 {
 	struct perf_state *st = state;
@@ -187,6 +194,7 @@ static const struct pb_unwinder_ops ops = {
 	.close = perf_close,
 	.poll_fd = perf_poll_fd,
 	.consume = perf_consume,
+	.skip_thread = perf_skip_thread,
 	.set_enabled = perf_set_enabled,
 };
 

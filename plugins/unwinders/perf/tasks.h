@@ -13,6 +13,7 @@ struct pb_perf_task {
 	bool covered;	   /* an event of ours samples it: its own, or one it inherited */
 	bool seen_unknown; /* a rescan found it uncovered: opened at the next unless it samples */
 	bool own;	   /* events were opened on it (one per CPU) */
+	bool skip;	   /* the profiler's own thread: never opened, its samples dropped */
 	uint64_t scan;	   /* the last rescan that found it */
 	char comm[PB_PERF_COMM_LEN + 1]; /* "" until known */
 	struct pb_perf_task *next;

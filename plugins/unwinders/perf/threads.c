@@ -347,7 +347,7 @@ static void on_sample(struct read_ctx *rc, const struct pb_perf_record *r)
 		s.comm = task->comm;
 	}
 	/* What a duplicate wrote before it was found out, its twin wrote too. */
-	if (!(e && e->duplicate))
+	if (!(e && e->duplicate) && !(task && task->skip))
 		rc->fn(rc->ctx, &s);
 }
 
@@ -414,6 +414,16 @@ void pb_perf_threads__read(struct pb_perf_threads *t, pb_perf_sample_fn fn, void
 		else
 			close_event(e);
 	}
+}
+
+int pb_perf_threads__skip(struct pb_perf_threads *t, uint32_t tid)
+{
+	struct pb_perf_task *task = pb_perf_tasks_get(&t->tasks, tid, true);
+
+	if (!task)
+		return -ENOMEM;
+	task->skip = task->covered = true; /* covered: no scan opens it */
+	return 0;
 }
 
 int pb_perf_threads__set_enabled(struct pb_perf_threads *t, bool on)

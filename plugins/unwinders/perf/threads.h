@@ -47,6 +47,9 @@ void pb_perf_threads__rescan(struct pb_perf_threads *t);
 /* Reads every ring: samples go to fn; forks, exits, renames and losses are noted. */
 void pb_perf_threads__read(struct pb_perf_threads *t, pb_perf_sample_fn fn, void *ctx);
 
+/* Never samples tid (the profiler's own thread in a profiled process): call before add_target. */
+int pb_perf_threads__skip(struct pb_perf_threads *t, uint32_t tid);
+
 /* Sampling on or off for every event (and the threads that inherited them). */
 int pb_perf_threads__set_enabled(struct pb_perf_threads *t, bool on);
 
