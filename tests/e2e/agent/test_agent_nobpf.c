@@ -76,6 +76,52 @@ static int reporter(void *ctx, const struct pb_agent_window *w)
 	return 0;
 }
 
+/* The reporter's work, on the agent's own thread: sampling goes on (continuous windows). */
+void nobpf_reporter_burn(void);
+
+__attribute__((noinline)) void nobpf_reporter_burn(void)
+{
+	agent_test_busy(60);
+	work_sink++;
+}
+
+struct own {
+	int windows;
+	uint64_t burn_samples;
+};
+
+static int burning_reporter(void *ctx, const struct pb_agent_window *w)
+{
+	struct own *o = ctx;
+	uint64_t leafs, hit;
+
+	chain_counts(w->profile, "", "nobpf_reporter_burn", &leafs, &hit);
+	o->burn_samples += leafs;
+	o->windows++;
+	nobpf_reporter_burn();
+	return 0;
+}
+
+/* The agent's own thread is never sampled, as with BPF (the session's skip_thread). */
+static void test_own_thread(void)
+{
+	struct pb_agent_opts opts = { .sz = sizeof(opts), .frequency = 999, .duration_ms = 300,
+				      .interval_ms = 300 };
+	struct own o = { 0 };
+	uint64_t end = now_ms() + 20000;
+	struct pb_agent *a;
+
+	pb_agent__new(&opts, &a);
+	pb_agent__set_reporter(a, burning_reporter, &o);
+	ok(!pb_agent__spawn(a), "continuous windows as nobody (%s)", pb_agent__strerror(a));
+	while (o.windows < 6 && now_ms() < end)
+		agent_test_busy(20);
+	pb_agent__stop(a);
+	ok(o.windows >= 6 && o.burn_samples == 0, "the agent's thread burnt 60 ms in each of %d "
+	   "reports while sampling went on: %" PRIu64 " samples of it", o.windows, o.burn_samples);
+	pb_agent__free(a);
+}
+
 /* Works until the reporter has seen n windows, or until end (ms); the number seen. */
 static int wait_windows(struct windows *ws, int n, uint64_t end)
 {
@@ -137,6 +183,7 @@ static void test_agent(void)
 	ok(ws.thread_chain >= 20, "a thread created after spawn is sampled (inherited events): "
 	   "%" PRIu64 " samples of nobpf_thread_main;agent_test_busy", ws.thread_chain);
 	ok(ws.pids_ok, "every sample is this process's (pid %d)", getpid());
+
 	pb_agent__free(a);
 }
 
@@ -302,6 +349,7 @@ int main(int argc, char **argv)
 		return tap_done();
 	}
 	test_agent();
+	test_own_thread();
 	test_pause();
 	return tap_done();
 }
