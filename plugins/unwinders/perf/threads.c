@@ -10,44 +10,7 @@
 #include <unistd.h>
 #include <linux/perf_event.h>
 
-#include "tasks.h"
-#include "threads.h"
-
-/*
- * An event opened on one thread and CPU; threads it creates later inherit it. The kernel maps no
- * ring of an inherited event that follows its thread to every CPU (cpu -1): each CPU has one
- * ring instead, which every event on that CPU writes to (as perf record -p does).
- */
-struct event {
-	int fd; /* -1: closed (a duplicate of an inherited one) */
-	uint32_t pid, tid;
-	uint64_t id;	/* PERF_EVENT_IOC_ID: samples of inheriting threads carry it too */
-	bool duplicate; /* its thread also inherited another event: closed after the read */
-};
-
-struct cpu_ring {
-	struct pb_perf_ring ring; /* mapped on the first event opened on this CPU */
-	int fd;			  /* that event's */
-};
-
-struct pb_perf_threads {
-	const struct pb_host *host;
-	struct pb_perf_threads_opts opts;
-	bool enabled;
-	bool no_max_stack; /* the kernel refused sample_max_stack: its own limit applies */
-	int epoll_fd;
-	struct cpu_ring *rings;
-	int n_cpus;
-	struct event *events; /* in the order opened, which is the order of their ids */
-	size_t n_events, cap_events;
-	struct pb_perf_tasks tasks;
-	uint32_t *targets;
-	size_t n_targets;
-	uint64_t scan;
-	int last_err; /* the last refusal logged, so a hundred threads log once */
-	uint64_t lost, bad;
-	char *scratch;
-};
+#include "threads_internal.h"
 
 int pb_perf_threads__new(const struct pb_host *host, const struct pb_perf_threads_opts *opts,
 			 struct pb_perf_threads **ret)
@@ -76,7 +39,7 @@ int pb_perf_threads__new(const struct pb_host *host, const struct pb_perf_thread
 	return 0;
 }
 
-static void close_event(struct event *e)
+void pb_perf_event_close(struct pb_perf_event *e)
 {
 	if (e->fd >= 0)
 		close(e->fd);
@@ -90,7 +53,7 @@ void pb_perf_threads__free(struct pb_perf_threads *t)
 	for (int i = 0; t->rings && i < t->n_cpus; i++)
 		pb_perf_ring__unmap(&t->rings[i].ring);
 	for (size_t i = 0; i < t->n_events; i++)
-		close_event(&t->events[i]);
+		pb_perf_event_close(&t->events[i]);
 	free(t->events);
 	free(t->rings);
 	pb_perf_tasks_clear(&t->tasks);
@@ -149,7 +112,7 @@ static void refused(struct pb_perf_threads *t, uint32_t tid, const char *what, i
 static int to_ring(struct pb_perf_threads *t, int cpu, int fd)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
-	struct cpu_ring *r = &t->rings[cpu];
+	struct pb_perf_cpu_ring *r = &t->rings[cpu];
 	int err;
 
 	if (r->ring.base)
@@ -167,12 +130,12 @@ static int to_ring(struct pb_perf_threads *t, int cpu, int fd)
 
 static int add_event(struct pb_perf_threads *t, uint32_t pid, uint32_t tid, int cpu)
 {
-	struct event *e;
+	struct pb_perf_event *e;
 	int fd, err;
 
 	if (t->n_events == t->cap_events) {
 		size_t cap = t->cap_events ? t->cap_events * 2 : 16;
-		struct event *grown = realloc(t->events, cap * sizeof(*grown));
+		struct pb_perf_event *grown = realloc(t->events, cap * sizeof(*grown));
 
 		if (!grown)
 			return -ENOMEM;
@@ -185,7 +148,7 @@ static int add_event(struct pb_perf_threads *t, uint32_t pid, uint32_t tid, int 
 	if (fd < 0)
 		return fd;
 	e = &t->events[t->n_events];
-	*e = (struct event){ .fd = fd, .pid = pid, .tid = tid };
+	*e = (struct pb_perf_event){ .fd = fd, .pid = pid, .tid = tid };
 	if (ioctl(fd, PERF_EVENT_IOC_ID, &e->id)) {
 		err = -errno;
 	} else if ((err = to_ring(t, cpu, fd))) {
@@ -193,7 +156,7 @@ static int add_event(struct pb_perf_threads *t, uint32_t pid, uint32_t tid, int 
 		err = -ENOSPC; /* said; the caller need not */
 	}
 	if (err) {
-		close_event(e);
+		pb_perf_event_close(e);
 		return err;
 	}
 	t->n_events++;
@@ -201,7 +164,7 @@ static int add_event(struct pb_perf_threads *t, uint32_t pid, uint32_t tid, int 
 }
 
 /* Marks tid's own events as duplicates: they are closed after the read that found out. */
-static void drop_own(struct pb_perf_threads *t, struct pb_perf_task *task)
+void pb_perf_drop_own(struct pb_perf_threads *t, struct pb_perf_task *task)
 {
 	for (size_t i = 0; i < t->n_events; i++)
 		if (t->events[i].tid == task->tid && t->events[i].fd >= 0)
@@ -226,7 +189,7 @@ static int open_thread(struct pb_perf_threads *t, uint32_t pid, uint32_t tid)
 			refused(t, tid, "perf_event_open", err);
 		/* A thread is sampled on every CPU or not at all. */
 		while (t->n_events > before)
-			close_event(&t->events[--t->n_events]);
+			pb_perf_event_close(&t->events[--t->n_events]);
 		return err;
 	}
 	task->own = task->covered = true;
@@ -302,118 +265,6 @@ void pb_perf_threads__rescan(struct pb_perf_threads *t)
 	for (size_t i = 0; i < t->n_targets; i++)
 		if (!for_each_thread(t, t->targets[i], scan_one))
 			pb_perf_tasks_forget_unseen(&t->tasks, t->targets[i], t->scan);
-}
-
-struct read_ctx {
-	struct pb_perf_threads *t;
-	pb_perf_sample_fn fn;
-	void *ctx;
-};
-
-/* The event a sample came through (the one its thread inherited, if so), or NULL. */
-static struct event *event_of(struct pb_perf_threads *t, uint64_t id)
-{
-	size_t lo = 0, hi = t->n_events;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (t->events[mid].id == id)
-			return &t->events[mid];
-		if (t->events[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-static void on_sample(struct read_ctx *rc, const struct pb_perf_record *r)
-{
-	struct pb_perf_threads *t = rc->t;
-	struct pb_perf_task *task = pb_perf_tasks_get(&t->tasks, r->tid, true);
-	struct event *e = event_of(t, r->id);
-	struct pb_perf_sample s = { .pid = r->pid, .tid = r->tid, .comm = "", .ips = r->ips,
-				    .n_ips = r->n_ips };
-
-	if (task) {
-		task->pid = r->pid;
-		task->covered = true;
-		/* Sampled through another thread's event: it inherited that one (while paused no
-		 * fork record said so), and its own events double every sample. */
-		if (task->own && e && e->tid != r->tid)
-			drop_own(t, task);
-		pb_perf_tasks_read_comm(task);
-		s.comm = task->comm;
-	}
-	/* What a duplicate wrote before it was found out, its twin wrote too. */
-	if (!(e && e->duplicate) && !(task && task->skip))
-		rc->fn(rc->ctx, &s);
-}
-
-static void on_record(void *ctx, const struct pb_perf_record *r)
-{
-	struct read_ctx *rc = ctx;
-	struct pb_perf_threads *t = rc->t;
-	struct pb_perf_task *task, *parent;
-
-	switch (r->type) {
-	case PERF_RECORD_SAMPLE:
-		on_sample(rc, r);
-		break;
-	case PERF_RECORD_FORK: /* the new task inherited the event that wrote this */
-		if (!(task = pb_perf_tasks_get(&t->tasks, r->tid, true)))
-			break;
-		task->pid = r->pid;
-		task->covered = true;
-		parent = pb_perf_tasks_get(&t->tasks, r->ptid, false);
-		if (parent && !task->comm[0])
-			memcpy(task->comm, parent->comm, sizeof(task->comm));
-		if (task->own) /* opened by a scan that came before this record */
-			drop_own(t, task);
-		break;
-	case PERF_RECORD_EXIT:
-		task = pb_perf_tasks_get(&t->tasks, r->tid, false);
-		if (task && !task->own) /* events of its own stay: its children use them */
-			pb_perf_tasks_remove(&t->tasks, r->tid);
-		break;
-	case PERF_RECORD_COMM:
-		if ((task = pb_perf_tasks_get(&t->tasks, r->tid, true))) {
-			task->pid = r->pid;
-			snprintf(task->comm, sizeof(task->comm), "%s", r->comm);
-		}
-		break;
-	case PERF_RECORD_LOST:
-		t->lost += r->lost;
-		break;
-	}
-}
-
-static bool owns_ring(const struct pb_perf_threads *t, int fd)
-{
-	for (int c = 0; c < t->n_cpus; c++)
-		if (t->rings[c].ring.base && t->rings[c].fd == fd)
-			return true;
-	return false;
-}
-
-void pb_perf_threads__read(struct pb_perf_threads *t, pb_perf_sample_fn fn, void *ctx)
-{
-	struct read_ctx rc = { .t = t, .fn = fn, .ctx = ctx };
-
-	for (int i = 0; i < t->n_cpus; i++)
-		pb_perf_ring__read(&t->rings[i].ring, t->scratch, on_record, &rc, &t->bad);
-	for (size_t i = 0; i < t->n_events; i++) {
-		struct event *e = &t->events[i];
-
-		if (!e->duplicate || e->fd < 0)
-			continue;
-		/* A ring's owner stays open (its fd is the ring); disabled, it samples nothing. */
-		if (owns_ring(t, e->fd))
-			ioctl(e->fd, PERF_EVENT_IOC_DISABLE, 0);
-		else
-			close_event(e);
-	}
 }
 
 int pb_perf_threads__skip(struct pb_perf_threads *t, uint32_t tid)
