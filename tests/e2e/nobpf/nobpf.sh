@@ -6,7 +6,7 @@
 need_root
 C=$PB_FIXTURES/c
 CHAIN="main;pb_alpha;pb_beta;pb_gamma;pb_burn"
-plan 14
+plan 15
 
 # perf_event_paranoid is set for this test and put back however it ends.
 PARANOID=/proc/sys/kernel/perf_event_paranoid
@@ -73,6 +73,11 @@ expect_fail "--no-bpf -K" 2 "-K: --no-bpf samples user stacks only" --no-bpf -K 
 expect_fail "--unwinder perf system-wide" 2 "'perf' unwinder \(--no-bpf\) samples given processes only" \
 	--unwinder perf -d 1
 "$PB" --help | grep -q -- "--no-bpf" && ok "--help documents --no-bpf" || not_ok "--help: no --no-bpf"
+(cd / && as_nobody "$PB" -- "$C/chain-fp" 1) >/dev/null 2>"$TMP/hint.err"
+st=$?
+[ $st = 1 ] && grep -q "needs root.*or --no-bpf" "$TMP/hint.err" &&
+	ok "nobody without --no-bpf on a command: exit 1, the message names --no-bpf" ||
+	not_ok "nobody without --no-bpf" "exit $st: $(cat "$TMP/hint.err")"
 
 # perf_event_paranoid 3: one clear message, non-zero exit.
 echo 3 >$PARANOID
