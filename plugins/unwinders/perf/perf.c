@@ -137,7 +137,7 @@ static void report_lost(struct perf_state *st)
 
 	pb_perf_threads__take_lost(st->threads, &lost, &bad);
 	st->host->count_lost(st->host->session, "samples lost: a perf ring was full", lost,
-			     "unwinder.perf.ring-pages");
+			     "--set unwinder.perf.ring-pages=64");
 	st->host->count_lost(st->host->session, "perf records malformed", bad, NULL);
 }
 
