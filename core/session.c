@@ -180,16 +180,7 @@ int pb_session_check_own_events(struct pb_session *s)
 
 int pb_session__check(struct pb_session *s)
 {
-	char names[256];
-
-	if (!s->unwinder)
-		s->unwinder = pb_plugin_registry__find(s->registry, PB_PLUGIN_UNWINDER,
-						       s->unwinder_name);
-	if (s->unwinder)
-		return pb_session_check_own_events(s);
-	pb_plugin_registry__names(s->registry, PB_PLUGIN_UNWINDER, false, names, sizeof(names));
-	return pb_session_fail(s, ENOENT, "unknown unwinder '%s' (available: %s)",
-			       s->unwinder_name, names);
+	return pb_session_find_unwinder(s) ?: pb_session_check_own_events(s);
 }
 
 int pb_session__write(struct pb_session *s, const struct pb_profile *p)

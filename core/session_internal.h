@@ -114,6 +114,9 @@ int pb_session_check_own_events(struct pb_session *s);
  * unwinder's own), all or none. */
 int pb_session_set_sampling(struct pb_session *s, bool on);
 
+/* session_run.c: the unwinder named in the options, or -ENOENT naming the available ones. */
+int pb_session_find_unwinder(struct pb_session *s);
+
 /* session_host.c */
 void pb_session_init_host(struct pb_session *s);
 /* Checks privileges and loads the unwinder's BPF side (nothing attached): --check uses it. */

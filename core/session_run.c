@@ -67,7 +67,7 @@ static void count_perfmap_lost(struct pb_session *s)
 			      "1M entries or 64 MiB per process");
 }
 
-static int find_unwinder(struct pb_session *s)
+int pb_session_find_unwinder(struct pb_session *s)
 {
 	char names[256];
 
@@ -127,7 +127,7 @@ static int open_unwinder(struct pb_session *s)
 
 int pb_session_load_unwinder(struct pb_session *s)
 {
-	return find_unwinder(s) ?: check_system(s) ?: open_unwinder(s);
+	return pb_session_find_unwinder(s) ?: check_system(s) ?: open_unwinder(s);
 }
 
 static int watch_fd(struct pb_session *s, int fd)
@@ -253,7 +253,7 @@ int pb_session__start(struct pb_session *s)
 	s->started = true;
 	if ((err = pb_session_check_outputs(s, false)))
 		return err;
-	if ((err = find_unwinder(s)) || (err = pb_session_check_own_events(s)) ||
+	if ((err = pb_session_find_unwinder(s)) || (err = pb_session_check_own_events(s)) ||
 	    (err = check_system(s)) || (err = open_unwinder(s)))
 		return err;
 	ops = s->unwinder->desc->unwinder;
@@ -451,10 +451,10 @@ int pb_session__finish(struct pb_session *s)
 		return 0;
 	s->finished = true;
 	/* Stop new samples so the last drain holds everything up to now. */
-	if (s->unwinder_state)
+	if (s->unwinder_state) {
 		pb_session_set_sampling(s, false);
-	if (s->unwinder_state)
 		err = next_window(s, true);
+	}
 	pb_session_count_lost(s, "mapping records dropped", pb_proctab__lost(s->proctab),
 			      "fewer short-lived processes; their frames may show [unknown]");
 	if (s->symbolizer)
