@@ -6,11 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/perf_event.h>
 
 #include "log.h"
 #include "session_internal.h"
@@ -69,26 +67,33 @@ static void count_perfmap_lost(struct pb_session *s)
 			      "1M entries or 64 MiB per process");
 }
 
+int pb_session_find_unwinder(struct pb_session *s)
+{
+	char names[256];
+
+	s->unwinder = pb_plugin_registry__find(s->registry, PB_PLUGIN_UNWINDER, s->unwinder_name);
+	if (s->unwinder)
+		return 0;
+	pb_plugin_registry__names(s->registry, PB_PLUGIN_UNWINDER, false, names, sizeof(names));
+	return pb_session_fail(s, ENOENT, "unknown unwinder '%s' (available: %s)", s->unwinder_name,
+			       names);
+}
+
+/* BPF needs privileges and BTF; an unwinder with its own perf events, perf_event_paranoid. */
 static int check_system(struct pb_session *s)
 {
-	char why[256];
-	int err = pb_check_system(why, sizeof(why));
+	char why[512];
+	int err = pb_session_own_events(s) ? pb_check_perf_self(why, sizeof(why))
+					   : pb_check_system(why, sizeof(why));
 
 	return err ? pb_session_fail(s, err, "%s", why) : 0;
 }
 
 static int open_unwinder(struct pb_session *s)
 {
-	char names[256], why[256];
+	char why[256];
 	int err;
 
-	s->unwinder = pb_plugin_registry__find(s->registry, PB_PLUGIN_UNWINDER, s->unwinder_name);
-	if (!s->unwinder) {
-		pb_plugin_registry__names(s->registry, PB_PLUGIN_UNWINDER, false, names,
-					  sizeof(names));
-		return pb_session_fail(s, ENOENT, "unknown unwinder '%s' (available: %s)",
-				       s->unwinder_name, names);
-	}
 	snprintf(why, sizeof(why), "unwinder.%s", s->unwinder_name);
 	err = pb_config__new_for(s->unwinder->desc, &s->unwinder_cfg);
 	if (!err)
@@ -122,7 +127,7 @@ static int open_unwinder(struct pb_session *s)
 
 int pb_session_load_unwinder(struct pb_session *s)
 {
-	return check_system(s) ?: open_unwinder(s);
+	return pb_session_find_unwinder(s) ?: check_system(s) ?: open_unwinder(s);
 }
 
 static int watch_fd(struct pb_session *s, int fd)
@@ -248,7 +253,8 @@ int pb_session__start(struct pb_session *s)
 	s->started = true;
 	if ((err = pb_session_check_outputs(s, false)))
 		return err;
-	if ((err = check_system(s)) || (err = open_unwinder(s)))
+	if ((err = pb_session_find_unwinder(s)) || (err = pb_session_check_own_events(s)) ||
+	    (err = check_system(s)) || (err = open_unwinder(s)))
 		return err;
 	ops = s->unwinder->desc->unwinder;
 	s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
@@ -262,10 +268,14 @@ int pb_session__start(struct pb_session *s)
 	if ((err = skip_own_thread(s)) || (err = open_targets(s)))
 		return err;
 	s->child_pid_for_meta = s->child;
-	err = pb_perf_events__open(s->opts.frequency, s->params.cpu, &s->events);
+	/* An unwinder with its own events opened them in add_pid, on the targets' threads. */
+	err = pb_session_own_events(s) ? 0
+				       : pb_perf_events__open(s->opts.frequency, s->params.cpu,
+							      &s->events);
 	if (err)
 		return pb_session_fail(s, err, "cannot open perf events: %s", strerror(-err));
-	err = ops->attach(s->unwinder_state, s->events->fds, s->events->n);
+	err = ops->attach(s->unwinder_state, s->events ? s->events->fds : NULL,
+			  s->events ? s->events->n : 0);
 	if (err)
 		return pb_session_fail(s, err, "cannot attach the '%s' unwinder: %s",
 				       s->unwinder_name, strerror(-err));
@@ -441,10 +451,10 @@ int pb_session__finish(struct pb_session *s)
 		return 0;
 	s->finished = true;
 	/* Stop new samples so the last drain holds everything up to now. */
-	for (int i = 0; s->events && i < s->events->n; i++)
-		ioctl(s->events->fds[i], PERF_EVENT_IOC_DISABLE, 0);
-	if (s->unwinder_state)
+	if (s->unwinder_state) {
+		pb_session_set_sampling(s, false);
 		err = next_window(s, true);
+	}
 	pb_session_count_lost(s, "mapping records dropped", pb_proctab__lost(s->proctab),
 			      "fewer short-lived processes; their frames may show [unknown]");
 	if (s->symbolizer)

@@ -28,6 +28,8 @@ struct cli {
 	/* The flags given as settings ("profile" and plugin sections): they win over scripts and
 	 * conf files. */
 	struct pb_settings layer;
+	bool no_bpf;		   /* --no-bpf: the perf unwinder */
+	const char *unwinder_flag; /* --dwarf or --unwinder (other than perf), when given */
 	bool stream_mode;
 	bool list_plugins;
 	bool check; /* --check */

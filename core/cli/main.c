@@ -172,8 +172,11 @@ static int run(struct pb_session *s, struct cli *cli, const struct pb_settings *
 	running = NULL;
 	if (err) {
 		const char *why = pb_session__strerror(s);
+		/* Not allowed BPF, but a process or command to profile: perf events may do. */
+		bool hint = err == -EPERM && !cli->no_bpf && (cli->opts.n_pids || cli->opts.command);
 
-		fprintf(stderr, "profile-bee: %s\n", why[0] ? why : strerror(-err));
+		fprintf(stderr, "profile-bee: %s%s\n", why[0] ? why : strerror(-err),
+			hint ? " (or --no-bpf: perf events, user stacks by frame pointers)" : "");
 		return 1;
 	}
 	status = pb_session__command_status(s);
