@@ -48,12 +48,13 @@ static void on_exit_cb(void *ctx, uint32_t pid)
 	pb_symbolizer__forget_pid(s->symbolizer, pid);
 }
 
-/* A new program writes a new perf map (the old one's names would be wrong). */
+/*
+ * A new program: its old image is gone as if the process had exited (the unwinder drops the
+ * old mappings and the tables they held), and it writes a new perf map.
+ */
 static void on_exec_cb(void *ctx, uint32_t pid)
 {
-	struct pb_session *s = ctx;
-
-	pb_symbolizer__forget_pid(s->symbolizer, pid);
+	on_exit_cb(ctx, pid);
 }
 
 /* Perf map lines the symbolizer could not use: said at the end, like lost stacks. */

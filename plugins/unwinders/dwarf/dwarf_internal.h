@@ -49,9 +49,22 @@ int dw_events_consume(void *state);
 int dw_binaries__new(const struct pb_host *host, int rows_fd, int tables_fd,
 		     const struct dw_limits *limits, bool lazy, struct dw_binaries **ret);
 void dw_binaries__free(struct dw_binaries *b); /* stops the worker */
-/* The table id of m's file and the bias turning m's addresses into its ELF vaddrs. */
-int dw_binaries__resolve(struct dw_binaries *b, const struct pb_mapping *m, uint32_t *table,
-			 uint64_t *bias);
+/*
+ * The table id of m's file and the bias turning m's addresses into its ELF vaddrs, with a
+ * reference for the process mapping that will use it. A table whose last reference is put is
+ * evicted a grace period later (its id and rows reused), unless a mapping takes it again.
+ */
+int dw_binaries__get(struct dw_binaries *b, const struct pb_mapping *m, uint32_t *table,
+		     uint64_t *bias);
+void dw_binaries__put(struct dw_binaries *b, uint32_t table);
+
+struct dw_table_stats {
+	uint64_t built, evicted, rows_freed;
+	uint32_t live;	      /* binaries holding a table id */
+	uint32_t rows_in_use; /* rows of tables built and not evicted */
+	uint32_t rows_peak;
+};
+void dw_binaries__stats(struct dw_binaries *b, struct dw_table_stats *out);
 /* Moves a table to the front of the queue (queues it when lazy): a walk is waiting for it. */
 void dw_binaries__prioritize(struct dw_binaries *b, uint32_t id);
 /* Logs the limits that were hit and the table totals. */
