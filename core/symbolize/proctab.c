@@ -244,6 +244,21 @@ int pb_proctab__for_each_mapping(struct pb_proctab *t, uint32_t pid, pb_mapping_
 	return 0;
 }
 
+int pb_proctab__for_each_live_mapping(struct pb_proctab *t, pb_mapping_fn fn, void *ctx)
+{
+	for (size_t i = 0; i < t->procs.cap; i++) {
+		struct proc *p = t->procs.slots[i].val;
+
+		for (size_t j = 0; p && !p->exited && j < p->maps.n; j++) {
+			int err = fn(ctx, &p->maps.v[j]->m);
+
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
 const char *pb_proctab__comm(struct pb_proctab *t, uint32_t pid)
 {
 	struct proc *p = pb_proctab_get_proc(t, pid, false);
