@@ -229,7 +229,9 @@ static void build(struct dw_binaries *b, struct binary *bin, Elf *elf)
 		return;
 	}
 	pthread_mutex_lock(&b->lock);
-	if (r.n && r.n <= (1u << PB_DWARF_ROW_STEPS))
+	if (!r.n) /* CFI without a row: a table of none, as good as no CFI to a walk */
+		first = 0;
+	else if (r.n <= (1u << PB_DWARF_ROW_STEPS))
 		first = alloc_rows(b, r.n);
 	if (first < 0) {
 		bin->full = r.n <= (1u << PB_DWARF_ROW_STEPS);
@@ -240,7 +242,7 @@ static void build(struct dw_binaries *b, struct binary *bin, Elf *elf)
 	}
 	bin->first = first;
 	bin->count = r.n;
-	bin->has_rows = true;
+	bin->has_rows = r.n > 0;
 	pthread_mutex_unlock(&b->lock);
 	/* Only this thread writes rows and frees them: the lock is not needed for the upload. */
 	err = upload(b, &r, first);
