@@ -174,7 +174,7 @@ struct pb_session_opts {
 	void *log_ctx;
 	/*
 	 * Bytes the symbol caches may hold before the least recently used binaries go ([profile]
-	 * cache-mb); 0: the default (64 MiB), UINT64_MAX: no cap.
+	 * cache-mb); 0: the default (16 MiB), UINT64_MAX: no cap.
 	 */
 	uint64_t cache_bytes;
 };
