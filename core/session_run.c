@@ -79,10 +79,12 @@ static void report_cache(struct pb_session *s)
 		       st.bytes >> 10, st.peak >> 10, (unsigned long long)st.evictions);
 	if (st.evictions && !s->opts.quiet)
 		pb_session_log(s, PB_LOG_WARN,
-			       "symbol cache evictions: %llu (over cache-mb %g in %llu windows; "
-			       "try --set profile.cache-mb=%g)",
+			       "symbol cache evictions: %llu (over cache-mb %g in %llu windows, "
+			       "%llu of them by what one window used; try --set "
+			       "profile.cache-mb=%g)",
 			       (unsigned long long)st.evictions, s->opts.cache_bytes / 1048576.0,
-			       (unsigned long long)st.trims, s->opts.cache_bytes / 1048576.0 * 2);
+			       (unsigned long long)st.trims, (unsigned long long)st.over,
+			       s->opts.cache_bytes / 1048576.0 * 2);
 }
 
 static int check_system(struct pb_session *s)

@@ -226,12 +226,12 @@ uint64_t pb_jitmaps_oldest(const struct pb_jitmaps *j)
 	return x ? x->used : UINT64_MAX;
 }
 
-size_t pb_jitmaps_evict_oldest(struct pb_jitmaps *j)
+size_t pb_jitmaps_evict_oldest(struct pb_jitmaps *j, uint64_t before)
 {
 	struct jit *x = oldest(j);
 	size_t mem;
 
-	if (!x)
+	if (!x || x->used >= before)
 		return 0;
 	/* Not added to gone: reading the file again counts its lines again. */
 	mem = pb_perfmap__mem(x->pm);

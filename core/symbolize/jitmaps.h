@@ -24,10 +24,10 @@ void pb_jitmaps_clear(struct pb_jitmaps *j);
 /* Bytes the maps hold. */
 size_t pb_jitmaps_mem(const struct pb_jitmaps *j);
 /*
- * Drops the least recently used map (read again from the file on its next miss): the bytes
- * freed, 0 when none is loaded.
+ * Drops the least recently used map last used before window before (read again from the file
+ * on its next miss): the bytes freed, 0 when there is none.
  */
-size_t pb_jitmaps_evict_oldest(struct pb_jitmaps *j);
+size_t pb_jitmaps_evict_oldest(struct pb_jitmaps *j, uint64_t before);
 /* The last window the least recently used loaded map was used in; UINT64_MAX when none. */
 uint64_t pb_jitmaps_oldest(const struct pb_jitmaps *j);
 

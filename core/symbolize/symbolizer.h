@@ -36,7 +36,8 @@ typedef int (*pb_symbolizer_live_fn)(void *ctx, pb_mapping_fn fn, void *fn_ctx);
 /*
  * Ends a window: forgotten pids' perf maps go, and when the caches hold more than the cap the
  * least recently used entries go too, first binaries no live process maps (live may be NULL:
- * then recency alone decides). Every name handed out before may be freed by this call.
+ * then recency alone decides); what this window used stays. Every name handed out before may
+ * be freed by this call.
  */
 void pb_symbolizer__end_window(struct pb_symbolizer *s, pb_symbolizer_live_fn live, void *ctx);
 
@@ -49,6 +50,7 @@ void pb_symbolizer__set_cap(struct pb_symbolizer *s, size_t bytes);
 struct pb_symbolizer_cache_stats {
 	uint64_t trims;	    /* end_window calls that found the caches over the cap */
 	uint64_t evictions; /* binaries and perf maps dropped to get under it */
+	uint64_t over;	    /* trims left over the cap: one window used more than the cap */
 	size_t bytes;	    /* held at the last end_window */
 	size_t peak;	    /* the most held at an end_window */
 };

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The symbol caches' cap: what they hold, and LRU eviction, binaries no live process maps first. */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -110,10 +111,15 @@ static struct victim *victims(struct pb_symbolizer *s, size_t *n)
 	*n = 0;
 	if (!v)
 		return NULL;
+	/*
+	 * What this window used stays: the next window most likely needs it again, and dropping
+	 * it would only trade memory for reading it again every window (measured: 400 reloads
+	 * in 33 windows of a 16 MiB cap under node and clang, and a higher peak than without).
+	 */
 	for (size_t i = 0; i < s->by_id.cap; i++) {
 		struct pb_binary *b = s->by_id.slots[i].val;
 
-		if (b)
+		if (b && b->used < s->window)
 			v[(*n)++] = (struct victim){b, b->used, b->live == s->epoch};
 	}
 	/* Perf maps belong to live processes (exited ones are gone already). */
@@ -126,6 +132,7 @@ static struct victim *victims(struct pb_symbolizer *s, size_t *n)
 void pb_symbolizer_trim(struct pb_symbolizer *s, pb_symbolizer_live_fn live, void *ctx)
 {
 	size_t bytes = cache_bytes(s), target, n;
+	bool freed_any = false;
 	struct victim *v;
 
 	if (bytes > s->stats.peak)
@@ -143,13 +150,19 @@ void pb_symbolizer_trim(struct pb_symbolizer *s, pb_symbolizer_live_fn live, voi
 		live(ctx, mark_live, s);
 	v = victims(s, &n);
 	for (size_t i = 0; v && i < n && bytes > target; i++) {
-		size_t freed = v[i].bin ? evict_binary(s, v[i].bin) : pb_jitmaps_evict_oldest(&s->jit);
+		size_t freed = v[i].bin ? evict_binary(s, v[i].bin)
+					: pb_jitmaps_evict_oldest(&s->jit, s->window);
 
 		bytes -= freed < bytes ? freed : bytes;
 		s->stats.evictions += freed > 0;
+		freed_any |= freed > 0;
 	}
 	free(v);
 	s->stats.bytes = bytes;
+	s->stats.over += bytes > s->cap;
+	/* Symbol tables are large blocks: give their pages back instead of keeping them. */
+	if (freed_any)
+		malloc_trim(0);
 }
 
 void pb_symbolizer__set_cap(struct pb_symbolizer *s, size_t bytes)

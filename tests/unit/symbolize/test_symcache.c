@@ -84,27 +84,42 @@ int main(void)
 	ok(strstr(name_of(s, libc), "getpid"), "an evicted binary is read again on use");
 	ok(strstr(name_of(s, libc + 1), "getpid"), "...and stays loaded within the window");
 
-	/* This binary is now the older one, but a live process maps it: libc goes again. */
+	/* A window using neither: this binary is the older one, but a live process maps it. */
+	pb_symbolizer__set_cap(s, 0);
+	bytes_after_window(s, NULL);
+	pb_symbolizer__set_cap(s, cap);
 	ok(bytes_after_window(s, self_live) == both - libc_bytes && evictions(s) == 2,
 	   "binaries no live process maps go first, even when used more recently (%llu)",
 	   (unsigned long long)evictions(s));
 	is_str(name_of(s, self), "pbtest_cache_fn", "the live binary is still loaded");
-	/* Nobody live: this binary (older) goes, libc alone is still over 7/8 of the cap. */
+
+	/* Nobody live and neither used: the older goes, and libc alone is over 7/8 of the cap. */
 	pb_symbolizer__set_cap(s, 0);
 	bytes_after_window(s, NULL);
 	name_of(s, libc);
+	bytes_after_window(s, NULL);
 	pb_symbolizer__set_cap(s, cap);
 	ok(bytes_after_window(s, NULL) == 0 && evictions(s) == 4,
 	   "a trim goes on below the cap, to 7/8 of it (%llu)", (unsigned long long)evictions(s));
 
-	/* A cap below any binary: every window reloads, names stay right. */
+	/* A cap below any binary: what a window used stays, the other one goes; names stay right. */
 	pb_symbolizer__set_cap(s, 1);
-	for (int i = 0; i < 3; i++) {
-		is_str(name_of(s, self), "pbtest_cache_fn", "window %d: named under a 1-byte cap", i);
-		bytes_after_window(s, self_live);
+	for (int i = 0; i < 4; i++) {
+		uintptr_t addr = i % 2 ? libc : self;
+
+		ok(strstr(name_of(s, addr), i % 2 ? "getpid" : "pbtest_cache_fn"),
+		   "window %d: named under a 1-byte cap", i);
+		ok(bytes_after_window(s, NULL) == (i % 2 ? libc_bytes : both - libc_bytes),
+		   "window %d: only what it used is left", i);
 	}
-	ok(evictions(s) >= 4, "every window evicted (%llu in all)",
-	   (unsigned long long)evictions(s));
+	{
+		struct pb_symbolizer_cache_stats st;
+
+		pb_symbolizer__cache_stats(s, &st);
+		ok(st.evictions == 7 && st.over == 4,
+		   "evictions %llu, windows over the cap by their own use %llu",
+		   (unsigned long long)st.evictions, (unsigned long long)st.over);
+	}
 	pb_symbolizer__free(s);
 	test_maps_clear(&self_maps);
 	return tap_done();
