@@ -42,9 +42,9 @@ struct pb_symbolizer {
 	int n_own_dirs;
 
 	/* The cap (symcache.c). */
-	size_t cap;	    /* bytes; 0: none */
-	uint64_t window;    /* end_window calls: what "recently used" is counted in */
-	uint64_t epoch;	    /* stamps binaries mapped by live processes at one trim */
+	size_t cap;	 /* bytes; 0: none */
+	uint64_t window; /* end_window calls: what "recently used" is counted in */
+	uint64_t epoch;	 /* stamps binaries mapped by live processes at one trim */
 	struct pb_symbolizer_cache_stats stats;
 };
 

@@ -49,7 +49,7 @@ struct dw_binaries {
 	bool lazy; /* build a table only once a walk asks for it */
 	pthread_t worker;
 	bool worker_started, stop;
-	bool pressure; /* an id was refused: evict unused tables without waiting */
+	bool pressure;	      /* an id was refused: evict unused tables without waiting */
 	pthread_mutex_t lock; /* everything below */
 	pthread_cond_t wake;
 	struct binary *buckets[BUCKETS];
@@ -64,8 +64,8 @@ struct dw_binaries {
 	struct dw_rowalloc rows;
 	struct binary *q_head, *q_tail;
 	struct binary *building; /* the worker's, never evicted under it */
-	uint64_t refused_bins; /* max-binaries reached */
-	void *vdso;	       /* a copy of our own vDSO: the same image every process maps */
+	uint64_t refused_bins;	 /* max-binaries reached */
+	void *vdso;		 /* a copy of our own vDSO: the same image every process maps */
 	size_t vdso_size;
 	uint64_t rows_full, no_cfi, built, rows_total, build_ns, build_ns_max;
 	uint64_t evicted, rows_freed;
@@ -74,7 +74,8 @@ struct dw_binaries {
 
 static inline unsigned int dw_bucket(const struct binary *k)
 {
-	uint64_t h = (k->dev * 0x9e3779b97f4a7c15ULL) ^ k->ino ^ (k->mtime_ns * 0xff51afd7ed558ccdULL);
+	uint64_t h =
+	    (k->dev * 0x9e3779b97f4a7c15ULL) ^ k->ino ^ (k->mtime_ns * 0xff51afd7ed558ccdULL);
 
 	return (h ^ (h >> 29)) % BUCKETS;
 }

@@ -55,7 +55,9 @@ static int upload(struct dw_binaries *b, const struct pb_cfi_rows *r, uint32_t f
 			/* No batch ops (before 5.6): one update a row. */
 			for (uint32_t i = 0; i < count && !err; i++)
 				err = bpf_map_update_elem(b->rows_fd, &keys[i], &r->v[done + i],
-							  BPF_ANY) ? -errno : 0;
+							  BPF_ANY)
+					  ? -errno
+					  : 0;
 		}
 		done += count;
 	}
@@ -249,8 +251,8 @@ static void build(struct dw_binaries *b, struct binary *bin, Elf *elf)
 	err = err ?: set_table(b, bin->id, first, r.n, PB_DWARF_TABLE_READY);
 	pthread_mutex_lock(&b->lock);
 	if (err) {
-		b->host->log(b->host->session, PB_LOG_WARN, "dwarf", "%s: cannot load its table: %s",
-			     bin->path, strerror(-err));
+		b->host->log(b->host->session, PB_LOG_WARN, "dwarf",
+			     "%s: cannot load its table: %s", bin->path, strerror(-err));
 	} else {
 		b->rows_total += r.n;
 		b->built++;

@@ -25,19 +25,19 @@ static int reserve(struct dw_rowalloc *a, size_t n)
 
 int dw_rowalloc_init(struct dw_rowalloc *a, uint32_t size)
 {
-	*a = (struct dw_rowalloc){ .size = size };
+	*a = (struct dw_rowalloc){.size = size};
 	if (!size)
 		return 0;
 	if (reserve(a, 1))
 		return -ENOMEM;
-	a->free[a->n++] = (struct dw_extent){ 0, size };
+	a->free[a->n++] = (struct dw_extent){0, size};
 	return 0;
 }
 
 void dw_rowalloc_fini(struct dw_rowalloc *a)
 {
 	free(a->free);
-	*a = (struct dw_rowalloc){ 0 };
+	*a = (struct dw_rowalloc){0};
 }
 
 static void remove_at(struct dw_rowalloc *a, size_t i)
@@ -102,7 +102,7 @@ int dw_rowalloc_put(struct dw_rowalloc *a, uint32_t first, uint32_t count)
 		if (reserve(a, a->n + 1))
 			return -ENOMEM;
 		memmove(a->free + lo + 1, a->free + lo, (a->n - lo) * sizeof(*a->free));
-		a->free[lo] = (struct dw_extent){ first, count };
+		a->free[lo] = (struct dw_extent){first, count};
 		a->n++;
 	}
 	a->used -= count;

@@ -16,9 +16,9 @@ struct dw_extent {
  * table takes the smallest hole it fits (best fit keeps large holes for large tables).
  */
 struct dw_rowalloc {
-	uint32_t size; /* rows in the array */
-	uint32_t used; /* rows handed out */
-	uint32_t peak; /* most rows ever handed out at once */
+	uint32_t size;		/* rows in the array */
+	uint32_t used;		/* rows handed out */
+	uint32_t peak;		/* most rows ever handed out at once */
 	struct dw_extent *free; /* sorted by first, never touching each other */
 	size_t n, cap;
 };

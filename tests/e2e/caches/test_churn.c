@@ -21,7 +21,7 @@
 #define MAX_WINDOWS 40
 #define MIN_LEAF    20 /* samples of the leaf a window needs to be judged */
 
-static const char *chain[] = { "main", "pb_alpha", "pb_beta", "pb_gamma", "pb_burn" };
+static const char *chain[] = {"main", "pb_alpha", "pb_beta", "pb_gamma", "pb_burn"};
 #define CHAIN_LEN (sizeof(chain) / sizeof(chain[0]))
 
 struct window {
@@ -52,7 +52,7 @@ static bool frame_is(const struct pb_profile *p, const struct pb_stack *s, uint3
 /* Samples holding the leaf, and those holding the whole chain in order. */
 static struct window judge(const struct pb_profile *p)
 {
-	struct window w = { 0 };
+	struct window w = {0};
 
 	for (size_t i = 0; i < pb_profile__stack_count(p); i++) {
 		const struct pb_stack *s = pb_profile__stack(p, i);
@@ -100,9 +100,9 @@ static void show(const struct pb_profile *p)
 int main(int argc, char **argv)
 {
 	char script[4096];
-	const char *cmd[] = { "/bin/sh", "-c", script, NULL };
-	struct pb_session_opts opts = { .sz = sizeof(opts), .frequency = 499, .command = cmd,
-					.log = on_log };
+	const char *cmd[] = {"/bin/sh", "-c", script, NULL};
+	struct pb_session_opts opts = {
+	    .sz = sizeof(opts), .frequency = 499, .command = cmd, .log = on_log};
 	struct window w[MAX_WINDOWS];
 	int n = 0, judged = 0, after_gap = 0, bad = 0, gap_at = -1;
 	struct pb_session *s;

@@ -42,7 +42,7 @@ static void basics(void)
 	ok(w == 90, "best fit picks the smallest hole (got %lld)", (long long)w);
 	ok(dw_rowalloc_get(&a, 30) == 30, "the freed rows serve a later table of their size");
 	ok(!dw_rowalloc_put(&a, 0, 30) && !dw_rowalloc_put(&a, 60, 30) &&
-		   !dw_rowalloc_put(&a, 30, 30) && consistent(&a) && a.n == 2,
+	       !dw_rowalloc_put(&a, 30, 30) && consistent(&a) && a.n == 2,
 	   "neighbours merge into one hole (%zu holes)", a.n);
 	ok(!dw_rowalloc_put(&a, 90, 8) && a.n == 1 && a.used == 0 && consistent(&a),
 	   "everything back: one hole");

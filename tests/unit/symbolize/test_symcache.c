@@ -102,7 +102,8 @@ int main(void)
 	ok(bytes_after_window(s, NULL) == 0 && evictions(s) == 4,
 	   "a trim goes on below the cap, to 7/8 of it (%llu)", (unsigned long long)evictions(s));
 
-	/* A cap below any binary: what a window used stays, the other one goes; names stay right. */
+	/* A cap below any binary: what a window used stays, the other one goes; names stay right.
+	 */
 	pb_symbolizer__set_cap(s, 1);
 	for (int i = 0; i < 4; i++) {
 		uintptr_t addr = i % 2 ? libc : self;
