@@ -350,6 +350,7 @@ void dw_binaries__stats(struct dw_binaries *b, struct dw_table_stats *out)
 	*out = (struct dw_table_stats){
 		.built = b->built,
 		.evicted = b->evicted,
+		.forgotten = b->forgotten,
 		.live = b->n_live,
 		.rows_in_use = b->rows.used - b->quar_rows,
 		.rows_peak = b->rows.peak,
@@ -372,10 +373,10 @@ void dw_binaries__report(struct dw_binaries *b)
 		     b->built, b->rows_total, b->rows_total * sizeof(struct pb_dwarf_row) / 1024,
 		     b->build_ns / 1e6, b->build_ns_max / 1e6, b->slowest, b->no_cfi);
 	b->host->log(b->host->session, PB_LOG_INFO, "dwarf",
-		     "tables: %" PRIu64 " built, %" PRIu64 " evicted (%" PRIu64 " rows freed), %u "
-		     "held; rows in use %u (peak %u) of %u",
-		     st.built, st.evicted, st.rows_freed, st.live, st.rows_in_use, st.rows_peak,
-		     b->limits.max_rows);
+		     "tables: %" PRIu64 " built, %" PRIu64 " evicted (%" PRIu64 " rows freed), %" PRIu64
+		     " unused binaries forgotten unbuilt, %u held; rows in use %u (peak %u) of %u",
+		     st.built, st.evicted, st.rows_freed, st.forgotten, st.live, st.rows_in_use,
+		     st.rows_peak, b->limits.max_rows);
 	if (b->refused_bins)
 		b->host->log(b->host->session, PB_LOG_WARN, "dwarf",
 			     "limit hit: %" PRIu64 " binaries had no table slot (max-binaries %u)",

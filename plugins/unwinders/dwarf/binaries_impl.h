@@ -68,7 +68,7 @@ struct dw_binaries {
 	void *vdso;		 /* a copy of our own vDSO: the same image every process maps */
 	size_t vdso_size;
 	uint64_t rows_full, no_cfi, built, rows_total, build_ns, build_ns_max;
-	uint64_t evicted, rows_freed;
+	uint64_t evicted, forgotten, rows_freed;
 	char slowest[256];
 };
 

@@ -16,13 +16,8 @@
 
 /* Rows per batched map update: few syscalls, bounded kernel-side copies. */
 #define UPLOAD_CHUNK 65536
-/*
- * A table no process maps is kept this long: a program restarted in a loop (a shell script,
- * a cron job) finds its table still built instead of paying for it on every run.
- */
-#define GRACE_NS (2000ull * 1000000ull)
 /* How often the worker looks for tables to evict while some are unused. */
-#define RECLAIM_NS (500ull * 1000000ull)
+#define RECLAIM_NS (1000ull * 1000000ull)
 /*
  * An evicted table's id and rows are reused no sooner than this: a walk that read the old
  * mapping before its process went is over within microseconds (bpf_loop of at most 127
@@ -117,7 +112,11 @@ static void evict(struct dw_binaries *b, struct binary *bin, uint64_t now)
 	b->by_id[bin->id] = NULL;
 	b->n_live--;
 	b->n_unused--;
-	b->evicted++;
+	/* Tables never built (lazy: no walk asked) were only an id and a name. */
+	if (q.count)
+		b->evicted++;
+	else
+		b->forgotten++;
 	b->rows_freed += q.count;
 	b->host->log(b->host->session, PB_LOG_DEBUG, "dwarf",
 		     "%s: table evicted (%u rows), no process maps it; rows in use %" PRIu32,
@@ -169,7 +168,7 @@ static struct binary *oldest_unused(struct dw_binaries *b)
 	return old;
 }
 
-/* Evicts tables unused for GRACE_NS, or all unused ones under pressure (lock held). */
+/* Evicts tables unused for keep-unused, or all unused ones under pressure (lock held). */
 static void reclaim(struct dw_binaries *b)
 {
 	uint64_t now = dw_now_ns();
@@ -177,7 +176,7 @@ static void reclaim(struct dw_binaries *b)
 	for (uint32_t id = 0; b->n_unused && id < b->n_ids; id++) {
 		struct binary *bin = b->by_id[id];
 
-		if (bin && !bin->refs && (b->pressure || now - bin->unused_ns >= GRACE_NS))
+		if (bin && !bin->refs && (b->pressure || now - bin->unused_ns >= b->limits.keep_unused_ns))
 			evict(b, bin, now);
 	}
 	b->pressure = false;

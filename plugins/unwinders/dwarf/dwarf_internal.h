@@ -23,6 +23,7 @@ struct dw_limits {
 	uint32_t max_binaries;
 	uint32_t max_rows;
 	uint32_t max_processes;
+	uint64_t keep_unused_ns; /* an unused table is evicted this long after its last use */
 };
 
 struct dw_state {
@@ -52,14 +53,15 @@ void dw_binaries__free(struct dw_binaries *b); /* stops the worker */
 /*
  * The table id of m's file and the bias turning m's addresses into its ELF vaddrs, with a
  * reference for the process mapping that will use it. A table whose last reference is put is
- * evicted a grace period later (its id and rows reused), unless a mapping takes it again.
+ * evicted keep-unused later, or when a new table needs its rows (its id and rows reused),
+ * unless a mapping takes it again first.
  */
 int dw_binaries__get(struct dw_binaries *b, const struct pb_mapping *m, uint32_t *table,
 		     uint64_t *bias);
 void dw_binaries__put(struct dw_binaries *b, uint32_t table);
 
 struct dw_table_stats {
-	uint64_t built, evicted, rows_freed;
+	uint64_t built, evicted, forgotten, rows_freed;
 	uint32_t live;	      /* binaries holding a table id */
 	uint32_t rows_in_use; /* rows of tables built and not evicted */
 	uint32_t rows_peak;

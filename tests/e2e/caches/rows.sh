@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # e2e: dwarf unwind-table rows come back when the processes that mapped a binary are gone:
 # three copies of a fixture (three distinct binaries) run one after the other under a shell
-# that then waits without starting any other program; each copy's table is evicted, its rows
-# freed, and the rows in use at the end are exactly those of the tables still mapped.
+# that then waits without starting any other program; each copy's table is evicted (after
+# keep-unused, 1 s here), its rows freed, and the rows in use at the end are exactly those of
+# the tables still mapped.
 . "$PB_SOURCE_ROOT/tests/e2e/lib.sh"
 need_root
 C=$PB_FIXTURES/c
@@ -12,7 +13,7 @@ plan 5
 for i in 1 2 3; do cp "$C/chain-nofp" "$TMP/copy$i"; done
 mkfifo "$TMP/fifo"
 # read -t on a fifo opened read-write: a wait with no program started (sleep would be a table).
-"$PB" --dwarf -v -v -F 99 -o "$TMP/rows.folded" -- bash -c \
+"$PB" --dwarf --set unwinder.dwarf.keep-unused=1 -v -v -F 99 -o "$TMP/rows.folded" -- bash -c \
 	"for i in 1 2 3; do '$TMP/copy'\$i 0.5; done; read -t 4 <>'$TMP/fifo'; exit 0" 2>"$TMP/rows.err"
 st=$?
 [ $st = 0 ] && ok "profile-bee exits 0" || not_ok "profile-bee exits 0" "exit $st" "$(tail -5 "$TMP/rows.err")"
@@ -28,9 +29,10 @@ n_evicted=$(grep -cE "^profile-bee: dwarf: $copies: table evicted" "$TMP/rows.er
 	not_ok "copies evicted" "$n_evicted evictions, built $copy_rows rows, evicted $(evicted_rows "$copies")" \
 		"$(grep -E 'dwarf: ' "$TMP/rows.err" | head -30)"
 
-# The closing summary: "tables: B built, E evicted (R rows freed), H held; rows in use U (peak P) of M"
+# The closing summary: "tables: B built, E evicted (R rows freed), F unused binaries forgotten
+# unbuilt, H held; rows in use U (peak P) of M"
 summary=$(grep -E "^profile-bee: dwarf: tables: " "$TMP/rows.err")
-read -r built evicted freed held inuse peak < <(sed -nE 's/.*tables: ([0-9]+) built, ([0-9]+) evicted \(([0-9]+) rows freed\), ([0-9]+) held; rows in use ([0-9]+) \(peak ([0-9]+)\).*/\1 \2 \3 \4 \5 \6/p' <<<"$summary")
+read -r built evicted freed held inuse peak < <(sed -nE 's/.*tables: ([0-9]+) built, ([0-9]+) evicted \(([0-9]+) rows freed\), [0-9]+ unused binaries forgotten unbuilt, ([0-9]+) held; rows in use ([0-9]+) \(peak ([0-9]+)\).*/\1 \2 \3 \4 \5 \6/p' <<<"$summary")
 others=$(( $(built_rows '[^:]+') - copy_rows ))
 others_evicted=$(( $(evicted_rows '[^:]+') - copy_rows ))
 [ -n "$inuse" ] && [ "$inuse" = $((others - others_evicted)) ] &&
