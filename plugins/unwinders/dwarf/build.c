@@ -16,6 +16,13 @@
 
 /* Rows per batched map update: few syscalls, bounded kernel-side copies. */
 #define UPLOAD_CHUNK 65536
+/*
+ * Even when a new table needs rows, a table unused for less than this stays: a program run
+ * in a loop (a compiler every half second) would otherwise have its tables evicted between
+ * runs and built again each run (measured: clang's and cc1's, seconds of CPU each), and the
+ * new table waits for rows freed later instead.
+ */
+#define PRESSURE_IDLE_NS (5000ull * 1000000ull)
 /* How often the worker looks for tables to evict while some are unused. */
 #define RECLAIM_NS (1000ull * 1000000ull)
 /*
@@ -153,30 +160,48 @@ static void release(struct dw_binaries *b, uint64_t now)
 	}
 }
 
-/* The unused binary unused the longest, or NULL. */
+/* How long a table must have been unused to go: keep-unused, or less when rows are short. */
+static uint64_t idle_needed(const struct dw_binaries *b, bool pressure)
+{
+	uint64_t keep = b->limits.keep_unused_ns;
+
+	return pressure && keep > PRESSURE_IDLE_NS ? PRESSURE_IDLE_NS : keep;
+}
+
+/* The binary unused the longest, if long enough to go under pressure; else NULL. */
 static struct binary *oldest_unused(struct dw_binaries *b)
 {
+	uint64_t now = dw_now_ns(), idle = idle_needed(b, true);
 	struct binary *old = NULL;
 
 	for (uint32_t id = 0; b->n_unused && id < b->n_ids; id++) {
 		struct binary *bin = b->by_id[id];
 
-		if (bin && !bin->refs && bin != b->building &&
+		if (bin && !bin->refs && bin != b->building && now - bin->unused_ns >= idle &&
 		    (!old || bin->unused_ns < old->unused_ns))
 			old = bin;
 	}
 	return old;
 }
 
-/* Evicts tables unused for keep-unused, or all unused ones under pressure (lock held). */
+/* Whether a mapped binary waits for rows (its table left out when they ran short). */
+static bool rows_wanted(const struct dw_binaries *b)
+{
+	for (uint32_t id = 0; id < b->n_ids; id++)
+		if (b->by_id[id] && b->by_id[id]->full && b->by_id[id]->refs)
+			return true;
+	return false;
+}
+
+/* Evicts tables unused for keep-unused, or for less under pressure (lock held). */
 static void reclaim(struct dw_binaries *b)
 {
-	uint64_t now = dw_now_ns();
+	uint64_t now = dw_now_ns(), idle = idle_needed(b, b->pressure || rows_wanted(b));
 
 	for (uint32_t id = 0; b->n_unused && id < b->n_ids; id++) {
 		struct binary *bin = b->by_id[id];
 
-		if (bin && !bin->refs && (b->pressure || now - bin->unused_ns >= b->limits.keep_unused_ns))
+		if (bin && !bin->refs && now - bin->unused_ns >= idle)
 			evict(b, bin, now);
 	}
 	b->pressure = false;
