@@ -47,10 +47,11 @@ int pb_dwarf_sample(struct bpf_perf_event_data *ctx)
 {
 	struct pb_count_key key = {};
 	bool user_mode = pb_user_mode(ctx);
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
 	struct dw_scratch *st = NULL;
 
-	if (!pb_should_sample(tgid))
+	if (!pb_should_sample(id))
 		return 0;
 	key.pid = tgid;
 	key.kstack_id = -1;

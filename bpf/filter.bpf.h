@@ -13,7 +13,14 @@ const volatile bool include_idle = false; /* keep samples of the idle task (pid 
 const volatile bool user_stacks = true;	  /* walk user stacks */
 const volatile bool kernel_stacks = true; /* collect kernel stacks */
 
-/* Profiled processes (tgid -> 1). Userspace fills it and may resize it before load. */
+#define PB_FILTER_TARGET 1 /* pids[tgid]: a profiled process */
+#define PB_FILTER_SKIP	 2 /* pids[tid]: a thread never sampled (the profiler's own) */
+
+/*
+ * Profiled processes (tgid -> PB_FILTER_TARGET) and skipped threads (tid -> PB_FILTER_SKIP) in
+ * one map: a thread other than a process's first has a tid no process has as its tgid.
+ * Userspace fills it and may resize it before load.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 8192);
@@ -21,13 +28,26 @@ struct {
 	__type(value, __u8);
 } pids SEC(".maps");
 
+/* How many threads are skipped: samples look a tid up only when there are some. */
+__u32 skipped_threads = 0;
+
 /* Idle is excluded first, as bcc's profile does: -p with -I still keeps only the pids. */
-static __always_inline bool pb_should_sample(__u32 tgid)
+static __always_inline bool pb_should_sample(__u64 pid_tgid)
 {
+	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
+	__u8 *v;
+
 	if (tgid == 0 && !include_idle)
 		return false;
-	if (filter_pids && !bpf_map_lookup_elem(&pids, &tgid))
-		return false;
+	if (skipped_threads && tid != tgid) {
+		v = bpf_map_lookup_elem(&pids, &tid);
+		if (v && *v == PB_FILTER_SKIP)
+			return false;
+	}
+	if (filter_pids) {
+		v = bpf_map_lookup_elem(&pids, &tgid);
+		return v && *v == PB_FILTER_TARGET;
+	}
 	return true;
 }
 
@@ -40,13 +60,14 @@ int BPF_PROG(pb_filter_fork, struct task_struct *parent, struct task_struct *chi
 {
 	__u32 ptgid = parent->tgid;
 	__u32 ctgid = child->tgid;
-	__u8 one = 1;
+	__u8 target = PB_FILTER_TARGET, *v;
 
 	if (!filter_pids || child->pid != child->tgid)
 		return 0;
-	if (!bpf_map_lookup_elem(&pids, &ptgid))
+	v = bpf_map_lookup_elem(&pids, &ptgid);
+	if (!v || *v != PB_FILTER_TARGET)
 		return 0;
-	bpf_map_update_elem(&pids, &ctgid, &one, BPF_ANY);
+	bpf_map_update_elem(&pids, &ctgid, &target, BPF_ANY);
 	return 0;
 }
 

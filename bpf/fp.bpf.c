@@ -177,9 +177,11 @@ int pb_fp_sample(struct bpf_perf_event_data *ctx)
 	bool user_mode = pb_user_mode(ctx);
 	struct scratch *s = NULL;
 
-	key.pid = bpf_get_current_pid_tgid() >> 32;
-	if (!pb_should_sample(key.pid))
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (!pb_should_sample(id))
 		return 0;
+	key.pid = id >> 32;
 	key.kstack_id = -1;
 	bpf_get_current_comm(&key.comm, sizeof(key.comm));
 	if (user_stacks)

@@ -130,7 +130,7 @@ int pb_snapshot_sample(struct bpf_perf_event_data *ctx)
 	__u64 koff = 0, len = 0, size;
 	long n;
 
-	if (!pb_should_sample(tgid))
+	if (!pb_should_sample(id))
 		return 0;
 	s = bpf_map_lookup_elem(&scratch, &cpu);
 	if (!s)

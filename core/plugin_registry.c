@@ -130,7 +130,13 @@ const struct pb_loaded_plugin *pb_plugin_registry__match_output(struct pb_plugin
 	char word[64], plain[64], needle[80];
 	size_t n;
 
-	if (is_word(target))
+	/*
+	 * "-" (stdout, folded by convention) is a string in nearly every plugin: asking the
+	 * folded file first keeps a default run from loading every plugin's libraries.
+	 */
+	if (!strcmp(target, "-"))
+		lp = probe(reg, target, BY_OTHER, "folded", NULL, NULL, format);
+	if (!lp && is_word(target))
 		lp = probe(reg, target, BY_NAME, target, NULL, target, format);
 	n = colon ? (size_t)(colon - target) : 0;
 	if (!lp && n && n < sizeof(word)) {

@@ -30,6 +30,7 @@ struct pb_output {
 	char *target;
 	void *state;
 	bool failed;
+	bool per_window; /* a file output named per window ("{window}", "{time}"): one per window */
 };
 
 /* Settings for every output of a plugin, or for an unwinder ("output.svg", "unwinder.dwarf"). */
@@ -63,8 +64,11 @@ struct pb_session {
 	struct pb_symbolizer *symbolizer;
 
 	struct pb_profile *pending;	/* drained, not yet handed out as a window */
-	struct pb_profile *total;	/* every stack, for outputs that want the whole profile */
+	struct pb_profile *total;	/* every stack, only when pb_session_wants_whole */
+	char target_comm[32];		/* the one target's name, kept after it exited */
 	uint64_t window_start_ns;	/* CLOCK_REALTIME */
+	uint64_t windows_written;	/* windows handed to the outputs: {window} of per-window files */
+	uint64_t window_write_failures;	/* per-window files that could not be written */
 	uint64_t start_mono_ns;
 	uint64_t last_drain_ns;		/* CLOCK_MONOTONIC */
 
@@ -101,6 +105,17 @@ struct pb_session {
 
 /* session.c */
 void pb_session_stop_sampling(struct pb_session *s);
+/* The unwinder opens its own perf events, loads no BPF (PB_UNWINDER_OWN_EVENTS). */
+bool pb_session_own_events(const struct pb_session *s);
+/* -EINVAL (failed, saying why) when that unwinder was asked to sample every process. */
+int pb_session_check_own_events(struct pb_session *s);
+
+/* session_windows.c: every perf event of the session on or off (the session's and the
+ * unwinder's own), all or none. */
+int pb_session_set_sampling(struct pb_session *s, bool on);
+
+/* session_run.c: the unwinder named in the options, or -ENOENT naming the available ones. */
+int pb_session_find_unwinder(struct pb_session *s);
 
 /* session_host.c */
 void pb_session_init_host(struct pb_session *s);
@@ -131,6 +146,7 @@ int pb_session_write_window(struct pb_session *s, const struct pb_profile *windo
 			    const struct pb_profile *whole, bool last);
 void pb_session_close_outputs(struct pb_session *s);
 bool pb_session_wants_windows(const struct pb_session *s);
+bool pb_session_wants_whole(const struct pb_session *s);
 /* -EIO when outputs failed to open: at once when none is left, else only at_end. */
 int pb_session_check_outputs(struct pb_session *s, bool at_end);
 

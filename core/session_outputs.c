@@ -6,6 +6,7 @@
 
 #include "log.h"
 #include "session_internal.h"
+#include "window_target.h"
 
 int pb_session_open_output(struct pb_session *s, const char *target, const char *settings,
 			   const struct pb_setting *kv, size_t n)
@@ -54,6 +55,7 @@ int pb_session_open_output(struct pb_session *s, const char *target, const char 
 	if (!lp->desc->output) {
 		/* A file the core writes with the plugin's encoder: nothing to open until then. */
 		o->encoder = pb_plugin_encoder(lp->desc, format);
+		o->per_window = pb_window_target_is_template(target);
 		s->n_outputs++;
 		return 0;
 	}
@@ -96,7 +98,7 @@ static const struct pb_output_ops *ops_of(const struct pb_output *o)
 
 static bool wants_windows(const struct pb_output *o)
 {
-	return o->plugin->desc->output_flags & PB_OUTPUT_WANTS_WINDOWS;
+	return (o->plugin->desc->output_flags & PB_OUTPUT_WANTS_WINDOWS) || o->per_window;
 }
 
 int pb_session_check_outputs(struct pb_session *s, bool at_end)
@@ -110,6 +112,19 @@ int pb_session_check_outputs(struct pb_session *s, bool at_end)
 	return at_end ? pb_session_fail(s, EIO, "%zu output%s could not be opened (see above)",
 					s->open_failures, s->open_failures > 1 ? "s" : "")
 		      : 0;
+}
+
+/*
+ * A whole-run profile is kept only for an output that takes one (or, with no outputs at all, for
+ * a caller reading pb_session__profile): a run whose outputs are all windowed holds none, so
+ * memory follows a window's distinct stacks, not the run's.
+ */
+bool pb_session_wants_whole(const struct pb_session *s)
+{
+	for (size_t i = 0; i < s->n_outputs; i++)
+		if (!wants_windows(&s->outputs[i]))
+			return true;
+	return s->n_outputs == 0;
 }
 
 bool pb_session_wants_windows(const struct pb_session *s)
@@ -130,6 +145,31 @@ static const char *file_path(const struct pb_output *o)
 	return o->target;
 }
 
+/*
+ * A file of its own for this window: a window that cannot be written (a full disk, a directory
+ * gone) is said and counted, and the next window is tried again.
+ */
+static int write_per_window(struct pb_session *s, struct pb_output *o,
+			    const struct pb_profile *p)
+{
+	uint64_t start_s = pb_profile__meta_const(p)->start_ns / 1000000000ull;
+	char *path = pb_window_target_expand(o->target, s->windows_written, start_s);
+	const char *why;
+	int err;
+
+	if (!path)
+		return -ENOMEM;
+	pb_session_capture_begin(s);
+	err = pb_encode_file(&s->host, o->encoder, p, path, o->cfg);
+	why = pb_session_capture_end(s, err);
+	if (err) {
+		s->window_write_failures++;
+		pb_session_log(s, PB_LOG_ERROR, "cannot write '%s': %s", path, why);
+	}
+	free(path);
+	return err;
+}
+
 /* 0, or the output's -errno; the message is printed, or kept for the caller. */
 static int write_one(struct pb_session *s, struct pb_output *o, const struct pb_profile *p,
 		     uint32_t flags)
@@ -137,6 +177,8 @@ static int write_one(struct pb_session *s, struct pb_output *o, const struct pb_
 	const char *why;
 	int err;
 
+	if (o->per_window)
+		return write_per_window(s, o, p);
 	if (o->failed)
 		return -EIO;
 	pb_session_capture_begin(s);
@@ -180,6 +222,7 @@ int pb_session_write_window(struct pb_session *s, const struct pb_profile *windo
 		if (o->failed && !ret)
 			ret = failed ? -EIO : err;
 	}
+	s->windows_written++;
 	return ret;
 }
 

@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: MIT
 /* Running a session: checks, loading the unwinder, attaching, the wait loop and the last write. */
 #include <errno.h>
+#include <inttypes.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/perf_event.h>
 
 #include "log.h"
 #include "session_internal.h"
@@ -87,26 +86,33 @@ static void report_cache(struct pb_session *s)
 			       s->opts.cache_bytes / 1048576.0 * 2);
 }
 
+int pb_session_find_unwinder(struct pb_session *s)
+{
+	char names[256];
+
+	s->unwinder = pb_plugin_registry__find(s->registry, PB_PLUGIN_UNWINDER, s->unwinder_name);
+	if (s->unwinder)
+		return 0;
+	pb_plugin_registry__names(s->registry, PB_PLUGIN_UNWINDER, false, names, sizeof(names));
+	return pb_session_fail(s, ENOENT, "unknown unwinder '%s' (available: %s)", s->unwinder_name,
+			       names);
+}
+
+/* BPF needs privileges and BTF; an unwinder with its own perf events, perf_event_paranoid. */
 static int check_system(struct pb_session *s)
 {
-	char why[256];
-	int err = pb_check_system(why, sizeof(why));
+	char why[512];
+	int err = pb_session_own_events(s) ? pb_check_perf_self(why, sizeof(why))
+					   : pb_check_system(why, sizeof(why));
 
 	return err ? pb_session_fail(s, err, "%s", why) : 0;
 }
 
 static int open_unwinder(struct pb_session *s)
 {
-	char names[256], why[256];
+	char why[256];
 	int err;
 
-	s->unwinder = pb_plugin_registry__find(s->registry, PB_PLUGIN_UNWINDER, s->unwinder_name);
-	if (!s->unwinder) {
-		pb_plugin_registry__names(s->registry, PB_PLUGIN_UNWINDER, false, names,
-					  sizeof(names));
-		return pb_session_fail(s, ENOENT, "unknown unwinder '%s' (available: %s)",
-				       s->unwinder_name, names);
-	}
 	snprintf(why, sizeof(why), "unwinder.%s", s->unwinder_name);
 	err = pb_config__new_for(s->unwinder->desc, &s->unwinder_cfg);
 	if (!err)
@@ -140,7 +146,7 @@ static int open_unwinder(struct pb_session *s)
 
 int pb_session_load_unwinder(struct pb_session *s)
 {
-	return check_system(s) ?: open_unwinder(s);
+	return pb_session_find_unwinder(s) ?: check_system(s) ?: open_unwinder(s);
 }
 
 static int watch_fd(struct pb_session *s, int fd)
@@ -167,6 +173,25 @@ static int track_target(struct pb_session *s, uint32_t pid)
 	if (err && err != -ESRCH)
 		return pb_session_fail(s, err, "cannot follow pid %u: %s", pid, strerror(-err));
 	return 0;
+}
+
+/*
+ * The thread that runs the session is the profiler's, not the application's: when it is not a
+ * process's first thread (the agent's), it is never sampled, so the profile shows only what the
+ * application does and the unwinder never works for the profiler's own libraries.
+ */
+static int skip_own_thread(struct pb_session *s)
+{
+	const struct pb_unwinder_ops *ops = s->unwinder->desc->unwinder;
+	uint32_t tid = (uint32_t)syscall(SYS_gettid);
+	int err;
+
+	if (tid == (uint32_t)getpid() || !PB_OPTIONAL_OP(ops, skip_thread))
+		return 0;
+	err = ops->skip_thread(s->unwinder_state, tid);
+	return err ? pb_session_fail(s, err, "cannot leave out thread %u: %s", tid,
+				     strerror(-err))
+		   : 0;
 }
 
 static int open_targets(struct pb_session *s)
@@ -229,7 +254,10 @@ static void fill_meta(struct pb_session *s, struct pb_profile *p, uint64_t start
 	snprintf(m->unwinder, sizeof(m->unwinder), "%s", s->unwinder_name);
 	gethostname(m->hostname, sizeof(m->hostname) - 1);
 	comm = target && s->proctab ? pb_proctab__comm(s->proctab, target) : NULL;
-	snprintf(m->comm, sizeof(m->comm), "%s", comm ? comm : "");
+	/* Once the target exited the process table forgets its name: windows keep the last known. */
+	if (comm)
+		snprintf(s->target_comm, sizeof(s->target_comm), "%s", comm);
+	snprintf(m->comm, sizeof(m->comm), "%s", s->target_comm);
 }
 
 int pb_session__start(struct pb_session *s)
@@ -244,7 +272,8 @@ int pb_session__start(struct pb_session *s)
 	s->started = true;
 	if ((err = pb_session_check_outputs(s, false)))
 		return err;
-	if ((err = check_system(s)) || (err = open_unwinder(s)))
+	if ((err = pb_session_find_unwinder(s)) || (err = pb_session_check_own_events(s)) ||
+	    (err = check_system(s)) || (err = open_unwinder(s)))
 		return err;
 	ops = s->unwinder->desc->unwinder;
 	s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
@@ -257,13 +286,17 @@ int pb_session__start(struct pb_session *s)
 	err = pb_proctab__new(!s->params.filter_pids, &cb, &s->proctab);
 	if (err)
 		return pb_session_fail(s, err, "cannot track processes: %s", strerror(-err));
-	if ((err = open_targets(s)))
+	if ((err = skip_own_thread(s)) || (err = open_targets(s)))
 		return err;
 	s->child_pid_for_meta = s->child;
-	err = pb_perf_events__open(s->opts.frequency, s->params.cpu, &s->events);
+	/* An unwinder with its own events opened them in add_pid, on the targets' threads. */
+	err = pb_session_own_events(s) ? 0
+				       : pb_perf_events__open(s->opts.frequency, s->params.cpu,
+							      &s->events);
 	if (err)
 		return pb_session_fail(s, err, "cannot open perf events: %s", strerror(-err));
-	err = ops->attach(s->unwinder_state, s->events->fds, s->events->n);
+	err = ops->attach(s->unwinder_state, s->events ? s->events->fds : NULL,
+			  s->events ? s->events->n : 0);
 	if (err)
 		return pb_session_fail(s, err, "cannot attach the '%s' unwinder: %s",
 				       s->unwinder_name, strerror(-err));
@@ -414,7 +447,7 @@ int pb_session__snapshot(struct pb_session *s, struct pb_profile **ret)
 	return 0;
 }
 
-/* Takes the window since the last one into the whole profile (and to windowed outputs). */
+/* Takes the window since the last one to windowed outputs (and into the whole-run profile). */
 static int next_window(struct pb_session *s, bool last)
 {
 	struct pb_profile *w;
@@ -422,7 +455,8 @@ static int next_window(struct pb_session *s, bool last)
 
 	if (err)
 		return err;
-	err = pb_profile__merge(s->total, w);
+	if (pb_session_wants_whole(s))
+		err = pb_profile__merge(s->total, w);
 	pb_profile__meta(s->total)->end_ns = pb_profile__meta(w)->end_ns;
 	if (!err && (last || pb_session_wants_windows(s)))
 		err = pb_session_write_window(s, w, s->total, last);
@@ -438,10 +472,10 @@ int pb_session__finish(struct pb_session *s)
 		return 0;
 	s->finished = true;
 	/* Stop new samples so the last drain holds everything up to now. */
-	for (int i = 0; s->events && i < s->events->n; i++)
-		ioctl(s->events->fds[i], PERF_EVENT_IOC_DISABLE, 0);
-	if (s->unwinder_state)
+	if (s->unwinder_state) {
+		pb_session_set_sampling(s, false);
 		err = next_window(s, true);
+	}
 	pb_session_count_lost(s, "mapping records dropped", pb_proctab__lost(s->proctab),
 			      "fewer short-lived processes; their frames may show [unknown]");
 	if (s->symbolizer) {
@@ -452,6 +486,10 @@ int pb_session__finish(struct pb_session *s)
 	pb_session_reap_command(s, true);
 	pb_session_close_outputs(s);
 	pb_session_report_lost(s);
+	if (!err && s->window_write_failures)
+		err = pb_session_fail(s, EIO, "%" PRIu64 " per-window file%s could not be written "
+				      "(see above)", s->window_write_failures,
+				      s->window_write_failures > 1 ? "s" : "");
 	return err ? err : pb_session_check_outputs(s, true);
 }
 

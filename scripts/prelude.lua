@@ -4,7 +4,8 @@ local pb = pb
 
 -- pb.parse_args(defaults [, usage]): script arguments "key=value" into a table.
 -- Each value takes the type of its default (number, boolean, string); a default of {} collects
--- every value given for the key into a list. Unknown keys and bad values raise with usage.
+-- every value given for the key into a list. Unknown keys and bad values end the script as a
+-- usage error (pb.usage_error: the message with usage, exit status 2).
 function pb.parse_args(defaults, usage)
 	local opts, bad = {}, nil
 	for k, v in pairs(defaults) do
@@ -14,7 +15,8 @@ function pb.parse_args(defaults, usage)
 	for i, arg in ipairs(pb.args) do
 		local k, v = arg:match("^([%w_%-]+)=(.*)$")
 		if not k then
-			error(("argument %d ('%s') is not key=value%s"):format(i, arg, usage), 0)
+			pb.usage_error(("argument %d ('%s') is not key=value%s"):format(i, arg,
+				usage))
 		end
 		k = k:gsub("%-", "_")
 		local want = defaults[k]
@@ -22,8 +24,8 @@ function pb.parse_args(defaults, usage)
 			local known = {}
 			for name in pairs(defaults) do known[#known + 1] = name end
 			table.sort(known)
-			error(("unknown argument '%s' (known: %s)%s"):format(k, table.concat(known, ", "),
-				usage), 0)
+			pb.usage_error(("unknown argument '%s' (known: %s)%s"):format(k,
+				table.concat(known, ", "), usage))
 		elseif type(want) == "number" then
 			opts[k] = tonumber(v)
 			bad = opts[k] == nil and "a number"
@@ -38,19 +40,20 @@ function pb.parse_args(defaults, usage)
 			opts[k] = v
 		end
 		if bad then
-			error(("argument '%s': '%s' is not %s%s"):format(k, v, bad, usage), 0)
+			pb.usage_error(("argument '%s': '%s' is not %s%s"):format(k, v, bad, usage))
 		end
 	end
 	return opts
 end
 
 -- pb.parse_pids(text): the list of pids in "PID[,PID...]" (the pid= argument), nil for "".
--- A part that is not a number raises.
+-- A part that is not a number is a usage error (exit 2).
 function pb.parse_pids(text)
 	if text == "" then return nil end
 	local pids = {}
 	for p in text:gmatch("[^,]+") do
-		pids[#pids + 1] = tonumber(p) or error(("pid=%s: not a pid"):format(p), 0)
+		pids[#pids + 1] = math.tointeger(tonumber(p))
+			or pb.usage_error(("pid=%s: not a pid"):format(p))
 	end
 	return pids
 end

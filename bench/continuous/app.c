@@ -50,8 +50,10 @@ static int count(void *ctx, const struct pb_agent_window *w)
 
 /*
  * app work SECONDS            the chain alone (the CLI profiles it from outside)
- * app agent UNWINDER SECONDS  the chain with the agent; prints the agent's CPU seconds: the
- *                             process's (every thread, joined ones too) minus the main thread's
+ * app agent UNWINDER SECONDS [DURATION_MS INTERVAL_MS]
+ *                             the chain with the agent (windows of 400 ms every 500 ms unless
+ *                             given); prints the agent's CPU seconds: the process's (every
+ *                             thread, joined ones too) minus the main thread's
  */
 int main(int argc, char **argv)
 {
@@ -69,11 +71,16 @@ int main(int argc, char **argv)
 		cont_root(atof(argv[2]));
 		return 0;
 	}
-	if (argc != 4 || strcmp(argv[1], "agent")) {
-		fprintf(stderr, "usage: app work SECONDS | app agent UNWINDER SECONDS\n");
+	if ((argc != 4 && argc != 6) || strcmp(argv[1], "agent")) {
+		fprintf(stderr, "usage: app work SECONDS | "
+				"app agent UNWINDER SECONDS [DURATION_MS INTERVAL_MS]\n");
 		return 2;
 	}
 	opts.unwinder = argv[2];
+	if (argc == 6) {
+		opts.duration_ms = strtoull(argv[4], NULL, 10);
+		opts.interval_ms = strtoull(argv[5], NULL, 10);
+	}
 	if (pb_agent__new(&opts, &a) || pb_agent__set_reporter(a, count, &samples) ||
 	    pb_agent__spawn(a)) {
 		fprintf(stderr, "agent: %s\n", pb_agent__strerror(a));

@@ -13,6 +13,8 @@
 #include "log.h"
 
 #define DEFAULT_DURATION_MS 60000
+/* The shortest window: below it a window is mostly the cost of draining and naming it. */
+#define PB_AGENT_MIN_WINDOW_MS 50u
 #define DEFAULT_INTERVAL_MS 300000
 
 static uint64_t mono_ms(void)
@@ -190,10 +192,15 @@ static int check_opts(struct pb_agent *a)
 	};
 	char value[32], why[256];
 
+	if (a->opts.duration_ms < PB_AGENT_MIN_WINDOW_MS)
+		return pb_agent_fail(a, EINVAL,
+				     "pb_agent_opts.duration_ms (%llu) is below %u ms: a window that "
+				     "short is mostly the cost of taking it",
+				     (unsigned long long)a->opts.duration_ms, PB_AGENT_MIN_WINDOW_MS);
 	if (a->opts.duration_ms > a->opts.interval_ms)
 		return pb_agent_fail(a, EINVAL,
-				     "duration_ms (%llu) is longer than interval_ms (%llu): windows "
-				     "would overlap",
+				     "pb_agent_opts.duration_ms (%llu) is longer than interval_ms "
+				     "(%llu): windows would overlap",
 				     (unsigned long long)a->opts.duration_ms,
 				     (unsigned long long)a->opts.interval_ms);
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {

@@ -9,40 +9,7 @@
 
 #include "agent_internal.h"
 #include "log.h"
-
-/* "{window}" and "{time}" in a target, so that per-window files do not replace each other. */
-static char *expand_target(const char *tmpl, uint64_t index, uint64_t start_s)
-{
-	char *out = NULL, num[32];
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-
-	if (!f)
-		return NULL;
-	while (*tmpl) {
-		if (!strncmp(tmpl, "{window}", 8)) {
-			snprintf(num, sizeof(num), "%" PRIu64, index);
-			fputs(num, f);
-			tmpl += 8;
-		} else if (!strncmp(tmpl, "{time}", 6)) {
-			snprintf(num, sizeof(num), "%" PRIu64, start_s);
-			fputs(num, f);
-			tmpl += 6;
-		} else {
-			fputc(*tmpl++, f);
-		}
-	}
-	if (fclose(f)) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
-bool pb_agent_target_is_template(const char *target)
-{
-	return strstr(target, "{window}") || strstr(target, "{time}");
-}
+#include "window_target.h"
 
 static void __attribute__((format(printf, 3, 4)))
 agent_log(struct pb_agent *a, enum pb_log_level level, const char *fmt, ...)
@@ -132,7 +99,7 @@ static int write_per_window(struct pb_agent *a, const struct pb_profile *p, uint
 
 		if (a->outputs[i].long_lived)
 			continue;
-		target = expand_target(a->outputs[i].target, index, start_s);
+		target = pb_window_target_expand(a->outputs[i].target, index, start_s);
 		err = target ? pb_session__add_output(w, target, a->outputs[i].settings) : -ENOMEM;
 		if (err) {
 			pb_agent_note_failure(a, index, target ? target : a->outputs[i].target, err,

@@ -49,7 +49,6 @@ int pb_agent_run_window(struct pb_agent *a, uint64_t start_ms, bool continuous);
 void pb_agent_close_session(struct pb_agent *a);
 
 /* agent_deliver.c */
-bool pb_agent_target_is_template(const char *target);
 /* To long-lived outputs of s (may be NULL), per-window outputs, the reporter; counted. */
 void pb_agent_deliver(struct pb_agent *a, struct pb_session *s, const struct pb_profile *p,
 		      uint64_t index, bool last);

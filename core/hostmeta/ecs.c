@@ -33,6 +33,13 @@ static json_object *get_json(const char *url, uint64_t deadline_ms, char *body, 
 	return doc;
 }
 
+bool pb_hostmeta_ecs_wanted(void)
+{
+	const char *uri = getenv("ECS_CONTAINER_METADATA_URI_V4");
+
+	return uri && uri[0];
+}
+
 void pb_hostmeta_detect_ecs(struct pb_host_metadata *m, uint64_t deadline_ms)
 {
 	const char *uri = getenv("ECS_CONTAINER_METADATA_URI_V4");

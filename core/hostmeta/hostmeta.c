@@ -74,6 +74,13 @@ static void detect(void)
 	 * hop limit of 1 in a container, typically) costs the budget once, not twice. They fill
 	 * different fields.
 	 */
+	/*
+	 * Off EC2 and ECS, libcurl (and the thirty libraries it maps) is not loaded at all: an
+	 * agent's process then maps only what the application does, and its unwinder builds
+	 * tables for nothing more.
+	 */
+	if (!pb_hostmeta_imds_wanted() && !pb_hostmeta_ecs_wanted())
+		return;
 	if (!pb_curl()) /* no libcurl here: hostname, kernel and boot id are all there is */
 		return;
 	job.deadline_ms = pb_hostmeta_now_ms() + PB_HOSTMETA_BUDGET_MS;

@@ -3,6 +3,7 @@
 #ifndef PB_HOSTMETA_INTERNAL_H
 #define PB_HOSTMETA_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,9 @@ void pb_hostmeta_copy_trimmed(char *dst, size_t dst_len, const char *src);
 /* Each fills only its own fields of m; none of them fails. */
 void pb_hostmeta_detect_ec2(struct pb_host_metadata *m, uint64_t deadline_ms);
 void pb_hostmeta_detect_ecs(struct pb_host_metadata *m, uint64_t deadline_ms);
+/* Whether EC2 metadata (an endpoint set, or this machine looks like EC2) / ECS is to be asked. */
+bool pb_hostmeta_imds_wanted(void);
+bool pb_hostmeta_ecs_wanted(void);
 void pb_hostmeta_detect_k8s(struct pb_host_metadata *m);
 
 #endif

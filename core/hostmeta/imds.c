@@ -167,6 +167,13 @@ static int get(const char *url, const char *token, uint64_t deadline_ms, char *b
 	return err;
 }
 
+bool pb_hostmeta_imds_wanted(void)
+{
+	char base[256];
+
+	return resolve_endpoint(NULL, base, sizeof(base)) == 0;
+}
+
 int pb_imds__get(const char *endpoint, const char *path, uint32_t timeout_ms, char *buf, size_t len)
 {
 	uint64_t deadline_ms = pb_hostmeta_now_ms() + timeout_ms;

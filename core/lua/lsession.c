@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* pb.profile{} and pb.session{}: Lua tables turned into sessions, all run and drained one way. */
+/* pb.profile{} and pb.session{}: sessions a script runs, all driven one way, windows and pauses. */
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 
 #include "lua_internal.h"
 
-#define DRAIN_MS 1000 /* a session the script does not snapshot is still emptied this often */
+#define DRAIN_MS 1000 /* pb.profile checks for Ctrl-C and the end at least this often */
 
 static uint64_t now_ms(void)
 {
@@ -16,95 +16,6 @@ static uint64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
-}
-
-/* Settings for every output of a script-created session: conf files and command line. */
-static int apply_plugins(struct pb_session *s, const struct pb_settings *st, char *err, size_t len)
-{
-	return st ? pb_settings_apply_plugins(st, s, err, len) : 0;
-}
-
-/* Sets the unwinder_options table (at idx) as the chosen unwinder's settings. */
-static int apply_unwinder_options(lua_State *L, int idx, struct pb_session *s, const char *name,
-				  char *err, size_t len)
-{
-	char section[96];
-
-	snprintf(section, sizeof(section), "unwinder.%s", name);
-	lua_pushnil(L);
-	while (lua_next(L, idx)) {
-		const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
-
-		if (!key || !pb_lua_setting_text(L, -1)) {
-			lua_pop(L, 2);
-			snprintf(err, len, "unwinder_options: names are strings, values strings, "
-					   "numbers or booleans");
-			return -EINVAL;
-		}
-		if (pb_session__set(s, section, key, lua_tostring(L, -1))) {
-			lua_pop(L, 3);
-			snprintf(err, len, "unwinder_options: %s", pb_session__strerror(s));
-			return -EINVAL;
-		}
-		lua_pop(L, 2);
-	}
-	return 0;
-}
-
-/*
- * The session rq asks for: conf files < the script's table < the command line. A target the
- * table names none of comes from -p / --cmd. Returns 0, or -errno with err set.
- */
-static int build_session(lua_State *L, struct request *rq, struct pb_session **ret, char *err,
-			 size_t len)
-{
-	const struct pb_script_env *env = pb_lua_env;
-	struct pb_session_opts opts = { .sz = sizeof(opts) };
-	struct pb_settings merged = { 0 };
-	struct pb_session *s = NULL;
-	int e;
-
-	if ((e = pb_settings_merge(&merged, env->settings)) ||
-	    (e = pb_settings_merge(&merged, &rq->layer)) ||
-	    (e = pb_settings_merge(&merged, env->overrides))) {
-		snprintf(err, len, "out of memory");
-		goto out;
-	}
-	if (rq->n_pids || rq->has_cmd) {
-		opts.pids = rq->pids;
-		opts.n_pids = rq->n_pids;
-		opts.command = rq->has_cmd ? rq->argv : NULL;
-	} else {
-		opts.pids = env->pids;
-		opts.n_pids = env->n_pids;
-		opts.command = env->command;
-	}
-	/* After the target: as on the command line, a command's end is the end. */
-	if ((e = pb_settings_to_opts(&merged, &opts, err, len)))
-		goto out;
-	opts.command_stdout_to_stderr = true; /* stdout is for profiles ("folded") */
-	if ((e = pb_session__new(&opts, &s))) {
-		snprintf(err, len, "cannot start a session: %s", strerror(-e));
-		goto out;
-	}
-	if ((e = apply_plugins(s, &merged, err, len)))
-		goto out;
-	if (rq->unwinder_options &&
-	    (e = apply_unwinder_options(L, rq->unwinder_options, s,
-					opts.unwinder ? opts.unwinder : "fp", err, len)))
-		goto out;
-	if ((e = apply_plugins(s, env->overrides, err, len)))
-		goto out;
-	if ((e = pb_session__check(s)))
-		snprintf(err, len, "%s", pb_session__strerror(s));
-out:
-	pb_settings_clear(&merged);
-	if (e) {
-		pb_session__free(s);
-		return e;
-	}
-	*ret = s;
-	return 0;
 }
 
 static int fail(lua_State *L, const char *why)
@@ -116,19 +27,17 @@ static int fail(lua_State *L, const char *why)
 
 /*
  * A session the script runs: pb.profile's until its end, pb.session's from s:start to s:stop.
- * Both take the same path: start, drive (drained and polled with every other live session
- * while the script waits), last window, finish.
+ * Both take the same path: start, drive (polled with every other live session while the script
+ * waits; the session empties its maps as it is polled), windows, last window, finish.
  */
 struct lsession {
-	struct pb_session *s;	    /* NULL when profiles come from --input */
-	struct pb_profile *pending; /* drained but not yet handed to the script */
-	uint64_t last_drain_ms;
-	int err;		    /* the first failure of a poll, which ended the session */
+	struct pb_session *s; /* NULL when profiles come from --input */
+	int err;	      /* the first failure of a poll, which ended the session */
 	bool started, over, stopped, input_given;
 };
 
 #define MAX_LIVE 16
-/* Started and not finished: pb_lua_drive keeps them drained, Ctrl-C stops them. */
+/* Started and not finished: pb_lua_drive keeps them polled, Ctrl-C stops them. */
 static struct lsession *volatile live[MAX_LIVE];
 
 void pb_lua_stop_sessions(void)
@@ -162,27 +71,10 @@ static void remove_live(struct lsession *ls)
 			live[i] = NULL;
 }
 
-/* Moves what the unwinder counted into pending, so its maps never fill while the script waits. */
-static int drain(struct lsession *ls)
-{
-	struct pb_profile *w;
-	int err;
-
-	ls->last_drain_ms = now_ms();
-	if (!ls->s || !ls->started || ls->stopped)
-		return 0;
-	if ((err = pb_session__snapshot(ls->s, &w)))
-		return err;
-	if (!ls->pending) {
-		ls->pending = w;
-		return 0;
-	}
-	err = pb_profile__merge(ls->pending, w);
-	pb_profile__meta(ls->pending)->end_ns = pb_profile__meta(w)->end_ns;
-	pb_profile__free(w);
-	return err;
-}
-
+/*
+ * Once over (its duration passed, its targets exited, Ctrl-C) a session is paused: its last
+ * window ends there, however long the script takes to ask for it.
+ */
 static void poll_one(struct lsession *ls, int timeout_ms)
 {
 	int ret;
@@ -190,6 +82,7 @@ static void poll_one(struct lsession *ls, int timeout_ms)
 	if (ls->over || !(ret = pb_session__poll(ls->s, timeout_ms)))
 		return;
 	ls->over = true;
+	pb_session__pause(ls->s);
 	if (ret < 0 && !ls->err)
 		ls->err = ret;
 }
@@ -210,21 +103,13 @@ static void drive(int timeout_ms, int fd, const struct lsession *until)
 		if (pb_lua_interrupted() || now >= deadline || (until && until->over))
 			return;
 		for (int i = 0; i < MAX_LIVE; i++) {
-			struct lsession *ls = live[i];
-
-			if (!ls)
-				continue;
-			if (now - ls->last_drain_ms >= DRAIN_MS)
-				drain(ls);
-			if (!ls->over) {
+			if (live[i] && !live[i]->over) {
 				n_live++;
-				only = ls;
+				only = live[i];
 			}
 		}
 		wait = deadline - now;
 		if (n_live == 1 && fd < 0) {
-			if (wait > DRAIN_MS)
-				wait = DRAIN_MS;
 			poll_one(only, wait);
 			continue;
 		}
@@ -256,7 +141,7 @@ static struct lsession *new_session(lua_State *L, int arg, char *err, size_t len
 	ls = lua_newuserdatauv(L, sizeof(*ls), 0);
 	memset(ls, 0, sizeof(*ls));
 	luaL_setmetatable(L, PB_SESSION_MT);
-	if (!pb_lua_env->input && build_session(L, rq, &ls->s, err, len))
+	if (!pb_lua_env->input && pb_lua_build_session(L, rq, &ls->s, err, len))
 		return NULL;
 	return ls;
 }
@@ -269,9 +154,22 @@ static void why(struct lsession *ls, int ret, char *err, size_t len)
 	snprintf(err, len, "%s", said[0] ? said : strerror(-ret));
 }
 
-/* Starts sampling: 0, or -errno with err set. */
-static int start(struct lsession *ls, char *err, size_t len)
+/* nil and why the session failed with ret. */
+static int fail_why(lua_State *L, struct lsession *ls, int ret)
 {
+	char err[1024];
+
+	why(ls, ret, err, sizeof(err));
+	return fail(L, err);
+}
+
+/*
+ * Starts sampling: 0, or -errno with err set. paused: sampling stops again at once and what
+ * the start took is dropped, so the first window starts at the first resume, whole.
+ */
+static int start(struct lsession *ls, bool paused, char *err, size_t len)
+{
+	struct pb_profile *p;
 	int ret;
 
 	ls->started = true;
@@ -282,20 +180,21 @@ static int start(struct lsession *ls, char *err, size_t len)
 		snprintf(err, len, "too many sessions at once");
 		return -EMFILE;
 	}
-	if ((ret = pb_session__start(ls->s))) {
+	if ((ret = pb_session__start(ls->s)) || (paused && (ret = pb_session__pause(ls->s))) ||
+	    (paused && (ret = pb_session__snapshot(ls->s, &p)))) {
 		ls->stopped = true;
 		remove_live(ls);
 		why(ls, ret, err, len);
 		return ret;
 	}
-	ls->last_drain_ms = now_ms();
+	if (paused)
+		pb_profile__free(p);
 	return 0;
 }
 
-/* The window since the last one: pending plus what the unwinder holds now. */
+/* The window since the last one: what the session drained and what its maps hold now. */
 static int push_window(lua_State *L, struct lsession *ls)
 {
-	struct pb_profile_meta *m;
 	struct pb_profile *p;
 	int err;
 
@@ -307,14 +206,8 @@ static int push_window(lua_State *L, struct lsession *ls)
 	}
 	if (!ls->over)
 		poll_one(ls, 0);
-	if ((err = drain(ls)))
-		return fail(L, strerror(-err));
-	p = ls->pending ? ls->pending : pb_lua_copy_profile(NULL);
-	ls->pending = NULL;
-	/* The target's name, known at the start, is gone from the process table once it exited. */
-	if (p && !(m = pb_profile__meta(p))->comm[0])
-		memcpy(m->comm, pb_profile__meta_const(pb_session__profile(ls->s))->comm,
-		       sizeof(m->comm));
+	if ((err = pb_session__snapshot(ls->s, &p)))
+		return fail_why(L, ls, err);
 	pb_lua_push_profile(L, p);
 	return 1;
 }
@@ -348,9 +241,7 @@ static void release(struct lsession *ls)
 {
 	finish(ls);
 	pb_session__free(ls->s);
-	pb_profile__free(ls->pending);
 	ls->s = NULL;
-	ls->pending = NULL;
 }
 
 /*
@@ -367,7 +258,7 @@ static int l_profile(lua_State *L)
 	pb_lua_check_interrupt(L);
 	if (!(ls = new_session(L, 1, err, sizeof(err))))
 		return fail(L, err);
-	if (start(ls, err, sizeof(err))) {
+	if (start(ls, false, err, sizeof(err))) {
 		release(ls);
 		return fail(L, err);
 	}
@@ -388,11 +279,6 @@ static int l_profile(lua_State *L)
 	return n;
 }
 
-static struct lsession *check_session(lua_State *L)
-{
-	return luaL_checkudata(L, 1, PB_SESSION_MT);
-}
-
 /* pb.session{ ... }: the same fields as pb.profile, for a run the script snapshots. */
 static int l_session(lua_State *L)
 {
@@ -402,16 +288,51 @@ static int l_session(lua_State *L)
 	return new_session(L, 1, err, sizeof(err)) ? 1 : fail(L, err);
 }
 
-/* s:start(): true, or nil and a message. */
+static struct lsession *check_session(lua_State *L)
+{
+	return luaL_checkudata(L, 1, PB_SESSION_MT);
+}
+
+/* A session between s:start and s:stop, or an error naming what the script did wrong. */
+static struct lsession *check_running(lua_State *L)
+{
+	struct lsession *ls = check_session(L);
+
+	if (!ls->started || ls->stopped)
+		luaL_error(L, ls->stopped ? "the session was stopped" : "start the session first");
+	return ls;
+}
+
+/* An optional options table at arg: its boolean field (dflt when absent). */
+static bool opt_flag(lua_State *L, int arg, const char *field, bool dflt)
+{
+	bool on = dflt;
+
+	if (lua_isnoneornil(L, arg))
+		return dflt;
+	luaL_checktype(L, arg, LUA_TTABLE);
+	if (lua_getfield(L, arg, field) != LUA_TNIL) {
+		if (!lua_isboolean(L, -1))
+			luaL_argerror(L, arg,
+				      lua_pushfstring(L, "field '%s': boolean expected, got %s", field,
+						      luaL_typename(L, -1)));
+		on = lua_toboolean(L, -1);
+	}
+	lua_pop(L, 1);
+	return on;
+}
+
+/* s:start([{ paused = true }]): true, or nil and a message. Paused: windows start at s:resume. */
 static int l_start(lua_State *L)
 {
 	struct lsession *ls = check_session(L);
+	bool paused = opt_flag(L, 2, "paused", false);
 	char err[1024];
 
 	pb_lua_check_interrupt(L);
 	if (ls->started)
 		return luaL_error(L, "the session was started already");
-	if (start(ls, err, sizeof(err)))
+	if (start(ls, paused, err, sizeof(err)))
 		return fail(L, err);
 	lua_pushboolean(L, 1);
 	return 1;
@@ -420,11 +341,68 @@ static int l_start(lua_State *L)
 /* s:snapshot(): the stacks since the last snapshot (or the start), as a profile. */
 static int l_snapshot(lua_State *L)
 {
-	struct lsession *ls = check_session(L);
+	return push_window(L, check_running(L));
+}
 
-	if (!ls->started || ls->stopped)
-		return luaL_error(L, ls->stopped ? "the session was stopped"
-						 : "start the session first");
+/*
+ * s:pause(), s:resume(): sampling stops (perf events disabled: no samples, nothing drained)
+ * and goes on; BPF, the process table and the caches stay. true, or nil and a message. A
+ * snapshot taken while paused holds the samples up to the pause; the next window starts at
+ * the resume. A session that is over stays paused.
+ */
+static int l_pause(lua_State *L)
+{
+	struct lsession *ls = check_running(L);
+	int ret = ls->s ? pb_session__pause(ls->s) : 0;
+
+	if (ret)
+		return fail_why(L, ls, ret);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+static int l_resume(lua_State *L)
+{
+	struct lsession *ls = check_running(L);
+	int ret = ls->s && !ls->over ? pb_session__resume(ls->s) : 0;
+
+	if (ret)
+		return fail_why(L, ls, ret);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/* s:paused(): true between s:pause (or s:start{ paused = true }) and s:resume. */
+static int l_paused(lua_State *L)
+{
+	lua_pushboolean(L, pb_session__paused(check_session(L)->s));
+	return 1;
+}
+
+/*
+ * s:window(seconds [, { pause = false }]): resume, sample for seconds (less when the session
+ * ends, or on Ctrl-C), pause, and the window since the last snapshot; nil and a message when
+ * sampling cannot resume or the window cannot be drained. pause = false keeps sampling: the
+ * next window starts where this one ends (continuous windows, no gap).
+ */
+static int l_window(lua_State *L)
+{
+	struct lsession *ls = check_running(L);
+	double seconds = luaL_checknumber(L, 2);
+	bool pause = opt_flag(L, 3, "pause", true);
+	int ret;
+
+	luaL_argcheck(L, seconds >= 0 && seconds <= 1e7, 2, "seconds from 0 to 10000000 expected");
+	pb_lua_check_interrupt(L);
+	if (!ls->s) { /* --input: every window reads the saved profile, as every pb.profile does */
+		pb_lua_push_profile(L, pb_lua_copy_profile(pb_lua_env->input));
+		return 1;
+	}
+	if (!ls->over && (ret = pb_session__resume(ls->s)))
+		return fail_why(L, ls, ret);
+	drive((int)(seconds * 1000 + 0.5), -1, ls);
+	if (pause && (ret = pb_session__pause(ls->s)))
+		return fail_why(L, ls, ret);
 	return push_window(L, ls);
 }
 
@@ -443,16 +421,33 @@ static int l_stop(lua_State *L)
 	return n;
 }
 
-/* s:done(): true once the session's duration passed, its targets exited, or Ctrl-C. */
+/*
+ * s:done(): false, or true and why: "ended" (its duration passed or its targets exited),
+ * "failed: <message>", "interrupted" (Ctrl-C), "stopped" (s:stop; --input: the saved profile
+ * was taken).
+ */
 static int l_done(lua_State *L)
 {
 	struct lsession *ls = check_session(L);
+	char err[1024];
 
 	if (ls->s && ls->started && !ls->stopped)
 		poll_one(ls, 0);
-	lua_pushboolean(L, ls->stopped || ls->over || (!ls->s && ls->input_given) ||
-				   pb_lua_interrupted());
-	return 1;
+	lua_pushboolean(L, 1);
+	if (pb_lua_interrupted()) {
+		lua_pushliteral(L, "interrupted");
+	} else if (ls->stopped || (!ls->s && ls->input_given)) {
+		lua_pushliteral(L, "stopped");
+	} else if (ls->err) {
+		why(ls, ls->err, err, sizeof(err));
+		lua_pushfstring(L, "failed: %s", err);
+	} else if (ls->over) {
+		lua_pushliteral(L, "ended");
+	} else {
+		lua_pushboolean(L, 0);
+		return 1;
+	}
+	return 2;
 }
 
 static int l_session_gc(lua_State *L)
@@ -462,8 +457,9 @@ static int l_session_gc(lua_State *L)
 }
 
 static const luaL_Reg session_methods[] = {
-	{ "start", l_start }, { "snapshot", l_snapshot }, { "stop", l_stop },
-	{ "done", l_done },   { NULL, NULL },
+	{ "start", l_start },	{ "snapshot", l_snapshot }, { "pause", l_pause },
+	{ "resume", l_resume }, { "paused", l_paused },	    { "window", l_window },
+	{ "stop", l_stop },	{ "done", l_done },	    { NULL, NULL },
 };
 
 static const luaL_Reg session_meta[] = {

@@ -69,6 +69,10 @@ void pb_lua_table_config(lua_State *L, int idx, struct pb_script_config *cfg);
  */
 const char *pb_lua_setting_text(lua_State *L, int idx);
 
+/* lbuild.c: the session rq asks for, not started. 0, or -errno with err set. */
+int pb_lua_build_session(lua_State *L, struct request *rq, struct pb_session **ret, char *err,
+			 size_t len);
+
 /* lsession.c: pb.profile, pb.session; the table on top of the stack gets them. */
 void pb_lua_open_session(lua_State *L);
 /* Waits up to timeout_ms (or until fd, when >= 0, is readable), keeping sessions drained. */

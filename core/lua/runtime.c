@@ -24,6 +24,8 @@ static const int watchable[3] = { SIGUSR1, SIGUSR2, SIGHUP };
 
 /* The error object that ends a script after Ctrl-C: its address is unique. */
 static const char interrupt_key = 'i';
+/* The metatable of usage errors (pb.usage_error): they end the script with status 2. */
+#define USAGE_MT "pb.usage"
 
 static void wake(void)
 {
@@ -136,7 +138,7 @@ static int traceback(lua_State *L)
 {
 	const char *msg;
 
-	if (lua_touserdata(L, 1) == &interrupt_key)
+	if (lua_touserdata(L, 1) == &interrupt_key || luaL_testudata(L, 1, USAGE_MT))
 		return 1;
 	msg = lua_tostring(L, 1);
 	if (!msg) {
@@ -202,9 +204,37 @@ void pb_lua_new_class(lua_State *L, const char *name, const luaL_Reg *meta,
 	lua_pop(L, 1);
 }
 
+/*
+ * pb.usage_error(message): ends the script as the command line ends a usage error: the message
+ * (no traceback) and exit status 2. pcall catches it; tostring gives the message.
+ */
+static int l_usage_error(lua_State *L)
+{
+	luaL_checkstring(L, 1);
+	lua_settop(L, 1);
+	lua_newuserdatauv(L, 0, 1);
+	lua_insert(L, 1);
+	lua_setiuservalue(L, 1, 1);
+	luaL_setmetatable(L, USAGE_MT);
+	return lua_error(L);
+}
+
+static int usage_tostring(lua_State *L)
+{
+	lua_getiuservalue(L, 1, 1);
+	return 1;
+}
+
 static void open_module(lua_State *L, const struct pb_script_env *env)
 {
+	static const luaL_Reg usage_meta[] = { { "__tostring", usage_tostring }, { NULL, NULL } };
+
+	luaL_newmetatable(L, USAGE_MT);
+	luaL_setfuncs(L, usage_meta, 0);
+	lua_pop(L, 1);
 	lua_newtable(L);
+	lua_pushcfunction(L, l_usage_error);
+	lua_setfield(L, -2, "usage_error");
 	lua_pushliteral(L, PB_VERSION);
 	lua_setfield(L, -2, "version");
 	pb_lua_open_profile(L);
@@ -239,6 +269,11 @@ static int report(lua_State *L, const char *what)
 {
 	if (lua_touserdata(L, -1) == &interrupt_key)
 		return interrupted_status();
+	if (luaL_testudata(L, -1, USAGE_MT)) {
+		lua_getiuservalue(L, -1, 1);
+		fprintf(stderr, "profile-bee: %s\n", lua_tostring(L, -1));
+		return 2;
+	}
 	fprintf(stderr, "profile-bee: %s%s\n", what, lua_tostring(L, -1));
 	return 1;
 }

@@ -150,6 +150,12 @@ int pb_proctab__new(bool system_wide, const struct pb_proctab_callbacks *cb,
 	 * records of untracked processes are simply dropped here.
 	 */
 	err = pb_sideband__new(RING_PAGES, on_record, t, &t->sb);
+	/*
+	 * Without CAP_PERFMON (the perf unwinder's unprivileged runs) CPU-wide events are refused:
+	 * mappings then come from /proc alone, read again when an address misses.
+	 */
+	if ((err == -EACCES || err == -EPERM) && !system_wide)
+		err = 0;
 	if (err) {
 		free(t);
 		return err;
@@ -196,12 +202,12 @@ uint64_t pb_proctab__lost(const struct pb_proctab *t)
 
 int pb_proctab__poll_fds(struct pb_proctab *t, int *fds, int max_fds)
 {
-	return pb_sideband__fds(t->sb, fds, max_fds);
+	return t->sb ? pb_sideband__fds(t->sb, fds, max_fds) : 0;
 }
 
 int pb_proctab__consume(struct pb_proctab *t)
 {
-	int n = pb_sideband__consume(t->sb);
+	int n = t->sb ? pb_sideband__consume(t->sb) : 0;
 
 	return n < 0 ? n : 0;
 }

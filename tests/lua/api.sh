@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # The Lua API on profiles read with --input: what each method returns, as a script sees it.
 . "$PB_SOURCE_ROOT/tests/lua/lib.sh"
-plan 30
+plan 34
 
 t "pb.profile returns the --input profile; total, tostring" \
 	"34 pb.profile (4 stacks, 34 samples)" \
@@ -69,6 +69,19 @@ grep "^nil	no encoder for format 'nope' (known: " "$TMP/enc.out" | grep -q 'fold
 	[ "$(sed -n 3p "$TMP/enc.out" | tr '\t' ' ')" = "0 true true true" ] &&
 	ok "a profile of no stacks encodes (folded empty, svg, json, html, pprof)" ||
 	not_ok "p:encode empty" "$(cat "$TMP/enc.out" "$TMP/enc.err")"
+t "pb.session with --input: every s:window is the saved profile; pause, resume; done and why" \
+	"34 34 true true false true stopped" \
+	'local s = pb.session{}; assert(s:start{ paused = true })
+local a, b = s:window(1), s:window(2, { pause = false })
+local p, r = s:pause(), s:resume()
+local d = s:done()
+s:stop()
+print(a:total(), b:total(), p, r, d, s:done())'
+fails "pb.usage_error: the message alone, exit 2 (as a command-line usage error)" 2 \
+	"^profile-bee: want every=N$" 'pb.usage_error("want every=N")'
+! grep -q traceback "$TMP/t$t_n.err" && ok "pb.usage_error prints no traceback" || not_ok "usage traceback" "$(cat "$TMP/t$t_n.err")"
+t "pb.usage_error under pcall: caught, tostring is the message" "false want N" \
+	'local ok, e = pcall(pb.usage_error, "want N"); print(ok, tostring(e))'
 t "pb.args: the script's arguments after --" "2 a=1 b c" 'print(#pb.args, pb.args[1], pb.args[2] .. " c")' -- a=1 b
 t "pb.parse_args: key=value with typed defaults" "5 true x" \
 	'local o = pb.parse_args{ n = 1, on = false, s = "y" }; print(o.n, o.on, o.s)' -- n=5 on=true s=x

@@ -3,7 +3,7 @@
 # Bad input to scripts: errors name the file, line and argument; status 1 (2 for a missing
 # script); outputs written before the error stay whole.
 . "$PB_SOURCE_ROOT/tests/lua/lib.sh"
-plan 14
+plan 16
 
 fails "a syntax error: file:line, exit 1" 1 "^profile-bee: t1.lua:2: unexpected symbol near '='" \
 	'local x = 1
@@ -24,6 +24,10 @@ fails "an unknown field is named" 1 "bad argument #1 to 'profile' \(unknown fiel
 fails "a value out of range" 1 \
 	"bad argument #1 to 'session' \(field 'frequency': profile: 'frequency' must be from 1 to 100000, not '0'\)" \
 	'pb.session{ frequency = 0 }'
+fails "s:pause() before s:start()" 1 "t[0-9]+.lua:1: start the session first" 'pb.session{}:pause()'
+fails "s:window() with negative seconds" 1 \
+	"bad argument #1 to 'window' \(seconds from 0 to 10000000 expected\)" \
+	'local s = pb.session{}; s:start(); s:window(-1)'
 fails "pb.sleep with a string" 1 "bad argument #1 to 'sleep' \(number expected, got string\)" 'pb.sleep("1s")'
 fails "p:write with a wrong options type" 1 "bad argument #2 to 'write' \(table expected, got string\)" \
 	'pb.profile{}:write("x.svg", "title=x")'

@@ -57,3 +57,22 @@ fails() {
 		not_ok "$desc" "status $st (want $want)" "stderr: $(cat "$TMP/t$t_n.err")"
 	fi
 }
+
+# run NAME CODE [ARGS]: CODE as $TMP/NAME.lua, sampling (no --input); ARGS follow -c. Output in
+# $TMP/NAME.{out,err}, status in $st.
+run() {
+	printf '%s\n' "$2" >"$TMP/$1.lua"
+	local name=$1
+	shift 2
+	(cd "$TMP" && "$PB" --config /dev/null -c "$name.lua" "$@") >"$TMP/$name.out" 2>"$TMP/$name.err"
+	st=$?
+}
+
+# script NAME ARGS...: profile-bee ARGS (a -c of scripts/ among them) in $TMP; output in
+# $TMP/NAME.{out,err}, status in $st.
+script() {
+	local name=$1
+	shift
+	(cd "$TMP" && "$PB" --config /dev/null "$@") >"$TMP/$name.out" 2>"$TMP/$name.err"
+	st=$?
+}

@@ -7,15 +7,6 @@ need_root
 plan 12
 CHAIN="main;pb_alpha;pb_beta;pb_gamma;pb_burn"
 
-# run NAME CODE [ARGS]: a script that samples (no --input).
-run() {
-	printf '%s\n' "$2" >"$TMP/$1.lua"
-	local name=$1
-	shift 2
-	(cd "$TMP" && "$PB" --config /dev/null -c "$name.lua" "$@") >"$TMP/$name.out" 2>"$TMP/$name.err"
-	st=$?
-}
-
 run cmd "local p, status = assert(pb.profile{ cmd = { '$C/chain-fp', '1' }, frequency = $HZ })
 assert(p:write('cmd.folded')); print(status, p:total() > 0)"
 [ $st = 0 ] && [ "$(tr '\t' ' ' <"$TMP/cmd.out")" = "0 true" ] && ok "pb.profile{cmd=...} returns the profile and the command's status" ||

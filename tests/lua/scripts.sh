@@ -3,16 +3,8 @@
 # Every script in scripts/ with short durations: on a saved profile (--input), then on fixture
 # processes (root + BPF).
 . "$PB_SOURCE_ROOT/tests/lua/lib.sh"
-plan 16
+plan 21
 CHAIN="main;pb_alpha;pb_beta;pb_gamma;pb_burn"
-
-# script NAME ARGS...: runs scripts/NAME.lua; status in $st, output in $TMP/NAME.{out,err}
-script() {
-	local name=$1
-	shift
-	(cd "$TMP" && "$PB" --config /dev/null "$@") >"$TMP/$name.out" 2>"$TMP/$name.err"
-	st=$?
-}
 
 # Documented at the top: a purpose line, usage and every argument.
 for s in periodic filtered diff; do
@@ -23,14 +15,42 @@ done
 
 # periodic.lua
 mkdir "$TMP/per"
-script periodic --input "$TMP/in.folded" -c "$SCRIPTS/periodic.lua" -- duration=1 every=0.1 count=4 keep=2 \
+script periodic --input "$TMP/in.folded" -c "$SCRIPTS/periodic.lua" -- duration=0.05 every=0.1 count=4 keep=2 \
 	"out=$TMP/per/cpu-{n}.svg" set=title=web-1
 [ $st = 0 ] && [ "$(ls "$TMP/per" | tr '\n' ' ')" = "cpu-000003.svg cpu-000004.svg " ] && grep -q "web-1" "$TMP/per/cpu-000004.svg" &&
 	ok "periodic.lua: 4 profiles, the newest 2 kept, output settings applied" ||
 	not_ok "periodic.lua offline" "status $st: $(ls "$TMP/per")" "$(cat "$TMP/periodic.err")"
 script periodic-bad --input "$TMP/in.folded" -c "$SCRIPTS/periodic.lua" -- every=soon
-[ $st = 1 ] && grep -q "argument 'every': 'soon' is not a number" "$TMP/periodic-bad.err" &&
-	ok "periodic.lua: a bad argument is named, exit 1" || not_ok "periodic.lua bad argument" "$(cat "$TMP/periodic-bad.err")"
+[ $st = 2 ] && grep -q "argument 'every': 'soon' is not a number" "$TMP/periodic-bad.err" &&
+	grep -q "^usage: profile-bee -c periodic.lua" "$TMP/periodic-bad.err" && ! grep -q traceback "$TMP/periodic-bad.err" &&
+	ok "periodic.lua: a bad argument is named with the usage, exit 2" ||
+	not_ok "periodic.lua bad argument" "status $st: $(cat "$TMP/periodic-bad.err")"
+# Values no schedule can honour: refused before anything is sampled or written.
+while IFS='|' read -r args want; do
+	script periodic-bad --input "$TMP/in.folded" -c "$SCRIPTS/periodic.lua" -- $args
+	[ $st = 2 ] && grep -q "^profile-bee: $want" "$TMP/periodic-bad.err" && ! ls "$TMP"/profile-* >/dev/null 2>&1 &&
+		ok "periodic.lua $args: exit 2, $(head -1 "$TMP/periodic-bad.err")" ||
+		not_ok "periodic.lua $args" "status $st: $(cat "$TMP/periodic-bad.err")"
+done <<'CASES'
+duration=0|argument 'duration': 0 is not more than 0
+every=-1|argument 'every': -1 is not more than 0
+duration=3 every=2|argument 'duration': 3 is longer than every=2
+every=0 duration=0.5|argument 'every': 0 is not more than 0
+CASES
+# A profile that cannot be taken (here the second, made to fail) is logged and counted; the
+# next one still comes, keeping its number; the status says something failed.
+mkdir "$TMP/perf"
+printf '%s\n' 'local window, n = debug.getregistry()["pb.session"].__index.window, 0' \
+	'debug.getregistry()["pb.session"].__index.window = function(...)' \
+	'	n = n + 1; if n == 2 then return nil, "injected failure" end; return window(...) end' \
+	"return dofile('$SCRIPTS/periodic.lua')" >"$TMP/perf.lua"
+script periodic-fail --input "$TMP/in.folded" -c "$TMP/perf.lua" -- duration=0.05 every=0.1 count=3 \
+	"out=$TMP/perf/p-{n}.folded"
+[ $st = 1 ] && [ "$(ls "$TMP/perf" | tr '\n' ' ')" = "p-000001.folded p-000003.folded " ] &&
+	grep -q "profile 2: cannot take it: injected failure" "$TMP/periodic-fail.err" &&
+	grep -q "1 of 3 profiles could not be taken or written" "$TMP/periodic-fail.err" &&
+	ok "periodic.lua: a profile that cannot be taken is logged and counted, the next comes, exit 1" ||
+	not_ok "periodic.lua, a failed profile" "status $st: $(ls "$TMP/perf")" "$(cat "$TMP/periodic-fail.err")"
 
 # filtered.lua
 script filtered --input "$TMP/in.folded" -c "$SCRIPTS/filtered.lua" -- comm='^app$' frame=lex exclude=next_tok \
@@ -51,7 +71,7 @@ script diff-bad --input "$TMP/in.folded" -c "$SCRIPTS/diff.lua" -- out=d.png
 	ok "diff.lua: a wrong output is named, exit 1" || not_ok "diff.lua bad out" "$(cat "$TMP/diff-bad.err")"
 
 if [ "$(id -u)" != 0 ] || [ ! -e /sys/kernel/btf/vmlinux ]; then
-	for i in $(seq $((tap_n + 1)) 16); do
+	for i in $(seq $((tap_n + 1)) 21); do
 		[ "${PB_TEST_NO_SKIP:-0}" = 1 ] && not_ok "needs root and BPF (PB_TEST_NO_SKIP=1 forbids skipping)" ||
 			{ tap_n=$((tap_n + 1)); echo "ok $tap_n # SKIP needs root and BPF"; }
 	done

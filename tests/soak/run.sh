@@ -3,6 +3,8 @@
 # workload forks thousands of short processes, dlopens and unloads a library, and two processes
 # run a known chain. Reports RSS over time, fds, lost stacks by cause and the chain's share.
 # Usage (root): tests/soak/run.sh [BUILD_DIR (default build)] [SECONDS] [extra profile-bee args]
+# PB_SOAK_WINDOWED=1: only windowed outputs (a file per window, OUT/w-{window}.folded), so the run
+# keeps no whole-run profile; the chain share is then read from every window file.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:-build}
@@ -14,6 +16,11 @@ lib=$PWD/$build/tests/soak/libsoak-dl.so
 out=${PB_SOAK_OUT:-$build/soak-$(date +%Y%m%d-%H%M%S)}
 interval=10 # seconds between RSS/fd samples
 window=60   # seconds per drain window (--flush-interval); the folded file gets the whole run
+if [ "${PB_SOAK_WINDOWED:-0}" = 1 ]; then
+	target='w-{window}.folded' # one file per window: no whole-run profile is kept
+else
+	target=profile.folded
+fi
 chain="main;soak_outer;soak_middle;soak_inner;soak_spin"
 
 [ "$(id -u)" = 0 ] || { echo "run.sh: needs root (BPF)" >&2; exit 1; }
@@ -33,7 +40,7 @@ trap cleanup EXIT
 "$workload" forker "${PB_SOAK_FORKS_PER_S:-20}" & pids+=($!)
 "$workload" dlopener "$lib" & pids+=($!)
 
-"$pb" -F 999 -d "$seconds" --flush-interval "$window" -o "$out/profile.folded" "$@" \
+"$pb" -F 999 -d "$seconds" --flush-interval "$window" -o "$out/$target" "$@" \
 	2>"$out/profile-bee.stderr" & pb_pid=$!
 echo "soak: profile-bee pid $pb_pid, ${seconds}s, output in $out"
 echo "t_s,rss_kb,hwm_kb,fds,threads" >"$out/rss.csv"
@@ -71,12 +78,13 @@ share_of() {
 	END { printf "%d %.1f\n", leafs, leafs ? 100 * chains / leafs : 0 }' "$1"
 }
 
+[ "$target" = profile.folded ] || cat "$out"/w-*.folded >"$out/profile.folded"
 read -r leafs pct < <(share_of "$out/profile.folded")
 forks=$(awk '$0 ~ /^soak-child;/ || $0 ~ /^true;/ {n++} END {print n+0}' "$out/profile.folded")
 
 {
 	echo "soak: ${seconds}s at 999 Hz, $(nproc) CPUs, profile-bee exit status $status"
-	echo "command: $pb -F 999 -d $seconds --flush-interval $window -o $out/profile.folded $*"
+	echo "command: $pb -F 999 -d $seconds --flush-interval $window -o $out/$target $*"
 	echo
 	echo "RSS (kB) and fds every ${interval}s (t_s,rss_kb,hwm_kb,fds,threads):"
 	awk -F, 'NR > 1 && (NR - 2) % 6 == 0' "$out/rss.csv"
@@ -88,6 +96,8 @@ forks=$(awk '$0 ~ /^soak-child;/ || $0 ~ /^true;/ {n++} END {print n+0}' "$out/p
 		for (i = n - q + 1; i <= n; i++) if (r[i] > lmax) lmax = r[i]
 		for (i = q + 1; i <= 2 * q && i <= n; i++) if (r[i] > emax) emax = r[i]
 		printf "peak RSS %d kB; max in the 2nd quarter %d kB, in the last quarter %d kB\n", max, emax, lmax
+		h = int(n / 2) + 1
+		printf "RSS over the last half: %d kB at %d s, %d kB at the end (%+d kB)\n", r[h], (h - 1) * 10, r[n], r[n] - r[h]
 		printf "fds: first %d, last %d, max %d\n", f[1], f[n], fmax
 	}' "$out/rss.csv"
 	echo

@@ -20,7 +20,7 @@ extern "C" {
  * session (logging, lost counters, process mappings, encoders, stopping) goes through the host.
  */
 #define PB_PLUGIN_ABI_MAJOR 2
-#define PB_PLUGIN_ABI_MINOR 0
+#define PB_PLUGIN_ABI_MINOR 1 /* 2.1: unwinder_flags, pb_unwinder_ops.set_enabled */
 /* The entry point: a NULL-terminated list of the plugins one .so holds (ABI 2 and later). */
 #define PB_PLUGIN_ENTRY_SYMBOL "pb_plugin_list"
 /* What ABI 1 plugins exported (one descriptor): found, it is refused with both versions. */
@@ -179,7 +179,23 @@ struct pb_unwinder_ops {
 	 */
 	void (*on_mapping)(void *state, uint32_t pid, const struct pb_mapping *m);
 	void (*on_exit)(void *state, uint32_t pid);
+	/* Optional: never sample this thread (one of the profiler's own in a profiled process). */
+	int (*skip_thread)(void *state, uint32_t tid);
+	/*
+	 * Optional (ABI 2.1): sampling off (pause, and before the last drain) or on (resume), for
+	 * an unwinder with PB_UNWINDER_OWN_EVENTS; the session does this with its own events.
+	 */
+	int (*set_enabled)(void *state, bool on);
 };
+
+/*
+ * Flags of an unwinder (struct pb_plugin.unwinder_flags, ABI 2.1).
+ * OWN_EVENTS: it opens its own perf events on the threads add_pid names and loads no BPF. The
+ * session then opens no per-CPU events (attach gets none), asks for neither BPF privileges nor
+ * BTF but for perf_event_paranoid to allow sampling those threads, and refuses to run
+ * system-wide. Pause and resume go through set_enabled.
+ */
+#define PB_UNWINDER_OWN_EVENTS (1u << 0)
 
 /* Output plugins get the whole profile once at the end unless they ask for windows. */
 #define PB_OUTPUT_WANTS_WINDOWS (1u << 0)
@@ -250,6 +266,7 @@ struct pb_plugin {
 	const struct pb_output_claim *claims;	 /* outputs: ends with { .pattern = NULL } */
 	const struct pb_encoder *encoders;	 /* outputs: ends with { .format = NULL }; may be NULL */
 	uint32_t output_flags;			 /* PB_OUTPUT_* */
+	uint32_t unwinder_flags;		 /* PB_UNWINDER_* (ABI 2.1; read through PB_HAS) */
 };
 
 #define PB_PLUGIN_DESCRIPTOR_INIT                                                                  \

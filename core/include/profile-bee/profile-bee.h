@@ -248,7 +248,10 @@ int pb_session__write_window(struct pb_session *s, const struct pb_profile *wind
 
 /* The command's wait status-derived exit code (128+signal when killed), or -1. */
 int pb_session__command_status(const struct pb_session *s);
-/* Every stack of the session so far (outputs that want the whole profile get this). */
+/*
+ * Every stack of the session so far, kept when an output takes the whole profile or the session
+ * has no outputs; a session whose outputs are all windowed keeps none (only the metadata).
+ */
 const struct pb_profile *pb_session__profile(const struct pb_session *s);
 
 /*

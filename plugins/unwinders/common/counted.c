@@ -286,6 +286,13 @@ int pb_counting_add_pid(void *state, uint32_t pid)
 	return pb_filter_add_pid(c->pids, pid);
 }
 
+int pb_counting_skip_thread(void *state, uint32_t tid)
+{
+	struct pb_counting *c = state;
+
+	return pb_filter_skip_thread(c->pids, c->skipped_threads, tid);
+}
+
 int pb_counting_drain(void *state, pb_raw_stack_fn fn, void *ctx)
 {
 	struct pb_counting *c = state;

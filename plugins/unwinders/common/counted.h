@@ -61,6 +61,7 @@ struct pb_counting {
 	const char *who;	    /* the plugin's name, for logs */
 	struct bpf_program *sample; /* attached to the perf events */
 	struct bpf_map *pids;	    /* the pid filter's (bpf/filter.bpf.h) */
+	uint32_t *skipped_threads;  /* the skeleton's bss->skipped_threads */
 	struct pb_perf_links links;
 	struct bpf_link *fork_link;
 	struct pb_counted *counted;
@@ -74,12 +75,14 @@ int pb_counting_new(const struct pb_host *host, const struct pb_sample_params *p
 		    const char *who, size_t size, void **ret);
 int pb_counting_attach(void *state, const int *perf_fds, int n_fds);
 int pb_counting_add_pid(void *state, uint32_t pid);
+int pb_counting_skip_thread(void *state, uint32_t tid);
 int pb_counting_drain(void *state, pb_raw_stack_fn fn, void *ctx);
 /* Detaches the programs and frees the drain; the plugin then destroys its skeleton. */
 void pb_counting_release(struct pb_counting *c);
 
 #define PB_COUNTING_OPS_INIT                                                                       \
 	.sz = sizeof(struct pb_unwinder_ops), .attach = pb_counting_attach,                        \
-	.add_pid = pb_counting_add_pid, .drain = pb_counting_drain
+	.add_pid = pb_counting_add_pid, .drain = pb_counting_drain,                                \
+	.skip_thread = pb_counting_skip_thread
 
 #endif

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <unistd.h>
 
 #include <bpf/libbpf.h>
 #include <profile-bee/plugin.h>
@@ -36,9 +37,26 @@ static inline int pb_filter_follow_forks(struct bpf_program *fork, bool filter_p
 /* Adds a process (its threads, and children once they fork) to the filter's pids map. */
 static inline int pb_filter_add_pid(struct bpf_map *pids, uint32_t pid)
 {
-	uint8_t one = 1;
+	uint8_t target = 1; /* PB_FILTER_TARGET */
 
-	return bpf_map__update_elem(pids, &pid, sizeof(pid), &one, sizeof(one), BPF_ANY);
+	return bpf_map__update_elem(pids, &pid, sizeof(pid), &target, sizeof(target), BPF_ANY);
+}
+
+/*
+ * Never samples thread tid (a process's first thread cannot be skipped: its tid is the
+ * process's pid). skipped is the skeleton's bss->skipped_threads, which turns the lookup on.
+ */
+static inline int pb_filter_skip_thread(struct bpf_map *pids, uint32_t *skipped, uint32_t tid)
+{
+	uint8_t skip = 2; /* PB_FILTER_SKIP */
+	int err;
+
+	if (tid == (uint32_t)getpid())
+		return -EINVAL;
+	err = bpf_map__update_elem(pids, &tid, sizeof(tid), &skip, sizeof(skip), BPF_ANY);
+	if (!err)
+		__atomic_add_fetch(skipped, 1, __ATOMIC_RELAXED);
+	return err;
 }
 
 #endif

@@ -286,6 +286,18 @@ int dw_binaries__new(const struct pb_host *host, int rows_fd, int tables_fd,
 	return 0;
 }
 
+pid_t dw_binaries__worker_tid(struct dw_binaries *b)
+{
+	pid_t tid;
+
+	pthread_mutex_lock(&b->lock);
+	while (!b->worker_tid)
+		pthread_cond_wait(&b->wake, &b->lock);
+	tid = b->worker_tid;
+	pthread_mutex_unlock(&b->lock);
+	return tid;
+}
+
 void dw_binaries__free(struct dw_binaries *b)
 {
 	if (!b)

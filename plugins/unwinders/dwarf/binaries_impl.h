@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <gelf.h>
 
@@ -48,6 +49,7 @@ struct dw_binaries {
 	struct dw_limits limits;
 	bool lazy; /* build a table only once a walk asks for it */
 	pthread_t worker;
+	pid_t worker_tid; /* 0 until the worker runs */
 	bool worker_started, stop;
 	bool pressure;	      /* an id was refused: evict unused tables without waiting */
 	pthread_mutex_t lock; /* everything below */

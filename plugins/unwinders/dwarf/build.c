@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -319,6 +320,8 @@ void *dw_worker(void *arg)
 	struct dw_binaries *b = arg;
 
 	pthread_mutex_lock(&b->lock);
+	b->worker_tid = (pid_t)syscall(SYS_gettid);
+	pthread_cond_broadcast(&b->wake);
 	for (;;) {
 		struct binary *bin;
 		Elf *elf;

@@ -92,6 +92,7 @@ static int configure(struct dw_state *st, const struct pb_sample_params *params,
 	st->user = params->user;
 	st->counting.sample = skel->progs.pb_dwarf_sample;
 	st->counting.pids = skel->maps.pids;
+	st->counting.skipped_threads = &skel->bss->skipped_threads;
 
 	err = PB_FILTER_CONFIGURE(skel, params);
 	err = err ?: pb_counted_size_maps(&PB_COUNTED_MAPS(skel), params);
@@ -149,6 +150,7 @@ static int dw_open(const struct pb_host *host, const struct pb_sample_params *pa
 	err = err ?: dw_binaries__new(host, bpf_map__fd(st->skel->maps.rows),
 				      bpf_map__fd(st->skel->maps.tables), &st->limits,
 				      !params->filter_pids, &st->bins);
+	err = err ?: pb_counting_skip_thread(st, (uint32_t)dw_binaries__worker_tid(st->bins));
 	err = err ?: dw_procs__new(host, st->bins, bpf_map__fd(st->skel->maps.procs), &st->limits,
 				   &st->procs);
 	err = err ?: dw_events_init(st);

@@ -4,6 +4,7 @@
 #define PB_DWARF_INTERNAL_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <linux/types.h>
 
@@ -50,6 +51,8 @@ int dw_events_consume(void *state);
 int dw_binaries__new(const struct pb_host *host, int rows_fd, int tables_fd,
 		     const struct dw_limits *limits, bool lazy, struct dw_binaries **ret);
 void dw_binaries__free(struct dw_binaries *b); /* stops the worker */
+/* The worker thread's tid (it builds tables: the profiler's own work, never sampled). */
+pid_t dw_binaries__worker_tid(struct dw_binaries *b);
 /*
  * The table id of m's file and the bias turning m's addresses into its ELF vaddrs, with a
  * reference for the process mapping that will use it. A table whose last reference is put is

@@ -65,6 +65,7 @@ static int configure(struct fp_state *st, const struct pb_sample_params *params,
 	skel->rodata->use_task_regs = pb_unwinder_task_regs(host, "fp");
 	st->counting.sample = skel->progs.pb_fp_sample;
 	st->counting.pids = skel->maps.pids;
+	st->counting.skipped_threads = &skel->bss->skipped_threads;
 	return PB_FILTER_CONFIGURE(skel, params) ?:
 	       pb_counted_size_maps(&PB_COUNTED_MAPS(skel), params);
 }

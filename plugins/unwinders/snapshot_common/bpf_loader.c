@@ -139,6 +139,11 @@ int pb_snap_bpf__add_pid(struct pb_snap_bpf *b, uint32_t pid)
 	return pb_filter_add_pid(b->skel->maps.pids, pid);
 }
 
+int pb_snap_bpf__skip_thread(struct pb_snap_bpf *b, uint32_t tid)
+{
+	return pb_filter_skip_thread(b->skel->maps.pids, &b->skel->bss->skipped_threads, tid);
+}
+
 int pb_snap_bpf__poll_fd(struct pb_snap_bpf *b)
 {
 	return ring_buffer__epoll_fd(b->rb);

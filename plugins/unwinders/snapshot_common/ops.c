@@ -110,6 +110,13 @@ int pb_snap_add_pid(void *state, uint32_t pid)
 	return pb_snap_bpf__add_pid(st->bpf, pid);
 }
 
+int pb_snap_skip_thread(void *state, uint32_t tid)
+{
+	struct pb_snap_state *st = state;
+
+	return pb_snap_bpf__skip_thread(st->bpf, tid);
+}
+
 int pb_snap_poll_fd(void *state)
 {
 	struct pb_snap_state *st = state;

@@ -55,6 +55,7 @@ int pb_snap_bpf__open(const struct pb_host *host, const struct pb_sample_params 
 void pb_snap_bpf__free(struct pb_snap_bpf *b);
 int pb_snap_bpf__attach(struct pb_snap_bpf *b, const int *perf_fds, int n_fds);
 int pb_snap_bpf__add_pid(struct pb_snap_bpf *b, uint32_t pid);
+int pb_snap_bpf__skip_thread(struct pb_snap_bpf *b, uint32_t tid);
 int pb_snap_bpf__poll_fd(struct pb_snap_bpf *b);
 /* Hands pending records to on_sample; on_sample < 0 stops early. Records handled, or -errno. */
 int pb_snap_bpf__consume(struct pb_snap_bpf *b);
