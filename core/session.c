@@ -53,6 +53,8 @@ int pb_session__new(const struct pb_session_opts *opts, struct pb_session **ret)
 		s->opts.stack_storage_size = def.stack_storage_size;
 	if (!s->opts.hash_storage_size)
 		s->opts.hash_storage_size = def.hash_storage_size;
+	if (!s->opts.cache_bytes)
+		s->opts.cache_bytes = def.cache_mb * 1048576;
 	if (s->opts.window_ms && s->opts.window_ms < MIN_WINDOW_MS)
 		s->opts.window_ms = MIN_WINDOW_MS;
 	snprintf(s->unwinder_name, sizeof(s->unwinder_name), "%s",

@@ -47,12 +47,13 @@ static void on_exit_cb(void *ctx, uint32_t pid)
 	pb_symbolizer__forget_pid(s->symbolizer, pid);
 }
 
-/* A new program writes a new perf map (the old one's names would be wrong). */
+/*
+ * A new program: its old image is gone as if the process had exited (the unwinder drops the
+ * old mappings and the tables they held), and it writes a new perf map.
+ */
 static void on_exec_cb(void *ctx, uint32_t pid)
 {
-	struct pb_session *s = ctx;
-
-	pb_symbolizer__forget_pid(s->symbolizer, pid);
+	on_exit_cb(ctx, pid);
 }
 
 /* Perf map lines the symbolizer could not use: said at the end, like lost stacks. */
@@ -65,6 +66,24 @@ static void count_perfmap_lost(struct pb_session *s)
 			      "JIT frames they name show [unknown]");
 	pb_session_count_lost(s, "perf-map lines past the per-process limit", st.limited,
 			      "1M entries or 64 MiB per process");
+}
+
+/* The symbol cache's cap bit: binaries were dropped and read again. Said like lost stacks. */
+static void report_cache(struct pb_session *s)
+{
+	struct pb_symbolizer_cache_stats st;
+
+	pb_symbolizer__cache_stats(s->symbolizer, &st);
+	pb_session_log(s, PB_LOG_DEBUG, "symbol caches: %zu KiB (peak %zu KiB), %llu evictions",
+		       st.bytes >> 10, st.peak >> 10, (unsigned long long)st.evictions);
+	if (st.evictions && !s->opts.quiet)
+		pb_session_log(s, PB_LOG_WARN,
+			       "symbol cache evictions: %llu (over cache-mb %g in %llu windows, "
+			       "%llu of them by what one window used; try --set "
+			       "profile.cache-mb=%g)",
+			       (unsigned long long)st.evictions, s->opts.cache_bytes / 1048576.0,
+			       (unsigned long long)st.trims, (unsigned long long)st.over,
+			       s->opts.cache_bytes / 1048576.0 * 2);
 }
 
 int pb_session_find_unwinder(struct pb_session *s)
@@ -262,6 +281,8 @@ int pb_session__start(struct pb_session *s)
 		return -errno;
 	if ((err = pb_symbolizer__new(&s->symbolizer)))
 		return err;
+	if (s->opts.cache_bytes != UINT64_MAX)
+		pb_symbolizer__set_cap(s->symbolizer, s->opts.cache_bytes);
 	err = pb_proctab__new(!s->params.filter_pids, &cb, &s->proctab);
 	if (err)
 		return pb_session_fail(s, err, "cannot track processes: %s", strerror(-err));
@@ -457,8 +478,10 @@ int pb_session__finish(struct pb_session *s)
 	}
 	pb_session_count_lost(s, "mapping records dropped", pb_proctab__lost(s->proctab),
 			      "fewer short-lived processes; their frames may show [unknown]");
-	if (s->symbolizer)
+	if (s->symbolizer) {
 		count_perfmap_lost(s);
+		report_cache(s);
+	}
 	pb_session_stop_sampling(s);
 	pb_session_reap_command(s, true);
 	pb_session_close_outputs(s);

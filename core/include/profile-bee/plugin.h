@@ -173,7 +173,10 @@ struct pb_unwinder_ops {
 	/* Optional: an fd to poll for readability, and the work to do when it is readable. */
 	int (*poll_fd)(void *state);
 	int (*consume)(void *state);
-	/* Optional: the process table learnt of a new mapping / of a process exit. */
+	/*
+	 * Optional: the process table learnt of a new mapping / that a process image is gone: the
+	 * process exited, or exec'd (its new program's mappings follow through on_mapping).
+	 */
 	void (*on_mapping)(void *state, uint32_t pid, const struct pb_mapping *m);
 	void (*on_exit)(void *state, uint32_t pid);
 	/* Optional: never sample this thread (one of the profiler's own in a profiled process). */

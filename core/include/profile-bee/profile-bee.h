@@ -172,6 +172,11 @@ struct pb_session_opts {
 	/* Every message of this session and its plugins goes here instead of stderr. */
 	pb_log_fn log;
 	void *log_ctx;
+	/*
+	 * Bytes the symbol caches may hold before the least recently used binaries go ([profile]
+	 * cache-mb); 0: the default (16 MiB), UINT64_MAX: no cap.
+	 */
+	uint64_t cache_bytes;
 };
 
 int pb_session__new(const struct pb_session_opts *opts, struct pb_session **ret);
