@@ -16,6 +16,8 @@
 #define MAX_DEBUG_DIRS	   8
 #define RETRY_NS	   (5ull * 1000000000ull)  /* a file that failed to open is tried again */
 #define KALLSYMS_RELOAD_NS (10ull * 1000000000ull) /* misses reload kallsyms at most this often */
+#define KALLSYMS_RELOAD_MAX_NS (600ull * 1000000000ull) /* ... and modules unchanged, this often */
+#define KSYM_NAME_MAX	   512			   /* the kernel's KSYM_NAME_LEN */
 #define RECHECK_NS	   (1000000000ull)	   /* how often a cached file is stat'ed again */
 
 /* What one mapped file (dev+inode, or path) resolved to; bin NULL while it cannot be read. */
@@ -34,6 +36,7 @@ struct pb_symbolizer {
 	struct pb_kallsyms *kallsyms;
 	struct pb_jitmaps jit;
 	uint64_t kallsyms_ns;
+	uint64_t modules_digest; /* of /proc/modules when kallsyms was read */
 	int kallsyms_err;
 	struct pb_binary *vdso;
 	bool vdso_tried;
