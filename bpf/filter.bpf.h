@@ -5,6 +5,7 @@
 
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h> /* BPF_PROG */
 
 /* Set by userspace before load; the verifier then drops the branches that are off. */
@@ -68,6 +69,31 @@ int BPF_PROG(pb_filter_fork, struct task_struct *parent, struct task_struct *chi
 	if (!v || *v != PB_FILTER_TARGET)
 		return 0;
 	bpf_map_update_elem(&pids, &ctgid, &target, BPF_ANY);
+	return 0;
+}
+
+/*
+ * With a pid filter, forgets what leaves as it exits: a followed process once its last thread
+ * exits, a skipped thread with itself. Their numbers are reused by anything, and a long run
+ * with many short children would otherwise end up sampling strangers that got a followed pid.
+ */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(pb_filter_exit, struct task_struct *task)
+{
+	__u32 tid = task->pid, tgid = task->tgid;
+	__u8 *v;
+
+	if (skipped_threads && tid != tgid) {
+		v = bpf_map_lookup_elem(&pids, &tid);
+		if (v && *v == PB_FILTER_SKIP)
+			bpf_map_delete_elem(&pids, &tid);
+	}
+	/* The tracepoint comes after the exiting thread counted itself out of signal->live. */
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;
+	v = bpf_map_lookup_elem(&pids, &tgid);
+	if (v && *v == PB_FILTER_TARGET)
+		bpf_map_delete_elem(&pids, &tgid);
 	return 0;
 }
 

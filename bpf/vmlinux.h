@@ -103,10 +103,19 @@ struct bpf_perf_event_data {
 /* ---- Kernel internals: only what is read, relocated by name (CO-RE) ---- */
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
 
+typedef struct {
+	int counter;
+} atomic_t;
+
+struct signal_struct {
+	atomic_t live; /* threads of the group not yet exiting */
+};
+
 struct task_struct {
 	unsigned int flags; /* PF_* */
 	pid_t pid;
 	pid_t tgid;
+	struct signal_struct *signal;
 };
 
 struct vm_area_struct {

@@ -303,8 +303,7 @@ int pb_counting_drain(void *state, pb_raw_stack_fn fn, void *ctx)
 void pb_counting_release(struct pb_counting *c)
 {
 	pb_perf_links_destroy(&c->links);
-	bpf_link__destroy(c->fork_link);
-	c->fork_link = NULL;
+	pb_filter_detach(&c->filter_links);
 	pb_counted__free(c->counted);
 	c->counted = NULL;
 }

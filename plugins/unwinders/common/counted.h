@@ -8,6 +8,7 @@
 #include <bpf/libbpf.h>
 #include <profile-bee/plugin.h>
 
+#include "filter.h"
 #include "perf_attach.h"
 
 /* The maps and the `active` flag that counts.bpf.h gives a program's skeleton. */
@@ -63,7 +64,7 @@ struct pb_counting {
 	struct bpf_map *pids;	    /* the pid filter's (bpf/filter.bpf.h) */
 	uint32_t *skipped_threads;  /* the skeleton's bss->skipped_threads */
 	struct pb_perf_links links;
-	struct bpf_link *fork_link;
+	struct pb_filter_links filter_links;
 	struct pb_counted *counted;
 };
 

@@ -12,26 +12,49 @@
 
 /*
  * Before load: the filter's rodata from the session's params. Without a pid filter the fork
- * follower has nothing to do, so it is not loaded. 0 or -errno.
+ * follower and the exit watcher have nothing to do, so they are not loaded (tp_btf then is not
+ * needed). 0 or -errno.
  */
 #define PB_FILTER_CONFIGURE(skel, params)                                                          \
 	((skel)->rodata->filter_pids = (params)->filter_pids,                                      \
 	 (skel)->rodata->include_idle = (params)->idle,                                            \
 	 (skel)->rodata->user_stacks = (params)->user,                                             \
 	 (skel)->rodata->kernel_stacks = (params)->kernel,                                         \
-	 bpf_program__set_autoload((skel)->progs.pb_filter_fork, (params)->filter_pids))
+	 bpf_program__set_autoload((skel)->progs.pb_filter_fork, (params)->filter_pids),            \
+	 bpf_program__set_autoload((skel)->progs.pb_filter_exit, (params)->filter_pids))
+
+/* The filter's tracing programs, attached once loaded. */
+struct pb_filter_links {
+	struct bpf_link *fork; /* both NULL without a pid filter */
+	struct bpf_link *exit;
+};
 
 /*
- * After load, with a pid filter: attaches the fork follower at once, so a command spawned
- * before attach still has its children followed. Without a filter *link stays NULL.
+ * After load, with a pid filter: attaches the fork follower and the exit watcher (followed
+ * processes and skipped threads leave the filter as they exit) at once, so that a command
+ * spawned before attach still has its children followed. 0 or -errno.
  */
-static inline int pb_filter_follow_forks(struct bpf_program *fork, bool filter_pids,
-					 struct bpf_link **link)
+#define PB_FILTER_ATTACH(skel, params, links)                                                      \
+	pb_filter_attach((skel)->progs.pb_filter_fork, (skel)->progs.pb_filter_exit,               \
+			 (params)->filter_pids, (links))
+
+static inline int pb_filter_attach(struct bpf_program *fork, struct bpf_program *exit,
+				   bool filter_pids, struct pb_filter_links *links)
 {
 	if (!filter_pids)
 		return 0;
-	*link = bpf_program__attach(fork);
-	return *link ? 0 : -errno;
+	links->exit = bpf_program__attach(exit);
+	if (!links->exit)
+		return -errno;
+	links->fork = bpf_program__attach(fork);
+	return links->fork ? 0 : -errno;
+}
+
+static inline void pb_filter_detach(struct pb_filter_links *links)
+{
+	bpf_link__destroy(links->fork);
+	bpf_link__destroy(links->exit);
+	links->fork = links->exit = NULL;
 }
 
 /* Adds a process (its threads, and children once they fork) to the filter's pids map. */

@@ -145,8 +145,7 @@ static int dw_open(const struct pb_host *host, const struct pb_sample_params *pa
 		pb_bpf_log_load_failed(host, err);
 		goto out;
 	}
-	err = pb_filter_follow_forks(st->skel->progs.pb_filter_fork, params->filter_pids,
-				     &st->counting.fork_link);
+	err = PB_FILTER_ATTACH(st->skel, params, &st->counting.filter_links);
 	err = err ?: dw_binaries__new(host, bpf_map__fd(st->skel->maps.rows),
 				      bpf_map__fd(st->skel->maps.tables), &st->limits,
 				      !params->filter_pids, &st->bins);

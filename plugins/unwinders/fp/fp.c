@@ -93,8 +93,7 @@ static int fp_open(const struct pb_host *host, const struct pb_sample_params *pa
 	if (!err && (err = fp_bpf__load(st->skel)))
 		pb_bpf_log_load_failed(host, err);
 	if (!err)
-		err = pb_filter_follow_forks(st->skel->progs.pb_filter_fork, params->filter_pids,
-					     &st->counting.fork_link) ?:
+		err = PB_FILTER_ATTACH(st->skel, params, &st->counting.filter_links) ?:
 		      pb_counted__new(host, &PB_COUNTED_MAPS(st->skel), NULL, 0,
 				      set.max_frames < PB_MAX_FRAMES ? "max-frames" : NULL,
 				      &st->counting.counted);

@@ -20,7 +20,7 @@ struct pb_snap_bpf {
 	const struct pb_host *host;
 	struct snapshot_bpf *skel;
 	struct pb_perf_links links;
-	struct bpf_link *fork_link;
+	struct pb_filter_links filter_links;
 	struct ring_buffer *rb;
 	uint64_t *percpu;
 	int n_cpus;
@@ -44,7 +44,7 @@ void pb_snap_bpf__free(struct pb_snap_bpf *b)
 	if (!b)
 		return;
 	pb_perf_links_destroy(&b->links);
-	bpf_link__destroy(b->fork_link);
+	pb_filter_detach(&b->filter_links);
 	ring_buffer__free(b->rb);
 	snapshot_bpf__destroy(b->skel);
 	free(b->percpu);
@@ -110,8 +110,7 @@ int pb_snap_bpf__open(const struct pb_host *host, const struct pb_sample_params 
 		pb_bpf_log_load_failed(host, err);
 		goto out;
 	}
-	err = pb_filter_follow_forks(b->skel->progs.pb_filter_fork, params->filter_pids,
-				     &b->fork_link);
+	err = PB_FILTER_ATTACH(b->skel, params, &b->filter_links);
 	if (err)
 		goto out;
 	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.ring), opts->on_sample, opts->ctx,
