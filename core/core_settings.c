@@ -40,6 +40,9 @@ static const struct pb_config_key profile_keys[] = {
 		      "seconds between windows for windowed outputs; 0: one window, else at least "
 		      MIN_FLUSH " (--flush-interval)"),
 	PB_KEY_BOOL(S, quiet, "quiet", "false", "no summary of lost stacks (-q)"),
+	PB_KEY_STRING(S, group_by, "group-by", NULL,
+		      "container, pod or label:NAME: a frame per value before the comm "
+		      "(--group-by)"),
 	{ 0 },
 };
 
@@ -108,6 +111,11 @@ int pb_core_settings_check(const char *section, const char *key, const char *val
 	int ret;
 
 	if ((k = pb_core_settings_key(section, key))) {
+		if (k->offset == offsetof(S, group_by) && !pb_profile__group_by_valid(value)) {
+			snprintf(err, len, "%s: 'group-by' must be container, pod or label:NAME, "
+				 "not '%s'", section, value);
+			return -EINVAL;
+		}
 		narrow = machine_rule(k, value);
 		ret = pb_config_check_value(&narrow, section, value, err, len);
 		/* Below the floor of a flush interval: 0 is good too. */
