@@ -303,6 +303,11 @@ size_t pb_profile__labels(const struct pb_profile *p, uint32_t id, const struct 
 	return pb_labelsets__get(p->labelsets, id, ret);
 }
 
+size_t pb_profile__label_set_count(const struct pb_profile *p)
+{
+	return pb_labelsets__count(p->labelsets);
+}
+
 const char *pb_profile__label(const struct pb_profile *p, uint32_t id, const char *key)
 {
 	const struct pb_label *l;

@@ -85,6 +85,8 @@ int pb_profile__add(struct pb_profile *p, uint32_t pid, const uint32_t *frames, 
 int64_t pb_profile__intern_labels(struct pb_profile *p, const struct pb_label *labels, size_t n);
 /* The labels of set id (sorted by key, valid while p lives) in *ret; their number. */
 size_t pb_profile__labels(const struct pb_profile *p, uint32_t id, const struct pb_label **ret);
+/* Label set ids run from 1 to this (0, the empty set, is never counted). */
+size_t pb_profile__label_set_count(const struct pb_profile *p);
 /* The value of key in label set id, or NULL. */
 const char *pb_profile__label(const struct pb_profile *p, uint32_t id, const char *key);
 /* pb_profile__add for a stack with the label set labels (a pb_profile__intern_labels id). */
