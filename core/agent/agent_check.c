@@ -46,6 +46,9 @@ int pb_agent_check(struct pb_agent *a)
 
 	/* The same rule as a session's start, asked here so that the application learns it from
 	 * pb_agent__spawn instead of from a log line on its agent thread minutes later. */
+	if (a->group_by && !pb_profile__group_by_valid(a->group_by))
+		return pb_agent_fail(a, EINVAL, "pb_agent_opts.group_by '%s' is not container, pod "
+				     "or label:NAME", a->group_by);
 	if ((err = pb_check_system(names, sizeof(names))))
 		return pb_agent_fail(a, err, "%s", names);
 	if ((err = pb_plugin_registry__new(a->plugin_path, &reg)))

@@ -44,6 +44,10 @@ struct pb_agent_opts {
 	/* The agent's messages and its session's (plugins included) go here instead of stderr. */
 	pb_log_fn log;
 	void *log_ctx;
+	/* Labels on every stack (service, version...), copied; as pb_session_opts.labels. */
+	const struct pb_label *labels;
+	size_t n_labels;
+	const char *group_by; /* "container", "pod", "label:NAME" or NULL */
 };
 
 /* One finished window, as the reporter sees it. Valid only during the callback. */
