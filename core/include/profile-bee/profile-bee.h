@@ -169,6 +169,20 @@ int pb_profile__read_folded(struct pb_profile *p, FILE *f, struct pb_folded_repo
 void pb_profile__read_error(const char *path, int err, const struct pb_folded_report *rep,
 			    char *buf, size_t len);
 
+/*
+ * The format of a saved profile: "pprof" when its first byte is gzip's (0x1f) or its name ends
+ * in .pb.gz, .pprof or .pb; else "folded". Peeks at f without consuming (f may be stdin).
+ */
+const char *pb_profile__input_format(const char *path, FILE *f);
+/*
+ * Reads f in format with the decoder of the plugin that encodes it (pprof: plugins/outputs/
+ * pprof), into p. 0, or -errno with why saying what was wrong ("not gzip'd protobuf", "location
+ * 7 of sample 3 is not in the profile", -EINVAL for a format nothing decodes). plugin_path:
+ * extra plugin directories, or NULL.
+ */
+int pb_profile__read_format(struct pb_profile *p, const char *format, FILE *f,
+			    const char *plugin_path, char *why, size_t len);
+
 /* How much a message matters; messages above the chosen verbosity are dropped. */
 enum pb_log_level {
 	PB_LOG_ERROR = 0,
