@@ -31,8 +31,13 @@ int window_new(const struct pb_host *host, const struct pb_profile *prof,
 		free(w);
 		return -ENOMEM;
 	}
-	/* Both modes send folded text: Pyroscope's /ingest takes it as format=folded. */
-	if ((err = host->encode(host->session, prof, "folded", b.f)) || (err = membuf_close(&b)))
+	/* Folded text in both modes, or pprof for Pyroscope (format=pprof): the -o encoders. */
+	if (o->pyroscope && o->pprof)
+		err = pyroscope_pprof_body(host, prof, b.f, w->content_type,
+					   sizeof(w->content_type));
+	else
+		err = host->encode(host->session, prof, "folded", b.f);
+	if (err || (err = membuf_close(&b)))
 		goto fail;
 	w->seq = o->seq;
 	if (o->pyroscope) {
@@ -44,7 +49,8 @@ int window_new(const struct pb_host *host, const struct pb_profile *prof,
 			clock_gettime(CLOCK_REALTIME, &now);
 			from = until = now.tv_sec * 1000000000ull + now.tv_nsec;
 		}
-		err = pyroscope_build_url(o->url, o->name, m->frequency, from, until, &w->url);
+		err = pyroscope_build_url(o->url, o->name, o->pprof ? "pprof" : "folded",
+					  m->frequency, from, until, &w->url);
 		if (err)
 			goto fail;
 		w->body = b.data;
