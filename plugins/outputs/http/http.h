@@ -76,6 +76,10 @@ int gzip_compress(const void *in, size_t len, void **out, size_t *out_len);
 /* hostinfo.c: host metadata labels (hostname at least). */
 int hostinfo_for_each(int (*fn)(void *ctx, const char *key, const char *value), void *ctx);
 
+/* push_window.c */
+/* otlp+http://HOST:4318[/path] as the http:// URL to POST to: no path is /v1development/profiles. */
+char *otlp_url(const char *target);
+
 /* pyroscope.c */
 /*
  * The body of /ingest?format=pprof: multipart/form-data with the window as pprof in "profile"
@@ -177,6 +181,7 @@ struct window_opts {
 	uint64_t seq;
 	bool pyroscope, gzip;
 	bool pprof; /* pyroscope: the body is pprof (multipart, as /ingest?format=pprof takes it) */
+	bool otlp;  /* OTLP/HTTP: the otlp encoder's ExportProfilesServiceRequest, gzip'd */
 	const char *name; /* pyroscope: the series name (pyroscope_name) */
 };
 /* The body is the session's folded encoding of prof (host->encode), as -o x.folded writes it. */

@@ -15,7 +15,7 @@ struct push {
 	char *url;
 	char *app, *labels;
 	char *name, *name_app; /* the series name, made once for the app name it was made from */
-	bool pyroscope, gzip, host_labels, pprof;
+	bool pyroscope, gzip, host_labels, pprof, otlp;
 	uint32_t window_ms;
 	struct pb_profile *acc; /* a one-shot run sends the sum of its windows once */
 	uint64_t acc_windows;
@@ -194,8 +194,9 @@ int push_open(const struct pb_host *host, const struct pb_output_params *params,
 	pb_config__bind(cfg, &set);
 	p->host = host;
 	p->window_ms = params->window_ms;
-	p->pyroscope = strcmp(set.mode, "auto") ? !strcmp(set.mode, "pyroscope")
-						: pyroscope_is_ingest_url(params->target);
+	p->otlp = !strcmp(params->format, "push-otlp");
+	p->pyroscope = !p->otlp && (strcmp(set.mode, "auto") ? !strcmp(set.mode, "pyroscope")
+							     : pyroscope_is_ingest_url(params->target));
 	p->gzip = set.gzip;
 	p->pprof = !strcmp(set.format, "pprof");
 	p->host_labels = set.host_labels;
@@ -207,7 +208,7 @@ int push_open(const struct pb_host *host, const struct pb_output_params *params,
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&p->cond, &attr);
 	pthread_condattr_destroy(&attr);
-	if (!(p->url = strdup(params->target)) ||
+	if (!(p->url = p->otlp ? otlp_url(params->target) : strdup(params->target)) ||
 	    (set.app_name && !(p->app = strdup(set.app_name))) ||
 	    (set.labels && !(p->labels = strdup(set.labels))) ||
 	    !(p->queue = calloc(p->cap, sizeof(*p->queue))))
@@ -342,6 +343,7 @@ int push_write(void *state, const struct pb_profile *profile, uint32_t flags)
 	    !(err = window_new(p->host, send, &(struct window_opts){ .url = p->url, .seq = ++p->seq,
 							   .pyroscope = p->pyroscope,
 							   .pprof = p->pprof,
+							   .otlp = p->otlp,
 							   .gzip = p->gzip, .name = p->name },
 			       &w))) {
 		pthread_mutex_lock(&p->lock);

@@ -8,6 +8,20 @@
 
 #include "http.h"
 
+char *otlp_url(const char *target)
+{
+	const char *url = target + strlen("otlp+"), *host = strstr(url, "://") + 3;
+	const char *path = strchr(host, '/');
+	char *out;
+
+	if (path && strcmp(path, "/"))
+		return strdup(url);
+	if (asprintf(&out, "%.*s/v1development/profiles", (int)((path ? path : host + strlen(host)) - url),
+		     url) < 0)
+		return NULL;
+	return out;
+}
+
 void window_free(struct window *w)
 {
 	if (!w)
@@ -32,7 +46,9 @@ int window_new(const struct pb_host *host, const struct pb_profile *prof,
 		return -ENOMEM;
 	}
 	/* Folded text in both modes, or pprof for Pyroscope (format=pprof): the -o encoders. */
-	if (o->pyroscope && o->pprof)
+	if (o->otlp)
+		err = host->encode(host->session, prof, "otlp", b.f);
+	else if (o->pyroscope && o->pprof)
 		err = pyroscope_pprof_body(host, prof, b.f, w->content_type,
 					   sizeof(w->content_type));
 	else
@@ -63,6 +79,8 @@ int window_new(const struct pb_host *host, const struct pb_profile *prof,
 	if (!(w->url = strdup(o->url)))
 		goto nomem;
 	w->gzip = o->gzip;
+	if (o->otlp)
+		snprintf(w->content_type, sizeof(w->content_type), "application/x-protobuf");
 	if (w->gzip ? gzip_compress(b.data, b.len, &w->body, &w->len) : 0)
 		goto nomem;
 	if (!w->gzip) {
@@ -79,6 +97,8 @@ int window_new(const struct pb_host *host, const struct pb_profile *prof,
 			goto nomem;                                                                \
 		w->headers = g;                                                                    \
 	} while (0)
+	if (o->otlp)
+		goto done; /* the request holds the window's facts itself */
 	HDR("X-Profile-Bee-Window: %llu", (unsigned long long)w->seq);
 	HDR("X-Profile-Bee-Start-Ns: %llu", (unsigned long long)m->start_ns);
 	HDR("X-Profile-Bee-End-Ns: %llu", (unsigned long long)m->end_ns);
@@ -90,6 +110,7 @@ int window_new(const struct pb_host *host, const struct pb_profile *prof,
 	if (m->target_pid)
 		HDR("X-Profile-Bee-Pid: %d", m->target_pid);
 #undef HDR
+done:
 	membuf_free(&b);
 	*ret = w;
 	return 0;

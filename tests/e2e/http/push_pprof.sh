@@ -29,6 +29,7 @@ class H(http.server.BaseHTTPRequestHandler):
         self.send_response(200); self.end_headers(); self.wfile.write(b'ok')
     def log_message(self, *a): pass
 s = http.server.HTTPServer(('127.0.0.1', 0), H)
+s.timeout = 20  # a run that never sends must not hang the test
 print(s.server_address[1], flush=True)
 s.handle_request()
 PY
