@@ -72,8 +72,10 @@ int pb_profile__relabel(const struct pb_profile *p, const struct pb_label *add, 
 		size_t n = pb_profile__labels(p, st->labels, &have);
 		int64_t set;
 
-		memcpy(l, have, n * sizeof(*l));
-		memcpy(l + n, add, n_add * sizeof(*l));
+		if (n) /* have is NULL for the empty set */
+			memcpy(l, have, n * sizeof(*l));
+		if (n_add)
+			memcpy(l + n, add, n_add * sizeof(*l));
 		n = pb_profile__labels_merge(l, n, n_add);
 		set = pb_profile__intern_labels(q, l, n);
 		if (set < 0) {

@@ -300,11 +300,15 @@ static int convert(struct dec *d)
 		free(ids);
 		return -ENOMEM;
 	}
-	memcpy(d->locs, p->location, p->n_location * sizeof(*d->locs));
-	memcpy(d->funcs, p->function, p->n_function * sizeof(*d->funcs));
+	/* protobuf-c leaves an empty repeated field NULL: memcpy must not see it. */
+	if (p->n_location)
+		memcpy(d->locs, p->location, p->n_location * sizeof(*d->locs));
+	if (p->n_function)
+		memcpy(d->funcs, p->function, p->n_function * sizeof(*d->funcs));
 	qsort(d->locs, p->n_location, sizeof(*d->locs), cmp_loc);
 	qsort(d->funcs, p->n_function, sizeof(*d->funcs), cmp_func);
-	memcpy(d->maps, p->mapping, p->n_mapping * sizeof(*d->maps));
+	if (p->n_mapping)
+		memcpy(d->maps, p->mapping, p->n_mapping * sizeof(*d->maps));
 	qsort(d->maps, p->n_mapping, sizeof(*d->maps), cmp_map);
 	d->value = pick_value(d);
 	default_comm(d);
