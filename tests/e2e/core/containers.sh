@@ -37,7 +37,7 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-plan 6
+plan 7
 
 mkdir -p "$CG1" "$CG2" "$CG3" || { not_ok "cgroups created"; finish; }
 for cg in "$CG1" "$CG2" "$CG3"; do
@@ -51,6 +51,7 @@ grep -q "docker-$ID1" "/proc/${pids[0]}/cgroup" && grep -q "libpod-$ID3" "/proc/
 
 list=$(IFS=,; echo "${pids[*]}")
 "$PB" -p "$list" -F $HZ -d 2 --group-by container -o "$TMP/by.folded" -o "$TMP/by.pb.gz" \
+	-o "$TMP/by.otlp" \
 	2>"$TMP/err"
 status=$?
 n1=$(samples_matching "$TMP/by.folded" "^\\[container=$ID1\\];chain-fp;.*pb_burn")
@@ -79,6 +80,21 @@ if command -v go >/dev/null; then
 		not_ok "pprof tags" "$tags"
 else
 	not_ok "go tool pprof -tags" "go (Debian golang-go) is not installed"
+fi
+
+PROTO=$PB_SOURCE_ROOT/../shared/otlp-proto
+[ -d "$PROTO/opentelemetry" ] || PROTO=$PB_SOURCE_ROOT/plugins/outputs/otlp/proto
+if command -v protoc >/dev/null; then
+	protoc -I "$PROTO" \
+		--decode=opentelemetry.proto.collector.profiles.v1development.ExportProfilesServiceRequest \
+		opentelemetry/proto/collector/profiles/v1development/profiles_service.proto \
+		<"$TMP/by.otlp" >"$TMP/otlp.txt" 2>&1
+	ids=$(grep -A2 'key: "container.id"' "$TMP/otlp.txt" | grep -c 'string_value: "[bcd]\{64\}"')
+	grep -A2 'key: "k8s.pod.uid"' "$TMP/otlp.txt" | grep -q "$PODUID" && [ "$ids" = 3 ] &&
+		ok "OTLP: a resource per container with container.id, k8s.pod.uid for the pod" ||
+		not_ok "OTLP resources" "$ids container ids" "$(grep -A2 'key:' "$TMP/otlp.txt" | head -30)"
+else
+	not_ok "OTLP resources" "protoc (protobuf-compiler) is not installed"
 fi
 
 "$PB" -p "${pids[0]}" -F $HZ -d 1 -o "$TMP/plain.folded" 2>>"$TMP/err"
