@@ -80,6 +80,8 @@ int pprof_gzip_message(const ProtobufCMessage *msg, int level, FILE *out)
 /* Appends n bytes to the buffer, refusing to pass max. */
 static int put(struct pprof_bytes *b, const void *data, size_t n, size_t max)
 {
+	if (!n)
+		return 0; /* b->data may still be NULL */
 	if (n > max - b->len)
 		return -EFBIG;
 	if (b->len + n > b->cap) {
