@@ -111,7 +111,10 @@ int pb_core_settings_check(const char *section, const char *key, const char *val
 	int ret;
 
 	if ((k = pb_core_settings_key(section, key))) {
-		if (k->offset == offsetof(S, group_by) && !pb_profile__group_by_valid(value)) {
+		/* Unset (NULL) is its default: no grouping. */
+		if (k->offset == offsetof(S, group_by)) {
+			if (!value || pb_profile__group_by_valid(value))
+				return 0;
 			snprintf(err, len, "%s: 'group-by' must be container, pod or label:NAME, "
 				 "not '%s'", section, value);
 			return -EINVAL;

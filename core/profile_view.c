@@ -7,9 +7,8 @@
 
 #include <profile-bee/profile-bee.h>
 
-/* st's frames into dst with the label set set of dst. */
-static int copy_frames(struct pb_profile *dst, const struct pb_profile *src,
-		       const struct pb_stack *st, uint32_t set)
+int pb_profile__copy_stack_as(struct pb_profile *dst, const struct pb_profile *src,
+			      const struct pb_stack *st, uint32_t set)
 {
 	uint32_t ids[PB_PROFILE_MAX_DEPTH]; /* no stack of src is deeper */
 
@@ -31,7 +30,7 @@ int pb_profile__copy_stack(struct pb_profile *dst, const struct pb_profile *src,
 	size_t nl = pb_profile__labels(src, st->labels, &l);
 	int64_t set = pb_profile__intern_labels(dst, l, nl);
 
-	return set < 0 ? set : copy_frames(dst, src, st, set);
+	return set < 0 ? set : pb_profile__copy_stack_as(dst, src, st, set);
 }
 
 /*
@@ -82,7 +81,7 @@ int pb_profile__relabel(const struct pb_profile *p, const struct pb_label *add, 
 			err = set;
 			break;
 		}
-		err = copy_frames(q, p, st, set);
+		err = pb_profile__copy_stack_as(q, p, st, set);
 	}
 	if (err) {
 		pb_profile__free(q);

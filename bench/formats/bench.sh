@@ -18,19 +18,8 @@ python3 "$here/../svg/gen_folded.py" 100000 1 >"$work/in.folded"
 echo "input: $(wc -l <"$work/in.folded") stacks, $(du -m "$work/in.folded" | cut -f1) MB; $runs runs each, medians"
 cat "$work/in.folded" >/dev/null
 
-median() { printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"; }
-measure() { # name, then the command (run by sh -c)
-	local name=$1 cmd=$2 times=() cpus=() mems=()
-	for _ in $(seq "$runs"); do
-		/usr/bin/time -f '%e %U %S %M' -o "$work/t" sh -c "$cmd" >/dev/null
-		read -r t u s m <"$work/t"
-		times+=("$t")
-		cpus+=("$(echo "$u $s" | awk '{print $1 + $2}')")
-		mems+=("$m")
-	done
-	printf '%-44s %8.3f s %8.3f s %8.1f MB\n' "$name" "$(median "${times[@]}")" \
-		"$(median "${cpus[@]}")" "$(median "${mems[@]}" | awk '{print $1 / 1024}')"
-}
+. "$here/../common/measure.sh"
+measure_width=44
 
 printf '%-44s %10s %10s %11s\n' what wall cpu 'peak RSS'
 measure 'LC_ALL=C sort' "LC_ALL=C sort '$work/in.folded'"

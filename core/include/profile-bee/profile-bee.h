@@ -100,6 +100,9 @@ int pb_profile__merge(struct pb_profile *p, const struct pb_profile *src);
 /* Adds st, a stack of src, to dst: its names and labels re-interned (what filters copy). */
 int pb_profile__copy_stack(struct pb_profile *dst, const struct pb_profile *src,
 			   const struct pb_stack *st);
+/* The same with another label set: labels is an id of dst (pb_profile__intern_labels). */
+int pb_profile__copy_stack_as(struct pb_profile *dst, const struct pb_profile *src,
+			      const struct pb_stack *st, uint32_t labels);
 /*
  * --group-by: a new profile (meta copied) whose stacks start with one frame per value of a
  * label, before the comm: by is "container" ("[container=ID]", the container_name label

@@ -90,28 +90,6 @@ static bool valid_key(const char *k, char *out, size_t len)
 	return same && !k[i] && strncmp(k, "__", 2);
 }
 
-/* st's frames into q with the label set set of q. */
-static int add_frames(struct pb_profile *q, const struct pb_profile *prof,
-		      const struct pb_stack *st, uint32_t set)
-{
-	uint32_t *ids = malloc(st->depth * sizeof(*ids));
-	int err = ids ? 0 : -ENOMEM;
-
-	for (uint32_t i = 0; !err && i < st->depth; i++) {
-		const char *name = pb_profile__frame_name(prof, st->frames[i]);
-		int64_t id = pb_profile__intern(q, name, strlen(name));
-
-		if (id < 0)
-			err = id;
-		else
-			ids[i] = id;
-	}
-	if (!err)
-		err = pb_profile__add_labeled(q, st->pid, set, ids, st->depth, st->count);
-	free(ids);
-	return err;
-}
-
 static bool said;
 
 /* The first label name of set id that Pyroscope would refuse. */
@@ -169,7 +147,7 @@ static int valid_labels(const struct pb_host *host, const struct pb_profile *pro
 						  have[i].value };
 		}
 		set = pb_profile__intern_labels(q, l, n);
-		err = set < 0 ? set : add_frames(q, prof, st, set);
+		err = set < 0 ? set : pb_profile__copy_stack_as(q, prof, st, set);
 	}
 	if (err) {
 		pb_profile__free(q);
