@@ -22,6 +22,7 @@ struct pb_core_settings {
 	int64_t hash_storage_size;
 	double flush_interval;	    /* seconds; 0: one window */
 	bool quiet;
+	double cache_mb;	    /* MiB of symbol caches; 0: no cap */
 	const char *group_by;	    /* NULL: none */
 	const char *plugin_path;    /* [plugins] path: ':'-separated, "" for none */
 };

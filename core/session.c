@@ -91,6 +91,8 @@ int pb_session__new(const struct pb_session_opts *opts, struct pb_session **ret)
 		s->opts.stack_storage_size = def.stack_storage_size;
 	if (!s->opts.hash_storage_size)
 		s->opts.hash_storage_size = def.hash_storage_size;
+	if (!s->opts.cache_bytes)
+		s->opts.cache_bytes = def.cache_mb * 1048576;
 	if (s->opts.window_ms && s->opts.window_ms < MIN_WINDOW_MS)
 		s->opts.window_ms = MIN_WINDOW_MS;
 	snprintf(s->unwinder_name, sizeof(s->unwinder_name), "%s",
@@ -209,15 +211,24 @@ const struct pb_profile *pb_session__profile(const struct pb_session *s)
 	return s->total;
 }
 
+bool pb_session_own_events(const struct pb_session *s)
+{
+	const struct pb_plugin *d = s->unwinder ? s->unwinder->desc : NULL;
+
+	return d && PB_HAS(d, unwinder_flags) && (d->unwinder_flags & PB_UNWINDER_OWN_EVENTS);
+}
+
+int pb_session_check_own_events(struct pb_session *s)
+{
+	if (!pb_session_own_events(s) || s->opts.n_pids || s->command)
+		return 0;
+	return pb_session_fail(s, EINVAL, "the '%s' unwinder (--no-bpf) samples given processes "
+			       "only: give -p PID or a command", s->unwinder_name);
+}
+
 int pb_session__check(struct pb_session *s)
 {
-	char names[256];
-
-	if (pb_plugin_registry__find(s->registry, PB_PLUGIN_UNWINDER, s->unwinder_name))
-		return 0;
-	pb_plugin_registry__names(s->registry, PB_PLUGIN_UNWINDER, false, names, sizeof(names));
-	return pb_session_fail(s, ENOENT, "unknown unwinder '%s' (available: %s)",
-			       s->unwinder_name, names);
+	return pb_session_find_unwinder(s) ?: pb_session_check_own_events(s);
 }
 
 int pb_session__write(struct pb_session *s, const struct pb_profile *p)

@@ -77,6 +77,11 @@ static int add_raw(void *vctx, const struct pb_raw_stack *rs)
 	return err;
 }
 
+static int live_mappings(void *ctx, pb_mapping_fn fn, void *fn_ctx)
+{
+	return pb_proctab__for_each_live_mapping(ctx, fn, fn_ctx);
+}
+
 int pb_session_drain(struct pb_session *s, struct pb_profile *into)
 {
 	struct drain_ctx ctx = { .s = s, .into = into };
@@ -92,6 +97,6 @@ int pb_session_drain(struct pb_session *s, struct pb_profile *into)
 	pb_proctab__consume(s->proctab);
 	err = s->unwinder->desc->unwinder->drain(s->unwinder_state, add_raw, &ctx);
 	pb_proctab__end_window(s->proctab);
-	pb_symbolizer__end_window(s->symbolizer);
+	pb_symbolizer__end_window(s->symbolizer, live_mappings, s->proctab);
 	return err ? err : ctx.err;
 }

@@ -110,6 +110,17 @@ struct pb_session {
 
 /* session.c */
 void pb_session_stop_sampling(struct pb_session *s);
+/* The unwinder opens its own perf events, loads no BPF (PB_UNWINDER_OWN_EVENTS). */
+bool pb_session_own_events(const struct pb_session *s);
+/* -EINVAL (failed, saying why) when that unwinder was asked to sample every process. */
+int pb_session_check_own_events(struct pb_session *s);
+
+/* session_windows.c: every perf event of the session on or off (the session's and the
+ * unwinder's own), all or none. */
+int pb_session_set_sampling(struct pb_session *s, bool on);
+
+/* session_run.c: the unwinder named in the options, or -ENOENT naming the available ones. */
+int pb_session_find_unwinder(struct pb_session *s);
 
 /* session_host.c */
 void pb_session_init_host(struct pb_session *s);

@@ -6,11 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/perf_event.h>
 
 #include "log.h"
 #include "session_internal.h"
@@ -49,12 +47,13 @@ static void on_exit_cb(void *ctx, uint32_t pid)
 	pb_symbolizer__forget_pid(s->symbolizer, pid);
 }
 
-/* A new program writes a new perf map (the old one's names would be wrong). */
+/*
+ * A new program: its old image is gone as if the process had exited (the unwinder drops the
+ * old mappings and the tables they held), and it writes a new perf map.
+ */
 static void on_exec_cb(void *ctx, uint32_t pid)
 {
-	struct pb_session *s = ctx;
-
-	pb_symbolizer__forget_pid(s->symbolizer, pid);
+	on_exit_cb(ctx, pid);
 }
 
 /* Perf map lines the symbolizer could not use: said at the end, like lost stacks. */
@@ -69,26 +68,51 @@ static void count_perfmap_lost(struct pb_session *s)
 			      "1M entries or 64 MiB per process");
 }
 
+/* The symbol cache's cap bit: binaries were dropped and read again. Said like lost stacks. */
+static void report_cache(struct pb_session *s)
+{
+	struct pb_symbolizer_cache_stats st;
+
+	pb_symbolizer__cache_stats(s->symbolizer, &st);
+	pb_session_log(s, PB_LOG_DEBUG, "symbol caches: %zu KiB (peak %zu KiB), %llu evictions",
+		       st.bytes >> 10, st.peak >> 10, (unsigned long long)st.evictions);
+	if (st.evictions && !s->opts.quiet)
+		pb_session_log(s, PB_LOG_WARN,
+			       "symbol cache evictions: %llu (over cache-mb %g in %llu windows, "
+			       "%llu of them by what one window used; try --set "
+			       "profile.cache-mb=%g)",
+			       (unsigned long long)st.evictions, s->opts.cache_bytes / 1048576.0,
+			       (unsigned long long)st.trims, (unsigned long long)st.over,
+			       s->opts.cache_bytes / 1048576.0 * 2);
+}
+
+int pb_session_find_unwinder(struct pb_session *s)
+{
+	char names[256];
+
+	s->unwinder = pb_plugin_registry__find(s->registry, PB_PLUGIN_UNWINDER, s->unwinder_name);
+	if (s->unwinder)
+		return 0;
+	pb_plugin_registry__names(s->registry, PB_PLUGIN_UNWINDER, false, names, sizeof(names));
+	return pb_session_fail(s, ENOENT, "unknown unwinder '%s' (available: %s)", s->unwinder_name,
+			       names);
+}
+
+/* BPF needs privileges and BTF; an unwinder with its own perf events, perf_event_paranoid. */
 static int check_system(struct pb_session *s)
 {
-	char why[256];
-	int err = pb_check_system(why, sizeof(why));
+	char why[512];
+	int err = pb_session_own_events(s) ? pb_check_perf_self(why, sizeof(why))
+					   : pb_check_system(why, sizeof(why));
 
 	return err ? pb_session_fail(s, err, "%s", why) : 0;
 }
 
 static int open_unwinder(struct pb_session *s)
 {
-	char names[256], why[256];
+	char why[256];
 	int err;
 
-	s->unwinder = pb_plugin_registry__find(s->registry, PB_PLUGIN_UNWINDER, s->unwinder_name);
-	if (!s->unwinder) {
-		pb_plugin_registry__names(s->registry, PB_PLUGIN_UNWINDER, false, names,
-					  sizeof(names));
-		return pb_session_fail(s, ENOENT, "unknown unwinder '%s' (available: %s)",
-				       s->unwinder_name, names);
-	}
 	snprintf(why, sizeof(why), "unwinder.%s", s->unwinder_name);
 	err = pb_config__new_for(s->unwinder->desc, &s->unwinder_cfg);
 	if (!err)
@@ -122,7 +146,7 @@ static int open_unwinder(struct pb_session *s)
 
 int pb_session_load_unwinder(struct pb_session *s)
 {
-	return check_system(s) ?: open_unwinder(s);
+	return pb_session_find_unwinder(s) ?: check_system(s) ?: open_unwinder(s);
 }
 
 static int watch_fd(struct pb_session *s, int fd)
@@ -248,7 +272,8 @@ int pb_session__start(struct pb_session *s)
 	s->started = true;
 	if ((err = pb_session_check_outputs(s, false)))
 		return err;
-	if ((err = check_system(s)) || (err = open_unwinder(s)))
+	if ((err = pb_session_find_unwinder(s)) || (err = pb_session_check_own_events(s)) ||
+	    (err = check_system(s)) || (err = open_unwinder(s)))
 		return err;
 	ops = s->unwinder->desc->unwinder;
 	s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
@@ -256,16 +281,22 @@ int pb_session__start(struct pb_session *s)
 		return -errno;
 	if ((err = pb_symbolizer__new(&s->symbolizer)))
 		return err;
+	if (s->opts.cache_bytes != UINT64_MAX)
+		pb_symbolizer__set_cap(s->symbolizer, s->opts.cache_bytes);
 	err = pb_proctab__new(!s->params.filter_pids, &cb, &s->proctab);
 	if (err)
 		return pb_session_fail(s, err, "cannot track processes: %s", strerror(-err));
 	if ((err = skip_own_thread(s)) || (err = open_targets(s)))
 		return err;
 	s->child_pid_for_meta = s->child;
-	err = pb_perf_events__open(s->opts.frequency, s->params.cpu, &s->events);
+	/* An unwinder with its own events opened them in add_pid, on the targets' threads. */
+	err = pb_session_own_events(s) ? 0
+				       : pb_perf_events__open(s->opts.frequency, s->params.cpu,
+							      &s->events);
 	if (err)
 		return pb_session_fail(s, err, "cannot open perf events: %s", strerror(-err));
-	err = ops->attach(s->unwinder_state, s->events->fds, s->events->n);
+	err = ops->attach(s->unwinder_state, s->events ? s->events->fds : NULL,
+			  s->events ? s->events->n : 0);
 	if (err)
 		return pb_session_fail(s, err, "cannot attach the '%s' unwinder: %s",
 				       s->unwinder_name, strerror(-err));
@@ -441,14 +472,16 @@ int pb_session__finish(struct pb_session *s)
 		return 0;
 	s->finished = true;
 	/* Stop new samples so the last drain holds everything up to now. */
-	for (int i = 0; s->events && i < s->events->n; i++)
-		ioctl(s->events->fds[i], PERF_EVENT_IOC_DISABLE, 0);
-	if (s->unwinder_state)
+	if (s->unwinder_state) {
+		pb_session_set_sampling(s, false);
 		err = next_window(s, true);
+	}
 	pb_session_count_lost(s, "mapping records dropped", pb_proctab__lost(s->proctab),
 			      "fewer short-lived processes; their frames may show [unknown]");
-	if (s->symbolizer)
+	if (s->symbolizer) {
 		count_perfmap_lost(s);
+		report_cache(s);
+	}
 	pb_session_stop_sampling(s);
 	pb_session_reap_command(s, true);
 	pb_session_close_outputs(s);

@@ -17,11 +17,16 @@ static uint64_t clock_ns(clockid_t clock)
 }
 
 /* Every event or none: a half-paused session would sample some CPUs and not others. */
-static int set_enabled(struct pb_session *s, bool on)
+int pb_session_set_sampling(struct pb_session *s, bool on)
 {
+	const struct pb_unwinder_ops *ops = s->unwinder->desc->unwinder;
 	unsigned long req = on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE;
 
-	for (int i = 0; i < s->events->n; i++) {
+	/* An unwinder with its own events (the perf unwinder: one per thread) switches them. */
+	if (pb_session_own_events(s))
+		return PB_OPTIONAL_OP(ops, set_enabled) ? ops->set_enabled(s->unwinder_state, on)
+							: -EOPNOTSUPP;
+	for (int i = 0; s->events && i < s->events->n; i++) {
 		if (ioctl(s->events->fds[i], req, 0)) {
 			int err = -errno;
 
@@ -38,7 +43,7 @@ int pb_session__pause(struct pb_session *s)
 {
 	int err;
 
-	if (!s || !s->started || s->finished || !s->events)
+	if (!s || !s->started || s->finished || !s->unwinder_state)
 		return -EINVAL;
 	if (s->paused)
 		return 0;
@@ -46,7 +51,7 @@ int pb_session__pause(struct pb_session *s)
 	 * PERF_EVENT_IOC_DISABLE returns once the event is off on its CPU (an IPI there), so no
 	 * BPF run is still counting when the caller's next snapshot drains the maps.
 	 */
-	if ((err = set_enabled(s, false)))
+	if ((err = pb_session_set_sampling(s, false)))
 		return pb_session_fail(s, err, "cannot pause sampling: %s", strerror(-err));
 	s->paused = true;
 	return 0;
@@ -56,13 +61,13 @@ int pb_session__resume(struct pb_session *s)
 {
 	int err;
 
-	if (!s || !s->started || s->finished || !s->events)
+	if (!s || !s->started || s->finished || !s->unwinder_state)
 		return -EINVAL;
 	if (!s->paused)
 		return 0;
 	/* Mappings made while paused reach the process table (and dwarf's tables) first. */
 	pb_proctab__consume(s->proctab);
-	if ((err = set_enabled(s, true)))
+	if ((err = pb_session_set_sampling(s, true)))
 		return pb_session_fail(s, err, "cannot resume sampling: %s", strerror(-err));
 	s->paused = false;
 	s->last_drain_ns = clock_ns(CLOCK_MONOTONIC);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* What pb_agent__spawn refuses up front: no privileges, no BTF, unknown unwinders and outputs. */
+/* What pb_agent__spawn refuses up front (no privileges, no BTF, unknown unwinders and outputs),
+ * and whether it samples with BPF or, without privileges, with plain perf events. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "agent_internal.h"
@@ -38,19 +40,60 @@ static int check_output(struct pb_agent *a, struct pb_plugin_registry *reg,
 	return err;
 }
 
+/* Without BPF: the perf unwinder, which walks frame pointers of given processes' threads. */
+static int use_perf(struct pb_agent *a, const char *why)
+{
+	char perf_why[512];
+	char *perf;
+
+	if (a->opts.system_wide)
+		return pb_agent_fail(a, EPERM, "%s (without BPF only this process or given pids can "
+				     "be sampled, not every process)", why);
+	if (strcmp(a->unwinder, "fp") && strcmp(a->unwinder, "perf"))
+		return pb_agent_fail(a, EPERM, "%s (without BPF the agent walks frame pointers; "
+				     "unwinder '%s' needs BPF)", why, a->unwinder);
+	if (pb_check_perf_self(perf_why, sizeof(perf_why)))
+		return pb_agent_fail(a, EPERM, "%s; nor can it sample with perf events: %s", why,
+				     perf_why);
+	if (!(perf = strdup("perf")))
+		return -ENOMEM;
+	free(a->unwinder);
+	a->unwinder = perf;
+	snprintf(a->stats.mode, sizeof(a->stats.mode), "perf");
+	return 0;
+}
+
+/*
+ * The same rule as a session's start, asked here so that the application learns it from
+ * pb_agent__spawn instead of from a log line on its agent thread minutes later.
+ */
+static int choose_mode(struct pb_agent *a)
+{
+	char why[256];
+	int err;
+
+	if (a->opts.no_bpf || !strcmp(a->unwinder, "perf"))
+		return use_perf(a, "plain perf events were asked for");
+	err = pb_check_system(why, sizeof(why));
+	if (err == -EPERM || err == -ENOTSUP)
+		return use_perf(a, why);
+	if (err)
+		return pb_agent_fail(a, err, "%s", why);
+	snprintf(a->stats.mode, sizeof(a->stats.mode), "bpf");
+	return 0;
+}
+
 int pb_agent_check(struct pb_agent *a)
 {
 	struct pb_plugin_registry *reg;
 	char names[256];
 	int err = 0;
 
-	/* The same rule as a session's start, asked here so that the application learns it from
-	 * pb_agent__spawn instead of from a log line on its agent thread minutes later. */
 	if (a->group_by && !pb_profile__group_by_valid(a->group_by))
 		return pb_agent_fail(a, EINVAL, "pb_agent_opts.group_by '%s' is not container, pod "
 				     "or label:NAME", a->group_by);
-	if ((err = pb_check_system(names, sizeof(names))))
-		return pb_agent_fail(a, err, "%s", names);
+	if ((err = choose_mode(a)))
+		return err;
 	if ((err = pb_plugin_registry__new(a->plugin_path, &reg)))
 		return err;
 	if (!pb_plugin_registry__find(reg, PB_PLUGIN_UNWINDER, a->unwinder)) {

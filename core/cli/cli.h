@@ -28,6 +28,8 @@ struct cli {
 	/* The flags given as settings ("profile" and plugin sections): they win over scripts and
 	 * conf files. */
 	struct pb_settings layer;
+	bool no_bpf;		   /* --no-bpf: the perf unwinder */
+	const char *unwinder_flag; /* --dwarf or --unwinder (other than perf), when given */
 	bool stream_mode;
 	bool list_plugins;
 	bool check; /* --check */
@@ -42,5 +44,11 @@ bool cli_takes_diff(const char *target);
 
 /* Parses argv; returns 0, or the exit status to leave with (help: 0 printed, usage: 2). */
 int cli_parse(int argc, char **argv, struct cli *cli, bool *exit_now);
+
+/* script_module.c: pb_script_run and pb_script_config_free of the Lua module, loaded on use. */
+struct pb_script_env;
+struct pb_script_config;
+int cli_script_run(const struct pb_script_env *env, struct pb_script_config *cfg);
+void cli_script_config_free(struct pb_script_config *cfg);
 
 #endif

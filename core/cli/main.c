@@ -185,8 +185,11 @@ static int run(struct pb_session *s, struct cli *cli, const struct pb_settings *
 	running = NULL;
 	if (err) {
 		const char *why = pb_session__strerror(s);
+		/* Not allowed BPF, but a process or command to profile: perf events may do. */
+		bool hint = err == -EPERM && !cli->no_bpf && (cli->opts.n_pids || cli->opts.command);
 
-		fprintf(stderr, "profile-bee: %s\n", why[0] ? why : strerror(-err));
+		fprintf(stderr, "profile-bee: %s%s\n", why[0] ? why : strerror(-err),
+			hint ? " (or --no-bpf: perf events, user stacks by frame pointers)" : "");
 		return 1;
 	}
 	status = pb_session__command_status(s);
@@ -215,7 +218,7 @@ static int run_script(struct cli *cli, const struct pb_settings *merged,
 	if (cli->input && (ret = read_input(cli->input, &input)))
 		return ret;
 	env.input = input;
-	ret = pb_script_run(&env, sc);
+	ret = cli_script_run(&env, sc);
 	pb_profile__free(input);
 	return ret;
 }
@@ -325,7 +328,7 @@ int main(int argc, char **argv)
 	if (!(ret = build_opts(&cli, &merged, scripted ? &sc : NULL)))
 		ret = profile(&cli, &merged, scripted ? &sc : NULL);
 out:
-	pb_script_config_free(&sc);
+	cli_script_config_free(&sc);
 	pb_settings_clear(&merged);
 	pb_settings_clear(&cli.layer);
 	return ret;

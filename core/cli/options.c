@@ -30,6 +30,9 @@ static const char usage[] =
 	"How to unwind:\n"
 	"      --unwinder NAME        fp (default), dwarf, libdw, libunwind\n"
 	"      --dwarf                the same as --unwinder dwarf\n"
+	"      --no-bpf               no BPF and no root: perf events on the threads of -p or the\n"
+	"                             command, user stacks by frame pointers (the 'perf'\n"
+	"                             unwinder; needs perf_event_paranoid <= 2 without root)\n"
 	"      --stack-storage-size N distinct kernel stacks kept per window (default 16384)\n"
 	"      --hash-storage-size N  distinct stacks counted per window (default 40960)\n"
 	"\n"
@@ -77,6 +80,7 @@ static const char usage[] =
 	"  sudo profile-bee -p 1234 -F 999 -d 5          # one process at 999 Hz for 5 s\n"
 	"  sudo profile-bee -o out.svg -- ./my-server    # run and profile a command\n"
 	"  sudo profile-bee --dwarf -p 1234 -o out.folded -o out.svg\n"
+	"  profile-bee --no-bpf -o out.svg -- ./my-app   # no root: perf events, frame pointers\n"
 	"  profile-bee --input saved.folded -o saved.svg # render a saved profile\n"
 	"  sudo profile-bee -c periodic.lua -- duration=10 every=300 keep=288 out=cpu.svg\n";
 
@@ -85,6 +89,7 @@ enum {
 	OPT_CMD,
 	OPT_UNWINDER,
 	OPT_DWARF,
+	OPT_NO_BPF,
 	OPT_STACK_STORAGE,
 	OPT_HASH_STORAGE,
 	OPT_INPUT,
@@ -119,6 +124,7 @@ static const struct option long_options[] = {
 	{ "include-idle", no_argument, NULL, 'I' },
 	{ "unwinder", required_argument, NULL, OPT_UNWINDER },
 	{ "dwarf", no_argument, NULL, OPT_DWARF },
+	{ "no-bpf", no_argument, NULL, OPT_NO_BPF },
 	{ "stack-storage-size", required_argument, NULL, OPT_STACK_STORAGE },
 	{ "hash-storage-size", required_argument, NULL, OPT_HASH_STORAGE },
 	{ "folded", no_argument, NULL, 'f' },
@@ -286,9 +292,14 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 	case 'I':
 		return record(cli, "-I", "idle", "true");
 	case OPT_UNWINDER:
+		cli->unwinder_flag = strcmp(arg, "perf") ? "--unwinder" : NULL;
 		return record(cli, "--unwinder", "unwinder", arg);
 	case OPT_DWARF:
+		cli->unwinder_flag = "--dwarf";
 		return record(cli, "--dwarf", "unwinder", "dwarf");
+	case OPT_NO_BPF:
+		cli->no_bpf = true;
+		return record(cli, "--no-bpf", "unwinder", "perf");
 	case OPT_STACK_STORAGE:
 		return record(cli, "--stack-storage-size", "stack-storage-size", arg);
 	case OPT_HASH_STORAGE:
@@ -396,6 +407,32 @@ static void set_diff_base(struct cli *cli)
 	cli->input = cli->diff;
 }
 
+/* --no-bpf is the perf unwinder: user stacks by frame pointers, of given processes only. */
+static int check_no_bpf(const struct cli *cli)
+{
+	const char *why = NULL;
+
+	if (!cli->no_bpf)
+		return 0;
+	if (cli->unwinder_flag)
+		why = cli->unwinder_flag[2] == 'd'
+			      ? "--dwarf needs BPF; --no-bpf walks frame pointers only"
+			      : "--unwinder names a BPF unwinder; --no-bpf is the 'perf' unwinder";
+	else if (cli->opts.kernel_only)
+		why = "-K: --no-bpf samples user stacks only (kernel ones need privileges)";
+	else if (cli->script)
+		why = "--no-bpf applies to -p and commands, not to scripts (-c)";
+	else if (cli->input)
+		why = "--input reads a saved profile: --no-bpf has nothing to sample";
+	else if (!cli->opts.n_pids && !cli->cmd_string && !cli->command)
+		why = "--no-bpf samples given processes only: give -p PID or a command (every "
+		      "process needs BPF and root)";
+	if (!why)
+		return 0;
+	fprintf(stderr, "profile-bee: %s\n", why);
+	return 2;
+}
+
 static int check_combination(struct cli *cli)
 {
 	if (cli->opts.user_only && cli->opts.kernel_only) {
@@ -427,7 +464,7 @@ static int check_combination(struct cli *cli)
 		fprintf(stderr, "profile-bee: --input reads a saved profile: it takes no -p or command\n");
 		return 2;
 	}
-	return 0;
+	return check_no_bpf(cli);
 }
 
 int cli_parse(int argc, char **argv, struct cli *cli, bool *exit_now)

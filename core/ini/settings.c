@@ -236,6 +236,8 @@ int pb_settings_to_opts(struct pb_settings *st, struct pb_session_opts *opts, ch
 	opts->cpu = c.cpu >= 0 ? c.cpu : 0;
 	opts->stack_storage_size = c.stack_storage_size;
 	opts->hash_storage_size = c.hash_storage_size;
+	/* 0 in the options means the default: a cap rounded down to no bytes is one byte. */
+	opts->cache_bytes = c.cache_mb > 0 ? (uint64_t)(c.cache_mb * 1048576) ?: 1 : UINT64_MAX;
 	if (*c.plugin_path)
 		opts->plugin_path = c.plugin_path;
 	opts->group_by = c.group_by;

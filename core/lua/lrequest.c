@@ -61,7 +61,7 @@ static const char *const type_wanted[] = {
 
 static int field_error(lua_State *L, int arg, const char *name, const char *why)
 {
-	return luaL_argerror(L, arg, lua_pushfstring(L, "field '%s': %s", name, why));
+	return pb_lua_usage_arg_error(L, arg, lua_pushfstring(L, "field '%s': %s", name, why));
 }
 
 static int wrong_type(lua_State *L, int arg, const struct field *f, int idx)
@@ -180,11 +180,10 @@ void pb_lua_parse_request(lua_State *L, int arg, struct request *rq, bool config
 		char err[512];
 
 		if (lua_type(L, -2) != LUA_TSTRING)
-			luaL_argerror(L, arg, "field names must be strings");
-		if (!(f = find_field(lua_tostring(L, -2), config))) {
-			luaL_argerror(L, arg,
-				      lua_pushfstring(L, "unknown field '%s'", lua_tostring(L, -2)));
-		}
+			pb_lua_usage_arg_error(L, arg, "field names must be strings");
+		if (!(f = find_field(lua_tostring(L, -2), config)))
+			pb_lua_usage_arg_error(L, arg, lua_pushfstring(L, "unknown field '%s'",
+								      lua_tostring(L, -2)));
 		if (!kind_ok(L, f, -1))
 			wrong_type(L, arg, f, -1);
 		if (f->kind == F_PID) {

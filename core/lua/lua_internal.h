@@ -15,6 +15,11 @@
 
 /* runtime.c: one script runs per process, so its environment is process-wide. */
 extern const struct pb_script_env *pb_lua_env;
+/*
+ * Raises luaL_argerror's message as a usage error: a setting the script got wrong (a field of
+ * pb.profile's or pb.session's table) ends it with status 2, as a bad flag does.
+ */
+int pb_lua_usage_arg_error(lua_State *L, int arg, const char *msg);
 /* Ctrl-C or SIGTERM arrived: blocking calls return at once, the next one ends the script. */
 bool pb_lua_interrupted(void);
 /* Raises the error that ends the script quietly after Ctrl-C, when one arrived. */

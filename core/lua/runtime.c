@@ -221,6 +221,20 @@ static int l_usage_error(lua_State *L)
 	return lua_error(L);
 }
 
+int pb_lua_usage_arg_error(lua_State *L, int arg, const char *msg)
+{
+	lua_Debug ar;
+	const char *fn = "?";
+
+	if (lua_getstack(L, 0, &ar) && lua_getinfo(L, "n", &ar) && ar.name)
+		fn = ar.name;
+	luaL_where(L, 1);
+	lua_pushfstring(L, "%sbad argument #%d to '%s' (%s)", lua_tostring(L, -1), arg, fn, msg);
+	lua_replace(L, 1);
+	lua_settop(L, 1);
+	return l_usage_error(L);
+}
+
 static int usage_tostring(lua_State *L)
 {
 	lua_getiuservalue(L, 1, 1);

@@ -192,6 +192,7 @@ static int finish(struct pb_binary *b, struct sym_vec *raw)
 		off += len;
 	}
 	b->n_syms = n;
+	b->mem = sizeof(*b) + n * sizeof(*b->syms) + names_len + b->n_segs * sizeof(*b->segs);
 	return 0;
 }
 
@@ -366,6 +367,7 @@ const char *pb_binary__lookup(struct pb_binary *b, uint64_t vaddr)
 			char *d = pb_demangle(raw);
 
 			s->display = d ? d : raw;
+			b->mem += d ? strlen(d) + 1 : 0;
 		}
 		return s->display;
 	}

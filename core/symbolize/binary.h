@@ -31,6 +31,9 @@ struct pb_binary {
 	size_t n_syms;
 	char *names;
 	char *debug_path; /* the separate debug file the symbols came from, or NULL */
+	size_t mem;	  /* bytes held: tables, names, demangled names (the cache's cap) */
+	uint64_t used;	  /* the symbolizer's window of its last lookup */
+	uint64_t live;	  /* the symbolizer's epoch when a live process last mapped it */
 };
 
 /* Where to look for separate debug files (e.g. "/usr/lib/debug"), and a root to prefix. */

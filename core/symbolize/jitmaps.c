@@ -24,7 +24,8 @@ struct jit {
 	struct pb_perfmap *pm; /* NULL until a map was found */
 	uint64_t checked_ns;
 	uint64_t dev, ino;
-	bool dead; /* exited or exec'd: dropped when the window ends */
+	uint64_t used; /* the window of its last lookup */
+	bool dead;     /* exited or exec'd: dropped when the window ends */
 };
 
 static uint64_t now_ns(void)
@@ -142,6 +143,7 @@ const char *pb_jitmaps_lookup(struct pb_jitmaps *j, uint32_t pid, uint64_t addr)
 			return NULL;
 		}
 	}
+	x->used = j->window;
 	name = x->pm ? pb_perfmap__lookup(x->pm, addr) : NULL;
 	now = now_ns();
 	if (name || x->dead || (x->checked_ns && now - x->checked_ns < REREAD_NS))
@@ -189,4 +191,52 @@ void pb_jitmaps_stats(const struct pb_jitmaps *j, struct pb_perfmap_stats *out)
 		if (x)
 			add_stats(out, x->pm);
 	}
+}
+
+size_t pb_jitmaps_mem(const struct pb_jitmaps *j)
+{
+	size_t mem = 0;
+
+	for (size_t i = 0; i < j->by_pid.cap; i++) {
+		const struct jit *x = j->by_pid.slots[i].val;
+
+		if (x)
+			mem += sizeof(*x) + (x->pm ? pb_perfmap__mem(x->pm) : 0);
+	}
+	return mem;
+}
+
+static struct jit *oldest(const struct pb_jitmaps *j)
+{
+	struct jit *old = NULL;
+
+	for (size_t i = 0; i < j->by_pid.cap; i++) {
+		struct jit *x = j->by_pid.slots[i].val;
+
+		if (x && x->pm && (!old || x->used < old->used))
+			old = x;
+	}
+	return old;
+}
+
+uint64_t pb_jitmaps_oldest(const struct pb_jitmaps *j)
+{
+	const struct jit *x = oldest(j);
+
+	return x ? x->used : UINT64_MAX;
+}
+
+size_t pb_jitmaps_evict_oldest(struct pb_jitmaps *j, uint64_t before)
+{
+	struct jit *x = oldest(j);
+	size_t mem;
+
+	if (!x || x->used >= before)
+		return 0;
+	/* Not added to gone: reading the file again counts its lines again. */
+	mem = pb_perfmap__mem(x->pm);
+	pb_perfmap__free(x->pm);
+	x->pm = NULL;
+	x->checked_ns = 0; /* the next miss reads the whole file again */
+	return mem;
 }

@@ -10,6 +10,7 @@
 struct pb_jitmaps {
 	struct pb_u64map by_pid;      /* pid -> struct jit */
 	struct pb_perfmap_stats gone; /* counts of maps already dropped */
+	uint64_t window;	      /* the owner's window count: stamps each map's last use */
 };
 
 /* The JIT name of addr in pid, or NULL. A miss re-reads the map's new lines (at most 5/s). */
@@ -20,5 +21,14 @@ void pb_jitmaps_end_window(struct pb_jitmaps *j);
 /* Counts over every map read so far. */
 void pb_jitmaps_stats(const struct pb_jitmaps *j, struct pb_perfmap_stats *out);
 void pb_jitmaps_clear(struct pb_jitmaps *j);
+/* Bytes the maps hold. */
+size_t pb_jitmaps_mem(const struct pb_jitmaps *j);
+/*
+ * Drops the least recently used map last used before window before (read again from the file
+ * on its next miss): the bytes freed, 0 when there is none.
+ */
+size_t pb_jitmaps_evict_oldest(struct pb_jitmaps *j, uint64_t before);
+/* The last window the least recently used loaded map was used in; UINT64_MAX when none. */
+uint64_t pb_jitmaps_oldest(const struct pb_jitmaps *j);
 
 #endif

@@ -9,14 +9,13 @@
 #include "grow.h"
 #include "kallsyms.h"
 
-#define SUFFIX	      "_[k]"
 #define MAX_FUNC_SIZE (1u << 20)
 
 static int add(struct pb_kallsyms *k, size_t *cap, uint64_t addr, const char *name, size_t len)
 {
 	if (PB_GROW(k->syms, k->n, *cap, 65536))
 		return -ENOMEM;
-	size_t need = len + sizeof(SUFFIX);
+	size_t need = len + 1;
 
 	if (k->names_len + need > k->names_cap) {
 		size_t c = k->names_cap ? k->names_cap * 2 : 1 << 20;
@@ -32,9 +31,23 @@ static int add(struct pb_kallsyms *k, size_t *cap, uint64_t addr, const char *na
 	}
 	k->syms[k->n++] = (struct pb_kallsyms_sym){.addr = addr, .name_off = k->names_len};
 	memcpy(k->names + k->names_len, name, len);
-	memcpy(k->names + k->names_len + len, SUFFIX, sizeof(SUFFIX));
+	k->names[k->names_len + len] = '\0';
 	k->names_len += need;
 	return 0;
+}
+
+/* The growth slack back: the tables live as long as the session. */
+static void shrink_to_fit(struct pb_kallsyms *k)
+{
+	void *p = realloc(k->syms, k->n * sizeof(*k->syms));
+
+	if (p)
+		k->syms = p;
+	p = realloc(k->names, k->names_len);
+	if (p) {
+		k->names = p;
+		k->names_cap = k->names_len;
+	}
 }
 
 static int cmp_sym(const void *a, const void *b)
@@ -90,6 +103,7 @@ int pb_kallsyms__load(const char *path, struct pb_kallsyms **ret)
 	}
 	/* Mostly sorted already (kernel first, then modules); qsort copes either way. */
 	qsort(k->syms, k->n, sizeof(*k->syms), cmp_sym);
+	shrink_to_fit(k);
 	*ret = k;
 	return 0;
 }

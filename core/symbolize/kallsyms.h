@@ -6,7 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct pb_kallsyms_sym {
+/* 12 bytes, not 16: 120,000 kernel symbols are resident for the whole run. */
+struct __attribute__((packed)) pb_kallsyms_sym {
 	uint64_t addr;
 	uint32_t name_off;
 };
@@ -14,7 +15,7 @@ struct pb_kallsyms_sym {
 struct pb_kallsyms {
 	struct pb_kallsyms_sym *syms; /* sorted by addr */
 	size_t n;
-	char *names; /* "name_[k]\0..." */
+	char *names; /* "name\0..." (callers add the kernel frame's "_[k]") */
 	size_t names_len, names_cap;
 };
 
@@ -23,6 +24,7 @@ int pb_kallsyms__load(const char *path, struct pb_kallsyms **ret);
 void pb_kallsyms__free(struct pb_kallsyms *k);
 
 /* The "name_[k]" holding addr, or NULL. */
+/* The symbol holding addr, without the "_[k]" suffix; NULL when none does. */
 const char *pb_kallsyms__lookup(const struct pb_kallsyms *k, uint64_t addr);
 
 #endif

@@ -328,3 +328,12 @@ const struct pb_perfmap_stats *pb_perfmap__stats(const struct pb_perfmap *pm)
 {
 	return &pm->stats;
 }
+
+size_t pb_perfmap__mem(const struct pb_perfmap *pm)
+{
+	size_t mem = sizeof(*pm) + (pm->flat.cap + pm->pending.cap) * sizeof(struct ent);
+
+	for (const struct chunk *c = pm->names; c; c = c->next)
+		mem += sizeof(*c) + CHUNK_SIZE;
+	return mem;
+}

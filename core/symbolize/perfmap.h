@@ -41,6 +41,8 @@ void pb_perfmap__feed(struct pb_perfmap *pm, const char *buf, size_t len);
  */
 const char *pb_perfmap__lookup(struct pb_perfmap *pm, uint64_t addr);
 
+/* Bytes of memory the map holds (for the symbol caches' cap). */
+size_t pb_perfmap__mem(const struct pb_perfmap *pm);
 /* Bytes fed so far (the file offset to read from next). */
 uint64_t pb_perfmap__offset(const struct pb_perfmap *pm);
 const struct pb_perfmap_stats *pb_perfmap__stats(const struct pb_perfmap *pm);

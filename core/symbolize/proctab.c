@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <linux/perf_event.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,12 @@
 #include "proctab_impl.h"
 
 #define RING_PAGES 64 /* per CPU; records are small and drained at least every window */
+/*
+ * Every this many windows the table checks that the processes it holds still run: an exit
+ * record lost with a full ring (PERF_RECORD_LOST), or a pid looked up that nobody follows,
+ * would otherwise keep its entry, and the unwinder's tables it holds, forever.
+ */
+#define SWEEP_WINDOWS 30
 
 static bool wanted(struct pb_proctab *t, struct proc *p)
 {
@@ -143,6 +150,12 @@ int pb_proctab__new(bool system_wide, const struct pb_proctab_callbacks *cb,
 	 * records of untracked processes are simply dropped here.
 	 */
 	err = pb_sideband__new(RING_PAGES, on_record, t, &t->sb);
+	/*
+	 * Without CAP_PERFMON (the perf unwinder's unprivileged runs) CPU-wide events are refused:
+	 * mappings then come from /proc alone, read again when an address misses.
+	 */
+	if ((err == -EACCES || err == -EPERM) && !system_wide)
+		err = 0;
 	if (err) {
 		free(t);
 		return err;
@@ -189,12 +202,12 @@ uint64_t pb_proctab__lost(const struct pb_proctab *t)
 
 int pb_proctab__poll_fds(struct pb_proctab *t, int *fds, int max_fds)
 {
-	return pb_sideband__fds(t->sb, fds, max_fds);
+	return t->sb ? pb_sideband__fds(t->sb, fds, max_fds) : 0;
 }
 
 int pb_proctab__consume(struct pb_proctab *t)
 {
-	int n = pb_sideband__consume(t->sb);
+	int n = t->sb ? pb_sideband__consume(t->sb) : 0;
 
 	return n < 0 ? n : 0;
 }
@@ -244,6 +257,21 @@ int pb_proctab__for_each_mapping(struct pb_proctab *t, uint32_t pid, pb_mapping_
 	return 0;
 }
 
+int pb_proctab__for_each_live_mapping(struct pb_proctab *t, pb_mapping_fn fn, void *ctx)
+{
+	for (size_t i = 0; i < t->procs.cap; i++) {
+		struct proc *p = t->procs.slots[i].val;
+
+		for (size_t j = 0; p && !p->exited && j < p->maps.n; j++) {
+			int err = fn(ctx, &p->maps.v[j]->m);
+
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
 const char *pb_proctab__comm(struct pb_proctab *t, uint32_t pid)
 {
 	struct proc *p = pb_proctab_get_proc(t, pid, false);
@@ -253,10 +281,24 @@ const char *pb_proctab__comm(struct pb_proctab *t, uint32_t pid)
 	return p && p->comm[0] ? p->comm : NULL;
 }
 
+/* Processes whose exit record was lost: marked exited now, forgotten with the others. */
+static void sweep(struct pb_proctab *t)
+{
+	for (size_t i = 0; i < t->procs.cap; i++) {
+		struct proc *p = t->procs.slots[i].val;
+
+		if (p && !p->exited && kill(p->pid, 0) && errno == ESRCH)
+			pb_proctab_mark_exited(t, p);
+	}
+}
+
 void pb_proctab__end_window(struct pb_proctab *t)
 {
 	uint32_t *gone = NULL;
 	size_t n_gone = 0;
+
+	if (t->window % SWEEP_WINDOWS == SWEEP_WINDOWS - 1)
+		sweep(t);
 
 	/*
 	 * No consume here: an exit read after the drain could belong to a process whose last

@@ -34,6 +34,8 @@ int pb_proctab__consume(struct pb_proctab *t);
 /* The executable mapping holding addr, or NULL. Re-reads /proc once if pid is alive. */
 const struct pb_mapping *pb_proctab__find(struct pb_proctab *t, uint32_t pid, uint64_t addr);
 int pb_proctab__for_each_mapping(struct pb_proctab *t, uint32_t pid, pb_mapping_fn fn, void *ctx);
+/* Calls fn with every current mapping of every process not known to have exited. */
+int pb_proctab__for_each_live_mapping(struct pb_proctab *t, pb_mapping_fn fn, void *ctx);
 /* The comm the table knows for pid, or NULL. */
 const char *pb_proctab__comm(struct pb_proctab *t, uint32_t pid);
 

@@ -27,6 +27,7 @@ const char *pb_strpool_intern(struct pb_strpool *p, const char *s)
 		free(n);
 		return NULL;
 	}
+	p->bytes += sizeof(*n) + len + 1;
 	return n->text;
 }
 
@@ -43,4 +44,5 @@ void pb_strpool_clear(struct pb_strpool *p)
 		}
 	}
 	pb_u64map_clear(&p->by_hash);
+	p->bytes = 0;
 }

@@ -7,6 +7,7 @@
 
 struct pb_strpool {
 	struct pb_u64map by_hash; /* hash -> struct strpool_node chain */
+	size_t bytes;		  /* held by the nodes */
 };
 
 /* The pool's copy of s, or NULL on allocation failure. */

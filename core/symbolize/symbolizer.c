@@ -12,41 +12,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include "binary.h"
-#include "jitmaps.h"
 #include "kallsyms.h"
-#include "strpool.h"
-#include "symbolizer.h"
-#include "u64map.h"
-
-#define MAX_DEBUG_DIRS	   8
-#define RETRY_NS	   (5ull * 1000000000ull)  /* a file that failed to open is tried again */
-#define KALLSYMS_RELOAD_NS (10ull * 1000000000ull) /* misses reload kallsyms at most this often */
-#define RECHECK_NS	   (1000000000ull)	   /* how often a cached file is stat'ed again */
-
-/* What one mapped file (dev+inode, or path) resolved to; bin NULL while it cannot be read. */
-struct file_ref {
-	struct pb_binary *bin;
-	uint64_t failed_ns;
-	uint64_t checked_ns;
-	uint64_t ident[4]; /* st_dev, st_ino, mtime, size when bin was loaded */
-};
-
-struct pb_symbolizer {
-	pthread_mutex_t lock;
-	struct pb_u64map by_file; /* hash(dev, inode) or hash(path) -> struct file_ref */
-	struct pb_u64map by_id;	  /* hash(build-id) or hash(dev, inode, mtime, size) -> binary */
-	struct pb_strpool pool;	  /* names made up here: unresolved frames */
-	struct pb_kallsyms *kallsyms;
-	struct pb_jitmaps jit;
-	uint64_t kallsyms_ns;
-	int kallsyms_err;
-	struct pb_binary *vdso;
-	bool vdso_tried;
-	const char *debug_dirs[MAX_DEBUG_DIRS + 2];
-	char *own_dirs[MAX_DEBUG_DIRS];
-	int n_own_dirs;
-};
+#include "symbolizer_impl.h"
 
 static uint64_t now_ns(void)
 {
@@ -206,11 +173,16 @@ static bool changed(struct file_ref *ref, const struct pb_mapping *m)
 	return memcmp(ident, ref->ident, sizeof(ident)) != 0;
 }
 
-static struct pb_binary *binary_for(struct pb_symbolizer *s, const struct pb_mapping *m)
+uint64_t pb_symbolizer_file_key(const struct pb_mapping *m)
 {
 	uint64_t ident[2] = {m->dev, m->inode};
-	uint64_t key =
-	    m->inode ? pb_hash64(ident, sizeof(ident), 3) : pb_hash64(m->path, strlen(m->path), 4);
+
+	return m->inode ? pb_hash64(ident, sizeof(ident), 3) : pb_hash64(m->path, strlen(m->path), 4);
+}
+
+static struct pb_binary *binary_for(struct pb_symbolizer *s, const struct pb_mapping *m)
+{
+	uint64_t key = pb_symbolizer_file_key(m);
 	struct file_ref *ref = pb_u64map_get(&s->by_file, key);
 
 	if (!strcmp(m->path, "[vdso]")) {
@@ -278,6 +250,8 @@ const char *pb_symbolizer__frame(struct pb_symbolizer *s, uint32_t pid,
 	if (in_m) {
 		off = addr - m->start + m->pgoff;
 		bin = binary_for(s, m);
+		if (bin)
+			bin->used = s->window;
 		if (bin && !pb_binary__off_to_vaddr(bin, off, &vaddr))
 			name = pb_binary__lookup(bin, vaddr);
 	}
@@ -303,10 +277,12 @@ void pb_symbolizer__forget_pid(struct pb_symbolizer *s, uint32_t pid)
 	pthread_mutex_unlock(&s->lock);
 }
 
-void pb_symbolizer__end_window(struct pb_symbolizer *s)
+void pb_symbolizer__end_window(struct pb_symbolizer *s, pb_symbolizer_live_fn live, void *ctx)
 {
 	pthread_mutex_lock(&s->lock);
 	pb_jitmaps_end_window(&s->jit);
+	pb_symbolizer_trim(s, live, ctx);
+	s->jit.window = ++s->window;
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -317,33 +293,73 @@ void pb_symbolizer__perfmap_stats(struct pb_symbolizer *s, struct pb_perfmap_sta
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* A digest of /proc/modules: which modules are loaded, and where. */
+static uint64_t modules_digest(void)
+{
+	char buf[4096];
+	uint64_t h = 1469598103934665603ull;
+	ssize_t n;
+	int fd = open("/proc/modules", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (ssize_t i = 0; i < n; i++)
+			h = (h ^ (unsigned char)buf[i]) * 1099511628211ull;
+	close(fd);
+	return h;
+}
+
+/*
+ * After a miss, whether reading kallsyms again (60-70 ms of kernel time) can help: a module
+ * came or went, or, for new BPF programs and the like, a long while passed. A miss that no
+ * reload fixes (an address in no symbol) otherwise cost a reload every few seconds forever.
+ */
+static bool kallsyms_reload_due(struct pb_symbolizer *s, uint64_t now)
+{
+	uint64_t since = now - s->kallsyms_ns;
+
+	if (since < KALLSYMS_RELOAD_NS)
+		return false;
+	return since >= KALLSYMS_RELOAD_MAX_NS || modules_digest() != s->modules_digest;
+}
+
+static void kallsyms_load(struct pb_symbolizer *s, uint64_t now)
+{
+	struct pb_kallsyms *k = NULL;
+
+	s->kallsyms_ns = now;
+	s->modules_digest = modules_digest();
+	s->kallsyms_err = pb_kallsyms__load(NULL, &k);
+	if (!s->kallsyms_err) {
+		pb_kallsyms__free(s->kallsyms);
+		s->kallsyms = k;
+	}
+}
+
 const char *pb_symbolizer__kernel(struct pb_symbolizer *s, uint64_t addr)
 {
 	const char *name = NULL;
 	uint64_t now = now_ns();
+	char framed[KSYM_NAME_MAX + sizeof("_[k]")];
 
 	pthread_mutex_lock(&s->lock);
 	for (int attempt = 0; attempt < 2 && !name; attempt++) {
-		/* Load on first use; after a miss, reload (a module may have appeared) but
-		 * not more often than KALLSYMS_RELOAD_NS. */
-		if (attempt || !s->kallsyms_ns) {
-			if (s->kallsyms_ns && now - s->kallsyms_ns < KALLSYMS_RELOAD_NS)
-				break;
-			struct pb_kallsyms *k = NULL;
-
-			s->kallsyms_ns = now;
-			s->kallsyms_err = pb_kallsyms__load(NULL, &k);
-			if (!s->kallsyms_err) {
-				pb_kallsyms__free(s->kallsyms);
-				s->kallsyms = k;
-			}
-		}
+		/* Loaded on first use; after a miss, again when that can help. */
+		if (!s->kallsyms_ns)
+			kallsyms_load(s, now);
+		else if (attempt && kallsyms_reload_due(s, now))
+			kallsyms_load(s, now);
+		else if (attempt)
+			break;
 		if (s->kallsyms)
 			name = pb_kallsyms__lookup(s->kallsyms, addr);
 	}
 	/* Interned: a reload frees the old table, but names handed out must stay valid. */
-	if (name)
-		name = pb_strpool_intern(&s->pool, name);
+	if (name) {
+		snprintf(framed, sizeof(framed), "%s_[k]", name);
+		name = pb_strpool_intern(&s->pool, framed);
+	}
 	pthread_mutex_unlock(&s->lock);
 	return name ? name : "[unknown]_[k]";
 }

@@ -16,7 +16,7 @@ void pb_symbolizer__free(struct pb_symbolizer *s);
  * The frame name for addr inside mapping m (m may be NULL: "[unknown]"). is_return says addr is
  * a return address, looked up at addr-1 so the call site's function is named. Names are
  * demangled (C++, Rust legacy and v0, Rust hashes removed). Unresolved: "[<basename>+0x<off>]".
- * The string is owned by the symbolizer and lives until pb_symbolizer__free.
+ * The string is owned by the symbolizer and lives until the next pb_symbolizer__end_window.
  */
 const char *pb_symbolizer__user(struct pb_symbolizer *s, const struct pb_mapping *m, uint64_t addr,
 				bool is_return);
@@ -30,7 +30,31 @@ const char *pb_symbolizer__frame(struct pb_symbolizer *s, uint32_t pid,
 				 const struct pb_mapping *m, uint64_t addr, bool is_return);
 /* pid exited or exec'd: its perf map is dropped at the next pb_symbolizer__end_window. */
 void pb_symbolizer__forget_pid(struct pb_symbolizer *s, uint32_t pid);
-void pb_symbolizer__end_window(struct pb_symbolizer *s);
+
+/* Calls fn with every mapping of every live process (the process table's). */
+typedef int (*pb_symbolizer_live_fn)(void *ctx, pb_mapping_fn fn, void *fn_ctx);
+/*
+ * Ends a window: forgotten pids' perf maps go, and when the caches hold more than the cap the
+ * least recently used entries go too, first binaries no live process maps (live may be NULL:
+ * then recency alone decides); what this window used stays. Every name handed out before may
+ * be freed by this call.
+ */
+void pb_symbolizer__end_window(struct pb_symbolizer *s, pb_symbolizer_live_fn live, void *ctx);
+
+/*
+ * The symbol caches' cap in bytes (0: none): ELF symbol tables and their demangled names,
+ * JIT perf maps, names made up for unresolved frames. The kernel's symbols are not counted.
+ */
+void pb_symbolizer__set_cap(struct pb_symbolizer *s, size_t bytes);
+
+struct pb_symbolizer_cache_stats {
+	uint64_t trims;	    /* end_window calls that found the caches over the cap */
+	uint64_t evictions; /* binaries and perf maps dropped to get under it */
+	uint64_t over;	    /* trims left over the cap: one window used more than the cap */
+	size_t bytes;	    /* held at the last end_window */
+	size_t peak;	    /* the most held at an end_window */
+};
+void pb_symbolizer__cache_stats(struct pb_symbolizer *s, struct pb_symbolizer_cache_stats *out);
 struct pb_perfmap_stats;
 /* Lines of every perf map read so far: accepted, skipped, beyond the limits (perfmap.h). */
 void pb_symbolizer__perfmap_stats(struct pb_symbolizer *s, struct pb_perfmap_stats *out);

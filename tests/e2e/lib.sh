@@ -131,6 +131,20 @@ expect_chain() {
 	fi
 }
 
+# expect_fail DESC STATUS PATTERN ARGS...: exits STATUS with one stderr line matching PATTERN.
+expect_fail() {
+	local desc=$1 want=$2 pattern=$3
+	shift 3
+	"$PB" "$@" >"$TMP/out" 2>"$TMP/err"
+	local got=$? lines
+	lines=$(wc -l <"$TMP/err")
+	if [ "$got" = "$want" ] && grep -Eq -- "$pattern" "$TMP/err" && [ "$lines" -le 2 ]; then
+		ok "$desc: exit $got, $(head -1 "$TMP/err")"
+	else
+		not_ok "$desc" "exit $got (want $want)" "stderr: $(cat "$TMP/err")"
+	fi
+}
+
 # The deepest (most frames) stack's depth among samples matching a regex: for depth checks.
 max_depth_matching() {
 	awk -v re="$2" '{ line = $0; sub(/ [0-9]+$/, "", line); if (line ~ re) { d = split(line, f, ";"); if (d > m) m = d } } END { print m + 0 }' "$1"

@@ -32,9 +32,10 @@ done
 # fp's caller of a frameless leaf, read from the top of the stack. TCG delivers the timer at
 # the end of a block of translated code, so where samples land differs from hardware: the leaf
 # reached by a direct call got 12-18 of 4 s at 199 Hz (its code joins its caller's block), the
-# one reached through a pointer about 200. The latter is checked here; both are on the host.
+# one reached through a pointer about 200 (93 when the host was busy with other work: the
+# guest's CPU time shrinks, not the share). The latter is checked here; both are on the host.
 "$PB" -F 199 -o "$TMP/leaf.folded" -- "$C/leaf-fp" 4 2>/dev/null
-expect_chain "fp: a frameless leaf's caller" "$TMP/leaf.folded" "main;pb_pour;pb_drop" 99 100
+expect_chain "fp: a frameless leaf's caller" "$TMP/leaf.folded" "main;pb_pour;pb_drop" 99 40
 
 # The fallbacks older kernels take: a bounded loop without bpf_loop; no task registers.
 PROFILE_BEE_KERNEL_FEATURES_OFF=bpf_loop,bpf_task_pt_regs "$PB" -F 199 -o "$TMP/fb.folded" \

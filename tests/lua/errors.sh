@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Bad input to scripts: errors name the file, line and argument; status 1 (2 for a missing
-# script); outputs written before the error stay whole.
+# script, and for a setting pb.profile's or pb.session's table gets wrong, as for a bad flag);
+# outputs written before the error stay whole.
 . "$PB_SOURCE_ROOT/tests/lua/lib.sh"
 plan 16
 
@@ -16,12 +17,12 @@ end
 f()'
 grep -q "stack traceback:" "$TMP/t2.err" && grep -q "t2.lua:5: in main chunk" "$TMP/t2.err" &&
 	ok "a runtime error comes with a traceback" || not_ok "traceback" "$(cat "$TMP/t2.err")"
-fails "a wrong type in pb.profile's table names the field" 1 \
+fails "a wrong type in pb.profile's table names the field, exit 2" 2 \
 	"t[0-9]+.lua:1: bad argument #1 to 'profile' \(field 'duration': number expected, got string\)" \
 	'pb.profile{ duration = "soon" }'
-fails "an unknown field is named" 1 "bad argument #1 to 'profile' \(unknown field 'frequncy'\)" \
+fails "an unknown field is named, exit 2" 2 "bad argument #1 to 'profile' \(unknown field 'frequncy'\)" \
 	'pb.profile{ frequncy = 99 }'
-fails "a value out of range" 1 \
+fails "a value out of range, exit 2" 2 \
 	"bad argument #1 to 'session' \(field 'frequency': profile: 'frequency' must be from 1 to 100000, not '0'\)" \
 	'pb.session{ frequency = 0 }'
 fails "s:pause() before s:start()" 1 "t[0-9]+.lua:1: start the session first" 'pb.session{}:pause()'

@@ -5,6 +5,8 @@
 # Usage (root): tests/soak/run.sh [BUILD_DIR (default build)] [SECONDS] [extra profile-bee args]
 # PB_SOAK_WINDOWED=1: only windowed outputs (a file per window, OUT/w-{window}.folded), so the run
 # keeps no whole-run profile; the chain share is then read from every window file.
+# PB_SOAK_TARGETS=1: profile the workload's processes (-p, their children followed) instead of
+# every process, so that other work on a shared machine does not enter the numbers.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:-build}
@@ -40,7 +42,9 @@ trap cleanup EXIT
 "$workload" forker "${PB_SOAK_FORKS_PER_S:-20}" & pids+=($!)
 "$workload" dlopener "$lib" & pids+=($!)
 
-"$pb" -F 999 -d "$seconds" --flush-interval "$window" -o "$out/$target" "$@" \
+targets=()
+[ "${PB_SOAK_TARGETS:-0}" = 1 ] && targets=(-p "$(IFS=,; echo "${pids[*]}")")
+"$pb" -F 999 -d "$seconds" --flush-interval "$window" -o "$out/$target" "${targets[@]}" "$@" \
 	2>"$out/profile-bee.stderr" & pb_pid=$!
 echo "soak: profile-bee pid $pb_pid, ${seconds}s, output in $out"
 echo "t_s,rss_kb,hwm_kb,fds,threads" >"$out/rss.csv"
@@ -84,7 +88,7 @@ forks=$(awk '$0 ~ /^soak-child;/ || $0 ~ /^true;/ {n++} END {print n+0}' "$out/p
 
 {
 	echo "soak: ${seconds}s at 999 Hz, $(nproc) CPUs, profile-bee exit status $status"
-	echo "command: $pb -F 999 -d $seconds --flush-interval $window -o $out/$target $*"
+	echo "command: $pb -F 999 -d $seconds --flush-interval $window -o $out/$target ${targets[*]} $*"
 	echo
 	echo "RSS (kB) and fds every ${interval}s (t_s,rss_kb,hwm_kb,fds,threads):"
 	awk -F, 'NR > 1 && (NR - 2) % 6 == 0' "$out/rss.csv"

@@ -44,6 +44,11 @@ struct pb_agent_opts {
 	/* The agent's messages and its session's (plugins included) go here instead of stderr. */
 	pb_log_fn log;
 	void *log_ctx;
+	/*
+	 * Sample with plain perf events (the "perf" unwinder: user stacks by frame pointers, no
+	 * BPF), even with privileges. Without them this is chosen anyway (see pb_agent__spawn).
+	 */
+	bool no_bpf;
 	/* Labels on every stack (service, version...), copied; as pb_session_opts.labels. */
 	const struct pb_label *labels;
 	size_t n_labels;
@@ -84,8 +89,11 @@ int pb_agent__add_output(struct pb_agent *a, const char *target, const char *set
 int pb_agent__set_reporter(struct pb_agent *a, pb_agent_reporter_fn fn, void *ctx);
 /*
  * Checks what can be checked up front (privileges, BTF, the unwinder, the outputs and their
- * settings) and starts the agent's thread; returns at once. -EPERM without root or
- * CAP_BPF + CAP_PERFMON, -ENOENT for an unknown unwinder, -EINVAL for an unknown output,
+ * settings) and starts the agent's thread; returns at once. Without root or CAP_BPF +
+ * CAP_PERFMON (or without BTF) an agent on its own process or given pids with the fp unwinder
+ * (the default) samples with plain perf events instead, when perf_event_paranoid allows it (2
+ * or lower): user stacks only, walked by the kernel; pb_agent_stats.mode says "perf". -EPERM
+ * when neither is allowed (the message names both), -ENOENT for an unknown unwinder, -EINVAL for an unknown output,
  * duration_ms > interval_ms, or a frequency or storage size outside the range of its [profile]
  * setting (frequency 1 to 100000 Hz); pb_agent__strerror says which. A window that fails later
  * is counted and logged, not fatal.
@@ -112,6 +120,7 @@ struct pb_agent_stats {
 	uint64_t samples;	    /* samples in every window so far */
 	char last_error[256];	    /* the latest window failure, or "" */
 	uint64_t sessions;	    /* sessions built (BPF loaded): 1 unless one broke */
+	char mode[16];		    /* "bpf", or "perf" (plain perf events, no BPF); "" before spawn */
 };
 int pb_agent__get_stats(const struct pb_agent *a, struct pb_agent_stats *st);
 

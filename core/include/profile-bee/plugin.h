@@ -20,7 +20,7 @@ extern "C" {
  * session (logging, lost counters, process mappings, encoders, stopping) goes through the host.
  */
 #define PB_PLUGIN_ABI_MAJOR 2
-#define PB_PLUGIN_ABI_MINOR 1
+#define PB_PLUGIN_ABI_MINOR 2 /* 2.1: unwinder_flags, set_enabled; 2.2: pb_encoder.decode */
 /* The entry point: a NULL-terminated list of the plugins one .so holds (ABI 2 and later). */
 #define PB_PLUGIN_ENTRY_SYMBOL "pb_plugin_list"
 /* What ABI 1 plugins exported (one descriptor): found, it is refused with both versions. */
@@ -173,12 +173,29 @@ struct pb_unwinder_ops {
 	/* Optional: an fd to poll for readability, and the work to do when it is readable. */
 	int (*poll_fd)(void *state);
 	int (*consume)(void *state);
-	/* Optional: the process table learnt of a new mapping / of a process exit. */
+	/*
+	 * Optional: the process table learnt of a new mapping / that a process image is gone: the
+	 * process exited, or exec'd (its new program's mappings follow through on_mapping).
+	 */
 	void (*on_mapping)(void *state, uint32_t pid, const struct pb_mapping *m);
 	void (*on_exit)(void *state, uint32_t pid);
 	/* Optional: never sample this thread (one of the profiler's own in a profiled process). */
 	int (*skip_thread)(void *state, uint32_t tid);
+	/*
+	 * Optional (ABI 2.1): sampling off (pause, and before the last drain) or on (resume), for
+	 * an unwinder with PB_UNWINDER_OWN_EVENTS; the session does this with its own events.
+	 */
+	int (*set_enabled)(void *state, bool on);
 };
+
+/*
+ * Flags of an unwinder (struct pb_plugin.unwinder_flags, ABI 2.1).
+ * OWN_EVENTS: it opens its own perf events on the threads add_pid names and loads no BPF. The
+ * session then opens no per-CPU events (attach gets none), asks for neither BPF privileges nor
+ * BTF but for perf_event_paranoid to allow sampling those threads, and refuses to run
+ * system-wide. Pause and resume go through set_enabled.
+ */
+#define PB_UNWINDER_OWN_EVENTS (1u << 0)
 
 /* Output plugins get the whole profile once at the end unless they ask for windows. */
 #define PB_OUTPUT_WANTS_WINDOWS (1u << 0)
@@ -230,7 +247,7 @@ struct pb_encoder {
 	int (*encode)(const struct pb_host *host, const struct pb_profile *profile, FILE *out,
 		      const struct pb_config *cfg);
 	/*
-	 * Optional (ABI 2.1): reads the format back into into (empty, meta zero), for --input,
+	 * Optional (ABI 2.2): reads the format back into into (empty, meta zero), for --input,
 	 * --diff, pb.load and pb_profile__read_format. in is outside input: bounded, never a
 	 * crash. Errors are -errno with the reason logged at PB_LOG_ERROR (the caller shows it);
 	 * what was dropped is said at PB_LOG_WARN.
@@ -257,6 +274,7 @@ struct pb_plugin {
 	const struct pb_output_claim *claims;	 /* outputs: ends with { .pattern = NULL } */
 	const struct pb_encoder *encoders;	 /* outputs: ends with { .format = NULL }; may be NULL */
 	uint32_t output_flags;			 /* PB_OUTPUT_* */
+	uint32_t unwinder_flags;		 /* PB_UNWINDER_* (ABI 2.1; read through PB_HAS) */
 };
 
 #define PB_PLUGIN_DESCRIPTOR_INIT                                                                  \

@@ -240,6 +240,11 @@ struct pb_session_opts {
 	pb_log_fn log;
 	void *log_ctx;
 	/*
+	 * Bytes the symbol caches may hold before the least recently used binaries go ([profile]
+	 * cache-mb); 0: the default (16 MiB), UINT64_MAX: no cap.
+	 */
+	uint64_t cache_bytes;
+	/*
 	 * Labels every stack carries (--label, [labels]), copied; with the labels the session
 	 * finds itself (container_id, pod_uid, cgroup, systemd_unit), theirs win on a clash.
 	 */

@@ -24,6 +24,7 @@ struct dw_limits {
 	uint32_t max_binaries;
 	uint32_t max_rows;
 	uint32_t max_processes;
+	uint64_t keep_unused_ns; /* an unused table is evicted this long after its last use */
 };
 
 struct dw_state {
@@ -52,9 +53,23 @@ int dw_binaries__new(const struct pb_host *host, int rows_fd, int tables_fd,
 void dw_binaries__free(struct dw_binaries *b); /* stops the worker */
 /* The worker thread's tid (it builds tables: the profiler's own work, never sampled). */
 pid_t dw_binaries__worker_tid(struct dw_binaries *b);
-/* The table id of m's file and the bias turning m's addresses into its ELF vaddrs. */
-int dw_binaries__resolve(struct dw_binaries *b, const struct pb_mapping *m, uint32_t *table,
-			 uint64_t *bias);
+/*
+ * The table id of m's file and the bias turning m's addresses into its ELF vaddrs, with a
+ * reference for the process mapping that will use it. A table whose last reference is put is
+ * evicted keep-unused later, or when a new table needs its rows (its id and rows reused),
+ * unless a mapping takes it again first.
+ */
+int dw_binaries__get(struct dw_binaries *b, const struct pb_mapping *m, uint32_t *table,
+		     uint64_t *bias);
+void dw_binaries__put(struct dw_binaries *b, uint32_t table);
+
+struct dw_table_stats {
+	uint64_t built, evicted, forgotten, rows_freed;
+	uint32_t live;	      /* binaries holding a table id */
+	uint32_t rows_in_use; /* rows of tables built and not evicted */
+	uint32_t rows_peak;
+};
+void dw_binaries__stats(struct dw_binaries *b, struct dw_table_stats *out);
 /* Moves a table to the front of the queue (queues it when lazy): a walk is waiting for it. */
 void dw_binaries__prioritize(struct dw_binaries *b, uint32_t id);
 /* Logs the limits that were hit and the table totals. */

@@ -11,11 +11,14 @@
 
 #define BUCKETS 4096
 
+/* Most processes map a few dozen files: room grows from this up to PB_DWARF_MAX_MAPPINGS. */
+#define FIRST_CAP 16
+
 struct proc {
 	uint32_t pid;
-	uint32_t n;
+	uint32_t n, cap;
 	struct proc *next;
-	struct pb_dwarf_mapping maps[]; /* cap entries, sorted by start */
+	struct pb_dwarf_mapping maps[]; /* cap entries, sorted by start; each holds its table */
 };
 
 struct dw_procs {
@@ -39,12 +42,12 @@ static struct proc **slot(struct dw_procs *p, uint32_t pid)
 	return s;
 }
 
-static struct proc *get(struct dw_procs *p, uint32_t pid)
+static struct proc **get(struct dw_procs *p, uint32_t pid)
 {
 	struct proc **s = slot(p, pid);
 
 	if (*s)
-		return *s;
+		return s;
 	if (p->n_procs >= p->limits.max_processes) {
 		if (!p->refused_procs++)
 			p->host->log(p->host->session, PB_LOG_WARN, "dwarf",
@@ -53,12 +56,44 @@ static struct proc *get(struct dw_procs *p, uint32_t pid)
 				     p->limits.max_processes, pid);
 		return NULL;
 	}
-	*s = calloc(1, sizeof(**s) + p->cap * sizeof((*s)->maps[0]));
+	*s = calloc(1, sizeof(**s) + FIRST_CAP * sizeof((*s)->maps[0]));
 	if (!*s)
 		return NULL;
 	(*s)->pid = pid;
+	(*s)->cap = FIRST_CAP;
 	p->n_procs++;
-	return *s;
+	return s;
+}
+
+/* Room for one more mapping in *s (moved when it grows); false at the per-process limit. */
+static bool make_room(struct dw_procs *p, struct proc **s)
+{
+	struct proc *pr = *s, *grown;
+	uint32_t cap = pr->cap * 2;
+
+	if (pr->n < pr->cap)
+		return true;
+	if (pr->cap >= p->cap)
+		return false;
+	grown = realloc(pr, sizeof(*pr) + (cap < p->cap ? cap : p->cap) * sizeof(pr->maps[0]));
+	if (!grown)
+		return false;
+	grown->cap = cap < p->cap ? cap : p->cap;
+	*s = grown;
+	return true;
+}
+
+/* Forgets a process: its BPF entry first, then the references its mappings held. */
+static void drop(struct dw_procs *p, struct proc **s)
+{
+	struct proc *pr = *s;
+
+	bpf_map_delete_elem(p->fd, &pr->pid);
+	for (uint32_t i = 0; i < pr->n; i++)
+		dw_binaries__put(p->bins, pr->maps[i].table);
+	*s = pr->next;
+	free(pr);
+	p->n_procs--;
 }
 
 static int publish(struct dw_procs *p, const struct proc *pr)
@@ -69,27 +104,32 @@ static int publish(struct dw_procs *p, const struct proc *pr)
 	return bpf_map_update_elem(p->fd, &pr->pid, &p->value, BPF_ANY) ? -errno : 0;
 }
 
-/* Puts mapping e into pr in order, dropping what it overlaps (the mapping it replaced). */
-static bool insert(struct dw_procs *p, struct proc *pr, const struct pb_dwarf_mapping *e)
+/*
+ * Puts mapping e into *s in order, dropping what it overlaps (the mapping it replaced) and the
+ * references those held. False when e was left out: the caller puts e's reference.
+ */
+static bool insert(struct dw_procs *p, struct proc **s, const struct pb_dwarf_mapping *e)
 {
+	struct proc *pr = *s;
 	uint32_t i = 0, j;
 
 	while (i < pr->n && pr->maps[i].end <= e->start)
 		i++;
 	for (j = i; j < pr->n && pr->maps[j].start < e->end; j++)
-		;
+		dw_binaries__put(p->bins, pr->maps[j].table);
 	if (j > i) {
 		memmove(pr->maps + i, pr->maps + j, (pr->n - j) * sizeof(*e));
 		pr->n -= j - i;
 	}
-	if (pr->n >= p->cap) {
+	if (!make_room(p, s)) {
 		if (!p->refused_maps++)
 			p->host->log(p->host->session, PB_LOG_WARN, "dwarf",
 				     "pid %u has more than %u executable mappings; walks through "
 				     "the others stop",
 				     pr->pid, p->cap);
-		return j > i;
+		return false;
 	}
+	pr = *s;
 	memmove(pr->maps + i + 1, pr->maps + i, (pr->n - i) * sizeof(*e));
 	pr->maps[i] = *e;
 	pr->n++;
@@ -99,20 +139,26 @@ static bool insert(struct dw_procs *p, struct proc *pr, const struct pb_dwarf_ma
 void dw_procs__add_mapping(struct dw_procs *p, uint32_t pid, const struct pb_mapping *m)
 {
 	struct pb_dwarf_mapping e = {.start = m->start, .end = m->end};
-	struct proc *pr;
+	struct proc **s;
 	uint64_t bias;
 	int err;
 
 	if (m->end <= m->start)
 		return;
 	/* Without a table the mapping is unknown to BPF: a walk reaching it stops there. */
-	if (dw_binaries__resolve(p->bins, m, &e.table, &bias))
+	if (dw_binaries__get(p->bins, m, &e.table, &bias))
 		return;
 	e.bias = bias;
-	pr = get(p, pid);
-	if (!pr || !insert(p, pr, &e))
+	s = get(p, pid);
+	if (!s || !insert(p, s, &e))
+		dw_binaries__put(p->bins, e.table);
+	if (!s)
 		return;
-	err = publish(p, pr);
+	if (!(*s)->n) {
+		drop(p, s);
+		return;
+	}
+	err = publish(p, *s);
 	if (err == -E2BIG || err == -ENOMEM) {
 		if (!p->refused_procs++)
 			p->host->log(p->host->session, PB_LOG_WARN, "dwarf",
@@ -122,14 +168,10 @@ void dw_procs__add_mapping(struct dw_procs *p, uint32_t pid, const struct pb_map
 
 void dw_procs__exit(struct dw_procs *p, uint32_t pid)
 {
-	struct proc **s = slot(p, pid), *pr = *s;
+	struct proc **s = slot(p, pid);
 
-	if (!pr)
-		return;
-	bpf_map_delete_elem(p->fd, &pid);
-	*s = pr->next;
-	free(pr);
-	p->n_procs--;
+	if (*s)
+		drop(p, s);
 }
 
 int dw_procs__new(const struct pb_host *host, struct dw_binaries *bins, int procs_fd,

@@ -181,7 +181,15 @@ void pb_snap_on_exit(void *state, uint32_t pid)
 	struct pb_snap_state *st = state;
 	struct pb_snap_proc *p = pb_snap_procs__get(st->procs, pid, false);
 
+	if (!p)
+		return;
+	/*
+	 * Called for an exec too (the old image is gone): records sampled before it are unwound
+	 * now, with the objects of the image they were taken in. Left in the ring until the
+	 * drain, they would meet the new program's objects and stop at their first frame.
+	 */
+	if (p->have_objs)
+		consume_for(st, CONSUME_BUDGET_NS);
 	/* Its last records may still be in the ring: forgotten at the next drain. */
-	if (p)
-		p->exited = true;
+	p->exited = true;
 }

@@ -9,6 +9,12 @@
 #define BUCKETS 1024
 /* A process not sampled for this many windows gives its unwinder state back. */
 #define IDLE_WINDOWS 30
+/*
+ * At most this many processes keep unwinder state (libdw's per-process module and CFI caches
+ * are the bulk of this plugin's memory); past it, the least recently sampled give theirs back
+ * and build it again when sampled.
+ */
+#define MAX_WITH_STATE 128
 
 struct pb_snap_procs {
 	const struct pb_host *host;
@@ -163,8 +169,22 @@ int pb_snap_procs__prepare(struct pb_snap_procs *t, struct pb_snap_proc *p, uint
 	return pb_snap_proc_find(p, pc) ? 0 : -ENOENT;
 }
 
+/* The process with unwinder state sampled least recently, or NULL. */
+static struct pb_snap_proc *least_recent(struct pb_snap_procs *t)
+{
+	struct pb_snap_proc *old = NULL;
+
+	for (unsigned i = 0; i < BUCKETS; i++)
+		for (struct pb_snap_proc *p = t->buckets[i]; p; p = p->next)
+			if (p->have_objs && (!old || p->last_window < old->last_window))
+				old = p;
+	return old;
+}
+
 void pb_snap_procs__end_window(struct pb_snap_procs *t, uint64_t window)
 {
+	uint32_t with_state = 0;
+
 	for (unsigned i = 0; i < BUCKETS; i++) {
 		struct pb_snap_proc **pp = &t->buckets[i];
 
@@ -175,10 +195,13 @@ void pb_snap_procs__end_window(struct pb_snap_procs *t, uint64_t window)
 				*pp = p->next;
 				proc_free(t, p);
 			} else {
+				with_state += p->have_objs;
 				pp = &p->next;
 			}
 		}
 	}
+	for (; with_state > MAX_WITH_STATE; with_state--)
+		drop_objects(t, least_recent(t));
 }
 
 const struct pb_snap_object *pb_snap_proc_find(const struct pb_snap_proc *p, uint64_t addr)

@@ -4,7 +4,7 @@
 # --destdir, then pkg-config), as an application outside this tree would build them.
 . "$PB_SOURCE_ROOT/tests/e2e/lib.sh"
 need_root
-plan 11
+plan 12
 
 install_tree
 check "the installed tree has profile-bee.pc and profile-bee/agent.h" \
@@ -84,6 +84,17 @@ fi
 # A production build without frame pointers, profiled with the dwarf unwinder.
 cc -O2 -g -fomit-frame-pointer "$PB_SOURCE_ROOT/examples/agent/agent-demo.c" $cflags $libs \
 	-o "$TMP/agent-demo-nofp"
+# The installed CLI runs a script through the installed Lua module (loaded only for -c).
+module=$(find "$DEST" -name profile-bee-lua.so | head -1)
+exe=$(find "$DEST" -path '*/bin/profile-bee' | head -1)
+printf 'pb.log("lua " .. _VERSION)\nreturn 0\n' >"$TMP/hello.lua"
+if [ -n "$module" ] && [ -n "$exe" ] &&
+	PROFILE_BEE_LUA_MODULE=$module LD_LIBRARY_PATH=$(dirname "$(find "$DEST" -name 'libprofilebee.so*' | head -1)") \
+		"$exe" -c "$TMP/hello.lua" 2>"$TMP/lua.err" && grep -q "lua Lua 5.4" "$TMP/lua.err"; then
+	ok "the installed CLI runs a script with the installed Lua module ($(basename "$(dirname "$module")")/profile-bee-lua.so)"
+else
+	not_ok "the installed CLI and its Lua module" "module '$module', exe '$exe'" "$(cat "$TMP/lua.err" 2>/dev/null)"
+fi
 "$TMP/agent-demo-nofp" -t 3 -d 1200 -i 1500 -u dwarf >"$TMP/dwarf.out" 2>"$TMP/dwarf.err"
 grep -v '^#' "$TMP/dwarf.out" >"$TMP/dwarf.folded"
 expect_chain "dwarf: a -fomit-frame-pointer build shows its whole chain" "$TMP/dwarf.folded" \

@@ -7,20 +7,6 @@ need_root
 C=$PB_FIXTURES/c
 plan 15
 
-# expect_fail DESC STATUS PATTERN ARGS...: exits STATUS with one stderr line matching PATTERN.
-expect_fail() {
-	local desc=$1 want=$2 pattern=$3
-	shift 3
-	"$PB" "$@" >"$TMP/out" 2>"$TMP/err"
-	local got=$? lines
-	lines=$(wc -l <"$TMP/err")
-	if [ "$got" = "$want" ] && grep -Eq -- "$pattern" "$TMP/err" && [ "$lines" -le 2 ]; then
-		ok "$desc: exit $got, $(head -1 "$TMP/err")"
-	else
-		not_ok "$desc" "exit $got (want $want)" "stderr: $(cat "$TMP/err")"
-	fi
-}
-
 expect_fail "-F 0" 2 "-F: profile: 'frequency' must be from 1 to 100000, not '0'" -F 0 -d 1
 expect_fail "non-numeric -d" 2 "-d: profile: 'duration' must be a number, not 'soon'" -d soon
 expect_fail "non-numeric pid" 2 "-p: 'abc' is not" -p abc

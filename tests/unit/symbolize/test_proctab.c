@@ -220,6 +220,38 @@ static void test_find_reads_proc(void)
 	pb_proctab__free(NULL);
 }
 
+/* A pid looked up but followed by nobody: no exit record reaches the table; the sweep does. */
+static void test_sweep(void)
+{
+	struct seen seen = {0};
+	struct pb_proctab_callbacks cb = {.on_exit = on_exit_cb, .ctx = &seen};
+	struct pb_proctab *t = NULL;
+	pid_t child = fork();
+	int windows = 0;
+
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	seen.pid = child;
+	if (child < 0 || pb_proctab__new(false, &cb, &t)) {
+		ok(0, "sweep: set-up");
+		return;
+	}
+	ok(pb_proctab__comm(t, child) != NULL, "sweep: an unfollowed pid looked up is kept");
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	pb_proctab__consume(t);
+	pb_proctab__end_window(t);
+	ok(seen.exits == 0, "sweep: its exit reaches nobody at once (pid mode, not tracked)");
+	while (!seen.exits && windows++ < 40)
+		pb_proctab__end_window(t);
+	ok(seen.exits == 1 && windows <= 30, "sweep: found gone within 30 windows (%d)", windows);
+	pb_proctab__end_window(t);
+	ok(!pb_proctab__comm(t, child), "sweep: and forgotten after that window");
+	pb_proctab__free(t);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "child"))
@@ -237,5 +269,6 @@ int main(int argc, char **argv)
 	run_scenario(false);
 	run_scenario(true);
 	test_fork_pid_mode();
+	test_sweep();
 	return tap_done();
 }

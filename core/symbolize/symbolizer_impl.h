@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/* The symbolizer's state, shared by its lookups (symbolizer.c) and its cache cap (symcache.c). */
+#ifndef PB_SYMBOLIZER_IMPL_H
+#define PB_SYMBOLIZER_IMPL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "binary.h"
+#include "jitmaps.h"
+#include "strpool.h"
+#include "symbolizer.h"
+#include "u64map.h"
+
+#define MAX_DEBUG_DIRS	   8
+#define RETRY_NS	   (5ull * 1000000000ull)  /* a file that failed to open is tried again */
+#define KALLSYMS_RELOAD_NS (10ull * 1000000000ull) /* misses reload kallsyms at most this often */
+#define KALLSYMS_RELOAD_MAX_NS (600ull * 1000000000ull) /* ... and modules unchanged, this often */
+#define KSYM_NAME_MAX	   512			   /* the kernel's KSYM_NAME_LEN */
+#define RECHECK_NS	   (1000000000ull)	   /* how often a cached file is stat'ed again */
+
+/* What one mapped file (dev+inode, or path) resolved to; bin NULL while it cannot be read. */
+struct file_ref {
+	struct pb_binary *bin;
+	uint64_t failed_ns;
+	uint64_t checked_ns;
+	uint64_t ident[4]; /* st_dev, st_ino, mtime, size when bin was loaded */
+};
+
+struct pb_symbolizer {
+	pthread_mutex_t lock;
+	struct pb_u64map by_file; /* hash(dev, inode) or hash(path) -> struct file_ref */
+	struct pb_u64map by_id;	  /* hash(build-id) or hash(dev, inode, mtime, size) -> binary */
+	struct pb_strpool pool;	  /* names made up here: unresolved frames */
+	struct pb_kallsyms *kallsyms;
+	struct pb_jitmaps jit;
+	uint64_t kallsyms_ns;
+	uint64_t modules_digest; /* of /proc/modules when kallsyms was read */
+	int kallsyms_err;
+	struct pb_binary *vdso;
+	bool vdso_tried;
+	const char *debug_dirs[MAX_DEBUG_DIRS + 2];
+	char *own_dirs[MAX_DEBUG_DIRS];
+	int n_own_dirs;
+
+	/* The cap (symcache.c). */
+	size_t cap;	 /* bytes; 0: none */
+	uint64_t window; /* end_window calls: what "recently used" is counted in */
+	uint64_t epoch;	 /* stamps binaries mapped by live processes at one trim */
+	struct pb_symbolizer_cache_stats stats;
+};
+
+/* The by_file key of m's file. */
+uint64_t pb_symbolizer_file_key(const struct pb_mapping *m);
+/* Evicts least recently used entries while the caches hold more than the cap (lock held). */
+void pb_symbolizer_trim(struct pb_symbolizer *s, pb_symbolizer_live_fn live, void *ctx);
+
+#endif
