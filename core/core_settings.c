@@ -49,6 +49,9 @@ static const struct pb_config_key profile_keys[] = {
 	PB_KEY_DOUBLE(S, cache_mb, "cache-mb", "16", 0, 1048576,
 		   "MiB the symbol caches may hold (ELF symbols, demangled names, JIT perf maps) "
 		   "before the least recently used go; 0: no cap"),
+	PB_KEY_STRING(S, group_by, "group-by", NULL,
+		      "container, pod or label:NAME: a frame per value before the comm "
+		      "(--group-by)"),
 	{ 0 },
 };
 
@@ -117,6 +120,14 @@ int pb_core_settings_check(const char *section, const char *key, const char *val
 	int ret;
 
 	if ((k = pb_core_settings_key(section, key))) {
+		/* Unset (NULL) is its default: no grouping. */
+		if (k->offset == offsetof(S, group_by)) {
+			if (!value || pb_profile__group_by_valid(value))
+				return 0;
+			snprintf(err, len, "%s: 'group-by' must be container, pod or label:NAME, "
+				 "not '%s'", section, value);
+			return -EINVAL;
+		}
 		narrow = machine_rule(k, value);
 		ret = pb_config_check_value(&narrow, section, value, err, len);
 		/* Below the floor of a flush interval: 0 is good too. */

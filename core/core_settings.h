@@ -23,6 +23,7 @@ struct pb_core_settings {
 	double flush_interval;	    /* seconds; 0: one window */
 	bool quiet;
 	double cache_mb;	    /* MiB of symbol caches; 0: no cap */
+	const char *group_by;	    /* NULL: none */
 	const char *plugin_path;    /* [plugins] path: ':'-separated, "" for none */
 };
 

@@ -6,6 +6,7 @@
 
 #include "grow.h"
 #include "hash.h"
+#include "labels.h"
 #include <profile-bee/profile-bee.h>
 
 /* Frame ids of all stacks live in fixed-size blocks so stack pointers stay valid as we grow. */
@@ -33,6 +34,7 @@ struct pb_profile {
 	size_t stack_index_cap;
 
 	struct frame_block *blocks;
+	struct pb_labelsets *labelsets; /* created on the first labelled stack */
 	uint64_t total;
 	uint64_t truncated;	/* stacks cut to PB_PROFILE_MAX_DEPTH */
 	uint64_t saturated;	/* adds whose count would have wrapped past UINT64_MAX */
@@ -72,6 +74,7 @@ void pb_profile__free(struct pb_profile *p)
 	free(p->stacks);
 	free(p->stack_index);
 	free_blocks(p->blocks);
+	pb_labelsets__free(p->labelsets);
 	free(p);
 }
 
@@ -150,9 +153,9 @@ int64_t pb_profile__intern(struct pb_profile *p, const char *name, size_t len)
 }
 
 /* A frame id at a time: stacks are hashed on every add, byte-wise hashing showed in profiles. */
-static uint64_t stack_hash(uint32_t pid, const uint32_t *frames, uint32_t depth)
+static uint64_t stack_hash(uint32_t pid, uint32_t labels, const uint32_t *frames, uint32_t depth)
 {
-	uint64_t h = pid * 0x9e3779b97f4a7c15ULL + depth;
+	uint64_t h = (pid ^ (uint64_t)labels << 32) * 0x9e3779b97f4a7c15ULL + depth;
 
 	for (uint32_t i = 0; i < depth; i++)
 		h = (h ^ frames[i]) * 0x100000001b3ULL + (h >> 29);
@@ -163,7 +166,7 @@ static uint64_t stack_hash_of(const struct pb_profile *p, size_t id)
 {
 	const struct pb_stack *s = &p->stacks[id];
 
-	return stack_hash(s->pid, s->frames, s->depth);
+	return stack_hash(s->pid, s->labels, s->frames, s->depth);
 }
 
 static uint32_t *store_frames(struct pb_profile *p, const uint32_t *frames, uint32_t depth)
@@ -188,8 +191,8 @@ static uint32_t *store_frames(struct pb_profile *p, const uint32_t *frames, uint
 	return dst;
 }
 
-static int add_stack(struct pb_profile *p, uint32_t pid, const uint32_t *frames, uint32_t depth,
-		     uint64_t count)
+static int add_stack(struct pb_profile *p, uint32_t pid, uint32_t labels, const uint32_t *frames,
+		     uint32_t depth, uint64_t count)
 {
 	size_t slot;
 	struct pb_stack *s;
@@ -208,10 +211,10 @@ static int add_stack(struct pb_profile *p, uint32_t pid, const uint32_t *frames,
 	if ((p->n_stacks + 1) * 2 > p->stack_index_cap &&
 	    grow_index(p, &p->stack_index, &p->stack_index_cap, p->n_stacks, stack_hash_of))
 		return -ENOMEM;
-	for (slot = stack_hash(pid, frames, depth) & (p->stack_index_cap - 1); p->stack_index[slot];
-	     slot = (slot + 1) & (p->stack_index_cap - 1)) {
+	for (slot = stack_hash(pid, labels, frames, depth) & (p->stack_index_cap - 1);
+	     p->stack_index[slot]; slot = (slot + 1) & (p->stack_index_cap - 1)) {
 		s = &p->stacks[p->stack_index[slot] - 1];
-		if (s->pid == pid && s->depth == depth &&
+		if (s->pid == pid && s->labels == labels && s->depth == depth &&
 		    memcmp(s->frames, frames, depth * sizeof(*frames)) == 0) {
 			s->count += count;
 			p->total += count;
@@ -225,6 +228,7 @@ static int add_stack(struct pb_profile *p, uint32_t pid, const uint32_t *frames,
 	if (!s->frames)
 		return -ENOMEM;
 	s->pid = pid;
+	s->labels = labels;
 	s->depth = depth;
 	s->count = count;
 	p->stack_index[slot] = ++p->n_stacks;
@@ -240,23 +244,31 @@ static int add_stack(struct pb_profile *p, uint32_t pid, const uint32_t *frames,
 int pb_profile__add(struct pb_profile *p, uint32_t pid, const uint32_t *frames, uint32_t depth,
 		    uint64_t count)
 {
+	return pb_profile__add_labeled(p, pid, 0, frames, depth, count);
+}
+
+int pb_profile__add_labeled(struct pb_profile *p, uint32_t pid, uint32_t labels,
+			    const uint32_t *frames, uint32_t depth, uint64_t count)
+{
 	uint32_t cut[PB_PROFILE_MAX_DEPTH];
 	int64_t mark;
 
 	if (depth == 0 || count == 0)
 		return depth ? 0 : -EINVAL;
+	if (labels > pb_labelsets__count(p->labelsets))
+		return -EINVAL;
 	for (uint32_t i = 0; i < depth; i++)
 		if (frames[i] >= p->n_names)
 			return -EINVAL;
 	if (depth <= PB_PROFILE_MAX_DEPTH)
-		return add_stack(p, pid, frames, depth, count);
+		return add_stack(p, pid, labels, frames, depth, count);
 	mark = pb_profile__intern(p, PB_PROFILE_TRUNCATED, strlen(PB_PROFILE_TRUNCATED));
 	if (mark < 0)
 		return mark;
 	memcpy(cut, frames, (PB_PROFILE_MAX_DEPTH - 1) * sizeof(*cut));
 	cut[PB_PROFILE_MAX_DEPTH - 1] = mark;
 	p->truncated++;
-	return add_stack(p, pid, cut, PB_PROFILE_MAX_DEPTH, count);
+	return add_stack(p, pid, labels, cut, PB_PROFILE_MAX_DEPTH, count);
 }
 
 int pb_profile__add_names(struct pb_profile *p, uint32_t pid, const char *const *names,
@@ -277,14 +289,67 @@ int pb_profile__add_names(struct pb_profile *p, uint32_t pid, const char *const 
 	return pb_profile__add(p, pid, ids, depth, count);
 }
 
+int64_t pb_profile__intern_labels(struct pb_profile *p, const struct pb_label *labels, size_t n)
+{
+	if (!n)
+		return 0;
+	if (!p->labelsets && pb_labelsets__new(&p->labelsets))
+		return -ENOMEM;
+	return pb_labelsets__intern(p->labelsets, labels, n);
+}
+
+size_t pb_profile__labels(const struct pb_profile *p, uint32_t id, const struct pb_label **ret)
+{
+	return pb_labelsets__get(p->labelsets, id, ret);
+}
+
+size_t pb_profile__label_set_count(const struct pb_profile *p)
+{
+	return pb_labelsets__count(p->labelsets);
+}
+
+const char *pb_profile__label(const struct pb_profile *p, uint32_t id, const char *key)
+{
+	const struct pb_label *l;
+	size_t n = pb_labelsets__get(p->labelsets, id, &l);
+
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(l[i].key, key))
+			return l[i].value;
+	return NULL;
+}
+
+/* src's label set ids as p's: map[id] for every id of src (map[0] = 0). */
+static uint32_t *map_labelsets(struct pb_profile *p, const struct pb_profile *src)
+{
+	size_t n = pb_labelsets__count(src->labelsets);
+	uint32_t *map = calloc(n + 1, sizeof(*map));
+
+	for (size_t id = 1; map && id <= n; id++) {
+		const struct pb_label *l;
+		size_t nl = pb_labelsets__get(src->labelsets, id, &l);
+		int64_t mine = pb_profile__intern_labels(p, l, nl);
+
+		if (mine < 0) {
+			free(map);
+			return NULL;
+		}
+		map[id] = mine;
+	}
+	return map;
+}
+
 int pb_profile__merge(struct pb_profile *p, const struct pb_profile *src)
 {
 	uint32_t *map = malloc((src->n_names + 1) * sizeof(*map));
+	uint32_t *lmap = map ? map_labelsets(p, src) : NULL;
 	uint32_t ids[PB_PROFILE_MAX_DEPTH]; /* src's stacks are never deeper (pb_profile__add) */
 	int err = 0;
 
-	if (!map)
+	if (!lmap) {
+		free(map);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < src->n_names && !err; i++) {
 		int64_t id = pb_profile__intern(p, src->names[i], strlen(src->names[i]));
 
@@ -298,11 +363,12 @@ int pb_profile__merge(struct pb_profile *p, const struct pb_profile *src)
 
 		for (uint32_t f = 0; f < s->depth; f++)
 			ids[f] = map[s->frames[f]];
-		err = pb_profile__add(p, s->pid, ids, s->depth, s->count);
+		err = pb_profile__add_labeled(p, s->pid, lmap[s->labels], ids, s->depth, s->count);
 	}
 	p->truncated += src->truncated;
 	p->saturated += src->saturated;
 	free(map);
+	free(lmap);
 	return err;
 }
 
@@ -393,7 +459,7 @@ static int cmp_stacks(const void *a, const void *b, void *vctx)
 		return x->depth < y->depth ? -1 : 1;
 	if (x->pid != y->pid)
 		return x->pid < y->pid ? -1 : 1;
-	return 0;
+	return pb_labelsets__cmp(ctx->p->labelsets, x->labels, y->labels);
 }
 
 int pb_profile__sorted(const struct pb_profile *p, size_t **ret_order)

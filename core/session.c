@@ -13,6 +13,7 @@
 #include <linux/perf_event.h>
 
 #include "core_settings.h"
+#include "labels.h"
 #include "log.h"
 #include "session_internal.h"
 
@@ -30,6 +31,43 @@ static char **copy_argv(const char *const *argv)
 	for (size_t i = 0; copy && i < n; i++)
 		copy[i] = strdup(argv[i]);
 	return copy;
+}
+
+/* The caller's labels and group-by, checked and copied: -EINVAL names the bad one. */
+static int copy_labels(struct pb_session *s, const struct pb_session_opts *opts)
+{
+	const char *group_by = PB_HAS(opts, group_by) ? opts->group_by : NULL;
+	size_t n = PB_HAS(opts, n_labels) && opts->labels ? opts->n_labels : 0;
+	struct pb_profile *check;
+	int64_t set = 0;
+
+	s->opts.labels = NULL;
+	s->opts.n_labels = 0;
+	s->opts.group_by = NULL;
+	if (group_by && !pb_profile__group_by_valid(group_by))
+		return pb_session_fail(s, EINVAL, "group-by '%s' is not container, pod or "
+				       "label:NAME", group_by);
+	if (group_by && !(s->group_by = strdup(group_by)))
+		return -ENOMEM;
+	s->opts.group_by = s->group_by;
+	if (!n)
+		return 0;
+	/* The same checks a profile makes, once here: a stack's add never fails for them. */
+	if (pb_profile__new(&check))
+		return -ENOMEM;
+	set = pb_profile__intern_labels(check, opts->labels, n);
+	pb_profile__free(check);
+	if (set == -ENOMEM)
+		return -ENOMEM;
+	if (set < 0 || n > PB_PROFILE_MAX_LABELS / 2)
+		return pb_session_fail(s, EINVAL, "labels: at most %d, keys not empty, keys and "
+				       "values at most %d bytes", PB_PROFILE_MAX_LABELS / 2,
+				       PB_LABEL_MAX_LEN);
+	if (!(s->labels = pb_labels_copy(opts->labels, n)))
+		return -ENOMEM;
+	s->opts.labels = s->labels;
+	s->opts.n_labels = n;
+	return 0;
 }
 
 int pb_session__new(const struct pb_session_opts *opts, struct pb_session **ret)
@@ -69,6 +107,11 @@ int pb_session__new(const struct pb_session_opts *opts, struct pb_session **ret)
 	}
 	s->opts.command = NULL;
 	s->opts.pids = NULL;
+	err = copy_labels(s, opts);
+	if (err) {
+		pb_session__free(s);
+		return err;
+	}
 	s->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	pb_session_init_host(s);
 	err = (opts->command && !s->command) || (opts->n_pids && !s->pids) ? -ENOMEM : 0;
@@ -127,6 +170,9 @@ void pb_session__free(struct pb_session *s)
 		free(s->command[i]);
 	free(s->command);
 	free(s->pids);
+	free(s->labels);
+	free(s->group_by);
+	pb_cgroup_cache__free(s->cgroups);
 	free(s);
 }
 
@@ -188,10 +234,17 @@ int pb_session__check(struct pb_session *s)
 int pb_session__write(struct pb_session *s, const struct pb_profile *p)
 {
 	/* Straight to the outputs: copying it into s->total would double time and memory. */
+	struct pb_profile *labelled = NULL;
 	int err = pb_session_check_outputs(s, false);
 
+	/* --label holds for a saved profile as for a sampled one. */
+	if (!err && s->opts.n_labels)
+		err = pb_profile__relabel(p, s->opts.labels, s->opts.n_labels, &labelled);
+	if (labelled)
+		p = labelled;
 	if (!err)
 		err = pb_session_write_window(s, p, p, true);
+	pb_profile__free(labelled);
 	if (!err)
 		err = pb_session_check_outputs(s, true);
 	s->finished = true;

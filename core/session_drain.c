@@ -2,6 +2,7 @@
 /* Drains the unwinder's raw stacks and symbolizes them into a profile. */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "session_internal.h"
 
@@ -11,8 +12,24 @@
 struct drain_ctx {
 	struct pb_session *s;
 	struct pb_profile *into;
+	uint64_t now_ns;
 	int err;
 };
+
+/* The stack's labels: where its process runs (cgroup), then the user's (theirs win). */
+static int64_t stack_labels(struct drain_ctx *ctx, uint32_t pid)
+{
+	struct pb_session *s = ctx->s;
+	struct pb_label l[PB_PROFILE_MAX_LABELS];
+	size_t n = 0;
+
+	if (s->cgroups)
+		n = pb_cgroup_labels(pb_cgroup_cache__get(s->cgroups, pid, ctx->now_ns), l,
+				     PB_PROFILE_MAX_LABELS / 2);
+	for (size_t i = 0; i < s->opts.n_labels; i++)
+		l[n++] = s->opts.labels[i];
+	return pb_profile__intern_labels(ctx->into, l, n);
+}
 
 static int intern(struct pb_profile *p, const char *name, uint32_t *ids, uint32_t *n)
 {
@@ -49,8 +66,12 @@ static int add_raw(void *vctx, const struct pb_raw_stack *rs)
 		err = intern(ctx->into,
 			     pb_symbolizer__kernel(s->symbolizer, rs->kernel_ips[i] - (i > 0)), ids,
 			     &n);
+	int64_t set = err ? 0 : stack_labels(ctx, rs->pid);
+
+	if (set < 0)
+		err = set;
 	if (!err)
-		err = pb_profile__add(ctx->into, rs->pid, ids, n, rs->count);
+		err = pb_profile__add_labeled(ctx->into, rs->pid, set, ids, n, rs->count);
 	if (err)
 		ctx->err = err;
 	return err;
@@ -64,8 +85,14 @@ static int live_mappings(void *ctx, pb_mapping_fn fn, void *fn_ctx)
 int pb_session_drain(struct pb_session *s, struct pb_profile *into)
 {
 	struct drain_ctx ctx = { .s = s, .into = into };
+	struct timespec ts;
 	int err;
 
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ctx.now_ns = ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	/* Without it stacks still come, unlabelled: attribution is never worth losing them. */
+	if (!s->cgroups)
+		pb_cgroup_cache__new(NULL, &s->cgroups);
 	/* Learn of the last mappings and exits first: the stacks may need them. */
 	pb_proctab__consume(s->proctab);
 	err = s->unwinder->desc->unwinder->drain(s->unwinder_state, add_raw, &ctx);

@@ -8,6 +8,7 @@
 #include <profile-bee/plugin.h>
 #include <profile-bee/profile-bee.h>
 
+#include "cgroup/cgroup.h"
 #include "config.h"
 #include "plugin_loader.h"
 #include "sampling/perf_events.h"
@@ -101,6 +102,10 @@ struct pb_session {
 
 	struct pb_section_config *sections; /* pb_session__set */
 	size_t n_sections;
+
+	struct pb_label *labels;	/* opts.labels, copied (one allocation) */
+	char *group_by;			/* opts.group_by, copied */
+	struct pb_cgroup_cache *cgroups; /* pid -> container/pod/unit, created at start */
 };
 
 /* session.c */

@@ -204,8 +204,8 @@ static int write_one(struct pb_session *s, struct pb_output *o, const struct pb_
  * Returns an error when any output failed (all the others were still written): the output's
  * own with errors_to_caller, else -EIO.
  */
-int pb_session_write_window(struct pb_session *s, const struct pb_profile *window,
-			    const struct pb_profile *whole, bool last)
+static int write_window(struct pb_session *s, const struct pb_profile *window,
+			const struct pb_profile *whole, bool last)
 {
 	int ret = 0, err = 0;
 
@@ -224,6 +224,27 @@ int pb_session_write_window(struct pb_session *s, const struct pb_profile *windo
 	}
 	s->windows_written++;
 	return ret;
+}
+
+/* --group-by: every output sees the grouped view (a frame per label value before the comm). */
+int pb_session_write_window(struct pb_session *s, const struct pb_profile *window,
+			    const struct pb_profile *whole, bool last)
+{
+	struct pb_profile *gw = NULL, *gt = NULL;
+	int err;
+
+	if (!s->group_by)
+		return write_window(s, window, whole, last);
+	err = pb_profile__group_by(window, s->group_by, &gw);
+	if (!err && whole != window && last)
+		err = pb_profile__group_by(whole, s->group_by, &gt);
+	if (!err)
+		err = write_window(s, gw, gt ? gt : gw, last);
+	else
+		pb_session_fail(s, -err, "cannot group the profile by %s", s->group_by);
+	pb_profile__free(gw);
+	pb_profile__free(gt);
+	return err;
 }
 
 void pb_session_close_outputs(struct pb_session *s)

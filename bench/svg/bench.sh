@@ -17,22 +17,7 @@ python3 "$here/gen_folded.py" 100000 1 > "$work/in.folded"
 echo "input: $(wc -l < "$work/in.folded") stacks, $(du -m "$work/in.folded" | cut -f1) MB; $runs runs each, medians"
 cat "$work/in.folded" > /dev/null # in the page cache for everyone
 
-measure() { # name, then the command (run by sh -c)
-	local name=$1 cmd=$2 times=() cpus=() mems=()
-	for _ in $(seq "$runs"); do
-		/usr/bin/time -f '%e %U %S %M' -o "$work/t" sh -c "$cmd" > /dev/null
-		read -r t u s m < "$work/t"
-		times+=("$t")
-		cpus+=("$(echo "$u $s" | awk '{print $1 + $2}')")
-		mems+=("$m")
-	done
-	printf '%-40s %8.3f s %8.3f s %8.1f MB\n' "$name" "$(median "${times[@]}")" \
-		"$(median "${cpus[@]}")" "$(median "${mems[@]}" | awk '{print $1 / 1024}')"
-}
-
-median() {
-	printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"
-}
+. "$here/../common/measure.sh"
 
 # Wall time includes the fsync of the atomic file commit; CPU is user + system.
 printf '%-40s %10s %10s %11s\n' tool wall cpu 'peak RSS'

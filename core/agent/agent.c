@@ -10,6 +10,7 @@
 
 #include "agent_internal.h"
 #include "core_settings.h"
+#include "labels.h"
 #include "log.h"
 
 #define DEFAULT_DURATION_MS 60000
@@ -85,12 +86,22 @@ int pb_agent__new(const struct pb_agent_opts *opts, struct pb_agent **ret)
 	a->pids = a->n_pids ? malloc(a->n_pids * sizeof(*a->pids)) : NULL;
 	if (a->pids)
 		memcpy(a->pids, a->opts.pids, a->n_pids * sizeof(*a->pids));
+	if (PB_HAS(opts, group_by) && opts->group_by)
+		a->group_by = strdup(opts->group_by);
+	if (PB_HAS(opts, n_labels) && opts->labels && opts->n_labels)
+		a->labels = pb_labels_copy(opts->labels, opts->n_labels);
 	a->opts.unwinder = a->opts.plugin_path = NULL;
 	a->opts.pids = NULL;
-	err = !a->unwinder || (opts->plugin_path && !a->plugin_path) || (a->n_pids && !a->pids)
+	a->opts.labels = a->labels;
+	a->opts.n_labels = a->labels ? a->opts.n_labels : 0;
+	a->opts.group_by = a->group_by;
+	err = !a->unwinder || (opts->plugin_path && !a->plugin_path) || (a->n_pids && !a->pids) ||
+		      (a->opts.n_labels && !a->labels) || (a->opts.group_by && !a->group_by)
 		      ? -ENOMEM
 		      : init_sync(a);
 	if (err) {
+		free(a->labels);
+		free(a->group_by);
 		free(a->unwinder);
 		free(a->plugin_path);
 		free(a->pids);
@@ -270,6 +281,8 @@ void pb_agent__free(struct pb_agent *a)
 	free(a->unwinder);
 	free(a->plugin_path);
 	free(a->pids);
+	free(a->labels);
+	free(a->group_by);
 	pthread_cond_destroy(&a->wake);
 	pthread_mutex_destroy(&a->lock);
 	free(a);

@@ -89,6 +89,9 @@ int pb_agent_check(struct pb_agent *a)
 	char names[256];
 	int err = 0;
 
+	if (a->group_by && !pb_profile__group_by_valid(a->group_by))
+		return pb_agent_fail(a, EINVAL, "pb_agent_opts.group_by '%s' is not container, pod "
+				     "or label:NAME", a->group_by);
 	if ((err = choose_mode(a)))
 		return err;
 	if ((err = pb_plugin_registry__new(a->plugin_path, &reg)))

@@ -79,8 +79,10 @@ static void report(struct pb_agent *a, const struct pb_profile *p, uint64_t inde
  */
 static int write_per_window(struct pb_agent *a, const struct pb_profile *p, uint64_t index)
 {
+	/* The window's stacks carry the labels already; the view is grouped here as well. */
 	struct pb_session_opts so = { .sz = sizeof(so), .plugin_path = a->plugin_path,
-				       .log = a->opts.log, .log_ctx = a->opts.log_ctx };
+				       .log = a->opts.log, .log_ctx = a->opts.log_ctx,
+				       .group_by = a->opts.group_by };
 	uint64_t start_s = pb_profile__meta_const(p)->start_ns / 1000000000ull;
 	struct pb_session *w;
 	bool failed = false, any = false;

@@ -18,6 +18,8 @@ struct pb_agent {
 	char *plugin_path;
 	uint32_t *pids;
 	size_t n_pids;
+	struct pb_label *labels; /* opts.labels, copied */
+	char *group_by;
 
 	struct pb_agent_output *outputs;
 	size_t n_outputs;

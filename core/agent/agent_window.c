@@ -30,6 +30,9 @@ static void session_opts(const struct pb_agent *a, const uint32_t *self, struct 
 		.quiet = !a->opts.lost_summary,
 		.log = a->opts.log,
 		.log_ctx = a->opts.log_ctx,
+		.labels = a->opts.labels,
+		.n_labels = a->opts.n_labels,
+		.group_by = a->opts.group_by,
 	};
 	if (a->opts.system_wide)
 		return;

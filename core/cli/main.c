@@ -117,10 +117,23 @@ static int read_input(const char *path, struct pb_profile **ret)
 		return 1;
 	}
 	err = pb_profile__new(&p);
-	if (!err)
+	if (!err && !strcmp(pb_profile__input_format(path, f), "pprof")) {
+		rep = (struct pb_folded_report){ 0 };
+		err = pb_profile__read_format(p, "pprof", f, NULL, why, sizeof(why));
+		if (f != stdin)
+			fclose(f);
+		if (err) {
+			fprintf(stderr, "profile-bee: %s: %s\n", path, why);
+			pb_profile__free(p);
+			return 1;
+		}
+	} else if (!err) {
 		err = pb_profile__read_folded(p, f, &rep);
-	if (f != stdin)
+		if (f != stdin)
+			fclose(f);
+	} else if (f != stdin) {
 		fclose(f);
+	}
 	if (err) {
 		pb_profile__read_error(path, err, &rep, why, sizeof(why));
 		fprintf(stderr, "profile-bee: %s\n", why);

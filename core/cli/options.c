@@ -39,8 +39,10 @@ static const char usage[] =
 	"Where the profile goes (default: folded text on stdout):\n"
 	"  -f, --folded               folded text on stdout\n"
 	"  -o, --output FILE|URL      repeatable; the extension or scheme picks the format:\n"
-	"                             .folded .svg .html .json .pb.gz http:// s3:// ...\n"
-	"      --input FILE           read a folded profile (- for stdin) instead of sampling\n"
+	"                             .folded .svg .html .json .pb.gz .otlp http:// s3://\n"
+	"                             otlp+http://HOST:4318 ...\n"
+	"      --input FILE           read a folded or pprof profile (- for stdin) instead of\n"
+	"                             sampling\n"
 	"      --diff AFTER           with --input BEFORE: a differential flame graph (.svg .html .json)\n"
 	"      --flush-interval SECS  hand outputs a window this often (continuous runs); a file\n"
 	"                             named with {window} or {time} gets one file per window\n"
@@ -50,6 +52,11 @@ static const char usage[] =
 	"      --serve-allow-host H   more Host names --serve answers (comma-separated)\n"
 	"      --serve-token-file F   --serve needs the token in F's first line (--serve-token T)\n"
 	"      --stream-mode N        1: live updates every 500 ms (with --tui, --serve)\n"
+	"\n"
+	"Labels (every stack has pid and comm, and container_id, pod_uid, cgroup, systemd_unit\n"
+	"where /proc/PID/cgroup names them):\n"
+	"      --label KEY=VALUE      repeatable: a label on every stack (INI [labels])\n"
+	"      --group-by KEY         container, pod or label:NAME: a root frame per value\n"
 	"\n"
 	"Scripts and settings:\n"
 	"  -c, --script FILE          run a Lua session script; what follows -- is its pb.args\n"
@@ -101,6 +108,8 @@ enum {
 	OPT_VERSION,
 	OPT_CONFIG,
 	OPT_SET,
+	OPT_LABEL,
+	OPT_GROUP_BY,
 };
 
 static const struct option long_options[] = {
@@ -140,6 +149,8 @@ static const struct option long_options[] = {
 	{ "script", required_argument, NULL, 'c' },
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "set", required_argument, NULL, OPT_SET },
+	{ "label", required_argument, NULL, OPT_LABEL },
+	{ "group-by", required_argument, NULL, OPT_GROUP_BY },
 	{ 0 },
 };
 
@@ -227,6 +238,19 @@ static int record_ms(struct cli *cli, const char *flag, const char *key, uint64_
 
 	snprintf(v, sizeof(v), "%.3f", ms / 1000.0);
 	return record(cli, flag, key, v);
+}
+
+/* --label KEY=VALUE: an item of [labels], checked there. */
+static int parse_label(struct cli *cli, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	char key[PB_LABEL_MAX_LEN + 1];
+
+	if (!eq || eq == arg || (size_t)(eq - arg) > PB_LABEL_MAX_LEN)
+		return bad("--label", arg, "KEY=VALUE (e.g. service=api)");
+	memcpy(key, arg, eq - arg);
+	key[eq - arg] = '\0';
+	return record_in(cli, "--label", "labels", key, eq + 1);
 }
 
 static int add_output(struct cli *cli, const char *target)
@@ -336,6 +360,10 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 		}
 		return 0;
 	}
+	case OPT_LABEL:
+		return parse_label(cli, arg);
+	case OPT_GROUP_BY:
+		return record(cli, "--group-by", "group-by", arg);
 	case 'v':
 		cli->verbosity++;
 		return 0;

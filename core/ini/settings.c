@@ -21,9 +21,19 @@ static int check_item(const char *section, const char *key, const char *value, c
 {
 	if (is_plugin_section(section))
 		return 0; /* checked against the plugin's table once the plugins are loaded */
+	/* [labels]: any name, each stack carries name=value. */
+	if (!strcmp(section, "labels")) {
+		if (!key[0] || strlen(key) > PB_LABEL_MAX_LEN || strlen(value) > PB_LABEL_MAX_LEN) {
+			snprintf(err, len, "label '%.64s': the name must not be empty, name and value "
+				 "at most %d bytes", key, PB_LABEL_MAX_LEN);
+			return -EINVAL;
+		}
+		return 0;
+	}
 	if (!pb_core_settings_keys(section)) {
 		snprintf(err, len,
-			 "unknown section [%s] (known: profile, plugins, output.NAME, unwinder.NAME)",
+			 "unknown section [%s] (known: profile, plugins, labels, output.NAME, "
+			 "unwinder.NAME)",
 			 section);
 		return -ENOENT;
 	}
@@ -110,6 +120,8 @@ void pb_settings_clear(struct pb_settings *st)
 	free(st->items);
 	st->items = NULL;
 	st->n = 0;
+	free(st->labels);
+	st->labels = NULL;
 }
 
 void pb_settings_where(const struct pb_settings_item *it, char *buf, size_t len)
@@ -178,10 +190,35 @@ static void bind_core(const struct pb_settings *st, struct pb_core_settings *c)
 	}
 }
 
-int pb_settings_to_opts(const struct pb_settings *st, struct pb_session_opts *opts, char *err,
+/* The [labels] items as opts' labels, pointing into st (which keeps the array). */
+static int labels_to_opts(struct pb_settings *st, struct pb_session_opts *opts, char *err,
+			  size_t len)
+{
+	size_t n = 0;
+
+	free(st->labels);
+	st->labels = calloc(st->n + 1, sizeof(*st->labels));
+	if (!st->labels) {
+		snprintf(err, len, "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < st->n; i++)
+		if (!strcmp(st->items[i].section, "labels"))
+			st->labels[n++] = (struct pb_label){ st->items[i].key, st->items[i].value };
+	if (n > PB_PROFILE_MAX_LABELS / 2) {
+		snprintf(err, len, "labels: at most %d, not %zu", PB_PROFILE_MAX_LABELS / 2, n);
+		return -EINVAL;
+	}
+	opts->labels = st->labels;
+	opts->n_labels = n;
+	return 0;
+}
+
+int pb_settings_to_opts(struct pb_settings *st, struct pb_session_opts *opts, char *err,
 			size_t len)
 {
 	struct pb_core_settings c;
+	int ret;
 
 	bind_core(st, &c);
 	opts->frequency = c.frequency;
@@ -203,6 +240,9 @@ int pb_settings_to_opts(const struct pb_settings *st, struct pb_session_opts *op
 	opts->cache_bytes = c.cache_mb > 0 ? (uint64_t)(c.cache_mb * 1048576) ?: 1 : UINT64_MAX;
 	if (*c.plugin_path)
 		opts->plugin_path = c.plugin_path;
+	opts->group_by = c.group_by;
+	if ((ret = labels_to_opts(st, opts, err, len)))
+		return ret;
 	if (opts->user_only && opts->kernel_only) {
 		const struct pb_settings_item *it = pb_settings_find(st, "profile", "user");
 		char where[300] = "";

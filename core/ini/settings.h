@@ -25,6 +25,7 @@ struct pb_settings_item {
 struct pb_settings {
 	struct pb_settings_item *items;
 	size_t n;
+	struct pb_label *labels; /* the [labels] items, as pb_settings_to_opts hands them out */
 };
 
 /* Sets (or replaces) section.key; checks core keys and values at once (their table), into err. */
@@ -48,7 +49,7 @@ int pb_settings_set_arg(struct pb_settings *st, const char *arg, char *err, size
  * (core_settings.c). Set opts->command first: with a command and no duration given, the
  * command's end is the end.
  */
-int pb_settings_to_opts(const struct pb_settings *st, struct pb_session_opts *opts, char *err,
+int pb_settings_to_opts(struct pb_settings *st, struct pb_session_opts *opts, char *err,
 			size_t len);
 /* Hands every plugin section's item to pb_session__set; err gets "file:line: why". */
 int pb_settings_apply_plugins(const struct pb_settings *st, struct pb_session *s, char *err,

@@ -65,10 +65,19 @@ static void push_count(lua_State *L, uint64_t n)
 		lua_pushnumber(L, (lua_Number)n);
 }
 
-/* { comm=, pid=, frames={root..leaf}, count= } */
+/* { comm=, pid=, frames={root..leaf}, count=, labels={k=v} } */
 static void push_stack(lua_State *L, const struct pb_profile *p, const struct pb_stack *st)
 {
-	lua_createtable(L, 0, 4);
+	const struct pb_label *l;
+	size_t nl = pb_profile__labels(p, st->labels, &l);
+
+	lua_createtable(L, 0, 5);
+	lua_createtable(L, 0, nl);
+	for (size_t i = 0; i < nl; i++) {
+		lua_pushstring(L, l[i].value);
+		lua_setfield(L, -2, l[i].key);
+	}
+	lua_setfield(L, -2, "labels");
 	lua_pushstring(L, st->depth ? pb_profile__frame_name(p, st->frames[0]) : "");
 	lua_setfield(L, -2, "comm");
 	lua_pushinteger(L, st->pid);
@@ -83,12 +92,58 @@ static void push_stack(lua_State *L, const struct pb_profile *p, const struct pb
 	lua_setfield(L, -2, "frames");
 }
 
+/* The label set of the labels table at idx ({k = v}, strings), interned in q; raises. */
+static uint32_t check_labels(lua_State *L, int idx, struct pb_profile *q)
+{
+	struct pb_label l[PB_PROFILE_MAX_LABELS];
+	size_t n = 0;
+	int64_t set;
+
+	if (lua_isnoneornil(L, idx))
+		return 0;
+	luaL_checktype(L, idx, LUA_TTABLE);
+	lua_pushnil(L);
+	while (lua_next(L, idx)) {
+		if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
+			luaL_error(L, "labels must map strings to strings");
+		if (n == PB_PROFILE_MAX_LABELS)
+			luaL_error(L, "more than %d labels", PB_PROFILE_MAX_LABELS);
+		/* The table holds both strings while q interns them below. */
+		l[n].key = lua_tostring(L, -2);
+		l[n++].value = lua_tostring(L, -1);
+		lua_pop(L, 1);
+	}
+	set = pb_profile__intern_labels(q, l, n);
+	if (set == -ENOMEM)
+		luaL_error(L, "out of memory");
+	if (set < 0)
+		luaL_error(L, "bad labels (empty key, or past %d bytes)", PB_LABEL_MAX_LEN);
+	return set;
+}
+
+/* pb_profile__add_names with a label set; depth may be one past the limit (cut and counted). */
+static int add_names_labeled(struct pb_profile *q, uint32_t pid, uint32_t labels,
+			     const char *const *names, uint32_t depth, uint64_t count)
+{
+	uint32_t ids[PB_PROFILE_MAX_DEPTH + 1];
+
+	for (uint32_t i = 0; i < depth; i++) {
+		int64_t id = pb_profile__intern(q, names[i], strlen(names[i]));
+
+		if (id < 0)
+			return id;
+		ids[i] = id;
+	}
+	return pb_profile__add_labeled(q, pid, labels, ids, depth, count);
+}
+
 /* Adds the stack table at idx (as a filter returned it) to q; raises on a malformed one. */
 static void add_stack_table(lua_State *L, int idx, struct pb_profile *q)
 {
 	/* One past the limit: pb_profile__add_names cuts the stack and counts it. */
 	const char *names[PB_PROFILE_MAX_DEPTH + 2];
 	lua_Integer count, pid;
+	uint32_t labels;
 	size_t n;
 
 	idx = lua_absindex(L, idx);
@@ -100,6 +155,9 @@ static void add_stack_table(lua_State *L, int idx, struct pb_profile *q)
 	pid = luaL_optinteger(L, -1, 0);
 	if (lua_getfield(L, idx, "frames") != LUA_TTABLE)
 		luaL_error(L, "a stack returned by the filter needs a 'frames' table");
+	lua_getfield(L, idx, "labels");
+	labels = check_labels(L, lua_gettop(L), q);
+	lua_pop(L, 1);
 	n = lua_rawlen(L, -1);
 	if (n > PB_PROFILE_MAX_DEPTH)
 		n = PB_PROFILE_MAX_DEPTH;
@@ -110,19 +168,14 @@ static void add_stack_table(lua_State *L, int idx, struct pb_profile *q)
 		if (!names[i + 1])
 			luaL_error(L, "frame %d of a returned stack is not a string", (int)i + 1);
 	}
-	if (count > 0 && pb_profile__add_names(q, pid, names, n + 1, count))
+	if (count > 0 && add_names_labeled(q, pid, labels, names, n + 1, count))
 		luaL_error(L, "out of memory");
 	lua_pop(L, 4 + (int)n);
 }
 
-/* Frame ids of q are p's ids re-interned: add by names. */
 static int copy_stack(struct pb_profile *q, const struct pb_profile *p, const struct pb_stack *st)
 {
-	const char *names[PB_PROFILE_MAX_DEPTH]; /* no stack of p is deeper */
-
-	for (uint32_t i = 0; i < st->depth; i++)
-		names[i] = pb_profile__frame_name(p, st->frames[i]);
-	return pb_profile__add_names(q, st->pid, names, st->depth, st->count);
+	return pb_profile__copy_stack(q, p, st);
 }
 
 /* p:filter(fn): a new profile of the stacks for which fn(stack) is true (or a stack table). */

@@ -22,7 +22,7 @@ const char *pb_lua_setting_text(lua_State *L, int idx)
 	}
 }
 
-enum field_kind { F_INT, F_NUMBER, F_STRING, F_BOOL, F_PID, F_CMD, F_TABLE };
+enum field_kind { F_INT, F_NUMBER, F_STRING, F_BOOL, F_PID, F_CMD, F_TABLE, F_LABELS };
 
 struct field {
 	const char *name; /* in Lua */
@@ -42,6 +42,8 @@ static const struct field fields[] = {
 	{ "cpu", "cpu", F_INT },
 	{ "stack_storage_size", "stack-storage-size", F_INT },
 	{ "hash_storage_size", "hash-storage-size", F_INT },
+	{ "group_by", "group-by", F_STRING },
+	{ "labels", NULL, F_LABELS },
 	{ "pid", NULL, F_PID },
 	{ "cmd", NULL, F_CMD },
 	{ "unwinder_options", NULL, F_TABLE },
@@ -54,6 +56,7 @@ static const char *const type_wanted[] = {
 	[F_INT] = "integer", [F_NUMBER] = "number", [F_STRING] = "string",
 	[F_BOOL] = "boolean", [F_PID] = "pid or list of pids",
 	[F_CMD] = "string or list of strings", [F_TABLE] = "table",
+	[F_LABELS] = "table of name = value",
 };
 
 static int field_error(lua_State *L, int arg, const char *name, const char *why)
@@ -117,6 +120,22 @@ static void parse_cmd(lua_State *L, int arg, struct request *rq, int idx)
 	rq->has_cmd = true;
 }
 
+/* labels = { service = "api" }: the [labels] section of this request. */
+static void parse_labels(lua_State *L, int arg, struct request *rq, int idx)
+{
+	char err[512];
+
+	lua_pushnil(L);
+	while (lua_next(L, idx)) {
+		if (lua_type(L, -2) != LUA_TSTRING || !pb_lua_setting_text(L, -1))
+			field_error(L, arg, "labels", "names are strings, values strings or numbers");
+		if (pb_settings_set(&rq->layer, "labels", lua_tostring(L, -3), lua_tostring(L, -1),
+				    "script", 0, err, sizeof(err)))
+			field_error(L, arg, "labels", err);
+		lua_pop(L, 2);
+	}
+}
+
 static const struct field *find_field(const char *name, bool config)
 {
 	for (const struct field *f = fields; f->name; f++)
@@ -144,6 +163,7 @@ static bool kind_ok(lua_State *L, const struct field *f, int idx)
 	case F_CMD:
 		return t == LUA_TSTRING || t == LUA_TTABLE;
 	case F_TABLE:
+	case F_LABELS:
 		return t == LUA_TTABLE;
 	}
 	return false;
@@ -170,6 +190,8 @@ void pb_lua_parse_request(lua_State *L, int arg, struct request *rq, bool config
 			parse_pids(L, arg, rq, lua_absindex(L, -1));
 		} else if (f->kind == F_CMD) {
 			parse_cmd(L, arg, rq, lua_absindex(L, -1));
+		} else if (f->kind == F_LABELS) {
+			parse_labels(L, arg, rq, lua_absindex(L, -1));
 		} else if (f->kind == F_TABLE) {
 			int *where = !strcmp(f->name, "outputs") ? &rq->outputs
 								 : &rq->unwinder_options;

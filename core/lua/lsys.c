@@ -277,6 +277,18 @@ static int l_load(lua_State *L)
 	if (!f)
 		return fail_errno(L, lua_pushfstring(L, "cannot read '%s'", path), errno);
 	err = pb_profile__new(&p);
+	if (!err && !strcmp(pb_profile__input_format(path, f), "pprof")) {
+		err = pb_profile__read_format(p, "pprof", f, NULL, why, sizeof(why));
+		fclose(f);
+		if (err) {
+			pb_profile__free(p);
+			lua_pushnil(L);
+			lua_pushfstring(L, "%s: %s", path, why);
+			return 2;
+		}
+		pb_lua_push_profile(L, p);
+		return 1;
+	}
 	if (!err && (err = pb_profile__read_folded(p, f, &rep)))
 		pb_profile__free(p);
 	fclose(f);

@@ -164,7 +164,9 @@ static int call(lua_State *L, int nargs, int nresults)
 /* pb.config: every setting by section, core keys with their defaults, as Lua values. */
 static void push_value(lua_State *L, const char *v)
 {
-	if (!strcmp(v, "true") || !strcmp(v, "false"))
+	if (!v)
+		lua_pushnil(L); /* a key without a default (profile.group-by) */
+	else if (!strcmp(v, "true") || !strcmp(v, "false"))
 		lua_pushboolean(L, !strcmp(v, "true"));
 	else if (!*v || !lua_stringtonumber(L, v))
 		lua_pushstring(L, v);

@@ -24,7 +24,7 @@ static const struct pb_config_key keys[] = {
 	{ 0 },
 };
 
-static void check_opts(const struct pb_settings *st)
+static void check_opts(struct pb_settings *st)
 {
 	struct pb_session_opts o = { .sz = sizeof(o) };
 	char err[512];

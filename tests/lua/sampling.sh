@@ -4,7 +4,7 @@
 # options, runtime failures as nil + message, and Ctrl-C during a script.
 . "$PB_SOURCE_ROOT/tests/lua/lib.sh"
 need_root
-plan 12
+plan 13
 CHAIN="main;pb_alpha;pb_beta;pb_gamma;pb_burn"
 
 run cmd "local p, status = assert(pb.profile{ cmd = { '$C/chain-fp', '1' }, frequency = $HZ })
@@ -48,6 +48,18 @@ deep=$(awk '{ sub(/ [0-9]+$/, ""); n = split($0, f, ";"); d = n - 1; for (i = 2;
 [ $st = 0 ] && [ -s "$TMP/opts.folded" ] && [ "$deep" = 0 ] && ! grep -q '_\[k\]' "$TMP/opts.folded" &&
 	ok "unwinder_options reach the unwinder (max-frames = 2), kernel = false drops kernel frames" ||
 	not_ok "unwinder_options" "status $st, $deep deeper" "$(head -3 "$TMP/opts.folded")" "$(cat "$TMP/opts.err")"
+
+run labels "local p = assert(pb.profile{ cmd = { '$C/chain-fp', '1' }, frequency = $HZ,
+	labels = { service = 'api', team = 7 } })
+local seen = 0
+local q = p:filter(function(st) if st.labels.service == 'api' and st.labels.team == '7' then seen = seen + st.count end; return true end)
+local r = p:filter(function(st) st.labels = { service = 'other' }; return st end)
+local other = 0
+for st in r:stacks() do if st.labels.service == 'other' and st.labels.team == nil then other = other + st.count end end
+print(p:total() > 0, seen == p:total(), q:total() == p:total(), other == p:total())"
+[ $st = 0 ] && [ "$(tr '\t' ' ' <"$TMP/labels.out")" = "true true true true" ] &&
+	ok "pb.profile{labels=...}: every stack carries them, p:filter sees them and can set them" ||
+	not_ok "labels in Lua" "status $st: $(cat "$TMP/labels.out" "$TMP/labels.err")"
 
 run fail "print(pb.profile{ unwinder = 'nope', duration = 1 })
 print(pb.profile{ cmd = { '/nonexistent/app' } })"

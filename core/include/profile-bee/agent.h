@@ -49,6 +49,10 @@ struct pb_agent_opts {
 	 * BPF), even with privileges. Without them this is chosen anyway (see pb_agent__spawn).
 	 */
 	bool no_bpf;
+	/* Labels on every stack (service, version...), copied; as pb_session_opts.labels. */
+	const struct pb_label *labels;
+	size_t n_labels;
+	const char *group_by; /* "container", "pod", "label:NAME" or NULL */
 };
 
 /* One finished window, as the reporter sees it. Valid only during the callback. */

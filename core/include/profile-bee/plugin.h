@@ -20,7 +20,7 @@ extern "C" {
  * session (logging, lost counters, process mappings, encoders, stopping) goes through the host.
  */
 #define PB_PLUGIN_ABI_MAJOR 2
-#define PB_PLUGIN_ABI_MINOR 1 /* 2.1: unwinder_flags, pb_unwinder_ops.set_enabled */
+#define PB_PLUGIN_ABI_MINOR 2 /* 2.1: unwinder_flags, set_enabled; 2.2: pb_encoder.decode */
 /* The entry point: a NULL-terminated list of the plugins one .so holds (ABI 2 and later). */
 #define PB_PLUGIN_ENTRY_SYMBOL "pb_plugin_list"
 /* What ABI 1 plugins exported (one descriptor): found, it is refused with both versions. */
@@ -245,6 +245,14 @@ struct pb_encoder {
 	size_t sz;
 	const char *format; /* a format a claim names: "svg", "json", "folded" */
 	int (*encode)(const struct pb_host *host, const struct pb_profile *profile, FILE *out,
+		      const struct pb_config *cfg);
+	/*
+	 * Optional (ABI 2.2): reads the format back into into (empty, meta zero), for --input,
+	 * --diff, pb.load and pb_profile__read_format. in is outside input: bounded, never a
+	 * crash. Errors are -errno with the reason logged at PB_LOG_ERROR (the caller shows it);
+	 * what was dropped is said at PB_LOG_WARN.
+	 */
+	int (*decode)(const struct pb_host *host, FILE *in, struct pb_profile *into,
 		      const struct pb_config *cfg);
 };
 

@@ -35,7 +35,25 @@ struct pb_stack {
 	uint32_t depth;		/* number of frame ids, comm included */
 	uint64_t count;
 	const uint32_t *frames; /* root first; frames[0] is the comm */
+	/*
+	 * The stack's label set (pb_profile__labels), 0 for none. pid and comm stay the fields
+	 * above; labels hold the rest: container_id, pod_uid, cgroup, systemd_unit, user labels.
+	 * Grows at the end like every public struct: read it through pb_profile__stack.
+	 */
+	uint32_t labels;
 };
+
+/*
+ * One label: key and value, both NUL-terminated. A profile interns label sets; a stack holds
+ * the id of one, so two stacks with the same frames and different labels stay apart (folded
+ * output prints them as one line, as it does for pids).
+ */
+struct pb_label {
+	const char *key;
+	const char *value;
+};
+#define PB_PROFILE_MAX_LABELS 32 /* labels in one set */
+#define PB_LABEL_MAX_LEN 1024	 /* bytes of one key or value */
 
 struct pb_profile_meta {
 	uint64_t start_ns;  /* CLOCK_REALTIME of the window start, 0 when unknown */
@@ -59,11 +77,45 @@ int64_t pb_profile__intern(struct pb_profile *p, const char *name, size_t len);
  */
 int pb_profile__add(struct pb_profile *p, uint32_t pid, const uint32_t *frames, uint32_t depth,
 		    uint64_t count);
+/*
+ * The id of the label set labels[0..n) (any order; a later duplicate key wins), interned on
+ * first use; 0 for an empty set. -EINVAL for an empty key or a NULL value, -E2BIG past
+ * PB_PROFILE_MAX_LABELS labels or PB_LABEL_MAX_LEN bytes.
+ */
+int64_t pb_profile__intern_labels(struct pb_profile *p, const struct pb_label *labels, size_t n);
+/* The labels of set id (sorted by key, valid while p lives) in *ret; their number. */
+size_t pb_profile__labels(const struct pb_profile *p, uint32_t id, const struct pb_label **ret);
+/* Label set ids run from 1 to this (0, the empty set, is never counted). */
+size_t pb_profile__label_set_count(const struct pb_profile *p);
+/* The value of key in label set id, or NULL. */
+const char *pb_profile__label(const struct pb_profile *p, uint32_t id, const char *key);
+/* pb_profile__add for a stack with the label set labels (a pb_profile__intern_labels id). */
+int pb_profile__add_labeled(struct pb_profile *p, uint32_t pid, uint32_t labels,
+			    const uint32_t *frames, uint32_t depth, uint64_t count);
 /* Same as pb_profile__add with names instead of ids. */
 int pb_profile__add_names(struct pb_profile *p, uint32_t pid, const char *const *names,
 			  uint32_t depth, uint64_t count);
-/* Adds every stack of src to p (frame ids are re-interned). */
+/* Adds every stack of src to p (frame ids and label sets are re-interned). */
 int pb_profile__merge(struct pb_profile *p, const struct pb_profile *src);
+/* Adds st, a stack of src, to dst: its names and labels re-interned (what filters copy). */
+int pb_profile__copy_stack(struct pb_profile *dst, const struct pb_profile *src,
+			   const struct pb_stack *st);
+/* The same with another label set: labels is an id of dst (pb_profile__intern_labels). */
+int pb_profile__copy_stack_as(struct pb_profile *dst, const struct pb_profile *src,
+			      const struct pb_stack *st, uint32_t labels);
+/*
+ * --group-by: a new profile (meta copied) whose stacks start with one frame per value of a
+ * label, before the comm: by is "container" ("[container=ID]", the container_name label
+ * when there is one), "pod" ("[pod=UID]", or pod_name), or "label:NAME" ("[NAME=VALUE]");
+ * a stack without it gets "[no container]" etc. -EINVAL for any other by.
+ */
+int pb_profile__group_by(const struct pb_profile *p, const char *by, struct pb_profile **ret);
+bool pb_profile__group_by_valid(const char *by);
+/* A new profile (meta copied) whose every stack also carries add[0..n_add) (which win). */
+int pb_profile__relabel(const struct pb_profile *p, const struct pb_label *add, size_t n_add,
+			struct pb_profile **ret);
+/* Drops from l[0..n) the labels whose key l[n..n+m) has too; returns the new count. */
+size_t pb_profile__labels_merge(struct pb_label *l, size_t n, size_t m);
 /* Removes every stack. Interned names and meta are kept. */
 void pb_profile__clear(struct pb_profile *p);
 
@@ -80,7 +132,8 @@ const struct pb_profile_meta *pb_profile__meta_const(const struct pb_profile *p)
 
 /*
  * Stack indices in folded order: sorted by frame names (byte order), stacks that print the
- * same (same names, different pids) adjacent. Caller frees the array.
+ * same (same names, different pids or labels) adjacent, then by pid and labels. Caller frees
+ * the array.
  */
 int pb_profile__sorted(const struct pb_profile *p, size_t **ret_order);
 
@@ -118,6 +171,20 @@ int pb_profile__read_folded(struct pb_profile *p, FILE *f, struct pb_folded_repo
 /* The message for pb_profile__read_folded's error err on path: "x:7: line longer ...". */
 void pb_profile__read_error(const char *path, int err, const struct pb_folded_report *rep,
 			    char *buf, size_t len);
+
+/*
+ * The format of a saved profile: "pprof" when its first byte is gzip's (0x1f) or its name ends
+ * in .pb.gz, .pprof or .pb; else "folded". Peeks at f without consuming (f may be stdin).
+ */
+const char *pb_profile__input_format(const char *path, FILE *f);
+/*
+ * Reads f in format with the decoder of the plugin that encodes it (pprof: plugins/outputs/
+ * pprof), into p. 0, or -errno with why saying what was wrong ("not gzip'd protobuf", "location
+ * 7 of sample 3 is not in the profile", -EINVAL for a format nothing decodes). plugin_path:
+ * extra plugin directories, or NULL.
+ */
+int pb_profile__read_format(struct pb_profile *p, const char *format, FILE *f,
+			    const char *plugin_path, char *why, size_t len);
 
 /* How much a message matters; messages above the chosen verbosity are dropped. */
 enum pb_log_level {
@@ -177,6 +244,14 @@ struct pb_session_opts {
 	 * cache-mb); 0: the default (16 MiB), UINT64_MAX: no cap.
 	 */
 	uint64_t cache_bytes;
+	/*
+	 * Labels every stack carries (--label, [labels]), copied; with the labels the session
+	 * finds itself (container_id, pod_uid, cgroup, systemd_unit), theirs win on a clash.
+	 */
+	const struct pb_label *labels;
+	size_t n_labels;
+	/* --group-by: "container", "pod" or "label:NAME" (pb_profile__group_by); NULL: none. */
+	const char *group_by;
 };
 
 int pb_session__new(const struct pb_session_opts *opts, struct pb_session **ret);

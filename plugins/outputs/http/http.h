@@ -44,6 +44,7 @@ struct push_settings {
 	int64_t queue_size;
 	double max_backoff;
 	double flush_timeout;
+	const char *format; /* pyroscope: "folded" or "pprof" */
 };
 
 /* The two plugins of output-http.so (plugin.c). */
@@ -75,9 +76,21 @@ int gzip_compress(const void *in, size_t len, void **out, size_t *out_len);
 /* hostinfo.c: host metadata labels (hostname at least). */
 int hostinfo_for_each(int (*fn)(void *ctx, const char *key, const char *value), void *ctx);
 
+/* push_window.c */
+/* otlp+http://HOST:4318[/path] as the http:// URL to POST to: no path is /v1development/profiles. */
+char *otlp_url(const char *target);
+
 /* pyroscope.c */
+/*
+ * The body of /ingest?format=pprof: multipart/form-data with the window as pprof in "profile"
+ * (the pprof encoder's bytes), label keys made valid for Pyroscope's series (each change said);
+ * content_type gets the header value with its boundary.
+ */
+int pyroscope_pprof_body(const struct pb_host *host, const struct pb_profile *prof, FILE *out,
+			 char *content_type, size_t len);
 bool pyroscope_is_ingest_url(const char *url);
-int pyroscope_build_url(const char *base, const char *name, uint32_t frequency, uint64_t from_ns,
+int pyroscope_build_url(const char *base, const char *name, const char *format,
+			uint32_t frequency, uint64_t from_ns,
 			uint64_t until_ns, char **ret);
 /*
  * pyroscope_name.c: "app.cpu{k=v,...}" from the app name, labels "k=v;k2=v2" (',' also
@@ -161,11 +174,14 @@ struct window {
 	size_t len;
 	bool gzip;
 	struct curl_slist *headers;
+	char content_type[96]; /* "" for text/plain */
 };
 struct window_opts {
 	const char *url;
 	uint64_t seq;
 	bool pyroscope, gzip;
+	bool pprof; /* pyroscope: the body is pprof (multipart, as /ingest?format=pprof takes it) */
+	bool otlp;  /* OTLP/HTTP: the otlp encoder's ExportProfilesServiceRequest, gzip'd */
 	const char *name; /* pyroscope: the series name (pyroscope_name) */
 };
 /* The body is the session's folded encoding of prof (host->encode), as -o x.folded writes it. */
@@ -180,6 +196,7 @@ struct push_request {
 	size_t len;
 	bool gzip;
 	struct curl_slist *headers; /* extra headers (window metadata, auth) */
+	const char *content_type;   /* NULL: text/plain */
 };
 struct push_conn;
 int push_conn_new(const struct pb_host *host, const struct push_settings *set,

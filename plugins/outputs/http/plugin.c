@@ -62,7 +62,7 @@ const struct pb_plugin serve_plugin = {
 static const struct pb_config_key push_keys[] = {
 	PUSH_KEY_STRING(mode, "mode", "auto",
 			"pyroscope, generic (folded text with X-Profile-Bee-* headers), or auto "
-			"(pyroscope when the URL path ends in /ingest)",
+			"(pyroscope when the URL path ends in /ingest); otlp+http:// is always OTLP",
 			.choices = "auto, pyroscope, generic"),
 	PUSH_KEY_STRING(app_name, "app-name", NULL,
 			"Pyroscope application name (default: the target's name, else "
@@ -83,6 +83,10 @@ static const struct pb_config_key push_keys[] = {
 	PB_KEY_BOOL(struct push_settings, insecure, "insecure", "false",
 		    "do not verify TLS certificates"),
 	PB_KEY_BOOL(struct push_settings, gzip, "gzip", "true", "generic mode: gzip the body"),
+	PUSH_KEY_STRING(format, "format", "folded",
+			"pyroscope mode: the body, folded text or pprof (multipart, as /ingest?"
+			"format=pprof takes it; each stack's labels become series labels)",
+			.choices = "folded, pprof"),
 	PUSH_KEY_DOUBLE(timeout, "timeout", "10", 0.001, 86400, "seconds one request may take"),
 	PUSH_KEY_DOUBLE(connect_timeout, "connect-timeout", "5", 0.001, 86400,
 			"seconds to connect"),
@@ -105,6 +109,13 @@ static const struct pb_output_ops push_ops = {
 static const struct pb_output_claim push_claims[] = {
 	{ .pattern = "http://", .format = "push" },
 	{ .pattern = "https://", .format = "push" },
+	/*
+	 * OTLP/HTTP: the otlp plugin's encoder, delivered like every push. Not "otlp-push": the
+	 * linker would keep "push" only as that string's tail, and --set output.push finds this
+	 * file by the string "push" standing alone.
+	 */
+	{ .pattern = "otlp+http://", .format = "push-otlp" },
+	{ .pattern = "otlp+https://", .format = "push-otlp" },
 	{ .pattern = NULL },
 };
 
@@ -112,8 +123,8 @@ const struct pb_plugin push_plugin = {
 	PB_PLUGIN_DESCRIPTOR_INIT,
 	.kind = PB_PLUGIN_OUTPUT,
 	.name = "push",
-	.description = "push each window to a collector (-o http[s]://...): Pyroscope /ingest, or "
-		       "generic folded text",
+	.description = "push each window to a collector (-o http[s]://...): Pyroscope /ingest, "
+		       "generic folded text, or OTLP profiles (-o otlp+http://HOST:4318)",
 	.config_keys = push_keys,
 	.settings_size = sizeof(struct push_settings),
 	.output = &push_ops,

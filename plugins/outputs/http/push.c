@@ -15,7 +15,7 @@ struct push {
 	char *url;
 	char *app, *labels;
 	char *name, *name_app; /* the series name, made once for the app name it was made from */
-	bool pyroscope, gzip, host_labels;
+	bool pyroscope, gzip, host_labels, pprof, otlp;
 	uint32_t window_ms;
 	struct pb_profile *acc; /* a one-shot run sends the sum of its windows once */
 	uint64_t acc_windows;
@@ -154,7 +154,9 @@ static void *sender(void *arg)
 		p->in_flight = true;
 		pthread_mutex_unlock(&p->lock);
 		r = (struct push_request){ .url = w->url, .body = w->body, .len = w->len,
-					   .gzip = w->gzip, .headers = w->headers };
+					   .gzip = w->gzip, .headers = w->headers,
+					   .content_type = w->content_type[0] ? w->content_type
+									      : NULL };
 		status = push_conn_post(p->conn, &r, why, sizeof(why));
 		pthread_mutex_lock(&p->lock);
 		p->in_flight = false;
@@ -192,9 +194,11 @@ int push_open(const struct pb_host *host, const struct pb_output_params *params,
 	pb_config__bind(cfg, &set);
 	p->host = host;
 	p->window_ms = params->window_ms;
-	p->pyroscope = strcmp(set.mode, "auto") ? !strcmp(set.mode, "pyroscope")
-						: pyroscope_is_ingest_url(params->target);
+	p->otlp = !strcmp(params->format, "push-otlp");
+	p->pyroscope = !p->otlp && (strcmp(set.mode, "auto") ? !strcmp(set.mode, "pyroscope")
+							     : pyroscope_is_ingest_url(params->target));
 	p->gzip = set.gzip;
+	p->pprof = !strcmp(set.format, "pprof");
 	p->host_labels = set.host_labels;
 	p->max_backoff_s = set.max_backoff;
 	p->flush_timeout_s = set.flush_timeout;
@@ -204,7 +208,7 @@ int push_open(const struct pb_host *host, const struct pb_output_params *params,
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&p->cond, &attr);
 	pthread_condattr_destroy(&attr);
-	if (!(p->url = strdup(params->target)) ||
+	if (!(p->url = p->otlp ? otlp_url(params->target) : strdup(params->target)) ||
 	    (set.app_name && !(p->app = strdup(set.app_name))) ||
 	    (set.labels && !(p->labels = strdup(set.labels))) ||
 	    !(p->queue = calloc(p->cap, sizeof(*p->queue))))
@@ -338,6 +342,8 @@ int push_write(void *state, const struct pb_profile *profile, uint32_t flags)
 	if (pb_profile__total(send) && !(err = series_name(p, send)) &&
 	    !(err = window_new(p->host, send, &(struct window_opts){ .url = p->url, .seq = ++p->seq,
 							   .pyroscope = p->pyroscope,
+							   .pprof = p->pprof,
+							   .otlp = p->otlp,
 							   .gzip = p->gzip, .name = p->name },
 			       &w))) {
 		pthread_mutex_lock(&p->lock);

@@ -144,7 +144,8 @@ long push_conn_post(struct push_conn *c, const struct push_request *r, char *why
 	for (struct curl_slist *h = r->headers; h && !err; h = h->next)
 		err = add_header(&all, "%s", h->data);
 	if (!err)
-		err = add_header(&all, "Content-Type: %s", "text/plain; charset=utf-8");
+		err = add_header(&all, "Content-Type: %s",
+				 r->content_type ? r->content_type : "text/plain; charset=utf-8");
 	if (!err && r->gzip)
 		err = add_header(&all, "Content-Encoding: %s", "gzip");
 	/* curl would otherwise wait a second for "100 Continue" before a large body. */

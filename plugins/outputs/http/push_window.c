@@ -8,6 +8,20 @@
 
 #include "http.h"
 
+char *otlp_url(const char *target)
+{
+	const char *url = target + strlen("otlp+"), *host = strstr(url, "://") + 3;
+	const char *path = strchr(host, '/');
+	char *out;
+
+	if (path && strcmp(path, "/"))
+		return strdup(url);
+	if (asprintf(&out, "%.*s/v1development/profiles", (int)((path ? path : host + strlen(host)) - url),
+		     url) < 0)
+		return NULL;
+	return out;
+}
+
 void window_free(struct window *w)
 {
 	if (!w)
@@ -31,8 +45,15 @@ int window_new(const struct pb_host *host, const struct pb_profile *prof,
 		free(w);
 		return -ENOMEM;
 	}
-	/* Both modes send folded text: Pyroscope's /ingest takes it as format=folded. */
-	if ((err = host->encode(host->session, prof, "folded", b.f)) || (err = membuf_close(&b)))
+	/* Folded text in both modes, or pprof for Pyroscope (format=pprof): the -o encoders. */
+	if (o->otlp)
+		err = host->encode(host->session, prof, "otlp", b.f);
+	else if (o->pyroscope && o->pprof)
+		err = pyroscope_pprof_body(host, prof, b.f, w->content_type,
+					   sizeof(w->content_type));
+	else
+		err = host->encode(host->session, prof, "folded", b.f);
+	if (err || (err = membuf_close(&b)))
 		goto fail;
 	w->seq = o->seq;
 	if (o->pyroscope) {
@@ -44,7 +65,8 @@ int window_new(const struct pb_host *host, const struct pb_profile *prof,
 			clock_gettime(CLOCK_REALTIME, &now);
 			from = until = now.tv_sec * 1000000000ull + now.tv_nsec;
 		}
-		err = pyroscope_build_url(o->url, o->name, m->frequency, from, until, &w->url);
+		err = pyroscope_build_url(o->url, o->name, o->pprof ? "pprof" : "folded",
+					  m->frequency, from, until, &w->url);
 		if (err)
 			goto fail;
 		w->body = b.data;
@@ -57,6 +79,8 @@ int window_new(const struct pb_host *host, const struct pb_profile *prof,
 	if (!(w->url = strdup(o->url)))
 		goto nomem;
 	w->gzip = o->gzip;
+	if (o->otlp)
+		snprintf(w->content_type, sizeof(w->content_type), "application/x-protobuf");
 	if (w->gzip ? gzip_compress(b.data, b.len, &w->body, &w->len) : 0)
 		goto nomem;
 	if (!w->gzip) {
@@ -73,6 +97,8 @@ int window_new(const struct pb_host *host, const struct pb_profile *prof,
 			goto nomem;                                                                \
 		w->headers = g;                                                                    \
 	} while (0)
+	if (o->otlp)
+		goto done; /* the request holds the window's facts itself */
 	HDR("X-Profile-Bee-Window: %llu", (unsigned long long)w->seq);
 	HDR("X-Profile-Bee-Start-Ns: %llu", (unsigned long long)m->start_ns);
 	HDR("X-Profile-Bee-End-Ns: %llu", (unsigned long long)m->end_ns);
@@ -84,6 +110,7 @@ int window_new(const struct pb_host *host, const struct pb_profile *prof,
 	if (m->target_pid)
 		HDR("X-Profile-Bee-Pid: %d", m->target_pid);
 #undef HDR
+done:
 	membuf_free(&b);
 	*ret = w;
 	return 0;

@@ -4,7 +4,9 @@
  * The model has interned names, no addresses: each distinct frame becomes one function and one
  * location (address 0) with one line; kernel frames keep their "_[k]" suffix, so pprof views
  * read like the folded text, and sit in a "[kernel.kallsyms]" mapping, user frames in "[user]".
- * Every stack becomes one sample, locations leaf first, labelled pid (numeric) and comm.
+ * Every stack becomes one sample, locations leaf first, labelled pid (numeric), comm and the
+ * stack's labels (container_id, pod_uid, user labels...; tid and cpu numeric when digits).
+ * Strings: the fixed ones, the frame names, each label set's keys and values, the comments.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -46,10 +48,72 @@ struct enc {
 	uint64_t *loc_ids;
 	int64_t *values;
 	char **strings;
+	size_t *set_first;  /* label set id -> its first entry in lab_str */
+	int64_t *lab_str;   /* per label of every set: key and value string indices */
+	size_t n_lab_str;
 	char comments[MAX_COMMENTS][128];
 	int64_t comment_idx[MAX_COMMENTS];
 	size_t n_comments;
 };
+
+/* String indices for every label set's keys and values, placed after the frame names. */
+static int index_labels(struct enc *e, const struct pb_profile *p)
+{
+	size_t sets = pb_profile__label_set_count(p), n = 0;
+	int64_t next = S_FRAMES + pb_profile__frame_count(p);
+
+	for (size_t id = 1; id <= sets; id++) {
+		const struct pb_label *l;
+
+		n += 2 * pb_profile__labels(p, id, &l);
+	}
+	e->set_first = calloc(sets + 1, sizeof(*e->set_first));
+	e->lab_str = calloc(n ?: 1, sizeof(*e->lab_str));
+	if (!e->set_first || !e->lab_str)
+		return -ENOMEM;
+	for (size_t id = 1; id <= sets; id++) {
+		const struct pb_label *l;
+		size_t nl = pb_profile__labels(p, id, &l);
+
+		e->set_first[id] = e->n_lab_str;
+		for (size_t i = 0; i < 2 * nl; i++)
+			e->lab_str[e->n_lab_str++] = next++;
+	}
+	return 0;
+}
+
+/* pprof readers filter and group numeric labels by value: tid and cpu when they are numbers. */
+static bool numeric_label(const struct pb_label *l, int64_t *num)
+{
+	char *end;
+
+	if (strcmp(l->key, "tid") && strcmp(l->key, "cpu"))
+		return false;
+	errno = 0;
+	*num = strtoll(l->value, &end, 10);
+	return l->value[0] && !*end && !errno && *num >= 0;
+}
+
+/* The stack's own labels after comm and pid. */
+static void add_set_labels(struct enc *e, const struct pb_profile *p, uint32_t set, Sample *s,
+			   Label *l)
+{
+	const struct pb_label *pl;
+	size_t nl = pb_profile__labels(p, set, &pl);
+	const int64_t *str = e->lab_str + e->set_first[set];
+
+	for (size_t i = 0; i < nl; i++, l++) {
+		int64_t num;
+
+		perftools__profiles__label__init(l);
+		l->key = str[2 * i];
+		if (numeric_label(&pl[i], &num))
+			l->num = num;
+		else
+			l->str = str[2 * i + 1];
+		s->label[s->n_label++] = l;
+	}
+}
 
 static bool is_kernel(const char *name)
 {
@@ -131,18 +195,25 @@ static int build_locations(struct enc *e, const struct pb_profile *p)
 static int build_samples(struct enc *e, const struct pb_profile *p, uint64_t period,
 			 size_t n_values, struct pprof_report *rep)
 {
-	size_t n = pb_profile__stack_count(p), n_ids = 0, *order = NULL;
+	size_t n = pb_profile__stack_count(p), n_ids = 0, n_labels = 0, *order = NULL;
 	uint64_t *ids;
+	Label *lab;
+	Label **lab_ptrs;
 	int err = pb_profile__sorted(p, &order);
 
 	if (err)
 		return err;
-	for (size_t i = 0; i < n; i++)
-		n_ids += pb_profile__stack(p, i)->depth - 1;
+	for (size_t i = 0; i < n; i++) {
+		const struct pb_stack *st = pb_profile__stack(p, i);
+		const struct pb_label *l;
+
+		n_ids += st->depth - 1;
+		n_labels += 2 + pb_profile__labels(p, st->labels, &l);
+	}
 	e->samples = calloc(n ?: 1, sizeof(*e->samples));
 	e->sample_ptrs = calloc(n ?: 1, sizeof(*e->sample_ptrs));
-	e->labels = calloc(2 * n ?: 1, sizeof(*e->labels));
-	e->label_ptrs = calloc(2 * n ?: 1, sizeof(*e->label_ptrs));
+	e->labels = lab = calloc(n_labels ?: 1, sizeof(*e->labels));
+	e->label_ptrs = lab_ptrs = calloc(n_labels ?: 1, sizeof(*e->label_ptrs));
 	e->values = calloc(2 * n ?: 1, sizeof(*e->values));
 	e->loc_ids = ids = calloc(n_ids ?: 1, sizeof(*e->loc_ids));
 	if (!e->samples || !e->sample_ptrs || !e->labels || !e->label_ptrs || !e->values || !ids) {
@@ -152,7 +223,7 @@ static int build_samples(struct enc *e, const struct pb_profile *p, uint64_t per
 	for (size_t i = 0; i < n; i++) {
 		const struct pb_stack *st = pb_profile__stack(p, order[i]);
 		Sample *s = &e->samples[i];
-		Label *l = &e->labels[2 * i];
+		Label *l = lab;
 		uint64_t ns =
 		    period && st->count > UINT64_MAX / period ? UINT64_MAX : st->count * period;
 
@@ -167,7 +238,7 @@ static int build_samples(struct enc *e, const struct pb_profile *p, uint64_t per
 		s->value[0] = clamp(st->count, rep);
 		if (n_values > 1)
 			s->value[1] = clamp(ns, rep);
-		s->label = &e->label_ptrs[2 * i];
+		s->label = lab_ptrs;
 		perftools__profiles__label__init(&l[0]);
 		l[0].key = S_COMM;
 		l[0].str = S_FRAMES + st->frames[0];
@@ -180,6 +251,9 @@ static int build_samples(struct enc *e, const struct pb_profile *p, uint64_t per
 			l[1].num = st->pid;
 			s->label[s->n_label++] = &l[1];
 		}
+		add_set_labels(e, p, st->labels, s, &l[2]);
+		lab += 2 + pb_profile__labels(p, st->labels, &(const struct pb_label *){ NULL });
+		lab_ptrs += s->n_label;
 		e->sample_ptrs[i] = s;
 	}
 	free(order);
@@ -249,11 +323,14 @@ static void free_enc(struct enc *e)
 	free(e->values);
 	free(e->loc_ids);
 	free(e->strings);
+	free(e->set_first);
+	free(e->lab_str);
 }
 
 static int build_strings(struct enc *e, const struct pb_profile *p)
 {
-	size_t n_frames = pb_profile__frame_count(p), n = S_FRAMES + n_frames + e->n_comments;
+	size_t n_frames = pb_profile__frame_count(p), sets = pb_profile__label_set_count(p);
+	size_t labs = S_FRAMES + n_frames, n = labs + e->n_lab_str + e->n_comments;
 
 	if (!(e->strings = calloc(n, sizeof(*e->strings))))
 		return -ENOMEM;
@@ -262,9 +339,18 @@ static int build_strings(struct enc *e, const struct pb_profile *p)
 		e->strings[i] = (char *)fixed[i];
 	for (size_t f = 0; f < n_frames; f++)
 		e->strings[S_FRAMES + f] = (char *)pb_profile__frame_name(p, f);
+	for (size_t id = 1; id <= sets; id++) {
+		const struct pb_label *l;
+		size_t nl = pb_profile__labels(p, id, &l);
+
+		for (size_t i = 0; i < nl; i++) {
+			e->strings[labs++] = (char *)l[i].key;
+			e->strings[labs++] = (char *)l[i].value;
+		}
+	}
 	for (size_t i = 0; i < e->n_comments; i++) {
-		e->strings[S_FRAMES + n_frames + i] = e->comments[i];
-		e->comment_idx[i] = S_FRAMES + n_frames + i;
+		e->strings[labs + i] = e->comments[i];
+		e->comment_idx[i] = labs + i;
 	}
 	e->prof.string_table = e->strings;
 	e->prof.n_string_table = n;
@@ -285,7 +371,9 @@ int pprof_encode(const struct pb_profile *p, const struct pprof_opts *opts, FILE
 	*rep = (struct pprof_report){0};
 	perftools__profiles__profile__init(&e->prof);
 	build_header(e, p, hz);
-	err = build_locations(e, p);
+	err = index_labels(e, p);
+	if (!err)
+		err = build_locations(e, p);
 	if (!err)
 		err = build_samples(e, p, hz ? 1000000000 / hz : 0, hz ? 2 : 1, rep);
 	if (!err && pb_profile__truncated(p))

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* Streams a protobuf-c message through zlib's gzip into a FILE, so the packed bytes never sit
- * whole in memory beside the message (a 100k-stack profile packs to tens of MiB). */
+/*
+ * gzip both ways: streams a protobuf-c message through zlib into a FILE, so the packed bytes
+ * never sit whole in memory beside the message (a 100k-stack profile packs to tens of MiB),
+ * and reads a pprof file whole through gunzip with a bound (a gzip bomb stops there).
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,5 +74,80 @@ int pprof_gzip_message(const ProtobufCMessage *msg, int level, FILE *out)
 	err = s->err ?: deflate_some(s, NULL, 0, Z_FINISH);
 	deflateEnd(&s->z);
 	free(s);
+	return err;
+}
+
+/* Appends n bytes to the buffer, refusing to pass max. */
+static int put(struct pprof_bytes *b, const void *data, size_t n, size_t max)
+{
+	if (!n)
+		return 0; /* b->data may still be NULL */
+	if (n > max - b->len)
+		return -EFBIG;
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 64 * 1024;
+		uint8_t *grown;
+
+		while (cap < b->len + n)
+			cap *= 2;
+		if (cap > max)
+			cap = max;
+		if (!(grown = realloc(b->data, cap)))
+			return -ENOMEM;
+		b->data = grown;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, data, n);
+	b->len += n;
+	return 0;
+}
+
+int pprof_read_all(FILE *in, size_t max, struct pprof_bytes *out)
+{
+	unsigned char *buf = malloc(CHUNK), *outbuf = malloc(CHUNK);
+	z_stream z = { 0 };
+	bool gz = false, started = false, done = false;
+	int err = buf && outbuf ? 0 : -ENOMEM;
+	size_t n;
+
+	*out = (struct pprof_bytes){ 0 };
+	while (!err && !done && (n = fread(buf, 1, CHUNK, in)) > 0) {
+		if (!started) {
+			started = true;
+			gz = n >= 2 && buf[0] == 0x1f && buf[1] == 0x8b;
+			if (gz && inflateInit2(&z, 15 + 16) != Z_OK)
+				err = -ENOMEM;
+		}
+		if (!gz) {
+			err = put(out, buf, n, max);
+			continue;
+		}
+		z.next_in = buf;
+		z.avail_in = n;
+		while (!err && z.avail_in && !done) {
+			int zerr;
+
+			z.next_out = outbuf;
+			z.avail_out = CHUNK;
+			zerr = inflate(&z, Z_NO_FLUSH);
+			if (zerr != Z_OK && zerr != Z_STREAM_END && zerr != Z_BUF_ERROR)
+				err = -EBADMSG;
+			else
+				err = put(out, outbuf, CHUNK - z.avail_out, max);
+			done = zerr == Z_STREAM_END;
+		}
+	}
+	if (!err && ferror(in))
+		err = -EIO;
+	if (!err && gz && !done)
+		err = -EPIPE; /* the gzip stream ends early: a truncated file */
+	if (gz)
+		inflateEnd(&z);
+	free(buf);
+	free(outbuf);
+	if (err) {
+		free(out->data);
+		*out = (struct pprof_bytes){ 0 };
+	}
 	return err;
 }

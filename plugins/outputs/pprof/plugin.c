@@ -32,8 +32,16 @@ static int pprof_encode_plugin(const struct pb_host *host, const struct pb_profi
 	return err;
 }
 
+static int pprof_decode_plugin(const struct pb_host *host, FILE *in, struct pb_profile *into,
+			       const struct pb_config *cfg)
+{
+	(void)cfg;
+	return pprof_decode(host, in, into);
+}
+
 static const struct pb_encoder encoders[] = {
-	{ .sz = sizeof(struct pb_encoder), .format = "pprof", .encode = pprof_encode_plugin },
+	{ .sz = sizeof(struct pb_encoder), .format = "pprof", .encode = pprof_encode_plugin,
+	  .decode = pprof_decode_plugin },
 	{ 0 },
 };
 

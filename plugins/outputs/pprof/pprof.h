@@ -3,6 +3,9 @@
 #ifndef PB_PPROF_H
 #define PB_PPROF_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include <profile-bee/profile-bee.h>
 
 /* The plugin's settings, as pb_config__bind fills them from its key table. */
@@ -24,5 +27,21 @@ int pprof_encode(const struct pb_profile *p, const struct pprof_opts *opts, FILE
 /* Packs msg (a protobuf-c message) into out through gzip at the given level. */
 struct ProtobufCMessage;
 int pprof_gzip_message(const struct ProtobufCMessage *msg, int level, FILE *out);
+
+/* Bytes read whole (malloc'd). */
+struct pprof_bytes {
+	uint8_t *data;
+	size_t len, cap;
+};
+/*
+ * Reads in whole, through gunzip when it starts with gzip's magic: 0, -EFBIG past max bytes
+ * (after decompression: a gzip bomb stops there), -EBADMSG for a corrupt gzip stream, -EPIPE
+ * for a truncated one, -EIO, -ENOMEM.
+ */
+int pprof_read_all(FILE *in, size_t max, struct pprof_bytes *out);
+
+/* The decoder: in (gzip'd or plain pprof) into p; see struct pb_encoder.decode. */
+struct pb_host;
+int pprof_decode(const struct pb_host *host, FILE *in, struct pb_profile *p);
 
 #endif

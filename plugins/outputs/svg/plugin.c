@@ -80,6 +80,17 @@ static int read_base(const struct pb_host *host, const char *path, struct pb_pro
 		return err;
 	}
 	err = pb_profile__new(&p);
+	if (!err && !strcmp(pb_profile__input_format(path, f), "pprof")) {
+		err = pb_profile__read_format(p, "pprof", f, NULL, why, sizeof(why));
+		fclose(f);
+		if (err) {
+			say(host, PB_LOG_ERROR, "diff-base '%s': %s", path, why);
+			pb_profile__free(p);
+			return err;
+		}
+		*ret = p;
+		return 0;
+	}
 	if (!err)
 		err = pb_profile__read_folded(p, f, &rep);
 	fclose(f);

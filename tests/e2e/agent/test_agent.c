@@ -163,6 +163,50 @@ static void test_outputs(const char *tmp)
 	pb_agent__free(a);
 }
 
+static void refused(const struct pb_agent_opts *opts, const char *want);
+
+struct labelled {
+	int windows, stacks, carrying;
+};
+
+/* Counts the stacks of each window that carry service=agent-test. */
+static int label_reporter(void *ctx, const struct pb_agent_window *w)
+{
+	struct labelled *l = ctx;
+
+	l->windows++;
+	for (size_t i = 0; i < pb_profile__stack_count(w->profile); i++) {
+		const struct pb_stack *st = pb_profile__stack(w->profile, i);
+		const char *v = pb_profile__label(w->profile, st->labels, "service");
+
+		l->stacks++;
+		l->carrying += v && !strcmp(v, "agent-test");
+	}
+	return 0;
+}
+
+static void test_labels(void)
+{
+	static const struct pb_label labels[] = { { "service", "agent-test" } };
+	struct pb_agent_opts opts = { .sz = sizeof(opts), .frequency = 499, .duration_ms = 300,
+				      .interval_ms = 300, .labels = labels, .n_labels = 1,
+				      .group_by = "label:service" };
+	struct labelled l = { 0 };
+	struct pb_agent *a;
+
+	ok(!pb_agent__new(&opts, &a), "pb_agent__new with labels");
+	pb_agent__set_reporter(a, label_reporter, &l);
+	ok(!pb_agent__spawn(a), "spawn (%s)", pb_agent__strerror(a));
+	agent_test_busy(1000);
+	pb_agent__stop(a);
+	pb_agent__free(a);
+	ok(l.windows >= 2 && l.stacks > 0 && l.carrying == l.stacks,
+	   "pb_agent_opts.labels: every stack of every window carries service=agent-test "
+	   "(%d of %d stacks, %d windows)", l.carrying, l.stacks, l.windows);
+	opts.group_by = "colour";
+	refused(&opts, "group_by 'colour' is not container, pod or label:NAME");
+}
+
 /* pb_agent__spawn refuses opts with -EINVAL, saying want. */
 static void refused(const struct pb_agent_opts *opts, const char *want)
 {
@@ -333,6 +377,7 @@ int main(void)
 	test_outputs(tmp);
 	test_dwarf();
 	test_system_wide();
+	test_labels();
 	fake_server_stop(&fs);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
 	if (system(cmd))
