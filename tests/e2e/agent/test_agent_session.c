@@ -163,9 +163,9 @@ static void test_paused(const char *unwinder)
 	struct seen s = { .probe_pause = true };
 	struct pb_agent_stats st = { .sz = sizeof(st) };
 	struct pb_agent *a = spawn(300, 600, unwinder, &s);
-	uint64_t paused_runs = 0, min_total = UINT64_MAX;
+	uint64_t paused_runs = 0;
 	double worst = 0; /* the most leaf samples a window held for its length, as a share of 199 Hz */
-	int min_share = 100;
+	int min_share = 100, judged = 0;
 	bool same_prog = true;
 
 	ok(a != NULL, "%s: agent with 300 ms windows every 600 ms", unwinder);
@@ -181,9 +181,10 @@ static void test_paused(const char *unwinder)
 	for (int i = 0; i + 1 < s.n; i++) {
 		paused_runs += s.paused_runs[i];
 		same_prog &= s.prog_id[i] == s.prog_id[0] && s.prog_id[0];
-		if (s.share[i] < min_share)
+		/* A window the loaded machine gave the test thread no CPU in has nothing to judge. */
+		if (s.leaf[i] >= 5 && s.share[i] < min_share)
 			min_share = s.share[i];
-		min_total = s.total[i] < min_total ? s.total[i] : min_total;
+		judged += s.leaf[i] >= 5;
 		/* +2: a sample either side of the window's edges */
 		if (s.end_ns[i] > s.start_ns[i]) {
 			double want = (s.end_ns[i] - s.start_ns[i]) / 1e9 * 199 + 2;
@@ -197,15 +198,15 @@ static void test_paused(const char *unwinder)
 	   "%" PRIu64 " session)", unwinder, s.n, s.prog_id[0], st.sessions);
 	ok(paused_runs == 0, "%s: the BPF program ran %" PRIu64 " times in %d x 150 ms of pauses",
 	   unwinder, paused_runs, s.n - 1);
-	ok(min_share >= 90, "%s: root;mid;leaf in >= 90%% of the leaf's samples in every full "
-	   "window (worst %d%%)", unwinder, min_share);
+	ok(min_share >= 90 && judged >= 4, "%s: root;mid;leaf in >= 90%% of the leaf's samples in "
+	   "every full window with 5 or more (%d windows, worst %d%%)", unwinder, judged, min_share);
 	/*
 	 * The test's one busy thread at 199 Hz: no window holds more of its samples than the
 	 * window's own length allows (a window runs past 300 ms when a loaded machine wakes the
 	 * agent late, so its length is the measure; fewer when the 2 CPUs are shared). Only that
 	 * thread's: dwarf's table builder, a thread of this process too, is busy in the first window.
 	 */
-	ok(worst <= 1.0 && worst > 0 && min_total >= 1, "%s: no window holds more of the test "
+	ok(worst <= 1.0 && worst > 0, "%s: no window holds more of the test "
 	   "thread's samples than its length at 199 Hz (at most %.0f%% of that): nothing sampled "
 	   "between windows", unwinder, worst * 100);
 	pb_agent__free(a);

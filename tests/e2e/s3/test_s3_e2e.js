@@ -88,7 +88,15 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
     for (const k of svgs) {
       const folded = path.join(work, 'window.folded');
       const svg = path.join(work, 'window.svg');
-      fs.writeFileSync(folded, h.gunzip((await reader.get(k.replace(/\.svg$/, '.folded.gz'))).body));
+      const body = h.gunzip((await reader.get(k.replace(/\.svg$/, '.folded.gz'))).body);
+      // A window in which the loaded machine gave the workload no CPU has no stacks: --input
+      // refuses an empty file, so its svg is only checked to be a whole (empty) flame graph.
+      if (body.length === 0) {
+        if ((await reader.get(k)).body.toString().trimEnd().endsWith('</svg>')) same++;
+        else differ.push(`${k}: an empty window's svg is not a whole svg`);
+        continue;
+      }
+      fs.writeFileSync(folded, body);
       const r = await h.run(['--input', folded, '-o', svg], process.env);
       if (r.code === 0 && (await reader.get(k)).body.equals(fs.readFileSync(svg)))
         same++;
