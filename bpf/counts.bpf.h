@@ -5,6 +5,7 @@
 
 #include "counts.h"
 #include "lost.bpf.h"
+#include "python.bpf.h"
 
 /* vmlinux.h has no errno values. */
 #define PB_ENOMEM 12
@@ -49,7 +50,7 @@ PB_LOST_COUNTERS(PB_LOST_SLOTS);
 /* Map pointers are constants at each call site, as bpf_get_stackid needs. */
 static __always_inline void pb_count_in(void *ctx, bool kernel, struct pb_count_key *key,
 					const struct pb_user_stack *ust, void *counts,
-					void *kstacks, void *ustacks)
+					void *kstacks, void *ustacks, void *py_stacks)
 {
 	__u64 one = 1, *val;
 	/*
@@ -67,6 +68,7 @@ static __always_inline void pb_count_in(void *ctx, bool kernel, struct pb_count_
 			count_lost(PB_LOST_KSTACK_COLLISION);
 	}
 	if (ust) {
+		pb_py_sample(key->pid, &key->ustack_hash, py_stacks);
 		err = bpf_map_update_elem(ustacks, &key->ustack_hash, ust, BPF_NOEXIST);
 		if (err && err != -PB_EEXIST) {
 			count_lost(PB_LOST_USTACK_FULL);
@@ -98,9 +100,9 @@ static __always_inline int pb_count(void *ctx, bool kernel, struct pb_count_key 
 				    const struct pb_user_stack *ust)
 {
 	if (active)
-		pb_count_in(ctx, kernel, key, ust, &counts1, &kstacks1, &ustacks1);
+		pb_count_in(ctx, kernel, key, ust, &counts1, &kstacks1, &ustacks1, &py_stacks1);
 	else
-		pb_count_in(ctx, kernel, key, ust, &counts0, &kstacks0, &ustacks0);
+		pb_count_in(ctx, kernel, key, ust, &counts0, &kstacks0, &ustacks0, &py_stacks0);
 	return 0;
 }
 

@@ -52,6 +52,9 @@ static const struct pb_config_key profile_keys[] = {
 	PB_KEY_STRING(S, group_by, "group-by", NULL,
 		      "container, pod or label:NAME: a frame per value before the comm "
 		      "(--group-by)"),
+	PB_KEY_STRING(S, python, "python", "auto",
+		      "CPython frames: auto (in place of the eval loop), off, only (--python)",
+		      .choices = "auto, off, only"),
 	{ 0 },
 };
 

@@ -129,6 +129,7 @@ static int open_unwinder(struct pb_session *s)
 		.filter_pids = s->opts.n_pids > 0 || s->command,
 		.stack_storage_size = s->opts.stack_storage_size,
 		.hash_storage_size = s->opts.hash_storage_size,
+		.python = s->opts.python,
 	};
 	/* The unwinder's own reason becomes the one message ("needs bpf_loop (Linux 5.17 ..."). */
 	pb_session_capture_begin(s);

@@ -35,6 +35,7 @@ static const char usage[] =
 	"                             unwinder; needs perf_event_paranoid <= 2 without root)\n"
 	"      --stack-storage-size N distinct kernel stacks kept per window (default 16384)\n"
 	"      --hash-storage-size N  distinct stacks counted per window (default 40960)\n"
+	"      --python MODE          CPython frames: auto (in place of the eval loop), off, only\n"
 	"\n"
 	"Where the profile goes (default: folded text on stdout):\n"
 	"  -f, --folded               folded text on stdout\n"
@@ -92,6 +93,7 @@ enum {
 	OPT_NO_BPF,
 	OPT_STACK_STORAGE,
 	OPT_HASH_STORAGE,
+	OPT_PYTHON,
 	OPT_INPUT,
 	OPT_DIFF,
 	OPT_FLUSH,
@@ -127,6 +129,7 @@ static const struct option long_options[] = {
 	{ "no-bpf", no_argument, NULL, OPT_NO_BPF },
 	{ "stack-storage-size", required_argument, NULL, OPT_STACK_STORAGE },
 	{ "hash-storage-size", required_argument, NULL, OPT_HASH_STORAGE },
+	{ "python", required_argument, NULL, OPT_PYTHON },
 	{ "folded", no_argument, NULL, 'f' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "input", required_argument, NULL, OPT_INPUT },
@@ -304,6 +307,8 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 		return record(cli, "--stack-storage-size", "stack-storage-size", arg);
 	case OPT_HASH_STORAGE:
 		return record(cli, "--hash-storage-size", "hash-storage-size", arg);
+	case OPT_PYTHON:
+		return record(cli, "--python", "python", arg);
 	case 'f':
 		return add_output(cli, "-");
 	case 'o':

@@ -232,6 +232,9 @@ int pb_settings_to_opts(struct pb_settings *st, struct pb_session_opts *opts, ch
 	opts->user_only = !c.kernel;
 	opts->idle = c.idle;
 	opts->quiet = c.quiet;
+	opts->python = !strcmp(c.python, "off")	   ? PB_PYTHON_OFF
+		       : !strcmp(c.python, "only") ? PB_PYTHON_ONLY
+						   : PB_PYTHON_AUTO;
 	opts->one_cpu = c.cpu >= 0;
 	opts->cpu = c.cpu >= 0 ? c.cpu : 0;
 	opts->stack_storage_size = c.stack_storage_size;

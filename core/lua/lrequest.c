@@ -44,6 +44,7 @@ static const struct field fields[] = {
 	{ "hash_storage_size", "hash-storage-size", F_INT },
 	{ "group_by", "group-by", F_STRING },
 	{ "labels", NULL, F_LABELS },
+	{ "python", "python", F_STRING },
 	{ "pid", NULL, F_PID },
 	{ "cmd", NULL, F_CMD },
 	{ "unwinder_options", NULL, F_TABLE },

@@ -51,6 +51,7 @@ void pb_symbolizer__free(struct pb_symbolizer *s)
 	pb_strpool_clear(&s->pool);
 	pb_kallsyms__free(s->kallsyms);
 	pb_jitmaps_clear(&s->jit);
+	pb_pysym_clear(&s->py);
 	pb_binary__free(s->vdso);
 	for (int i = 0; i < s->n_own_dirs; i++)
 		free(s->own_dirs[i]);
@@ -243,6 +244,12 @@ const char *pb_symbolizer__frame(struct pb_symbolizer *s, uint32_t pid,
 	uint64_t vaddr, off = 0;
 	struct pb_binary *bin;
 
+	if (addr & PB_RAW_PY_FRAME) {
+		pthread_mutex_lock(&s->lock);
+		name = pid ? pb_pysym_name(&s->py, &s->pool, pid, addr) : "[python]";
+		pthread_mutex_unlock(&s->lock);
+		return name;
+	}
 	/* A return address points after the call; the call itself is one byte back. */
 	if (is_return && addr > (in_m ? m->start : 0))
 		addr--;
@@ -274,6 +281,7 @@ void pb_symbolizer__forget_pid(struct pb_symbolizer *s, uint32_t pid)
 {
 	pthread_mutex_lock(&s->lock);
 	pb_jitmaps_forget(&s->jit, pid);
+	pb_pysym_forget(&s->py, pid);
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -282,6 +290,7 @@ void pb_symbolizer__end_window(struct pb_symbolizer *s, pb_symbolizer_live_fn li
 	pthread_mutex_lock(&s->lock);
 	pb_jitmaps_end_window(&s->jit);
 	pb_symbolizer_trim(s, live, ctx);
+	pb_pysym_end_window(&s->py);
 	s->jit.window = ++s->window;
 	pthread_mutex_unlock(&s->lock);
 }

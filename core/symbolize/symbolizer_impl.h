@@ -9,6 +9,7 @@
 
 #include "binary.h"
 #include "jitmaps.h"
+#include "python_sym.h"
 #include "strpool.h"
 #include "symbolizer.h"
 #include "u64map.h"
@@ -35,6 +36,7 @@ struct pb_symbolizer {
 	struct pb_strpool pool;	  /* names made up here: unresolved frames */
 	struct pb_kallsyms *kallsyms;
 	struct pb_jitmaps jit;
+	struct pb_pysym py; /* interpreter frames (PB_RAW_PY_FRAME words) */
 	uint64_t kallsyms_ns;
 	uint64_t modules_digest; /* of /proc/modules when kallsyms was read */
 	int kallsyms_err;

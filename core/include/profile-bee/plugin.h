@@ -20,7 +20,7 @@ extern "C" {
  * session (logging, lost counters, process mappings, encoders, stopping) goes through the host.
  */
 #define PB_PLUGIN_ABI_MAJOR 2
-#define PB_PLUGIN_ABI_MINOR 2 /* 2.1: unwinder_flags, set_enabled; 2.2: pb_encoder.decode */
+#define PB_PLUGIN_ABI_MINOR 3 /* 2.1: unwinder_flags, set_enabled; 2.2: pb_encoder.decode; 2.3: python */
 /* The entry point: a NULL-terminated list of the plugins one .so holds (ABI 2 and later). */
 #define PB_PLUGIN_ENTRY_SYMBOL "pb_plugin_list"
 /* What ABI 1 plugins exported (one descriptor): found, it is refused with both versions. */
@@ -107,6 +107,17 @@ struct pb_raw_stack {
 
 #define PB_RAW_USER_TRUNCATED (1u << 0) /* the walk stopped early (depth or unwind limit) */
 
+/*
+ * A user_ips word with bit 63 set is an interpreter (CPython) frame, not an address: bits 0-47
+ * the code object's address in the process, bits 48-62 the instruction (code unit) index,
+ * PB_RAW_PY_INSTR_MAX when unknown. Code address 0 marks a chain cut short ("[truncated]").
+ * The core names it "qualname (file.py:line)" by reading the code object (ABI 2.1).
+ */
+#define PB_RAW_PY_FRAME	      (1ull << 63)
+#define PB_RAW_PY_CODE_MASK   ((1ull << 48) - 1)
+#define PB_RAW_PY_INSTR_SHIFT 48
+#define PB_RAW_PY_INSTR_MAX   0x7fffu
+
 typedef int (*pb_raw_stack_fn)(void *ctx, const struct pb_raw_stack *stack);
 typedef int (*pb_mapping_fn)(void *ctx, const struct pb_mapping *m);
 
@@ -155,7 +166,13 @@ struct pb_sample_params {
 	bool filter_pids;	/* only the pids given through add_pid (and their children) */
 	uint32_t stack_storage_size; /* distinct kernel stacks kept per window */
 	uint32_t hash_storage_size;  /* distinct (process, stack) counts kept per window */
+	/* ABI 2.1: interpreter frames (--python): PB_PYTHON_AUTO, _OFF or _ONLY. */
+	uint32_t python;
 };
+
+#define PB_PYTHON_AUTO 0 /* CPython frames in place of the eval loop's native frames */
+#define PB_PYTHON_OFF  1 /* native frames only */
+#define PB_PYTHON_ONLY 2 /* CPython frames alone, as py-spy shows them */
 
 /* Required ops first; the optional ones after them are called only when PB_HAS says so. */
 struct pb_unwinder_ops {

@@ -252,6 +252,8 @@ struct pb_session_opts {
 	size_t n_labels;
 	/* --group-by: "container", "pod" or "label:NAME" (pb_profile__group_by); NULL: none. */
 	const char *group_by;
+	/* CPython frames: PB_PYTHON_AUTO (0), PB_PYTHON_OFF, PB_PYTHON_ONLY (plugin.h). */
+	uint32_t python;
 };
 
 int pb_session__new(const struct pb_session_opts *opts, struct pb_session **ret);

@@ -12,10 +12,16 @@
 #include "counted.h"
 #include "counts.h"
 #include "filter.h"
+#include "python_procs.h"
 #include "unwinder.h"
 
 #define DEFAULT_STACK_STORAGE 16384
 #define DEFAULT_HASH_STORAGE  40960
+/*
+ * Distinct (user stack, Python stack) pairs kept per window at most: a record is 1 KB, and
+ * the map is preallocated (samples run in NMI context), so 4096 cost 4 MB per set.
+ */
+#define MAX_PY_STACKS 4096
 
 /*
  * After the flip, a program that read the old `active` may still be writing to the old set.
@@ -52,6 +58,10 @@ struct pb_counted {
 	int n_cpus;
 	uint64_t lost_seen[PB_LOST_SLOTS];
 	bool no_batch; /* the kernel refused lookup_and_delete_batch once */
+	struct pb_pyprocs *py;
+	uint64_t py_full_seen;
+	struct pb_py_stack py_stack;
+	uint64_t spliced[PB_MAX_FRAMES + PB_PY_MAX_FRAMES + 1];
 };
 
 int pb_counted_size_maps(const struct pb_counted_maps *m, const struct pb_sample_params *params)
@@ -64,12 +74,28 @@ int pb_counted_size_maps(const struct pb_counted_maps *m, const struct pb_sample
 
 	if (!params->kernel)
 		kstacks = 1;
+	uint32_t py = params->user && pb_counted_python_mode(params) != PB_PYTHON_OFF
+			      ? (ustacks < MAX_PY_STACKS ? ustacks : MAX_PY_STACKS)
+			      : 1;
+
 	for (int i = 0; i < 2 && !err; i++) {
-		err = bpf_map__set_max_entries(m->counts[i], counts);
+		err = bpf_map__set_max_entries(m->py_stacks[i], py);
+		err = err ?: bpf_map__set_max_entries(m->counts[i], counts);
 		err = err ?: bpf_map__set_max_entries(m->kstacks[i], kstacks);
 		err = err ?: bpf_map__set_max_entries(m->ustacks[i], ustacks);
 	}
 	return err;
+}
+
+uint32_t pb_counted_python_mode(const struct pb_sample_params *params)
+{
+	return PB_HAS(params, python) && params->python <= PB_PYTHON_ONLY ? params->python
+									    : PB_PYTHON_AUTO;
+}
+
+void pb_counted__set_python(struct pb_counted *c, struct pb_pyprocs *py)
+{
+	c->py = py;
 }
 
 int pb_counted__new(const struct pb_host *host, const struct pb_counted_maps *maps,
@@ -195,6 +221,30 @@ static void report_lost(struct pb_counted *c)
 					    sum - c->lost_seen[cause], c->causes[cause].hint);
 		c->lost_seen[cause] = sum;
 	}
+	sum = c->maps.py_stacks_full ? __atomic_load_n(c->maps.py_stacks_full, __ATOMIC_RELAXED) : 0;
+	if (sum > c->py_full_seen)
+		c->host->count_lost(c->host->session, "python frames (their map was full)",
+				    sum - c->py_full_seen, "--stack-storage-size");
+	c->py_full_seen = sum;
+}
+
+/* A CPython process's sample: its interpreter frames spliced into the user stack. */
+static void add_python(struct pb_counted *c, int pyfd, const struct pb_count_key *key,
+		       struct pb_raw_stack *raw)
+{
+	const struct pb_pyproc_info *pi;
+	uint32_t mode = pb_pyprocs__mode(c->py);
+
+	pb_pyprocs__check(c->py, key->pid); /* a process first seen in a sample */
+	pi = pb_pyprocs__find(c->py, key->pid);
+	if (!pi || !key->ustack_hash || bpf_map_lookup_elem(pyfd, &key->ustack_hash, &c->py_stack))
+		return;
+	raw->n_user = pb_py_splice(pi, mode, raw->user_ips, raw->n_user, &c->py_stack, c->spliced,
+				   sizeof(c->spliced) / sizeof(c->spliced[0]));
+	raw->user_ips = c->spliced;
+	/* Python frames alone: where the native walk stopped does not matter. */
+	if (mode == PB_PYTHON_ONLY)
+		raw->flags &= ~PB_RAW_USER_TRUNCATED;
 }
 
 static uint32_t stack_len(const uint64_t *ips, uint32_t max)
@@ -212,6 +262,7 @@ int pb_counted__drain(struct pb_counted *c, pb_raw_stack_fn fn, void *ctx)
 	int counts_fd = bpf_map__fd(c->maps.counts[set]);
 	int kfd = bpf_map__fd(c->maps.kstacks[set]);
 	int ufd = bpf_map__fd(c->maps.ustacks[set]);
+	int pyfd = bpf_map__fd(c->maps.py_stacks[set]);
 	uint64_t kips[PB_MAX_FRAMES], uips[PB_MAX_FRAMES];
 	char comm[PB_COMM_LEN + 1];
 	uint32_t n = 0;
@@ -246,12 +297,16 @@ int pb_counted__drain(struct pb_counted *c, pb_raw_stack_fn fn, void *ctx)
 			raw.n_kernel = stack_len(kips, PB_MAX_FRAMES);
 		if (key->ustack_hash && !bpf_map_lookup_elem(ufd, &key->ustack_hash, uips))
 			raw.n_user = key->user_depth < PB_MAX_FRAMES ? key->user_depth : PB_MAX_FRAMES;
+		if (c->py && raw.n_user)
+			add_python(c, pyfd, key, &raw);
 		if (raw.count)
 			ret = fn(ctx, &raw);
 	}
 
 	clear_map(c, kfd, sizeof(uint32_t));
 	clear_map(c, ufd, sizeof(uint64_t));
+	if (c->py)
+		clear_map(c, pyfd, sizeof(uint64_t));
 	report_lost(c);
 	return ret;
 }
@@ -283,7 +338,35 @@ int pb_counting_add_pid(void *state, uint32_t pid)
 {
 	struct pb_counting *c = state;
 
-	return pb_filter_add_pid(c->pids, pid);
+	int err = pb_filter_add_pid(c->pids, pid);
+
+	if (!err)
+		pb_pyprocs__check(c->py, pid);
+	return err;
+}
+
+void pb_counting_on_mapping(void *state, uint32_t pid, const struct pb_mapping *m)
+{
+	struct pb_counting *c = state;
+
+	pb_pyprocs__on_mapping(c->py, pid, m);
+}
+
+void pb_counting_on_exit(void *state, uint32_t pid)
+{
+	struct pb_counting *c = state;
+
+	pb_pyprocs__forget(c->py, pid);
+}
+
+int pb_counting_python(struct pb_counting *c, const struct pb_sample_params *params,
+		       const struct pb_counted_maps *maps)
+{
+	uint32_t mode = pb_counted_python_mode(params);
+
+	if (mode == PB_PYTHON_OFF || !params->user)
+		return 0;
+	return pb_pyprocs__new(c->host, c->who, maps->py_procs, mode, &c->py);
 }
 
 int pb_counting_skip_thread(void *state, uint32_t tid)
@@ -297,6 +380,7 @@ int pb_counting_drain(void *state, pb_raw_stack_fn fn, void *ctx)
 {
 	struct pb_counting *c = state;
 
+	pb_counted__set_python(c->counted, c->py); /* both made in open, in either order */
 	return pb_counted__drain(c->counted, fn, ctx);
 }
 
@@ -306,4 +390,6 @@ void pb_counting_release(struct pb_counting *c)
 	pb_filter_detach(&c->filter_links);
 	pb_counted__free(c->counted);
 	c->counted = NULL;
+	pb_pyprocs__free(c->py);
+	c->py = NULL;
 }

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 #include <bpf/libbpf.h>
+#include <linux/types.h>
 #include <profile-bee/plugin.h>
 
 #include "filter.h"
@@ -18,6 +19,9 @@ struct pb_counted_maps {
 	struct bpf_map *ustacks[2];
 	struct bpf_map *lost;
 	uint32_t *active; /* the skeleton's bss->active */
+	struct bpf_map *py_stacks[2]; /* bpf/python.bpf.h's, under the same keys as ustacks */
+	struct bpf_map *py_procs;
+	__u64 *py_stacks_full; /* the skeleton's bss->py_stacks_full */
 };
 
 /* The maps of a skeleton whose program includes counts.bpf.h. */
@@ -28,6 +32,9 @@ struct pb_counted_maps {
 		.ustacks = { (skel)->maps.ustacks0, (skel)->maps.ustacks1 },                       \
 		.lost = (skel)->maps.lost,                                                         \
 		.active = &(skel)->bss->active,                                                    \
+		.py_stacks = { (skel)->maps.py_stacks0, (skel)->maps.py_stacks1 },                 \
+		.py_procs = (skel)->maps.py_procs,                                                 \
+		.py_stacks_full = &(skel)->bss->py_stacks_full,                                    \
 	})
 
 /* A lost cause's name and the setting that would help (or NULL). */
@@ -39,7 +46,11 @@ struct pb_counted_cause {
 /* Before load: sizes both map sets from --stack-storage-size / --hash-storage-size. */
 int pb_counted_size_maps(const struct pb_counted_maps *m, const struct pb_sample_params *params);
 
+/* The --python mode params ask for (PB_PYTHON_*); auto when the core predates the setting. */
+uint32_t pb_counted_python_mode(const struct pb_sample_params *params);
+
 struct pb_counted;
+struct pb_pyprocs;
 
 /*
  * After load. extra names the unwinder's own causes, numbered from PB_LOST_COMMON;
@@ -48,6 +59,8 @@ struct pb_counted;
 int pb_counted__new(const struct pb_host *host, const struct pb_counted_maps *maps,
 		    const struct pb_counted_cause *extra, uint32_t n_extra,
 		    const char *max_frames_hint, struct pb_counted **ret);
+/* Interpreter frames of the processes py knows are spliced into their stacks (NULL: none). */
+void pb_counted__set_python(struct pb_counted *c, struct pb_pyprocs *py);
 void pb_counted__free(struct pb_counted *c);
 
 /* Flips the map sets, hands every stack of the idle set to fn, clears it, reports losses. */
@@ -66,6 +79,7 @@ struct pb_counting {
 	struct pb_perf_links links;
 	struct pb_filter_links filter_links;
 	struct pb_counted *counted;
+	struct pb_pyprocs *py; /* NULL with --python=off */
 };
 
 /*
@@ -78,6 +92,14 @@ int pb_counting_attach(void *state, const int *perf_fds, int n_fds);
 int pb_counting_add_pid(void *state, uint32_t pid);
 int pb_counting_skip_thread(void *state, uint32_t tid);
 int pb_counting_drain(void *state, pb_raw_stack_fn fn, void *ctx);
+void pb_counting_on_mapping(void *state, uint32_t pid, const struct pb_mapping *m);
+void pb_counting_on_exit(void *state, uint32_t pid);
+/*
+ * After load, before pb_counted__new: looks for CPython in processes (--python, not off),
+ * the walker's maps being those of maps.
+ */
+int pb_counting_python(struct pb_counting *c, const struct pb_sample_params *params,
+		       const struct pb_counted_maps *maps);
 /* Detaches the programs and frees the drain; the plugin then destroys its skeleton. */
 void pb_counting_release(struct pb_counting *c);
 

@@ -89,6 +89,8 @@ static int configure(struct dw_state *st, const struct pb_sample_params *params,
 	};
 	skel->rodata->max_frames = st->max_frames;
 	skel->rodata->use_task_regs = pb_unwinder_task_regs(st->counting.host, "dwarf");
+	skel->rodata->python_walk =
+		params->user && pb_counted_python_mode(params) != PB_PYTHON_OFF;
 	st->user = params->user;
 	st->counting.sample = skel->progs.pb_dwarf_sample;
 	st->counting.pids = skel->maps.pids;
@@ -153,6 +155,7 @@ static int dw_open(const struct pb_host *host, const struct pb_sample_params *pa
 	err = err ?: dw_procs__new(host, st->bins, bpf_map__fd(st->skel->maps.procs), &st->limits,
 				   &st->procs);
 	err = err ?: dw_events_init(st);
+	err = err ?: pb_counting_python(&st->counting, params, &PB_COUNTED_MAPS(st->skel));
 	err = err ?: pb_counted__new(host, &PB_COUNTED_MAPS(st->skel), dwarf_causes,
 				     sizeof(dwarf_causes) / sizeof(dwarf_causes[0]),
 				     st->max_frames < PB_MAX_FRAMES ? "unwinder.dwarf.max-frames"
@@ -174,6 +177,7 @@ static void dw_on_mapping(void *state, uint32_t pid, const struct pb_mapping *m)
 
 	if (st->user)
 		dw_procs__add_mapping(st->procs, pid, m);
+	pb_counting_on_mapping(state, pid, m);
 }
 
 static void dw_on_exit(void *state, uint32_t pid)
@@ -181,6 +185,7 @@ static void dw_on_exit(void *state, uint32_t pid)
 	struct dw_state *st = state;
 
 	dw_procs__exit(st->procs, pid);
+	pb_counting_on_exit(state, pid);
 }
 
 static const struct pb_unwinder_ops ops = {

@@ -63,6 +63,9 @@ static int configure(struct fp_state *st, const struct pb_sample_params *params,
 	skel->rodata->use_bpf_loop = pb_unwinder_optional(
 		host, "fp", PB_KERNEL_LOOP, "the walk is a loop the verifier unrolls");
 	skel->rodata->use_task_regs = pb_unwinder_task_regs(host, "fp");
+	/* The interpreter walk is bpf_loop steps: without it, native frames only. */
+	skel->rodata->python_walk = skel->rodata->use_bpf_loop && params->user &&
+				    pb_counted_python_mode(params) != PB_PYTHON_OFF;
 	st->counting.sample = skel->progs.pb_fp_sample;
 	st->counting.pids = skel->maps.pids;
 	st->counting.skipped_threads = &skel->bss->skipped_threads;
@@ -94,6 +97,7 @@ static int fp_open(const struct pb_host *host, const struct pb_sample_params *pa
 		pb_bpf_log_load_failed(host, err);
 	if (!err)
 		err = PB_FILTER_ATTACH(st->skel, params, &st->counting.filter_links) ?:
+		      pb_counting_python(&st->counting, params, &PB_COUNTED_MAPS(st->skel)) ?:
 		      pb_counted__new(host, &PB_COUNTED_MAPS(st->skel), NULL, 0,
 				      set.max_frames < PB_MAX_FRAMES ? "max-frames" : NULL,
 				      &st->counting.counted);
@@ -110,6 +114,8 @@ static const struct pb_unwinder_ops ops = {
 	PB_COUNTING_OPS_INIT,
 	.open = fp_open,
 	.close = fp_close,
+	.on_mapping = pb_counting_on_mapping, /* CPython processes (--python) */
+	.on_exit = pb_counting_on_exit,
 };
 
 static const struct pb_plugin descriptor = {
