@@ -17,11 +17,12 @@
 #define SLOTS	 8192 /* power of two */
 #define MAX_USED (SLOTS / 2)
 
-enum { EMPTY = 0, NOT_PYTHON, PYTHON };
+enum { EMPTY = 0, NOT_PYTHON, PYTHON, UNSUPPORTED };
 
 struct slot {
 	uint32_t pid;
 	uint8_t state;
+	uint64_t runtime; /* PYTHON: the _PyRuntime its py_procs entry points into */
 	struct pb_pyproc_info info;
 };
 
@@ -118,6 +119,7 @@ void pb_pyprocs__check(struct pb_pyprocs *pp, uint32_t pid)
 	s->state = NOT_PYTHON;
 	err = pb_py_detect(pid, &t);
 	if (err == -ENOTSUP) {
+		s->state = UNSUPPORTED;
 		pp->host->log(pp->host->session, PB_LOG_WARN, pp->who,
 			      "python %d.%d in pid %u: not supported, native frames only", t.major,
 			      t.minor, pid);
@@ -126,6 +128,7 @@ void pb_pyprocs__check(struct pb_pyprocs *pp, uint32_t pid)
 	if (err)
 		return;
 	s->state = PYTHON;
+	s->runtime = t.runtime;
 	s->info = (struct pb_pyproc_info){
 		.eval_lo = t.eval_lo,
 		.eval_hi = t.eval_hi,
@@ -152,6 +155,8 @@ void pb_pyprocs__forget(struct pb_pyprocs *pp, uint32_t pid)
 
 void pb_pyprocs__on_mapping(struct pb_pyprocs *pp, uint32_t pid, const struct pb_mapping *m)
 {
+	struct pb_py_target t;
+	struct slot *s;
 	const char *b;
 
 	if (!pp || !m->path)
@@ -160,7 +165,14 @@ void pb_pyprocs__on_mapping(struct pb_pyprocs *pp, uint32_t pid, const struct pb
 	b = b ? b + 1 : m->path;
 	if (strncmp(b, "libpython3", 10) && strncmp(b, "python", 6))
 		return;
-	/* Another interpreter than the one found before (exec): its _PyRuntime is elsewhere. */
+	s = lookup(pp, pid, false);
+	/* Said once per process: the same interpreter's other mappings come in too. */
+	if (s && s->state == UNSUPPORTED)
+		return;
+	/* Each mapping of a known interpreter: the same one, or another after an exec, whose
+	 * _PyRuntime is elsewhere (the core tells unwinders of exits, not of execs). */
+	if (s && s->state == PYTHON && !pb_py_detect(pid, &t) && t.runtime == s->runtime)
+		return;
 	pb_pyprocs__forget(pp, pid);
 	pb_pyprocs__check(pp, pid);
 }
