@@ -235,7 +235,7 @@ static void add_python(struct pb_counted *c, int pyfd, const struct pb_count_key
 	const struct pb_pyproc_info *pi;
 	uint32_t mode = pb_pyprocs__mode(c->py);
 
-	pb_pyprocs__check(c->py, key->pid); /* a process first seen in a sample */
+	pb_pyprocs__seen(c->py, key->pid, raw->comm);
 	pi = pb_pyprocs__find(c->py, key->pid);
 	if (!pi || !key->ustack_hash || bpf_map_lookup_elem(pyfd, &key->ustack_hash, &c->py_stack))
 		return;
@@ -305,8 +305,10 @@ int pb_counted__drain(struct pb_counted *c, pb_raw_stack_fn fn, void *ctx)
 
 	clear_map(c, kfd, sizeof(uint32_t));
 	clear_map(c, ufd, sizeof(uint64_t));
-	if (c->py)
+	if (c->py) {
 		clear_map(c, pyfd, sizeof(uint64_t));
+		pb_pyprocs__end_drain(c->py);
+	}
 	report_lost(c);
 	return ret;
 }
@@ -356,7 +358,7 @@ void pb_counting_on_exit(void *state, uint32_t pid)
 {
 	struct pb_counting *c = state;
 
-	pb_pyprocs__forget(c->py, pid);
+	pb_pyprocs__exit(c->py, pid);
 }
 
 int pb_counting_python(struct pb_counting *c, const struct pb_sample_params *params,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Which profiled processes run CPython: detection fills the BPF walker's py_procs map. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,7 +23,9 @@ enum { EMPTY = 0, NOT_PYTHON, PYTHON, UNSUPPORTED };
 struct slot {
 	uint32_t pid;
 	uint8_t state;
+	bool exited;	  /* forgotten after the drain that follows (its samples still come) */
 	uint64_t runtime; /* PYTHON: the _PyRuntime its py_procs entry points into */
+	char comm[16];	  /* NOT_PYTHON: the name it had in the sample that had it checked */
 	struct pb_pyproc_info info;
 };
 
@@ -151,6 +154,24 @@ void pb_pyprocs__forget(struct pb_pyprocs *pp, uint32_t pid)
 	/* A tombstone that matches no pid keeps later probes going. */
 	s->pid = 0;
 	s->state = NOT_PYTHON;
+	s->exited = false;
+}
+
+void pb_pyprocs__exit(struct pb_pyprocs *pp, uint32_t pid)
+{
+	struct slot *s = pp ? lookup(pp, pid, false) : NULL;
+
+	if (s)
+		s->exited = true;
+}
+
+void pb_pyprocs__end_drain(struct pb_pyprocs *pp)
+{
+	if (!pp)
+		return;
+	for (uint32_t i = 0; i < SLOTS; i++)
+		if (pp->slots[i].state != EMPTY && pp->slots[i].exited)
+			pb_pyprocs__forget(pp, pp->slots[i].pid);
 }
 
 void pb_pyprocs__on_mapping(struct pb_pyprocs *pp, uint32_t pid, const struct pb_mapping *m)
@@ -175,6 +196,30 @@ void pb_pyprocs__on_mapping(struct pb_pyprocs *pp, uint32_t pid, const struct pb
 		return;
 	pb_pyprocs__forget(pp, pid);
 	pb_pyprocs__check(pp, pid);
+}
+
+void pb_pyprocs__seen(struct pb_pyprocs *pp, uint32_t pid, const char *comm)
+{
+	struct slot *s;
+
+	if (!pp || pp->mode == PB_PYTHON_OFF || !pid)
+		return;
+	s = lookup(pp, pid, false);
+	/*
+	 * Not Python when looked at, under another name: it exec'd since (a shell that became
+	 * python, or -p given before the interpreter was loaded). Mappings tell too, but only
+	 * when the process table reads them.
+	 */
+	if (s && s->exited)
+		return;
+	if (s && s->state == NOT_PYTHON && strncmp(s->comm, comm, sizeof(s->comm)))
+		pb_pyprocs__forget(pp, pid);
+	else if (s)
+		return;
+	pb_pyprocs__check(pp, pid);
+	s = lookup(pp, pid, false);
+	if (s && s->state == NOT_PYTHON)
+		snprintf(s->comm, sizeof(s->comm), "%s", comm);
 }
 
 const struct pb_pyproc_info *pb_pyprocs__find(struct pb_pyprocs *pp, uint32_t pid)

@@ -24,10 +24,19 @@ void pb_pyprocs__free(struct pb_pyprocs *pp);
 
 /* Looks at pid once (again after forget): a supported CPython gets its py_procs entry. */
 void pb_pyprocs__check(struct pb_pyprocs *pp, uint32_t pid);
-/* pid exited, or mapped a new interpreter (exec): forget what was found. */
+/* pid mapped a new interpreter (exec): forget what was found. */
 void pb_pyprocs__forget(struct pb_pyprocs *pp, uint32_t pid);
+/*
+ * pid exited: forgotten at the end of the next drain, which still hands out its last samples
+ * (the core learns of exits before it drains).
+ */
+void pb_pyprocs__exit(struct pb_pyprocs *pp, uint32_t pid);
+void pb_pyprocs__end_drain(struct pb_pyprocs *pp);
 /* A mapping of pid: a libpython or python executable makes pid checked again. */
 void pb_pyprocs__on_mapping(struct pb_pyprocs *pp, uint32_t pid, const struct pb_mapping *m);
+/* A sample of pid named comm: pid is checked when new, or when it was not Python under
+ * another name (it exec'd). */
+void pb_pyprocs__seen(struct pb_pyprocs *pp, uint32_t pid, const char *comm);
 /* pid's CPython, or NULL when it has none the walker reads. */
 const struct pb_pyproc_info *pb_pyprocs__find(struct pb_pyprocs *pp, uint32_t pid);
 uint32_t pb_pyprocs__mode(const struct pb_pyprocs *pp);
