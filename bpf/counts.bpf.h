@@ -50,7 +50,7 @@ PB_LOST_COUNTERS(PB_LOST_SLOTS);
 /* Map pointers are constants at each call site, as bpf_get_stackid needs. */
 static __always_inline void pb_count_in(void *ctx, bool kernel, struct pb_count_key *key,
 					const struct pb_user_stack *ust, void *counts,
-					void *kstacks, void *ustacks, void *py_stacks)
+					void *kstacks, void *ustacks)
 {
 	__u64 one = 1, *val;
 	/*
@@ -68,7 +68,6 @@ static __always_inline void pb_count_in(void *ctx, bool kernel, struct pb_count_
 			count_lost(PB_LOST_KSTACK_COLLISION);
 	}
 	if (ust) {
-		pb_py_sample(key->pid, &key->ustack_hash, py_stacks);
 		err = bpf_map_update_elem(ustacks, &key->ustack_hash, ust, BPF_NOEXIST);
 		if (err && err != -PB_EEXIST) {
 			count_lost(PB_LOST_USTACK_FULL);
@@ -99,10 +98,15 @@ static __always_inline void pb_count_in(void *ctx, bool kernel, struct pb_count_
 static __always_inline int pb_count(void *ctx, bool kernel, struct pb_count_key *key,
 				    const struct pb_user_stack *ust)
 {
-	if (active)
-		pb_count_in(ctx, kernel, key, ust, &counts1, &kstacks1, &ustacks1, &py_stacks1);
+	__u32 set = active;
+
+	/* Once, before the set's branches: the walk is not repeated in each. */
+	if (ust && python_walk)
+		key->ustack_hash = pb_py_sample(key->pid, key->ustack_hash, set);
+	if (set)
+		pb_count_in(ctx, kernel, key, ust, &counts1, &kstacks1, &ustacks1);
 	else
-		pb_count_in(ctx, kernel, key, ust, &counts0, &kstacks0, &ustacks0, &py_stacks0);
+		pb_count_in(ctx, kernel, key, ust, &counts0, &kstacks0, &ustacks0);
 	return 0;
 }
 
