@@ -13,7 +13,7 @@ INTERPRETERS="3.11:/usr/bin/python3.11"
 for v in 3.12 3.13; do
 	INTERPRETERS="$INTERPRETERS $v:$(ls -d "$PYENV_ROOT"/versions/$v.*/bin/python$v 2>/dev/null | tail -1)"
 done
-plan $((5 + $(echo $INTERPRETERS | wc -w) * 7))
+plan $((6 + $(echo $INTERPRETERS | wc -w) * 7))
 
 # "nectar (/x/chain.py:9)" -> "nectar": chains are compared on function names.
 strip_lines() { sed -E 's/ \([^;]*:[0-9]+\)//g' "$1" >"$2"; }
@@ -167,6 +167,26 @@ if [ -z "$wrong" ] && grep -qE 'chain\.py:|\[python\]' "$f"; then
 	ok "exit mid-window: no wrong names"
 else
 	not_ok "exit mid-window: no wrong names" "wrong: $wrong" "$(head -3 "$f")"
+fi
+
+# Mixed: Python -> C (through ctypes) -> Python reads in that order (dwarf: Debian's python
+# and _ctypes have no frame pointers, but CFI). Native frames that the walk could not reach
+# put the Python frames at the root, in order still: the C frame is then missing, never misplaced.
+f=$TMP/mixed.folded
+/usr/bin/python3 "$PB_SOURCE_ROOT/tests/e2e/python/mixed.py" "$PB_CALLBACK_LIB" 4 &
+pid=$!
+wait_python "$pid"
+"$PB" --dwarf -p "$pid" -F "$HZ" -d 2 -U >"$f" 2>"$f.err"
+wait "$pid"
+strip_lines "$f" "$f.names"
+wings=$(samples_matching "$f.names" ";wing(;|$)")
+inorder=$(samples_matching "$f.names" ";main;hive;.*;pb_c_bridge;.*;bee_callback;wing(;|$)")
+wrong=$(samples_matching "$f.names" "pb_c_bridge;(.*;)?hive;|wing;(.*;)?pb_c_bridge")
+if [ "$wings" -ge 20 ] && [ $((100 * inorder / wings)) -ge 50 ] && [ "$wrong" = 0 ]; then
+	ok "mixed: main;hive;...;pb_c_bridge;...;bee_callback;wing in $inorder of $wings samples"
+else
+	not_ok "mixed: main;hive;...;pb_c_bridge;...;bee_callback;wing" \
+		"$inorder of $wings in order, $wrong misordered" "$(sort -t' ' -k2 -nr "$f.names" | head -3)"
 fi
 
 # An interpreter of a version the walker has no offsets for: said once, native frames only.
