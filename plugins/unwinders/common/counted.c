@@ -19,9 +19,10 @@
 #define DEFAULT_HASH_STORAGE  40960
 /*
  * Distinct (user stack, Python stack) pairs kept per window at most: a record is 1 KB, and
- * the map is preallocated (samples run in NMI context), so 4096 cost 4 MB per set.
+ * the map is preallocated (samples run in NMI context), so 2048 cost 2 MB per set. A window
+ * at 999 Hz on 2 CPUs has 2000 samples; past it, samples keep their native frames, counted.
  */
-#define MAX_PY_STACKS 4096
+#define MAX_PY_STACKS 2048
 
 /*
  * After the flip, a program that read the old `active` may still be writing to the old set.
