@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The kernel<->user ABI of the CPython walker (python.bpf.h): per-process offsets, frame records. */
+/* The kernel<->user ABI of the CPython walker (python.bpf.h): process offsets, frame records. */
 #ifndef PB_BPF_PYTHON_H
 #define PB_BPF_PYTHON_H
 

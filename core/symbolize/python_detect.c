@@ -111,7 +111,8 @@ static int read_syms(const char *path, struct py_syms *s)
 	}
 	memset(s, 0, sizeof(*s));
 	while ((scn = elf_nextscn(elf, scn)))
-		if (gelf_getshdr(scn, &sh) && (sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM))
+		if (gelf_getshdr(scn, &sh) &&
+		    (sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM))
 			scan_symtab(elf, scn, &sh, s);
 	elf_getphdrnum(elf, &nph);
 	for (size_t i = 0; i < nph; i++)
