@@ -135,37 +135,60 @@ static bool version_from_name(const char *path, int *major, int *minor)
 }
 
 /*
- * 3.13+ states its own layout at the start of _PyRuntime ("xdebugpy", then the version, then
- * offsets of runtime, interpreter, thread, frame and code fields, as uint64_t). Only the
- * fields the walker reads are taken; each must fit the u16 the BPF side keeps.
+ * 3.13+ states its own layout at the start of _PyRuntime: "xdebugpy", the version, whether the
+ * build is free-threaded, then runtime, interpreter, thread, frame and code offsets, all
+ * uint64_t (indices below as read from 3.13.0: each group starts with its struct's size). Only
+ * the fields the walker reads are taken, each checked to fit the u16 the BPF side keeps.
  */
+enum {
+	DO_FREE_THREADED = 2,
+	DO_INTERP_HEAD = 5,
+	DO_THREADS_HEAD = 9,
+	DO_TS_NEXT = 21,
+	DO_TS_FRAME = 23,
+	DO_TS_NATIVE_TID = 25,
+	DO_FR_PREVIOUS = 29,
+	DO_FR_CODE = 30,
+	DO_FR_INSTR = 31,
+	DO_FR_OWNER = 33,
+	DO_CO_FILENAME = 35,
+	DO_CO_QUALNAME = 37,
+	DO_CO_LINETABLE = 38,
+	DO_CO_FIRSTLINENO = 39,
+	DO_CO_CODE = 43,
+	DO_COUNT = 44,
+};
+
 static bool debug_offsets(uint32_t pid, struct pb_py_target *t)
 {
-	uint64_t d[64];
+	static const uint8_t used[] = { DO_INTERP_HEAD, DO_THREADS_HEAD, DO_TS_NEXT, DO_TS_FRAME,
+					DO_TS_NATIVE_TID, DO_FR_PREVIOUS, DO_FR_CODE, DO_FR_INSTR,
+					DO_FR_OWNER, DO_CO_FILENAME, DO_CO_QUALNAME,
+					DO_CO_LINETABLE, DO_CO_FIRSTLINENO, DO_CO_CODE };
+	uint64_t d[DO_COUNT];
 	struct pb_py_offsets *o = &t->off;
 
-	if (pb_py_read(pid, t->runtime, d, sizeof(d)) || memcmp(d, "xdebugpy", 8))
+	if (pb_py_read(pid, t->runtime, d, sizeof(d)) || memcmp(d, "xdebugpy", 8) ||
+	    d[DO_FREE_THREADED])
 		return false;
-	/* [2..4] runtime_state, [5..15] interpreter_state, [16..24] thread_state,
-	 * [25..30] interpreter_frame, [31..40] code_object. */
-	for (int i = 2; i <= 40; i++)
-		if (d[i] >= 0xffff && i != 2 && i != 5 && i != 16 && i != 25 && i != 31)
+	for (size_t i = 0; i < sizeof(used); i++)
+		if (d[used[i]] >= PB_PY_NONE)
 			return false;
-	o->interp_head = d[4];
-	o->threads_head = d[8];
-	o->ts_next = d[18];
-	o->ts_cframe = d[20];
+	o->interp_head = d[DO_INTERP_HEAD];
+	o->threads_head = d[DO_THREADS_HEAD];
+	o->ts_next = d[DO_TS_NEXT];
+	o->ts_cframe = d[DO_TS_FRAME];
 	o->cframe_frame = PB_PY_NONE;
-	o->ts_native_tid = d[22];
-	o->fr_previous = d[26];
-	o->fr_code = d[27];
-	o->fr_instr = d[28];
-	o->fr_owner = d[30];
-	o->co_filename = d[32];
-	o->co_qualname = d[34];
-	o->co_linetable = d[35];
-	o->co_firstlineno = d[36];
-	o->co_code_adaptive = d[40];
+	o->ts_native_tid = d[DO_TS_NATIVE_TID];
+	o->fr_previous = d[DO_FR_PREVIOUS];
+	o->fr_code = d[DO_FR_CODE];
+	o->fr_instr = d[DO_FR_INSTR];
+	o->fr_owner = d[DO_FR_OWNER];
+	o->co_filename = d[DO_CO_FILENAME];
+	o->co_qualname = d[DO_CO_QUALNAME];
+	o->co_linetable = d[DO_CO_LINETABLE];
+	o->co_firstlineno = d[DO_CO_FIRSTLINENO];
+	o->co_code_adaptive = d[DO_CO_CODE];
 	return true;
 }
 

@@ -13,7 +13,7 @@ INTERPRETERS="3.11:/usr/bin/python3.11"
 for v in 3.12 3.13; do
 	INTERPRETERS="$INTERPRETERS $v:$(ls -d "$PYENV_ROOT"/versions/$v.*/bin/python$v 2>/dev/null | tail -1)"
 done
-plan $((6 + $(echo $INTERPRETERS | wc -w) * 7))
+plan $((7 + $(echo $INTERPRETERS | wc -w) * 7))
 
 # "nectar (/x/chain.py:9)" -> "nectar": chains are compared on function names.
 strip_lines() { sed -E 's/ \([^;]*:[0-9]+\)//g' "$1" >"$2"; }
@@ -36,7 +36,7 @@ profile() {
 	"$py" "$SCRIPT" 4 &
 	pid=$!
 	wait_python "$pid"
-	"$PB" -v -p "$pid" -F "$HZ" -d 2 "$@" >"$out" 2>"$out.err"
+	"$PB" -vv -p "$pid" -F "$HZ" -d 2 "$@" >"$out" 2>"$out.err"
 	local st=$?
 	wait "$pid"
 	return $st
@@ -46,7 +46,9 @@ for entry in $INTERPRETERS; do
 	v=${entry%%:*}
 	py=${entry#*:}
 	if [ -z "$py" ] || [ ! -x "$py" ]; then
-		for i in $(seq 7); do ok "python $v # SKIP no interpreter on this machine"; done
+		n=7
+		[ "$v" = 3.13 ] && n=8 # and the _Py_DebugOffsets check
+		for i in $(seq $n); do ok "python $v # SKIP no interpreter on this machine"; done
 		continue
 	fi
 	for u in fp dwarf; do
@@ -70,6 +72,14 @@ for entry in $INTERPRETERS; do
 			not_ok "python $v $u: nectar's lines in 6-10" "$(grep -oE 'nectar \([^;]*' "$f" | sort | uniq -c)"
 		fi
 	done
+	# 3.13+: the offsets the process publishes (_Py_DebugOffsets) are the ones used.
+	if [ "$v" = 3.13 ]; then
+		if grep -q "python 3.13 in pid [0-9]*: .*(offsets from _Py_DebugOffsets)" "$TMP/$v-fp.folded.err"; then
+			ok "python 3.13: offsets read from _Py_DebugOffsets"
+		else
+			not_ok "python 3.13: offsets read from _Py_DebugOffsets" "$(grep -v libbpf "$TMP/$v-fp.folded.err" | head -5)"
+		fi
+	fi
 	# Mixed mode with dwarf: the eval loop's native frame gives way to the Python frames (but
 	# in samples taken as the interpreter starts or ends: 5% allowed).
 	f=$TMP/$v-dwarf.folded
