@@ -168,9 +168,13 @@ static bool debug_offsets(uint32_t pid, struct pb_py_target *t)
 	uint64_t d[DO_COUNT];
 	struct pb_py_offsets *o = &t->off;
 
-	if (pb_py_read(pid, t->runtime, d, sizeof(d)) || memcmp(d, "xdebugpy", 8) ||
-	    d[DO_FREE_THREADED])
+	if (pb_py_read(pid, t->runtime, d, sizeof(d)) || memcmp(d, "xdebugpy", 8))
 		return false;
+	/* A free-threaded build lays its objects out otherwise: the table is not for it. */
+	if (d[DO_FREE_THREADED]) {
+		t->free_threaded = true;
+		return false;
+	}
 	for (size_t i = 0; i < sizeof(used); i++)
 		if (d[used[i]] >= PB_PY_NONE)
 			return false;
@@ -223,7 +227,7 @@ static int try_file(uint32_t pid, const char *path, uint64_t base, struct pb_py_
 	t->off = *o;
 	if (t->minor >= 13)
 		t->debug_offsets = debug_offsets(pid, t);
-	return 0;
+	return t->free_threaded ? -ENOTSUP : 0;
 }
 
 static bool is_candidate(const char *path, bool lib)

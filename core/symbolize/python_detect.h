@@ -38,6 +38,7 @@ struct pb_py_target {
 	uint64_t runtime;	   /* address of _PyRuntime in the process */
 	uint64_t eval_lo, eval_hi; /* _PyEval_EvalFrameDefault's code in the process */
 	bool debug_offsets;	   /* offsets read from the process's _Py_DebugOffsets */
+	bool free_threaded;	   /* a free-threaded (no GIL) build: not supported */
 	struct pb_py_offsets off;
 };
 
