@@ -49,7 +49,8 @@ both threads "start_thread;pb_thread_main;pb_thr_alpha;pb_thr_beta" "$C/threads-
 # Samples taken in a syscall start from the registers saved at kernel entry.
 both syscalls "start_thread;pb_sys_thread;pb_sys_write_loop" "$C/syscalls-nofp" 1.5
 kern=$(samples_matching "$TMP/syscalls.dwarf" 'pb_sys_write_loop;.*_\[k\]')
-[ "$kern" -ge 20 ] && ok "syscalls: $kern samples go from user frames into kernel frames" ||
+# A floor: 1.5 s of a write loop gives 100+ on an idle machine, 17 were seen on a loaded one.
+[ "$kern" -ge 10 ] && ok "syscalls: $kern samples go from user frames into kernel frames" ||
 	not_ok "syscalls: only $kern samples with user then kernel frames"
 
 both cxx "main;pbns::Outer<int>::run;pbns::inner_work<double>" "$C/templates-nofp" 1.5
