@@ -58,7 +58,8 @@ static int add_raw(void *vctx, const struct pb_raw_stack *rs)
 		const struct pb_mapping *m = pb_proctab__find(s->proctab, rs->pid, rs->user_ips[i]);
 
 		err = intern(ctx->into,
-			     pb_symbolizer__frame(s->symbolizer, rs->pid, m, rs->user_ips[i], i > 0),
+			     pb_symbolizer__frame_n(s->symbolizer, rs->pid, m, rs->user_ips[i], i > 0,
+						    rs->count),
 			     ids, &n);
 	}
 	/* Past the first, kernel frames are return addresses: the call is the byte before. */

@@ -86,6 +86,16 @@ static void report_cache(struct pb_session *s)
 			       s->opts.cache_bytes / 1048576.0 * 2);
 }
 
+/* Frames without a name, by cause and binary: one line at the end, like lost stacks. */
+static void report_unnamed(struct pb_session *s)
+{
+	char line[1024];
+
+	if (s->symbolizer && !s->opts.quiet &&
+	    pb_symbolizer__unnamed_summary(s->symbolizer, line, sizeof(line)))
+		pb_session_log(s, PB_LOG_WARN, "%s", line);
+}
+
 int pb_session_find_unwinder(struct pb_session *s)
 {
 	char names[256];
@@ -486,6 +496,7 @@ int pb_session__finish(struct pb_session *s)
 	pb_session_reap_command(s, true);
 	pb_session_close_outputs(s);
 	pb_session_report_lost(s);
+	report_unnamed(s);
 	if (!err && s->window_write_failures)
 		err = pb_session_fail(s, EIO, "%" PRIu64 " per-window file%s could not be written "
 				      "(see above)", s->window_write_failures,

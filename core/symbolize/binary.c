@@ -11,6 +11,7 @@
 #include <elfutils/libdwelf.h>
 #include "binary.h"
 #include "grow.h"
+#include "plt.h"
 #include "symbolizer.h"
 
 /* A symbol while collecting: the name still points into the Elf's string table. */
@@ -25,6 +26,8 @@ struct raw_sym {
 struct sym_vec {
 	struct raw_sym *v;
 	size_t n, cap;
+	char **owned; /* names made here ("func@plt"), freed once finish() copied them */
+	size_t n_owned, cap_owned;
 };
 
 int pb_binary_read_build_id(Elf *elf, struct pb_binary *b)
@@ -133,6 +136,24 @@ static int collect_type(Elf *elf, Elf64_Word type, struct sym_vec *out)
 		found = 0;
 	}
 	return found;
+}
+
+static int add_plt(void *ctx, uint64_t addr, uint64_t size, const char *name)
+{
+	struct sym_vec *out = ctx;
+	char *copy;
+
+	if (PB_GROW(out->v, out->n, out->cap, 1024) ||
+	    PB_GROW(out->owned, out->n_owned, out->cap_owned, 256))
+		return -ENOMEM;
+	copy = strdup(name);
+	if (!copy)
+		return -ENOMEM;
+	out->owned[out->n_owned++] = copy;
+	/* Ranked as a sized global function: a real symbol at the address would still win. */
+	out->v[out->n++] = (struct raw_sym){
+	    .start = addr, .size = size, .sec_end = addr + size, .name = copy, .rank = 13};
+	return 0;
 }
 
 static int cmp_raw(const void *a, const void *b)
@@ -298,12 +319,22 @@ int pb_binary__load(Elf *elf, const struct pb_debug_search *ds, struct pb_binary
 		dbg = find_debug(elf, b, ds, &dbg_fd, &b->debug_path);
 	if (dbg)
 		err = collect_type(dbg, SHT_SYMTAB, &raw);
+	b->stripped = err == -ENOENT;
 	/* .dynsym too: a stripped library still names its exported functions there. */
 	if (!err || err == -ENOENT)
 		err = collect_type(elf, SHT_DYNSYM, &raw);
+	/* Calls into other libraries pass through PLT stubs, which no symbol table names. */
+	if (!err || err == -ENOENT) {
+		int perr = pb_plt_read(elf, add_plt, &raw);
+
+		err = perr == -ENOMEM ? perr : err;
+	}
 	if (!err || err == -ENOENT)
 		err = finish(b, &raw);
 out:
+	for (size_t i = 0; i < raw.n_owned; i++)
+		free(raw.owned[i]);
+	free(raw.owned);
 	free(raw.v);
 	elf_end(dbg);
 	if (dbg_fd >= 0)

@@ -3,6 +3,7 @@
 #ifndef PB_BINARY_H
 #define PB_BINARY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <libelf.h>
@@ -31,6 +32,7 @@ struct pb_binary {
 	size_t n_syms;
 	char *names;
 	char *debug_path; /* the separate debug file the symbols came from, or NULL */
+	bool stripped;	  /* no .symtab here nor in a debug file: only .dynsym names */
 	size_t mem;	  /* bytes held: tables, names, demangled names (the cache's cap) */
 	uint64_t used;	  /* the symbolizer's window of its last lookup */
 	uint64_t live;	  /* the symbolizer's epoch when a live process last mapped it */

@@ -235,13 +235,27 @@ static const char *unresolved(struct pb_symbolizer *s, const struct pb_mapping *
 	return pb_strpool_intern(&s->pool, buf) ?: "[unknown]";
 }
 
-const char *pb_symbolizer__frame(struct pb_symbolizer *s, uint32_t pid,
-				 const struct pb_mapping *m, uint64_t addr, bool is_return)
+/* Why addr in m (NULL: in no known mapping) got no name. */
+static enum pb_unnamed_cause unnamed_cause(const struct pb_mapping *m, const struct pb_binary *bin)
+{
+	if (!m)
+		return PB_UNNAMED_NO_MAPPING;
+	/* Anonymous or memfd code is what JITs write; [vdso] and friends are binaries. */
+	if (!m->path[0] || !strncmp(m->path, "[anon", 5) || !strncmp(m->path, "/memfd:", 7))
+		return PB_UNNAMED_JIT;
+	if (!bin)
+		return m->path[0] == '[' ? PB_UNNAMED_NO_SYMBOL : PB_UNNAMED_UNREADABLE;
+	return bin->stripped ? PB_UNNAMED_STRIPPED : PB_UNNAMED_NO_SYMBOL;
+}
+
+const char *pb_symbolizer__frame_n(struct pb_symbolizer *s, uint32_t pid,
+				   const struct pb_mapping *m, uint64_t addr, bool is_return,
+				   uint64_t count)
 {
 	bool in_m = m && m->path && addr >= m->start && addr < m->end;
 	const char *name = NULL;
 	uint64_t vaddr, off = 0;
-	struct pb_binary *bin;
+	struct pb_binary *bin = NULL;
 
 	/* A return address points after the call; the call itself is one byte back. */
 	if (is_return && addr > (in_m ? m->start : 0))
@@ -258,10 +272,21 @@ const char *pb_symbolizer__frame(struct pb_symbolizer *s, uint32_t pid,
 	/* JIT code: anonymous (or memfd) mappings, or a pc no known mapping holds. */
 	if (!name && pid)
 		name = pb_jitmaps_lookup(&s->jit, pid, addr);
-	if (!name)
+	if (name) {
+		s->unnamed.named += count;
+	} else {
+		pb_unnamed_add(&s->unnamed, unnamed_cause(in_m ? m : NULL, bin),
+			       in_m ? m->path : NULL, count);
 		name = in_m ? unresolved(s, m, off) : "[unknown]";
+	}
 	pthread_mutex_unlock(&s->lock);
 	return name;
+}
+
+const char *pb_symbolizer__frame(struct pb_symbolizer *s, uint32_t pid,
+				 const struct pb_mapping *m, uint64_t addr, bool is_return)
+{
+	return pb_symbolizer__frame_n(s, pid, m, addr, is_return, 0);
 }
 
 const char *pb_symbolizer__user(struct pb_symbolizer *s, const struct pb_mapping *m, uint64_t addr,
@@ -284,6 +309,16 @@ void pb_symbolizer__end_window(struct pb_symbolizer *s, pb_symbolizer_live_fn li
 	pb_symbolizer_trim(s, live, ctx);
 	s->jit.window = ++s->window;
 	pthread_mutex_unlock(&s->lock);
+}
+
+size_t pb_symbolizer__unnamed_summary(struct pb_symbolizer *s, char *buf, size_t sz)
+{
+	size_t n;
+
+	pthread_mutex_lock(&s->lock);
+	n = pb_unnamed_format(&s->unnamed, buf, sz);
+	pthread_mutex_unlock(&s->lock);
+	return n;
 }
 
 void pb_symbolizer__perfmap_stats(struct pb_symbolizer *s, struct pb_perfmap_stats *out)

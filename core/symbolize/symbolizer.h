@@ -28,6 +28,16 @@ const char *pb_symbolizer__user(struct pb_symbolizer *s, const struct pb_mapping
  */
 const char *pb_symbolizer__frame(struct pb_symbolizer *s, uint32_t pid,
 				 const struct pb_mapping *m, uint64_t addr, bool is_return);
+/*
+ * As pb_symbolizer__frame, and count frames of count samples named or left unnamed (by cause:
+ * stripped binary, no symbol, unreadable file, JIT without perf map, no mapping) for
+ * pb_symbolizer__unnamed_summary. __frame and __user count nothing.
+ */
+const char *pb_symbolizer__frame_n(struct pb_symbolizer *s, uint32_t pid,
+				   const struct pb_mapping *m, uint64_t addr, bool is_return,
+				   uint64_t count);
+/* One line saying how many frames went unnamed, why and in which binaries; 0 when none. */
+size_t pb_symbolizer__unnamed_summary(struct pb_symbolizer *s, char *buf, size_t sz);
 /* pid exited or exec'd: its perf map is dropped at the next pb_symbolizer__end_window. */
 void pb_symbolizer__forget_pid(struct pb_symbolizer *s, uint32_t pid);
 

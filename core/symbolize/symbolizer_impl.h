@@ -12,6 +12,7 @@
 #include "strpool.h"
 #include "symbolizer.h"
 #include "u64map.h"
+#include "unnamed.h"
 
 #define MAX_DEBUG_DIRS	   8
 #define RETRY_NS	   (5ull * 1000000000ull)  /* a file that failed to open is tried again */
@@ -35,6 +36,7 @@ struct pb_symbolizer {
 	struct pb_strpool pool;	  /* names made up here: unresolved frames */
 	struct pb_kallsyms *kallsyms;
 	struct pb_jitmaps jit;
+	struct pb_unnamed unnamed; /* frames left unnamed, by cause (the summary line) */
 	uint64_t kallsyms_ns;
 	uint64_t modules_digest; /* of /proc/modules when kallsyms was read */
 	int kallsyms_err;
