@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <elfutils/libdwelf.h>
 #include "binary.h"
+#include "debugdata.h"
 #include "grow.h"
 #include "plt.h"
 #include "symbolizer.h"
@@ -305,6 +306,7 @@ int pb_binary__load(Elf *elf, const struct pb_debug_search *ds, struct pb_binary
 {
 	struct pb_binary *b = calloc(1, sizeof(*b));
 	struct sym_vec raw = {0};
+	struct pb_debugdata mini = {0}; /* its names stay in use until finish() copies them */
 	Elf *dbg = NULL;
 	int dbg_fd = -1, err = -ENOMEM;
 
@@ -319,6 +321,9 @@ int pb_binary__load(Elf *elf, const struct pb_debug_search *ds, struct pb_binary
 		dbg = find_debug(elf, b, ds, &dbg_fd, &b->debug_path);
 	if (dbg)
 		err = collect_type(dbg, SHT_SYMTAB, &raw);
+	/* No debug file: the MiniDebugInfo some distributions embed names local functions. */
+	if (err == -ENOENT && !pb_debugdata_open(elf, &mini))
+		err = collect_type(mini.elf, SHT_SYMTAB, &raw);
 	b->stripped = err == -ENOENT;
 	/* .dynsym too: a stripped library still names its exported functions there. */
 	if (!err || err == -ENOENT)
@@ -336,6 +341,7 @@ out:
 		free(raw.owned[i]);
 	free(raw.owned);
 	free(raw.v);
+	pb_debugdata_close(&mini);
 	elf_end(dbg);
 	if (dbg_fd >= 0)
 		close(dbg_fd);

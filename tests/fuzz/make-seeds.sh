@@ -24,6 +24,8 @@ objcopy --only-keep-section=.debug_frame --strip-unneeded "$tmp/tiny-dbg" "$tmp/
 cp "$tmp/tiny" corpus/elf/static
 cp "$tmp/tiny.so" corpus/elf/shared
 cp "$tmp/tiny-stripped.so" corpus/elf/shared-stripped
+# MiniDebugInfo (.gnu_debugdata), as Fedora ships it.
+../unit/symbolize/make-minidebuginfo.sh "$tmp/tiny.so" corpus/elf/shared-minidebuginfo
 cp "$tmp/tiny" corpus/cfi/eh-frame
 cp "$tmp/tiny.so" corpus/cfi/eh-frame-shared
 cp "$tmp/tiny-dbgframe" corpus/cfi/debug-frame

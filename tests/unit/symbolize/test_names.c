@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "symbolize/binary.h"
+#include "symbolize/debugdata.h"
 #include "symbolize/symbolizer.h"
 #include "symbolize/unnamed.h"
 #include "tap.h"
@@ -164,6 +165,42 @@ static void test_debuglink(void)
 	rmdir(dir);
 }
 
+/* MiniDebugInfo, and hostile .gnu_debugdata: not xz, an xz bomb, xz of something not ELF. */
+static void test_debugdata(void)
+{
+	const char *lib = getenv("PBFIX_DL"), *mini = getenv("PBFIX_DL_MINI");
+	uint64_t hidden = lib ? symtab_value(lib, "pbfix_dl_hidden") : 0;
+	const char *none[] = {NULL};
+	struct pb_debug_search ds = {.dirs = none, .root = "", .path = mini};
+	struct pb_binary *b = mini ? load(mini, &ds) : NULL;
+	char *out = NULL;
+	size_t n = 0;
+
+	is_str(b ? pb_binary__lookup(b, hidden) : NULL, "pbfix_dl_hidden",
+	       "static function named from .gnu_debugdata");
+	is_str(b ? pb_binary__lookup(b, symtab_value(lib, "pbfix_dl_entry")) : NULL,
+	       "pbfix_dl_entry", "exported function still named from .dynsym");
+	ok(b && !b->stripped && !b->debug_path, "MiniDebugInfo is not 'stripped', no debug file");
+	pb_binary__free(b);
+
+	ok(pb_xz_decode("not xz at all", 13, 1 << 20, &out, &n) == -EINVAL, "not xz: -EINVAL");
+	/* 8 MiB of zeros compress to ~1 KiB: a cap of 1 MiB must stop the decoder. */
+	FILE *p = popen("head -c 8388608 /dev/zero | xz -c", "r");
+	static char bomb[1 << 16];
+	size_t bomb_n = p ? fread(bomb, 1, sizeof(bomb), p) : 0;
+
+	if (p)
+		pclose(p);
+	ok(bomb_n > 0 && bomb_n < sizeof(bomb) &&
+	       pb_xz_decode(bomb, bomb_n, 1 << 20, &out, &n) == -E2BIG,
+	   "xz bomb of %zu bytes stops at the cap: -E2BIG", bomb_n);
+	ok(bomb_n > 0 && !pb_xz_decode(bomb, bomb_n, 16 << 20, &out, &n) && n == 8388608,
+	   "under a larger cap it decodes (%zu bytes)", n);
+	free(out);
+	ok(bomb_n > 1 && pb_xz_decode(bomb, bomb_n / 2, 16 << 20, &out, &n) == -EINVAL,
+	   "truncated xz: -EINVAL");
+}
+
 static void test_unnamed_line(void)
 {
 	struct pb_unnamed u = {0};
@@ -240,6 +277,7 @@ int main(void)
 	test_unnamed_line();
 	test_unnamed_symbolizer();
 	test_debuglink();
+	test_debugdata();
 	if (lib)
 		check_plt(lib, 1);
 	else
