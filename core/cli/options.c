@@ -36,6 +36,12 @@ static const char usage[] =
 	"      --stack-storage-size N distinct kernel stacks kept per window (default 16384)\n"
 	"      --hash-storage-size N  distinct stacks counted per window (default 40960)\n"
 	"\n"
+	"Names:\n"
+	"      --debuginfod URLS      fetch debug files of stripped binaries by build id from these\n"
+	"                             debuginfod servers (default: $DEBUGINFOD_URLS; off when\n"
+	"                             unset); in the background: frames read [lib.so+0xoff]\n"
+	"                             until the file arrives, named in later windows\n"
+	"\n"
 	"Where the profile goes (default: folded text on stdout):\n"
 	"  -f, --folded               folded text on stdout\n"
 	"  -o, --output FILE|URL      repeatable; the extension or scheme picks the format:\n"
@@ -110,6 +116,7 @@ enum {
 	OPT_SET,
 	OPT_LABEL,
 	OPT_GROUP_BY,
+	OPT_DEBUGINFOD,
 };
 
 static const struct option long_options[] = {
@@ -144,6 +151,7 @@ static const struct option long_options[] = {
 	{ "plugin-path", required_argument, NULL, OPT_PLUGIN_PATH },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "debuginfod", required_argument, NULL, OPT_DEBUGINFOD },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "script", required_argument, NULL, 'c' },
@@ -369,6 +377,11 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 		return 0;
 	case 'q':
 		return record(cli, "-q", "quiet", "true");
+	case OPT_DEBUGINFOD:
+		/* libdebuginfod and child processes read the variable: the flag sets it. */
+		if (!arg[0])
+			return bad("--debuginfod", arg, "server URLs, space-separated");
+		return setenv("DEBUGINFOD_URLS", arg, 1) ? 1 : 0;
 	case 'h':
 		fputs(usage, stdout);
 		*exit_now = true;

@@ -267,6 +267,9 @@ static Elf *find_debug(Elf *elf, const struct pb_binary *b, const struct pb_debu
 
 	for (size_t i = 0; i < b->build_id_len; i++)
 		sprintf(hex + 2 * i, "%02x", b->build_id[i]);
+	if (ds->debug_file && snprintf(path, sizeof(path), "%s", ds->debug_file) < (int)sizeof(path) &&
+	    (dbg = open_debug(b, path, fd)))
+		goto out;
 	for (int pass = 0; pass < 2; pass++) {
 		/* Pass 0 looks inside the process's root (containers), pass 1 on the host. */
 		const char *r = pass ? "" : root;
@@ -365,6 +368,23 @@ void pb_binary__free(struct pb_binary *b)
 	free(b->segs);
 	free(b->debug_path);
 	free(b);
+}
+
+#define SWAP(x, y)                                                                         \
+	do {                                                                               \
+		__typeof__(x) t_ = (x);                                                    \
+		(x) = (y);                                                                 \
+		(y) = t_;                                                                  \
+	} while (0)
+
+void pb_binary__swap_symbols(struct pb_binary *a, struct pb_binary *b)
+{
+	SWAP(a->syms, b->syms);
+	SWAP(a->n_syms, b->n_syms);
+	SWAP(a->names, b->names);
+	SWAP(a->debug_path, b->debug_path);
+	SWAP(a->stripped, b->stripped);
+	SWAP(a->mem, b->mem);
 }
 
 int pb_binary__off_to_vaddr(const struct pb_binary *b, uint64_t off, uint64_t *vaddr)

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "grow.h"
 #include "kallsyms.h"
 #include "symbolizer_impl.h"
 
@@ -38,6 +39,13 @@ int pb_symbolizer__new(struct pb_symbolizer **ret)
 	return 0;
 }
 
+static void free_retired(struct pb_symbolizer *s)
+{
+	for (size_t i = 0; i < s->n_retired; i++)
+		pb_binary__free(s->retired[i]);
+	s->n_retired = 0;
+}
+
 void pb_symbolizer__free(struct pb_symbolizer *s)
 {
 	if (!s)
@@ -52,6 +60,9 @@ void pb_symbolizer__free(struct pb_symbolizer *s)
 	pb_kallsyms__free(s->kallsyms);
 	pb_jitmaps_clear(&s->jit);
 	pb_binary__free(s->vdso);
+	pb_dinfod__free(s->dinfod);
+	free_retired(s);
+	free(s->retired);
 	for (int i = 0; i < s->n_own_dirs; i++)
 		free(s->own_dirs[i]);
 	pthread_mutex_destroy(&s->lock);
@@ -235,6 +246,76 @@ static const char *unresolved(struct pb_symbolizer *s, const struct pb_mapping *
 	return pb_strpool_intern(&s->pool, buf) ?: "[unknown]";
 }
 
+int pb_symbolizer__use_debuginfod(struct pb_symbolizer *s, const char *urls)
+{
+	struct pb_dinfod *d = NULL;
+	int err = pb_dinfod__new(urls, &d);
+
+	if (err)
+		return err;
+	pthread_mutex_lock(&s->lock);
+	pb_dinfod__free(s->dinfod);
+	s->dinfod = d;
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+int pb_symbolizer__debuginfod_stats(struct pb_symbolizer *s, struct pb_dinfod_stats *out)
+{
+	int err = -ENOENT;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->dinfod) {
+		pb_dinfod__stats(s->dinfod, out);
+		err = 0;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return err;
+}
+
+/* Reads m's file again with the fetched debug file; its names replace bin's (lock held). */
+static void adopt_debug_file(struct pb_symbolizer *s, const struct pb_mapping *m,
+			     struct pb_binary *bin, const char *path)
+{
+	const char *file = m->open_path && m->open_path[0] ? m->open_path : m->path;
+	struct pb_debug_search ds = {.path = m->path, .debug_file = path};
+	struct pb_binary *nb = NULL;
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	Elf *elf = fd >= 0 ? elf_begin(fd, ELF_C_READ_MMAP, NULL) : NULL;
+
+	if (elf && elf_kind(elf) == ELF_K_ELF && !pb_binary__load(elf, &ds, &nb) &&
+	    !nb->stripped && nb->build_id_len == bin->build_id_len &&
+	    !memcmp(nb->build_id, bin->build_id, bin->build_id_len) &&
+	    !PB_GROW(s->retired, s->n_retired, s->cap_retired, 8)) {
+		/* Names handed out from the old tables live until the window ends. */
+		pb_binary__swap_symbols(bin, nb);
+		s->retired[s->n_retired++] = nb;
+		nb = NULL;
+	}
+	pb_binary__free(nb);
+	elf_end(elf);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* A stripped binary with a build id: ask debuginfod, and take the file once it is there. */
+static void fetch_debug(struct pb_symbolizer *s, const struct pb_mapping *m,
+			struct pb_binary *bin)
+{
+	char *path = NULL;
+	enum pb_dinfod_state st;
+
+	if (!s->dinfod || !bin->stripped || bin->fetched || bin->build_id_len < 2)
+		return;
+	st = pb_dinfod__get(s->dinfod, bin->build_id, bin->build_id_len, &path);
+	if (st == PB_DINFOD_PENDING)
+		return;
+	bin->fetched = true;
+	if (st == PB_DINFOD_READY)
+		adopt_debug_file(s, m, bin, path);
+	free(path);
+}
+
 /* Why addr in m (NULL: in no known mapping) got no name. */
 static enum pb_unnamed_cause unnamed_cause(const struct pb_mapping *m, const struct pb_binary *bin)
 {
@@ -264,8 +345,10 @@ const char *pb_symbolizer__frame_n(struct pb_symbolizer *s, uint32_t pid,
 	if (in_m) {
 		off = addr - m->start + m->pgoff;
 		bin = binary_for(s, m);
-		if (bin)
+		if (bin) {
 			bin->used = s->window;
+			fetch_debug(s, m, bin);
+		}
 		if (bin && !pb_binary__off_to_vaddr(bin, off, &vaddr))
 			name = pb_binary__lookup(bin, vaddr);
 	}
@@ -306,6 +389,7 @@ void pb_symbolizer__end_window(struct pb_symbolizer *s, pb_symbolizer_live_fn li
 {
 	pthread_mutex_lock(&s->lock);
 	pb_jitmaps_end_window(&s->jit);
+	free_retired(s);
 	pb_symbolizer_trim(s, live, ctx);
 	s->jit.window = ++s->window;
 	pthread_mutex_unlock(&s->lock);

@@ -81,6 +81,16 @@ int pb_symbolizer__load(struct pb_symbolizer *s, const struct pb_mapping *m);
  */
 int pb_symbolizer__add_debug_dir(struct pb_symbolizer *s, const char *dir);
 
+/*
+ * Fetches the debug files of stripped binaries (with a build id) from debuginfod: urls, or
+ * $DEBUGINFOD_URLS when NULL. Asynchronous: a frame stays "[lib+0xoff]" until its file is
+ * there, and is named from the next lookup on. 0, or -ENOENT when no server is named.
+ */
+int pb_symbolizer__use_debuginfod(struct pb_symbolizer *s, const char *urls);
+struct pb_dinfod_stats;
+/* What debuginfod fetched, missed, and its first failure; -ENOENT when it is off. */
+int pb_symbolizer__debuginfod_stats(struct pb_symbolizer *s, struct pb_dinfod_stats *out);
+
 /* The kernel frame name for addr, with the "_[k]" suffix ("[unknown]_[k]" when not found). */
 const char *pb_symbolizer__kernel(struct pb_symbolizer *s, uint64_t addr);
 

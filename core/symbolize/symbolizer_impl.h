@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "binary.h"
+#include "debuginfod.h"
 #include "jitmaps.h"
 #include "strpool.h"
 #include "symbolizer.h"
@@ -37,6 +38,9 @@ struct pb_symbolizer {
 	struct pb_kallsyms *kallsyms;
 	struct pb_jitmaps jit;
 	struct pb_unnamed unnamed; /* frames left unnamed, by cause (the summary line) */
+	struct pb_dinfod *dinfod;  /* debug files by build id from debuginfod; NULL: off */
+	struct pb_binary **retired; /* tables replaced by fetched ones: freed at end_window */
+	size_t n_retired, cap_retired;
 	uint64_t kallsyms_ns;
 	uint64_t modules_digest; /* of /proc/modules when kallsyms was read */
 	int kallsyms_err;
