@@ -4,7 +4,7 @@
 # background (later windows are named); with the server down the run ends on time, one message.
 . "$PB_SOURCE_ROOT/tests/e2e/lib.sh"
 need_root
-plan 7
+plan 9
 
 command -v debuginfod >/dev/null || { not_ok "debuginfod missing (Debian: debuginfod)"; finish; }
 CHAIN="pb_alpha;pb_beta;pb_gamma;pb_burn"
@@ -56,4 +56,29 @@ n=$(grep -c "debuginfod failed" "$TMP/down.err")
 [ "$n" = 1 ] && ok "down server: one message: $(grep "debuginfod failed" "$TMP/down.err")" ||
 	not_ok "down server: $n messages" "$(cat "$TMP/down.err")"
 check "down server: frames stay [chain+0x...]" grep -q ';\[chain+0x[0-9a-f]*\]' "$TMP/down.folded"
+
+# Hostile servers: one answers garbage for the build id, one accepts and never answers.
+mkdir -p "$TMP/bad/buildid/$id"
+head -c 100000 /dev/urandom >"$TMP/bad/buildid/$id/debuginfo"
+python3 -m http.server -b 127.0.0.1 -d "$TMP/bad" $((port + 1)) >/dev/null 2>&1 &
+bad=$!
+python3 -c 'import socket, time, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); c = []
+while True: c.append(s.accept()[0])' $((port + 2)) &
+mute=$!
+trap 'kill $server $bad $mute 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"' EXIT
+for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$((port + 1))/" && break; sleep 0.1; done
+"$PB" --debuginfod "http://127.0.0.1:$((port + 1))" -F $HZ -d 2 -- "$TMP/bin/chain" 2 \
+	>"$TMP/bad.folded" 2>"$TMP/bad.err"
+st=$?
+[ $st = 0 ] && grep -q ';\[chain+0x[0-9a-f]*\]' "$TMP/bad.folded" &&
+	ok "garbage for a debug file: refused (not ELF of that build id), the run is fine" ||
+	not_ok "garbage debug file" "exit $st" "$(cat "$TMP/bad.err")"
+start=$(date +%s%N)
+"$PB" --debuginfod "http://127.0.0.1:$((port + 2))" -F $HZ -d 2 -- "$TMP/bin/chain" 2 \
+	>/dev/null 2>"$TMP/mute.err"
+ms=$((($(date +%s%N) - start) / 1000000))
+[ $ms -lt 5000 ] && ok "a server that never answers: the 2 s run took $ms ms" ||
+	not_ok "a server that never answers: the 2 s run took $ms ms" "$(cat "$TMP/mute.err")"
 finish
