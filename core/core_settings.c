@@ -40,7 +40,7 @@ static const struct pb_config_key profile_keys[] = {
 	PB_KEY_DOUBLE(S, flush_interval, "flush-interval", "0", 0, 4294967,
 		      "seconds between windows for windowed outputs; 0: one window, else at least "
 		      MIN_FLUSH " (--flush-interval)"),
-	PB_KEY_BOOL(S, quiet, "quiet", "false", "no summary of lost stacks (-q)"),
+	PB_KEY_BOOL(S, quiet, "quiet", "false", "no summary of lost stacks and unnamed frames (-q)"),
 	/*
 	 * Measured: libc with its debug file 0.2 MiB, node 8 MiB; a 2-minute system-wide soak on a
 	 * busy development host loaded 60 MiB, mostly binaries sampled once. 16 MiB holds a

@@ -77,7 +77,7 @@ static const char usage[] =
 	"      --check                what this kernel offers and which unwinders load on it\n"
 	"      --plugin-path DIRS     also load plugins from DIRS (':'-separated)\n"
 	"  -v, --verbose              more messages (twice: debug)\n"
-	"  -q, --quiet                no summary of lost stacks\n"
+	"  -q, --quiet                no summary of lost stacks and unnamed frames\n"
 	"  -h, --help                 this text\n"
 	"      --version              print the version\n"
 	"\n"

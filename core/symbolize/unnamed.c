@@ -23,8 +23,7 @@ static const struct {
 	[PB_UNNAMED_JIT] = {"in JIT code without a perf map",
 			    "let the JIT write /tmp/perf-PID.map: node --perf-basic-prof, "
 			    "java -XX:+DumpPerfMapAtExit, python3.12 -X perf"},
-	[PB_UNNAMED_NO_MAPPING] = {"outside known mappings",
-				   "processes that exited before their mappings were read"},
+	[PB_UNNAMED_NO_MAPPING] = {"outside known mappings", ""}, /* not in the line */
 };
 
 static void name_of(enum pb_unnamed_cause cause, const char *path, char *buf, size_t sz)
@@ -91,7 +90,12 @@ static int by_count(const void *a, const void *b)
 size_t pb_unnamed_format(const struct pb_unnamed *u, char *buf, size_t sz)
 {
 	struct pb_unnamed_bin sorted[PB_UNNAMED_MAX_BINS];
-	uint64_t total = pb_unnamed_total(u), all = total + u->named;
+	uint64_t all = pb_unnamed_total(u) + u->named;
+	/*
+	 * Frames outside known mappings are left out: no binary to name, nothing to install, and
+	 * the lost-stacks line already counts dropped mapping records. Short runs have a few.
+	 */
+	uint64_t total = all - u->named - u->by_cause[PB_UNNAMED_NO_MAPPING];
 	size_t used = 0, n_bins = 0;
 	bool first_cause = true;
 
@@ -110,6 +114,7 @@ size_t pb_unnamed_format(const struct pb_unnamed *u, char *buf, size_t sz)
 
 	/* Causes by weight; within each the top three binaries by frames. */
 	memcpy(left, u->by_cause, sizeof(left));
+	left[PB_UNNAMED_NO_MAPPING] = 0;
 	for (;;) {
 		int c = -1, shown = 0;
 

@@ -39,7 +39,8 @@ void pb_unnamed_add(struct pb_unnamed *u, enum pb_unnamed_cause cause, const cha
 /* The total of unnamed frames. */
 uint64_t pb_unnamed_total(const struct pb_unnamed *u);
 /*
- * Writes the summary, e.g. "12 of 400 frames (3.0%) unnamed in 2 binaries: 10 in stripped
+ * Writes the summary of frames unnamed in binaries (those outside known mappings are counted,
+ * not reported), e.g. "12 of 400 frames (3.0%) unnamed in 2 binaries: 10 in stripped
  * binaries (libx.so 10; install their -dbgsym ...), 2 JIT ..." into buf; 0 when none unnamed.
  */
 size_t pb_unnamed_format(const struct pb_unnamed *u, char *buf, size_t sz);
