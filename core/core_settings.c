@@ -52,6 +52,11 @@ static const struct pb_config_key profile_keys[] = {
 	PB_KEY_STRING(S, group_by, "group-by", NULL,
 		      "container, pod or label:NAME: a frame per value before the comm "
 		      "(--group-by)"),
+	/* Measured in bench/symbols: see --help for what they cost. */
+	PB_KEY_BOOL(S, inline_frames, "inline", "false",
+		    "inlined functions as frames of their own, caller first, from DWARF (--inline)"),
+	PB_KEY_BOOL(S, lines, "lines", "false",
+		    "source file and line in every frame: func (file.c:123), from DWARF (--lines)"),
 	{ 0 },
 };
 

@@ -307,6 +307,7 @@ int pb_session__start(struct pb_session *s)
 		return err;
 	if (s->opts.cache_bytes != UINT64_MAX)
 		pb_symbolizer__set_cap(s->symbolizer, s->opts.cache_bytes);
+	pb_symbolizer__set_source(s->symbolizer, s->opts.inline_frames, s->opts.lines);
 	/* $DEBUGINFOD_URLS (--debuginfod sets it): stripped binaries' debug files by build id. */
 	err = pb_symbolizer__use_debuginfod(s->symbolizer, NULL);
 	if (err && err != -ENOENT)

@@ -37,6 +37,11 @@ static const char usage[] =
 	"      --hash-storage-size N  distinct stacks counted per window (default 40960)\n"
 	"\n"
 	"Names:\n"
+	"      --inline               inlined functions as frames of their own, caller first\n"
+	"      --lines                source lines in frames: func (file.c:123)\n"
+	"                             both read DWARF (the binary's or its debug file's) once per\n"
+	"                             binary and address: the first window costs more, later\n"
+	"                             ones little (numbers in bench/symbols/README.md)\n"
 	"      --debuginfod URLS      fetch debug files of stripped binaries by build id from these\n"
 	"                             debuginfod servers (default: $DEBUGINFOD_URLS; off when\n"
 	"                             unset); in the background: frames read [lib.so+0xoff]\n"
@@ -117,6 +122,8 @@ enum {
 	OPT_LABEL,
 	OPT_GROUP_BY,
 	OPT_DEBUGINFOD,
+	OPT_INLINE,
+	OPT_LINES,
 };
 
 static const struct option long_options[] = {
@@ -152,6 +159,8 @@ static const struct option long_options[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "debuginfod", required_argument, NULL, OPT_DEBUGINFOD },
+	{ "inline", no_argument, NULL, OPT_INLINE },
+	{ "lines", no_argument, NULL, OPT_LINES },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "script", required_argument, NULL, 'c' },
@@ -377,6 +386,10 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 		return 0;
 	case 'q':
 		return record(cli, "-q", "quiet", "true");
+	case OPT_INLINE:
+		return record(cli, "--inline", "inline", "true");
+	case OPT_LINES:
+		return record(cli, "--lines", "lines", "true");
 	case OPT_DEBUGINFOD:
 		/* libdebuginfod and child processes read the variable: the flag sets it. */
 		if (!arg[0])

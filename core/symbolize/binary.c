@@ -13,6 +13,7 @@
 #include "debugdata.h"
 #include "grow.h"
 #include "plt.h"
+#include "srcinfo.h"
 #include "symbolizer.h"
 
 /* A symbol while collecting: the name still points into the Elf's string table. */
@@ -367,6 +368,7 @@ void pb_binary__free(struct pb_binary *b)
 	free(b->names);
 	free(b->segs);
 	free(b->debug_path);
+	pb_srcinfo__free(b->src);
 	free(b);
 }
 
@@ -385,6 +387,8 @@ void pb_binary__swap_symbols(struct pb_binary *a, struct pb_binary *b)
 	SWAP(a->debug_path, b->debug_path);
 	SWAP(a->stripped, b->stripped);
 	SWAP(a->mem, b->mem);
+	SWAP(a->src, b->src);
+	SWAP(a->src_tried, b->src_tried);
 }
 
 int pb_binary__off_to_vaddr(const struct pb_binary *b, uint64_t off, uint64_t *vaddr)

@@ -10,6 +10,8 @@
 
 #define PB_BUILD_ID_MAX 64
 
+struct pb_srcinfo;
+
 struct pb_binary_seg {
 	uint64_t offset; /* p_offset */
 	uint64_t filesz;
@@ -34,6 +36,8 @@ struct pb_binary {
 	char *debug_path; /* the separate debug file the symbols came from, or NULL */
 	bool stripped;	  /* no .symtab here nor in a debug file: only .dynsym names */
 	bool fetched;	  /* debuginfod was asked and answered (the symbolizer's) */
+	struct pb_srcinfo *src; /* inline frames and lines (--inline, --lines), opened on use */
+	bool src_tried;
 	size_t mem;	  /* bytes held: tables, names, demangled names (the cache's cap) */
 	uint64_t used;	  /* the symbolizer's window of its last lookup */
 	uint64_t live;	  /* the symbolizer's epoch when a live process last mapped it */

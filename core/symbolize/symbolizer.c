@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "grow.h"
 #include "kallsyms.h"
+#include "srcinfo.h"
 #include "symbolizer_impl.h"
 
 static uint64_t now_ns(void)
@@ -329,9 +330,10 @@ static enum pb_unnamed_cause unnamed_cause(const struct pb_mapping *m, const str
 	return bin->stripped ? PB_UNNAMED_STRIPPED : PB_UNNAMED_NO_SYMBOL;
 }
 
-const char *pb_symbolizer__frame_n(struct pb_symbolizer *s, uint32_t pid,
-				   const struct pb_mapping *m, uint64_t addr, bool is_return,
-				   uint64_t count)
+/* The name of addr, counted as named or unnamed; *bin and *vaddr say where it came from. */
+static const char *lookup_locked(struct pb_symbolizer *s, uint32_t pid,
+				 const struct pb_mapping *m, uint64_t addr, bool is_return,
+				 uint64_t count, struct pb_binary **from, uint64_t *from_vaddr)
 {
 	bool in_m = m && m->path && addr >= m->start && addr < m->end;
 	const char *name = NULL;
@@ -341,7 +343,7 @@ const char *pb_symbolizer__frame_n(struct pb_symbolizer *s, uint32_t pid,
 	/* A return address points after the call; the call itself is one byte back. */
 	if (is_return && addr > (in_m ? m->start : 0))
 		addr--;
-	pthread_mutex_lock(&s->lock);
+	*from = NULL;
 	if (in_m) {
 		off = addr - m->start + m->pgoff;
 		bin = binary_for(s, m);
@@ -351,6 +353,10 @@ const char *pb_symbolizer__frame_n(struct pb_symbolizer *s, uint32_t pid,
 		}
 		if (bin && !pb_binary__off_to_vaddr(bin, off, &vaddr))
 			name = pb_binary__lookup(bin, vaddr);
+		if (name) {
+			*from = bin;
+			*from_vaddr = vaddr;
+		}
 	}
 	/* JIT code: anonymous (or memfd) mappings, or a pc no known mapping holds. */
 	if (!name && pid)
@@ -362,8 +368,70 @@ const char *pb_symbolizer__frame_n(struct pb_symbolizer *s, uint32_t pid,
 			       in_m ? m->path : NULL, count);
 		name = in_m ? unresolved(s, m, off) : "[unknown]";
 	}
+	return name;
+}
+
+const char *pb_symbolizer__frame_n(struct pb_symbolizer *s, uint32_t pid,
+				   const struct pb_mapping *m, uint64_t addr, bool is_return,
+				   uint64_t count)
+{
+	struct pb_binary *bin;
+	uint64_t vaddr;
+	const char *name;
+
+	pthread_mutex_lock(&s->lock);
+	name = lookup_locked(s, pid, m, addr, is_return, count, &bin, &vaddr);
 	pthread_mutex_unlock(&s->lock);
 	return name;
+}
+
+void pb_symbolizer__set_source(struct pb_symbolizer *s, bool inline_frames, bool lines)
+{
+	pthread_mutex_lock(&s->lock);
+	s->inline_frames = inline_frames;
+	s->lines = lines;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* bin's DWARF: its debug file's, else the mapped file's own (lock held). */
+static struct pb_srcinfo *srcinfo_of(struct pb_binary *bin, const struct pb_mapping *m)
+{
+	if (!bin->src_tried) {
+		const char *own = m->open_path && m->open_path[0] ? m->open_path : m->path;
+
+		bin->src_tried = true;
+		if (!bin->debug_path || pb_srcinfo__new(bin->debug_path, &bin->src))
+			pb_srcinfo__new(own, &bin->src);
+	}
+	return bin->src;
+}
+
+int pb_symbolizer__frames_n(struct pb_symbolizer *s, uint32_t pid, const struct pb_mapping *m,
+			    uint64_t addr, bool is_return, uint64_t count, const char **out,
+			    int max)
+{
+	const struct pb_src_frames *f = NULL;
+	struct pb_binary *bin;
+	uint64_t vaddr;
+	const char *name;
+	int n = 0;
+
+	if (max < 1)
+		return 0;
+	pthread_mutex_lock(&s->lock);
+	name = lookup_locked(s, pid, m, addr, is_return, count, &bin, &vaddr);
+	if (bin && (s->inline_frames || s->lines) && srcinfo_of(bin, m)) {
+		size_t before = pb_srcinfo__mem(bin->src);
+
+		f = pb_srcinfo__lookup(bin->src, vaddr, name, s->inline_frames, s->lines);
+		bin->mem += pb_srcinfo__mem(bin->src) - before;
+	}
+	if (!f)
+		out[n++] = name;
+	for (uint32_t i = 0; f && i < f->n && n < max; i++)
+		out[n++] = f->name[i];
+	pthread_mutex_unlock(&s->lock);
+	return n;
 }
 
 const char *pb_symbolizer__frame(struct pb_symbolizer *s, uint32_t pid,

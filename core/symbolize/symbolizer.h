@@ -36,6 +36,19 @@ const char *pb_symbolizer__frame(struct pb_symbolizer *s, uint32_t pid,
 const char *pb_symbolizer__frame_n(struct pb_symbolizer *s, uint32_t pid,
 				   const struct pb_mapping *m, uint64_t addr, bool is_return,
 				   uint64_t count);
+/*
+ * With --inline (inline_frames) an address inside inlined code names the inlined functions too,
+ * and with --lines every frame gets " (file.c:LINE)", both from DWARF (the binary's or its debug
+ * file's) through libdw, cached per binary and address under the cache cap.
+ */
+void pb_symbolizer__set_source(struct pb_symbolizer *s, bool inline_frames, bool lines);
+/*
+ * As pb_symbolizer__frame_n, but an address may give several frames (inlined functions): up to
+ * max names written to out, caller first; returns how many (at least 1 when max >= 1).
+ */
+int pb_symbolizer__frames_n(struct pb_symbolizer *s, uint32_t pid, const struct pb_mapping *m,
+			    uint64_t addr, bool is_return, uint64_t count, const char **out,
+			    int max);
 /* One line saying how many frames went unnamed, why and in which binaries; 0 when none. */
 size_t pb_symbolizer__unnamed_summary(struct pb_symbolizer *s, char *buf, size_t sz);
 /* pid exited or exec'd: its perf map is dropped at the next pb_symbolizer__end_window. */

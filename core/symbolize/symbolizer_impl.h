@@ -41,6 +41,7 @@ struct pb_symbolizer {
 	struct pb_dinfod *dinfod;  /* debug files by build id from debuginfod; NULL: off */
 	struct pb_binary **retired; /* tables replaced by fetched ones: freed at end_window */
 	size_t n_retired, cap_retired;
+	bool inline_frames, lines; /* --inline, --lines */
 	uint64_t kallsyms_ns;
 	uint64_t modules_digest; /* of /proc/modules when kallsyms was read */
 	int kallsyms_err;

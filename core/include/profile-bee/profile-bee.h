@@ -252,6 +252,12 @@ struct pb_session_opts {
 	size_t n_labels;
 	/* --group-by: "container", "pod" or "label:NAME" (pb_profile__group_by); NULL: none. */
 	const char *group_by;
+	/*
+	 * --inline: an address in inlined code gives the inlined functions as frames too (caller
+	 * first); --lines: frames read "func (file.c:123)". Both from DWARF through libdw.
+	 */
+	bool inline_frames;
+	bool lines;
 };
 
 int pb_session__new(const struct pb_session_opts *opts, struct pb_session **ret);
