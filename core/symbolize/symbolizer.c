@@ -192,6 +192,23 @@ uint64_t pb_symbolizer_file_key(const struct pb_mapping *m)
 	return m->inode ? pb_hash64(ident, sizeof(ident), 3) : pb_hash64(m->path, strlen(m->path), 4);
 }
 
+/*
+ * bin's DWARF: its debug file's, else the mapped file's own (lock held). Opened when the binary
+ * is, while /proc/PID/root still leads to it: a process that exited before the drain is gone.
+ */
+static struct pb_srcinfo *srcinfo_of(struct pb_binary *bin, const struct pb_mapping *m)
+{
+	if (!bin->src_tried) {
+		const char *own = m->open_path && m->open_path[0] ? m->open_path : m->path;
+
+		bin->src_tried = true;
+		if ((!bin->debug_path || pb_srcinfo__new(bin->debug_path, &bin->src)) &&
+		    pb_srcinfo__new(own, &bin->src) && own != m->path)
+			pb_srcinfo__new(m->path, &bin->src);
+	}
+	return bin->src;
+}
+
 static struct pb_binary *binary_for(struct pb_symbolizer *s, const struct pb_mapping *m)
 {
 	uint64_t key = pb_symbolizer_file_key(m);
@@ -219,6 +236,8 @@ static struct pb_binary *binary_for(struct pb_symbolizer *s, const struct pb_map
 	}
 	/* A replaced file's old binary stays in by_id: names handed out from it must live. */
 	ref->bin = load_file(s, m, ref->ident);
+	if (ref->bin && (s->inline_frames || s->lines))
+		srcinfo_of(ref->bin, m);
 	ref->checked_ns = now_ns();
 	if (!ref->bin)
 		ref->failed_ns = ref->checked_ns;
@@ -391,19 +410,6 @@ void pb_symbolizer__set_source(struct pb_symbolizer *s, bool inline_frames, bool
 	s->inline_frames = inline_frames;
 	s->lines = lines;
 	pthread_mutex_unlock(&s->lock);
-}
-
-/* bin's DWARF: its debug file's, else the mapped file's own (lock held). */
-static struct pb_srcinfo *srcinfo_of(struct pb_binary *bin, const struct pb_mapping *m)
-{
-	if (!bin->src_tried) {
-		const char *own = m->open_path && m->open_path[0] ? m->open_path : m->path;
-
-		bin->src_tried = true;
-		if (!bin->debug_path || pb_srcinfo__new(bin->debug_path, &bin->src))
-			pb_srcinfo__new(own, &bin->src);
-	}
-	return bin->src;
 }
 
 int pb_symbolizer__frames_n(struct pb_symbolizer *s, uint32_t pid, const struct pb_mapping *m,

@@ -4,7 +4,7 @@
 # went unnamed (a stripped binary, JIT code without a perf map).
 . "$PB_SOURCE_ROOT/tests/e2e/lib.sh"
 need_root
-plan 6
+plan 10
 
 # A stripped fixture whose debug file is found by its .gnu_debuglink, as distributions split them.
 mkdir -p "$TMP/bin" "$TMP/dbg"
@@ -50,4 +50,28 @@ else
 	not_ok "node missing (Debian: nodejs)"
 	not_ok "node missing"
 fi
+
+# --inline / --lines on an -O2 fixture whose hot loop is two always_inline functions deep.
+inl=$PB_BUILD_ROOT/tests/unit/symbolize/pbfix_inline
+"$PB" -F $HZ -d 2 -- "$inl" 2 >"$TMP/plain.folded"
+"$PB" --inline -F $HZ -d 2 -- "$inl" 2 >"$TMP/inline.folded"
+expect_chain "--inline: main;pbinl_outer;pbinl_middle;pbinl_inner" "$TMP/inline.folded" \
+	"main;pbinl_outer;pbinl_middle;pbinl_inner" 90 100
+n=$(samples_matching "$TMP/plain.folded" "pbinl_(middle|inner)")
+[ "$n" = 0 ] && ok "without --inline no inlined frames" || not_ok "inlined frames without --inline: $n"
+"$PB" --inline --lines -F $HZ -d 2 -- "$inl" 2 >"$TMP/lines.folded"
+sed -E 's/ \(pbfix_inline\.c:[0-9]+\)//g' "$TMP/lines.folded" >"$TMP/lines-stripped.folded"
+expect_chain "--inline --lines: the same chain with (pbfix_inline.c:N) on each frame" \
+	"$TMP/lines-stripped.folded" "main;pbinl_outer;pbinl_middle;pbinl_inner" 90 100
+# Lua: the same from a script's table.
+printf '%s\n' "local p = assert(pb.profile{ cmd = { '$inl', '1' }, inline = true, lines = true,
+	frequency = $HZ })
+local n = 0
+for s in p:stacks() do
+	if s.frames[#s.frames]:match('^pbinl_%a+ %(pbfix_inline%.c:%d+%)$') then n = n + s.count end
+end
+print(n)" >"$TMP/inline.lua"
+n=$("$PB" -c "$TMP/inline.lua" 2>"$TMP/lua.err")
+[ "${n:-0}" -ge 10 ] 2>/dev/null && ok "Lua pb.profile{inline=true, lines=true}: $n leaf samples in inlined pbinl_* (file:line)" ||
+	not_ok "Lua inline/lines" "got '$n'" "$(cat "$TMP/lua.err")"
 finish
