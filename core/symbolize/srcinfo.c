@@ -185,19 +185,19 @@ const struct pb_src_frames *pb_srcinfo__lookup(struct pb_srcinfo *si, uint64_t v
 		return NULL;
 	f = pb_u64map_get(&si->cache, key);
 	if (f)
-		return f;
+		return f->n ? f : NULL;
 	f = si->n_cached < MAX_CACHED ? malloc(sizeof(*f)) : NULL;
 	struct pb_src_frames *into = f ? f : &uncached;
 
-	if (expand(si, vaddr, func, inl, lines, into) || !into->n) {
-		free(f);
-		return NULL;
-	}
+	/* Misses are cached too (n = 0): code without DWARF would be searched again each time. */
+	if (expand(si, vaddr, func, inl, lines, into))
+		into->n = 0;
 	if (f && pb_u64map_put(&si->cache, key, f)) {
 		uncached = *f;
 		free(f);
-		return &uncached;
+		into = &uncached;
+	} else if (f) {
+		si->n_cached++;
 	}
-	si->n_cached += f != NULL;
-	return into;
+	return into->n ? into : NULL;
 }
