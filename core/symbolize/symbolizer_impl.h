@@ -60,6 +60,9 @@ struct pb_symbolizer {
 
 /* The by_file key of m's file. */
 uint64_t pb_symbolizer_file_key(const struct pb_mapping *m);
+/* A stripped binary with a build id: asks debuginfod, adopts the file once there (lock held). */
+void pb_symbolizer_fetch_debug(struct pb_symbolizer *s, const struct pb_mapping *m,
+			       struct pb_binary *bin);
 /* Evicts least recently used entries while the caches hold more than the cap (lock held). */
 void pb_symbolizer_trim(struct pb_symbolizer *s, pb_symbolizer_live_fn live, void *ctx);
 
