@@ -27,9 +27,14 @@ static __always_inline __u32 walk_user(__u32 tgid, __u64 ip, __u64 sp, __u64 bp,
 	bpf_loop(max_frames - 1, walk_step, &c, 0);
 	n = w->n;
 	stop = w->stop;
-	/* Unknown process, or a pc its mappings miss (exec, dlopen): userspace reads them again. */
-	if (!c.proc || stop == PB_DWARF_LOST_NO_MAPPING + 1)
+	/*
+	 * Unknown process, or a pc its mappings miss (exec, dlopen, or JIT code walked by frame
+	 * pointers): userspace reads them again, at most once per ASK_INTERVAL_NS per process.
+	 */
+	if (!c.proc || stop == PB_DWARF_LOST_NO_MAPPING + 1 || w->fallbacks)
 		ask_refresh(tgid);
+	if (w->fallbacks)
+		count_lost(PB_DWARF_FP_FALLBACK);
 	*truncated = false;
 	if (!stop && n >= max_frames) {
 		count_lost(PB_LOST_MAX_FRAMES);

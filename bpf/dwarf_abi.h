@@ -93,6 +93,7 @@ enum pb_dwarf_lost_cause {
 	PB_DWARF_LOST_TABLE_FULL,		    /* a binary left out: the row array was full */
 	PB_DWARF_LOST_READ,	   /* the stack could not be read, or went the wrong way */
 	PB_DWARF_LOST_NO_MAPPING,  /* a pc outside every known mapping (after an fp step) */
+	PB_DWARF_FP_FALLBACK,	   /* not lost: a stack walked by frame pointers through JIT code */
 	PB_DWARF_LOST_MAX,
 };
 

@@ -41,6 +41,8 @@ struct walk_state {
 	__u64 hash;
 	__u32 n;    /* ips recorded */
 	__u32 stop; /* 0 while walking; a lost cause + 1, or STOP_END */
+	__u32 fallbacks; /* frames walked by frame pointers in code without CFI (JIT) */
+	__u32 pad;
 };
 
 struct dw_scratch {
@@ -258,8 +260,18 @@ static __always_inline __u32 unwind_one(struct walk_state *w, struct pb_dwarf_pr
 	if (!p) /* walk as fp would */
 		return fp_step(w, cfa, ra, bp);
 	m = find_mapping(p, pc);
-	if (!m)
-		return PB_DWARF_LOST_NO_MAPPING + 1;
+	/*
+	 * No file mapping holds pc: JIT code in anonymous or memfd memory, which has no CFI.
+	 * JITs (V8, HotSpot, .NET) keep frame-pointer chains, so step by bp until the walk is
+	 * back in a mapped binary, where CFI takes over again. A garbage pc ends the same way
+	 * as before: fp_step refuses a bp below sp or unreadable.
+	 */
+	if (!m) {
+		if (w->fallbacks >= PB_DWARF_MAX_FRAMES)
+			return PB_DWARF_LOST_NO_MAPPING + 1;
+		w->fallbacks++;
+		return fp_step(w, cfa, ra, bp);
+	}
 	id = m->table;
 	t = bpf_map_lookup_elem(&tables, &id);
 	if (!t)
@@ -279,6 +291,11 @@ static __always_inline __u32 unwind_one(struct walk_state *w, struct pb_dwarf_pr
 		return PB_DWARF_LOST_PENDING + 1;
 	}
 	r = find_row(t, pc - m->bias);
+	/* Code without CFI in a mapped binary (V8's embedded builtins in node): as JIT code. */
+	if ((!r || r->cfa_type == PB_DWARF_CFA_NONE) && w->fallbacks < PB_DWARF_MAX_FRAMES) {
+		w->fallbacks++;
+		return fp_step(w, cfa, ra, bp);
+	}
 	if (!r)
 		return PB_DWARF_LOST_NO_ROW + 1;
 	return cfi_step(w, r, cfa, ra, bp);

@@ -40,7 +40,7 @@ static const struct pb_config_key profile_keys[] = {
 	PB_KEY_DOUBLE(S, flush_interval, "flush-interval", "0", 0, 4294967,
 		      "seconds between windows for windowed outputs; 0: one window, else at least "
 		      MIN_FLUSH " (--flush-interval)"),
-	PB_KEY_BOOL(S, quiet, "quiet", "false", "no summary of lost stacks (-q)"),
+	PB_KEY_BOOL(S, quiet, "quiet", "false", "no summary of lost stacks and unnamed frames (-q)"),
 	/*
 	 * Measured: libc with its debug file 0.2 MiB, node 8 MiB; a 2-minute system-wide soak on a
 	 * busy development host loaded 60 MiB, mostly binaries sampled once. 16 MiB holds a
@@ -55,6 +55,11 @@ static const struct pb_config_key profile_keys[] = {
 	PB_KEY_STRING(S, python, "python", "auto",
 		      "CPython frames: auto (in place of the eval loop), off, only (--python)",
 		      .choices = "auto, off, only"),
+	/* Measured in bench/symbols: see --help for what they cost. */
+	PB_KEY_BOOL(S, inline_frames, "inline", "false",
+		    "inlined functions as frames of their own, caller first, from DWARF (--inline)"),
+	PB_KEY_BOOL(S, lines, "lines", "false",
+		    "source file and line in every frame: func (file.c:123), from DWARF (--lines)"),
 	{ 0 },
 };
 

@@ -25,6 +25,8 @@ struct pb_core_settings {
 	double cache_mb;	    /* MiB of symbol caches; 0: no cap */
 	const char *group_by;	    /* NULL: none */
 	const char *python;	    /* "auto", "off", "only" */
+	bool inline_frames;	    /* --inline */
+	bool lines;		    /* --lines */
 	const char *plugin_path;    /* [plugins] path: ':'-separated, "" for none */
 };
 

@@ -5,9 +5,11 @@
 #include <time.h>
 
 #include "session_internal.h"
+#include "symbolize/srcinfo.h"
 
-/* frames: comm + marker + user + kernel */
-#define MAX_FRAMES (2 + 512 + 512)
+/* frames: comm + marker + user (with inlined ones) + kernel */
+#define MAX_USER_FRAMES 1024
+#define MAX_FRAMES (2 + MAX_USER_FRAMES + 512)
 
 struct drain_ctx {
 	struct pb_session *s;
@@ -56,10 +58,16 @@ static int add_raw(void *vctx, const struct pb_raw_stack *rs)
 		err = intern(ctx->into, "[truncated]", ids, &n);
 	for (uint32_t i = n_user; !err && i-- > 0;) {
 		const struct pb_mapping *m = pb_proctab__find(s->proctab, rs->pid, rs->user_ips[i]);
+		const char *names[PB_SRC_MAX_FRAMES];
+		/* Inlined frames may not crowd out the leaf side: each address keeps one slot. */
+		int room = MAX_USER_FRAMES - (int)(n - 2) - (int)i;
+		int k = pb_symbolizer__frames_n(s->symbolizer, rs->pid, m, rs->user_ips[i], i > 0,
+						rs->count, names,
+						room < PB_SRC_MAX_FRAMES ? (room > 1 ? room : 1)
+									 : PB_SRC_MAX_FRAMES);
 
-		err = intern(ctx->into,
-			     pb_symbolizer__frame(s->symbolizer, rs->pid, m, rs->user_ips[i], i > 0),
-			     ids, &n);
+		for (int j = 0; !err && j < k; j++)
+			err = intern(ctx->into, names[j], ids, &n);
 	}
 	/* Past the first, kernel frames are return addresses: the call is the byte before. */
 	for (uint32_t i = n_kernel; !err && i-- > 0;)

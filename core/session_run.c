@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "session_internal.h"
+#include "symbolize/debuginfod.h"
 #include "symbolize/perfmap.h"
 #include "system_check.h"
 
@@ -84,6 +85,29 @@ static void report_cache(struct pb_session *s)
 			       (unsigned long long)st.evictions, s->opts.cache_bytes / 1048576.0,
 			       (unsigned long long)st.trims, (unsigned long long)st.over,
 			       s->opts.cache_bytes / 1048576.0 * 2);
+}
+
+/* Frames without a name, by cause and binary: one line at the end, like lost stacks. */
+static void report_unnamed(struct pb_session *s)
+{
+	struct pb_dinfod_stats st;
+	char line[1024];
+
+	if (s->symbolizer && !pb_symbolizer__debuginfod_stats(s->symbolizer, &st)) {
+		pb_session_log(s, PB_LOG_DEBUG,
+			       "debuginfod: %llu debug files fetched, %llu not found, %llu pending",
+			       (unsigned long long)st.fetched, (unsigned long long)st.not_found,
+			       (unsigned long long)st.pending);
+		/* A server down is one line, however many binaries wanted it. */
+		if (st.error[0] && !s->opts.quiet)
+			pb_session_log(s, PB_LOG_WARN,
+				       "debuginfod failed: %s (%llu build ids not fetched)",
+				       st.error, (unsigned long long)st.failed);
+	}
+
+	if (s->symbolizer && !s->opts.quiet &&
+	    pb_symbolizer__unnamed_summary(s->symbolizer, line, sizeof(line)))
+		pb_session_log(s, PB_LOG_WARN, "%s", line);
 }
 
 int pb_session_find_unwinder(struct pb_session *s)
@@ -284,6 +308,11 @@ int pb_session__start(struct pb_session *s)
 		return err;
 	if (s->opts.cache_bytes != UINT64_MAX)
 		pb_symbolizer__set_cap(s->symbolizer, s->opts.cache_bytes);
+	pb_symbolizer__set_source(s->symbolizer, s->opts.inline_frames, s->opts.lines);
+	/* $DEBUGINFOD_URLS (--debuginfod sets it): stripped binaries' debug files by build id. */
+	err = pb_symbolizer__use_debuginfod(s->symbolizer, NULL);
+	if (err && err != -ENOENT)
+		pb_session_log(s, PB_LOG_WARN, "debuginfod off: %s", strerror(-err));
 	err = pb_proctab__new(!s->params.filter_pids, &cb, &s->proctab);
 	if (err)
 		return pb_session_fail(s, err, "cannot track processes: %s", strerror(-err));
@@ -487,6 +516,7 @@ int pb_session__finish(struct pb_session *s)
 	pb_session_reap_command(s, true);
 	pb_session_close_outputs(s);
 	pb_session_report_lost(s);
+	report_unnamed(s);
 	if (!err && s->window_write_failures)
 		err = pb_session_fail(s, EIO, "%" PRIu64 " per-window file%s could not be written "
 				      "(see above)", s->window_write_failures,

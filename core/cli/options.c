@@ -37,6 +37,17 @@ static const char usage[] =
 	"      --hash-storage-size N  distinct stacks counted per window (default 40960)\n"
 	"      --python MODE          CPython frames: auto (in place of the eval loop), off, only\n"
 	"\n"
+	"Names:\n"
+	"      --inline               inlined functions as frames of their own, caller first\n"
+	"      --lines                source lines in frames: func (file.c:123)\n"
+	"                             both read DWARF (the binary's or its debug file's) once per\n"
+	"                             binary and address: the first window costs more, later\n"
+	"                             ones little (numbers in bench/symbols/README.md)\n"
+	"      --debuginfod URLS      fetch debug files of stripped binaries by build id from these\n"
+	"                             debuginfod servers (default: $DEBUGINFOD_URLS; off when\n"
+	"                             unset); in the background: frames read [lib.so+0xoff]\n"
+	"                             until the file arrives, named in later windows\n"
+	"\n"
 	"Where the profile goes (default: folded text on stdout):\n"
 	"  -f, --folded               folded text on stdout\n"
 	"  -o, --output FILE|URL      repeatable; the extension or scheme picks the format:\n"
@@ -72,7 +83,7 @@ static const char usage[] =
 	"      --check                what this kernel offers and which unwinders load on it\n"
 	"      --plugin-path DIRS     also load plugins from DIRS (':'-separated)\n"
 	"  -v, --verbose              more messages (twice: debug)\n"
-	"  -q, --quiet                no summary of lost stacks\n"
+	"  -q, --quiet                no summary of lost stacks and unnamed frames\n"
 	"  -h, --help                 this text\n"
 	"      --version              print the version\n"
 	"\n"
@@ -112,6 +123,9 @@ enum {
 	OPT_SET,
 	OPT_LABEL,
 	OPT_GROUP_BY,
+	OPT_DEBUGINFOD,
+	OPT_INLINE,
+	OPT_LINES,
 };
 
 static const struct option long_options[] = {
@@ -147,6 +161,9 @@ static const struct option long_options[] = {
 	{ "plugin-path", required_argument, NULL, OPT_PLUGIN_PATH },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "debuginfod", required_argument, NULL, OPT_DEBUGINFOD },
+	{ "inline", no_argument, NULL, OPT_INLINE },
+	{ "lines", no_argument, NULL, OPT_LINES },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "script", required_argument, NULL, 'c' },
@@ -374,6 +391,15 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 		return 0;
 	case 'q':
 		return record(cli, "-q", "quiet", "true");
+	case OPT_INLINE:
+		return record(cli, "--inline", "inline", "true");
+	case OPT_LINES:
+		return record(cli, "--lines", "lines", "true");
+	case OPT_DEBUGINFOD:
+		/* libdebuginfod and child processes read the variable: the flag sets it. */
+		if (!arg[0])
+			return bad("--debuginfod", arg, "server URLs, space-separated");
+		return setenv("DEBUGINFOD_URLS", arg, 1) ? 1 : 0;
 	case 'h':
 		fputs(usage, stdout);
 		*exit_now = true;

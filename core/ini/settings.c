@@ -235,6 +235,8 @@ int pb_settings_to_opts(struct pb_settings *st, struct pb_session_opts *opts, ch
 	opts->python = !strcmp(c.python, "off")	   ? PB_PYTHON_OFF
 		       : !strcmp(c.python, "only") ? PB_PYTHON_ONLY
 						   : PB_PYTHON_AUTO;
+	opts->inline_frames = c.inline_frames;
+	opts->lines = c.lines;
 	opts->one_cpu = c.cpu >= 0;
 	opts->cpu = c.cpu >= 0 ? c.cpu : 0;
 	opts->stack_storage_size = c.stack_storage_size;

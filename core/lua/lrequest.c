@@ -39,6 +39,8 @@ static const struct field fields[] = {
 	{ "user", "user", F_BOOL },
 	{ "idle", "idle", F_BOOL },
 	{ "quiet", "quiet", F_BOOL },
+	{ "inline", "inline", F_BOOL },
+	{ "lines", "lines", F_BOOL },
 	{ "cpu", "cpu", F_INT },
 	{ "stack_storage_size", "stack-storage-size", F_INT },
 	{ "hash_storage_size", "hash-storage-size", F_INT },

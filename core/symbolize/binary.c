@@ -10,7 +10,10 @@
 #include <unistd.h>
 #include <elfutils/libdwelf.h>
 #include "binary.h"
+#include "debugdata.h"
 #include "grow.h"
+#include "plt.h"
+#include "srcinfo.h"
 #include "symbolizer.h"
 
 /* A symbol while collecting: the name still points into the Elf's string table. */
@@ -25,6 +28,8 @@ struct raw_sym {
 struct sym_vec {
 	struct raw_sym *v;
 	size_t n, cap;
+	char **owned; /* names made here ("func@plt"), freed once finish() copied them */
+	size_t n_owned, cap_owned;
 };
 
 int pb_binary_read_build_id(Elf *elf, struct pb_binary *b)
@@ -133,6 +138,24 @@ static int collect_type(Elf *elf, Elf64_Word type, struct sym_vec *out)
 		found = 0;
 	}
 	return found;
+}
+
+static int add_plt(void *ctx, uint64_t addr, uint64_t size, const char *name)
+{
+	struct sym_vec *out = ctx;
+	char *copy;
+
+	if (PB_GROW(out->v, out->n, out->cap, 1024) ||
+	    PB_GROW(out->owned, out->n_owned, out->cap_owned, 256))
+		return -ENOMEM;
+	copy = strdup(name);
+	if (!copy)
+		return -ENOMEM;
+	out->owned[out->n_owned++] = copy;
+	/* Ranked as a sized global function: a real symbol at the address would still win. */
+	out->v[out->n++] = (struct raw_sym){
+	    .start = addr, .size = size, .sec_end = addr + size, .name = copy, .rank = 13};
+	return 0;
 }
 
 static int cmp_raw(const void *a, const void *b)
@@ -245,6 +268,9 @@ static Elf *find_debug(Elf *elf, const struct pb_binary *b, const struct pb_debu
 
 	for (size_t i = 0; i < b->build_id_len; i++)
 		sprintf(hex + 2 * i, "%02x", b->build_id[i]);
+	if (ds->debug_file && snprintf(path, sizeof(path), "%s", ds->debug_file) < (int)sizeof(path) &&
+	    (dbg = open_debug(b, path, fd)))
+		goto out;
 	for (int pass = 0; pass < 2; pass++) {
 		/* Pass 0 looks inside the process's root (containers), pass 1 on the host. */
 		const char *r = pass ? "" : root;
@@ -284,6 +310,7 @@ int pb_binary__load(Elf *elf, const struct pb_debug_search *ds, struct pb_binary
 {
 	struct pb_binary *b = calloc(1, sizeof(*b));
 	struct sym_vec raw = {0};
+	struct pb_debugdata mini = {0}; /* its names stay in use until finish() copies them */
 	Elf *dbg = NULL;
 	int dbg_fd = -1, err = -ENOMEM;
 
@@ -298,13 +325,27 @@ int pb_binary__load(Elf *elf, const struct pb_debug_search *ds, struct pb_binary
 		dbg = find_debug(elf, b, ds, &dbg_fd, &b->debug_path);
 	if (dbg)
 		err = collect_type(dbg, SHT_SYMTAB, &raw);
+	/* No debug file: the MiniDebugInfo some distributions embed names local functions. */
+	if (err == -ENOENT && !pb_debugdata_open(elf, &mini))
+		err = collect_type(mini.elf, SHT_SYMTAB, &raw);
+	b->stripped = err == -ENOENT;
 	/* .dynsym too: a stripped library still names its exported functions there. */
 	if (!err || err == -ENOENT)
 		err = collect_type(elf, SHT_DYNSYM, &raw);
+	/* Calls into other libraries pass through PLT stubs, which no symbol table names. */
+	if (!err || err == -ENOENT) {
+		int perr = pb_plt_read(elf, add_plt, &raw);
+
+		err = perr == -ENOMEM ? perr : err;
+	}
 	if (!err || err == -ENOENT)
 		err = finish(b, &raw);
 out:
+	for (size_t i = 0; i < raw.n_owned; i++)
+		free(raw.owned[i]);
+	free(raw.owned);
 	free(raw.v);
+	pb_debugdata_close(&mini);
 	elf_end(dbg);
 	if (dbg_fd >= 0)
 		close(dbg_fd);
@@ -327,7 +368,27 @@ void pb_binary__free(struct pb_binary *b)
 	free(b->names);
 	free(b->segs);
 	free(b->debug_path);
+	pb_srcinfo__free(b->src);
 	free(b);
+}
+
+#define SWAP(x, y)                                                                         \
+	do {                                                                               \
+		__typeof__(x) t_ = (x);                                                    \
+		(x) = (y);                                                                 \
+		(y) = t_;                                                                  \
+	} while (0)
+
+void pb_binary__swap_symbols(struct pb_binary *a, struct pb_binary *b)
+{
+	SWAP(a->syms, b->syms);
+	SWAP(a->n_syms, b->n_syms);
+	SWAP(a->names, b->names);
+	SWAP(a->debug_path, b->debug_path);
+	SWAP(a->stripped, b->stripped);
+	SWAP(a->mem, b->mem);
+	SWAP(a->src, b->src);
+	SWAP(a->src_tried, b->src_tried);
 }
 
 int pb_binary__off_to_vaddr(const struct pb_binary *b, uint64_t off, uint64_t *vaddr)

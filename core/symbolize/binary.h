@@ -3,11 +3,14 @@
 #ifndef PB_BINARY_H
 #define PB_BINARY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <libelf.h>
 
 #define PB_BUILD_ID_MAX 64
+
+struct pb_srcinfo;
 
 struct pb_binary_seg {
 	uint64_t offset; /* p_offset */
@@ -31,6 +34,10 @@ struct pb_binary {
 	size_t n_syms;
 	char *names;
 	char *debug_path; /* the separate debug file the symbols came from, or NULL */
+	bool stripped;	  /* no .symtab here nor in a debug file: only .dynsym names */
+	bool fetched;	  /* debuginfod was asked and answered (the symbolizer's) */
+	struct pb_srcinfo *src; /* inline frames and lines (--inline, --lines), opened on use */
+	bool src_tried;
 	size_t mem;	  /* bytes held: tables, names, demangled names (the cache's cap) */
 	uint64_t used;	  /* the symbolizer's window of its last lookup */
 	uint64_t live;	  /* the symbolizer's epoch when a live process last mapped it */
@@ -41,6 +48,7 @@ struct pb_debug_search {
 	const char *const *dirs; /* NULL-terminated */
 	const char *root;	 /* "/proc/PID/root" for a process in a container, or "" */
 	const char *path;	 /* the binary's path as the process saw it (for .gnu_debuglink) */
+	const char *debug_file;	 /* tried first: e.g. what debuginfod fetched (may be NULL) */
 };
 
 /* Reads elf's build-id into b (0 or -ENOENT). */
@@ -52,6 +60,8 @@ int pb_binary_read_build_id(Elf *elf, struct pb_binary *b);
  */
 int pb_binary__load(Elf *elf, const struct pb_debug_search *ds, struct pb_binary **ret);
 void pb_binary__free(struct pb_binary *b);
+/* Exchanges a's and b's symbol tables (and what they came from), e.g. a debug file's arrived. */
+void pb_binary__swap_symbols(struct pb_binary *a, struct pb_binary *b);
 
 /* Translates a file offset to the ELF virtual address mapped from it: 0 or -ENOENT. */
 int pb_binary__off_to_vaddr(const struct pb_binary *b, uint64_t off, uint64_t *vaddr);

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "kallsyms.h"
+#include "srcinfo.h"
 #include "symbolizer_impl.h"
 
 static uint64_t now_ns(void)
@@ -38,6 +39,13 @@ int pb_symbolizer__new(struct pb_symbolizer **ret)
 	return 0;
 }
 
+static void free_retired(struct pb_symbolizer *s)
+{
+	for (size_t i = 0; i < s->n_retired; i++)
+		pb_binary__free(s->retired[i]);
+	s->n_retired = 0;
+}
+
 void pb_symbolizer__free(struct pb_symbolizer *s)
 {
 	if (!s)
@@ -53,6 +61,9 @@ void pb_symbolizer__free(struct pb_symbolizer *s)
 	pb_jitmaps_clear(&s->jit);
 	pb_pysym_clear(&s->py);
 	pb_binary__free(s->vdso);
+	pb_dinfod__free(s->dinfod);
+	free_retired(s);
+	free(s->retired);
 	for (int i = 0; i < s->n_own_dirs; i++)
 		free(s->own_dirs[i]);
 	pthread_mutex_destroy(&s->lock);
@@ -181,6 +192,23 @@ uint64_t pb_symbolizer_file_key(const struct pb_mapping *m)
 	return m->inode ? pb_hash64(ident, sizeof(ident), 3) : pb_hash64(m->path, strlen(m->path), 4);
 }
 
+/*
+ * bin's DWARF: its debug file's, else the mapped file's own (lock held). Opened when the binary
+ * is, while /proc/PID/root still leads to it: a process that exited before the drain is gone.
+ */
+static struct pb_srcinfo *srcinfo_of(struct pb_binary *bin, const struct pb_mapping *m)
+{
+	if (!bin->src_tried) {
+		const char *own = m->open_path && m->open_path[0] ? m->open_path : m->path;
+
+		bin->src_tried = true;
+		if ((!bin->debug_path || pb_srcinfo__new(bin->debug_path, &bin->src)) &&
+		    pb_srcinfo__new(own, &bin->src) && own != m->path)
+			pb_srcinfo__new(m->path, &bin->src);
+	}
+	return bin->src;
+}
+
 static struct pb_binary *binary_for(struct pb_symbolizer *s, const struct pb_mapping *m)
 {
 	uint64_t key = pb_symbolizer_file_key(m);
@@ -208,6 +236,8 @@ static struct pb_binary *binary_for(struct pb_symbolizer *s, const struct pb_map
 	}
 	/* A replaced file's old binary stays in by_id: names handed out from it must live. */
 	ref->bin = load_file(s, m, ref->ident);
+	if (ref->bin && (s->inline_frames || s->lines))
+		srcinfo_of(ref->bin, m);
 	ref->checked_ns = now_ns();
 	if (!ref->bin)
 		ref->failed_ns = ref->checked_ns;
@@ -236,13 +266,28 @@ static const char *unresolved(struct pb_symbolizer *s, const struct pb_mapping *
 	return pb_strpool_intern(&s->pool, buf) ?: "[unknown]";
 }
 
-const char *pb_symbolizer__frame(struct pb_symbolizer *s, uint32_t pid,
-				 const struct pb_mapping *m, uint64_t addr, bool is_return)
+/* Why addr in m (NULL: in no known mapping) got no name. */
+static enum pb_unnamed_cause unnamed_cause(const struct pb_mapping *m, const struct pb_binary *bin)
+{
+	if (!m)
+		return PB_UNNAMED_NO_MAPPING;
+	/* Anonymous or memfd code is what JITs write; [vdso] and friends are binaries. */
+	if (!m->path[0] || !strncmp(m->path, "[anon", 5) || !strncmp(m->path, "/memfd:", 7))
+		return PB_UNNAMED_JIT;
+	if (!bin)
+		return m->path[0] == '[' ? PB_UNNAMED_NO_SYMBOL : PB_UNNAMED_UNREADABLE;
+	return bin->stripped ? PB_UNNAMED_STRIPPED : PB_UNNAMED_NO_SYMBOL;
+}
+
+/* The name of addr, counted as named or unnamed; *bin and *vaddr say where it came from. */
+static const char *lookup_locked(struct pb_symbolizer *s, uint32_t pid,
+				 const struct pb_mapping *m, uint64_t addr, bool is_return,
+				 uint64_t count, struct pb_binary **from, uint64_t *from_vaddr)
 {
 	bool in_m = m && m->path && addr >= m->start && addr < m->end;
 	const char *name = NULL;
 	uint64_t vaddr, off = 0;
-	struct pb_binary *bin;
+	struct pb_binary *bin = NULL;
 
 	if (addr & PB_RAW_PY_FRAME) {
 		pthread_mutex_lock(&s->lock);
@@ -253,22 +298,88 @@ const char *pb_symbolizer__frame(struct pb_symbolizer *s, uint32_t pid,
 	/* A return address points after the call; the call itself is one byte back. */
 	if (is_return && addr > (in_m ? m->start : 0))
 		addr--;
-	pthread_mutex_lock(&s->lock);
+	*from = NULL;
 	if (in_m) {
 		off = addr - m->start + m->pgoff;
 		bin = binary_for(s, m);
-		if (bin)
+		if (bin) {
 			bin->used = s->window;
+			pb_symbolizer_fetch_debug(s, m, bin);
+		}
 		if (bin && !pb_binary__off_to_vaddr(bin, off, &vaddr))
 			name = pb_binary__lookup(bin, vaddr);
+		if (name) {
+			*from = bin;
+			*from_vaddr = vaddr;
+		}
 	}
 	/* JIT code: anonymous (or memfd) mappings, or a pc no known mapping holds. */
 	if (!name && pid)
 		name = pb_jitmaps_lookup(&s->jit, pid, addr);
-	if (!name)
+	if (name) {
+		s->unnamed.named += count;
+	} else {
+		pb_unnamed_add(&s->unnamed, unnamed_cause(in_m ? m : NULL, bin),
+			       in_m ? m->path : NULL, count);
 		name = in_m ? unresolved(s, m, off) : "[unknown]";
+	}
+	return name;
+}
+
+const char *pb_symbolizer__frame_n(struct pb_symbolizer *s, uint32_t pid,
+				   const struct pb_mapping *m, uint64_t addr, bool is_return,
+				   uint64_t count)
+{
+	struct pb_binary *bin;
+	uint64_t vaddr;
+	const char *name;
+
+	pthread_mutex_lock(&s->lock);
+	name = lookup_locked(s, pid, m, addr, is_return, count, &bin, &vaddr);
 	pthread_mutex_unlock(&s->lock);
 	return name;
+}
+
+void pb_symbolizer__set_source(struct pb_symbolizer *s, bool inline_frames, bool lines)
+{
+	pthread_mutex_lock(&s->lock);
+	s->inline_frames = inline_frames;
+	s->lines = lines;
+	pthread_mutex_unlock(&s->lock);
+}
+
+int pb_symbolizer__frames_n(struct pb_symbolizer *s, uint32_t pid, const struct pb_mapping *m,
+			    uint64_t addr, bool is_return, uint64_t count, const char **out,
+			    int max)
+{
+	const struct pb_src_frames *f = NULL;
+	struct pb_binary *bin;
+	uint64_t vaddr;
+	const char *name;
+	int n = 0;
+
+	if (max < 1)
+		return 0;
+	pthread_mutex_lock(&s->lock);
+	name = lookup_locked(s, pid, m, addr, is_return, count, &bin, &vaddr);
+	if (bin && (s->inline_frames || s->lines) && srcinfo_of(bin, m)) {
+		size_t before = pb_srcinfo__mem(bin->src);
+
+		f = pb_srcinfo__lookup(bin->src, vaddr, name, s->inline_frames, s->lines);
+		bin->mem += pb_srcinfo__mem(bin->src) - before;
+	}
+	if (!f)
+		out[n++] = name;
+	for (uint32_t i = 0; f && i < f->n && n < max; i++)
+		out[n++] = f->name[i];
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
+const char *pb_symbolizer__frame(struct pb_symbolizer *s, uint32_t pid,
+				 const struct pb_mapping *m, uint64_t addr, bool is_return)
+{
+	return pb_symbolizer__frame_n(s, pid, m, addr, is_return, 0);
 }
 
 const char *pb_symbolizer__user(struct pb_symbolizer *s, const struct pb_mapping *m, uint64_t addr,
@@ -289,10 +400,21 @@ void pb_symbolizer__end_window(struct pb_symbolizer *s, pb_symbolizer_live_fn li
 {
 	pthread_mutex_lock(&s->lock);
 	pb_jitmaps_end_window(&s->jit);
+	free_retired(s);
 	pb_symbolizer_trim(s, live, ctx);
 	pb_pysym_end_window(&s->py);
 	s->jit.window = ++s->window;
 	pthread_mutex_unlock(&s->lock);
+}
+
+size_t pb_symbolizer__unnamed_summary(struct pb_symbolizer *s, char *buf, size_t sz)
+{
+	size_t n;
+
+	pthread_mutex_lock(&s->lock);
+	n = pb_unnamed_format(&s->unnamed, buf, sz);
+	pthread_mutex_unlock(&s->lock);
+	return n;
 }
 
 void pb_symbolizer__perfmap_stats(struct pb_symbolizer *s, struct pb_perfmap_stats *out)

@@ -28,6 +28,29 @@ const char *pb_symbolizer__user(struct pb_symbolizer *s, const struct pb_mapping
  */
 const char *pb_symbolizer__frame(struct pb_symbolizer *s, uint32_t pid,
 				 const struct pb_mapping *m, uint64_t addr, bool is_return);
+/*
+ * As pb_symbolizer__frame, and count frames of count samples named or left unnamed (by cause:
+ * stripped binary, no symbol, unreadable file, JIT without perf map, no mapping) for
+ * pb_symbolizer__unnamed_summary. __frame and __user count nothing.
+ */
+const char *pb_symbolizer__frame_n(struct pb_symbolizer *s, uint32_t pid,
+				   const struct pb_mapping *m, uint64_t addr, bool is_return,
+				   uint64_t count);
+/*
+ * With --inline (inline_frames) an address inside inlined code names the inlined functions too,
+ * and with --lines every frame gets " (file.c:LINE)", both from DWARF (the binary's or its debug
+ * file's) through libdw, cached per binary and address under the cache cap.
+ */
+void pb_symbolizer__set_source(struct pb_symbolizer *s, bool inline_frames, bool lines);
+/*
+ * As pb_symbolizer__frame_n, but an address may give several frames (inlined functions): up to
+ * max names written to out, caller first; returns how many (at least 1 when max >= 1).
+ */
+int pb_symbolizer__frames_n(struct pb_symbolizer *s, uint32_t pid, const struct pb_mapping *m,
+			    uint64_t addr, bool is_return, uint64_t count, const char **out,
+			    int max);
+/* One line saying how many frames went unnamed, why and in which binaries; 0 when none. */
+size_t pb_symbolizer__unnamed_summary(struct pb_symbolizer *s, char *buf, size_t sz);
 /* pid exited or exec'd: its perf map is dropped at the next pb_symbolizer__end_window. */
 void pb_symbolizer__forget_pid(struct pb_symbolizer *s, uint32_t pid);
 
@@ -70,6 +93,16 @@ int pb_symbolizer__load(struct pb_symbolizer *s, const struct pb_mapping *m);
  * .gnu_debuglink names) before /usr/lib/debug. At most 8; 0, -E2BIG or -ENOMEM.
  */
 int pb_symbolizer__add_debug_dir(struct pb_symbolizer *s, const char *dir);
+
+/*
+ * Fetches the debug files of stripped binaries (with a build id) from debuginfod: urls, or
+ * $DEBUGINFOD_URLS when NULL. Asynchronous: a frame stays "[lib+0xoff]" until its file is
+ * there, and is named from the next lookup on. 0, or -ENOENT when no server is named.
+ */
+int pb_symbolizer__use_debuginfod(struct pb_symbolizer *s, const char *urls);
+struct pb_dinfod_stats;
+/* What debuginfod fetched, missed, and its first failure; -ENOENT when it is off. */
+int pb_symbolizer__debuginfod_stats(struct pb_symbolizer *s, struct pb_dinfod_stats *out);
 
 /* The kernel frame name for addr, with the "_[k]" suffix ("[unknown]_[k]" when not found). */
 const char *pb_symbolizer__kernel(struct pb_symbolizer *s, uint64_t addr);

@@ -8,11 +8,13 @@
 #include <stdint.h>
 
 #include "binary.h"
+#include "debuginfod.h"
 #include "jitmaps.h"
 #include "python_sym.h"
 #include "strpool.h"
 #include "symbolizer.h"
 #include "u64map.h"
+#include "unnamed.h"
 
 #define MAX_DEBUG_DIRS	   8
 #define RETRY_NS	   (5ull * 1000000000ull)  /* a file that failed to open is tried again */
@@ -37,6 +39,11 @@ struct pb_symbolizer {
 	struct pb_kallsyms *kallsyms;
 	struct pb_jitmaps jit;
 	struct pb_pysym py; /* interpreter frames (PB_RAW_PY_FRAME words) */
+	struct pb_unnamed unnamed; /* frames left unnamed, by cause (the summary line) */
+	struct pb_dinfod *dinfod;  /* debug files by build id from debuginfod; NULL: off */
+	struct pb_binary **retired; /* tables replaced by fetched ones: freed at end_window */
+	size_t n_retired, cap_retired;
+	bool inline_frames, lines; /* --inline, --lines */
 	uint64_t kallsyms_ns;
 	uint64_t modules_digest; /* of /proc/modules when kallsyms was read */
 	int kallsyms_err;
@@ -55,6 +62,9 @@ struct pb_symbolizer {
 
 /* The by_file key of m's file. */
 uint64_t pb_symbolizer_file_key(const struct pb_mapping *m);
+/* A stripped binary with a build id: asks debuginfod, adopts the file once there (lock held). */
+void pb_symbolizer_fetch_debug(struct pb_symbolizer *s, const struct pb_mapping *m,
+			       struct pb_binary *bin);
 /* Evicts least recently used entries while the caches hold more than the cap (lock held). */
 void pb_symbolizer_trim(struct pb_symbolizer *s, pb_symbolizer_live_fn live, void *ctx);
 

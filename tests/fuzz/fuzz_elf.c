@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Fuzz target: the ELF symbol reader (segments, build-id, .symtab/.dynsym, lookups). */
+/* Fuzz target: the ELF symbol reader (segments, build-id, .symtab/.dynsym, PLT stubs, lookups). */
 #include <gelf.h>
 #include <stdlib.h>
 #include <string.h>

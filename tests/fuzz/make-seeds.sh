@@ -24,7 +24,14 @@ objcopy --only-keep-section=.debug_frame --strip-unneeded "$tmp/tiny-dbg" "$tmp/
 cp "$tmp/tiny" corpus/elf/static
 cp "$tmp/tiny.so" corpus/elf/shared
 cp "$tmp/tiny-stripped.so" corpus/elf/shared-stripped
+# MiniDebugInfo (.gnu_debugdata), as Fedora ships it.
+../unit/symbolize/make-minidebuginfo.sh "$tmp/tiny.so" corpus/elf/shared-minidebuginfo
 cp "$tmp/tiny" corpus/cfi/eh-frame
+# DWARF for --inline/--lines: an object and a debug file (what debuginfod sends).
+mkdir -p corpus/srcinfo
+gcc -O2 -g -c seeds-src/tiny.c -o corpus/srcinfo/tiny-o2-g.o
+gcc -O2 -g -nostdlib -static -Wl,--build-id seeds-src/tiny.c -o "$tmp/tiny-g"
+objcopy --only-keep-debug "$tmp/tiny-g" corpus/srcinfo/tiny-debug
 cp "$tmp/tiny.so" corpus/cfi/eh-frame-shared
 cp "$tmp/tiny-dbgframe" corpus/cfi/debug-frame
 chmod -x corpus/elf/* corpus/cfi/*

@@ -254,6 +254,12 @@ struct pb_session_opts {
 	const char *group_by;
 	/* CPython frames: PB_PYTHON_AUTO (0), PB_PYTHON_OFF, PB_PYTHON_ONLY (plugin.h). */
 	uint32_t python;
+	/*
+	 * --inline: an address in inlined code gives the inlined functions as frames too (caller
+	 * first); --lines: frames read "func (file.c:123)". Both from DWARF through libdw.
+	 */
+	bool inline_frames;
+	bool lines;
 };
 
 int pb_session__new(const struct pb_session_opts *opts, struct pb_session **ret);

@@ -24,6 +24,8 @@ static const struct pb_counted_cause dwarf_causes[] = {
 	{ "dwarf: user stack cut at a binary left without a table", "unwinder.dwarf.max-rows" },
 	{ "dwarf: user stack cut at an unreadable or inconsistent frame", NULL },
 	{ "dwarf: user stack cut at a pc outside known mappings", NULL },
+	/* Not a loss: said beside them so a user sees how often JIT code was walked by fp. */
+	{ "dwarf: stacks walked by fp through code without CFI (not lost)", NULL },
 };
 _Static_assert(PB_LOST_COMMON + sizeof(dwarf_causes) / sizeof(dwarf_causes[0]) ==
 		       PB_DWARF_LOST_MAX,
