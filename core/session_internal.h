@@ -138,6 +138,15 @@ int pb_session_fail(struct pb_session *s, int err, const char *fmt, ...)
 void pb_session_log(struct pb_session *s, enum pb_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* session_targets.c */
+int pb_session_watch_fd(struct pb_session *s, int fd); /* readable fds wake pb_session__poll */
+int pb_session_track_target(struct pb_session *s, uint32_t pid);
+int pb_session_skip_own_thread(struct pb_session *s);
+/* The -p processes and the command: in the filter, followed, their exits watched. */
+int pb_session_open_targets(struct pb_session *s);
+void pb_session_target_exited(struct pb_session *s, int fd);
+bool pb_session_is_target_fd(struct pb_session *s, int fd);
+
 /* session_command.c */
 int pb_session_spawn_command(struct pb_session *s);
 int pb_session_release_command(struct pb_session *s);

@@ -174,93 +174,19 @@ int pb_session_load_unwinder(struct pb_session *s)
 	return pb_session_find_unwinder(s) ?: check_system(s) ?: open_unwinder(s);
 }
 
-static int watch_fd(struct pb_session *s, int fd)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
-
-	if (fd >= 0 && epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &ev))
-		return -errno;
-	return 0;
-}
-
-/* Adds a process to the filter and the process table; pidfd tells us when it exits. */
-static int filter_target(struct pb_session *s, uint32_t pid)
-{
-	int err = s->unwinder->desc->unwinder->add_pid(s->unwinder_state, pid);
-
-	return err ? pb_session_fail(s, err, "cannot filter on pid %u: %s", pid, strerror(-err)) : 0;
-}
-
-static int track_target(struct pb_session *s, uint32_t pid)
-{
-	int err = pb_proctab__track(s->proctab, pid);
-
-	if (err && err != -ESRCH)
-		return pb_session_fail(s, err, "cannot follow pid %u: %s", pid, strerror(-err));
-	return 0;
-}
-
-/*
- * The thread that runs the session is the profiler's, not the application's: when it is not a
- * process's first thread (the agent's), it is never sampled, so the profile shows only what the
- * application does and the unwinder never works for the profiler's own libraries.
- */
-static int skip_own_thread(struct pb_session *s)
-{
-	const struct pb_unwinder_ops *ops = s->unwinder->desc->unwinder;
-	uint32_t tid = (uint32_t)syscall(SYS_gettid);
-	int err;
-
-	if (tid == (uint32_t)getpid() || !PB_OPTIONAL_OP(ops, skip_thread))
-		return 0;
-	err = ops->skip_thread(s->unwinder_state, tid);
-	return err ? pb_session_fail(s, err, "cannot leave out thread %u: %s", tid,
-				     strerror(-err))
-		   : 0;
-}
-
-static int open_targets(struct pb_session *s)
-{
-	int err;
-
-	s->pidfds = malloc((s->opts.n_pids + 1) * sizeof(*s->pidfds));
-	if (!s->pidfds)
-		return -ENOMEM;
-	for (size_t i = 0; i < s->opts.n_pids; i++) {
-		uint32_t pid = s->pids[i];
-
-		s->pidfds[i] = syscall(SYS_pidfd_open, pid, 0);
-		if (s->pidfds[i] < 0)
-			return pb_session_fail(s, ESRCH, "no process with pid %u", pid);
-		s->live_targets++;
-		if ((err = filter_target(s, pid)) || (err = track_target(s, pid)) ||
-		    (err = watch_fd(s, s->pidfds[i])))
-			return err;
-	}
-	if (!s->command)
-		return 0;
-	if ((err = pb_session_spawn_command(s)))
-		return err;
-	s->live_targets++;
-	/* In the filter before it runs a single instruction of its own: no lost start. */
-	if ((err = filter_target(s, s->child)))
-		return err;
-	return watch_fd(s, s->child_pidfd);
-}
-
 static int watch_sources(struct pb_session *s)
 {
 	const struct pb_unwinder_ops *ops = s->unwinder->desc->unwinder;
 	int fds[256], n, err;
 
-	if ((err = watch_fd(s, s->stop_fd)))
+	if ((err = pb_session_watch_fd(s, s->stop_fd)))
 		return err;
 	n = pb_proctab__poll_fds(s->proctab, fds, 256);
 	for (int i = 0; i < n; i++)
-		if ((err = watch_fd(s, fds[i])))
+		if ((err = pb_session_watch_fd(s, fds[i])))
 			return err;
 	if (PB_OPTIONAL_OP(ops, poll_fd) && PB_OPTIONAL_OP(ops, consume))
-		return watch_fd(s, ops->poll_fd(s->unwinder_state));
+		return pb_session_watch_fd(s, ops->poll_fd(s->unwinder_state));
 	return 0;
 }
 
@@ -316,7 +242,7 @@ int pb_session__start(struct pb_session *s)
 	err = pb_proctab__new(!s->params.filter_pids, &cb, &s->proctab);
 	if (err)
 		return pb_session_fail(s, err, "cannot track processes: %s", strerror(-err));
-	if ((err = skip_own_thread(s)) || (err = open_targets(s)))
+	if ((err = pb_session_skip_own_thread(s)) || (err = pb_session_open_targets(s)))
 		return err;
 	s->child_pid_for_meta = s->child;
 	/* An unwinder with its own events opened them in add_pid, on the targets' threads. */
@@ -345,38 +271,12 @@ int pb_session__start(struct pb_session *s)
 		 * Returns once the command has exec'd (or failed to): only then do its mappings
 		 * mean the program's, not ours (an unwinder would build tables for all of ours).
 		 */
-		if ((err = pb_session_release_command(s)) || (err = track_target(s, s->child)))
+		if ((err = pb_session_release_command(s)) ||
+		    (err = pb_session_track_target(s, s->child)))
 			return err;
 	}
 	fill_meta(s, s->total, s->window_start_ns, 0);
 	return 0;
-}
-
-static void target_exited(struct pb_session *s, int fd)
-{
-	if (fd == s->child_pidfd) {
-		pb_session_reap_command(s, false);
-		s->live_targets--;
-		return;
-	}
-	for (size_t i = 0; i < s->opts.n_pids; i++) {
-		if (s->pidfds[i] == fd) {
-			epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
-			close(fd);
-			s->pidfds[i] = -1;
-			s->live_targets--;
-		}
-	}
-}
-
-static bool is_target_fd(struct pb_session *s, int fd)
-{
-	if (fd >= 0 && fd == s->child_pidfd)
-		return true;
-	for (size_t i = 0; i < s->opts.n_pids; i++)
-		if (s->pidfds[i] == fd)
-			return true;
-	return false;
 }
 
 static bool session_over(struct pb_session *s, uint64_t now)
@@ -443,8 +343,8 @@ int pb_session__poll(struct pb_session *s, int timeout_ms)
 
 		if (fd == s->stop_fd)
 			continue; /* the flag says it all */
-		if (is_target_fd(s, fd))
-			target_exited(s, fd);
+		if (pb_session_is_target_fd(s, fd))
+			pb_session_target_exited(s, fd);
 		else if (PB_OPTIONAL_OP(ops, poll_fd) && PB_OPTIONAL_OP(ops, consume) &&
 			 fd == ops->poll_fd(s->unwinder_state))
 			ops->consume(s->unwinder_state);
