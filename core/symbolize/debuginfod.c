@@ -8,9 +8,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <elfutils/debuginfod.h>
 
 #include "debuginfod.h"
+#include "debuginfod_lazy.h"
 
 /* After a server failure nobody asks again for this long: one message, not one per frame. */
 #define DOWN_NS (300ull * 1000000000ull)
@@ -47,7 +47,7 @@ static uint64_t now_ns(void)
 /* libdebuginfod calls this while it transfers: non-zero aborts, so stopping never waits. */
 static int progress(debuginfod_client *c, long a, long b)
 {
-	struct pb_dinfod *d = debuginfod_get_user_data(c);
+	struct pb_dinfod *d = pb_debuginfod_api()->get_user_data(c);
 	bool stop;
 
 	pthread_mutex_lock(&d->lock);
@@ -67,11 +67,12 @@ static struct entry *next_queued(struct pb_dinfod *d)
 static void *worker(void *arg)
 {
 	struct pb_dinfod *d = arg;
-	debuginfod_client *c = debuginfod_begin();
+	const struct pb_debuginfod_api *api = pb_debuginfod_api();
+	debuginfod_client *c = api ? api->begin() : NULL;
 
 	if (c) {
-		debuginfod_set_user_data(c, d);
-		debuginfod_set_progressfn(c, progress);
+		api->set_user_data(c, d);
+		api->set_progressfn(c, progress);
 	}
 	pthread_mutex_lock(&d->lock);
 	while (!d->stop) {
@@ -89,7 +90,8 @@ static void *worker(void *arg)
 		memcpy(id, e->id, len);
 		e->state = E_FETCHING;
 		pthread_mutex_unlock(&d->lock);
-		fd = c ? debuginfod_find_debuginfo(c, id, len, &path) : -ENOMEM;
+		/* ENOPKG: libdebuginfod.so.1 is not installed (it is loaded only now). */
+		fd = c ? api->find_debuginfo(c, id, len, &path) : api ? -ENOMEM : -ENOPKG;
 		if (fd >= 0)
 			close(fd);
 		pthread_mutex_lock(&d->lock);
@@ -120,7 +122,7 @@ static void *worker(void *arg)
 	}
 	pthread_mutex_unlock(&d->lock);
 	if (c)
-		debuginfod_end(c);
+		api->end(c);
 	return NULL;
 }
 
