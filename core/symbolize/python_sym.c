@@ -128,8 +128,9 @@ const char *pb_pysym_name(struct pb_pysym *ps, struct pb_strpool *pool, uint32_t
 	if (!addr)
 		return "[truncated]";
 	p = proc_for(ps, pid);
+	/* Not a Python process: the word is no interpreter frame but garbage a walk read. */
 	if (!p || !p->ok)
-		return "[python]";
+		return NULL;
 	c = pb_u64map_get(&p->codes, addr);
 	if (!c) {
 		c = load_code(pid, p, addr);

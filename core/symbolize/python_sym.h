@@ -16,7 +16,8 @@ struct pb_pysym {
 
 /*
  * "qualname (file.py:line)" for word (a PB_RAW_PY_FRAME) in pid, interned in pool;
- * "[python]" when the code object cannot be read, "[truncated]" for the truncation mark.
+ * "[python]" when the code object cannot be read, "[truncated]" for the truncation mark; NULL
+ * when pid is not a Python process (the word is then no interpreter frame at all).
  */
 const char *pb_pysym_name(struct pb_pysym *ps, struct pb_strpool *pool, uint32_t pid,
 			  uint64_t word);

@@ -289,16 +289,18 @@ static const char *lookup_locked(struct pb_symbolizer *s, uint32_t pid,
 	uint64_t vaddr, off = 0;
 	struct pb_binary *bin = NULL;
 
-	if (addr & PB_RAW_PY_FRAME) {
-		pthread_mutex_lock(&s->lock);
-		name = pid ? pb_pysym_name(&s->py, &s->pool, pid, addr) : "[python]";
-		pthread_mutex_unlock(&s->lock);
+	*from = NULL;
+	/* s->lock is held: the Python names live under it too. */
+	if ((addr & PB_RAW_PY_FRAME) && pid && (name = pb_pysym_name(&s->py, &s->pool, pid, addr)))
 		return name;
+	if (addr & PB_RAW_PY_FRAME) {
+		/* Bit 63 in a process that is not Python's: a frame-pointer walk read garbage. */
+		pb_unnamed_add(&s->unnamed, PB_UNNAMED_NO_MAPPING, NULL, count);
+		return "[unknown]";
 	}
 	/* A return address points after the call; the call itself is one byte back. */
 	if (is_return && addr > (in_m ? m->start : 0))
 		addr--;
-	*from = NULL;
 	if (in_m) {
 		off = addr - m->start + m->pgoff;
 		bin = binary_for(s, m);

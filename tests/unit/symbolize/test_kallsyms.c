@@ -80,6 +80,19 @@ int main(void)
 	is_str(pb_symbolizer__kernel(s, vfs_read + 8), "vfs_read_[k]", "inside vfs_read");
 	is_str(pb_symbolizer__kernel(s, ksys_read + 1), "ksys_read_[k]", "inside ksys_read");
 	is_str(pb_symbolizer__kernel(s, 0x1000), "[unknown]_[k]", "a user address");
+	/*
+	 * A user word with bit 63 set (an interpreter frame's mark) in a process that is not
+	 * Python's is garbage a frame-pointer walk read: "[unknown]", and no second lock of the
+	 * symbolizer (a merge once made that a hang).
+	 */
+	{
+		const char *out[4] = { NULL };
+		int n = pb_symbolizer__frames_n(s, (uint32_t)getpid(), NULL, (1ull << 63) | 0xa4b0,
+						true, 1, out, 4);
+
+		ok(n == 1, "a bit-63 word outside Python: one frame (%d)", n);
+		is_str(out[0], "[unknown]", "and it is [unknown]");
+	}
 	pb_symbolizer__free(s);
 	return tap_done();
 }
