@@ -82,11 +82,11 @@ if need_root_or_skip; then
 	printf '%s\n' "local a = assert(pb.profile{ cmd = { '$C/chain-fp', '0.3' } })
 local b = assert(pb.profile{ cmd = { '$C/chain-fp', '0.3' }, frequency = 199 })
 print(a:meta().frequency, b:meta().frequency)" >"$TMP/freq.lua"
-out=$("$PB" --config "$TMP/f.conf" -c "$TMP/freq.lua" 2>&1 | tr '\t' ' ')
+out=$("$PB" --config "$TMP/f.conf" -c "$TMP/freq.lua" 2>"$TMP/freq.err" | tr '\t' ' ')
 [ "$out" = "49 199" ] && ok "pb.profile: the conf's frequency, and the script's over it ($out)" ||
-	not_ok "conf < script" "$out"
-out=$("$PB" --config "$TMP/f.conf" -F 499 -c "$TMP/freq.lua" 2>&1 | tr '\t' ' ')
-[ "$out" = "499 499" ] && ok "-F wins over the script and the conf ($out)" || not_ok "flag > script" "$out"
+	not_ok "conf < script" "$out" "$(cat "$TMP/freq.err")"
+out=$("$PB" --config "$TMP/f.conf" -F 499 -c "$TMP/freq.lua" 2>"$TMP/freq.err" | tr '\t' ' ')
+[ "$out" = "499 499" ] && ok "-F wins over the script and the conf ($out)" || not_ok "flag > script" "$out" "$(cat "$TMP/freq.err")"
 	# A configuration table's run: 10x the frequency shows in the samples, even on a busy machine.
 	printf 'return { duration = 1, cmd = { "%s", "2" }, outputs = { "%s" } }\n' "$C/chain-fp" "$TMP/r.folded" >"$TMP/plain.lua"
 	printf 'return { duration = 1, cmd = { "%s", "2" }, frequency = 499, outputs = { "%s" } }\n' "$C/chain-fp" "$TMP/r.folded" >"$TMP/table.lua"
