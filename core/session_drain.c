@@ -43,6 +43,39 @@ static int intern(struct pb_profile *p, const char *name, uint32_t *ids, uint32_
 	return 0;
 }
 
+/* The kernel's mapping: its half of the address space, whatever the architecture's split. */
+#define KERNEL_START (1ull << 63)
+
+/*
+ * Where the frame ids[from..*n) were seen (pprof's and OTLP's mappings and addresses): set on a
+ * frame's first sight in the profile, so the build id is read once per name, not per sample.
+ * m NULL with kernel: the kernel; m NULL otherwise (no mapping, interpreter frames): nothing.
+ */
+static int set_site(struct drain_ctx *ctx, const struct pb_mapping *m, bool kernel,
+		    uint64_t addr, const uint32_t *ids, uint32_t from, uint32_t n)
+{
+	struct pb_profile *p = ctx->into;
+	char hex[2 * 64 + 1];
+	struct pb_profile_mapping pm = { .start = KERNEL_START, .limit = UINT64_MAX,
+					 .path = "[kernel.kallsyms]", .build_id = hex };
+	uint32_t unset = from;
+	int64_t id;
+
+	while (unset < n && pb_profile__frame_site(p, ids[unset], NULL))
+		unset++;
+	if ((!m && !kernel) || unset == n)
+		return 0;
+	pb_symbolizer__build_id(ctx->s->symbolizer, m, hex, sizeof(hex));
+	if (m)
+		pm = (struct pb_profile_mapping){ .start = m->start, .limit = m->end,
+						  .offset = m->pgoff, .path = m->path,
+						  .build_id = hex };
+	id = pb_profile__intern_mapping(p, &pm);
+	for (uint32_t i = unset; id > 0 && i < n; i++)
+		id = pb_profile__set_frame_site(p, ids[i], id, addr) ?: id;
+	return id < 0 ? id : 0;
+}
+
 /* The raw stack's frames come leaf first; a profile's stack is root first. */
 static int add_raw(void *vctx, const struct pb_raw_stack *rs)
 {
@@ -66,14 +99,21 @@ static int add_raw(void *vctx, const struct pb_raw_stack *rs)
 						room < PB_SRC_MAX_FRAMES ? (room > 1 ? room : 1)
 									 : PB_SRC_MAX_FRAMES);
 
+		uint32_t first = n;
+
 		for (int j = 0; !err && j < k; j++)
 			err = intern(ctx->into, names[j], ids, &n);
+		if (!err)
+			err = set_site(ctx, m, false, rs->user_ips[i] - (i > 0), ids, first, n);
 	}
 	/* Past the first, kernel frames are return addresses: the call is the byte before. */
-	for (uint32_t i = n_kernel; !err && i-- > 0;)
-		err = intern(ctx->into,
-			     pb_symbolizer__kernel(s->symbolizer, rs->kernel_ips[i] - (i > 0)), ids,
-			     &n);
+	for (uint32_t i = n_kernel; !err && i-- > 0;) {
+		uint64_t pc = rs->kernel_ips[i] - (i > 0);
+
+		err = intern(ctx->into, pb_symbolizer__kernel(s->symbolizer, pc), ids, &n);
+		if (!err)
+			err = set_site(ctx, NULL, true, pc, ids, n - 1, n);
+	}
 	int64_t set = err ? 0 : stack_labels(ctx, rs->pid);
 
 	if (set < 0)

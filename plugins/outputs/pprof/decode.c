@@ -118,18 +118,40 @@ static int cmp_map(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static bool is_kernel_mapping(const struct dec *d, uint64_t mapping_id)
+static const Mapping *find_map(const struct dec *d, uint64_t id)
 {
-	Mapping key = { .id = mapping_id }, *kp = &key, **hit;
-	const char *f;
+	Mapping key = { .id = id }, *kp = &key, **hit;
 
 	hit = bsearch(&kp, d->maps, d->prof->n_mapping, sizeof(*d->maps), cmp_map);
-	f = hit ? str(d, (*hit)->filename) : NULL;
+	return hit ? *hit : NULL;
+}
+
+static bool is_kernel_mapping(const struct dec *d, const Mapping *m)
+{
+	const char *f = m ? str(d, m->filename) : NULL;
+
 	return f && (!strncmp(f, "[kernel", 7) || !strcmp(f, "[vmlinux]"));
 }
 
-/* Interns name (with "_[k]" for a kernel frame that lacks it) as ids[(*n)++]. */
-static int add_frame(struct dec *d, const char *name, bool kernel, uint32_t *ids, uint32_t *n)
+/* The frame's binary and address, kept in the model (re-encoding writes them again). */
+static int add_site(struct dec *d, uint32_t frame, const Location *l)
+{
+	const Mapping *m = find_map(d, l->mapping_id);
+	const char *path = m ? str(d, m->filename) : NULL, *build_id = m ? str(d, m->build_id) : "";
+	int64_t id;
+
+	if (!m || !l->address || pb_profile__frame_site(d->p, frame, NULL))
+		return 0;
+	id = pb_profile__intern_mapping(
+	    d->p, &(struct pb_profile_mapping){ .start = m->memory_start, .limit = m->memory_limit,
+						.offset = m->file_offset, .path = path ?: "",
+						.build_id = build_id ?: "" });
+	return id < 0 ? id : pb_profile__set_frame_site(d->p, frame, id, l->address);
+}
+
+/* Interns name (with "_[k]" for a kernel frame that lacks it) as ids[(*n)++], at l's site. */
+static int add_frame(struct dec *d, const char *name, bool kernel, const Location *l,
+		     uint32_t *ids, uint32_t *n)
 {
 	char buf[1024];
 	size_t len = strlen(name);
@@ -144,19 +166,19 @@ static int add_frame(struct dec *d, const char *name, bool kernel, uint32_t *ids
 	if (id < 0)
 		return id;
 	ids[(*n)++] = id;
-	return 0;
+	return add_site(d, id, l);
 }
 
 /* One location's frames, root side first: the last line is the caller of the ones before. */
 static int add_location(struct dec *d, const Location *l, uint32_t *ids, uint32_t *n)
 {
-	bool kernel = is_kernel_mapping(d, l->mapping_id);
+	bool kernel = is_kernel_mapping(d, find_map(d, l->mapping_id));
 	char addr[32];
 	int err = 0;
 
 	if (!l->n_line) {
 		snprintf(addr, sizeof(addr), "0x%" PRIx64, l->address);
-		return add_frame(d, addr, kernel, ids, n);
+		return add_frame(d, addr, kernel, l, ids, n);
 	}
 	for (size_t k = l->n_line; k-- > 0 && !err && *n <= PB_PROFILE_MAX_DEPTH;) {
 		const Function *f = find_func(d, l->line[k]->function_id);
@@ -167,7 +189,7 @@ static int add_location(struct dec *d, const Location *l, uint32_t *ids, uint32_
 			snprintf(addr, sizeof(addr), "0x%" PRIx64, l->address);
 			name = addr;
 		}
-		err = add_frame(d, name, kernel, ids, n);
+		err = add_frame(d, name, kernel, l, ids, n);
 	}
 	return err;
 }
