@@ -177,7 +177,7 @@ static int build_locations(struct enc *e)
 	}
 	e->locs[0].n_lines = 0;
 	for (size_t f = 0; f < nf; f++) {
-		int64_t s;
+		int64_t s, m = 0;
 		uint32_t site;
 
 		if (!e->loc_of[f])
@@ -185,9 +185,9 @@ static int build_locations(struct enc *e)
 		if ((s = intern(e->strs, pb_profile__frame_name(e->p, f))) < 0)
 			return s;
 		site = pb_profile__frame_site(e->p, f, &e->locs[e->loc_of[f]].address);
-		if (site && (s = mapping_index(e, site)) < 0)
-			return s;
-		e->locs[e->loc_of[f]].mapping_index = site ? s : 0;
+		if (site && (m = mapping_index(e, site)) < 0)
+			return m;
+		e->locs[e->loc_of[f]].mapping_index = m;
 		e->funcs[e->loc_of[f]].name_strindex = s;
 		e->funcs[e->loc_of[f]].system_name_strindex = s;
 	}
