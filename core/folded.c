@@ -99,18 +99,19 @@ int pb_profile__read_folded(struct pb_profile *p, FILE *f, struct pb_folded_repo
 {
 	struct pb_folded_report local = { 0 };
 	uint32_t *ids = malloc((PB_PROFILE_MAX_DEPTH + 1) * sizeof(*ids));
-	char *line = malloc(PB_FOLDED_MAX_LINE + 1);
+	struct pb_line_reader r;
+	char *line;
 	ssize_t len;
-	int err = 0;
+	int err = pb_line_reader__init(&r, f, PB_FOLDED_MAX_LINE);
 
 	if (!rep)
 		rep = &local;
 	memset(rep, 0, sizeof(*rep));
-	if (!ids || !line) {
+	if (!ids || err) {
 		err = -ENOMEM;
 		goto out;
 	}
-	while ((len = pb_read_line(f, line, PB_FOLDED_MAX_LINE)) >= 0) {
+	while ((len = pb_line_reader__next(&r, &line)) >= 0) {
 		rep->lines++;
 		if (len == 0 || line[0] == '#')
 			continue; /* blank lines and comments are not stacks, nor errors */
@@ -129,7 +130,7 @@ int pb_profile__read_folded(struct pb_profile *p, FILE *f, struct pb_folded_repo
 	if (len != -ENODATA)
 		err = len;
 out:
-	free(line);
+	pb_line_reader__free(&r);
 	free(ids);
 	return err;
 }
