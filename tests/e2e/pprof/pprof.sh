@@ -14,7 +14,7 @@ if ! command -v go >/dev/null; then
 fi
 export GOCACHE=$TMP/go-cache HOME=${HOME:-$TMP}
 gp() { go tool pprof -symbolize=none "$@" 2>"$TMP/go.err"; }
-plan 11
+plan 12
 otlp=()
 [ "${PB_HAS_OTLP:-0}" = 1 ] && otlp=(-o "$TMP/run.otlp")
 
@@ -59,6 +59,19 @@ want_libc=$(build_id "$libc")
 	[ -n "$libc" ] && [ -n "$want_libc" ] && [ "$(echo "$libc_map" | awk '{ print $4 }')" = "$want_libc" ] &&
 	ok "-raw: mappings of the fixture and $libc with readelf's build ids" ||
 	not_ok "-raw mappings" "fixture $want_main, libc $libc $want_libc" "$(sed -n '/^Mappings/,$p' "$TMP/raw")"
+# The kernel's (when a kernel frame was sampled): the build id perf reads for the running kernel.
+kernel_map=$(mapping_of "[kernel.kallsyms]")
+want_kernel=$(perf buildid-list -k 2>/dev/null)
+if [ -z "$kernel_map" ]; then
+	ok "# SKIP no kernel frame sampled in this run"
+elif [ -z "$want_kernel" ]; then
+	[ "${PB_TEST_NO_SKIP:-0}" = 1 ] && not_ok "perf (linux-perf) is needed to read the kernel's build id" ||
+		ok "# SKIP perf (linux-perf) reads the kernel's build id"
+else
+	[ "$(echo "$kernel_map" | awk '{ print $4 }')" = "$want_kernel" ] &&
+		ok "[kernel.kallsyms] has the kernel's build id (perf buildid-list -k)" ||
+		not_ok "kernel build id" "perf: $want_kernel" "$kernel_map"
+fi
 
 # pb_burn's location: an address inside the fixture's mapping, in that mapping; every kernel
 # frame in [kernel.kallsyms]; -addresses -traces prints pb_burn at that address.
