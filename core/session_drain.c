@@ -68,7 +68,8 @@ static int set_site(struct drain_ctx *ctx, const struct pb_mapping *m, bool kern
 	pb_symbolizer__build_id(ctx->s->symbolizer, m, hex, sizeof(hex));
 	if (m)
 		pm = (struct pb_profile_mapping){ .start = m->start, .limit = m->end,
-						  .offset = m->pgoff, .path = m->path,
+						  .offset = m->pgoff,
+						  .path = m->path[0] ? m->path : "[anon]",
 						  .build_id = hex };
 	id = pb_profile__intern_mapping(p, &pm);
 	for (uint32_t i = unset; id > 0 && i < n; i++)
