@@ -4,7 +4,8 @@
 # the chain in order, the folded total, the pid/comm labels and the window; pprof-format agrees.
 # Mappings: the fixture's and libc's paths with the build ids readelf reads in the files,
 # location addresses inside them that -addresses shows, kept by a round trip through --input;
-# the same in OTLP (the run also written as .otlp), decoded by protoc with the published schema.
+# the same in OTLP (the run also written as .otlp), decoded by protoc with the published schema,
+# and in pprof-format, the second decoder.
 . "$PB_SOURCE_ROOT/tests/e2e/lib.sh"
 need_root
 if ! command -v go >/dev/null; then
@@ -14,7 +15,7 @@ if ! command -v go >/dev/null; then
 fi
 export GOCACHE=$TMP/go-cache HOME=${HOME:-$TMP}
 gp() { go tool pprof -symbolize=none "$@" 2>"$TMP/go.err"; }
-plan 12
+plan 13
 otlp=()
 [ "${PB_HAS_OTLP:-0}" = 1 ] && otlp=(-o "$TMP/run.otlp")
 
@@ -156,9 +157,15 @@ if [ -e "$PB_SOURCE_ROOT/tests/plugins/pprof/node_modules/pprof-format" ]; then
 	node "$reader" folded "$TMP/run.pb.gz" | LC_ALL=C sort >"$TMP/got"
 	cmp -s "$TMP/want" "$TMP/got" && ok "pprof-format reads the same stacks as the folded output" ||
 		not_ok "pprof-format vs folded" "$(diff "$TMP/want" "$TMP/got" | head -10)"
+	node "$reader" sites "$TMP/run.pb.gz" >"$TMP/sites"
+	grep -qx "pb_burn $addr $fixture $want_main" "$TMP/sites" &&
+		ok "pprof-format: pb_burn at $addr in $fixture, build id $want_main" ||
+		not_ok "pprof-format sites" "want: pb_burn $addr $fixture $want_main" "$(grep pb_burn "$TMP/sites")"
 elif [ "${PB_TEST_NO_SKIP:-0}" = 1 ]; then
 	not_ok "pprof-format is not installed (npm ci in tests/plugins/pprof)"
+	not_ok "pprof-format is not installed (npm ci in tests/plugins/pprof)"
 else
+	ok "# SKIP pprof-format is not installed (npm ci in tests/plugins/pprof)"
 	ok "# SKIP pprof-format is not installed (npm ci in tests/plugins/pprof)"
 fi
 finish
