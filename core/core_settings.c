@@ -60,6 +60,10 @@ static const struct pb_config_key profile_keys[] = {
 		    "inlined functions as frames of their own, caller first, from DWARF (--inline)"),
 	PB_KEY_BOOL(S, lines, "lines", "false",
 		    "source file and line in every frame: func (file.c:123), from DWARF (--lines)"),
+	PB_KEY_BOOL(S, per_thread, "per-thread", "false",
+		    "threads apart: the process's name, then a frame [tid N NAME] (--per-thread)"),
+	PB_KEY_BOOL(S, per_cpu, "per-cpu", "false",
+		    "CPUs apart: a root frame [cpu N] before the process (--per-cpu)"),
 	{ 0 },
 };
 

@@ -27,6 +27,8 @@ struct pb_core_settings {
 	const char *python;	    /* "auto", "off", "only" */
 	bool inline_frames;	    /* --inline */
 	bool lines;		    /* --lines */
+	bool per_thread;	    /* --per-thread */
+	bool per_cpu;		    /* --per-cpu */
 	const char *plugin_path;    /* [plugins] path: ':'-separated, "" for none */
 };
 

@@ -154,6 +154,8 @@ static int open_unwinder(struct pb_session *s)
 		.stack_storage_size = s->opts.stack_storage_size,
 		.hash_storage_size = s->opts.hash_storage_size,
 		.python = s->opts.python,
+		.per_thread = s->opts.per_thread,
+		.per_cpu = s->opts.per_cpu,
 	};
 	/* The unwinder's own reason becomes the one message ("needs bpf_loop (Linux 5.17 ..."). */
 	pb_session_capture_begin(s);

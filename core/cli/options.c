@@ -70,6 +70,11 @@ static const char usage[] =
 	"      --label KEY=VALUE      repeatable: a label on every stack (INI [labels])\n"
 	"      --group-by KEY         container, pod or label:NAME: a root frame per value\n"
 	"\n"
+	"Views (every output; labels tid, thread_name, cpu too):\n"
+	"      --per-thread           threads apart: comm;[tid 1234 worker-2];main;... (the comm\n"
+	"                             is the process's name, the thread's is in its frame)\n"
+	"      --per-cpu              CPUs apart: a root frame per CPU, [cpu 3];comm;...\n"
+	"\n"
 	"Scripts and settings:\n"
 	"  -c, --script FILE          run a Lua session script; what follows -- is its pb.args\n"
 	"      --config FILE          read settings only from FILE (default: /etc/profile-bee/\n"
@@ -126,6 +131,8 @@ enum {
 	OPT_DEBUGINFOD,
 	OPT_INLINE,
 	OPT_LINES,
+	OPT_PER_THREAD,
+	OPT_PER_CPU,
 };
 
 static const struct option long_options[] = {
@@ -164,6 +171,8 @@ static const struct option long_options[] = {
 	{ "debuginfod", required_argument, NULL, OPT_DEBUGINFOD },
 	{ "inline", no_argument, NULL, OPT_INLINE },
 	{ "lines", no_argument, NULL, OPT_LINES },
+	{ "per-thread", no_argument, NULL, OPT_PER_THREAD },
+	{ "per-cpu", no_argument, NULL, OPT_PER_CPU },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "script", required_argument, NULL, 'c' },
@@ -395,6 +404,10 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 		return record(cli, "--inline", "inline", "true");
 	case OPT_LINES:
 		return record(cli, "--lines", "lines", "true");
+	case OPT_PER_THREAD:
+		return record(cli, "--per-thread", "per-thread", "true");
+	case OPT_PER_CPU:
+		return record(cli, "--per-cpu", "per-cpu", "true");
 	case OPT_DEBUGINFOD:
 		/* libdebuginfod and child processes read the variable: the flag sets it. */
 		if (!arg[0])

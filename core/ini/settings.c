@@ -237,6 +237,8 @@ int pb_settings_to_opts(struct pb_settings *st, struct pb_session_opts *opts, ch
 						   : PB_PYTHON_AUTO;
 	opts->inline_frames = c.inline_frames;
 	opts->lines = c.lines;
+	opts->per_thread = c.per_thread;
+	opts->per_cpu = c.per_cpu;
 	opts->one_cpu = c.cpu >= 0;
 	opts->cpu = c.cpu >= 0 ? c.cpu : 0;
 	opts->stack_storage_size = c.stack_storage_size;

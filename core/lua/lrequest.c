@@ -41,6 +41,8 @@ static const struct field fields[] = {
 	{ "quiet", "quiet", F_BOOL },
 	{ "inline", "inline", F_BOOL },
 	{ "lines", "lines", F_BOOL },
+	{ "per_thread", "per-thread", F_BOOL },
+	{ "per_cpu", "per-cpu", F_BOOL },
 	{ "cpu", "cpu", F_INT },
 	{ "stack_storage_size", "stack-storage-size", F_INT },
 	{ "hash_storage_size", "hash-storage-size", F_INT },
