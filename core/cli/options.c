@@ -405,8 +405,11 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 	case OPT_LINES:
 		return record(cli, "--lines", "lines", "true");
 	case OPT_PER_THREAD:
+		cli->view_flag = "--per-thread";
 		return record(cli, "--per-thread", "per-thread", "true");
 	case OPT_PER_CPU:
+		cli->view_flag = "--per-cpu";
+		cli->per_cpu_flag = true;
 		return record(cli, "--per-cpu", "per-cpu", "true");
 	case OPT_DEBUGINFOD:
 		/* libdebuginfod and child processes read the variable: the flag sets it. */
@@ -464,6 +467,8 @@ static int check_no_bpf(const struct cli *cli)
 			      : "--unwinder names a BPF unwinder; --no-bpf is the 'perf' unwinder";
 	else if (cli->opts.kernel_only)
 		why = "-K: --no-bpf samples user stacks only (kernel ones need privileges)";
+	else if (cli->per_cpu_flag)
+		why = "--per-cpu needs BPF: --no-bpf's perf samples do not say which CPU they ran on";
 	else if (cli->script)
 		why = "--no-bpf applies to -p and commands, not to scripts (-c)";
 	else if (cli->input)
@@ -502,6 +507,11 @@ static int check_combination(struct cli *cli)
 	if (cli->diff && (!cli->n_outputs || cli->tui || cli->serve)) {
 		fprintf(stderr, "profile-bee: --diff draws a differential flame graph: give -o "
 			"FILE.svg, .html or .json\n");
+		return 2;
+	}
+	/* A saved profile's threads and CPUs are what its frames say; none are taken now. */
+	if (cli->input && cli->view_flag) {
+		fprintf(stderr, "profile-bee: %s applies to sampling, not to --input\n", cli->view_flag);
 		return 2;
 	}
 	if (cli->input && (cli->cmd_string || cli->command || cli->opts.n_pids)) {

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# e2e: the views. --per-thread: the process's name, then [tid N NAME] per thread with that
+# thread's chain, with every unwinder; --per-cpu: [cpu N] roots of pinned threads; both in Lua
+# (tid and cpu fields, p:filter by tid) and INI; the default output keeps the thread's comm
+# as the root and no view frames.
+. "$PB_SOURCE_ROOT/tests/e2e/lib.sh"
+need_root
+C=$PB_FIXTURES/c
+CHAIN="start_thread;pb_thread_main;pb_thr_alpha;pb_thr_beta"
+plan 9
+
+has_unwinder() { "$PB" --list-plugins 2>/dev/null | grep -Eq "^unwinder +$1 "; }
+
+# The first two frames of every stack holding the workers' leaf, distinct.
+worker_heads() {
+	awk '{ line = $0; sub(/ [0-9]+$/, "", line); n = split(line, f, ";")
+		for (i = 1; i <= n; i++) if (f[i] == "pb_thr_beta") { print f[1] ";" f[2]; next } }' "$1" |
+		sort -u
+}
+
+# per_thread DESC FILE PROC MIN [UNNAMED]: the workers' stacks sit under PROC;[tid N worker-K],
+# four distinct tids for the four names, and each thread's stacks hold its chain in MIN% or
+# more. UNNAMED: leave out "[tid N [unknown]]" (perf: the last samples of a thread whose exit
+# was read first, from another CPU's ring, come without its name).
+per_thread() {
+	local desc=$1 f=$2 proc=$3 min=$4 heads why="" tids names h share leafs
+	heads=$(worker_heads "$f")
+	[ -z "$5" ] || heads=$(printf '%s\n' "$heads" | grep -v ' \[unknown\]\]$')
+	tids=$(printf '%s\n' "$heads" | sed -n 's/.*\[tid \([0-9]*\) .*/\1/p' | sort -u | wc -l)
+	names=$(printf '%s\n' "$heads" | sed -n 's/.* \(worker-[0-3]\)\]$/\1/p' | sort -u | wc -l)
+	printf '%s\n' "$heads" | grep -Evq "^$proc;\[tid [0-9]+ worker-[0-3]\]$" &&
+		why="a worker stack not under $proc;[tid N worker-K]"
+	[ "$(printf '%s\n' "$heads" | wc -l)" = 4 ] && [ "$tids" = 4 ] && [ "$names" = 4 ] ||
+		why="$why; want 4 threads, got $tids tids and $names names"
+	while read -r h; do
+		[ -n "$h" ] || continue
+		awk -v head="$h;" 'index($0, head) == 1' "$f" >"$TMP/one"
+		share=$(chain_share "$TMP/one" "$CHAIN")
+		leafs=$(samples_matching "$TMP/one" '(^|;)pb_thr_beta(;|$)')
+		[ "$share" -ge "$min" ] && [ "$leafs" -ge 10 ] ||
+			why="$why; $h: chain in $share% of $leafs samples (want >= $min% of >= 10)"
+	done <<<"$heads"
+	if [ -z "$why" ]; then
+		ok "$desc: four tids under $proc, each with its chain" "$heads"
+	else
+		not_ok "$desc" "${why#; }" "$heads" "$(sort -t' ' -k2 -nr "$f" | head -6)"
+	fi
+}
+
+for u in fp dwarf libdw libunwind perf; do
+	bin=$C/threads-nofp flags=(--unwinder "$u")
+	case $u in
+	fp) bin=$C/threads-fp ;;
+	perf) bin=$C/threads-fp flags=(--no-bpf) ;;
+	esac
+	if ! has_unwinder "$u"; then
+		ok "# SKIP the $u unwinder is not built"
+		continue
+	fi
+	"$PB" -F $HZ "${flags[@]}" --per-thread -- "$bin" 1.5 named >"$TMP/$u.folded" 2>"$TMP/$u.err"
+	min=90
+	[ "$u" = fp ] || [ "$u" = perf ] || min=85
+	per_thread "--per-thread, $u" "$TMP/$u.folded" "${bin##*/}" $min $([ "$u" = perf ] && echo unnamed)
+done
+
+# Today's output when no view is asked for: the root is the sampled thread's own name.
+"$PB" -F $HZ -- "$C/threads-fp" 1.5 named >"$TMP/default.folded"
+heads=$(worker_heads "$TMP/default.folded" | cut -d';' -f1 | sort -u | tr '\n' ' ')
+if [ "$heads" = "worker-0 worker-1 worker-2 worker-3 " ] &&
+	! grep -Eq '(^|;)\[(tid|cpu) ' "$TMP/default.folded"; then
+	expect_chain "no view: roots are the threads' names ($heads), no [tid]/[cpu] frames" \
+		"$TMP/default.folded" "$CHAIN" 90
+else
+	not_ok "no view: roots are the threads' names" "roots: $heads" "$(head -3 "$TMP/default.folded")"
+fi
+
+# --per-cpu: each process pinned to one CPU shows under that CPU's frame only.
+if [ "$(nproc)" -ge 2 ]; then
+	"$PB" -F $HZ --per-cpu -- sh -c "taskset -c 0 '$C/chain-fp' 1.5 & taskset -c 1 '$C/threads-fp' 1.5 named; wait" \
+		>"$TMP/cpu.folded"
+	burn=$(samples_matching "$TMP/cpu.folded" '(^|;)pb_burn(;|$)')
+	burn0=$(samples_matching "$TMP/cpu.folded" '^\[cpu 0\];chain-fp;.*main;pb_alpha;pb_beta;pb_gamma;pb_burn(;|$)')
+	beta=$(samples_matching "$TMP/cpu.folded" '(^|;)pb_thr_beta(;|$)')
+	beta1=$(samples_matching "$TMP/cpu.folded" "^\[cpu 1\];worker-[0-3];$CHAIN(;|$)")
+	[ "$burn" -ge 10 ] && [ "$beta" -ge 10 ] && [ $((burn0 * 100)) -ge $((burn * 99)) ] &&
+		[ $((beta1 * 100)) -ge $((beta * 99)) ] &&
+		ok "--per-cpu: pinned to CPU 0, $burn0 of $burn samples under [cpu 0]; pinned to CPU 1, $beta1 of $beta under [cpu 1]" ||
+		not_ok "--per-cpu: pinned threads under their CPU" "cpu 0: $burn0 of $burn, cpu 1: $beta1 of $beta" \
+			"$(sort -t' ' -k2 -nr "$TMP/cpu.folded" | head -6)"
+else
+	ok "# SKIP --per-cpu needs two CPUs"
+fi
+
+# INI: [profile] per-thread = true is the flag.
+printf '[profile]\nper-thread = true\n' >"$TMP/views.conf"
+"$PB" --config "$TMP/views.conf" -F $HZ -- "$C/threads-fp" 1.5 named >"$TMP/ini.folded"
+per_thread "INI per-thread = true" "$TMP/ini.folded" threads-fp 90
+
+# Lua: tid and cpu fields, the [tid] frame in frames, comm the process, p:filter by tid, and a
+# stack table handed back unchanged rebuilds the same profile ([cpu N] root included).
+cat >"$TMP/views.lua" <<EOF
+local p = assert(pb.profile{ cmd = { '$C/threads-fp', '1.5', 'named' }, frequency = $HZ,
+	per_thread = true, per_cpu = true })
+local tids, n, pick = {}, 0, nil
+for st in p:stacks() do
+	if st.tid and st.frames[1]:match('^%[tid ' .. st.tid .. ' worker%-%d%]$') and st.comm == 'threads-fp'
+		and st.cpu and st.labels.cpu == tostring(st.cpu) then
+		if not tids[st.tid] then n = n + 1 end
+		tids[st.tid] = (tids[st.tid] or 0) + st.count
+		pick = pick or st.tid
+	end
+end
+local q = p:filter(function(s) return s.tid == pick end)
+local others = 0
+for st in q:stacks() do if st.tid ~= pick then others = others + st.count end end
+local same = p:filter(function(s) return s end)
+assert(p:write('p.folded')); assert(same:write('same.folded'))
+print(n, q:total() == tids[pick] and q:total() > 0, others, same:total() == p:total())
+EOF
+(cd "$TMP" && "$PB" -c views.lua >lua.out 2>lua.err)
+st=$?
+if [ $st = 0 ] && [ "$(tr '\t' ' ' <"$TMP/lua.out")" = "4 true 0 true" ] &&
+	cmp -s "$TMP/p.folded" "$TMP/same.folded" && grep -q '^\[cpu [0-9]*\];threads-fp;\[tid ' "$TMP/p.folded"; then
+	ok "Lua: four tids (tid, cpu fields, [tid] frame, comm the process), p:filter by tid, stack tables round-trip"
+else
+	not_ok "Lua views" "status $st: $(cat "$TMP/lua.out" "$TMP/lua.err")" "$(head -3 "$TMP/p.folded")"
+fi
+
+finish
