@@ -8,9 +8,10 @@
 need_root
 C=$PB_FIXTURES/c
 CHAIN="start_thread;pb_thread_main;pb_thr_alpha;pb_thr_beta"
-plan 9
+plan 10
 
 has_unwinder() { "$PB" --list-plugins 2>/dev/null | grep -Eq "^unwinder +$1 "; }
+has_output() { "$PB" --list-plugins 2>/dev/null | grep -Eq "^output +$1 "; }
 
 # The first two frames of every stack holding the workers' leaf, distinct.
 worker_heads() {
@@ -125,6 +126,28 @@ if [ $st = 0 ] && [ "$(tr '\t' ' ' <"$TMP/lua.out")" = "4 true 0 true" ] &&
 	ok "Lua: four tids (tid, cpu fields, [tid] frame, comm the process), p:filter by tid, stack tables round-trip"
 else
 	not_ok "Lua views" "status $st: $(cat "$TMP/lua.out" "$TMP/lua.err")" "$(head -3 "$TMP/p.folded")"
+fi
+
+# pprof: the views' labels as pprof tags, as go tool pprof reads them: the tids and thread
+# names of the folded written in the same run, and a cpu.
+if has_output pprof && command -v go >/dev/null; then
+	"$PB" -F $HZ --per-thread --per-cpu -o "$TMP/v.pb.gz" -o "$TMP/v.folded" -- \
+		"$C/threads-fp" 1.5 named
+	GOCACHE=$TMP/go-cache HOME=$TMP go tool pprof -symbolize=none -tags "$TMP/v.pb.gz" \
+		>"$TMP/tags" 2>"$TMP/go.err"
+	# go prints one block per key: " key: Total ...", then "  value (share): VALUE" lines.
+	tag_values() { awk -v key="$1" '/^ [a-z_]+: Total/ { on = $1 == key ":" } on && /%\): / { print $NF }' "$TMP/tags" | sort -u | tr '\n' ' '; }
+	want_tids=$(sed -n 's/.*\[tid \([0-9]*\) .*/\1/p' "$TMP/v.folded" | sort -u | tr '\n' ' ')
+	want_names=$(sed -n 's/.*\[tid [0-9]* \([^]]*\)\].*/\1/p' "$TMP/v.folded" | sort -u | tr '\n' ' ')
+	want_cpus=$(sed -n 's/^\[cpu \([0-9]*\)\];.*/\1/p' "$TMP/v.folded" | sort -u | tr '\n' ' ')
+	[ -n "$want_tids" ] && [ "$(tag_values tid)" = "$want_tids" ] &&
+		[ "$(tag_values thread_name)" = "$want_names" ] && [ "$(tag_values cpu)" = "$want_cpus" ] &&
+		printf '%s' "$want_names" | grep -q 'worker-0 worker-1 worker-2 worker-3' &&
+		ok "pprof: tid, thread_name and cpu tags (go tool pprof -tags) match the folded frames: $want_names" ||
+		not_ok "pprof tags" "tids $(tag_values tid) want $want_tids; names $(tag_values thread_name) want $want_names; cpus $(tag_values cpu) want $want_cpus" \
+			"$(head -30 "$TMP/tags")" "$(cat "$TMP/go.err")"
+else
+	ok "# SKIP needs the pprof output and go"
 fi
 
 finish
