@@ -11,29 +11,18 @@
 #include <profile-bee/agent.h>
 
 #include "app.h"
+#include "clock.h"
 #include "tap.h"
-#include "work.h"
 
 #define WORKERS 2
-#define WORK_MS 2500
+#define ENOUGH 20	  /* samples of each worker's own [tid] frame */
+#define WORK_MAX_MS 20000 /* a loaded machine gives the workers little CPU: work until ENOUGH */
 
-__attribute__((noinline)) void views_test_leaf(uint64_t n)
-{
-	work_tick(work_hash(n));
-	work_sink++;
-}
-
-__attribute__((noinline)) void views_test_root(uint64_t ms)
-{
-	uint64_t end = now_ms() + ms;
-
-	while (now_ms() < end)
-		views_test_leaf(work_sink);
-	work_sink++;
-}
+struct views_seen;
 
 struct worker {
 	pthread_t thread;
+	struct views_seen *seen;
 	int index;
 	uint32_t tid;
 	char name[16];
@@ -44,25 +33,40 @@ struct views_seen {
 	pthread_mutex_t lock;
 	struct worker *workers;
 	char comm[16];	    /* the process's: this test's main thread */
-	uint64_t leaf;	    /* samples of views_test_leaf */
+	uint64_t leaf;	    /* samples of agent_test_leaf */
 	uint64_t misshaped; /* of them, in stacks not [cpu N];comm;[tid N NAME] with its labels */
 	int windows;
 };
 
+static bool enough(struct worker *w)
+{
+	bool done;
+
+	pthread_mutex_lock(&w->seen->lock);
+	done = w->samples >= ENOUGH;
+	pthread_mutex_unlock(&w->seen->lock);
+	return done;
+}
+
 static void *work(void *arg)
 {
 	struct worker *w = arg;
+	uint64_t end = now_ms() + WORK_MAX_MS;
 
+	pthread_mutex_lock(&w->seen->lock);
 	w->tid = (uint32_t)syscall(SYS_gettid);
+	pthread_mutex_unlock(&w->seen->lock);
 	pthread_setname_np(pthread_self(), w->name);
-	views_test_root(WORK_MS);
+	while (!enough(w) && now_ms() < end)
+		agent_test_busy(100);
+	agent_test_busy(200); /* the other's last window may hold this one's samples */
 	return NULL;
 }
 
 static bool has_leaf(const struct pb_profile *p, const struct pb_stack *st)
 {
 	for (uint32_t d = 0; d < st->depth; d++)
-		if (!strcmp(pb_profile__frame_name(p, st->frames[d]), "views_test_leaf"))
+		if (!strcmp(pb_profile__frame_name(p, st->frames[d]), "agent_test_leaf"))
 			return true;
 	return false;
 }
@@ -140,6 +144,7 @@ int main(void)
 	ok(true, "agent with per_thread and per_cpu starts");
 	for (int i = 0; i < WORKERS; i++) {
 		workers[i].index = i;
+		workers[i].seen = &s;
 		snprintf(workers[i].name, sizeof(workers[i].name), "pbv-w%d", i);
 		pthread_create(&workers[i].thread, NULL, work, &workers[i]);
 	}
@@ -151,7 +156,7 @@ int main(void)
 	   "every worker stack is [cpu N];%s;[tid N NAME] with labels cpu, tid, thread_name "
 	   "(%" PRIu64 " samples in %d windows, %" PRIu64 " otherwise)",
 	   s.comm, s.leaf, s.windows, s.misshaped);
-	ok(workers[0].samples >= 20 && workers[1].samples >= 20,
+	ok(workers[0].samples >= ENOUGH && workers[1].samples >= ENOUGH,
 	   "each worker thread is its own [tid] frame: %s %" PRIu64 ", %s %" PRIu64 " samples",
 	   workers[0].name, workers[0].samples, workers[1].name, workers[1].samples);
 	return tap_done();
