@@ -86,11 +86,16 @@ static int sample_attrs(struct enc *e, const struct pb_stack *st, int32_t *ids)
 		      pb_profile__frame_name(e->p, st->frames[0]))) > 0)
 		ids[n++] = a;
 	for (size_t i = 0; i < nl; i++) {
-		bool tid = !strcmp(l[i].key, "tid");
+		/* The views' labels under their semantic-convention names. */
+		bool tid = !strcmp(l[i].key, "tid"), cpu = !strcmp(l[i].key, "cpu");
+		const char *key = tid				   ? "thread.id"
+				  : cpu				   ? "cpu.logical_number"
+				  : !strcmp(l[i].key, "thread_name") ? "thread.name"
+								   : l[i].key;
 
 		if (resource_label(l[i].key))
 			continue;
-		a = attr(e, tid ? 'i' : 's', tid ? "thread.id" : l[i].key, l[i].value);
+		a = attr(e, tid || cpu ? 'i' : 's', key, l[i].value);
 		if (a < 0)
 			return a;
 		ids[n++] = a;

@@ -8,7 +8,7 @@
 need_root
 C=$PB_FIXTURES/c
 CHAIN="start_thread;pb_thread_main;pb_thr_alpha;pb_thr_beta"
-plan 10
+plan 11
 
 has_unwinder() { "$PB" --list-plugins 2>/dev/null | grep -Eq "^unwinder +$1 "; }
 has_output() { "$PB" --list-plugins 2>/dev/null | grep -Eq "^output +$1 "; }
@@ -148,6 +148,39 @@ if has_output pprof && command -v go >/dev/null; then
 			"$(head -30 "$TMP/tags")" "$(cat "$TMP/go.err")"
 else
 	ok "# SKIP needs the pprof output and go"
+fi
+
+# OTLP: thread.id, thread.name and cpu.logical_number sample attributes (decoded by protoc with
+# the published schema) are the (cpu, tid, name) of the folded frames of the same run.
+if has_output otlp && command -v protoc >/dev/null; then
+	"$PB" -F $HZ --per-thread --per-cpu -o "$TMP/v.otlp" -o "$TMP/o.folded" -- \
+		"$C/threads-fp" 1 named
+	protoc -I "$PB_SOURCE_ROOT/plugins/outputs/otlp/proto" \
+		--decode=opentelemetry.proto.collector.profiles.v1development.ExportProfilesServiceRequest \
+		opentelemetry/proto/collector/profiles/v1development/profiles_service.proto \
+		<"$TMP/v.otlp" >"$TMP/o.dec" 2>&1
+	python3 - "$TMP/o.dec" >"$TMP/o.attrs" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+strings = re.findall(r'^  string_table: "(.*)"$', t, re.M)
+attrs = re.findall(r'^  attribute_table \{\n(.*?)^  \}$', t, re.M | re.S)
+seen = set()
+for s in re.findall(r'samples \{\n(.*?)\n +\}', t, re.S):
+    a = {}
+    for i in re.findall(r'attribute_indices: (\d+)', s):
+        b = attrs[int(i)]
+        k = strings[int(re.search(r'key_strindex: (\d+)', b).group(1))]
+        a[k] = re.search(r'(?:int|string)_value: "?([^"\n]*)"?', b).group(1)
+    seen.add('%s %s %s' % (a.get('cpu.logical_number'), a.get('thread.id'), a.get('thread.name')))
+print('\n'.join(sorted(seen)))
+PY
+	sed -n 's/^\[cpu \([0-9]*\)\];[^;]*;\[tid \([0-9]*\) \([^]]*\)\].*/\1 \2 \3/p' "$TMP/o.folded" |
+		sort -u >"$TMP/o.want"
+	[ -s "$TMP/o.want" ] && cmp -s "$TMP/o.attrs" "$TMP/o.want" && grep -q 'worker-3' "$TMP/o.want" &&
+		ok "OTLP: cpu.logical_number, thread.id, thread.name attributes match the folded frames ($(wc -l <"$TMP/o.want") threads x CPUs)" ||
+		not_ok "OTLP view attributes" "got: $(cat "$TMP/o.attrs")" "want: $(cat "$TMP/o.want")" "$(head -5 "$TMP/o.dec")"
+else
+	ok "# SKIP needs the otlp output and protoc"
 fi
 
 finish
