@@ -33,6 +33,7 @@ static void session_opts(const struct pb_agent *a, const uint32_t *self, struct 
 		.labels = a->opts.labels,
 		.n_labels = a->opts.n_labels,
 		.group_by = a->opts.group_by,
+		.cgroups = a->opts.cgroups,
 	};
 	if (a->opts.system_wide)
 		return;

@@ -41,6 +41,17 @@ int pb_cgroup_parse(const char *text, size_t len, struct pb_cgroup_info *info);
 /* info as labels (cgroup, container_id, container_runtime, pod_uid, systemd_unit); how many. */
 size_t pb_cgroup_labels(const struct pb_cgroup_info *info, struct pb_label *out, size_t max);
 
+/* The cgroup v2 hierarchy's mount point into out; -ENOENT when none is mounted. */
+int pb_cgroup_v2_root(char *out, size_t len);
+/*
+ * --cgroup's arg (absolute, or relative to the v2 mount) as an absolute path into out, checked
+ * to be a cgroup v2 directory; else -errno with why naming the path.
+ */
+int pb_cgroup_resolve(const char *arg, char *out, size_t len, char *why, size_t why_len);
+/* A comma-separated list of them into out[0..*n) (at most max); stops at the first bad one. */
+int pb_cgroup_resolve_list(const char *list, char (*out)[PB_CGROUP_PATH_MAX], size_t max,
+			   size_t *n, char *why, size_t why_len);
+
 /* pid -> info, read from /proc on first use and again after a while; bounded. */
 struct pb_cgroup_cache;
 int pb_cgroup_cache__new(const char *proc_root, struct pb_cgroup_cache **ret);

@@ -20,7 +20,8 @@ extern "C" {
  * session (logging, lost counters, process mappings, encoders, stopping) goes through the host.
  */
 #define PB_PLUGIN_ABI_MAJOR 2
-#define PB_PLUGIN_ABI_MINOR 3 /* 2.1: unwinder_flags, set_enabled; 2.2: pb_encoder.decode; 2.3: python */
+#define PB_PLUGIN_ABI_MINOR 4 /* 2.1: unwinder_flags, set_enabled; 2.2: pb_encoder.decode; 2.3: python;
+				2.4: cgroups */
 /* The entry point: a NULL-terminated list of the plugins one .so holds (ABI 2 and later). */
 #define PB_PLUGIN_ENTRY_SYMBOL "pb_plugin_list"
 /* What ABI 1 plugins exported (one descriptor): found, it is refused with both versions. */
@@ -168,7 +169,16 @@ struct pb_sample_params {
 	uint32_t hash_storage_size;  /* distinct (process, stack) counts kept per window */
 	/* ABI 2.1: interpreter frames (--python): PB_PYTHON_AUTO, _OFF or _ONLY. */
 	uint32_t python;
+	/*
+	 * ABI 2.4 (--cgroup): sample only tasks in these cgroup v2 directories or below them
+	 * (absolute paths the core checked); none when n_cgroups is 0. An unwinder that cannot
+	 * filter by cgroup refuses to open (-EOPNOTSUPP) rather than sample everything.
+	 */
+	const char *const *cgroups;
+	uint32_t n_cgroups;
 };
+
+#define PB_MAX_CGROUPS 16 /* --cgroup paths at most (the BPF filter's slots) */
 
 #define PB_PYTHON_AUTO 0 /* CPython frames in place of the eval loop's native frames */
 #define PB_PYTHON_OFF  1 /* native frames only */
