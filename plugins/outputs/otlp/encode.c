@@ -70,6 +70,22 @@ static bool resource_label(const char *key)
 	       !strcmp(key, "pod_uid");
 }
 
+/* Labels under OpenTelemetry's semantic-convention names; the others keep their own. */
+static const char *attr_key(const char *label)
+{
+	static const char *const conventions[][2] = {
+		{ "tid", "thread.id" },
+		{ "container_name", "container.name" },
+		{ "pod_name", "k8s.pod.name" },
+		{ "namespace", "k8s.namespace.name" },
+	};
+
+	for (size_t i = 0; i < sizeof(conventions) / sizeof(conventions[0]); i++)
+		if (!strcmp(label, conventions[i][0]))
+			return conventions[i][1];
+	return label;
+}
+
 /* The sample's attribute indices into ids; their number. */
 static int sample_attrs(struct enc *e, const struct pb_stack *st, int32_t *ids)
 {
@@ -90,7 +106,7 @@ static int sample_attrs(struct enc *e, const struct pb_stack *st, int32_t *ids)
 
 		if (resource_label(l[i].key))
 			continue;
-		a = attr(e, tid ? 'i' : 's', tid ? "thread.id" : l[i].key, l[i].value);
+		a = attr(e, tid ? 'i' : 's', attr_key(l[i].key), l[i].value);
 		if (a < 0)
 			return a;
 		ids[n++] = a;
