@@ -8,24 +8,12 @@
 . "$PB_SOURCE_ROOT/tests/e2e/lib.sh"
 need_root
 C=$PB_FIXTURES/c
-V2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
-if [ -z "$V2" ]; then
-	if [ "${PB_TEST_NO_SKIP:-0}" = 1 ]; then
-		echo "1..1"; echo "not ok 1 - needs a cgroup v2 hierarchy"; exit 1
-	fi
-	echo "1..0 # SKIP needs a cgroup v2 hierarchy"; exit 0
-fi
+need_cgroup2
 TOP=pb-e2e-filter-$$
 A=$V2/$TOP/A
 B=$V2/$TOP/B
 pids=()
-cleanup() {
-	kill "${pids[@]}" 2>/dev/null
-	wait 2>/dev/null
-	[ -d "$V2/$TOP" ] && find "$V2/$TOP" -depth -type d -exec rmdir {} + 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+trap 'cgroup_cleanup "$V2/$TOP"' EXIT
 plan 10
 
 mkdir -p "$A/kid" "$B" || { not_ok "cgroups created"; finish; }

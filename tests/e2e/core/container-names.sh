@@ -9,13 +9,7 @@
 . "$PB_SOURCE_ROOT/tests/e2e/lib.sh"
 need_root
 C=$PB_FIXTURES/c
-V2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
-if [ -z "$V2" ]; then
-	if [ "${PB_TEST_NO_SKIP:-0}" = 1 ]; then
-		echo "1..1"; echo "not ok 1 - needs a cgroup v2 hierarchy"; exit 1
-	fi
-	echo "1..0 # SKIP needs a cgroup v2 hierarchy"; exit 0
-fi
+need_cgroup2
 id() { printf "$1%.0s" {1..64}; }
 ID1=$(id 1) ID2=$(id 2) ID3=$(id 3) ID4=$(id 4) ID5=$(id 5)
 UID1=11111111-aaaa-bbbb-cccc-0123456789ab
@@ -33,13 +27,7 @@ CGS=(
 NODE=$TMP/node
 export PROFILE_BEE_NODE_ROOT=$NODE
 pids=()
-cleanup() {
-	kill "${pids[@]}" 2>/dev/null
-	wait 2>/dev/null
-	[ -d "$V2/$TOP" ] && find "$V2/$TOP" -depth -type d -exec rmdir {} + 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+trap 'cgroup_cleanup "$V2/$TOP"' EXIT
 plan 6
 
 # put PATH: stdin into $NODE/PATH.
@@ -130,24 +118,10 @@ n_jobs=$(samples_matching "$TMP/n.folded" "^\\[namespace=jobs\\];")
 	ok "namespace: from annotations (shop, prod) and the process's POD_NAMESPACE (jobs)" ||
 	not_ok "namespace labels" "$n_shop $n_prod $n_jobs" "$(cut -c1-80 "$TMP/n.folded" | sort | head)"
 
-if command -v go >/dev/null; then
-	tags=$(HOME=$TMP go tool pprof -tags "$TMP/c.pb.gz" 2>&1)
-	echo "$tags" | grep -q "container_name" && echo "$tags" | grep -q "web-frontend" &&
-		echo "$tags" | grep -q "pod_name" && echo "$tags" | grep -q "shop-api-7d4b9c-xk2p9" &&
-		echo "$tags" | grep -q "namespace" && echo "$tags" | grep -q "prod" &&
-		ok "go tool pprof -tags shows container_name, pod_name and namespace" ||
-		not_ok "pprof tags" "$tags"
-else
-	not_ok "go tool pprof -tags" "go (Debian golang-go) is not installed"
-fi
+pprof_tags_have "go tool pprof -tags shows container_name, pod_name and namespace" \
+	"$TMP/c.pb.gz" container_name web-frontend pod_name shop-api-7d4b9c-xk2p9 namespace prod
 
-PROTO=$PB_SOURCE_ROOT/../shared/otlp-proto
-[ -d "$PROTO/opentelemetry" ] || PROTO=$PB_SOURCE_ROOT/plugins/outputs/otlp/proto
-if command -v protoc >/dev/null; then
-	protoc -I "$PROTO" \
-		--decode=opentelemetry.proto.collector.profiles.v1development.ExportProfilesServiceRequest \
-		opentelemetry/proto/collector/profiles/v1development/profiles_service.proto \
-		<"$TMP/c.otlp" >"$TMP/otlp.txt" 2>&1
+if otlp_decode "$TMP/c.otlp" "$TMP/otlp.txt"; then
 	# Sample attributes name their key by string_table index; the values are inline.
 	has() { grep -q "$1: \"$2\"" "$TMP/otlp.txt"; }
 	has string_table container.name && has string_table k8s.pod.name &&
@@ -157,6 +131,6 @@ if command -v protoc >/dev/null; then
 		ok "OTLP: container.name, k8s.pod.name, k8s.namespace.name (semantic conventions)" ||
 		not_ok "OTLP names" "$(grep 'string_table\|string_value' "$TMP/otlp.txt" | sort -u | head -60)"
 else
-	not_ok "OTLP names" "protoc (protobuf-compiler) is not installed"
+	not_ok "OTLP names" "no protoc (protobuf-compiler), or the request did not decode" "$(head -5 "$TMP/otlp.txt" 2>/dev/null)"
 fi
 finish
