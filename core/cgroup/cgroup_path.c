@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * --cgroup's paths: a cgroup v2 directory, absolute or relative to the v2 hierarchy's mount
- * (/sys/fs/cgroup on a unified host, /sys/fs/cgroup/unified on a hybrid one). Checked once
+ * (/sys/fs/cgroup on a unified host, /sys/fs/cgroup/unified on a hybrid one), or a path in the
+ * hierarchy as /proc/PID/cgroup writes it ("/system.slice/x.service"). Checked once
  * where the setting is given, so that a wrong path is a usage error that names it, and again
  * when a session starts (the agent and Lua reach the session without the CLI).
  */
@@ -75,6 +76,15 @@ int pb_cgroup_resolve(const char *arg, char *out, size_t len, char *why, size_t 
 	}
 	if (is_cgroup2_dir(out))
 		return 0;
+	/*
+	 * "/system.slice/nginx.service" as /proc/PID/cgroup and the cgroup label write it: a path
+	 * in the hierarchy, when it is none on the filesystem.
+	 */
+	if (arg[0] == '/' && have_root && access(out, F_OK) &&
+	    snprintf(out, len, "%s%s", root, arg) < (int)len && is_cgroup2_dir(out))
+		return 0;
+	if (arg[0] == '/') /* the error names the path as given */
+		snprintf(out, len, "%s", arg);
 	if (access(out, F_OK))
 		snprintf(why, why_len, "'%s' does not exist", out);
 	else if (have_root)

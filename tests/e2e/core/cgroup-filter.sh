@@ -58,11 +58,11 @@ st=$?
 	ok "dwarf unwinder, --cgroup B (absolute): only B's samples ($(comms "$TMP/b.folded" | tr '\n' ' '))" ||
 	not_ok "dwarf --cgroup B" "status $st" "$(comms "$TMP/b.folded")" "$(cat "$TMP/b.err")"
 
-"$PB" --cgroup "$TOP/A/kid" --cgroup "$B" --unwinder libdw -F $HZ -d 2 -o "$TMP/kb.folded" \
+"$PB" --cgroup "/$TOP/A/kid" --cgroup "$B" --unwinder libdw -F $HZ -d 2 -o "$TMP/kb.folded" \
 	2>"$TMP/kb.err"
 st=$?
 [ $st = 0 ] && only "$TMP/kb.folded" leaf-fp recursion-fp &&
-	ok "libdw (snapshot) unwinder, --cgroup twice (A/kid, B): both and nothing of A itself" ||
+	ok "libdw (snapshot) unwinder, --cgroup twice (/A/kid as /proc/PID/cgroup writes it, B): both and nothing of A itself" ||
 	not_ok "libdw --cgroup A/kid --cgroup B" "status $st" "$(comms "$TMP/kb.folded")" \
 		"$(cat "$TMP/kb.err")"
 
