@@ -68,7 +68,7 @@ int pb_cgroup_resolve_list(const char *list, char (*out)[PB_CGROUP_PATH_MAX], si
 enum pb_names_format {
 	PB_NAMES_DOCKER,      /* /var/lib/docker/containers/ID/config.v2.json */
 	PB_NAMES_PODMAN_LIST, /* /var/lib/containers/storage/overlay-containers/containers.json */
-	PB_NAMES_OCI,	      /* a bundle's config.json (containerd, CRI-O): the kubelet's annotations */
+	PB_NAMES_OCI,	      /* a bundle's config.json (containerd, CRI-O): kubelet annotations */
 };
 /* From one runtime file's text (id: the container, for a list); -EINVAL when it is not JSON. */
 int pb_container_names_json(enum pb_names_format format, const char *text, size_t len,

@@ -88,8 +88,8 @@ int pb_cgroup_resolve(const char *arg, char *out, size_t len, char *why, size_t 
 	if (access(out, F_OK))
 		snprintf(why, why_len, "'%s' does not exist", out);
 	else if (have_root)
-		snprintf(why, why_len, "'%s' is not a cgroup v2 directory (the v2 hierarchy is at %s)",
-			 out, root);
+		snprintf(why, why_len, "'%s' is not a cgroup v2 directory (the v2 hierarchy is at "
+			 "%s)", out, root);
 	else
 		snprintf(why, why_len, "'%s' is not a cgroup v2 directory", out);
 	return -EINVAL;

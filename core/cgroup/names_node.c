@@ -122,6 +122,12 @@ static void from_json(struct pb_names_cache *c, const char *path, enum pb_names_
 	free(text);
 }
 
+/* Where the runtimes keep a container's file: node root, then container id. */
+#define CONTAINERD_CONFIG "%s/run/containerd/io.containerd.runtime.v2.task/k8s.io/%s/config.json"
+#define CRIO_CONFIG	  "%s/run/containers/storage/overlay-containers/%s/userdata/config.json"
+#define DOCKER_CONFIG	  "%s/var/lib/docker/containers/%s/config.v2.json"
+#define PODMAN_LIST	  "%s/var/lib/containers/storage/overlay-containers/containers.json"
+
 /* The runtime's own files for the container id, by the runtime its cgroup named. */
 static void from_runtime(struct pb_names_cache *c, const struct pb_cgroup_info *info,
 			 struct pb_container_names *out)
@@ -133,22 +139,19 @@ static void from_runtime(struct pb_names_cache *c, const struct pb_cgroup_info *
 	if (!id[0])
 		return;
 	if (any || !strcmp(rt, "containerd")) {
-		snprintf(path, sizeof(path), "%s/run/containerd/io.containerd.runtime.v2.task/k8s.io/%s/"
-			 "config.json", r, id);
+		snprintf(path, sizeof(path), CONTAINERD_CONFIG, r, id);
 		from_json(c, path, PB_NAMES_OCI, id, out);
 	}
 	if (any || !strcmp(rt, "cri-o")) {
-		snprintf(path, sizeof(path), "%s/run/containers/storage/overlay-containers/%s/userdata/"
-			 "config.json", r, id);
+		snprintf(path, sizeof(path), CRIO_CONFIG, r, id);
 		from_json(c, path, PB_NAMES_OCI, id, out);
 	}
 	if (any || !strcmp(rt, "docker")) {
-		snprintf(path, sizeof(path), "%s/var/lib/docker/containers/%s/config.v2.json", r, id);
+		snprintf(path, sizeof(path), DOCKER_CONFIG, r, id);
 		from_json(c, path, PB_NAMES_DOCKER, id, out);
 	}
 	if (!strcmp(rt, "podman")) {
-		snprintf(path, sizeof(path), "%s/var/lib/containers/storage/overlay-containers/"
-			 "containers.json", r);
+		snprintf(path, sizeof(path), PODMAN_LIST, r);
 		from_json(c, path, PB_NAMES_PODMAN_LIST, id, out);
 	}
 }

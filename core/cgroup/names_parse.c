@@ -40,7 +40,8 @@ static void take_json(char *dst, size_t cap, json_object *obj, const char *key)
 {
 	json_object *v;
 
-	if (obj && json_object_object_get_ex(obj, key, &v) && json_object_is_type(v, json_type_string))
+	if (obj && json_object_object_get_ex(obj, key, &v) &&
+	    json_object_is_type(v, json_type_string))
 		take(dst, cap, json_object_get_string(v), json_object_get_string_len(v));
 }
 
@@ -66,8 +67,9 @@ static json_object *member(json_object *obj, const char *key, enum json_type typ
 {
 	json_object *v;
 
-	return obj && json_object_object_get_ex(obj, key, &v) && json_object_is_type(v, type) ? v
-											       : NULL;
+	if (obj && json_object_object_get_ex(obj, key, &v) && json_object_is_type(v, type))
+		return v;
+	return NULL;
 }
 
 /* The kubelet's names, as containerd's CRI plugin or CRI-O / cri-dockerd annotate them. */
@@ -87,8 +89,8 @@ static void podman_list(json_object *doc, const char *id, struct pb_container_na
 	size_t n = json_object_is_type(doc, json_type_array) ? json_object_array_length(doc) : 0;
 
 	for (size_t i = 0; i < n; i++) {
-		json_object *c = json_object_array_get_idx(doc, i), *v = member(c, "id", json_type_string);
-		json_object *names;
+		json_object *c = json_object_array_get_idx(doc, i);
+		json_object *v = member(c, "id", json_type_string), *names;
 
 		if (!v || strcmp(json_object_get_string(v), id))
 			continue;
@@ -96,8 +98,8 @@ static void podman_list(json_object *doc, const char *id, struct pb_container_na
 		if (names && json_object_array_length(names) > 0) {
 			v = json_object_array_get_idx(names, 0);
 			if (json_object_is_type(v, json_type_string))
-				take(out->container, sizeof(out->container), json_object_get_string(v),
-				     json_object_get_string_len(v));
+				take(out->container, sizeof(out->container),
+				     json_object_get_string(v), json_object_get_string_len(v));
 		}
 		return;
 	}

@@ -21,7 +21,7 @@
 	 (skel)->rodata->include_idle = (params)->idle,                                            \
 	 (skel)->rodata->user_stacks = (params)->user,                                             \
 	 (skel)->rodata->kernel_stacks = (params)->kernel,                                         \
-	 (skel)->rodata->n_cgroups = pb_filter_n_cgroups(params),                                   \
+	 (skel)->rodata->n_cgroups = pb_filter_n_cgroups(params),                                  \
 	 bpf_program__set_autoload((skel)->progs.pb_filter_fork, (params)->filter_pids),            \
 	 bpf_program__set_autoload((skel)->progs.pb_filter_exit, (params)->filter_pids))
 
