@@ -3,18 +3,20 @@
 # e2e: container, pod and namespace names from the node. A node root (PROFILE_BEE_NODE_ROOT,
 # the test hook) holds the files as Docker, containerd under the kubelet, CRI-O and Podman
 # write them, and a kubelet pod directory; five fixtures run in real cgroups named as those
-# runtimes name them (one pod with no runtime files, named by the kubelet's etc-hosts and its
-# environment). --group-by container/pod show the names, pprof carries container_name,
+# runtimes name them (two pods with no runtime files: one named by the kubelet's etc-hosts and
+# its POD_NAMESPACE, one by its HOSTNAME and the service account namespace file in its own
+# mount namespace). --group-by container/pod show the names, pprof carries container_name,
 # pod_name and namespace labels that go tool pprof shows, OTLP the semantic-convention keys.
 . "$PB_SOURCE_ROOT/tests/e2e/lib.sh"
 need_root
 C=$PB_FIXTURES/c
 need_cgroup2
 id() { printf "$1%.0s" {1..64}; }
-ID1=$(id 1) ID2=$(id 2) ID3=$(id 3) ID4=$(id 4) ID5=$(id 5)
+ID1=$(id 1) ID2=$(id 2) ID3=$(id 3) ID4=$(id 4) ID5=$(id 5) ID6=$(id 6)
 UID1=11111111-aaaa-bbbb-cccc-0123456789ab
 UID2=22222222-aaaa-bbbb-cccc-0123456789ab
 UID3=33333333-aaaa-bbbb-cccc-0123456789ab
+UID4=44444444-aaaa-bbbb-cccc-0123456789ab
 TOP=pb-e2e-names-$$
 KP=$V2/$TOP/kubepods.slice/kubepods-burstable.slice
 CGS=(
@@ -23,6 +25,7 @@ CGS=(
 	"$KP/kubepods-burstable-pod${UID2//-/_}.slice/crio-$ID3.scope"
 	"$V2/$TOP/machine.slice/libpod-$ID4.scope"
 	"$V2/$TOP/kubepods/burstable/pod$UID3/$ID5"
+	"$V2/$TOP/kubepods/besteffort/pod$UID4/$ID6"
 )
 NODE=$TMP/node
 export PROFILE_BEE_NODE_ROOT=$NODE
@@ -72,14 +75,27 @@ fe00::1	ip6-allnodes
 EOF
 
 mkdir -p "${CGS[@]}" || { not_ok "cgroups created"; finish; }
-for i in "${!CGS[@]}"; do
-	# The last pod's namespace comes from its environment (the downward API's POD_NAMESPACE).
+for i in 0 1 2 3 4; do
+	# The fifth's namespace comes from its environment (the downward API's POD_NAMESPACE).
 	env POD_NAMESPACE=jobs "$C/chain-fp" 30 &
 	pids+=($!)
 	echo $! >"${CGS[$i]}/cgroup.procs"
 done
+# The sixth sees its own /run (a mount namespace) with a service account's namespace file, as
+# the kubelet mounts it, and has the HOSTNAME a pod's container gets. unshare and sh exec.
+SA=/run/secrets/kubernetes.io/serviceaccount
+env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin KUBERNETES_SERVICE_HOST=10.96.0.1 \
+	HOSTNAME=cron-28731-zz9 unshare -m --propagation private sh -c \
+	"mount -t tmpfs none /run && mkdir -p $SA && echo batch >$SA/namespace && exec $C/chain-fp 30" &
+pids+=($!)
+echo $! >"${CGS[5]}/cgroup.procs"
+for _ in $(seq 50); do
+	[ "$(readlink "/proc/${pids[5]}/exe")" = "$(readlink -f "$C/chain-fp")" ] && break
+	sleep 0.1
+done
 grep -q "crio-$ID3" "/proc/${pids[2]}/cgroup" && grep -q "pod$UID3/$ID5" "/proc/${pids[4]}/cgroup" &&
-	ok "five fixtures in Docker, containerd, CRI-O, Podman and cgroupfs-pod cgroups" ||
+	grep -q "pod$UID4/$ID6" "/proc/${pids[5]}/cgroup" &&
+	ok "six fixtures in Docker, containerd, CRI-O, Podman and cgroupfs-pod cgroups" ||
 	not_ok "fixtures in their cgroups" "$(cat "/proc/${pids[2]}/cgroup")"
 
 list=$(IFS=,; echo "${pids[*]}")
@@ -88,7 +104,7 @@ list=$(IFS=,; echo "${pids[*]}")
 st=$?
 counts=""
 good=1
-for name in web-frontend app sidecar db "$ID5"; do
+for name in web-frontend app sidecar db "$ID5" "$ID6"; do
 	n=$(samples_matching "$TMP/c.folded" "^\\[container=$name\\];chain-fp;.*pb_burn")
 	counts="$counts $name=$n"
 	[ "$n" -ge 10 ] || good=0
@@ -101,22 +117,24 @@ done
 "$PB" -p "$list" -F $HZ -d 2 --group-by pod -o "$TMP/p.folded" 2>>"$TMP/err"
 counts=""
 good=1
-for name in shop-api-7d4b9c-xk2p9 api-0 batch-28731-q8x "no pod"; do
+for name in shop-api-7d4b9c-xk2p9 api-0 batch-28731-q8x cron-28731-zz9 "no pod"; do
 	n=$(samples_matching "$TMP/p.folded" "^\\[(pod=)?$name\\];chain-fp")
 	counts="$counts $name=$n"
 	[ "$n" -ge 10 ] || good=0
 done
 [ $good = 1 ] &&
-	ok "--group-by pod: the kubelet's annotations, and etc-hosts for a pod without runtime files ($counts)" ||
+	ok "--group-by pod: the kubelet's annotations; without runtime files etc-hosts, HOSTNAME ($counts)" ||
 	not_ok "--group-by pod names" "$counts" "$(cut -c1-100 "$TMP/p.folded" | sort | head)"
 
 "$PB" -p "$list" -F $HZ -d 1 --group-by label:namespace -o "$TMP/n.folded" 2>>"$TMP/err"
 n_shop=$(samples_matching "$TMP/n.folded" "^\\[namespace=shop\\];")
 n_prod=$(samples_matching "$TMP/n.folded" "^\\[namespace=prod\\];")
 n_jobs=$(samples_matching "$TMP/n.folded" "^\\[namespace=jobs\\];")
-[ "$n_shop" -ge 5 ] && [ "$n_prod" -ge 5 ] && [ "$n_jobs" -ge 5 ] &&
-	ok "namespace: from annotations (shop, prod) and the process's POD_NAMESPACE (jobs)" ||
-	not_ok "namespace labels" "$n_shop $n_prod $n_jobs" "$(cut -c1-80 "$TMP/n.folded" | sort | head)"
+n_batch=$(samples_matching "$TMP/n.folded" "^\\[namespace=batch\\];")
+[ "$n_shop" -ge 5 ] && [ "$n_prod" -ge 5 ] && [ "$n_jobs" -ge 5 ] && [ "$n_batch" -ge 5 ] &&
+	ok "namespace: annotations (shop, prod), POD_NAMESPACE (jobs), the service account (batch)" ||
+	not_ok "namespace labels" "$n_shop $n_prod $n_jobs $n_batch" \
+		"$(cut -c1-80 "$TMP/n.folded" | sort | head)"
 
 pprof_tags_have "go tool pprof -tags shows container_name, pod_name and namespace" \
 	"$TMP/c.pb.gz" container_name web-frontend pod_name shop-api-7d4b9c-xk2p9 namespace prod
