@@ -35,6 +35,7 @@ static void session_opts(const struct pb_agent *a, const uint32_t *self, struct 
 		.group_by = a->opts.group_by,
 		.per_thread = a->opts.per_thread,
 		.per_cpu = a->opts.per_cpu,
+		.cgroups = a->opts.cgroups,
 	};
 	if (a->opts.system_wide)
 		return;

@@ -17,6 +17,9 @@ static const char usage[] =
 	"\n"
 	"What to profile (default: every process, 10 seconds):\n"
 	"  -p, --pid PID[,PID...]     these processes (all threads, and children they fork)\n"
+	"      --cgroup PATH          repeatable: only processes in this cgroup v2 directory or\n"
+	"                             below it (absolute, relative to the v2 mount, or as\n"
+	"                             /proc/PID/cgroup writes it), filtered in BPF\n"
 	"      --cmd \"CMD\"            run CMD through /bin/sh and profile it until it exits\n"
 	"  -- COMMAND [ARGS...]       run COMMAND and profile it until it exits\n"
 	"  -d, --duration SECONDS     stop after SECONDS (may be fractional; 0: until Ctrl-C)\n"
@@ -128,6 +131,7 @@ enum {
 	OPT_SET,
 	OPT_LABEL,
 	OPT_GROUP_BY,
+	OPT_CGROUP,
 	OPT_DEBUGINFOD,
 	OPT_INLINE,
 	OPT_LINES,
@@ -180,6 +184,7 @@ static const struct option long_options[] = {
 	{ "set", required_argument, NULL, OPT_SET },
 	{ "label", required_argument, NULL, OPT_LABEL },
 	{ "group-by", required_argument, NULL, OPT_GROUP_BY },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ 0 },
 };
 
@@ -280,6 +285,22 @@ static int parse_label(struct cli *cli, const char *arg)
 	memcpy(key, arg, eq - arg);
 	key[eq - arg] = '\0';
 	return record_in(cli, "--label", "labels", key, eq + 1);
+}
+
+/* --cgroup PATH, repeatable: [profile] cgroup's comma-separated list grows by one. */
+static int add_cgroup(struct cli *cli, const char *arg)
+{
+	const char *had = pb_settings_get(&cli->layer, "profile", "cgroup");
+	char *list = NULL;
+	int ret;
+
+	if (!arg[0] || strchr(arg, ','))
+		return bad("--cgroup", arg, "a cgroup v2 directory (one per --cgroup)");
+	if (asprintf(&list, "%s%s%s", had && *had ? had : "", had && *had ? "," : "", arg) < 0)
+		return 1;
+	ret = record(cli, "--cgroup", "cgroup", list);
+	free(list);
+	return ret;
 }
 
 static int add_output(struct cli *cli, const char *target)
@@ -395,6 +416,8 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 		return parse_label(cli, arg);
 	case OPT_GROUP_BY:
 		return record(cli, "--group-by", "group-by", arg);
+	case OPT_CGROUP:
+		return add_cgroup(cli, arg);
 	case 'v':
 		cli->verbosity++;
 		return 0;

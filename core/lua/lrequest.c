@@ -49,6 +49,7 @@ static const struct field fields[] = {
 	{ "group_by", "group-by", F_STRING },
 	{ "labels", NULL, F_LABELS },
 	{ "python", "python", F_STRING },
+	{ "cgroup", "cgroup", F_STRING },
 	{ "pid", NULL, F_PID },
 	{ "cmd", NULL, F_CMD },
 	{ "unwinder_options", NULL, F_TABLE },

@@ -21,7 +21,7 @@ extern "C" {
  */
 #define PB_PLUGIN_ABI_MAJOR 2
 #define PB_PLUGIN_ABI_MINOR 4 /* 2.1: unwinder_flags, set_enabled; 2.2: pb_encoder.decode; 2.3: python;
-				* 2.4: per-thread/per-CPU views (pb_raw_stack.cpu, sample params) */
+				* 2.4: per-thread/per-CPU views (pb_raw_stack.cpu, sample params), --cgroup */
 /* The entry point: a NULL-terminated list of the plugins one .so holds (ABI 2 and later). */
 #define PB_PLUGIN_ENTRY_SYMBOL "pb_plugin_list"
 /* What ABI 1 plugins exported (one descriptor): found, it is refused with both versions. */
@@ -182,7 +182,16 @@ struct pb_sample_params {
 	 */
 	bool per_thread;
 	bool per_cpu;
+	/*
+	 * ABI 2.4 (--cgroup): sample only tasks in these cgroup v2 directories or below them
+	 * (absolute paths the core checked); none when n_cgroups is 0. An unwinder that cannot
+	 * filter by cgroup refuses to open (-EOPNOTSUPP) rather than sample everything.
+	 */
+	const char *const *cgroups;
+	uint32_t n_cgroups;
 };
+
+#define PB_MAX_CGROUPS 16 /* --cgroup paths at most (the BPF filter's slots) */
 
 #define PB_PYTHON_AUTO 0 /* CPython frames in place of the eval loop's native frames */
 #define PB_PYTHON_OFF  1 /* native frames only */

@@ -267,6 +267,12 @@ struct pb_session_opts {
 	 */
 	bool per_thread;
 	bool per_cpu;
+	/*
+	 * --cgroup: only processes in these cgroup v2 directories or below them, comma-separated,
+	 * absolute or relative to the v2 mount (at most PB_MAX_CGROUPS); filtered in BPF before
+	 * any stack is walked. NULL: every process (or those of -p).
+	 */
+	const char *cgroups;
 };
 
 int pb_session__new(const struct pb_session_opts *opts, struct pb_session **ret);

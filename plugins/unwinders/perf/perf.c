@@ -75,6 +75,16 @@ static int perf_open(const struct pb_host *host, const struct pb_sample_params *
 			  "cannot show CPUs apart (--per-cpu needs a BPF unwinder)");
 		return -EINVAL;
 	}
+	/*
+	 * A cgroup perf event (PERF_FLAG_PID_CGROUP) is per CPU and needs the privileges this
+	 * unwinder exists to do without; its per-thread events cannot filter by cgroup.
+	 */
+	if (PB_HAS(params, n_cgroups) && params->n_cgroups) {
+		host->log(host->session, PB_LOG_ERROR, "perf",
+			  "cannot filter by cgroup (--cgroup): its events follow the threads of -p "
+			  "or a command; use the fp, dwarf, libdw or libunwind unwinder");
+		return -EOPNOTSUPP;
+	}
 	if (set.ring_pages & (set.ring_pages - 1)) {
 		host->log(host->session, PB_LOG_ERROR, "perf",
 			  "ring-pages must be a power of two, not %lld", (long long)set.ring_pages);
