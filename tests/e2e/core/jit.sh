@@ -43,7 +43,7 @@ if command -v node >/dev/null; then
 		"pollinate;lateBloom" 90 30
 	# --perf-prof: jit-PID.dump in node's working directory, found through its mapping in
 	# /proc/PID/maps (no perf map is written).
-	(cd "$TMP" && exec node --perf-prof --no-turbo-inlining --interpreted-frames-native-stack \
+	(cd "$TMP" && exec node --perf-prof --allow-natives-syntax --no-turbo-inlining --interpreted-frames-native-stack \
 		"$PB_SOURCE_ROOT/tests/e2e/core/dump.js" 8 "$TMP/dump") &
 	node_pid=$!
 	for _ in $(seq 150); do [ -e "$TMP/dump.ready" ] && break; sleep 0.1; done
