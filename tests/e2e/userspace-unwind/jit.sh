@@ -11,20 +11,6 @@ plan 4
 
 command -v node >/dev/null || { not_ok "node missing (Debian: nodejs)"; finish; }
 
-# jit_good FILE: the samples whose stack starts node;_start;, holds a node:: frame and after it a
-# JS frame (JS:... with a perf map, [unknown] without), and all samples.
-jit_good() {
-	awk '{ line = $0; sub(/ [0-9]+$/, "", line); all += $NF
-		n = split(line, f, ";"); seen_node = 0; ok = 0
-		if (f[2] == "_start")
-			for (i = 3; i <= n; i++) {
-				if (f[i] ~ /^node::/) seen_node = 1
-				else if (seen_node && f[i] ~ /^(JS:|\[unknown\]$)/) ok = 1
-			}
-		if (ok) good += $NF }
-		END { print good + 0, all + 0 }' "$1"
-}
-
 # run NAME NODE_FLAGS...: 3 s of node (its main thread runs the busy loop; the others idle).
 run() {
 	local name=$1
@@ -47,7 +33,7 @@ short() { grep -o '[0-9]* user stack deeper than the snapshot' "$TMP/$1.err" | c
 # was whole.
 check_share() {
 	local good n cut share
-	read -r good n <<<"$(jit_good "$TMP/$1.folded")"
+	read -r good n <<<"$(jit_between "$TMP/$1.folded")"
 	cut=$(short "$1")
 	cut=${cut:-0}
 	if [ $((n - cut)) -lt 100 ] && [ "$cut" -gt 0 ]; then
