@@ -4,7 +4,7 @@
 # jitdump (--perf-prof), and a fixture writing its map inside its own mount and pid namespaces.
 . "$PB_SOURCE_ROOT/tests/e2e/lib.sh"
 need_root
-plan 8
+plan 9
 
 # js_share FILE: of the samples with a frame in JIT code (a JS: name or a user [unknown]), the
 # percentage whose JIT frames are all named.
@@ -71,6 +71,11 @@ private_tmp="mount --bind '$fx' /mnt && mount -t tmpfs tmpfs /tmp && mkdir -p '$
 expect_chain "namespaced JIT code named from its own /tmp" "$TMP/ns.folded" \
 	"main;pb_jit_caller;pb_jitted_hot" 90 100
 [ ! -e /tmp/perf-1.map ] && ok "the map was not on the host's /tmp" || not_ok "a /tmp/perf-1.map on the host"
+# Its own mount namespace only: the map is /tmp/perf-PID.map with the host's pid, in its /tmp.
+"$PB" -F $HZ -d 3 -- unshare -m --propagation private \
+	sh -c "$private_tmp && exec '$fx/jit-fp' 2" >"$TMP/mnt.folded"
+expect_chain "mount namespace only: named from its own /tmp" "$TMP/mnt.folded" \
+	"main;pb_jit_caller;pb_jitted_hot" 90 50
 # A hostile map (a FIFO at the map's path) never blocks the profile and names nothing.
 "$PB" -F $HZ -d 2 -- unshare -m --propagation private --pid --fork \
 	sh -c "$private_tmp && mkfifo /tmp/perf-1.map && exec '$fx/jit-fp' 1" \
