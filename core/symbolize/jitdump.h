@@ -49,7 +49,8 @@ void pb_jitdump__stats(const struct pb_jitdump *jd, struct pb_perfmap_stats *out
  * Finds pid's dump the way perf does, by the mapping the JIT makes of it (a file named
  * jit-NUMBER.dump in /proc/PID/maps), and opens it inside root_fd (an O_PATH fd of
  * /proc/PID/root) with pb_perfmap_open's care: no escape from root_fd, no final symlink, a
- * regular file owned by owner or root. The fd, or -errno (-ENOENT when no dump is mapped).
+ * regular file owned by owner or root, and the very file mapped (its device and inode, not one
+ * renamed over the path since). The fd, or -errno (-ENOENT when no dump is mapped).
  */
 int pb_jitdump_open(uint32_t pid, int root_fd, uid_t owner);
 

@@ -199,6 +199,25 @@ static void test_mapped(void)
 	       "appended records are read later");
 	pb_jitmaps_clear(&j);
 
+	/*
+	 * Another file renamed over the mapped one's path: maps says "(deleted)" and the new file
+	 * is not read (were a path to name another file, the inode check would refuse it).
+	 */
+	char other_path[160];
+	int ofd;
+
+	snprintf(other_path, sizeof(other_path), "%s/other", dir);
+	ofd = open(other_path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	b.n = 0;
+	header(&b, 0x4A695444, 40);
+	load(&b, 0xd000, 0x10, "imposter", 0);
+	if (write(ofd, b.b, b.n) != (ssize_t)b.n || rename(other_path, path))
+		abort();
+	close(ofd);
+	ok(!pb_jitmaps_lookup(&j, getpid(), 0xd000),
+	   "a file renamed over the mapped dump is not read");
+	pb_jitmaps_clear(&j);
+
 	if (geteuid() == 0 && !fchown(fd, 4242, 4242)) {
 		ok(!pb_jitmaps_lookup(&j, getpid(), 0xa010),
 		   "a dump owned by another user is refused");
@@ -214,7 +233,7 @@ static void test_mapped(void)
 
 int main(void)
 {
-	tap_plan(17);
+	tap_plan(18);
 	test_parser();
 	test_mapped();
 	return tap_done();
