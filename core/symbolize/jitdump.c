@@ -132,13 +132,13 @@ void pb_jitdump__feed(struct pb_jitdump *jd, const void *data, size_t len)
 {
 	const uint8_t *buf = data, *end;
 
-	if (jd->offset >= PB_JITDUMP_MAX_BYTES || jd->broken)
+	if (jd->offset >= PB_JITDUMP_MAX_BYTES)
 		return;
 	if (len > PB_JITDUMP_MAX_BYTES - jd->offset) {
 		len = PB_JITDUMP_MAX_BYTES - jd->offset;
 		jd->stats.limited++;
 	}
-	jd->offset += len;
+	jd->offset += len; /* consumed even when broken: the offset stays the file's */
 	end = buf + len;
 	while (buf < end && !jd->broken) {
 		size_t n;
@@ -187,6 +187,11 @@ size_t pb_jitdump__mem(const struct pb_jitdump *jd)
 uint64_t pb_jitdump__offset(const struct pb_jitdump *jd)
 {
 	return jd->offset;
+}
+
+bool pb_jitdump__done(const struct pb_jitdump *jd)
+{
+	return jd->broken || jd->offset >= PB_JITDUMP_MAX_BYTES;
 }
 
 void pb_jitdump__stats(const struct pb_jitdump *jd, struct pb_perfmap_stats *out)

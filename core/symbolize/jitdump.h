@@ -6,6 +6,7 @@
 #ifndef PB_JITDUMP_H
 #define PB_JITDUMP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -39,6 +40,8 @@ const char *pb_jitdump__lookup(struct pb_jitdump *jd, uint64_t addr);
 size_t pb_jitdump__mem(const struct pb_jitdump *jd);
 /* Bytes fed so far (the file offset to read from next). */
 uint64_t pb_jitdump__offset(const struct pb_jitdump *jd);
+/* Whether nothing more will be parsed (a bad record stopped it, or the byte cap): stop reading. */
+bool pb_jitdump__done(const struct pb_jitdump *jd);
 /*
  * entries: code loads and moves accepted; malformed: records refused; too_long: names cut;
  * limited: as perf maps (and moves past a cap).

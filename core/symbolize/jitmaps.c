@@ -116,7 +116,7 @@ static uint32_t ns_pid(uint32_t pid)
 struct jit_file {
 	void **parser;
 	uint64_t *dev, *ino;
-	uint64_t cap;
+	bool (*done)(const void *parser); /* nothing more will be parsed: stop reading */
 	int (*make)(void **parser);
 	void (*destroy)(void *parser);
 	uint64_t (*offset)(const void *parser);
@@ -124,6 +124,14 @@ struct jit_file {
 	void (*stats)(const void *parser, struct pb_perfmap_stats *out);
 };
 
+static bool pm_done(const void *p)
+{
+	return pb_perfmap__offset(p) >= PB_PERFMAP_MAX_BYTES;
+}
+static bool jd_done(const void *p)
+{
+	return pb_jitdump__done(p);
+}
 static int pm_make(void **p)
 {
 	struct pb_perfmap *pm;
@@ -193,7 +201,7 @@ static void read_new(struct pb_jitmaps *j, const struct jit_file *f, int fd, cha
 		return;
 	*f->dev = sb.st_dev;
 	*f->ino = sb.st_ino;
-	while (f->offset(*f->parser) < f->cap) {
+	while (!f->done(*f->parser)) {
 		ssize_t n = pread(fd, buf, READ_CHUNK, f->offset(*f->parser));
 
 		if (n <= 0)
@@ -205,12 +213,10 @@ static void read_new(struct pb_jitmaps *j, const struct jit_file *f, int fd, cha
 /* Reads what pid's perf map and jitdump gained since the last time. */
 static void refresh(struct pb_jitmaps *j, struct jit *x, uint32_t pid)
 {
-	const struct jit_file map = {&x->pm,  &x->dev,	  &x->ino,   PB_PERFMAP_MAX_BYTES,
-				     pm_make, pm_destroy, pm_offset, pm_feed,
-				     pm_stats};
-	const struct jit_file dump = {&x->jd,  &x->jd_dev, &x->jd_ino, PB_JITDUMP_MAX_BYTES,
-				      jd_make, jd_destroy, jd_offset,  jd_feed,
-				      jd_stats};
+	const struct jit_file map = {&x->pm,	 &x->dev,   &x->ino, pm_done, pm_make,
+				     pm_destroy, pm_offset, pm_feed, pm_stats};
+	const struct jit_file dump = {&x->jd,	  &x->jd_dev, &x->jd_ino, jd_done, jd_make,
+				      jd_destroy, jd_offset,  jd_feed,	  jd_stats};
 	char name[64], *buf;
 	struct stat st;
 	int root, fd;

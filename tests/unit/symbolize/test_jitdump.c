@@ -199,6 +199,20 @@ static void test_mapped(void)
 	       "appended records are read later");
 	pb_jitmaps_clear(&j);
 
+	/* A record of 8 bytes, then a good one: the reader stops there (and does not spin on it).
+	 */
+	b.n = 0;
+	put32(&b, 0);
+	put32(&b, 8);
+	put64(&b, 0);
+	load(&b, 0xe000, 0x10, "after_bad", 8);
+	if (write(fd, b.b, b.n) != (ssize_t)b.n)
+		abort();
+	usleep(250 * 1000);
+	ok(!pb_jitmaps_lookup(&j, getpid(), 0xe000) && pb_jitmaps_lookup(&j, getpid(), 0xc000),
+	   "after a broken record nothing more is read, what came before stays");
+	pb_jitmaps_clear(&j);
+
 	/*
 	 * Another file renamed over the mapped one's path: maps says "(deleted)" and the new file
 	 * is not read (were a path to name another file, the inode check would refuse it).
@@ -233,7 +247,7 @@ static void test_mapped(void)
 
 int main(void)
 {
-	tap_plan(18);
+	tap_plan(19);
 	test_parser();
 	test_mapped();
 	return tap_done();
