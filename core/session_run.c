@@ -57,16 +57,16 @@ static void on_exec_cb(void *ctx, uint32_t pid)
 	on_exit_cb(ctx, pid);
 }
 
-/* Perf map lines the symbolizer could not use: said at the end, like lost stacks. */
+/* Perf map lines and jitdump records the symbolizer could not use: said at the end, like lost stacks. */
 static void count_perfmap_lost(struct pb_session *s)
 {
 	struct pb_perfmap_stats st;
 
 	pb_symbolizer__perfmap_stats(s->symbolizer, &st);
-	pb_session_count_lost(s, "perf-map lines malformed or too long", st.malformed + st.too_long,
+	pb_session_count_lost(s, "perf-map lines or jitdump records malformed or too long", st.malformed + st.too_long,
 			      "JIT frames they name show [unknown]");
-	pb_session_count_lost(s, "perf-map lines past the per-process limit", st.limited,
-			      "1M entries or 64 MiB per process");
+	pb_session_count_lost(s, "perf-map lines or jitdump records past the per-process limit", st.limited,
+			      "1M entries, 64 MiB of map or 512 MiB of dump per process");
 }
 
 /* The symbol cache's cap bit: binaries were dropped and read again. Said like lost stacks. */

@@ -21,6 +21,9 @@ static const struct {
 	[PB_SNAP_U_SNAPSHOT] = {"user stack deeper than the snapshot", "stack-size"},
 	[PB_SNAP_U_MAX_FRAMES] = {"user stack truncated at max-frames", "max-frames"},
 	[PB_SNAP_U_BAD_RECORD] = {"malformed snapshot record", NULL},
+	/* Not a loss: said beside them so a user sees how often JIT code was walked by fp. */
+	[PB_SNAP_U_FP_BRIDGED] = {"user stacks walked by fp through code without CFI (not lost)",
+				  NULL},
 };
 
 /*
@@ -35,12 +38,15 @@ static bool unwind_user(struct pb_snap_state *st, const struct pb_snap_sample *h
 	struct pb_snap_proc *p = pb_snap_procs__get(st->procs, h->pid, true);
 	struct pb_snap_unwind u = {
 		.proc = p, .sample = h, .stack = stack, .ips = ips, .max = st->max_frames};
+	bool bridged = false;
 	int err = -ENOENT;
 
 	if (p) {
 		p->last_window = st->window;
-		if (!pb_snap_procs__prepare(st->procs, p, pc) && p->priv)
-			err = st->backend->unwind(p->priv, &u);
+		err = pb_snap_procs__prepare(st->procs, p, pc);
+		/* A pc in no object is JIT code to a backend that can bridge it by frame pointer. */
+		if ((!err || (err == -ENOENT && st->backend->has_cfi)) && p->priv)
+			err = pb_snap_unwind_bridged(st->backend, p->priv, &u, &bridged);
 	}
 	st->unwound++;
 	st->unwind_ns += st->host->now_ns() - t0;
@@ -51,6 +57,7 @@ static bool unwind_user(struct pb_snap_state *st, const struct pb_snap_sample *h
 		u.n = 1;
 	}
 	raw->n_user = u.n;
+	st->lost[PB_SNAP_U_FP_BRIDGED] += bridged;
 	if (u.n >= u.max && err >= 0) {
 		raw->flags |= PB_RAW_USER_TRUNCATED;
 		st->lost[PB_SNAP_U_MAX_FRAMES]++;

@@ -71,6 +71,7 @@ enum pb_snap_user_lost {
 	PB_SNAP_U_SNAPSHOT,
 	PB_SNAP_U_MAX_FRAMES,
 	PB_SNAP_U_BAD_RECORD,
+	PB_SNAP_U_FP_BRIDGED, /* not a loss: said beside them */
 	PB_SNAP_U_MAX,
 };
 
@@ -98,6 +99,19 @@ struct pb_snap_state {
 	uint64_t unwound, unwind_ns; /* for the closing debug line */
 	int err;		     /* the first error a record met */
 };
+
+/* How far above the copy a read still counts as "the stack went on": further is garbage. */
+#define PB_SNAP_STACK_SLACK (8u << 20)
+
+/* ---- fp_bridge.c: the backend's walk, continued by frame pointer through code without CFI ---- */
+
+/*
+ * Runs the backend's unwind on u, and where it stopped at a pc without CFI, walks by frame
+ * pointer through the snapshot until a pc with CFI, then runs the backend again from there.
+ * *bridged is set when a frame-pointer step was taken. The backend's result (of its last run).
+ */
+int pb_snap_unwind_bridged(const struct pb_snap_backend *be, void *priv, struct pb_snap_unwind *u,
+			   bool *bridged);
 
 /* The ring buffer callback: one record. */
 int pb_snap_record(void *ctx, void *data, size_t size);

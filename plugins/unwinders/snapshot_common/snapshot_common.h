@@ -61,10 +61,26 @@ struct pb_snap_proc {
 	struct pb_snap_proc *next;
 };
 
+/* DWARF's x86_64 number of the frame pointer, beside PB_SNAP_REG_SP and PB_SNAP_REG_IP. */
+#define PB_SNAP_REG_BP 6
+
+/* The registers of one frame the frame-pointer bridge needs. */
+struct pb_snap_frame_regs {
+	uint64_t ip, sp, bp;
+};
+
 /* One snapshot being unwound. */
 struct pb_snap_unwind {
 	struct pb_snap_proc *proc;
 	const struct pb_snap_sample *sample;
+	/*
+	 * The registers the backend's walk starts from: the sample's, or where a frame-pointer walk
+	 * through code without CFI came back to code with CFI (then ip, sp and bp are that frame's).
+	 */
+	const uint64_t *regs;
+	/* out: the last frame the backend reached, when it could tell its sp and bp */
+	struct pb_snap_frame_regs end_frame;
+	bool have_end_frame;
 	const uint8_t *stack; /* sample->stack_size bytes copied from regs[PB_SNAP_REG_SP] */
 	uint64_t *ips;	      /* out: leaf first, raw return addresses after the first */
 	uint32_t max, n;
@@ -90,6 +106,12 @@ struct pb_snap_backend {
 	 * < 0 when it stopped on an error (what it found so far stays in u->ips).
 	 */
 	int (*unwind)(void *priv, struct pb_snap_unwind *u);
+	/*
+	 * Optional: whether the walk has CFI for pc (a pc in code, already minus one for a return
+	 * address). Where the walk stopped at a pc without (JIT code, V8's builtins), the glue steps
+	 * by frame pointer until a pc with CFI and hands the walk back to unwind from there.
+	 */
+	bool (*has_cfi)(void *priv, struct pb_snap_unwind *u, uint64_t pc);
 };
 
 /* The unwinder ops both plugins use; each passes its backend to pb_snap_open. */
