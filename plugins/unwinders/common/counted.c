@@ -240,12 +240,8 @@ static void add_python(struct pb_counted *c, int pyfd, const struct pb_count_key
 	pi = pb_pyprocs__find(c->py, key->pid);
 	if (!pi || !key->ustack_hash || bpf_map_lookup_elem(pyfd, &key->ustack_hash, &c->py_stack))
 		return;
-	raw->n_user = pb_py_splice(pi, mode, raw->user_ips, raw->n_user, &c->py_stack, c->spliced,
-				   sizeof(c->spliced) / sizeof(c->spliced[0]));
-	raw->user_ips = c->spliced;
-	/* Python frames alone: where the native walk stopped does not matter. */
-	if (mode == PB_PYTHON_ONLY)
-		raw->flags &= ~PB_RAW_USER_TRUNCATED;
+	pb_py_splice_raw(pi, mode, &c->py_stack, raw, c->spliced,
+			 sizeof(c->spliced) / sizeof(c->spliced[0]));
 }
 
 static uint32_t stack_len(const uint64_t *ips, uint32_t max)

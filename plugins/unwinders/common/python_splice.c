@@ -71,3 +71,13 @@ uint32_t pb_py_splice(const struct pb_pyproc_info *pi, uint32_t mode, const uint
 		put_group(&s, true);
 	return s.len;
 }
+
+void pb_py_splice_raw(const struct pb_pyproc_info *pi, uint32_t mode, const struct pb_py_stack *py,
+		      struct pb_raw_stack *raw, uint64_t *buf, uint32_t cap)
+{
+	raw->n_user = pb_py_splice(pi, mode, raw->user_ips, raw->n_user, py, buf, cap);
+	raw->user_ips = buf;
+	/* Python frames alone: where the native walk stopped does not matter. */
+	if (mode == PB_PYTHON_ONLY)
+		raw->flags &= ~PB_RAW_USER_TRUNCATED;
+}
