@@ -38,6 +38,7 @@ __noinline __u64 pb_py_sample(__u32 tgid, __u64 ustack_hash, __u32 set)
 		return ustack_hash;
 	key = (ustack_hash ^ h) * 0x9e3779b97f4a7c15ULL;
 	key = key ? key : 1;
+	s->st.tgid = tgid;
 	if (set)
 		err = bpf_map_update_elem(&py_stacks1, &key, &s->st, BPF_NOEXIST);
 	else

@@ -183,6 +183,15 @@ int pb_snap_drain(void *state, pb_raw_stack_fn fn, void *ctx)
 	return ret ?: (err < 0 ? err : 0);
 }
 
+/* The records in the ring unwound now, and the stacks not handed out before given to fn. */
+int pb_snap_peek(void *state, pb_raw_stack_fn fn, void *ctx)
+{
+	struct pb_snap_state *st = state;
+	int err = consume_for(st, CONSUME_BUDGET_NS);
+
+	return pb_snap_agg__peek(st->agg, fn, ctx) ?: (err < 0 ? err : 0);
+}
+
 void pb_snap_on_mapping(void *state, uint32_t pid, const struct pb_mapping *m)
 {
 	struct pb_snap_state *st = state;

@@ -40,6 +40,8 @@ void pb_snap_agg__free(struct pb_snap_agg *a);
 int pb_snap_agg__add(struct pb_snap_agg *a, const struct pb_raw_stack *s);
 /* Hands every stack to fn and empties the table. */
 int pb_snap_agg__drain(struct pb_snap_agg *a, pb_raw_stack_fn fn, void *ctx);
+/* Hands fn the stacks added since the last peek, keeping them for the drain. */
+int pb_snap_agg__peek(struct pb_snap_agg *a, pb_raw_stack_fn fn, void *ctx);
 
 /* ---- bpf_loader.c: the only file that touches the skeleton ---- */
 struct pb_snap_bpf;
