@@ -110,9 +110,10 @@ check_only() {
 # check_mixed V PY U: Python -> C (through ctypes) -> Python reads in that order. Native frames
 # that the walk could not reach put the Python frames at the root, in order still: the C frame
 # is then missing, never misplaced. (Not fp: Debian's python and _ctypes have no frame pointers.)
-# libdw and libunwind: in some runs (by where ASLR puts libffi's second mapping, its closure
-# trampolines) their walk stops in the trampoline: the C frames between hive and bee_callback
-# are then libffi's and ctypes' closure code, pb_c_bridge missing (a native unwinding matter).
+# libdw and libunwind: in some runs (about one in four; cause not found yet) their native walk
+# stops at libffi's closure entry (ffi_closure_unix64, reached by a jump from an anonymous rwx
+# trampoline page): the C frames between hive and bee_callback are then libffi's and ctypes'
+# closure code, pb_c_bridge missing, the Python frames in order at the root end.
 # Misordered: at most 1% (a sample taken as bee_callback's eval call starts, before its frame
 # is the thread's current one, while the native walk stopped short of the outer eval call:
 # nothing then says the caller's frames are not the new call's).
