@@ -59,6 +59,7 @@ int pb_dwarf_sample(struct bpf_perf_event_data *ctx)
 	if (!pb_should_sample(id))
 		return 0;
 	key.pid = tgid;
+	pb_key_views(&key, id);
 	key.kstack_id = -1;
 	bpf_get_current_comm(&key.comm, sizeof(key.comm));
 	if (user_stacks) {

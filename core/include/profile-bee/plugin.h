@@ -20,7 +20,9 @@ extern "C" {
  * session (logging, lost counters, process mappings, encoders, stopping) goes through the host.
  */
 #define PB_PLUGIN_ABI_MAJOR 2
-#define PB_PLUGIN_ABI_MINOR 4 /* 2.1: unwinder_flags, set_enabled; 2.2: pb_encoder.decode; 2.3: python; 2.4: peek */
+#define PB_PLUGIN_ABI_MINOR 5 /* 2.1: unwinder_flags, set_enabled; 2.2: pb_encoder.decode; 2.3: python;
+				* 2.4: per-thread/per-CPU views (pb_raw_stack.cpu, sample params), --cgroup;
+				* 2.5: pb_unwinder_ops.peek */
 /* The entry point: a NULL-terminated list of the plugins one .so holds (ABI 2 and later). */
 #define PB_PLUGIN_ENTRY_SYMBOL "pb_plugin_list"
 /* What ABI 1 plugins exported (one descriptor): found, it is refused with both versions. */
@@ -103,6 +105,12 @@ struct pb_raw_stack {
 	uint32_t n_kernel;
 	uint64_t count;
 	uint32_t flags; /* PB_RAW_* */
+	/*
+	 * ABI 2.4: the CPU the samples ran on. A struct without sz: the core reads it only from
+	 * unwinders built for 2.4 or later, and only with pb_sample_params.per_cpu on. tid and cpu
+	 * are 0 unless per_thread / per_cpu ask for them, so default runs count fewer stacks.
+	 */
+	uint32_t cpu;
 };
 
 #define PB_RAW_USER_TRUNCATED (1u << 0) /* the walk stopped early (depth or unwind limit) */
@@ -168,7 +176,23 @@ struct pb_sample_params {
 	uint32_t hash_storage_size;  /* distinct (process, stack) counts kept per window */
 	/* ABI 2.1: interpreter frames (--python): PB_PYTHON_AUTO, _OFF or _ONLY. */
 	uint32_t python;
+	/*
+	 * ABI 2.4, views: keep stacks of different threads (pb_raw_stack.tid) or CPUs (.cpu)
+	 * apart. Off (or a core that does not reach them): tid and cpu may be 0, and should be,
+	 * so that counting in BPF does not split stacks nobody asked to tell apart.
+	 */
+	bool per_thread;
+	bool per_cpu;
+	/*
+	 * ABI 2.4 (--cgroup): sample only tasks in these cgroup v2 directories or below them
+	 * (absolute paths the core checked); none when n_cgroups is 0. An unwinder that cannot
+	 * filter by cgroup refuses to open (-EOPNOTSUPP) rather than sample everything.
+	 */
+	const char *const *cgroups;
+	uint32_t n_cgroups;
 };
+
+#define PB_MAX_CGROUPS 16 /* --cgroup paths at most (the BPF filter's slots) */
 
 #define PB_PYTHON_AUTO 0 /* CPython frames in place of the eval loop's native frames */
 #define PB_PYTHON_OFF  1 /* native frames only */
@@ -204,7 +228,7 @@ struct pb_unwinder_ops {
 	 */
 	int (*set_enabled)(void *state, bool on);
 	/*
-	 * Optional (ABI 2.4): hands fn stacks sampled since the last drain that it has not handed
+	 * Optional (ABI 2.5): hands fn stacks sampled since the last drain that it has not handed
 	 * before, without taking them (drain hands them again, counted). The core calls it a few
 	 * times a second to name, while the process still lives, frames it reads from the process
 	 * (CPython code objects): only their user_ips are looked at. 0 or -errno.

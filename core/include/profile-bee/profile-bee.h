@@ -260,6 +260,19 @@ struct pb_session_opts {
 	 */
 	bool inline_frames;
 	bool lines;
+	/*
+	 * Views (--per-thread, --per-cpu). per_thread: the root frame is the process's name and
+	 * "[tid N NAME]" (the thread's id and name) follows it; per_cpu: "[cpu N]" comes before
+	 * the root frame. The stacks carry them as labels too: tid, thread_name, cpu.
+	 */
+	bool per_thread;
+	bool per_cpu;
+	/*
+	 * --cgroup: only processes in these cgroup v2 directories or below them, comma-separated,
+	 * absolute or relative to the v2 mount (at most PB_MAX_CGROUPS); filtered in BPF before
+	 * any stack is walked. NULL: every process (or those of -p).
+	 */
+	const char *cgroups;
 };
 
 int pb_session__new(const struct pb_session_opts *opts, struct pb_session **ret);

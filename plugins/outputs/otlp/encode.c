@@ -70,6 +70,24 @@ static bool resource_label(const char *key)
 	       !strcmp(key, "pod_uid");
 }
 
+/* Labels under OpenTelemetry's semantic-convention names; the others keep their own. */
+static const char *attr_key(const char *label)
+{
+	static const char *const conventions[][2] = {
+		{ "tid", "thread.id" },
+		{ "thread_name", "thread.name" },
+		{ "cpu", "cpu.logical_number" },
+		{ "container_name", "container.name" },
+		{ "pod_name", "k8s.pod.name" },
+		{ "namespace", "k8s.namespace.name" },
+	};
+
+	for (size_t i = 0; i < sizeof(conventions) / sizeof(conventions[0]); i++)
+		if (!strcmp(label, conventions[i][0]))
+			return conventions[i][1];
+	return label;
+}
+
 /* The sample's attribute indices into ids; their number. */
 static int sample_attrs(struct enc *e, const struct pb_stack *st, int32_t *ids)
 {
@@ -86,11 +104,11 @@ static int sample_attrs(struct enc *e, const struct pb_stack *st, int32_t *ids)
 		      pb_profile__frame_name(e->p, st->frames[0]))) > 0)
 		ids[n++] = a;
 	for (size_t i = 0; i < nl; i++) {
-		bool tid = !strcmp(l[i].key, "tid");
+		bool numeric = !strcmp(l[i].key, "tid") || !strcmp(l[i].key, "cpu");
 
 		if (resource_label(l[i].key))
 			continue;
-		a = attr(e, tid ? 'i' : 's', tid ? "thread.id" : l[i].key, l[i].value);
+		a = attr(e, numeric ? 'i' : 's', attr_key(l[i].key), l[i].value);
 		if (a < 0)
 			return a;
 		ids[n++] = a;

@@ -107,9 +107,14 @@ static void add_set_labels(struct enc *e, const struct pb_profile *p, uint32_t s
 
 		perftools__profiles__label__init(l);
 		l->key = str[2 * i];
-		if (numeric_label(&pl[i], &num))
+		/*
+		 * The unit is the key, as pprof infers for a number without one; stated, it keeps
+		 * a 0 (cpu 0) that Go's reader drops from a label with neither number nor unit.
+		 */
+		if (numeric_label(&pl[i], &num)) {
 			l->num = num;
-		else
+			l->num_unit = l->key;
+		} else
 			l->str = str[2 * i + 1];
 		s->label[s->n_label++] = l;
 	}
