@@ -339,8 +339,7 @@ int pb_session__poll(struct pb_session *s, int timeout_ms)
 	if (timeout_ms < 0 || timeout_ms > SIDEBAND_POLL_MS)
 		timeout_ms = SIDEBAND_POLL_MS;
 	n = epoll_wait(s->epoll_fd, evs, 16, timeout_ms);
-	if (n == 0)
-		pb_proctab__consume(s->proctab);
+	pb_session_tick(s, clock_ns(CLOCK_MONOTONIC), SIDEBAND_POLL_MS);
 	if (n < 0 && errno != EINTR)
 		return -errno;
 	for (int i = 0; i < n; i++) {

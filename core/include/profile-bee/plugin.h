@@ -20,9 +20,10 @@ extern "C" {
  * session (logging, lost counters, process mappings, encoders, stopping) goes through the host.
  */
 #define PB_PLUGIN_ABI_MAJOR 2
-#define PB_PLUGIN_ABI_MINOR 4 /* 2.1: unwinder_flags, set_enabled; 2.2: pb_encoder.decode; 2.3: python;
+#define PB_PLUGIN_ABI_MINOR 5 /* 2.1: unwinder_flags, set_enabled; 2.2: pb_encoder.decode; 2.3: python;
 				* 2.4: per-thread/per-CPU views (pb_raw_stack.cpu, sample params), --cgroup,
-				* frame sites (pb_profile__mapping...) */
+				* frame sites (pb_profile__mapping...);
+				* 2.5: pb_unwinder_ops.peek */
 /* The entry point: a NULL-terminated list of the plugins one .so holds (ABI 2 and later). */
 #define PB_PLUGIN_ENTRY_SYMBOL "pb_plugin_list"
 /* What ABI 1 plugins exported (one descriptor): found, it is refused with both versions. */
@@ -227,6 +228,13 @@ struct pb_unwinder_ops {
 	 * an unwinder with PB_UNWINDER_OWN_EVENTS; the session does this with its own events.
 	 */
 	int (*set_enabled)(void *state, bool on);
+	/*
+	 * Optional (ABI 2.5): hands fn stacks sampled since the last drain that it has not handed
+	 * before, without taking them (drain hands them again, counted). The core calls it a few
+	 * times a second to name, while the process still lives, frames it reads from the process
+	 * (CPython code objects): only their user_ips are looked at. 0 or -errno.
+	 */
+	int (*peek)(void *state, pb_raw_stack_fn fn, void *ctx);
 };
 
 /*

@@ -65,6 +65,11 @@ void pb_counted__free(struct pb_counted *c);
 
 /* Flips the map sets, hands every stack of the idle set to fn, clears it, reports losses. */
 int pb_counted__drain(struct pb_counted *c, pb_raw_stack_fn fn, void *ctx);
+/*
+ * Hands fn the interpreter frames alone (user_ips) of each Python stack sampled since the
+ * drain and not handed before: their names are read while the process lives.
+ */
+int pb_counted__peek(struct pb_counted *c, pb_raw_stack_fn fn, void *ctx);
 
 /*
  * What fp and dwarf keep alike. Their state starts with it, so the ops below take the state
@@ -92,6 +97,7 @@ int pb_counting_attach(void *state, const int *perf_fds, int n_fds);
 int pb_counting_add_pid(void *state, uint32_t pid);
 int pb_counting_skip_thread(void *state, uint32_t tid);
 int pb_counting_drain(void *state, pb_raw_stack_fn fn, void *ctx);
+int pb_counting_peek(void *state, pb_raw_stack_fn fn, void *ctx);
 void pb_counting_on_mapping(void *state, uint32_t pid, const struct pb_mapping *m);
 void pb_counting_on_exit(void *state, uint32_t pid);
 /*
@@ -106,6 +112,6 @@ void pb_counting_release(struct pb_counting *c);
 #define PB_COUNTING_OPS_INIT                                                                       \
 	.sz = sizeof(struct pb_unwinder_ops), .attach = pb_counting_attach,                        \
 	.add_pid = pb_counting_add_pid, .drain = pb_counting_drain,                                \
-	.skip_thread = pb_counting_skip_thread
+	.skip_thread = pb_counting_skip_thread, .peek = pb_counting_peek
 
 #endif

@@ -71,6 +71,22 @@ static bool unwind_user(struct pb_snap_state *st, const struct pb_snap_sample *h
 	return true;
 }
 
+/* A CPython process's sample: the frames walked at sample time spliced into the unwound ones. */
+static void add_python(struct pb_snap_state *st, const struct pb_snap_sample *h,
+		       const uint8_t *frames, struct pb_raw_stack *raw)
+{
+	const struct pb_pyproc_info *pi;
+
+	pb_pyprocs__seen(st->py, h->pid, raw->comm);
+	if (!h->n_py || !(pi = pb_pyprocs__find(st->py, h->pid)))
+		return;
+	st->py_stack.n = h->n_py;
+	st->py_stack.flags = h->py_flags;
+	memcpy(st->py_stack.frames, frames, h->n_py * sizeof(struct pb_py_frame));
+	pb_py_splice_raw(pi, pb_pyprocs__mode(st->py), &st->py_stack, raw, st->spliced,
+			 sizeof(st->spliced) / sizeof(st->spliced[0]));
+}
+
 static int defer(struct pb_snap_state *st, const void *data, size_t size)
 {
 	void **v;
@@ -100,10 +116,12 @@ static int handle(struct pb_snap_state *st, const void *data, size_t size, bool 
 	uint64_t uips[PB_SNAP_MAX_FRAMES];
 	char comm[PB_SNAP_COMM_LEN + 1];
 	struct pb_raw_stack raw = {.comm = comm, .user_ips = uips, .count = 1};
+	const uint8_t *stack;
 	size_t body;
 
 	if (size < sizeof(*h) || (body = size - sizeof(*h)) / 8 < h->n_kernel ||
-	    body - h->n_kernel * 8ull < h->stack_size) {
+	    body - h->n_kernel * 8ull < h->stack_size || h->n_py > PB_PY_MAX_FRAMES ||
+	    body - h->n_kernel * 8ull - h->stack_size < h->n_py * sizeof(struct pb_py_frame)) {
 		st->lost[PB_SNAP_U_BAD_RECORD]++;
 		return 0;
 	}
@@ -116,10 +134,13 @@ static int handle(struct pb_snap_state *st, const void *data, size_t size, bool 
 	comm[PB_SNAP_COMM_LEN] = '\0';
 	/* Without room to keep it, this is the only try. */
 	final = final || st->deferred_bytes + size > DEFER_MAX_BYTES;
-	if (st->user && (h->flags & PB_SNAP_F_USER) &&
-	    !unwind_user(st, h, (const uint8_t *)(raw.kernel_ips + h->n_kernel), uips, &raw,
-			 final))
-		return defer(st, data, size);
+	stack = (const uint8_t *)(raw.kernel_ips + h->n_kernel);
+	if (st->user && (h->flags & PB_SNAP_F_USER)) {
+		if (!unwind_user(st, h, stack, uips, &raw, final))
+			return defer(st, data, size);
+		if (st->py)
+			add_python(st, h, stack + h->stack_size, &raw);
+	}
 	return pb_snap_agg__add(st->agg, &raw);
 }
 
@@ -140,7 +161,10 @@ void pb_snap_retry_deferred(struct pb_snap_state *st)
 {
 	for (size_t i = 0; i < st->n_deferred; i++) {
 		const struct pb_snap_sample *h = st->deferred[i];
-		int err = handle(st, h, sizeof(*h) + h->n_kernel * 8ull + h->stack_size, true);
+		int err = handle(st, h,
+				 sizeof(*h) + h->n_kernel * 8ull + h->stack_size +
+					 h->n_py * sizeof(struct pb_py_frame),
+				 true);
 
 		if (err && !st->err)
 			st->err = err;

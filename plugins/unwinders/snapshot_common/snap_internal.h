@@ -3,6 +3,7 @@
 #ifndef PB_SNAP_INTERNAL_H
 #define PB_SNAP_INTERNAL_H
 
+#include "python_procs.h"
 #include "snapshot_common.h"
 
 /* ---- binaries.c: ELF files mapped once, keyed by device and inode ---- */
@@ -39,6 +40,8 @@ void pb_snap_agg__free(struct pb_snap_agg *a);
 int pb_snap_agg__add(struct pb_snap_agg *a, const struct pb_raw_stack *s);
 /* Hands every stack to fn and empties the table. */
 int pb_snap_agg__drain(struct pb_snap_agg *a, pb_raw_stack_fn fn, void *ctx);
+/* Hands fn the stacks added since the last peek, keeping them for the drain. */
+int pb_snap_agg__peek(struct pb_snap_agg *a, pb_raw_stack_fn fn, void *ctx);
 
 /* ---- bpf_loader.c: the only file that touches the skeleton ---- */
 struct pb_snap_bpf;
@@ -61,6 +64,8 @@ int pb_snap_bpf__poll_fd(struct pb_snap_bpf *b);
 int pb_snap_bpf__consume(struct pb_snap_bpf *b);
 /* Reports the BPF side's lost counts that grew since the last call. */
 void pb_snap_bpf__report_lost(struct pb_snap_bpf *b);
+/* The CPython walker's process map (bpf/python.bpf.h). */
+struct bpf_map *pb_snap_bpf__py_procs(struct pb_snap_bpf *b);
 
 /* ---- record.c and ops.c: the state of one plugin instance ---- */
 
@@ -98,6 +103,9 @@ struct pb_snap_state {
 	uint64_t lost[PB_SNAP_U_MAX];
 	uint64_t unwound, unwind_ns; /* for the closing debug line */
 	int err;		     /* the first error a record met */
+	struct pb_pyprocs *py;	     /* CPython processes; NULL with --python=off */
+	struct pb_py_stack py_stack; /* one record's interpreter frames, aligned */
+	uint64_t spliced[PB_SNAP_MAX_FRAMES + PB_PY_MAX_FRAMES + 1];
 };
 
 /* How far above the copy a read still counts as "the stack went on": further is garbage. */

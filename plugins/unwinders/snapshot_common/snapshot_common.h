@@ -123,6 +123,7 @@ int pb_snap_skip_thread(void *state, uint32_t tid);
 int pb_snap_drain(void *state, pb_raw_stack_fn fn, void *ctx);
 int pb_snap_poll_fd(void *state);
 int pb_snap_consume(void *state);
+int pb_snap_peek(void *state, pb_raw_stack_fn fn, void *ctx);
 void pb_snap_on_mapping(void *state, uint32_t pid, const struct pb_mapping *m);
 void pb_snap_on_exit(void *state, uint32_t pid);
 void pb_snap_close(void *state);
@@ -151,7 +152,7 @@ extern const struct pb_config_key pb_snap_config_keys[];
 		.attach = pb_snap_attach, .add_pid = pb_snap_add_pid, .drain = pb_snap_drain,      \
 		.close = pb_snap_close, .poll_fd = pb_snap_poll_fd, .consume = pb_snap_consume,    \
 		.on_mapping = pb_snap_on_mapping, .on_exit = pb_snap_on_exit,                      \
-		.skip_thread = pb_snap_skip_thread,                                                \
+		.skip_thread = pb_snap_skip_thread, .peek = pb_snap_peek,                          \
 	};                                                                                         \
 	static const struct pb_plugin snap_plugin = {                                              \
 		PB_PLUGIN_DESCRIPTOR_INIT,                                                         \
