@@ -9,6 +9,8 @@
 
 /* Key flags. USER_TRUNCATED has the value of PB_RAW_USER_TRUNCATED so it passes straight on. */
 #define PB_F_USER_TRUNCATED (1u << 0)
+/* ips[1] is the frameless leaf's caller, read from the top of the stack (pb_leaf_caller). */
+#define PB_F_LEAF_CALLER (1u << 1)
 
 /* One distinct (process, kernel stack, user stack); zero-filled so no padding differs. */
 struct pb_count_key {

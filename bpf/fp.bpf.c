@@ -155,6 +155,7 @@ static __always_inline struct scratch *walk_user(struct bpf_perf_event_data *ctx
 		w.hash = mix(w.hash, caller);
 		w.n = 2;
 		w.shift = 1;
+		key->flags |= PB_F_LEAF_CALLER;
 		__sync_fetch_and_add(&leaf_callers, 1);
 	}
 	if (use_bpf_loop)

@@ -247,6 +247,25 @@ static void add_python(struct pb_counted *c, int pyfd, const struct pb_count_key
 			 sizeof(c->spliced) / sizeof(c->spliced[0]));
 }
 
+/*
+ * A caller read from the top of the stack is trusted only in compiled code. JIT code (anonymous
+ * memory) keeps its frames, and the word on top of its stack is often a stale return address
+ * from an indirect call it made (V8: node::...;forage;Builtins_CEntry_...;hiveNectar): drop it.
+ */
+static void drop_jit_leaf_caller(struct pb_counted *c, uint32_t pid, struct pb_raw_stack *raw,
+				 uint64_t *uips)
+{
+	const struct pb_mapping *m;
+
+	if (raw->n_user < 2)
+		return;
+	m = c->host->find_mapping(c->host->session, pid, uips[0]);
+	if (!m || m->inode || (m->path && !strcmp(m->path, "[vdso]")))
+		return;
+	memmove(uips + 1, uips + 2, (raw->n_user - 2) * sizeof(*uips));
+	raw->n_user--;
+}
+
 static uint32_t stack_len(const uint64_t *ips, uint32_t max)
 {
 	uint32_t n = 0;
@@ -299,6 +318,8 @@ int pb_counted__drain(struct pb_counted *c, pb_raw_stack_fn fn, void *ctx)
 			raw.n_kernel = stack_len(kips, PB_MAX_FRAMES);
 		if (key->ustack_hash && !bpf_map_lookup_elem(ufd, &key->ustack_hash, uips))
 			raw.n_user = key->user_depth < PB_MAX_FRAMES ? key->user_depth : PB_MAX_FRAMES;
+		if (key->flags & PB_F_LEAF_CALLER)
+			drop_jit_leaf_caller(c, key->pid, &raw, uips);
 		if (c->py && raw.n_user)
 			add_python(c, pyfd, key, &raw);
 		if (raw.count)
