@@ -7,9 +7,9 @@
 #include "session_internal.h"
 #include "symbolize/srcinfo.h"
 
-/* frames: comm + marker + user (with inlined ones) + kernel */
+/* frames: state (--wall) + comm + marker + user (with inlined ones) + kernel */
 #define MAX_USER_FRAMES 1024
-#define MAX_FRAMES (2 + MAX_USER_FRAMES + 512)
+#define MAX_FRAMES (3 + MAX_USER_FRAMES + 512)
 
 struct drain_ctx {
 	struct pb_session *s;
@@ -51,7 +51,15 @@ static int add_raw(void *vctx, const struct pb_raw_stack *rs)
 	uint32_t ids[MAX_FRAMES], n = 0;
 	uint32_t n_user = rs->n_user > 512 ? 512 : rs->n_user;
 	uint32_t n_kernel = rs->n_kernel > 512 ? 512 : rs->n_kernel;
-	int err = intern(ctx->into, rs->comm && rs->comm[0] ? rs->comm : "[unknown]", ids, &n);
+	uint32_t first = n;
+	int err = 0;
+
+	/* A wall-clock profile: the thread's state first, so one graph shows both halves. */
+	if (s->opts.event == PB_EVENT_WALL)
+		err = intern(ctx->into, rs->flags & PB_RAW_OFF_CPU ? PB_FRAME_OFF_CPU : PB_FRAME_ON_CPU,
+			     ids, &n);
+	first = n;
+	err = err ?: intern(ctx->into, rs->comm && rs->comm[0] ? rs->comm : "[unknown]", ids, &n);
 
 	/* A stack whose root is missing says so, instead of passing for a short one. */
 	if (!err && (rs->flags & PB_RAW_USER_TRUNCATED))
@@ -60,7 +68,7 @@ static int add_raw(void *vctx, const struct pb_raw_stack *rs)
 		const struct pb_mapping *m = pb_proctab__find(s->proctab, rs->pid, rs->user_ips[i]);
 		const char *names[PB_SRC_MAX_FRAMES];
 		/* Inlined frames may not crowd out the leaf side: each address keeps one slot. */
-		int room = MAX_USER_FRAMES - (int)(n - 2) - (int)i;
+		int room = MAX_USER_FRAMES - (int)(n - first - 2) - (int)i;
 		int k = pb_symbolizer__frames_n(s->symbolizer, rs->pid, m, rs->user_ips[i], i > 0,
 						rs->count, names,
 						room < PB_SRC_MAX_FRAMES ? (room > 1 ? room : 1)

@@ -112,6 +112,7 @@ struct pb_session {
 void pb_session_stop_sampling(struct pb_session *s);
 /* The unwinder opens its own perf events, loads no BPF (PB_UNWINDER_OWN_EVENTS). */
 bool pb_session_own_events(const struct pb_session *s);
+int pb_session_check_event(struct pb_session *s);
 /* -EINVAL (failed, saying why) when that unwinder was asked to sample every process. */
 int pb_session_check_own_events(struct pb_session *s);
 

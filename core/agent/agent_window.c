@@ -33,6 +33,10 @@ static void session_opts(const struct pb_agent *a, const uint32_t *self, struct 
 		.labels = a->opts.labels,
 		.n_labels = a->opts.n_labels,
 		.group_by = a->opts.group_by,
+		.event = a->event,
+		.offcpu_states = a->offcpu_states,
+		.min_block_us = a->opts.min_block_us,
+		.max_block_us = a->opts.max_block_us,
 	};
 	if (a->opts.system_wide)
 		return;

@@ -20,7 +20,8 @@ extern "C" {
  * session (logging, lost counters, process mappings, encoders, stopping) goes through the host.
  */
 #define PB_PLUGIN_ABI_MAJOR 2
-#define PB_PLUGIN_ABI_MINOR 3 /* 2.1: unwinder_flags, set_enabled; 2.2: pb_encoder.decode; 2.3: python */
+#define PB_PLUGIN_ABI_MINOR 4 /* 2.1: unwinder_flags, set_enabled; 2.2: pb_encoder.decode; 2.3: python;
+			       * 2.4: event, off-CPU params, PB_RAW_OFF_CPU, PB_UNWINDER_OFF_CPU */
 /* The entry point: a NULL-terminated list of the plugins one .so holds (ABI 2 and later). */
 #define PB_PLUGIN_ENTRY_SYMBOL "pb_plugin_list"
 /* What ABI 1 plugins exported (one descriptor): found, it is refused with both versions. */
@@ -106,6 +107,7 @@ struct pb_raw_stack {
 };
 
 #define PB_RAW_USER_TRUNCATED (1u << 0) /* the walk stopped early (depth or unwind limit) */
+#define PB_RAW_OFF_CPU	      (1u << 1) /* ABI 2.4: count is off-CPU time (in a wall profile) */
 
 /*
  * A user_ips word with bit 63 set is an interpreter (CPython) frame, not an address: bits 0-47
@@ -168,6 +170,16 @@ struct pb_sample_params {
 	uint32_t hash_storage_size;  /* distinct (process, stack) counts kept per window */
 	/* ABI 2.1: interpreter frames (--python): PB_PYTHON_AUTO, _OFF or _ONLY. */
 	uint32_t python;
+	/*
+	 * ABI 2.4: what is counted (PB_EVENT_*). Off-CPU and wall counts are microseconds (an
+	 * on-CPU sample is 1e6 / frequency of them); only unwinders with PB_UNWINDER_OFF_CPU are
+	 * given anything but PB_EVENT_CPU. Off-CPU blocks counted: those of a thread in a state
+	 * of offcpu_states (PB_OFFCPU_*, profile-bee.h) lasting min_block_us to max_block_us (0: no limit).
+	 */
+	uint32_t event;
+	uint32_t offcpu_states;
+	uint64_t min_block_us;
+	uint64_t max_block_us;
 };
 
 #define PB_PYTHON_AUTO 0 /* CPython frames in place of the eval loop's native frames */
@@ -213,6 +225,11 @@ struct pb_unwinder_ops {
  * system-wide. Pause and resume go through set_enabled.
  */
 #define PB_UNWINDER_OWN_EVENTS (1u << 0)
+/*
+ * OFF_CPU (ABI 2.4): it counts off-CPU time (params->event other than PB_EVENT_CPU): its attach
+ * also attaches to sched_switch, and set_enabled (when the session pauses) stops counting it.
+ */
+#define PB_UNWINDER_OFF_CPU (1u << 1)
 
 /* Output plugins get the whole profile once at the end unless they ask for windows. */
 #define PB_OUTPUT_WANTS_WINDOWS (1u << 0)
