@@ -124,7 +124,7 @@ static __always_inline void offcpu_return(struct task_struct *next, __u64 now)
 
 /* current == prev here; both halves run on every switch, so one program serves both. */
 SEC("tp_btf/sched_switch")
-int BPF_PROG(pb_offcpu_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+int BPF_PROG(pb_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	__u64 now = bpf_ktime_get_ns();
 

@@ -103,7 +103,7 @@ struct pb_counting {
  * sched_switch program is not loaded. 0 or -errno.
  */
 #define PB_COUNTING_OFFCPU(c, skel, params)                                                        \
-	pb_counting_offcpu((c), (params), (skel)->progs.pb_offcpu_switch,                          \
+	pb_counting_offcpu((c), (params), (skel)->progs.pb_sched_switch,                          \
 			   &(skel)->rodata->oncpu_value, &(skel)->rodata->offcpu_states,           \
 			   &(skel)->rodata->min_block_ns, &(skel)->rodata->max_block_ns,           \
 			   &(skel)->bss->offcpu_paused, &(skel)->bss->self_tgid)

@@ -7,7 +7,7 @@
 . "$PB_SOURCE_ROOT/tests/e2e/lib.sh"
 need_root
 F=$PB_FIXTURES/c/offcpu-fp
-plan 13
+plan 15
 
 # truth FILE NAME: what the fixture said it waited (stderr line "NAME N").
 truth() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
@@ -38,20 +38,24 @@ expect_time "fp --off-cpu: 20 naps of 100 ms" "$TMP/fp.folded" \
 expect_time "fp --off-cpu: pipe reads fed every 50 ms" "$TMP/fp.folded" \
 	'^pb_pipe;.*pb_reader;__read;.*pipe_read_\[k\];.*schedule_\[k\]' "$(truth "$TMP/fp.err" pipe_us)"
 
-# dwarf: the whole chain. A thread's first block may come before its binaries' tables exist
-# ([truncated]): the thread's total is exact, the chain holds in most of it.
+# dwarf: the whole chain. A thread's first blocks may come before its binaries' tables exist
+# ([truncated], maybe short of pb_napper): the thread's total is exact, the chain holds in most.
 run dwarf --off-cpu --unwinder dwarf
 nap=$(truth "$TMP/dwarf.err" nap_us)
-expect_time "dwarf --off-cpu: naps" "$TMP/dwarf.folded" '^pb_nap;.*pb_napper' "$nap"
+expect_time "dwarf --off-cpu: the nap thread's time" "$TMP/dwarf.folded" '^pb_nap;' "$nap"
 chain=$(samples_matching "$TMP/dwarf.folded" \
 	'^pb_nap;.*;start_thread;pb_napper;fixture_nap;__nanosleep;clock_nanosleep;entry_SYSCALL')
-if [ "$chain" -ge "$((nap / 2))" ]; then
-	ok "dwarf --off-cpu: start_thread;pb_napper;fixture_nap;__nanosleep;... ($chain us)"
+pipe=$(truth "$TMP/dwarf.err" pipe_us)
+pipe_chain=$(samples_matching "$TMP/dwarf.folded" \
+	'^pb_pipe;.*;start_thread;pb_reader;pb_pipe_wait;__read;entry_SYSCALL.*pipe_read_\[k\]')
+if [ "$chain" -ge "$((nap / 2))" ] && [ "$pipe_chain" -ge "$((pipe / 2))" ]; then
+	ok "dwarf --off-cpu: pb_napper;fixture_nap;__nanosleep ($chain us), pb_reader;pb_pipe_wait;__read ($pipe_chain us)"
 else
-	not_ok "dwarf --off-cpu: the fixture_nap chain" "$chain of $nap us" "$(grep '^pb_nap;' "$TMP/dwarf.folded")"
+	not_ok "dwarf --off-cpu: the fixture_nap and pb_pipe_wait chains" "$chain of $nap us, $pipe_chain of $pipe us" \
+		"$(grep -E '^pb_(nap|pipe);' "$TMP/dwarf.folded")"
 fi
-expect_time "dwarf --off-cpu: pipe reads under pb_pipe_wait" "$TMP/dwarf.folded" \
-	'^pb_pipe;.*pb_reader' "$(truth "$TMP/dwarf.err" pipe_us)"
+expect_time "dwarf --off-cpu: the pipe thread's time" "$TMP/dwarf.folded" \
+	'^pb_pipe;' "$(truth "$TMP/dwarf.err" pipe_us)"
 
 # Windows every 0.3 s cut through most naps: each is counted once, on its stack.
 run win --off-cpu --flush-interval 0.3 -o "$TMP/w-{window}.folded"
@@ -110,6 +114,27 @@ if grep -q '<title>all ([0-9,]* us, 100.00%)</title>' "$TMP/off.svg" &&
 else
 	not_ok "svg unit / own threads" "$(grep -o '<title>all[^<]*' "$TMP/off.svg")" \
 		"$(grep '^pbself;' "$TMP/self.folded" | head -3)" "$(cat "$TMP/self.err")"
+fi
+
+# The same through Lua (pb.profile{event=...}) and a conf file ([profile] event=, min-block-us=).
+printf '%s\n' "local p = assert(pb.profile{ cmd = { '$F' }, event = 'off-cpu', max_block_us = 80000 })" \
+	"assert(p:write('$TMP/lua.folded'))" >"$TMP/offcpu.lua"
+"$PB" --config /dev/null -c "$TMP/offcpu.lua" 2>"$TMP/lua.err"
+pipe_lua=$(samples_matching "$TMP/lua.folded" '^pb_pipe;.*pb_reader')
+if within 10 "$pipe_lua" "$(truth "$TMP/lua.err" pipe_us)" &&
+	[ "$(samples_matching "$TMP/lua.folded" '^pb_nap;')" = 0 ]; then
+	ok "Lua pb.profile{ event = 'off-cpu', max_block_us = 80000 }: pipe waits, $pipe_lua us"
+else
+	not_ok "Lua event = 'off-cpu'" "pipe $pipe_lua" "$(cat "$TMP/lua.err")"
+fi
+printf '[profile]\nevent = off-cpu\nmin-block-us = 80000\nunwinder = dwarf\n' >"$TMP/offcpu.conf"
+"$PB" --config "$TMP/offcpu.conf" -- "$F" >"$TMP/ini.folded" 2>"$TMP/ini.err"
+nap_ini=$(samples_matching "$TMP/ini.folded" '^pb_nap;')
+if within 10 "$nap_ini" "$(truth "$TMP/ini.err" nap_us)" &&
+	[ "$(samples_matching "$TMP/ini.folded" '^pb_pipe;')" = 0 ]; then
+	ok "INI [profile] event = off-cpu, min-block-us = 80000 (dwarf): naps, $nap_ini us"
+else
+	not_ok "INI event = off-cpu" "nap $nap_ini" "$(cat "$TMP/ini.err")"
 fi
 
 expect_fail "--state bogus: exit 2 naming the flag" 2 "^profile-bee: --state: " --off-cpu --state bogus -- "$F"
