@@ -122,9 +122,9 @@ int pb_session__new(const struct pb_session_opts *opts, struct pb_session **ret)
 	if (!err)
 		err = pb_plugin_registry__new(opts->plugin_path, &s->registry);
 	/* Off-CPU and wall counts are microseconds: flame graphs say so (later settings win). */
-	if (!err && s->opts.event != PB_EVENT_CPU &&
-	    pb_plugin_registry__find(s->registry, PB_PLUGIN_OUTPUT, "svg"))
-		err = pb_session__set(s, "output.svg", "count-name", "us");
+	for (size_t i = 0; !err && s->opts.event != PB_EVENT_CPU && i < 2; i++)
+		if (pb_plugin_registry__find(s->registry, PB_PLUGIN_OUTPUT, i ? "tui" : "svg"))
+			err = pb_session__set(s, i ? "output.tui" : "output.svg", "count-name", "us");
 	if (err) {
 		pb_session__free(s);
 		return err;

@@ -3,7 +3,8 @@
 # Off-CPU overhead, side by side: the slowdown of `perf bench sched pipe` (a context-switch
 # storm) with profile-bee --off-cpu and with libbpf-tools offcputime attached system-wide, both
 # taking user and kernel stacks; runs interleaved (none, profile-bee, offcputime, ...), medians;
-# and BPF ns per sched_switch of each tool's program (kernel.bpf_stats_enabled).
+# and BPF ns per sched_switch of each tool's program (kernel.bpf_stats_enabled; another program
+# turning the sysctl off mid-run leaves a round without it: "-").
 # Needs root, perf (linux-perf) and offcputime (libbpf-tools). Run from the source root after
 # building into BUILD (default build): bench/events/offcpu.sh [BUILD] [ROUNDS=7] [LOOPS=100000]
 set -eu
@@ -54,7 +55,8 @@ with() {
 for r in $(seq "$rounds"); do
 	echo "none $(pipe_bench) -" >>"$tmp/runs"
 	echo "profile-bee $(with pb_sched_switch "$pb" --off-cpu -d 0 -o "$tmp/pb.folded")" >>"$tmp/runs"
-	echo "offcputime $(with sched_switch offcputime -f)" >>"$tmp/runs"
+	# Debian's offcputime (0.26) has no -f; its text output comes at the end, after the bench.
+	echo "offcputime $(with sched_switch offcputime)" >>"$tmp/runs"
 	echo "round $r: $(tail -3 "$tmp/runs" | tr '\n' ' ')" >&2
 done
 
