@@ -102,18 +102,19 @@ static __always_inline void pb_store_stacks_in(void *ctx, bool kernel, __u32 ker
 /*
  * Stores the stacks of key (pid, comm, flags and user depth/hash filled): the kernel stack taken
  * here when kernel is set (less its kernel_skip leaf frames: the tracing machinery above a
- * tracepoint) and the user stack ust (NULL: none), in the active map set. Returns that set, the
- * one key is to be counted in (pb_count_in_set).
+ * tracepoint) and the user stack ust (NULL: none; its interpreter frames walked in scratch slot
+ * slot), in the active map set. Returns that set, the one key is to be counted in
+ * (pb_count_in_set).
  */
 static __always_inline __u32 pb_store_stacks(void *ctx, bool kernel, __u32 kernel_skip,
-					     struct pb_count_key *key,
+					     __u32 slot, struct pb_count_key *key,
 					     const struct pb_user_stack *ust)
 {
 	__u32 set = active;
 
 	/* Once, before the set's branches: the walk is not repeated in each. */
 	if (ust && python_walk)
-		key->ustack_hash = pb_py_sample(key->pid, key->ustack_hash, set);
+		key->ustack_hash = pb_py_sample(key->pid, key->ustack_hash, set, slot);
 	if (set)
 		pb_store_stacks_in(ctx, kernel, kernel_skip, key, ust, &kstacks1, &ustacks1);
 	else
@@ -137,7 +138,7 @@ static __always_inline void pb_count_in_set(__u32 set, const struct pb_count_key
 static __always_inline int pb_count(void *ctx, bool kernel, struct pb_count_key *key,
 				    const struct pb_user_stack *ust, __u64 value)
 {
-	pb_count_in_set(pb_store_stacks(ctx, kernel, 0, key, ust), key, value);
+	pb_count_in_set(pb_store_stacks(ctx, kernel, 0, 0, key, ust), key, value);
 	return 0;
 }
 

@@ -39,6 +39,8 @@
 const volatile __u32 offcpu_states = PB_OFFCPU_BPF_ALL;
 const volatile __u64 min_block_ns = 0;
 const volatile __u64 max_block_ns = ~0ULL;
+/* -C: only threads leaving this CPU (-1: any). */
+const volatile __s32 offcpu_cpu = -1;
 
 /*
  * The profiler's own process, never counted off CPU (its threads wait for the next drain all
@@ -85,6 +87,7 @@ static __always_inline void offcpu_leave(void *ctx, bool preempt, struct task_st
 
 	/* Idle (tid 0) never waits: it is what runs when nothing else does. */
 	if (!tid || id >> 32 == self_tgid || !(offcpu_state(preempt, prev) & offcpu_states) ||
+	    (offcpu_cpu >= 0 && bpf_get_smp_processor_id() != (__u32)offcpu_cpu) ||
 	    !pb_should_sample(id))
 		return;
 	b.start_ns = now;

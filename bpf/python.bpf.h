@@ -59,9 +59,10 @@ struct py_scratch {
 	__u8 frame[PY_FRAME_READ];
 };
 
+/* A slot per kind of program context, as the native walk's (PB_SLOTS, sample.bpf.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 2);
 	__type(key, __u32);
 	__type(value, struct py_scratch);
 } py_scratch SEC(".maps");
@@ -224,16 +225,16 @@ static __always_inline __u64 py_walk(__u32 tgid, __u32 tid, struct py_scratch *s
  * A global function: the verifier checks it once, on its own. Inlined after the native walk
  * it was checked in every state the walk left (load time 0.2 -> 1.2 s).
  */
-__noinline __u64 pb_py_sample(__u32 tgid, __u64 ustack_hash, __u32 set)
+__noinline __u64 pb_py_sample(__u32 tgid, __u64 ustack_hash, __u32 set, __u32 slot)
 {
-	__u32 zero = 0, tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct py_scratch *s;
 	__u64 h, key;
 	int err;
 
 	if (!python_walk)
 		return ustack_hash;
-	s = bpf_map_lookup_elem(&py_scratch, &zero);
+	s = bpf_map_lookup_elem(&py_scratch, &slot);
 	if (!s)
 		return ustack_hash;
 	h = py_walk(tgid, tid, s);

@@ -65,7 +65,7 @@ static __always_inline __u32 pb_stack_current(void *ctx, const struct pb_user_re
 	bpf_get_current_comm(&key->comm, sizeof(key->comm));
 	if (regs)
 		ust = pb_walk_user(regs, slot, key);
-	return pb_store_stacks(ctx, kernel_stacks && kernel, kernel_skip, key, ust);
+	return pb_store_stacks(ctx, kernel_stacks && kernel, kernel_skip, slot, key, ust);
 }
 
 /* Counts value for the current task's stacks (pb_stack_current) in the active set. */

@@ -106,10 +106,11 @@ struct pb_counting {
 	pb_counting_offcpu((c), (params), (skel)->progs.pb_sched_switch,                          \
 			   &(skel)->rodata->oncpu_value, &(skel)->rodata->offcpu_states,           \
 			   &(skel)->rodata->min_block_ns, &(skel)->rodata->max_block_ns,           \
-			   &(skel)->bss->offcpu_paused, &(skel)->bss->self_tgid)
+			   &(skel)->rodata->offcpu_cpu, &(skel)->bss->offcpu_paused,               \
+			   &(skel)->bss->self_tgid)
 int pb_counting_offcpu(struct pb_counting *c, const struct pb_sample_params *params,
 		       struct bpf_program *prog, __u64 *oncpu_value, __u32 *states, __u64 *min_ns,
-		       __u64 *max_ns, __u32 *paused, __u32 *self_tgid);
+		       __u64 *max_ns, __s32 *cpu, __u32 *paused, __u32 *self_tgid);
 /* The event params ask for (PB_EVENT_*); on-CPU when the core predates the setting. */
 uint32_t pb_counted_event(const struct pb_sample_params *params);
 

@@ -43,7 +43,7 @@ uint32_t pb_counted_event(const struct pb_sample_params *params)
 
 int pb_counting_offcpu(struct pb_counting *c, const struct pb_sample_params *params,
 		       struct bpf_program *prog, __u64 *oncpu_value, __u32 *states, __u64 *min_ns,
-		       __u64 *max_ns, __u32 *paused, __u32 *self_tgid)
+		       __u64 *max_ns, __s32 *cpu, __u32 *paused, __u32 *self_tgid)
 {
 	c->event = pb_counted_event(params);
 	c->offcpu = prog;
@@ -54,6 +54,7 @@ int pb_counting_offcpu(struct pb_counting *c, const struct pb_sample_params *par
 	*states = params->offcpu_states & PB_OFFCPU_STATES_ALL ?: PB_OFFCPU_STATES_ALL;
 	*min_ns = params->min_block_us * 1000;
 	*max_ns = params->max_block_us ? params->max_block_us * 1000 : ~0ull;
+	*cpu = params->cpu; /* the session's events sample only it, too */
 	/* A wall-clock profile counts nanoseconds on both sides: a sample is 1/F s of them. */
 	if (c->event == PB_EVENT_WALL)
 		*oncpu_value = 1000000000ull / (params->frequency ?: 1);
