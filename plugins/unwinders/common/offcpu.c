@@ -51,6 +51,8 @@ int pb_counting_offcpu(struct pb_counting *c, const struct pb_sample_params *par
 	c->self_tgid = self_tgid;
 	if (c->event == PB_EVENT_CPU)
 		return bpf_program__set_autoload(prog, false);
+	/* Before add_pid, which clears it when the profiler is itself a target. */
+	*self_tgid = (uint32_t)getpid();
 	*states = params->offcpu_states & PB_OFFCPU_STATES_ALL ?: PB_OFFCPU_STATES_ALL;
 	*min_ns = params->min_block_us * 1000;
 	*max_ns = params->max_block_us ? params->max_block_us * 1000 : ~0ull;
@@ -61,12 +63,10 @@ int pb_counting_offcpu(struct pb_counting *c, const struct pb_sample_params *par
 	return 0;
 }
 
-/* After load: the profiler's own process is left out until it is itself a target. */
 int pb_counting_offcpu_attach(struct pb_counting *c)
 {
 	if (c->event == PB_EVENT_CPU || c->offcpu_link)
 		return 0;
-	*c->self_tgid = (uint32_t)getpid();
 	c->offcpu_link = bpf_program__attach(c->offcpu);
 	return c->offcpu_link ? 0 : -errno;
 }
