@@ -59,8 +59,10 @@ static __always_inline __u32 pb_stack_current(void *ctx, const struct pb_user_re
 					      struct pb_count_key *key)
 {
 	const struct pb_user_stack *ust = NULL;
+	__u64 id = bpf_get_current_pid_tgid();
 
-	key->pid = bpf_get_current_pid_tgid() >> 32;
+	key->pid = id >> 32;
+	pb_key_views(key, id);
 	key->kstack_id = -1;
 	bpf_get_current_comm(&key->comm, sizeof(key->comm));
 	if (regs)

@@ -25,8 +25,11 @@ struct pb_core_settings {
 	double cache_mb;	    /* MiB of symbol caches; 0: no cap */
 	const char *group_by;	    /* NULL: none */
 	const char *python;	    /* "auto", "off", "only" */
+	const char *cgroup;	    /* --cgroup: comma-separated cgroup v2 directories; "": all */
 	bool inline_frames;	    /* --inline */
 	bool lines;		    /* --lines */
+	bool per_thread;	    /* --per-thread */
+	bool per_cpu;		    /* --per-cpu */
 	const char *event;	    /* "cpu", "off-cpu", "wall" */
 	const char *state;	    /* "all", "both", "interruptible", "uninterruptible" */
 	int64_t min_block_us;

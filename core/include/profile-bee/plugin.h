@@ -20,8 +20,10 @@ extern "C" {
  * session (logging, lost counters, process mappings, encoders, stopping) goes through the host.
  */
 #define PB_PLUGIN_ABI_MAJOR 2
-#define PB_PLUGIN_ABI_MINOR 4 /* 2.1: unwinder_flags, set_enabled; 2.2: pb_encoder.decode; 2.3: python;
-			       * 2.4: event, off-CPU params, PB_RAW_OFF_CPU, PB_UNWINDER_OFF_CPU */
+#define PB_PLUGIN_ABI_MINOR 5 /* 2.1: unwinder_flags, set_enabled; 2.2: pb_encoder.decode; 2.3: python;
+				* 2.4: per-thread/per-CPU views (pb_raw_stack.cpu, sample params), --cgroup,
+				* frame sites (pb_profile__mapping...);
+				* 2.5: event, off-CPU params, PB_RAW_OFF_CPU, PB_UNWINDER_OFF_CPU */
 /* The entry point: a NULL-terminated list of the plugins one .so holds (ABI 2 and later). */
 #define PB_PLUGIN_ENTRY_SYMBOL "pb_plugin_list"
 /* What ABI 1 plugins exported (one descriptor): found, it is refused with both versions. */
@@ -104,10 +106,16 @@ struct pb_raw_stack {
 	uint32_t n_kernel;
 	uint64_t count;
 	uint32_t flags; /* PB_RAW_* */
+	/*
+	 * ABI 2.4: the CPU the samples ran on. A struct without sz: the core reads it only from
+	 * unwinders built for 2.4 or later, and only with pb_sample_params.per_cpu on. tid and cpu
+	 * are 0 unless per_thread / per_cpu ask for them, so default runs count fewer stacks.
+	 */
+	uint32_t cpu;
 };
 
 #define PB_RAW_USER_TRUNCATED (1u << 0) /* the walk stopped early (depth or unwind limit) */
-#define PB_RAW_OFF_CPU	      (1u << 1) /* ABI 2.4: count is off-CPU time (in a wall profile) */
+#define PB_RAW_OFF_CPU	      (1u << 1) /* ABI 2.5: count is off-CPU time (in a wall profile) */
 
 /*
  * A user_ips word with bit 63 set is an interpreter (CPython) frame, not an address: bits 0-47
@@ -171,7 +179,21 @@ struct pb_sample_params {
 	/* ABI 2.1: interpreter frames (--python): PB_PYTHON_AUTO, _OFF or _ONLY. */
 	uint32_t python;
 	/*
-	 * ABI 2.4: what is counted (PB_EVENT_*). Off-CPU and wall counts are microseconds (an
+	 * ABI 2.4, views: keep stacks of different threads (pb_raw_stack.tid) or CPUs (.cpu)
+	 * apart. Off (or a core that does not reach them): tid and cpu may be 0, and should be,
+	 * so that counting in BPF does not split stacks nobody asked to tell apart.
+	 */
+	bool per_thread;
+	bool per_cpu;
+	/*
+	 * ABI 2.4 (--cgroup): sample only tasks in these cgroup v2 directories or below them
+	 * (absolute paths the core checked); none when n_cgroups is 0. An unwinder that cannot
+	 * filter by cgroup refuses to open (-EOPNOTSUPP) rather than sample everything.
+	 */
+	const char *const *cgroups;
+	uint32_t n_cgroups;
+	/*
+	 * ABI 2.5: what is counted (PB_EVENT_*). Off-CPU and wall counts are microseconds (an
 	 * on-CPU sample is 1e6 / frequency of them); only unwinders with PB_UNWINDER_OFF_CPU are
 	 * given anything but PB_EVENT_CPU. Off-CPU blocks counted: those of a thread in a state
 	 * of offcpu_states (PB_OFFCPU_*, profile-bee.h) lasting min_block_us to max_block_us (0: no limit).
@@ -181,6 +203,8 @@ struct pb_sample_params {
 	uint64_t min_block_us;
 	uint64_t max_block_us;
 };
+
+#define PB_MAX_CGROUPS 16 /* --cgroup paths at most (the BPF filter's slots) */
 
 #define PB_PYTHON_AUTO 0 /* CPython frames in place of the eval loop's native frames */
 #define PB_PYTHON_OFF  1 /* native frames only */
@@ -226,7 +250,7 @@ struct pb_unwinder_ops {
  */
 #define PB_UNWINDER_OWN_EVENTS (1u << 0)
 /*
- * OFF_CPU (ABI 2.4): it counts off-CPU time (params->event other than PB_EVENT_CPU): its attach
+ * OFF_CPU (ABI 2.5): it counts off-CPU time (params->event other than PB_EVENT_CPU): its attach
  * also attaches to sched_switch, and set_enabled (when the session pauses) stops counting it.
  */
 #define PB_UNWINDER_OFF_CPU (1u << 1)

@@ -318,6 +318,8 @@ static int hand_out(struct pb_counted *c, uint32_t n, uint32_t set, pb_raw_stack
 		const struct pb_count_key *key = &c->keys[i];
 		struct pb_raw_stack raw = {
 			.pid = key->pid,
+			.tid = key->tid,
+			.cpu = key->cpu,
 			.comm = comm,
 			.user_ips = uips,
 			.kernel_ips = kips,
