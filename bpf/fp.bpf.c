@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The fp unwinder's perf_event program: walks user frame pointers in BPF, counts stacks. */
+/* The fp unwinder's BPF side: walks user frame pointers in BPF, counts stacks (sample.bpf.h). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "filter.bpf.h"
@@ -33,10 +33,10 @@ struct scratch {
 	__u8 win[WINDOW];
 };
 
-/* The ip array and the window are larger than the 512-byte BPF stack. */
+/* The ip array and the window are larger than the 512-byte BPF stack; a slot per context. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 2); /* PB_SLOTS (sample.bpf.h) */
 	__type(key, __u32);
 	__type(value, struct scratch);
 } scratch SEC(".maps");
@@ -123,21 +123,15 @@ static __always_inline void walk_frames_bounded(struct walk *w)
 	}
 }
 
-/* Walks the sampled task's user stack into the scratch buffer; NULL when there is none. */
-static __always_inline struct scratch *walk_user(struct bpf_perf_event_data *ctx, bool user_mode,
-						 struct pb_count_key *key)
+/* Walks the current task's user stack from r into scratch slot slot; NULL when there is none. */
+static __always_inline const struct pb_user_stack *
+pb_walk_user(const struct pb_user_regs *r, __u32 slot, struct pb_count_key *key)
 {
-	__u32 zero = 0;
-	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
-	struct walk w = {.s = s, .n = 1};
-	__u64 ip, sp, caller;
+	struct scratch *s = bpf_map_lookup_elem(&scratch, &slot);
+	struct walk w = {.s = s, .n = 1, .fp = r->bp};
+	__u64 ip = r->ip, sp = r->sp, caller;
 
-	if (!pb_user_frame(ctx, user_mode, &ip, &sp, &w.fp)) {
-		if (pb_task_regs_missing())
-			count_lost(PB_LOST_NO_TASK_REGS);
-		return NULL;
-	}
-	if (!s || !ip)
+	if (!s)
 		return NULL;
 	/*
 	 * Code built without frame pointers uses rbp for data. A frame lies above the stack
@@ -168,25 +162,9 @@ static __always_inline struct scratch *walk_user(struct bpf_perf_event_data *ctx
 		key->flags |= PB_F_USER_TRUNCATED;
 		count_lost(PB_LOST_MAX_FRAMES);
 	}
-	return s;
+	return &s->st;
 }
 
-SEC("perf_event")
-int pb_fp_sample(struct bpf_perf_event_data *ctx)
-{
-	struct pb_count_key key = {};
-	bool user_mode = pb_user_mode(ctx);
-	struct scratch *s = NULL;
-
-	__u64 id = bpf_get_current_pid_tgid();
-
-	if (!pb_should_sample(id))
-		return 0;
-	key.pid = id >> 32;
-	pb_key_views(&key, id);
-	key.kstack_id = -1;
-	bpf_get_current_comm(&key.comm, sizeof(key.comm));
-	if (user_stacks)
-		s = walk_user(ctx, user_mode, &key);
-	return pb_count(ctx, kernel_stacks && !user_mode, &key, s ? &s->st : NULL);
-}
+/* The programs: on-CPU samples and off-CPU time, both through pb_sample_current. */
+#include "sample.bpf.h"
+#include "offcpu.bpf.h"

@@ -69,6 +69,20 @@ static const struct pb_config_key profile_keys[] = {
 		    "threads apart: the process's name, then a frame [tid N NAME] (--per-thread)"),
 	PB_KEY_BOOL(S, per_cpu, "per-cpu", "false",
 		    "CPUs apart: a root frame [cpu N] before the process (--per-cpu)"),
+	PB_KEY_STRING(S, event, "event", "cpu",
+		      "what is counted: cpu (on-CPU samples), off-cpu (microseconds off CPU, "
+		      "--off-cpu) or wall (both, in microseconds, --wall)",
+		      .choices = "cpu, off-cpu, wall"),
+	PB_KEY_STRING(S, state, "state", "all",
+		      "off-CPU time of threads that are: all (also preempted), both (sleeping), "
+		      "interruptible, uninterruptible (--state)",
+		      .choices = "all, both, interruptible, uninterruptible"),
+	/* offcputime's default minimum too. */
+	PB_KEY_INT(S, min_block_us, "min-block-us", "1", 0, 1e15,
+		   "off-CPU blocks shorter than this many microseconds are left out (--min-block-us)"),
+	PB_KEY_INT(S, max_block_us, "max-block-us", "0", 0, 1e15,
+		   "off-CPU blocks longer than this many microseconds are left out; 0: none "
+		   "(--max-block-us)"),
 	{ 0 },
 };
 
@@ -172,6 +186,25 @@ int pb_core_settings_check(const char *section, const char *key, const char *val
 	if (used < len)
 		snprintf(err + used, len - used, ")");
 	return -ENOENT;
+}
+
+uint32_t pb_core_event(const char *event)
+{
+	return !event			 ? PB_EVENT_CPU
+	       : !strcmp(event, "off-cpu") ? PB_EVENT_OFF_CPU
+	       : !strcmp(event, "wall")	   ? PB_EVENT_WALL
+					   : PB_EVENT_CPU;
+}
+
+uint32_t pb_core_offcpu_states(const char *state)
+{
+	if (state && !strcmp(state, "both"))
+		return PB_OFFCPU_INTERRUPTIBLE | PB_OFFCPU_UNINTERRUPTIBLE;
+	if (state && !strcmp(state, "interruptible"))
+		return PB_OFFCPU_INTERRUPTIBLE;
+	if (state && !strcmp(state, "uninterruptible"))
+		return PB_OFFCPU_UNINTERRUPTIBLE;
+	return PB_OFFCPU_STATES_ALL;
 }
 
 void pb_core_settings_defaults(struct pb_core_settings *out)

@@ -30,6 +30,10 @@ struct pb_core_settings {
 	bool lines;		    /* --lines */
 	bool per_thread;	    /* --per-thread */
 	bool per_cpu;		    /* --per-cpu */
+	const char *event;	    /* "cpu", "off-cpu", "wall" */
+	const char *state;	    /* "all", "both", "interruptible", "uninterruptible" */
+	int64_t min_block_us;
+	int64_t max_block_us;	    /* 0: no limit */
 	const char *plugin_path;    /* [plugins] path: ':'-separated, "" for none */
 };
 
@@ -52,6 +56,10 @@ const struct pb_config_key *pb_core_settings_key(const char *section, const char
  */
 int pb_core_settings_check(const char *section, const char *key, const char *value, char *err,
 			   size_t len);
+/* The PB_EVENT_* of an event value ("cpu", "off-cpu", "wall"; NULL: cpu). */
+uint32_t pb_core_event(const char *event);
+/* The PB_OFFCPU_* mask of a state value ("all", "both", ...; NULL: all). */
+uint32_t pb_core_offcpu_states(const char *state);
 /* Stores every key's default into out. */
 void pb_core_settings_defaults(struct pb_core_settings *out);
 

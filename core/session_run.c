@@ -158,6 +158,10 @@ static int open_unwinder(struct pb_session *s)
 		.per_cpu = s->opts.per_cpu,
 		.cgroups = s->n_cgroups ? s->cgroup_ptrs : NULL,
 		.n_cgroups = s->n_cgroups,
+		.event = s->opts.event,
+		.offcpu_states = s->opts.offcpu_states ?: PB_OFFCPU_STATES_ALL,
+		.min_block_us = s->opts.min_block_us,
+		.max_block_us = s->opts.max_block_us,
 	};
 	/* The unwinder's own reason becomes the one message ("needs bpf_loop (Linux 5.17 ..."). */
 	pb_session_capture_begin(s);
@@ -228,8 +232,8 @@ int pb_session__start(struct pb_session *s)
 	if ((err = pb_session_check_outputs(s, false)))
 		return err;
 	if ((err = pb_session_find_unwinder(s)) || (err = pb_session_check_own_events(s)) ||
-	    (err = pb_session_check_cgroups(s)) || (err = check_system(s)) ||
-	    (err = open_unwinder(s)))
+	    (err = pb_session_check_cgroups(s)) || (err = pb_session_check_event(s)) ||
+	    (err = check_system(s)) || (err = open_unwinder(s)))
 		return err;
 	ops = s->unwinder->desc->unwinder;
 	s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
@@ -251,8 +255,10 @@ int pb_session__start(struct pb_session *s)
 		return err;
 	s->child_pid_for_meta = s->child;
 	/* An unwinder with its own events opened them in add_pid, on the targets' threads. */
-	err = pb_session_own_events(s) ? 0
-				       : pb_perf_events__open(s->opts.frequency, s->params.cpu,
+	/* Off-CPU time alone comes from sched_switch: no timers. */
+	err = pb_session_own_events(s) || s->opts.event == PB_EVENT_OFF_CPU
+		      ? 0
+		      : pb_perf_events__open(s->opts.frequency, s->params.cpu,
 							      &s->events);
 	if (err)
 		return pb_session_fail(s, err, "cannot open perf events: %s", strerror(-err));

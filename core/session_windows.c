@@ -26,6 +26,13 @@ int pb_session_set_sampling(struct pb_session *s, bool on)
 	if (pb_session_own_events(s))
 		return PB_OPTIONAL_OP(ops, set_enabled) ? ops->set_enabled(s->unwinder_state, on)
 							: -EOPNOTSUPP;
+	/* Off-CPU counting (sched_switch) is the unwinder's to switch, besides the timers. */
+	if (s->opts.event != PB_EVENT_CPU && PB_OPTIONAL_OP(ops, set_enabled)) {
+		int err = ops->set_enabled(s->unwinder_state, on);
+
+		if (err)
+			return err;
+	}
 	for (int i = 0; s->events && i < s->events->n; i++) {
 		if (ioctl(s->events->fds[i], req, 0)) {
 			int err = -errno;

@@ -30,6 +30,16 @@ static const char usage[] =
 	"  -K, --kernel-stacks-only   kernel stacks only\n"
 	"  -I, --include-idle         keep samples of idle CPUs\n"
 	"\n"
+	"What to count (default: on-CPU samples):\n"
+	"      --off-cpu              microseconds threads spend off CPU (sleeping, blocked,\n"
+	"                             preempted), from sched_switch; lines as offcputime -f\n"
+	"      --wall                 on-CPU samples (1e6/F us each) and off-CPU time in one\n"
+	"                             profile, under [on-cpu] and [off-cpu] root frames\n"
+	"      --state STATE          off-CPU time of: all (default: also preempted), both\n"
+	"                             (sleeping), interruptible, uninterruptible\n"
+	"      --min-block-us US      leave out shorter off-CPU blocks (default 1)\n"
+	"      --max-block-us US      leave out longer off-CPU blocks\n"
+	"\n"
 	"How to unwind:\n"
 	"      --unwinder NAME        fp (default), dwarf, libdw, libunwind\n"
 	"      --dwarf                the same as --unwinder dwarf\n"
@@ -137,6 +147,11 @@ enum {
 	OPT_LINES,
 	OPT_PER_THREAD,
 	OPT_PER_CPU,
+	OPT_OFF_CPU,
+	OPT_WALL,
+	OPT_STATE,
+	OPT_MIN_BLOCK,
+	OPT_MAX_BLOCK,
 };
 
 static const struct option long_options[] = {
@@ -155,6 +170,11 @@ static const struct option long_options[] = {
 	{ "stack-storage-size", required_argument, NULL, OPT_STACK_STORAGE },
 	{ "hash-storage-size", required_argument, NULL, OPT_HASH_STORAGE },
 	{ "python", required_argument, NULL, OPT_PYTHON },
+	{ "off-cpu", no_argument, NULL, OPT_OFF_CPU },
+	{ "wall", no_argument, NULL, OPT_WALL },
+	{ "state", required_argument, NULL, OPT_STATE },
+	{ "min-block-us", required_argument, NULL, OPT_MIN_BLOCK },
+	{ "max-block-us", required_argument, NULL, OPT_MAX_BLOCK },
 	{ "folded", no_argument, NULL, 'f' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "input", required_argument, NULL, OPT_INPUT },
@@ -356,6 +376,16 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 		return record(cli, "--hash-storage-size", "hash-storage-size", arg);
 	case OPT_PYTHON:
 		return record(cli, "--python", "python", arg);
+	case OPT_OFF_CPU:
+		return record(cli, "--off-cpu", "event", "off-cpu");
+	case OPT_WALL:
+		return record(cli, "--wall", "event", "wall");
+	case OPT_STATE:
+		return record(cli, "--state", "state", arg);
+	case OPT_MIN_BLOCK:
+		return record(cli, "--min-block-us", "min-block-us", arg);
+	case OPT_MAX_BLOCK:
+		return record(cli, "--max-block-us", "max-block-us", arg);
 	case 'f':
 		return add_output(cli, "-");
 	case 'o':
