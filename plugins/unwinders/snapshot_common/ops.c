@@ -41,6 +41,7 @@ void pb_snap_close(void *state)
 		free(st->deferred[i]);
 	free(st->deferred);
 	pb_snap_agg__free(st->agg);
+	pb_snap_blocks__free(st->blocks);
 	pb_snap_procs__free(st->procs);
 	pb_snap_binaries__free(st->bins);
 	free(st);
@@ -81,6 +82,16 @@ static int open_python(struct pb_snap_state *st, const struct pb_sample_params *
 			       &st->py);
 }
 
+/* --off-cpu, --wall: blocks kept until they end; a wall profile's samples count microseconds. */
+static int open_offcpu(struct pb_snap_state *st)
+{
+	uint64_t oncpu_us;
+
+	st->event = pb_snap_bpf__event(st->bpf, &oncpu_us);
+	st->oncpu_count = st->event == PB_EVENT_WALL ? oncpu_us : 1;
+	return st->event == PB_EVENT_CPU ? 0 : pb_snap_blocks__new(&st->blocks);
+}
+
 int pb_snap_open(const struct pb_snap_backend *backend, const struct pb_host *host,
 		 const struct pb_sample_params *params, const struct pb_config *cfg, void **state)
 {
@@ -104,7 +115,7 @@ int pb_snap_open(const struct pb_snap_backend *backend, const struct pb_host *ho
 	    (err = pb_snap_procs__new(host, backend, st->bins, &st->procs)) ||
 	    (err = pb_snap_agg__new(&st->agg)) ||
 	    (err = pb_snap_bpf__open(host, params, &opts, &st->bpf)) ||
-	    (err = open_python(st, params))) {
+	    (err = open_python(st, params)) || (err = open_offcpu(st))) {
 		pb_snap_close(st);
 		return err;
 	}
@@ -134,6 +145,13 @@ int pb_snap_skip_thread(void *state, uint32_t tid)
 	struct pb_snap_state *st = state;
 
 	return pb_snap_bpf__skip_thread(st->bpf, tid);
+}
+
+int pb_snap_set_enabled(void *state, bool on)
+{
+	struct pb_snap_state *st = state;
+
+	return pb_snap_bpf__set_enabled(st->bpf, on);
 }
 
 int pb_snap_poll_fd(void *state)
