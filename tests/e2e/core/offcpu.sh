@@ -86,18 +86,7 @@ fi
 # halves' shares as the fixture measured them (50/50, unless a loaded machine stretched a spin
 # past its end), each within 10%.
 run wall --wall -F "$HZ"
-spin=$(samples_matching "$TMP/wall.folded" '^\[(on|off)-cpu\];pb_half;.*pb_spin')
-all=$(samples_matching "$TMP/wall.folded" '^\[(on|off)-cpu\];pb_half;')
-spin_truth=$(truth "$TMP/wall.err" spin_us)
-rest_truth=$(truth "$TMP/wall.err" rest_us)
-share=$((100 * spin / all))
-share_truth=$((100 * spin_truth / (spin_truth + rest_truth)))
-if within 10 "$spin" "$spin_truth" && within 10 "$((all - spin))" "$rest_truth" &&
-	within 10 "$share" "$share_truth" && within 10 "$((100 - share))" "$((100 - share_truth))"; then
-	ok "--wall: pb_half $share% spinning, truth $share_truth% ($spin_truth / $rest_truth us)"
-else
-	not_ok "--wall: half busy, half asleep" "spin $spin of $all us; truth $spin_truth / $rest_truth"
-fi
+expect_wall_shares "--wall" "$TMP/wall.folded" "$TMP/wall.err"
 on=$(samples_matching "$TMP/wall.folded" '^\[on-cpu\];pb_half;.*pb_spin')
 off_rest=$(samples_matching "$TMP/wall.folded" '^\[off-cpu\];pb_half;.*clock_nanosleep;.*schedule_\[k\]')
 if [ "$on" -gt 0 ] && within 10 "$off_rest" "$rest_truth" &&

@@ -50,18 +50,7 @@ fi
 # Wall clock: pb_half spins 50 ms and sleeps 50 ms, 20 times; each half within 10% of the
 # fixture's own measure, on-CPU samples worth 1e6/F us each.
 run wall --wall -F "$HZ"
-spin=$(samples_matching "$TMP/wall.folded" '^\[(on|off)-cpu\];pb_half;.*pb_spin')
-all=$(samples_matching "$TMP/wall.folded" '^\[(on|off)-cpu\];pb_half;')
-spin_truth=$(truth "$TMP/wall.err" spin_us)
-rest_truth=$(truth "$TMP/wall.err" rest_us)
-share=$((100 * spin / (all ? all : 1)))
-share_truth=$((100 * spin_truth / (spin_truth + rest_truth)))
-if within 10 "$spin" "$spin_truth" && within 10 "$((all - spin))" "$rest_truth" &&
-	within 10 "$share" "$share_truth" && within 10 "$((100 - share))" "$((100 - share_truth))"; then
-	ok "$u --wall: pb_half $share% spinning, truth $share_truth% ($spin_truth / $rest_truth us)"
-else
-	not_ok "$u --wall: half busy, half asleep" "spin $spin of $all us; truth $spin_truth / $rest_truth"
-fi
+expect_wall_shares "$u --wall" "$TMP/wall.folded" "$TMP/wall.err"
 on=$(samples_matching "$TMP/wall.folded" '^\[on-cpu\];pb_half;.*start_thread;pb_half;pb_spin')
 off_rest=$(samples_matching "$TMP/wall.folded" \
 	'^\[off-cpu\];pb_half;.*start_thread;pb_half;pb_rest;__nanosleep;.*schedule_\[k\]')
