@@ -305,7 +305,7 @@ struct pb_session_opts {
 	 * CPU from sched_switch) or PB_EVENT_WALL (--wall: both, under "[on-cpu]" / "[off-cpu]"
 	 * root frames); the last two count microseconds. Off-CPU blocks counted: threads in a
 	 * state of offcpu_states (PB_OFFCPU_*, 0: all), lasting min_block_us to max_block_us
-	 * (0: no limit). Only the fp and dwarf unwinders count off-CPU time.
+	 * (0: no limit). Every unwinder but perf counts off-CPU time.
 	 */
 	uint32_t event;
 	uint32_t offcpu_states;
