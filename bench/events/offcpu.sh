@@ -70,7 +70,8 @@ echo "perf bench sched pipe -l $loops, $rounds interleaved rounds, medians; $(np
 printf '%-12s %10s %9s %14s %12s\n' tool usecs/op slowdown "BPF ns/switch" "ring losses"
 for t in none profile-bee pb-libdw offcputime; do
 	us=$(awk -v t=$t '$1 == t { print $2 }' "$tmp/runs" | median)
-	ns=$(awk -v t=$t '$1 == t && $3 != "-" { print $3 }' "$tmp/runs" | median)
+	ns=$(awk -v t=$t '$1 == t && $3 != "-" { print $3 }' "$tmp/runs")
+	ns=${ns:+$(echo "$ns" | median)}
 	lost=$(awk -v t=$t '$1 == t && $4 != "-" && $4 != "" { print $4 }' "$tmp/runs")
 	lost=${lost:+$(echo "$lost" | median)}
 	printf '%-12s %10s %8.1f%% %14s %12s\n' $t "$us" "$(awk -v a="$us" -v b="$base" 'BEGIN { print 100 * (a / b - 1) }')" "${ns:--}" "${lost:--}"
