@@ -175,6 +175,14 @@ int pb_snap_bpf__set_enabled(struct pb_snap_bpf *b, bool on)
 	return pb_counting_set_enabled(&b->offcpu, on);
 }
 
+bool pb_snap_bpf__block_open(struct pb_snap_bpf *b, uint32_t tid, uint64_t start_ns)
+{
+	uint64_t start;
+
+	return !bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.snap_blocks), &tid, &start) &&
+	       start == start_ns;
+}
+
 uint32_t pb_snap_bpf__event(const struct pb_snap_bpf *b, uint64_t *oncpu_us)
 {
 	*oncpu_us = b->oncpu_ns / 1000;

@@ -22,6 +22,8 @@ struct block {
 	 * time waits here for the retry, which counts it (ended) or keeps its stack (still open).
 	 */
 	bool deferred, ended;
+	/* The BPF side had no such block at the last drain: its end was lost (see prune). */
+	bool missing;
 	uint64_t ns;
 	struct pb_raw_stack raw; /* its pointers into the fields below */
 	char comm[PB_SNAP_COMM_LEN + 1];
@@ -194,4 +196,30 @@ void pb_snap_blocks__end(struct pb_snap_state *st, const struct pb_snap_block_en
 	if (err && !st->err)
 		st->err = err;
 	drop(st->blocks, p);
+}
+
+/*
+ * A block whose end was lost (the ring was full) would be kept until its thread blocks again,
+ * forever when the thread is gone. Such a block is one the BPF side no longer has: dropped
+ * when that is so at two drains in a row, as its end may still have been in the ring at the
+ * first. One map lookup per open block per drain.
+ */
+void pb_snap_blocks__prune(struct pb_snap_state *st)
+{
+	struct pb_snap_blocks *t = st->blocks;
+
+	for (size_t i = 0; t && i < t->n_buckets; i++)
+		for (struct block **p = &t->buckets[i]; *p;) {
+			struct block *b = *p;
+
+			if (b->deferred || pb_snap_bpf__block_open(st->bpf, b->tid, b->start_ns))
+				b->missing = false;
+			else if (!b->missing)
+				b->missing = true;
+			else {
+				drop(t, p);
+				continue;
+			}
+			p = &b->next;
+		}
 }

@@ -191,6 +191,7 @@ int pb_snap_drain(void *state, pb_raw_stack_fn fn, void *ctx)
 	err = consume_for(st, DRAIN_BUDGET_NS);
 	pb_snap_retry_deferred(st);
 	st->final = false;
+	pb_snap_blocks__prune(st);
 	ret = pb_snap_agg__drain(st->agg, fn, ctx);
 	pb_snap_bpf__report_lost(st->bpf);
 	pb_snap_report_user_lost(st);

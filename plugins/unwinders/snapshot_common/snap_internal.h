@@ -59,6 +59,8 @@ int pb_snap_blocks__retried(struct pb_snap_state *st, const struct pb_snap_sampl
 			    const struct pb_raw_stack *raw);
 /* A thread is back: its block's stack counted (when e->counted) and forgotten. */
 void pb_snap_blocks__end(struct pb_snap_state *st, const struct pb_snap_block_end *e);
+/* At a drain: forgets blocks whose end was lost. */
+void pb_snap_blocks__prune(struct pb_snap_state *st);
 
 /* ---- bpf_loader.c: the only file that touches the skeleton ---- */
 struct pb_snap_bpf;
@@ -78,6 +80,8 @@ int pb_snap_bpf__add_pid(struct pb_snap_bpf *b, uint32_t pid);
 int pb_snap_bpf__skip_thread(struct pb_snap_bpf *b, uint32_t tid);
 /* Off-CPU samples off (a paused session) or on. */
 int pb_snap_bpf__set_enabled(struct pb_snap_bpf *b, bool on);
+/* Whether the BPF side holds tid's block begun at start_ns (not ended yet). */
+bool pb_snap_bpf__block_open(struct pb_snap_bpf *b, uint32_t tid, uint64_t start_ns);
 /* What is counted (PB_EVENT_*), and in a wall profile the microseconds of one on-CPU sample. */
 uint32_t pb_snap_bpf__event(const struct pb_snap_bpf *b, uint64_t *oncpu_us);
 int pb_snap_bpf__poll_fd(struct pb_snap_bpf *b);
