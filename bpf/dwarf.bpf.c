@@ -47,33 +47,28 @@ static __always_inline __u32 walk_user(__u32 tgid, __u64 ip, __u64 sp, __u64 bp,
 	return n;
 }
 
-SEC("perf_event")
-int pb_dwarf_sample(struct bpf_perf_event_data *ctx)
+/*
+ * Counts one stack of the current task (id: its pid_tgid): the user stack walked from u (NULL:
+ * none), the kernel stack taken from ctx when kernel is set. Every program of this unwinder
+ * (the perf_event sampler, the probes of probes.bpf.h) ends here.
+ */
+static __always_inline int pb_sample_current(void *ctx, __u64 id, const struct pb_uregs *u,
+					     bool kernel)
 {
 	struct pb_count_key key = {};
-	bool user_mode = pb_user_mode(ctx);
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32;
+	__u32 tgid = id >> 32, zero = 0;
 	struct dw_scratch *st = NULL;
+	bool truncated;
 
-	if (!pb_should_sample(id))
-		return 0;
 	key.pid = tgid;
 	key.kstack_id = -1;
 	bpf_get_current_comm(&key.comm, sizeof(key.comm));
 	if (user_stacks) {
-		__u32 zero = 0;
-		__u64 ip = 0, sp = 0, bp = 0;
-		bool truncated;
-
+		if (!u && pb_task_regs_missing())
+			count_lost(PB_LOST_NO_TASK_REGS);
 		st = bpf_map_lookup_elem(&scratch, &zero);
-		if (!pb_user_frame(ctx, user_mode, &ip, &sp, &bp)) {
-			ip = 0;
-			if (pb_task_regs_missing())
-				count_lost(PB_LOST_NO_TASK_REGS);
-		}
-		if (st && ip) {
-			key.user_depth = walk_user(tgid, ip, sp, bp, st, &key.ustack_hash,
+		if (st && u && u->ip) {
+			key.user_depth = walk_user(tgid, u->ip, u->sp, u->bp, st, &key.ustack_hash,
 						   &truncated);
 			if (truncated)
 				key.flags |= PB_F_USER_TRUNCATED;
@@ -81,5 +76,21 @@ int pb_dwarf_sample(struct bpf_perf_event_data *ctx)
 			st = NULL;
 		}
 	}
-	return pb_count(ctx, kernel_stacks && !user_mode, &key, st ? &st->st : NULL);
+	return pb_count(ctx, kernel_stacks && kernel, &key, st ? &st->st : NULL);
 }
+
+SEC("perf_event")
+int pb_dwarf_sample(struct bpf_perf_event_data *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	bool user_mode = pb_user_mode(ctx);
+	struct pb_uregs u;
+
+	if (!pb_should_sample(id))
+		return 0;
+	return pb_sample_current(ctx, id,
+				 user_stacks && pb_user_frame(ctx, user_mode, &u) ? &u : NULL,
+				 !user_mode);
+}
+
+#include "probes.bpf.h"

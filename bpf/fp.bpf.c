@@ -123,20 +123,22 @@ static __always_inline void walk_frames_bounded(struct walk *w)
 	}
 }
 
-/* Walks the sampled task's user stack into the scratch buffer; NULL when there is none. */
-static __always_inline struct scratch *walk_user(struct bpf_perf_event_data *ctx, bool user_mode,
-						 struct pb_count_key *key)
+/* Walks the user stack from u (the task's user registers) into the scratch buffer; NULL: none. */
+static __always_inline struct scratch *walk_user(const struct pb_uregs *u, struct pb_count_key *key)
 {
 	__u32 zero = 0;
 	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
 	struct walk w = {.s = s, .n = 1};
 	__u64 ip, sp, caller;
 
-	if (!pb_user_frame(ctx, user_mode, &ip, &sp, &w.fp)) {
+	if (!u) {
 		if (pb_task_regs_missing())
 			count_lost(PB_LOST_NO_TASK_REGS);
 		return NULL;
 	}
+	ip = u->ip;
+	sp = u->sp;
+	w.fp = u->bp;
 	if (!s || !ip)
 		return NULL;
 	/*
@@ -170,21 +172,37 @@ static __always_inline struct scratch *walk_user(struct bpf_perf_event_data *ctx
 	return s;
 }
 
-SEC("perf_event")
-int pb_fp_sample(struct bpf_perf_event_data *ctx)
+/*
+ * Counts one stack of the current task (id: its pid_tgid): the user stack walked from u (NULL:
+ * none), the kernel stack taken from ctx when kernel is set. Every program of this unwinder
+ * (the perf_event sampler, the probes of probes.bpf.h) ends here.
+ */
+static __always_inline int pb_sample_current(void *ctx, __u64 id, const struct pb_uregs *u,
+					     bool kernel)
 {
 	struct pb_count_key key = {};
-	bool user_mode = pb_user_mode(ctx);
 	struct scratch *s = NULL;
 
-	__u64 id = bpf_get_current_pid_tgid();
-
-	if (!pb_should_sample(id))
-		return 0;
 	key.pid = id >> 32;
 	key.kstack_id = -1;
 	bpf_get_current_comm(&key.comm, sizeof(key.comm));
 	if (user_stacks)
-		s = walk_user(ctx, user_mode, &key);
-	return pb_count(ctx, kernel_stacks && !user_mode, &key, s ? &s->st : NULL);
+		s = walk_user(u, &key);
+	return pb_count(ctx, kernel_stacks && kernel, &key, s ? &s->st : NULL);
 }
+
+SEC("perf_event")
+int pb_fp_sample(struct bpf_perf_event_data *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	bool user_mode = pb_user_mode(ctx);
+	struct pb_uregs u;
+
+	if (!pb_should_sample(id))
+		return 0;
+	return pb_sample_current(ctx, id,
+				 user_stacks && pb_user_frame(ctx, user_mode, &u) ? &u : NULL,
+				 !user_mode);
+}
+
+#include "probes.bpf.h"

@@ -55,22 +55,32 @@ static __always_inline struct pt_regs *pb_task_user_regs(void)
 	return (struct pt_regs *)bpf_task_pt_regs(task);
 }
 
+/* What a user stack walk starts from. */
+struct pb_uregs {
+	__u64 ip, sp, bp;
+};
+
+/* The user registers the current task entered the kernel with; false: none (see above). */
+static __always_inline bool pb_task_uregs(struct pb_uregs *u)
+{
+	struct pt_regs *regs = pb_task_user_regs();
+
+	return regs && !bpf_probe_read_kernel(&u->ip, sizeof(u->ip), &regs->ip) &&
+	       !bpf_probe_read_kernel(&u->sp, sizeof(u->sp), &regs->sp) &&
+	       !bpf_probe_read_kernel(&u->bp, sizeof(u->bp), &regs->bp);
+}
+
 /* The user ip, sp and bp of the sampled task, wherever the sample landed; false: none. */
 static __always_inline bool pb_user_frame(const struct bpf_perf_event_data *ctx, bool user_mode,
-					  __u64 *ip, __u64 *sp, __u64 *bp)
+					  struct pb_uregs *u)
 {
-	struct pt_regs *regs;
-
 	if (user_mode) {
-		*ip = ctx->regs.ip;
-		*sp = ctx->regs.sp;
-		*bp = ctx->regs.bp;
+		u->ip = ctx->regs.ip;
+		u->sp = ctx->regs.sp;
+		u->bp = ctx->regs.bp;
 		return true;
 	}
-	regs = pb_task_user_regs();
-	return regs && !bpf_probe_read_kernel(ip, sizeof(*ip), &regs->ip) &&
-	       !bpf_probe_read_kernel(sp, sizeof(*sp), &regs->sp) &&
-	       !bpf_probe_read_kernel(bp, sizeof(*bp), &regs->bp);
+	return pb_task_uregs(u);
 }
 
 #endif

@@ -60,6 +60,13 @@ static const struct pb_config_key profile_keys[] = {
 		    "inlined functions as frames of their own, caller first, from DWARF (--inline)"),
 	PB_KEY_BOOL(S, lines, "lines", "false",
 		    "source file and line in every frame: func (file.c:123), from DWARF (--lines)"),
+	PB_KEY_STRING(S, event, "event", NULL,
+		      "what counts a stack instead of the CPU timer, ','-separated: a perf event "
+		      "(page-faults, cycles, ...) and/or probes (kprobe:FUNC, uprobe:PATH:GLOB, "
+		      "tracepoint:CAT:NAME, usdt:PATH:PROVIDER:NAME; --list-events) (-e)"),
+	PB_KEY_INT(S, period, "period", "0", 0, 1e15,
+		   "with a perf event: a sample every N events; 0: each event for page-faults and "
+		   "other rare ones, -F for clocks and counters (--period, -c N)"),
 	{ 0 },
 };
 

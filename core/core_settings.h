@@ -28,6 +28,8 @@ struct pb_core_settings {
 	bool inline_frames;	    /* --inline */
 	bool lines;		    /* --lines */
 	const char *plugin_path;    /* [plugins] path: ':'-separated, "" for none */
+	const char *event;	    /* -e specs, ','-separated; NULL: the CPU timer */
+	int64_t period;		    /* --period; 0: the event's default */
 };
 
 /* A core section and its keys (ending with { .name = NULL }). */

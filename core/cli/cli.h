@@ -37,6 +37,7 @@ struct cli {
 	bool serve;
 	const char *listen;
 	int verbosity;
+	char *events; /* the -e specs, ','-joined (recorded as [profile] event) */
 };
 
 /* True for outputs that draw a flame graph and so take --diff's "diff-base". */

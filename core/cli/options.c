@@ -27,6 +27,17 @@ static const char usage[] =
 	"  -K, --kernel-stacks-only   kernel stacks only\n"
 	"  -I, --include-idle         keep samples of idle CPUs\n"
 	"\n"
+	"What counts a stack (default: a CPU timer at -F HZ):\n"
+	"  -e, --event SPEC           repeatable: a perf event (page-faults, context-switches,\n"
+	"                             cycles, instructions, cache-misses, cpu-clock, ...) or a\n"
+	"                             probe, each hit counting once: kprobe:FUNC, kretprobe:FUNC,\n"
+	"                             uprobe:PATH:GLOB, uretprobe:PATH:GLOB,\n"
+	"                             tracepoint:CATEGORY:NAME, usdt:PATH:PROVIDER:NAME\n"
+	"                             (probes with --unwinder fp or dwarf)\n"
+	"  -c, --period N             with -e EVENT: a sample every N events (a number; -c FILE\n"
+	"                             is still a script)\n"
+	"      --list-events          list the events and probe forms -e takes\n"
+	"\n"
 	"How to unwind:\n"
 	"      --unwinder NAME        fp (default), dwarf, libdw, libunwind\n"
 	"      --dwarf                the same as --unwinder dwarf\n"
@@ -94,7 +105,10 @@ static const char usage[] =
 	"  sudo profile-bee --dwarf -p 1234 -o out.folded -o out.svg\n"
 	"  profile-bee --no-bpf -o out.svg -- ./my-app   # no root: perf events, frame pointers\n"
 	"  profile-bee --input saved.folded -o saved.svg # render a saved profile\n"
-	"  sudo profile-bee -c periodic.lua -- duration=10 every=300 keep=288 out=cpu.svg\n";
+	"  sudo profile-bee -c periodic.lua -- duration=10 every=300 keep=288 out=cpu.svg\n"
+	"  sudo profile-bee -e page-faults -p 1234       # where a process faults pages in\n"
+	"  sudo profile-bee -e 'uprobe:/usr/lib/x86_64-linux-gnu/libc.so.6:mem*' -- ./app\n"
+	"  sudo profile-bee -e kprobe:vfs_read -e tracepoint:syscalls:sys_enter_openat -p 1234\n";
 
 enum {
 	OPT_TIME = 256,
@@ -126,6 +140,8 @@ enum {
 	OPT_DEBUGINFOD,
 	OPT_INLINE,
 	OPT_LINES,
+	OPT_PERIOD,
+	OPT_LIST_EVENTS,
 };
 
 static const struct option long_options[] = {
@@ -138,6 +154,9 @@ static const struct option long_options[] = {
 	{ "user-stacks-only", no_argument, NULL, 'U' },
 	{ "kernel-stacks-only", no_argument, NULL, 'K' },
 	{ "include-idle", no_argument, NULL, 'I' },
+	{ "event", required_argument, NULL, 'e' },
+	{ "period", required_argument, NULL, OPT_PERIOD },
+	{ "list-events", no_argument, NULL, OPT_LIST_EVENTS },
 	{ "unwinder", required_argument, NULL, OPT_UNWINDER },
 	{ "dwarf", no_argument, NULL, OPT_DWARF },
 	{ "no-bpf", no_argument, NULL, OPT_NO_BPF },
@@ -283,6 +302,30 @@ static int add_output(struct cli *cli, const char *target)
 	return 0;
 }
 
+/* -e SPEC, repeatable: the specs joined by ',' as [profile] event, checked by the session. */
+static int add_event(struct cli *cli, const char *spec)
+{
+	size_t have = cli->events ? strlen(cli->events) + 1 : 0;
+	char *joined;
+
+	if (!*spec || strchr(spec, ','))
+		return bad("-e", spec, "one event or probe (repeat -e for more; --list-events)");
+	joined = realloc(cli->events, have + strlen(spec) + 1);
+	if (!joined)
+		return 1;
+	if (have)
+		joined[have - 1] = ',';
+	strcpy(joined + have, spec);
+	cli->events = joined;
+	return record(cli, "-e", "event", joined);
+}
+
+/* -c: a number is perf's -c PERIOD, anything else a script (-c FILE, as before). */
+static bool is_number(const char *s)
+{
+	return *s && strspn(s, "0123456789") == strlen(s);
+}
+
 static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 {
 	uint64_t v;
@@ -368,7 +411,17 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 		cli->opts.plugin_path = arg;
 		return 0;
 	case 'c':
+		if (is_number(arg))
+			return record(cli, "-c", "period", arg);
 		cli->script = arg;
+		return 0;
+	case 'e':
+		return add_event(cli, arg);
+	case OPT_PERIOD:
+		return record(cli, "--period", "period", arg);
+	case OPT_LIST_EVENTS:
+		pb_session__list_events(stdout);
+		*exit_now = true;
 		return 0;
 	case OPT_CONFIG:
 		cli->config_path = arg;
@@ -507,7 +560,7 @@ int cli_parse(int argc, char **argv, struct cli *cli, bool *exit_now)
 	*exit_now = false;
 	opterr = 1;
 	/* '+': stop at the first non-option so "profile-bee ./app --flag" never eats --flag. */
-	while ((c = getopt_long(argc, argv, "+p:d:F:C:UKIfo:vqhc:", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+p:d:F:C:UKIe:fo:vqhc:", long_options, NULL)) != -1) {
 		if ((ret = parse_one(c, optarg, cli, exit_now)) || *exit_now)
 			return ret;
 	}

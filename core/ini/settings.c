@@ -246,6 +246,8 @@ int pb_settings_to_opts(struct pb_settings *st, struct pb_session_opts *opts, ch
 	if (*c.plugin_path)
 		opts->plugin_path = c.plugin_path;
 	opts->group_by = c.group_by;
+	opts->events = c.event;
+	opts->period = c.period;
 	if ((ret = labels_to_opts(st, opts, err, len)))
 		return ret;
 	if (opts->user_only && opts->kernel_only) {

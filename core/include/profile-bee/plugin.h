@@ -20,7 +20,8 @@ extern "C" {
  * session (logging, lost counters, process mappings, encoders, stopping) goes through the host.
  */
 #define PB_PLUGIN_ABI_MAJOR 2
-#define PB_PLUGIN_ABI_MINOR 3 /* 2.1: unwinder_flags, set_enabled; 2.2: pb_encoder.decode; 2.3: python */
+#define PB_PLUGIN_ABI_MINOR 4 /* 2.1: unwinder_flags, set_enabled; 2.2: pb_encoder.decode; 2.3: python;
+				2.4: probes */
 /* The entry point: a NULL-terminated list of the plugins one .so holds (ABI 2 and later). */
 #define PB_PLUGIN_ENTRY_SYMBOL "pb_plugin_list"
 /* What ABI 1 plugins exported (one descriptor): found, it is refused with both versions. */
@@ -168,6 +169,33 @@ struct pb_sample_params {
 	uint32_t hash_storage_size;  /* distinct (process, stack) counts kept per window */
 	/* ABI 2.1: interpreter frames (--python): PB_PYTHON_AUTO, _OFF or _ONLY. */
 	uint32_t python;
+	/*
+	 * ABI 2.4: probes to count stacks at (-e kprobe:, uprobe:, tracepoint:, usdt:), resolved
+	 * and checked by the core: each hit counts 1. The unwinder attaches them in attach, or
+	 * fails open with "not supported with this unwinder" when it cannot. n_probes 0: none.
+	 */
+	const struct pb_probe *const *probes;
+	uint32_t n_probes;
+};
+
+enum pb_probe_kind {
+	PB_PROBE_KPROBE = 1,	/* target: the kernel function */
+	PB_PROBE_KRETPROBE = 2, /* target: the kernel function, counted as it returns */
+	PB_PROBE_UPROBE = 3,	/* target: the binary, name: the symbol, offset: its file offset */
+	PB_PROBE_URETPROBE = 4, /* as UPROBE, counted as the function returns */
+	PB_PROBE_TRACEPOINT = 5, /* target: the category, name: the event */
+	PB_PROBE_USDT = 6,	/* target: the binary, provider and name: the probe's */
+};
+
+/* One place to attach to (a uprobe glob gives one per symbol it matches). */
+struct pb_probe {
+	size_t sz;
+	uint32_t kind;	      /* enum pb_probe_kind */
+	const char *spec;     /* as the user gave it, for messages */
+	const char *target;
+	const char *name;     /* NULL for kprobes */
+	const char *provider; /* USDT only */
+	uint64_t offset;      /* UPROBE, URETPROBE */
 };
 
 #define PB_PYTHON_AUTO 0 /* CPython frames in place of the eval loop's native frames */

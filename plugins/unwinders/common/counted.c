@@ -334,7 +334,9 @@ int pb_counting_attach(void *state, const int *perf_fds, int n_fds)
 {
 	struct pb_counting *c = state;
 
-	return pb_perf_links_attach(&c->links, c->host, c->who, c->sample, perf_fds, n_fds);
+	return pb_perf_links_attach(&c->links, c->host, c->who, c->sample, perf_fds, n_fds) ?:
+	       (c->params ? pb_probes_attach(&c->links, c->host, c->who, &c->probes, c->params)
+			  : 0);
 }
 
 int pb_counting_add_pid(void *state, uint32_t pid)

@@ -11,6 +11,7 @@
 
 #include "filter.h"
 #include "perf_attach.h"
+#include "probe_attach.h"
 
 /* The maps and the `active` flag that counts.bpf.h gives a program's skeleton. */
 struct pb_counted_maps {
@@ -80,6 +81,9 @@ struct pb_counting {
 	struct pb_filter_links filter_links;
 	struct pb_counted *counted;
 	struct pb_pyprocs *py; /* NULL with --python=off */
+	/* -e probes (ABI 2.4): attached with the perf events, to these programs. */
+	const struct pb_sample_params *params;
+	struct pb_probe_progs probes;
 };
 
 /*

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+/* What counts stacks (-e): the CPU timer, a perf event the session opens, probes the unwinder
+ * attaches. Checked once, before the unwinder loads anything. */
+#include <errno.h>
+#include <string.h>
+
+#include "session_internal.h"
+
+int pb_session_resolve_events(struct pb_session *s)
+{
+	char why[1024];
+	int err;
+
+	if (s->event_set || !s->events_spec)
+		return 0;
+	if (pb_session_own_events(s))
+		return pb_session_fail(s, EINVAL, "-e %s: not supported with the '%s' unwinder "
+				       "(it samples its own timer; use fp or dwarf)",
+				       s->events_spec, s->unwinder_name);
+	err = pb_event_set__parse(s->events_spec, &s->event_set, why, sizeof(why));
+	return err ? pb_session_fail(s, -err, "%s", why) : 0;
+}
+
+void pb_session_event_params(struct pb_session *s)
+{
+	if (!s->event_set)
+		return;
+	s->params.probes = (const struct pb_probe *const *)s->event_set->probes;
+	s->params.n_probes = s->event_set->n_probes;
+}
+
+int pb_session_open_events(struct pb_session *s)
+{
+	const struct pb_event_set *set = s->event_set;
+	int err;
+
+	/* Probes alone: nothing to open, the probes are the events. */
+	if (set && !set->perf && set->n_probes)
+		return 0;
+	if (set && set->perf)
+		err = pb_perf_events__open_kind(set->perf, s->opts.period, s->opts.frequency,
+						s->params.cpu, &s->events);
+	else
+		err = pb_perf_events__open(s->opts.frequency, s->params.cpu, &s->events);
+	if (err && set && set->perf)
+		return pb_session_fail(s, -err, "-e %s: cannot open this perf event: %s%s",
+				       set->perf->name, strerror(-err),
+				       err == -ENOENT || err == -EOPNOTSUPP
+					       ? " (this machine or VM has no such counter)"
+					       : "");
+	return err ? pb_session_fail(s, -err, "cannot open perf events: %s", strerror(-err)) : 0;
+}
+
+void pb_session__list_events(FILE *out)
+{
+	pb_events__list(out);
+}
