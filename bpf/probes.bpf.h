@@ -17,6 +17,9 @@
 #include "filter.bpf.h"
 #include "regs.bpf.h"
 
+/* Set by userspace while the session is paused: probes have no perf event to switch off. */
+__u32 probes_paused = 0;
+
 /*
  * kprobe: and kretprobe: (one program; the attach says which). The task is in the kernel: its
  * user stack starts from the registers it entered with, the kernel stack from the probe's.
@@ -27,7 +30,7 @@ int pb_probe_kernel(struct pt_regs *ctx)
 	__u64 id = bpf_get_current_pid_tgid();
 	struct pb_uregs u;
 
-	if (!pb_should_sample(id))
+	if (probes_paused || !pb_should_sample(id))
 		return 0;
 	return pb_sample_current(ctx, id, user_stacks && pb_task_uregs(&u) ? &u : NULL, true);
 }
@@ -39,7 +42,7 @@ int pb_probe_tracepoint(void *ctx)
 	__u64 id = bpf_get_current_pid_tgid();
 	struct pb_uregs u;
 
-	if (!pb_should_sample(id))
+	if (probes_paused || !pb_should_sample(id))
 		return 0;
 	return pb_sample_current(ctx, id, user_stacks && pb_task_uregs(&u) ? &u : NULL, true);
 }
@@ -54,7 +57,7 @@ int pb_probe_user(struct pt_regs *ctx)
 	__u64 id = bpf_get_current_pid_tgid();
 	struct pb_uregs u = { .ip = ctx->ip, .sp = ctx->sp, .bp = ctx->bp };
 
-	if (!pb_should_sample(id))
+	if (probes_paused || !pb_should_sample(id))
 		return 0;
 	return pb_sample_current(ctx, id, &u, false);
 }

@@ -33,6 +33,8 @@ static void session_opts(const struct pb_agent *a, const uint32_t *self, struct 
 		.labels = a->opts.labels,
 		.n_labels = a->opts.n_labels,
 		.group_by = a->opts.group_by,
+		.events = a->opts.events,
+		.period = a->opts.period,
 	};
 	if (a->opts.system_wide)
 		return;

@@ -53,6 +53,9 @@ struct pb_agent_opts {
 	const struct pb_label *labels;
 	size_t n_labels;
 	const char *group_by; /* "container", "pod", "label:NAME" or NULL */
+	/* What counts stacks, as pb_session_opts.events (-e); NULL: the CPU timer. Copied. */
+	const char *events;
+	uint64_t period; /* as pb_session_opts.period */
 };
 
 /* One finished window, as the reporter sees it. Valid only during the callback. */

@@ -229,6 +229,7 @@ struct pb_unwinder_ops {
 	/*
 	 * Optional (ABI 2.1): sampling off (pause, and before the last drain) or on (resume), for
 	 * an unwinder with PB_UNWINDER_OWN_EVENTS; the session does this with its own events.
+	 * ABI 2.4: also called, beside the session's own events, when params named probes.
 	 */
 	int (*set_enabled)(void *state, bool on);
 };

@@ -339,6 +339,15 @@ int pb_counting_attach(void *state, const int *perf_fds, int n_fds)
 			  : 0);
 }
 
+int pb_counting_set_enabled(void *state, bool on)
+{
+	struct pb_counting *c = state;
+
+	if (c->probes.paused)
+		__atomic_store_n(c->probes.paused, !on, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
 int pb_counting_add_pid(void *state, uint32_t pid)
 {
 	struct pb_counting *c = state;

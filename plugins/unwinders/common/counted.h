@@ -96,6 +96,8 @@ int pb_counting_attach(void *state, const int *perf_fds, int n_fds);
 int pb_counting_add_pid(void *state, uint32_t pid);
 int pb_counting_skip_thread(void *state, uint32_t tid);
 int pb_counting_drain(void *state, pb_raw_stack_fn fn, void *ctx);
+/* Probes on or off (the session's pause and resume); the perf events are the session's. */
+int pb_counting_set_enabled(void *state, bool on);
 void pb_counting_on_mapping(void *state, uint32_t pid, const struct pb_mapping *m);
 void pb_counting_on_exit(void *state, uint32_t pid);
 /*
@@ -110,6 +112,6 @@ void pb_counting_release(struct pb_counting *c);
 #define PB_COUNTING_OPS_INIT                                                                       \
 	.sz = sizeof(struct pb_unwinder_ops), .attach = pb_counting_attach,                        \
 	.add_pid = pb_counting_add_pid, .drain = pb_counting_drain,                                \
-	.skip_thread = pb_counting_skip_thread
+	.skip_thread = pb_counting_skip_thread, .set_enabled = pb_counting_set_enabled
 
 #endif

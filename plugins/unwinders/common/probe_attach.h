@@ -4,6 +4,7 @@
 #define PB_UNWINDER_PROBE_ATTACH_H
 
 #include <bpf/libbpf.h>
+#include <linux/types.h>
 #include <profile-bee/plugin.h>
 
 #include "perf_attach.h"
@@ -14,6 +15,7 @@ struct pb_probe_progs {
 	struct bpf_program *tracepoint; /* tracepoint: */
 	struct bpf_program *user;	/* uprobe:, uretprobe:, usdt: */
 	struct bpf_map *usdt_maps[2];	/* libbpf's, for usdt: only */
+	__u32 *paused;			/* the skeleton's bss->probes_paused */
 };
 
 #define PB_PROBE_PROGS(skel)                                                                       \
@@ -23,6 +25,7 @@ struct pb_probe_progs {
 		.user = (skel)->progs.pb_probe_user,                                               \
 		.usdt_maps = { (skel)->maps.__bpf_usdt_specs,                                      \
 			       (skel)->maps.__bpf_usdt_ip_to_spec_id },                            \
+		.paused = &(skel)->bss->probes_paused,                                             \
 	})
 
 /* The probes params names (none when the core predates them). */

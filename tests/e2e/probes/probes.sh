@@ -7,7 +7,7 @@ need_root
 C=$PB_FIXTURES/c
 N=2000
 LIBSTDCXX=$(ldd "$C/throws-fp" | awk '/libstdc\+\+/ { print $3 }')
-plan 17
+plan 20
 
 # count FILE REGEX: the count of the stacks matching REGEX (anchored by the caller).
 count() { samples_matching "$1" "$2"; }
@@ -97,6 +97,31 @@ expect_fail "no such kernel function" 2 "^profile-bee: -e kprobe:pb_no_such_func
 	-e kprobe:pb_no_such_function -d 1
 expect_fail "unknown event" 2 "^profile-bee: -e page-fault: unknown event \(--list-events" \
 	-e page-fault -d 1
+
+# Lua: event = a spec or a list; a spec naming nothing is nil and the message. INI: [profile].
+cat >"$TMP/p.lua" <<EOF
+local p = assert(pb.profile{ cmd = { '$C/probes-fp', '$N' },
+	event = { 'uprobe:$C/probes-fp:pb_probe_target', 'uprobe:$C/probes-fp:pb_probe_warm' } })
+assert(p:write('$TMP/lua.folded'))
+print(pb.profile{ cmd = { '$C/probes-fp', '5' }, event = 'uprobe:$C/probes-fp:nope' })
+EOF
+"$PB" -c "$TMP/p.lua" >"$TMP/lua.out" 2>&1
+t=$(count "$TMP/lua.folded" ';main;pb_probe_outer;pb_probe_middle;pb_probe_target$')
+w=$(count "$TMP/lua.folded" ';main;pb_probe_warm$')
+if [ "$t" = "$N" ] && [ "$w" = 2 ]; then
+	ok "Lua pb.profile{ event = { two uprobes } }: $t and $w"
+else
+	not_ok "Lua pb.profile{ event = { two uprobes } }" "target $t, warm $w" "$(cat "$TMP/lua.out")"
+fi
+if grep -q "^nil	-e uprobe:$C/probes-fp:nope: .*has no function matching 'nope'$" "$TMP/lua.out"; then
+	ok "Lua: a probe naming nothing is nil and the message"
+else
+	not_ok "Lua: a probe naming nothing is nil and the message" "$(cat "$TMP/lua.out")"
+fi
+printf '[profile]\nevent = uprobe:%s:pb_probe_target\n' "$C/probes-fp" >"$TMP/p.conf"
+"$PB" --config "$TMP/p.conf" -- "$C/probes-fp" "$N" >"$TMP/ini.folded"
+expect_count "INI [profile] event = uprobe:...: each call" "$TMP/ini.folded" \
+	';main;pb_probe_outer;pb_probe_middle;pb_probe_target$' "$N" "$N"
 
 # An unwinder without probe programs says so.
 expect_fail "libdw: probes not supported" 1 "probes are not supported with this unwinder" \
