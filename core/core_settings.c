@@ -143,6 +143,8 @@ int pb_core_settings_check(const char *section, const char *key, const char *val
 				 "not '%s'", section, value);
 			return -EINVAL;
 		}
+		if (!value && k->type == PB_CONFIG_STRING) /* unset: event */
+			return 0;
 		narrow = machine_rule(k, value);
 		ret = pb_config_check_value(&narrow, section, value, err, len);
 		/* Below the floor of a flush interval: 0 is good too. */
