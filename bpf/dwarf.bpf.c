@@ -79,18 +79,10 @@ static __always_inline int pb_sample_current(void *ctx, __u64 id, const struct p
 	return pb_count(ctx, kernel_stacks && kernel, &key, st ? &st->st : NULL);
 }
 
+#include "probes.bpf.h"
+
 SEC("perf_event")
 int pb_dwarf_sample(struct bpf_perf_event_data *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	bool user_mode = pb_user_mode(ctx);
-	struct pb_uregs u;
-
-	if (!pb_should_sample(id))
-		return 0;
-	return pb_sample_current(ctx, id,
-				 user_stacks && pb_user_frame(ctx, user_mode, &u) ? &u : NULL,
-				 !user_mode);
+	return pb_sample_perf_event(ctx);
 }
-
-#include "probes.bpf.h"

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Probe-driven stacks (-e kprobe:, uprobe:, tracepoint:, usdt:): each hit counts the stack of
- * the task that hit it. Included at the end of an unwinder's program (fp.bpf.c, dwarf.bpf.c),
- * which defines pb_sample_current(ctx, pid_tgid, user registers or NULL, take the kernel stack)
- * before it: the walk and the count are the unwinder's, shared with its perf_event program.
+ * The entries of an unwinder that counts in BPF: its perf_event program's body, and probe-driven
+ * stacks (-e kprobe:, uprobe:, tracepoint:, usdt:), each hit counting the stack of the task
+ * that hit it. Included by an unwinder's program (fp.bpf.c, dwarf.bpf.c) after it defines
+ * pb_sample_current(ctx, pid_tgid, user registers or NULL, take the kernel stack): the walk and
+ * the count are the unwinder's, the same for every entry.
  * Userspace loads these programs only when a probe asks for them (autoload off otherwise) and
  * attaches them itself; the section names give the program types, not targets.
  */
@@ -21,11 +22,27 @@
 __u32 probes_paused = 0;
 
 /*
- * kprobe: and kretprobe: (one program; the attach says which). The task is in the kernel: its
- * user stack starts from the registers it entered with, the kernel stack from the probe's.
+ * The unwinder's perf_event program's body: the user registers from the sample when it
+ * interrupted user code, else those the task entered the kernel with.
  */
-SEC("kprobe")
-int pb_probe_kernel(struct pt_regs *ctx)
+static __always_inline int pb_sample_perf_event(struct bpf_perf_event_data *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	bool user_mode = pb_user_mode(ctx);
+	struct pb_uregs u;
+
+	if (!pb_should_sample(id))
+		return 0;
+	return pb_sample_current(ctx, id,
+				 user_stacks && pb_user_frame(ctx, user_mode, &u) ? &u : NULL,
+				 !user_mode);
+}
+
+/*
+ * A probe hit in the kernel: the user stack starts from the registers the task entered with,
+ * the kernel stack from the probe's context.
+ */
+static __always_inline int sample_in_kernel(void *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct pb_uregs u;
@@ -35,16 +52,18 @@ int pb_probe_kernel(struct pt_regs *ctx)
 	return pb_sample_current(ctx, id, user_stacks && pb_task_uregs(&u) ? &u : NULL, true);
 }
 
-/* tracepoint: as kprobe:, with a tracepoint's context. */
+/* kprobe: and kretprobe: (one program; the attach says which). */
+SEC("kprobe")
+int pb_probe_kernel(struct pt_regs *ctx)
+{
+	return sample_in_kernel(ctx);
+}
+
+/* tracepoint:, with a tracepoint's context. */
 SEC("tracepoint")
 int pb_probe_tracepoint(void *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct pb_uregs u;
-
-	if (probes_paused || !pb_should_sample(id))
-		return 0;
-	return pb_sample_current(ctx, id, user_stacks && pb_task_uregs(&u) ? &u : NULL, true);
+	return sample_in_kernel(ctx);
 }
 
 /*
