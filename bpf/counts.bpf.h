@@ -14,6 +14,19 @@
 /* Which map set samples go to; userspace flips it and drains the other set. */
 __u32 active = 0;
 
+/* Views, set before load: key stacks by thread (--per-thread) and by CPU (--per-cpu) too. */
+const volatile bool key_tid = false;
+const volatile bool key_cpu = false;
+
+/* Fills the key's view fields of the current task (id: bpf_get_current_pid_tgid()). */
+static __always_inline void pb_key_views(struct pb_count_key *key, __u64 id)
+{
+	if (key_tid)
+		key->tid = (__u32)id;
+	if (key_cpu)
+		key->cpu = bpf_get_smp_processor_id();
+}
+
 /* Sizes are set by userspace before load (--hash-storage-size, --stack-storage-size). */
 #define PB_COUNTS_MAP(name)                                                                        \
 	struct {                                                                                   \

@@ -18,6 +18,9 @@ struct pb_count_key {
 	__u32 user_depth;  /* valid ips in the ustacks value */
 	__u32 flags;	   /* PB_F_* */
 	char comm[PB_COMM_LEN];
+	/* Views: 0 unless --per-thread / --per-cpu, so default runs split no stacks by them. */
+	__u32 tid;
+	__u32 cpu;
 };
 
 /* Leaf first: ips[0] is the sampled pc, then return addresses. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The sample filter every unwinder's perf_event program shares: idle task, pids and children. */
+/* The sample filter every unwinder's perf_event program shares: idle, pids, children, cgroups. */
 #ifndef PB_FILTER_BPF_H
 #define PB_FILTER_BPF_H
 
@@ -13,6 +13,8 @@ const volatile bool filter_pids = false;  /* only tgids in the pids map */
 const volatile bool include_idle = false; /* keep samples of the idle task (pid 0) */
 const volatile bool user_stacks = true;	  /* walk user stacks */
 const volatile bool kernel_stacks = true; /* collect kernel stacks */
+/* --cgroup: only tasks in one of the first n_cgroups slots of the cgroups map, or below one. */
+const volatile __u32 n_cgroups = 0;
 
 #define PB_FILTER_TARGET 1 /* pids[tgid]: a profiled process */
 #define PB_FILTER_SKIP	 2 /* pids[tid]: a thread never sampled (the profiler's own) */
@@ -29,10 +31,36 @@ struct {
 	__type(value, __u8);
 } pids SEC(".maps");
 
+#define PB_FILTER_MAX_CGROUPS 16
+
+/*
+ * --cgroup's cgroup v2 directories, as fds userspace puts in before attach. The kernel's
+ * descendant test (bpf_current_task_under_cgroup, Linux 4.9) takes a child cgroup for its
+ * parent's, and needs no level arithmetic that a cgroup namespace would throw off.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, PB_FILTER_MAX_CGROUPS);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroups SEC(".maps");
+
 /* How many threads are skipped: samples look a tid up only when there are some. */
 __u32 skipped_threads = 0;
 
-/* Idle is excluded first, as bcc's profile does: -p with -I still keeps only the pids. */
+/* Whether the current task is in one of --cgroup's cgroups or below one. */
+static __always_inline bool pb_in_cgroups(void)
+{
+	for (__u32 i = 0; i < PB_FILTER_MAX_CGROUPS && i < n_cgroups; i++)
+		if (bpf_current_task_under_cgroup(&cgroups, i) == 1)
+			return true;
+	return false;
+}
+
+/*
+ * Idle is excluded first, as bcc's profile does: -p with -I still keeps only the pids. The
+ * cgroup test comes before any walk, so a process outside costs a few helper calls.
+ */
 static __always_inline bool pb_should_sample(__u64 pid_tgid)
 {
 	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
@@ -45,6 +73,8 @@ static __always_inline bool pb_should_sample(__u64 pid_tgid)
 		if (v && *v == PB_FILTER_SKIP)
 			return false;
 	}
+	if (n_cgroups && !pb_in_cgroups())
+		return false;
 	if (filter_pids) {
 		v = bpf_map_lookup_elem(&pids, &tgid);
 		return v && *v == PB_FILTER_TARGET;

@@ -202,6 +202,7 @@ static __always_inline int pb_sample_current(void *ctx, __u64 id, const struct p
 	struct scratch *s = NULL;
 
 	key.pid = id >> 32;
+	pb_key_views(&key, id);
 	key.kstack_id = -1;
 	bpf_get_current_comm(&key.comm, sizeof(key.comm));
 	if (user_stacks)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgroup/cgroup.h"
 #include "config.h"
 #include "core_settings.h"
 
@@ -55,11 +56,19 @@ static const struct pb_config_key profile_keys[] = {
 	PB_KEY_STRING(S, python, "python", "auto",
 		      "CPython frames: auto (in place of the eval loop), off, only (--python)",
 		      .choices = "auto, off, only"),
+	/* Checked to be cgroup v2 directories (pb_core_settings_check). */
+	PB_KEY_STRING(S, cgroup, "cgroup", "",
+		      "only processes in these cgroup v2 directories or below them, comma-separated, "
+		      "absolute or relative to the v2 mount; filtered in BPF (--cgroup)"),
 	/* Measured in bench/symbols: see --help for what they cost. */
 	PB_KEY_BOOL(S, inline_frames, "inline", "false",
 		    "inlined functions as frames of their own, caller first, from DWARF (--inline)"),
 	PB_KEY_BOOL(S, lines, "lines", "false",
 		    "source file and line in every frame: func (file.c:123), from DWARF (--lines)"),
+	PB_KEY_BOOL(S, per_thread, "per-thread", "false",
+		    "threads apart: the process's name, then a frame [tid N NAME] (--per-thread)"),
+	PB_KEY_BOOL(S, per_cpu, "per-cpu", "false",
+		    "CPUs apart: a root frame [cpu N] before the process (--per-cpu)"),
 	PB_KEY_STRING(S, event, "event", NULL,
 		      "what counts a stack instead of the CPU timer, ','-separated: a perf event "
 		      "(page-faults, cycles, ...) and/or probes (kprobe:FUNC, uprobe:PATH:GLOB, "
@@ -126,6 +135,18 @@ static struct pb_config_key machine_rule(const struct pb_config_key *k, const ch
 	return narrow;
 }
 
+/* Each path must be a cgroup v2 directory now: a typo is a usage error, not an empty profile. */
+static int check_cgroups(const char *section, const char *value, char *err, size_t len)
+{
+	char paths[PB_MAX_CGROUPS][PB_CGROUP_PATH_MAX], why[PB_CGROUP_PATH_MAX * 2 + 64];
+	size_t n;
+
+	if (!value || !pb_cgroup_resolve_list(value, paths, PB_MAX_CGROUPS, &n, why, sizeof(why)))
+		return 0;
+	snprintf(err, len, "%s: 'cgroup': %s", section, why);
+	return -EINVAL;
+}
+
 int pb_core_settings_check(const char *section, const char *key, const char *value, char *err,
 			   size_t len)
 {
@@ -143,6 +164,8 @@ int pb_core_settings_check(const char *section, const char *key, const char *val
 				 "not '%s'", section, value);
 			return -EINVAL;
 		}
+		if (k->offset == offsetof(S, cgroup))
+			return check_cgroups(section, value, err, len);
 		if (!value && k->type == PB_CONFIG_STRING) /* unset: event */
 			return 0;
 		narrow = machine_rule(k, value);

@@ -25,8 +25,11 @@ struct pb_core_settings {
 	double cache_mb;	    /* MiB of symbol caches; 0: no cap */
 	const char *group_by;	    /* NULL: none */
 	const char *python;	    /* "auto", "off", "only" */
+	const char *cgroup;	    /* --cgroup: comma-separated cgroup v2 directories; "": all */
 	bool inline_frames;	    /* --inline */
 	bool lines;		    /* --lines */
+	bool per_thread;	    /* --per-thread */
+	bool per_cpu;		    /* --per-cpu */
 	const char *plugin_path;    /* [plugins] path: ':'-separated, "" for none */
 	const char *event;	    /* -e specs, ','-separated; NULL: the CPU timer */
 	int64_t period;		    /* --period; 0: the event's default */

@@ -34,11 +34,21 @@ static bool same_names(const struct pb_stack *a, const struct pb_stack *b)
 
 int pb_profile__write_folded(const struct pb_profile *p, FILE *f)
 {
-	size_t n = pb_profile__stack_count(p), *order;
-	int err = pb_profile__sorted(p, &order);
+	size_t n = pb_profile__stack_count(p), nf = pb_profile__frame_count(p), *order;
+	/* Per name, once: its length when it needs no replacing, else 0 (put_name's work). */
+	uint32_t *plain = malloc((nf + 1) * sizeof(*plain));
+	int err = plain ? pb_profile__sorted(p, &order) : -ENOMEM;
 
-	if (err)
+	if (err) {
+		free(plain);
 		return err;
+	}
+	for (size_t i = 0; i < nf; i++) {
+		const char *name = pb_profile__frame_name(p, i);
+		size_t len = strcspn(name, ";\n\r");
+
+		plain[i] = name[len] || len > UINT32_MAX ? 0 : len;
+	}
 	flockfile(f);
 	for (size_t i = 0; i < n;) {
 		const struct pb_stack *s = pb_profile__stack(p, order[i]);
@@ -48,14 +58,20 @@ int pb_profile__write_folded(const struct pb_profile *p, FILE *f)
 		for (; i < n && same_names(pb_profile__stack(p, order[i]), s); i++)
 			count += pb_profile__stack(p, order[i])->count;
 		for (uint32_t d = 0; d < s->depth; d++) {
+			uint32_t id = s->frames[d];
+
 			if (d)
 				putc_unlocked(';', f);
-			put_name(pb_profile__frame_name(p, s->frames[d]), f);
+			if (plain[id])
+				fwrite_unlocked(pb_profile__frame_name(p, id), 1, plain[id], f);
+			else
+				put_name(pb_profile__frame_name(p, id), f);
 		}
 		fprintf(f, " %llu\n", (unsigned long long)count);
 	}
 	funlockfile(f);
 	free(order);
+	free(plain);
 	/* errno still says why the stream failed (ENOSPC on a full disk): more use than EIO. */
 	return ferror(f) ? (errno ? -errno : -EIO) : 0;
 }
@@ -99,18 +115,19 @@ int pb_profile__read_folded(struct pb_profile *p, FILE *f, struct pb_folded_repo
 {
 	struct pb_folded_report local = { 0 };
 	uint32_t *ids = malloc((PB_PROFILE_MAX_DEPTH + 1) * sizeof(*ids));
-	char *line = malloc(PB_FOLDED_MAX_LINE + 1);
+	struct pb_line_reader r;
+	char *line;
 	ssize_t len;
-	int err = 0;
+	int err = pb_line_reader__init(&r, f, PB_FOLDED_MAX_LINE);
 
 	if (!rep)
 		rep = &local;
 	memset(rep, 0, sizeof(*rep));
-	if (!ids || !line) {
+	if (!ids || err) {
 		err = -ENOMEM;
 		goto out;
 	}
-	while ((len = pb_read_line(f, line, PB_FOLDED_MAX_LINE)) >= 0) {
+	while ((len = pb_line_reader__next(&r, &line)) >= 0) {
 		rep->lines++;
 		if (len == 0 || line[0] == '#')
 			continue; /* blank lines and comments are not stacks, nor errors */
@@ -129,7 +146,7 @@ int pb_profile__read_folded(struct pb_profile *p, FILE *f, struct pb_folded_repo
 	if (len != -ENODATA)
 		err = len;
 out:
-	free(line);
+	pb_line_reader__free(&r);
 	free(ids);
 	return err;
 }

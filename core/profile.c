@@ -7,6 +7,7 @@
 #include "grow.h"
 #include "hash.h"
 #include "labels.h"
+#include "sites.h"
 #include <profile-bee/profile-bee.h>
 
 /* Frame ids of all stacks live in fixed-size blocks so stack pointers stay valid as we grow. */
@@ -35,6 +36,7 @@ struct pb_profile {
 
 	struct frame_block *blocks;
 	struct pb_labelsets *labelsets; /* created on the first labelled stack */
+	struct pb_sites *sites;		/* frames' binaries and addresses (sites.c), or NULL */
 	uint64_t total;
 	uint64_t truncated;	/* stacks cut to PB_PROFILE_MAX_DEPTH */
 	uint64_t saturated;	/* adds whose count would have wrapped past UINT64_MAX */
@@ -75,7 +77,18 @@ void pb_profile__free(struct pb_profile *p)
 	free(p->stack_index);
 	free_blocks(p->blocks);
 	pb_labelsets__free(p->labelsets);
+	pb_sites__free(p->sites);
 	free(p);
+}
+
+struct pb_sites *pb_profile_sites(const struct pb_profile *p)
+{
+	return p->sites;
+}
+
+struct pb_sites *pb_profile_sites_make(struct pb_profile *p)
+{
+	return p->sites || !pb_sites__new(&p->sites) ? p->sites : NULL;
 }
 
 /*
@@ -271,24 +284,6 @@ int pb_profile__add_labeled(struct pb_profile *p, uint32_t pid, uint32_t labels,
 	return add_stack(p, pid, labels, cut, PB_PROFILE_MAX_DEPTH, count);
 }
 
-int pb_profile__add_names(struct pb_profile *p, uint32_t pid, const char *const *names,
-			  uint32_t depth, uint64_t count)
-{
-	uint32_t ids[PB_PROFILE_MAX_DEPTH + 1];
-
-	/* One past the limit is enough for pb_profile__add to cut: the rest is never interned. */
-	if (depth > PB_PROFILE_MAX_DEPTH + 1)
-		depth = PB_PROFILE_MAX_DEPTH + 1;
-	for (uint32_t i = 0; i < depth; i++) {
-		int64_t id = pb_profile__intern(p, names[i], strlen(names[i]));
-
-		if (id < 0)
-			return id;
-		ids[i] = id;
-	}
-	return pb_profile__add(p, pid, ids, depth, count);
-}
-
 int64_t pb_profile__intern_labels(struct pb_profile *p, const struct pb_label *labels, size_t n)
 {
 	if (!n)
@@ -355,7 +350,7 @@ int pb_profile__merge(struct pb_profile *p, const struct pb_profile *src)
 
 		if (id < 0)
 			err = id;
-		else
+		else if (!(err = pb_profile__copy_frame_site(p, id, src, i)))
 			map[i] = id;
 	}
 	for (size_t i = 0; i < src->n_stacks && !err; i++) {

@@ -7,6 +7,24 @@
 
 #include <profile-bee/profile-bee.h>
 
+int pb_profile__add_names(struct pb_profile *p, uint32_t pid, const char *const *names,
+			  uint32_t depth, uint64_t count)
+{
+	uint32_t ids[PB_PROFILE_MAX_DEPTH + 1];
+
+	/* One past the limit is enough for pb_profile__add to cut: the rest is never interned. */
+	if (depth > PB_PROFILE_MAX_DEPTH + 1)
+		depth = PB_PROFILE_MAX_DEPTH + 1;
+	for (uint32_t i = 0; i < depth; i++) {
+		int64_t id = pb_profile__intern(p, names[i], strlen(names[i]));
+
+		if (id < 0)
+			return id;
+		ids[i] = id;
+	}
+	return pb_profile__add(p, pid, ids, depth, count);
+}
+
 int pb_profile__copy_stack_as(struct pb_profile *dst, const struct pb_profile *src,
 			      const struct pb_stack *st, uint32_t set)
 {
@@ -15,9 +33,10 @@ int pb_profile__copy_stack_as(struct pb_profile *dst, const struct pb_profile *s
 	for (uint32_t i = 0; i < st->depth; i++) {
 		const char *name = pb_profile__frame_name(src, st->frames[i]);
 		int64_t id = pb_profile__intern(dst, name, strlen(name));
+		int err = id < 0 ? id : pb_profile__copy_frame_site(dst, id, src, st->frames[i]);
 
-		if (id < 0)
-			return id;
+		if (err)
+			return err;
 		ids[i] = id;
 	}
 	return pb_profile__add_labeled(dst, st->pid, set, ids, st->depth, st->count);
@@ -158,7 +177,8 @@ int pb_profile__group_by(const struct pb_profile *p, const char *by, struct pb_p
 		for (uint32_t f = 0; f < st->depth; f++) {
 			const char *name = pb_profile__frame_name(p, st->frames[f]);
 
-			if ((id = pb_profile__intern(q, name, strlen(name))) < 0)
+			if ((id = pb_profile__intern(q, name, strlen(name))) < 0 ||
+			    (id = pb_profile__copy_frame_site(q, id, p, st->frames[f]) ?: id) < 0)
 				break;
 			ids[n++] = id;
 		}

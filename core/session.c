@@ -70,6 +70,23 @@ static int copy_labels(struct pb_session *s, const struct pb_session_opts *opts)
 	return 0;
 }
 
+/* --cgroup's paths, resolved and checked now: a session never starts filtering on a typo. */
+static int resolve_cgroups(struct pb_session *s, const struct pb_session_opts *opts)
+{
+	const char *list = PB_HAS(opts, cgroups) ? opts->cgroups : NULL;
+	char why[PB_CGROUP_PATH_MAX * 2 + 64];
+
+	s->opts.cgroups = NULL;
+	if (!list)
+		return 0;
+	if (pb_cgroup_resolve_list(list, s->cgroup_paths, PB_MAX_CGROUPS, &s->n_cgroups, why,
+				   sizeof(why)))
+		return pb_session_fail(s, EINVAL, "cgroup: %s", why);
+	for (size_t i = 0; i < s->n_cgroups; i++)
+		s->cgroup_ptrs[i] = s->cgroup_paths[i];
+	return 0;
+}
+
 int pb_session__new(const struct pb_session_opts *opts, struct pb_session **ret)
 {
 	struct pb_session *s = calloc(1, sizeof(*s));
@@ -110,7 +127,7 @@ int pb_session__new(const struct pb_session_opts *opts, struct pb_session **ret)
 	if (PB_HAS(opts, events) && opts->events && *opts->events)
 		s->events_spec = strdup(opts->events);
 	s->opts.events = NULL;
-	err = copy_labels(s, opts);
+	err = copy_labels(s, opts) ?: resolve_cgroups(s, opts);
 	if (err) {
 		pb_session__free(s);
 		return err;
@@ -235,10 +252,29 @@ int pb_session_check_own_events(struct pb_session *s)
 			       "only: give -p PID or a command", s->unwinder_name);
 }
 
+/*
+ * An unwinder older than ABI 2.4 does not see params.cgroups and would sample everything; the
+ * perf unwinder's per-thread events cannot filter by cgroup (it says so itself too).
+ */
+int pb_session_check_cgroups(struct pb_session *s)
+{
+	if (!s->n_cgroups)
+		return 0;
+	if (pb_session_own_events(s))
+		return pb_session_fail(s, EINVAL, "the '%s' unwinder (--no-bpf) cannot filter by "
+				       "cgroup (--cgroup): use fp, dwarf, libdw or libunwind",
+				       s->unwinder_name);
+	if (s->unwinder->desc->abi_minor < 4)
+		return pb_session_fail(s, EINVAL, "the '%s' unwinder (ABI %u.%u) cannot filter by "
+				       "cgroup (--cgroup needs ABI 2.4)", s->unwinder_name,
+				       s->unwinder->desc->abi_major, s->unwinder->desc->abi_minor);
+	return 0;
+}
+
 int pb_session__check(struct pb_session *s)
 {
 	return pb_session_find_unwinder(s) ?: pb_session_check_own_events(s) ?:
-	       pb_session_resolve_events(s);
+	       pb_session_check_cgroups(s) ?: pb_session_resolve_events(s);
 }
 
 int pb_session__write(struct pb_session *s, const struct pb_profile *p)

@@ -18,7 +18,15 @@ int pb_session_resolve_events(struct pb_session *s)
 				       "(it samples its own timer; use fp or dwarf)",
 				       s->events_spec, s->unwinder_name);
 	err = pb_event_set__parse(s->events_spec, &s->event_set, why, sizeof(why));
-	return err ? pb_session_fail(s, -err, "%s", why) : 0;
+	if (err)
+		return pb_session_fail(s, -err, "%s", why);
+	/* An older unwinder would not see the probes, and count nothing. */
+	if (s->event_set->n_probes && s->unwinder->desc->abi_minor < 5)
+		return pb_session_fail(s, EINVAL, "-e %s: the '%s' unwinder (ABI %u.%u) takes no "
+				       "probes (they need ABI 2.5)", s->event_set->probes[0]->spec,
+				       s->unwinder_name, s->unwinder->desc->abi_major,
+				       s->unwinder->desc->abi_minor);
+	return 0;
 }
 
 void pb_session_event_params(struct pb_session *s)

@@ -109,12 +109,18 @@ struct pb_session {
 	struct pb_label *labels;	/* opts.labels, copied (one allocation) */
 	char *group_by;			/* opts.group_by, copied */
 	struct pb_cgroup_cache *cgroups; /* pid -> container/pod/unit, created at start */
+	/* opts.cgroups resolved to absolute paths, as the unwinder's params point to them. */
+	char cgroup_paths[PB_MAX_CGROUPS][PB_CGROUP_PATH_MAX];
+	const char *cgroup_ptrs[PB_MAX_CGROUPS];
+	size_t n_cgroups;
 };
 
 /* session.c */
 void pb_session_stop_sampling(struct pb_session *s);
 /* The unwinder opens its own perf events, loads no BPF (PB_UNWINDER_OWN_EVENTS). */
 bool pb_session_own_events(const struct pb_session *s);
+/* -EINVAL (failed, saying why) when --cgroup was given to an unwinder that cannot filter so. */
+int pb_session_check_cgroups(struct pb_session *s);
 /* -EINVAL (failed, saying why) when that unwinder was asked to sample every process. */
 int pb_session_check_own_events(struct pb_session *s);
 /* session_events.c: checks -e once (before the unwinder loads); fails naming the spec. */

@@ -154,6 +154,10 @@ static int open_unwinder(struct pb_session *s)
 		.stack_storage_size = s->opts.stack_storage_size,
 		.hash_storage_size = s->opts.hash_storage_size,
 		.python = s->opts.python,
+		.per_thread = s->opts.per_thread,
+		.per_cpu = s->opts.per_cpu,
+		.cgroups = s->n_cgroups ? s->cgroup_ptrs : NULL,
+		.n_cgroups = s->n_cgroups,
 	};
 	pb_session_event_params(s);
 	/* The unwinder's own reason becomes the one message ("needs bpf_loop (Linux 5.17 ..."). */
@@ -225,7 +229,8 @@ int pb_session__start(struct pb_session *s)
 	if ((err = pb_session_check_outputs(s, false)))
 		return err;
 	if ((err = pb_session_find_unwinder(s)) || (err = pb_session_check_own_events(s)) ||
-	    (err = pb_session_resolve_events(s)) || (err = check_system(s)) ||
+	    (err = pb_session_check_cgroups(s)) || (err = pb_session_resolve_events(s)) ||
+	    (err = check_system(s)) ||
 	    (err = open_unwinder(s)))
 		return err;
 	ops = s->unwinder->desc->unwinder;

@@ -89,6 +89,8 @@ int pb_agent__new(const struct pb_agent_opts *opts, struct pb_agent **ret)
 		memcpy(a->pids, a->opts.pids, a->n_pids * sizeof(*a->pids));
 	if (PB_HAS(opts, group_by) && opts->group_by)
 		a->group_by = strdup(opts->group_by);
+	if (PB_HAS(opts, cgroups) && opts->cgroups)
+		a->cgroups = strdup(opts->cgroups);
 	if (PB_HAS(opts, events) && opts->events)
 		a->events = strdup(opts->events);
 	if (PB_HAS(opts, n_labels) && opts->labels && opts->n_labels)
@@ -98,15 +100,18 @@ int pb_agent__new(const struct pb_agent_opts *opts, struct pb_agent **ret)
 	a->opts.labels = a->labels;
 	a->opts.n_labels = a->labels ? a->opts.n_labels : 0;
 	a->opts.group_by = a->group_by;
+	a->opts.cgroups = a->cgroups;
 	a->opts.events = a->events;
 	err = !a->unwinder || (opts->plugin_path && !a->plugin_path) || (a->n_pids && !a->pids) ||
 		      (a->opts.n_labels && !a->labels) || (a->opts.group_by && !a->group_by) ||
+		      (a->opts.cgroups && !a->cgroups) ||
 		      (PB_HAS(opts, events) && opts->events && !a->events)
 		      ? -ENOMEM
 		      : init_sync(a);
 	if (err) {
 		free(a->labels);
 		free(a->group_by);
+		free(a->cgroups);
 		free(a->events);
 		free(a->unwinder);
 		free(a->plugin_path);
@@ -305,6 +310,7 @@ void pb_agent__free(struct pb_agent *a)
 	free(a->pids);
 	free(a->labels);
 	free(a->group_by);
+	free(a->cgroups);
 	free(a->events);
 	pthread_cond_destroy(&a->wake);
 	pthread_mutex_destroy(&a->lock);

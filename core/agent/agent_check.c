@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "agent_internal.h"
+#include "cgroup/cgroup.h"
 #include "config.h"
 #include "plugin_loader.h"
 #include "system_check.h"
@@ -83,6 +84,18 @@ static int choose_mode(struct pb_agent *a)
 	return 0;
 }
 
+/* A bad --cgroup path is refused before the thread starts, like every other bad option. */
+static int check_cgroups(struct pb_agent *a)
+{
+	char paths[PB_MAX_CGROUPS][PB_CGROUP_PATH_MAX], why[PB_CGROUP_PATH_MAX * 2 + 64];
+	size_t n;
+	int err = pb_cgroup_resolve_list(a->cgroups, paths, PB_MAX_CGROUPS, &n, why, sizeof(why));
+
+	if (!err && a->opts.no_bpf)
+		return pb_agent_fail(a, EINVAL, "pb_agent_opts.cgroups needs BPF (no_bpf is set)");
+	return err ? pb_agent_fail(a, EINVAL, "pb_agent_opts.cgroups: %s", why) : 0;
+}
+
 int pb_agent_check(struct pb_agent *a)
 {
 	struct pb_plugin_registry *reg;
@@ -92,6 +105,8 @@ int pb_agent_check(struct pb_agent *a)
 	if (a->group_by && !pb_profile__group_by_valid(a->group_by))
 		return pb_agent_fail(a, EINVAL, "pb_agent_opts.group_by '%s' is not container, pod "
 				     "or label:NAME", a->group_by);
+	if (a->cgroups && (err = check_cgroups(a)))
+		return err;
 	if ((err = choose_mode(a)))
 		return err;
 	if ((err = pb_plugin_registry__new(a->plugin_path, &reg)))

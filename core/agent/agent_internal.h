@@ -21,6 +21,7 @@ struct pb_agent {
 	size_t n_pids;
 	struct pb_label *labels; /* opts.labels, copied */
 	char *group_by;
+	char *cgroups;
 
 	struct pb_agent_output *outputs;
 	size_t n_outputs;

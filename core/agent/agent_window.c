@@ -33,6 +33,9 @@ static void session_opts(const struct pb_agent *a, const uint32_t *self, struct 
 		.labels = a->opts.labels,
 		.n_labels = a->opts.n_labels,
 		.group_by = a->opts.group_by,
+		.per_thread = a->opts.per_thread,
+		.per_cpu = a->opts.per_cpu,
+		.cgroups = a->opts.cgroups,
 		.events = a->opts.events,
 		.period = a->opts.period,
 	};

@@ -15,7 +15,7 @@
 #include "cgroup.h"
 #include "hash.h"
 
-#define SLOTS 1024			 /* ~700 KiB; processes sampled per window are fewer */
+#define SLOTS 1024			 /* ~1.4 MiB; processes sampled per window are fewer */
 #define REREAD_NS (30ull * 1000000000ull) /* a moved process is labelled right within 30 s */
 #define READ_MAX (64 * 1024)		 /* a v1 host lists ~13 lines; more is not a cgroup file */
 
@@ -28,6 +28,7 @@ struct slot {
 struct pb_cgroup_cache {
 	char proc_root[64];
 	uint64_t reads;
+	struct pb_names_cache *names; /* container and pod names, per container */
 	struct pb_cgroup_info none;
 	struct slot slots[SLOTS];
 };
@@ -39,12 +40,19 @@ int pb_cgroup_cache__new(const char *proc_root, struct pb_cgroup_cache **ret)
 	if (!c)
 		return -ENOMEM;
 	snprintf(c->proc_root, sizeof(c->proc_root), "%s", proc_root ? proc_root : "/proc");
+	/*
+	 * PROFILE_BEE_NODE_ROOT (a test hook) puts the runtimes' and the kubelet's directories
+	 * under another root. Without the names cache, ids still label stacks.
+	 */
+	pb_names_cache__new(getenv("PROFILE_BEE_NODE_ROOT"), c->proc_root, &c->names);
 	*ret = c;
 	return 0;
 }
 
 void pb_cgroup_cache__free(struct pb_cgroup_cache *c)
 {
+	if (c)
+		pb_names_cache__free(c->names);
 	free(c);
 }
 
@@ -79,6 +87,8 @@ const struct pb_cgroup_info *pb_cgroup_cache__get(struct pb_cgroup_cache *c, uin
 	s = &c->slots[pb_hash_u64(pid) % SLOTS];
 	if (s->pid != pid || now_ns - s->read_ns > REREAD_NS) {
 		read_info(c, pid, &s->info);
+		if (c->names)
+			pb_names_cache__fill(c->names, pid, &s->info, now_ns);
 		s->pid = pid;
 		s->read_ns = now_ns;
 	}

@@ -221,6 +221,9 @@ size_t pb_cgroup_labels(const struct pb_cgroup_info *info, struct pb_label *out,
 		{ "container_runtime", info->runtime },
 		{ "pod_uid", info->pod_uid },
 		{ "systemd_unit", info->systemd_unit },
+		{ "container_name", info->names.container },
+		{ "pod_name", info->names.pod },
+		{ "namespace", info->names.namespace_ },
 	};
 	size_t n = 0;
 

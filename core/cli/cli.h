@@ -30,6 +30,8 @@ struct cli {
 	struct pb_settings layer;
 	bool no_bpf;		   /* --no-bpf: the perf unwinder */
 	const char *unwinder_flag; /* --dwarf or --unwinder (other than perf), when given */
+	const char *view_flag;	   /* --per-thread or --per-cpu, the last given */
+	bool per_cpu_flag;	   /* --per-cpu given */
 	bool stream_mode;
 	bool list_plugins;
 	bool check; /* --check */

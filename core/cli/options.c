@@ -17,6 +17,9 @@ static const char usage[] =
 	"\n"
 	"What to profile (default: every process, 10 seconds):\n"
 	"  -p, --pid PID[,PID...]     these processes (all threads, and children they fork)\n"
+	"      --cgroup PATH          repeatable: only processes in this cgroup v2 directory or\n"
+	"                             below it (absolute, relative to the v2 mount, or as\n"
+	"                             /proc/PID/cgroup writes it), filtered in BPF\n"
 	"      --cmd \"CMD\"            run CMD through /bin/sh and profile it until it exits\n"
 	"  -- COMMAND [ARGS...]       run COMMAND and profile it until it exits\n"
 	"  -d, --duration SECONDS     stop after SECONDS (may be fractional; 0: until Ctrl-C)\n"
@@ -81,6 +84,11 @@ static const char usage[] =
 	"      --label KEY=VALUE      repeatable: a label on every stack (INI [labels])\n"
 	"      --group-by KEY         container, pod or label:NAME: a root frame per value\n"
 	"\n"
+	"Views (every output; labels tid, thread_name, cpu too):\n"
+	"      --per-thread           threads apart: comm;[tid 1234 worker-2];main;... (the comm\n"
+	"                             is the process's name, the thread's is in its frame)\n"
+	"      --per-cpu              CPUs apart: a root frame per CPU, [cpu 3];comm;...\n"
+	"\n"
 	"Scripts and settings:\n"
 	"  -c, --script FILE          run a Lua session script; what follows -- is its pb.args\n"
 	"      --config FILE          read settings only from FILE (default: /etc/profile-bee/\n"
@@ -137,9 +145,12 @@ enum {
 	OPT_SET,
 	OPT_LABEL,
 	OPT_GROUP_BY,
+	OPT_CGROUP,
 	OPT_DEBUGINFOD,
 	OPT_INLINE,
 	OPT_LINES,
+	OPT_PER_THREAD,
+	OPT_PER_CPU,
 	OPT_PERIOD,
 	OPT_LIST_EVENTS,
 };
@@ -183,6 +194,8 @@ static const struct option long_options[] = {
 	{ "debuginfod", required_argument, NULL, OPT_DEBUGINFOD },
 	{ "inline", no_argument, NULL, OPT_INLINE },
 	{ "lines", no_argument, NULL, OPT_LINES },
+	{ "per-thread", no_argument, NULL, OPT_PER_THREAD },
+	{ "per-cpu", no_argument, NULL, OPT_PER_CPU },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "script", required_argument, NULL, 'c' },
@@ -190,6 +203,7 @@ static const struct option long_options[] = {
 	{ "set", required_argument, NULL, OPT_SET },
 	{ "label", required_argument, NULL, OPT_LABEL },
 	{ "group-by", required_argument, NULL, OPT_GROUP_BY },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ 0 },
 };
 
@@ -290,6 +304,22 @@ static int parse_label(struct cli *cli, const char *arg)
 	memcpy(key, arg, eq - arg);
 	key[eq - arg] = '\0';
 	return record_in(cli, "--label", "labels", key, eq + 1);
+}
+
+/* --cgroup PATH, repeatable: [profile] cgroup's comma-separated list grows by one. */
+static int add_cgroup(struct cli *cli, const char *arg)
+{
+	const char *had = pb_settings_get(&cli->layer, "profile", "cgroup");
+	char *list = NULL;
+	int ret;
+
+	if (!arg[0] || strchr(arg, ','))
+		return bad("--cgroup", arg, "a cgroup v2 directory (one per --cgroup)");
+	if (asprintf(&list, "%s%s%s", had && *had ? had : "", had && *had ? "," : "", arg) < 0)
+		return 1;
+	ret = record(cli, "--cgroup", "cgroup", list);
+	free(list);
+	return ret;
 }
 
 static int add_output(struct cli *cli, const char *target)
@@ -439,6 +469,8 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 		return parse_label(cli, arg);
 	case OPT_GROUP_BY:
 		return record(cli, "--group-by", "group-by", arg);
+	case OPT_CGROUP:
+		return add_cgroup(cli, arg);
 	case 'v':
 		cli->verbosity++;
 		return 0;
@@ -448,6 +480,13 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 		return record(cli, "--inline", "inline", "true");
 	case OPT_LINES:
 		return record(cli, "--lines", "lines", "true");
+	case OPT_PER_THREAD:
+		cli->view_flag = "--per-thread";
+		return record(cli, "--per-thread", "per-thread", "true");
+	case OPT_PER_CPU:
+		cli->view_flag = "--per-cpu";
+		cli->per_cpu_flag = true;
+		return record(cli, "--per-cpu", "per-cpu", "true");
 	case OPT_DEBUGINFOD:
 		/* libdebuginfod and child processes read the variable: the flag sets it. */
 		if (!arg[0])
@@ -504,6 +543,8 @@ static int check_no_bpf(const struct cli *cli)
 			      : "--unwinder names a BPF unwinder; --no-bpf is the 'perf' unwinder";
 	else if (cli->opts.kernel_only)
 		why = "-K: --no-bpf samples user stacks only (kernel ones need privileges)";
+	else if (cli->per_cpu_flag)
+		why = "--per-cpu needs BPF: --no-bpf's perf samples do not say which CPU they ran on";
 	else if (cli->script)
 		why = "--no-bpf applies to -p and commands, not to scripts (-c)";
 	else if (cli->input)
@@ -542,6 +583,11 @@ static int check_combination(struct cli *cli)
 	if (cli->diff && (!cli->n_outputs || cli->tui || cli->serve)) {
 		fprintf(stderr, "profile-bee: --diff draws a differential flame graph: give -o "
 			"FILE.svg, .html or .json\n");
+		return 2;
+	}
+	/* A saved profile's threads and CPUs are what its frames say; none are taken now. */
+	if (cli->input && cli->view_flag) {
+		fprintf(stderr, "profile-bee: %s applies to sampling, not to --input\n", cli->view_flag);
 		return 2;
 	}
 	if (cli->input && (cli->cmd_string || cli->command || cli->opts.n_pids)) {

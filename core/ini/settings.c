@@ -237,6 +237,8 @@ int pb_settings_to_opts(struct pb_settings *st, struct pb_session_opts *opts, ch
 						   : PB_PYTHON_AUTO;
 	opts->inline_frames = c.inline_frames;
 	opts->lines = c.lines;
+	opts->per_thread = c.per_thread;
+	opts->per_cpu = c.per_cpu;
 	opts->one_cpu = c.cpu >= 0;
 	opts->cpu = c.cpu >= 0 ? c.cpu : 0;
 	opts->stack_storage_size = c.stack_storage_size;
@@ -246,6 +248,7 @@ int pb_settings_to_opts(struct pb_settings *st, struct pb_session_opts *opts, ch
 	if (*c.plugin_path)
 		opts->plugin_path = c.plugin_path;
 	opts->group_by = c.group_by;
+	opts->cgroups = *c.cgroup ? c.cgroup : NULL;
 	opts->events = c.event;
 	opts->period = c.period;
 	if ((ret = labels_to_opts(st, opts, err, len)))

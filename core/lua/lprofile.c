@@ -65,29 +65,73 @@ static void push_count(lua_State *L, uint64_t n)
 		lua_pushnumber(L, (lua_Number)n);
 }
 
-/* { comm=, pid=, frames={root..leaf}, count=, labels={k=v} } */
+/* A label holding a number (tid, cpu), or -1 when the stack has none. */
+static lua_Integer label_number(const struct pb_profile *p, uint32_t set, const char *key)
+{
+	const char *v = pb_profile__label(p, set, key);
+	char *end;
+	long long n;
+
+	if (!v || !*v)
+		return -1;
+	n = strtoll(v, &end, 10);
+	return *end || n < 0 ? -1 : n;
+}
+
+/* The root frame of --per-cpu. */
+static void cpu_frame(char *buf, size_t len, lua_Integer cpu)
+{
+	snprintf(buf, len, "[cpu %lld]", (long long)cpu);
+}
+
+/* 1 when the stack starts with the "[cpu N]" of --per-cpu (the cpu field tells it), else 0. */
+static uint32_t cpu_root(const struct pb_profile *p, const struct pb_stack *st, lua_Integer cpu)
+{
+	char frame[32];
+
+	if (cpu < 0 || st->depth < 2)
+		return 0;
+	cpu_frame(frame, sizeof(frame), cpu);
+	return !strcmp(pb_profile__frame_name(p, st->frames[0]), frame);
+}
+
+/*
+ * { comm=, pid=, frames={root..leaf}, count=, labels={k=v}, tid=, cpu= }. With --per-thread
+ * frames[1] is "[tid N NAME]"; with --per-cpu the "[cpu N]" before the comm is the cpu field.
+ */
 static void push_stack(lua_State *L, const struct pb_profile *p, const struct pb_stack *st)
 {
 	const struct pb_label *l;
 	size_t nl = pb_profile__labels(p, st->labels, &l);
+	lua_Integer tid = label_number(p, st->labels, "tid");
+	lua_Integer cpu = label_number(p, st->labels, "cpu");
+	uint32_t skip = cpu_root(p, st, cpu);
 
-	lua_createtable(L, 0, 5);
+	lua_createtable(L, 0, 7);
+	if (tid >= 0) {
+		lua_pushinteger(L, tid);
+		lua_setfield(L, -2, "tid");
+	}
+	if (cpu >= 0) {
+		lua_pushinteger(L, cpu);
+		lua_setfield(L, -2, "cpu");
+	}
 	lua_createtable(L, 0, nl);
 	for (size_t i = 0; i < nl; i++) {
 		lua_pushstring(L, l[i].value);
 		lua_setfield(L, -2, l[i].key);
 	}
 	lua_setfield(L, -2, "labels");
-	lua_pushstring(L, st->depth ? pb_profile__frame_name(p, st->frames[0]) : "");
+	lua_pushstring(L, st->depth ? pb_profile__frame_name(p, st->frames[skip]) : "");
 	lua_setfield(L, -2, "comm");
 	lua_pushinteger(L, st->pid);
 	lua_setfield(L, -2, "pid");
 	push_count(L, st->count);
 	lua_setfield(L, -2, "count");
-	lua_createtable(L, st->depth ? st->depth - 1 : 0, 0);
-	for (uint32_t i = 1; i < st->depth; i++) {
+	lua_createtable(L, st->depth > skip ? st->depth - skip - 1 : 0, 0);
+	for (uint32_t i = skip + 1; i < st->depth; i++) {
 		lua_pushstring(L, pb_profile__frame_name(p, st->frames[i]));
-		lua_rawseti(L, -2, i);
+		lua_rawseti(L, -2, i - skip);
 	}
 	lua_setfield(L, -2, "frames");
 }
@@ -142,13 +186,22 @@ static void add_stack_table(lua_State *L, int idx, struct pb_profile *q)
 {
 	/* One past the limit: pb_profile__add_names cuts the stack and counts it. */
 	const char *names[PB_PROFILE_MAX_DEPTH + 2];
-	lua_Integer count, pid;
-	uint32_t labels;
+	char cpu_name[32];
+	lua_Integer count, pid, cpu;
+	uint32_t labels, root = 0;
 	size_t n;
 
 	idx = lua_absindex(L, idx);
+	/* A cpu field is the "[cpu N]" root of --per-cpu, as push_stack took it off. */
+	lua_getfield(L, idx, "cpu");
+	cpu = luaL_optinteger(L, -1, -1);
+	lua_pop(L, 1);
+	if (cpu >= 0) {
+		cpu_frame(cpu_name, sizeof(cpu_name), cpu);
+		names[root++] = cpu_name;
+	}
 	lua_getfield(L, idx, "comm");
-	names[0] = luaL_optstring(L, -1, "");
+	names[root] = luaL_optstring(L, -1, "");
 	lua_getfield(L, idx, "count");
 	count = luaL_optinteger(L, -1, 1);
 	lua_getfield(L, idx, "pid");
@@ -159,16 +212,16 @@ static void add_stack_table(lua_State *L, int idx, struct pb_profile *q)
 	labels = check_labels(L, lua_gettop(L), q);
 	lua_pop(L, 1);
 	n = lua_rawlen(L, -1);
-	if (n > PB_PROFILE_MAX_DEPTH)
-		n = PB_PROFILE_MAX_DEPTH;
+	if (n > PB_PROFILE_MAX_DEPTH - root)
+		n = PB_PROFILE_MAX_DEPTH - root;
 	luaL_checkstack(L, (int)n + 8, "a stack that deep");
 	for (size_t i = 0; i < n; i++) {
 		lua_rawgeti(L, -1 - (int)i, i + 1);
-		names[i + 1] = lua_tostring(L, -1);
-		if (!names[i + 1])
+		names[root + i + 1] = lua_tostring(L, -1);
+		if (!names[root + i + 1])
 			luaL_error(L, "frame %d of a returned stack is not a string", (int)i + 1);
 	}
-	if (count > 0 && add_names_labeled(q, pid, labels, names, n + 1, count))
+	if (count > 0 && add_names_labeled(q, pid, labels, names, root + n + 1, count))
 		luaL_error(L, "out of memory");
 	lua_pop(L, 4 + (int)n);
 }

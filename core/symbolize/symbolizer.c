@@ -209,7 +209,7 @@ static struct pb_srcinfo *srcinfo_of(struct pb_binary *bin, const struct pb_mapp
 	return bin->src;
 }
 
-static struct pb_binary *binary_for(struct pb_symbolizer *s, const struct pb_mapping *m)
+struct pb_binary *pb_symbolizer_binary_for(struct pb_symbolizer *s, const struct pb_mapping *m)
 {
 	uint64_t key = pb_symbolizer_file_key(m);
 	struct file_ref *ref = pb_u64map_get(&s->by_file, key);
@@ -247,7 +247,7 @@ static struct pb_binary *binary_for(struct pb_symbolizer *s, const struct pb_map
 int pb_symbolizer__load(struct pb_symbolizer *s, const struct pb_mapping *m)
 {
 	pthread_mutex_lock(&s->lock);
-	struct pb_binary *bin = binary_for(s, m);
+	struct pb_binary *bin = pb_symbolizer_binary_for(s, m);
 
 	pthread_mutex_unlock(&s->lock);
 	return bin ? 0 : -ENOENT;
@@ -303,7 +303,7 @@ static const char *lookup_locked(struct pb_symbolizer *s, uint32_t pid,
 		addr--;
 	if (in_m) {
 		off = addr - m->start + m->pgoff;
-		bin = binary_for(s, m);
+		bin = pb_symbolizer_binary_for(s, m);
 		if (bin) {
 			bin->used = s->window;
 			pb_symbolizer_fetch_debug(s, m, bin);

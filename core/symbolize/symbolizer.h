@@ -104,6 +104,13 @@ struct pb_dinfod_stats;
 /* What debuginfod fetched, missed, and its first failure; -ENOENT when it is off. */
 int pb_symbolizer__debuginfod_stats(struct pb_symbolizer *s, struct pb_dinfod_stats *out);
 
+/*
+ * The GNU build id of m's binary in hex (the binary is loaded and cached as for a lookup), or
+ * of the running kernel (m NULL, from /sys/kernel/notes): its length, 0 when there is none.
+ */
+size_t pb_symbolizer__build_id(struct pb_symbolizer *s, const struct pb_mapping *m, char *hex,
+			       size_t sz);
+
 /* The kernel frame name for addr, with the "_[k]" suffix ("[unknown]_[k]" when not found). */
 const char *pb_symbolizer__kernel(struct pb_symbolizer *s, uint64_t addr);
 

@@ -60,6 +60,8 @@ struct pb_symbolizer {
 	struct pb_symbolizer_cache_stats stats;
 };
 
+/* m's binary, loaded and cached on first use; NULL when it cannot be read (lock held). */
+struct pb_binary *pb_symbolizer_binary_for(struct pb_symbolizer *s, const struct pb_mapping *m);
 /* The by_file key of m's file. */
 uint64_t pb_symbolizer_file_key(const struct pb_mapping *m);
 /* A stripped binary with a build id: asks debuginfod, adopts the file once there (lock held). */

@@ -149,3 +149,53 @@ expect_fail() {
 max_depth_matching() {
 	awk -v re="$2" '{ line = $0; sub(/ [0-9]+$/, "", line); if (line ~ re) { d = split(line, f, ";"); if (d > m) m = d } } END { print m + 0 }' "$1"
 }
+
+# need_cgroup2: sets V2 to the cgroup v2 hierarchy's mount, or skips the whole test without one
+# (fails under PB_TEST_NO_SKIP=1).
+need_cgroup2() {
+	V2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+	[ -n "$V2" ] && return 0
+	if [ "${PB_TEST_NO_SKIP:-0}" = 1 ]; then
+		echo "1..1"; echo "not ok 1 - needs a cgroup v2 hierarchy"; exit 1
+	fi
+	echo "1..0 # SKIP needs a cgroup v2 hierarchy"; exit 0
+}
+
+# otlp_decode FILE OUT: an OTLP request file as protoc's text, with the published profiles
+# schema (../shared/otlp-proto, else the vendored copy); fails when protoc is missing.
+otlp_decode() {
+	local proto=$PB_SOURCE_ROOT/../shared/otlp-proto
+	[ -d "$proto/opentelemetry" ] || proto=$PB_SOURCE_ROOT/plugins/outputs/otlp/proto
+	command -v protoc >/dev/null || return 1
+	protoc -I "$proto" \
+		--decode=opentelemetry.proto.collector.profiles.v1development.ExportProfilesServiceRequest \
+		opentelemetry/proto/collector/profiles/v1development/profiles_service.proto \
+		<"$1" >"$2" 2>&1
+}
+
+# pprof_tags_have DESC FILE WORD...: go tool pprof -tags of FILE shows every WORD.
+pprof_tags_have() {
+	local desc=$1 file=$2 tags w
+	shift 2
+	if ! command -v go >/dev/null; then
+		not_ok "$desc" "go (Debian golang-go) is not installed"
+		return
+	fi
+	tags=$(HOME=$TMP go tool pprof -tags "$file" 2>&1)
+	for w in "$@"; do
+		echo "$tags" | grep -q -- "$w" || { not_ok "$desc" "no '$w' in:" "$tags"; return; }
+	done
+	ok "$desc"
+}
+
+# cgroup_cleanup DIR...: kills the processes in $pids, then removes the cgroup trees DIR,
+# deepest first (a cgroup goes only once it has no children), and $TMP. For an EXIT trap.
+cgroup_cleanup() {
+	local top
+	kill "${pids[@]}" 2>/dev/null
+	wait 2>/dev/null
+	for top in "$@"; do
+		[ -d "$top" ] && find "$top" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
+	rm -rf "$TMP"
+}

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Runs inside a qemu guest booted on another kernel (busybox sh): every unwinder loads and holds
 # the fixture chain, the fallbacks work, a missing feature gives its one message, a system-wide
-# run writes every output that needs no network. TAP on stdout, read back by matrix.sh.
+# run writes every output that needs no network, --cgroup filters. TAP on stdout, read back by
+# matrix.sh.
 . "$PB_SOURCE_ROOT/tests/e2e/lib.sh"
 C=$PB_FIXTURES/c
 CHAIN="main;pb_alpha;pb_beta;pb_gamma"
@@ -10,7 +11,7 @@ CHAIN="main;pb_alpha;pb_beta;pb_gamma"
 # samples on pb_gamma, where the checks need 100.
 SECONDS_RUN=3
 
-plan 15
+plan 16
 echo "# kernel $(uname -r)"
 
 if "$PB" --check >"$TMP/check" 2>&1; then
@@ -93,6 +94,28 @@ if [ "$spins" -ge 50 ]; then
 	ok "system-wide: another busy process sampled too ($spins samples)"
 else
 	not_ok "system-wide: another busy process sampled too" "$spins samples of sh"
+fi
+
+# --cgroup: the filter's cgroup array and bpf_current_task_under_cgroup load on this kernel
+# and keep, system-wide, only the process of that cgroup (the guest mounts cgroup v2 itself).
+mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null
+mkdir -p /sys/fs/cgroup/pb-a
+"$C/chain-fp" 60 &
+busy=$!
+echo "$busy" >/sys/fs/cgroup/pb-a/cgroup.procs
+sh -c 'while :; do :; done' &
+spin=$!
+"$PB" --cgroup pb-a -F 199 -d 3 -o "$TMP/cg.folded" 2>"$TMP/cg.err"
+status=$?
+kill "$busy" "$spin"
+wait "$busy" "$spin"
+inside=$(samples_matching "$TMP/cg.folded" '^chain-fp;')
+total=$(total_samples "$TMP/cg.folded")
+if [ "$status" = 0 ] && [ "$inside" -ge 100 ] && [ "$inside" = "$total" ]; then
+	ok "--cgroup: only the cgroup's process, system-wide ($inside of $total samples)"
+else
+	not_ok "--cgroup: only the cgroup's process" "status $status, $inside of $total" \
+		"$(cat "$TMP/cg.err")" "$(sort -t' ' -k2 -nr "$TMP/cg.folded" | head -5)"
 fi
 
 # Probes (-e, tests/e2e/probes): the probe programs load here too, and count each hit; the

@@ -53,6 +53,14 @@ struct pb_agent_opts {
 	const struct pb_label *labels;
 	size_t n_labels;
 	const char *group_by; /* "container", "pod", "label:NAME" or NULL */
+	/* Views, as pb_session_opts.per_thread and per_cpu: a frame per thread / CPU. */
+	bool per_thread;
+	bool per_cpu;
+	/*
+	 * Only processes in these cgroup v2 directories or below (pb_session_opts.cgroups,
+	 * comma-separated), filtered in BPF; with system_wide, every such process.
+	 */
+	const char *cgroups;
 	/* What counts stacks, as pb_session_opts.events (-e); NULL: the CPU timer. Copied. */
 	const char *events;
 	uint64_t period; /* as pb_session_opts.period */

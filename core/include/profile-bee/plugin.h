@@ -20,8 +20,9 @@ extern "C" {
  * session (logging, lost counters, process mappings, encoders, stopping) goes through the host.
  */
 #define PB_PLUGIN_ABI_MAJOR 2
-#define PB_PLUGIN_ABI_MINOR 4 /* 2.1: unwinder_flags, set_enabled; 2.2: pb_encoder.decode; 2.3: python;
-				2.4: probes */
+#define PB_PLUGIN_ABI_MINOR 5 /* 2.1: unwinder_flags, set_enabled; 2.2: pb_encoder.decode; 2.3: python;
+				* 2.4: per-thread/per-CPU views (pb_raw_stack.cpu, sample params), --cgroup,
+				* frame sites (pb_profile__mapping...); 2.5: probes (-e) */
 /* The entry point: a NULL-terminated list of the plugins one .so holds (ABI 2 and later). */
 #define PB_PLUGIN_ENTRY_SYMBOL "pb_plugin_list"
 /* What ABI 1 plugins exported (one descriptor): found, it is refused with both versions. */
@@ -104,6 +105,12 @@ struct pb_raw_stack {
 	uint32_t n_kernel;
 	uint64_t count;
 	uint32_t flags; /* PB_RAW_* */
+	/*
+	 * ABI 2.4: the CPU the samples ran on. A struct without sz: the core reads it only from
+	 * unwinders built for 2.4 or later, and only with pb_sample_params.per_cpu on. tid and cpu
+	 * are 0 unless per_thread / per_cpu ask for them, so default runs count fewer stacks.
+	 */
+	uint32_t cpu;
 };
 
 #define PB_RAW_USER_TRUNCATED (1u << 0) /* the walk stopped early (depth or unwind limit) */
@@ -170,7 +177,21 @@ struct pb_sample_params {
 	/* ABI 2.1: interpreter frames (--python): PB_PYTHON_AUTO, _OFF or _ONLY. */
 	uint32_t python;
 	/*
-	 * ABI 2.4: probes to count stacks at (-e kprobe:, uprobe:, tracepoint:, usdt:), resolved
+	 * ABI 2.4, views: keep stacks of different threads (pb_raw_stack.tid) or CPUs (.cpu)
+	 * apart. Off (or a core that does not reach them): tid and cpu may be 0, and should be,
+	 * so that counting in BPF does not split stacks nobody asked to tell apart.
+	 */
+	bool per_thread;
+	bool per_cpu;
+	/*
+	 * ABI 2.4 (--cgroup): sample only tasks in these cgroup v2 directories or below them
+	 * (absolute paths the core checked); none when n_cgroups is 0. An unwinder that cannot
+	 * filter by cgroup refuses to open (-EOPNOTSUPP) rather than sample everything.
+	 */
+	const char *const *cgroups;
+	uint32_t n_cgroups;
+	/*
+	 * ABI 2.5: probes to count stacks at (-e kprobe:, uprobe:, tracepoint:, usdt:), resolved
 	 * and checked by the core: each hit counts 1. The unwinder attaches them in attach, or
 	 * fails open with "not supported with this unwinder" when it cannot. n_probes 0: none.
 	 */
@@ -197,6 +218,8 @@ struct pb_probe {
 	const char *provider; /* USDT only */
 	uint64_t offset;      /* UPROBE, URETPROBE */
 };
+
+#define PB_MAX_CGROUPS 16 /* --cgroup paths at most (the BPF filter's slots) */
 
 #define PB_PYTHON_AUTO 0 /* CPython frames in place of the eval loop's native frames */
 #define PB_PYTHON_OFF  1 /* native frames only */
@@ -229,7 +252,7 @@ struct pb_unwinder_ops {
 	/*
 	 * Optional (ABI 2.1): sampling off (pause, and before the last drain) or on (resume), for
 	 * an unwinder with PB_UNWINDER_OWN_EVENTS; the session does this with its own events.
-	 * ABI 2.4: also called, beside the session's own events, when params named probes.
+	 * ABI 2.5: also called, beside the session's own events, when params named probes.
 	 */
 	int (*set_enabled)(void *state, bool on);
 };

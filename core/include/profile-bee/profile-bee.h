@@ -116,6 +116,33 @@ int pb_profile__relabel(const struct pb_profile *p, const struct pb_label *add, 
 			struct pb_profile **ret);
 /* Drops from l[0..n) the labels whose key l[n..n+m) has too; returns the new count. */
 size_t pb_profile__labels_merge(struct pb_label *l, size_t n, size_t m);
+/*
+ * The binary a frame's address lies in (pprof's and OTLP's mapping): the range it was mapped at
+ * in its process, the file offset mapped at start, its path as the process saw it
+ * ("[kernel.kallsyms]" for the kernel) and its GNU build id in hex ("" when unknown).
+ */
+struct pb_profile_mapping {
+	uint64_t start, limit, offset;
+	const char *path;
+	const char *build_id;
+};
+/* The id (from 1) of mapping m in p, interned (strings copied) on first use; or -errno. */
+int64_t pb_profile__intern_mapping(struct pb_profile *p, const struct pb_profile_mapping *m);
+size_t pb_profile__mapping_count(const struct pb_profile *p);
+/* Mapping id (1 .. count, valid while p lives), or NULL. */
+const struct pb_profile_mapping *pb_profile__mapping(const struct pb_profile *p, uint32_t id);
+/*
+ * Frame id frame was seen at address (the pc; a return address less one) in mapping, an id of
+ * p. A frame is a name and stacks are keyed by names (folded output is unchanged), so a name
+ * seen at several addresses or in several binaries keeps the first: 0, or -EINVAL.
+ */
+int pb_profile__set_frame_site(struct pb_profile *p, uint32_t frame, uint32_t mapping,
+			       uint64_t address);
+/* frame's mapping id (0: none known) and address (address may be NULL). */
+uint32_t pb_profile__frame_site(const struct pb_profile *p, uint32_t frame, uint64_t *address);
+/* src_frame's site in src as frame's in dst (its mapping interned in dst), unless it has one. */
+int pb_profile__copy_frame_site(struct pb_profile *dst, uint32_t frame,
+				const struct pb_profile *src, uint32_t src_frame);
 /* Removes every stack. Interned names and meta are kept. */
 void pb_profile__clear(struct pb_profile *p);
 
@@ -260,6 +287,19 @@ struct pb_session_opts {
 	 */
 	bool inline_frames;
 	bool lines;
+	/*
+	 * Views (--per-thread, --per-cpu). per_thread: the root frame is the process's name and
+	 * "[tid N NAME]" (the thread's id and name) follows it; per_cpu: "[cpu N]" comes before
+	 * the root frame. The stacks carry them as labels too: tid, thread_name, cpu.
+	 */
+	bool per_thread;
+	bool per_cpu;
+	/*
+	 * --cgroup: only processes in these cgroup v2 directories or below them, comma-separated,
+	 * absolute or relative to the v2 mount (at most PB_MAX_CGROUPS); filtered in BPF before
+	 * any stack is walked. NULL: every process (or those of -p).
+	 */
+	const char *cgroups;
 	/*
 	 * -e: what counts stacks instead of the CPU timer, ','-separated: a perf event
 	 * ("page-faults", "cycles") and/or probes ("kprobe:vfs_read", "uprobe:PATH:GLOB",

@@ -94,11 +94,35 @@ int pyroscope_build_url(const char *base, const char *name, const char *format,
 			uint64_t until_ns, char **ret);
 /*
  * pyroscope_name.c: "app.cpu{k=v,...}" from the app name, labels "k=v;k2=v2" (',' also
- * separates) and, with host_labels, the host metadata; made valid, each change logged.
+ * separates), the series' labels set[0..n_set) (a label set of the profile) and, with
+ * host_labels, the host metadata, the first of each key winning in that order; made valid,
+ * each change logged.
  */
 int pyroscope_name(const struct pb_host *host, const char *app, const char *labels,
-		   bool host_labels, char **ret);
+		   const struct pb_label *set, size_t n_set, bool host_labels, char **ret);
 void url_append_escaped(FILE *f, const char *s);
+
+/* push_series.c: Pyroscope series names per label set, cached; a window split by label set. */
+struct series_opts {
+	const struct pb_host *host;
+	const char *labels; /* the push's configured labels */
+	bool host_labels;
+};
+struct series_names {
+	struct pb_profile *keys; /* interned app and label sets: names[id] */
+	char **names;
+	size_t n, cap;
+};
+/* The series name of app with the label set set[0..n), valid until the next call or free. */
+int series_name(struct series_names *c, const struct series_opts *o, const char *app,
+		const struct pb_label *set, size_t n, const char **ret);
+void series_names_free(struct series_names *c);
+/*
+ * prof's stacks by label set: (*ret)[id] holds those of set id without labels (meta copied),
+ * NULL where prof has none; *n is the label set count + 1. Free with series_split_free.
+ */
+int series_split(const struct pb_profile *prof, struct pb_profile ***ret, size_t *n);
+void series_split_free(struct pb_profile **parts, size_t n);
 
 /* serve.c: the live server output. */
 int serve_open(const struct pb_host *host, const struct pb_output_params *params,

@@ -84,8 +84,9 @@ static const struct pb_config_key push_keys[] = {
 		    "do not verify TLS certificates"),
 	PB_KEY_BOOL(struct push_settings, gzip, "gzip", "true", "generic mode: gzip the body"),
 	PUSH_KEY_STRING(format, "format", "folded",
-			"pyroscope mode: the body, folded text or pprof (multipart, as /ingest?"
-			"format=pprof takes it; each stack's labels become series labels)",
+			"pyroscope mode: the body, folded text (one request per label set, its "
+			"labels in the series name) or pprof (multipart, as /ingest?format=pprof "
+			"takes it; each stack's labels become series labels)",
 			.choices = "folded, pprof"),
 	PUSH_KEY_DOUBLE(timeout, "timeout", "10", 0.001, 86400, "seconds one request may take"),
 	PUSH_KEY_DOUBLE(connect_timeout, "connect-timeout", "5", 0.001, 86400,

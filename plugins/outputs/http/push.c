@@ -14,7 +14,7 @@ struct push {
 	const struct pb_host *host;
 	char *url;
 	char *app, *labels;
-	char *name, *name_app; /* the series name, made once for the app name it was made from */
+	struct series_names series; /* Pyroscope's names, per app and label set */
 	bool pyroscope, gzip, host_labels, pprof, otlp;
 	uint32_t window_ms;
 	struct pb_profile *acc; /* a one-shot run sends the sum of its windows once */
@@ -296,34 +296,59 @@ static int drain(struct push *p)
 	return ret;
 }
 
-/* Pyroscope's series name: made (and any change to it said) once, not once per window. */
-static int series_name(struct push *p, const struct pb_profile *prof)
+/* prof as one request in the queue; name: Pyroscope's series (NULL otherwise). */
+static int queue_window(struct push *p, const struct pb_profile *prof, const char *name,
+			uint64_t seq)
+{
+	struct window *w;
+	int err = window_new(p->host, prof,
+			     &(struct window_opts){ .url = p->url, .seq = seq,
+						    .pyroscope = p->pyroscope, .pprof = p->pprof,
+						    .otlp = p->otlp, .gzip = p->gzip, .name = name },
+			     &w);
+
+	if (err)
+		return err;
+	pthread_mutex_lock(&p->lock);
+	queue_push(p, w, false);
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+/*
+ * A window to Pyroscope: pprof carries its labels (the server makes a series of each label
+ * set), folded text does not, so it goes as one request per label set, named for the set.
+ */
+static int queue_pyroscope(struct push *p, const struct pb_profile *prof, uint64_t seq)
 {
 	const struct pb_profile_meta *m = pb_profile__meta_const(prof);
-	const char *app = p->app ? p->app : m->comm[0] ? m->comm : "profile-bee";
-	char *name, *name_app;
+	const char *app = p->app ? p->app : m->comm[0] ? m->comm : "profile-bee", *name;
+	const struct series_opts o = { p->host, p->labels, p->host_labels };
+	struct pb_profile **parts;
+	size_t n;
 	int err;
 
-	if (!p->pyroscope || (p->name && !strcmp(p->name_app, app)))
-		return 0;
-	if ((err = pyroscope_name(p->host, app, p->labels, p->host_labels, &name)))
+	if (p->pprof || !pb_profile__label_set_count(prof))
+		return series_name(&p->series, &o, app, NULL, 0, &name) ?:
+		       queue_window(p, prof, name, seq);
+	if ((err = series_split(prof, &parts, &n)))
 		return err;
-	if (!(name_app = strdup(app))) {
-		free(name);
-		return -ENOMEM;
+	for (size_t id = 0; id < n && !err; id++) {
+		const struct pb_label *l;
+		size_t nl = pb_profile__labels(prof, id, &l);
+
+		if (parts[id] && !(err = series_name(&p->series, &o, app, l, nl, &name)))
+			err = queue_window(p, parts[id], name, seq);
 	}
-	free(p->name);
-	free(p->name_app);
-	p->name = name;
-	p->name_app = name_app;
-	return 0;
+	series_split_free(parts, n);
+	return err;
 }
 
 int push_write(void *state, const struct pb_profile *profile, uint32_t flags)
 {
 	struct push *p = state;
 	const struct pb_profile *send = profile;
-	struct window *w = NULL;
 	int err = 0;
 
 	if (p->acc) {
@@ -339,18 +364,9 @@ int push_write(void *state, const struct pb_profile *profile, uint32_t flags)
 			return err;
 	}
 	/* An empty window says nothing a collector can store. */
-	if (pb_profile__total(send) && !(err = series_name(p, send)) &&
-	    !(err = window_new(p->host, send, &(struct window_opts){ .url = p->url, .seq = ++p->seq,
-							   .pyroscope = p->pyroscope,
-							   .pprof = p->pprof,
-							   .otlp = p->otlp,
-							   .gzip = p->gzip, .name = p->name },
-			       &w))) {
-		pthread_mutex_lock(&p->lock);
-		queue_push(p, w, false);
-		pthread_cond_broadcast(&p->cond);
-		pthread_mutex_unlock(&p->lock);
-	}
+	if (pb_profile__total(send))
+		err = p->pyroscope ? queue_pyroscope(p, send, ++p->seq)
+				   : queue_window(p, send, NULL, ++p->seq);
 	if (flags & PB_WRITE_LAST) {
 		int d = drain(p);
 
@@ -385,7 +401,6 @@ void push_close(void *state)
 	free(p->url);
 	free(p->app);
 	free(p->labels);
-	free(p->name);
-	free(p->name_app);
+	series_names_free(&p->series);
 	free(p);
 }

@@ -132,7 +132,9 @@ struct labels {
 	const struct pb_host *host;
 	FILE *f;
 	int n;
-	const char *given; /* the configured labels, which win over host ones */
+	const char *given; /* the configured labels, which win over the stacks' and host ones */
+	const struct pb_label *set; /* the stacks' labels (the series), which win over host ones */
+	size_t n_set;
 };
 
 static bool given_has(const char *given, const char *key)
@@ -171,17 +173,27 @@ static int add_label(struct labels *l, const char *key, size_t klen, const char 
 	return 0;
 }
 
+static bool set_has(const struct labels *l, const char *key)
+{
+	for (size_t i = 0; i < l->n_set; i++)
+		if (!strcmp(l->set[i].key, key))
+			return true;
+	return false;
+}
+
 static int add_host_label(void *ctx, const char *key, const char *value)
 {
 	struct labels *l = ctx;
 
-	return given_has(l->given, key) ? 0 : add_label(l, key, strlen(key), value, strlen(value));
+	return given_has(l->given, key) || set_has(l, key)
+		       ? 0
+		       : add_label(l, key, strlen(key), value, strlen(value));
 }
 
 int pyroscope_name(const struct pb_host *host, const char *app, const char *labels,
-		   bool host_labels, char **ret)
+		   const struct pb_label *set, size_t n_set, bool host_labels, char **ret)
 {
-	struct labels l = { .host = host, .given = labels };
+	struct labels l = { .host = host, .given = labels, .set = set, .n_set = n_set };
 	struct membuf name;
 	char *valid_app = valid_part(host, PART_APP, app, strlen(app), NULL);
 	int err = valid_app ? membuf_open(&name) : -ENOMEM;
@@ -204,6 +216,10 @@ int pyroscope_name(const struct pb_host *host, const char *app, const char *labe
 		p += len;
 		p += *p != '\0';
 	}
+	for (size_t i = 0; !err && i < n_set; i++)
+		if (!given_has(labels, set[i].key))
+			err = add_label(&l, set[i].key, strlen(set[i].key), set[i].value,
+					strlen(set[i].value));
 	if (!err && host_labels)
 		err = hostinfo_for_each(add_host_label, &l);
 	fputs(l.n ? "}" : "{}", name.f);

@@ -6,8 +6,10 @@
  * conventions: host.name, container.id, container.runtime, k8s.pod.uid, k8s.node.name), each
  * with one Profile (samples/count, period in cpu nanoseconds from the frequency). The dictionary
  * is shared: index 0 of every table is its zero value, as the spec asks. A frame is one
- * function and one location; a sample's stack is leaf first; its attributes are process.pid,
- * process.executable.name, thread.id and the stack's other labels under their own names.
+ * function and one location, at the address and in the mapping (range, file offset, path,
+ * process.executable.build_id.gnu) the model knows for it; a sample's stack is leaf first; its
+ * attributes are process.pid, process.executable.name, thread.id and the stack's other labels
+ * under their own names.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,6 +26,8 @@ struct enc {
 	struct pb_profile *strs, *attrs, *groups;
 	Dictionary dict;
 	Mapping map0, *map_ptrs[1];
+	Mapping *maps, **maps_ptrs; /* the mapping table when the profile has mappings */
+	int32_t *map_index, *map_attr; /* the profile's mapping id -> index, its build id's attr */
 	Location *locs, **loc_ptrs;
 	Line *lines, **line_ptrs;
 	Function *funcs, **func_ptrs;
@@ -70,6 +74,24 @@ static bool resource_label(const char *key)
 	       !strcmp(key, "pod_uid");
 }
 
+/* Labels under OpenTelemetry's semantic-convention names; the others keep their own. */
+static const char *attr_key(const char *label)
+{
+	static const char *const conventions[][2] = {
+		{ "tid", "thread.id" },
+		{ "thread_name", "thread.name" },
+		{ "cpu", "cpu.logical_number" },
+		{ "container_name", "container.name" },
+		{ "pod_name", "k8s.pod.name" },
+		{ "namespace", "k8s.namespace.name" },
+	};
+
+	for (size_t i = 0; i < sizeof(conventions) / sizeof(conventions[0]); i++)
+		if (!strcmp(label, conventions[i][0]))
+			return conventions[i][1];
+	return label;
+}
+
 /* The sample's attribute indices into ids; their number. */
 static int sample_attrs(struct enc *e, const struct pb_stack *st, int32_t *ids)
 {
@@ -86,16 +108,60 @@ static int sample_attrs(struct enc *e, const struct pb_stack *st, int32_t *ids)
 		      pb_profile__frame_name(e->p, st->frames[0]))) > 0)
 		ids[n++] = a;
 	for (size_t i = 0; i < nl; i++) {
-		bool tid = !strcmp(l[i].key, "tid");
+		bool numeric = !strcmp(l[i].key, "tid") || !strcmp(l[i].key, "cpu");
 
 		if (resource_label(l[i].key))
 			continue;
-		a = attr(e, tid ? 'i' : 's', tid ? "thread.id" : l[i].key, l[i].value);
+		a = attr(e, numeric ? 'i' : 's', attr_key(l[i].key), l[i].value);
 		if (a < 0)
 			return a;
 		ids[n++] = a;
 	}
 	return n;
+}
+
+/* The mapping table's index of the profile's mapping id, adding it on first use. */
+static int64_t mapping_index(struct enc *e, uint32_t id)
+{
+	const struct pb_profile_mapping *pm = pb_profile__mapping(e->p, id);
+	Mapping *m;
+	int64_t s, a = 0;
+
+	if (e->map_index[id])
+		return e->map_index[id];
+	if ((s = intern(e->strs, pm->path)) < 0 ||
+	    (pm->build_id[0] && (a = attr(e, 's', "process.executable.build_id.gnu",
+					  pm->build_id)) < 0))
+		return s < 0 ? s : a;
+	m = &e->maps[e->dict.n_mapping_table];
+	opentelemetry__proto__profiles__v1development__mapping__init(m);
+	m->memory_start = pm->start;
+	m->memory_limit = pm->limit;
+	m->file_offset = pm->offset;
+	m->filename_strindex = s;
+	if (a) {
+		e->map_attr[id] = a;
+		m->attribute_indices = &e->map_attr[id];
+		m->n_attribute_indices = 1;
+	}
+	e->maps_ptrs[e->dict.n_mapping_table] = m;
+	return e->map_index[id] = e->dict.n_mapping_table++;
+}
+
+/* The mapping table, [0] the zero value, sized for every mapping of the profile. */
+static int alloc_mappings(struct enc *e)
+{
+	size_t n = pb_profile__mapping_count(e->p) + 1;
+
+	e->maps = calloc(n, sizeof(*e->maps));
+	e->maps_ptrs = calloc(n, sizeof(*e->maps_ptrs));
+	e->map_index = calloc(n, sizeof(*e->map_index));
+	e->map_attr = calloc(n, sizeof(*e->map_attr));
+	if (!e->maps || !e->maps_ptrs || !e->map_index || !e->map_attr)
+		return -ENOMEM;
+	e->maps_ptrs[0] = e->dict.mapping_table[0];
+	e->dict.mapping_table = e->maps_ptrs;
+	return 0;
 }
 
 /* Locations and functions: one each per frame id below the comm, index 0 left zero. */
@@ -104,7 +170,7 @@ static int build_locations(struct enc *e)
 	size_t nf = pb_profile__frame_count(e->p);
 	int n = 1;
 
-	if (!(e->loc_of = calloc(nf + 1, sizeof(*e->loc_of))))
+	if (!(e->loc_of = calloc(nf + 1, sizeof(*e->loc_of))) || alloc_mappings(e))
 		return -ENOMEM;
 	for (size_t i = 0; i < pb_profile__stack_count(e->p); i++) {
 		const struct pb_stack *st = pb_profile__stack(e->p, i);
@@ -129,12 +195,17 @@ static int build_locations(struct enc *e)
 	}
 	e->locs[0].n_lines = 0;
 	for (size_t f = 0; f < nf; f++) {
-		int64_t s;
+		int64_t s, m = 0;
+		uint32_t site;
 
 		if (!e->loc_of[f])
 			continue;
 		if ((s = intern(e->strs, pb_profile__frame_name(e->p, f))) < 0)
 			return s;
+		site = pb_profile__frame_site(e->p, f, &e->locs[e->loc_of[f]].address);
+		if (site && (m = mapping_index(e, site)) < 0)
+			return m;
+		e->locs[e->loc_of[f]].mapping_index = m;
 		e->funcs[e->loc_of[f]].name_strindex = s;
 		e->funcs[e->loc_of[f]].system_name_strindex = s;
 	}
@@ -230,6 +301,10 @@ static void free_enc(struct enc *e)
 	free(e->group_of);
 	free(e->values);
 	free(e->loc_of);
+	free(e->maps);
+	free(e->maps_ptrs);
+	free(e->map_index);
+	free(e->map_attr);
 }
 
 /* attribute_table from the interned "t\x1fkey\x1fvalue" strings; [0] the zero value. */

@@ -68,6 +68,7 @@ struct dec {
 	const Profile *prof;
 	struct pb_profile *p;
 	const Location **locs; /* sorted by id */
+	uint32_t *loc_frame;   /* per locs[i]: its one frame's id + 1, once known; 0 otherwise */
 	const Function **funcs;
 	const Mapping **maps;
 	int value;	       /* the sample value read as the count */
@@ -89,18 +90,23 @@ static int cmp_func(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static const Location *find_loc(const struct dec *d, uint64_t id)
+/* The index in locs of location id, or -1. Ids are mostly 1..n (ours, Go's): no search. */
+static ssize_t find_loc(const struct dec *d, uint64_t id)
 {
 	Location key = { .id = id }, *kp = &key, **hit;
 
+	if (id && id <= d->prof->n_location && d->locs[id - 1]->id == id)
+		return id - 1;
 	hit = bsearch(&kp, d->locs, d->prof->n_location, sizeof(*d->locs), cmp_loc);
-	return hit ? *hit : NULL;
+	return hit ? (const Location **)hit - d->locs : -1;
 }
 
 static const Function *find_func(const struct dec *d, uint64_t id)
 {
 	Function key = { .id = id }, *kp = &key, **hit;
 
+	if (id && id <= d->prof->n_function && d->funcs[id - 1]->id == id)
+		return d->funcs[id - 1];
 	hit = bsearch(&kp, d->funcs, d->prof->n_function, sizeof(*d->funcs), cmp_func);
 	return hit ? *hit : NULL;
 }
@@ -118,18 +124,43 @@ static int cmp_map(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static bool is_kernel_mapping(const struct dec *d, uint64_t mapping_id)
+static const Mapping *find_map(const struct dec *d, uint64_t id)
 {
-	Mapping key = { .id = mapping_id }, *kp = &key, **hit;
-	const char *f;
+	Mapping key = { .id = id }, *kp = &key, **hit;
 
 	hit = bsearch(&kp, d->maps, d->prof->n_mapping, sizeof(*d->maps), cmp_map);
-	f = hit ? str(d, (*hit)->filename) : NULL;
+	return hit ? *hit : NULL;
+}
+
+static bool is_kernel_mapping(const struct dec *d, const Mapping *m)
+{
+	const char *f = m ? str(d, m->filename) : NULL;
+
 	return f && (!strncmp(f, "[kernel", 7) || !strcmp(f, "[vmlinux]"));
 }
 
-/* Interns name (with "_[k]" for a kernel frame that lacks it) as ids[(*n)++]. */
-static int add_frame(struct dec *d, const char *name, bool kernel, uint32_t *ids, uint32_t *n)
+/* The frame's binary and address, kept in the model (re-encoding writes them again). */
+static int add_site(struct dec *d, uint32_t frame, const Location *l)
+{
+	const Mapping *m;
+	const char *path, *build_id;
+	int64_t id;
+
+	if (!l->address || pb_profile__frame_site(d->p, frame, NULL) ||
+	    !(m = find_map(d, l->mapping_id)))
+		return 0;
+	path = str(d, m->filename);
+	build_id = str(d, m->build_id);
+	id = pb_profile__intern_mapping(
+	    d->p, &(struct pb_profile_mapping){ .start = m->memory_start, .limit = m->memory_limit,
+						.offset = m->file_offset, .path = path ?: "",
+						.build_id = build_id ?: "" });
+	return id < 0 ? id : pb_profile__set_frame_site(d->p, frame, id, l->address);
+}
+
+/* Interns name (with "_[k]" for a kernel frame that lacks it) as ids[(*n)++], at l's site. */
+static int add_frame(struct dec *d, const char *name, bool kernel, const Location *l,
+		     uint32_t *ids, uint32_t *n)
 {
 	char buf[1024];
 	size_t len = strlen(name);
@@ -144,19 +175,19 @@ static int add_frame(struct dec *d, const char *name, bool kernel, uint32_t *ids
 	if (id < 0)
 		return id;
 	ids[(*n)++] = id;
-	return 0;
+	return add_site(d, id, l);
 }
 
 /* One location's frames, root side first: the last line is the caller of the ones before. */
 static int add_location(struct dec *d, const Location *l, uint32_t *ids, uint32_t *n)
 {
-	bool kernel = is_kernel_mapping(d, l->mapping_id);
+	bool kernel = is_kernel_mapping(d, find_map(d, l->mapping_id));
 	char addr[32];
 	int err = 0;
 
 	if (!l->n_line) {
 		snprintf(addr, sizeof(addr), "0x%" PRIx64, l->address);
-		return add_frame(d, addr, kernel, ids, n);
+		return add_frame(d, addr, kernel, l, ids, n);
 	}
 	for (size_t k = l->n_line; k-- > 0 && !err && *n <= PB_PROFILE_MAX_DEPTH;) {
 		const Function *f = find_func(d, l->line[k]->function_id);
@@ -167,7 +198,7 @@ static int add_location(struct dec *d, const Location *l, uint32_t *ids, uint32_
 			snprintf(addr, sizeof(addr), "0x%" PRIx64, l->address);
 			name = addr;
 		}
-		err = add_frame(d, name, kernel, ids, n);
+		err = add_frame(d, name, kernel, l, ids, n);
 	}
 	return err;
 }
@@ -228,13 +259,22 @@ static int add_sample(struct dec *d, const Sample *s, uint32_t *ids)
 		return set;
 	/* Leaf first in pprof; one frame past the limit lets pb_profile__add cut and count. */
 	for (size_t i = s->n_location_id; i-- > 0 && !err && n <= PB_PROFILE_MAX_DEPTH;) {
-		const Location *l = find_loc(d, s->location_id[i]);
+		ssize_t k = find_loc(d, s->location_id[i]);
+		uint32_t before = n;
+		uint64_t refs = d->dropped_refs;
 
-		if (!l) {
+		if (k < 0) {
 			d->dropped_refs++;
 			return 0; /* a stack with a hole would pass for another stack */
 		}
-		err = add_location(d, l, ids, &n);
+		/* A location is one frame most of the time: its name is interned once, not per use. */
+		if (d->loc_frame[k]) {
+			ids[n++] = d->loc_frame[k] - 1;
+			continue;
+		}
+		err = add_location(d, d->locs[k], ids, &n);
+		if (!err && n == before + 1 && refs == d->dropped_refs)
+			d->loc_frame[k] = ids[before] + 1;
 	}
 	return err ? err : pb_profile__add_labeled(d->p, pid, set, ids, n, v);
 }
@@ -294,9 +334,10 @@ static int convert(struct dec *d)
 		return -EINVAL;
 	}
 	d->locs = malloc((p->n_location + 1) * sizeof(*d->locs));
+	d->loc_frame = calloc(p->n_location + 1, sizeof(*d->loc_frame));
 	d->funcs = malloc((p->n_function + 1) * sizeof(*d->funcs));
 	d->maps = malloc((p->n_mapping + 1) * sizeof(*d->maps));
-	if (!ids || !d->locs || !d->funcs || !d->maps) {
+	if (!ids || !d->locs || !d->loc_frame || !d->funcs || !d->maps) {
 		free(ids);
 		return -ENOMEM;
 	}
@@ -358,6 +399,7 @@ int pprof_decode(const struct pb_host *host, FILE *in, struct pb_profile *p)
 	d.prof = prof;
 	err = convert(&d);
 	free(d.locs);
+	free(d.loc_frame);
 	free(d.funcs);
 	free(d.maps);
 	protobuf_c_message_free_unpacked(&prof->base, &b.base);

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * A profile as a pprof Profile message (built with the protoc-c types of profile.proto).
- * The model has interned names, no addresses: each distinct frame becomes one function and one
- * location (address 0) with one line; kernel frames keep their "_[k]" suffix, so pprof views
- * read like the folded text, and sit in a "[kernel.kallsyms]" mapping, user frames in "[user]".
+ * The model keys frames by name: each distinct frame becomes one function and one location with
+ * one line, at the binary (mapping: path, build id, range, offset) and address the frame was
+ * first seen at; kernel frames keep their "_[k]" suffix, so pprof views read like the folded
+ * text, and sit in "[kernel.kallsyms]". Frames the model knows no binary of (folded input) go to
+ * "[kernel.kallsyms]" or "[user]" at address 0.
  * Every stack becomes one sample, locations leaf first, labelled pid (numeric), comm and the
  * stack's labels (container_id, pod_uid, user labels...; tid and cpu numeric when digits).
  * Strings: the fixed ones, the frame names, each label set's keys and values, the comments.
@@ -34,11 +36,13 @@ static const char *const fixed[S_FRAMES] = {
 #define MAX_COMMENTS 8
 #define MAP_USER     1
 #define MAP_KERNEL   2
+#define MAP_FIRST    3 /* the profile's mapping id 1; the others follow */
 
 struct enc {
 	Profile prof;
 	ValueType types[2], period_type, *type_ptrs[2];
-	Mapping maps[2], *map_ptrs[2];
+	Mapping *maps, **map_ptrs; /* MAP_USER, MAP_KERNEL, then the profile's */
+	bool *map_used;
 	uint64_t *loc_of; /* frame id -> location id (= function id), 0 when unused */
 	Location *locs, **loc_ptrs;
 	Line *lines, **line_ptrs;
@@ -107,9 +111,14 @@ static void add_set_labels(struct enc *e, const struct pb_profile *p, uint32_t s
 
 		perftools__profiles__label__init(l);
 		l->key = str[2 * i];
-		if (numeric_label(&pl[i], &num))
+		/*
+		 * The unit is the key, as pprof infers for a number without one; stated, it keeps
+		 * a 0 (cpu 0) that Go's reader drops from a label with neither number nor unit.
+		 */
+		if (numeric_label(&pl[i], &num)) {
 			l->num = num;
-		else
+			l->num_unit = l->key;
+		} else
 			l->str = str[2 * i + 1];
 		s->label[s->n_label++] = l;
 	}
@@ -156,17 +165,20 @@ static int build_locations(struct enc *e, const struct pb_profile *p)
 			if (!e->loc_of[st->frames[d]])
 				e->loc_of[st->frames[d]] = ++n;
 	}
+	e->map_used = calloc(MAP_FIRST - 1 + pb_profile__mapping_count(p), sizeof(*e->map_used));
 	e->locs = calloc(n ?: 1, sizeof(*e->locs));
 	e->loc_ptrs = calloc(n ?: 1, sizeof(*e->loc_ptrs));
 	e->lines = calloc(n ?: 1, sizeof(*e->lines));
 	e->line_ptrs = calloc(n ?: 1, sizeof(*e->line_ptrs));
 	e->funcs = calloc(n ?: 1, sizeof(*e->funcs));
 	e->func_ptrs = calloc(n ?: 1, sizeof(*e->func_ptrs));
-	if (!e->locs || !e->loc_ptrs || !e->lines || !e->line_ptrs || !e->funcs || !e->func_ptrs)
+	if (!e->locs || !e->loc_ptrs || !e->lines || !e->line_ptrs || !e->funcs || !e->func_ptrs ||
+	    !e->map_used)
 		return -ENOMEM;
 	for (uint32_t f = 0; f < n_frames; f++) {
 		uint64_t id = e->loc_of[f];
 		size_t k = id - 1;
+		uint32_t site;
 
 		if (!id)
 			continue;
@@ -178,8 +190,11 @@ static int build_locations(struct enc *e, const struct pb_profile *p)
 		e->line_ptrs[k] = &e->lines[k];
 		perftools__profiles__location__init(&e->locs[k]);
 		e->locs[k].id = id;
-		e->locs[k].mapping_id =
-		    is_kernel(pb_profile__frame_name(p, f)) ? MAP_KERNEL : MAP_USER;
+		site = pb_profile__frame_site(p, f, &e->locs[k].address);
+		e->locs[k].mapping_id = site ? MAP_FIRST - 1 + site
+				      : is_kernel(pb_profile__frame_name(p, f)) ? MAP_KERNEL
+										: MAP_USER;
+		e->map_used[e->locs[k].mapping_id - 1] = true;
 		e->locs[k].n_line = 1;
 		e->locs[k].line = &e->line_ptrs[k];
 		e->loc_ptrs[k] = &e->locs[k];
@@ -269,12 +284,6 @@ static void build_header(struct enc *e, const struct pb_profile *p, uint32_t hz)
 	for (int i = 0; i < 2; i++) {
 		perftools__profiles__value_type__init(&e->types[i]);
 		e->type_ptrs[i] = &e->types[i];
-		perftools__profiles__mapping__init(&e->maps[i]);
-		e->maps[i].id = i + 1;
-		e->maps[i].filename = i ? S_KERNEL : S_USER;
-		/* Names, not addresses: nothing for pprof to symbolize. */
-		e->maps[i].has_functions = true;
-		e->map_ptrs[i] = &e->maps[i];
 	}
 	e->types[0].type = S_SAMPLES;
 	e->types[0].unit = S_COUNT;
@@ -288,8 +297,6 @@ static void build_header(struct enc *e, const struct pb_profile *p, uint32_t hz)
 	 */
 	e->period_type = *(hz ? &e->types[1] : &e->types[0]);
 	e->prof.period = hz ? 1000000000 / hz : 1;
-	e->prof.mapping = e->map_ptrs;
-	e->prof.n_mapping = 2;
 	e->prof.time_nanos = clamp(m->start_ns, &(struct pprof_report){0});
 	if (m->start_ns && m->end_ns > m->start_ns)
 		e->prof.duration_nanos = clamp(m->end_ns - m->start_ns, &(struct pprof_report){0});
@@ -307,8 +314,54 @@ static void build_header(struct enc *e, const struct pb_profile *p, uint32_t hz)
 	comment(e, "kernel frames keep their _[k] suffix and map to [kernel.kallsyms]");
 }
 
+/* pprof takes the first mapping for the main binary ("File:"): not a library nor "[...]". */
+static bool main_like(const struct pb_profile_mapping *pm)
+{
+	return pm && pm->path[0] && pm->path[0] != '[' && !strstr(pm->path, ".so");
+}
+
+/*
+ * The mappings locations use, string indices from first on: each of the profile's takes two
+ * (path, build id). Frames come named: nothing for pprof to symbolize (has_functions).
+ */
+static int build_mappings(struct enc *e, const struct pb_profile *p, size_t first)
+{
+	size_t n = MAP_FIRST - 1 + pb_profile__mapping_count(p), k = 0;
+
+	e->maps = calloc(n, sizeof(*e->maps));
+	e->map_ptrs = calloc(n, sizeof(*e->map_ptrs));
+	if (!e->maps || !e->map_ptrs)
+		return -ENOMEM;
+	for (size_t j = 0; j < 2 * n; j++) {
+		size_t i = j % n;
+		const struct pb_profile_mapping *pm = pb_profile__mapping(p, i + 2 - MAP_FIRST);
+		Mapping *m = &e->maps[k];
+
+		if (!e->map_used[i] || main_like(pm) != (j < n))
+			continue;
+		perftools__profiles__mapping__init(m);
+		m->id = i + 1;
+		m->has_functions = true;
+		m->filename = i + 1 == MAP_KERNEL ? S_KERNEL : S_USER;
+		if (pm) {
+			m->memory_start = pm->start;
+			m->memory_limit = pm->limit;
+			m->file_offset = pm->offset;
+			m->filename = first + 2 * (i + 1 - MAP_FIRST);
+			m->build_id = pm->build_id[0] ? m->filename + 1 : S_EMPTY;
+		}
+		e->map_ptrs[k++] = m;
+	}
+	e->prof.mapping = e->map_ptrs;
+	e->prof.n_mapping = k;
+	return 0;
+}
+
 static void free_enc(struct enc *e)
 {
+	free(e->maps);
+	free(e->map_ptrs);
+	free(e->map_used);
 	free(e->loc_of);
 	free(e->locs);
 	free(e->loc_ptrs);
@@ -331,6 +384,10 @@ static int build_strings(struct enc *e, const struct pb_profile *p)
 {
 	size_t n_frames = pb_profile__frame_count(p), sets = pb_profile__label_set_count(p);
 	size_t labs = S_FRAMES + n_frames, n = labs + e->n_lab_str + e->n_comments;
+	size_t maps = n, n_maps = pb_profile__mapping_count(p);
+	int err;
+
+	n += 2 * n_maps;
 
 	if (!(e->strings = calloc(n, sizeof(*e->strings))))
 		return -ENOMEM;
@@ -352,6 +409,12 @@ static int build_strings(struct enc *e, const struct pb_profile *p)
 		e->strings[labs + i] = e->comments[i];
 		e->comment_idx[i] = labs + i;
 	}
+	for (uint32_t id = 1; id <= n_maps; id++) {
+		e->strings[maps + 2 * (id - 1)] = (char *)pb_profile__mapping(p, id)->path;
+		e->strings[maps + 2 * (id - 1) + 1] = (char *)pb_profile__mapping(p, id)->build_id;
+	}
+	if ((err = build_mappings(e, p, maps)))
+		return err;
 	e->prof.string_table = e->strings;
 	e->prof.n_string_table = n;
 	e->prof.comment = e->comment_idx;

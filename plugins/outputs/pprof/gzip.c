@@ -21,6 +21,12 @@ struct gzip_sink {
 	FILE *out;
 	int err;
 	unsigned char buf[CHUNK];
+	/*
+	 * protobuf-c appends field by field, a few bytes each: one deflate() call per append was
+	 * most of the encode's time (the 100k-stack profile: 0.4 of 0.9 CPU s). Gathered here first.
+	 */
+	unsigned char in[CHUNK];
+	size_t in_len;
 };
 
 static int deflate_some(struct gzip_sink *s, const uint8_t *data, size_t len, int flush)
@@ -42,10 +48,28 @@ static int deflate_some(struct gzip_sink *s, const uint8_t *data, size_t len, in
 	return 0;
 }
 
+static void flush_in(struct gzip_sink *s)
+{
+	if (!s->err && s->in_len)
+		s->err = deflate_some(s, s->in, s->in_len, Z_NO_FLUSH);
+	s->in_len = 0;
+}
+
 static void append(ProtobufCBuffer *buffer, size_t len, const uint8_t *data)
 {
 	struct gzip_sink *s = (struct gzip_sink *)buffer;
 
+	if (len <= sizeof(s->in) - s->in_len) {
+		memcpy(s->in + s->in_len, data, len);
+		s->in_len += len;
+		return;
+	}
+	flush_in(s);
+	if (len < sizeof(s->in)) {
+		memcpy(s->in, data, len);
+		s->in_len = len;
+		return;
+	}
 	/* zlib takes uInt lengths; protobuf-c hands whole string fields, which can be larger. */
 	while (!s->err && len) {
 		size_t n = len > CHUNK ? CHUNK : len;
@@ -71,6 +95,7 @@ int pprof_gzip_message(const ProtobufCMessage *msg, int level, FILE *out)
 		return -ENOMEM;
 	}
 	protobuf_c_message_pack_to_buffer(msg, &s->base);
+	flush_in(s);
 	err = s->err ?: deflate_some(s, NULL, 0, Z_FINISH);
 	deflateEnd(&s->z);
 	free(s);

@@ -285,6 +285,8 @@ int pb_counted__drain(struct pb_counted *c, pb_raw_stack_fn fn, void *ctx)
 		const struct pb_count_key *key = &c->keys[i];
 		struct pb_raw_stack raw = {
 			.pid = key->pid,
+			.tid = key->tid,
+			.cpu = key->cpu,
 			.comm = comm,
 			.user_ips = uips,
 			.kernel_ips = kips,

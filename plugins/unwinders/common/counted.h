@@ -81,7 +81,7 @@ struct pb_counting {
 	struct pb_filter_links filter_links;
 	struct pb_counted *counted;
 	struct pb_pyprocs *py; /* NULL with --python=off */
-	/* -e probes (ABI 2.4): attached with the perf events, to these programs. */
+	/* -e probes (ABI 2.5): attached with the perf events, to these programs. */
 	const struct pb_sample_params *params;
 	struct pb_probe_progs probes;
 };

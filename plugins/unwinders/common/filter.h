@@ -4,6 +4,7 @@
 #define PB_UNWINDER_FILTER_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <unistd.h>
 
@@ -20,8 +21,14 @@
 	 (skel)->rodata->include_idle = (params)->idle,                                            \
 	 (skel)->rodata->user_stacks = (params)->user,                                             \
 	 (skel)->rodata->kernel_stacks = (params)->kernel,                                         \
+	 (skel)->rodata->n_cgroups = pb_filter_n_cgroups(params),                                  \
 	 bpf_program__set_autoload((skel)->progs.pb_filter_fork, (params)->filter_pids),            \
 	 bpf_program__set_autoload((skel)->progs.pb_filter_exit, (params)->filter_pids))
+
+static inline uint32_t pb_filter_n_cgroups(const struct pb_sample_params *params)
+{
+	return PB_HAS(params, n_cgroups) && params->cgroups ? params->n_cgroups : 0;
+}
 
 /* The filter's tracing programs, attached once loaded. */
 struct pb_filter_links {
@@ -30,13 +37,36 @@ struct pb_filter_links {
 };
 
 /*
- * After load, with a pid filter: attaches the fork follower and the exit watcher (followed
- * processes and skipped threads leave the filter as they exit) at once, so that a command
- * spawned before attach still has its children followed. 0 or -errno.
+ * After load: --cgroup's directories into the cgroups map, and with a pid filter, the fork
+ * follower and the exit watcher (followed processes and skipped threads leave the filter as
+ * they exit) attached at once, so that a command spawned before attach still has its children
+ * followed. 0 or -errno.
  */
 #define PB_FILTER_ATTACH(skel, params, links)                                                      \
-	pb_filter_attach((skel)->progs.pb_filter_fork, (skel)->progs.pb_filter_exit,               \
-			 (params)->filter_pids, (links))
+	(pb_filter_set_cgroups((skel)->maps.cgroups, (params)) ?:                                  \
+	 pb_filter_attach((skel)->progs.pb_filter_fork, (skel)->progs.pb_filter_exit,              \
+			  (params)->filter_pids, (links)))
+
+/* Slot i of the cgroups map holds the cgroup of --cgroup's i-th directory (the map keeps it). */
+static inline int pb_filter_set_cgroups(struct bpf_map *cgroups,
+					const struct pb_sample_params *params)
+{
+	uint32_t n = pb_filter_n_cgroups(params);
+
+	if (n > PB_MAX_CGROUPS)
+		return -E2BIG;
+	for (uint32_t i = 0; i < n; i++) {
+		int fd = open(params->cgroups[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC), err;
+
+		if (fd < 0)
+			return -errno;
+		err = bpf_map__update_elem(cgroups, &i, sizeof(i), &fd, sizeof(fd), BPF_ANY);
+		close(fd);
+		if (err)
+			return err;
+	}
+	return 0;
+}
 
 static inline int pb_filter_attach(struct bpf_program *fork, struct bpf_program *exit,
 				   bool filter_pids, struct pb_filter_links *links)

@@ -90,6 +90,8 @@ static int configure(struct dw_state *st, const struct pb_sample_params *params,
 		.keep_unused_ns = set->keep_unused * 1000000000ull,
 	};
 	skel->rodata->max_frames = st->max_frames;
+	skel->rodata->key_tid = PB_HAS(params, per_thread) && params->per_thread;
+	skel->rodata->key_cpu = PB_HAS(params, per_cpu) && params->per_cpu;
 	skel->rodata->use_task_regs = pb_unwinder_task_regs(st->counting.host, "dwarf");
 	skel->rodata->python_walk =
 		params->user && pb_counted_python_mode(params) != PB_PYTHON_OFF;

@@ -60,6 +60,8 @@ static int configure(struct fp_state *st, const struct pb_sample_params *params,
 	const struct pb_host *host = st->counting.host;
 
 	skel->rodata->max_frames = set->max_frames;
+	skel->rodata->key_tid = PB_HAS(params, per_thread) && params->per_thread;
+	skel->rodata->key_cpu = PB_HAS(params, per_cpu) && params->per_cpu;
 	skel->rodata->use_bpf_loop = pb_unwinder_optional(
 		host, "fp", PB_KERNEL_LOOP, "the walk is a loop the verifier unrolls");
 	skel->rodata->use_task_regs = pb_unwinder_task_regs(host, "fp");

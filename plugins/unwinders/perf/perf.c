@@ -38,6 +38,7 @@ struct perf_state {
 	struct pb_perf_threads *threads;
 	struct pb_snap_agg *agg;
 	uint32_t max_frames;
+	bool per_thread; /* hand tid on (else 0: a process's threads are counted together) */
 	uint64_t last_rescan_ns;
 	int err; /* what adding a sample last failed with */
 };
@@ -68,6 +69,22 @@ static int perf_open(const struct pb_host *host, const struct pb_sample_params *
 			  "samples user stacks only (the kernel's are not given without privileges)");
 		return -EINVAL;
 	}
+	/* Its samples do not say where they ran (no PERF_SAMPLE_CPU in the ring records). */
+	if (PB_HAS(params, per_cpu) && params->per_cpu) {
+		host->log(host->session, PB_LOG_ERROR, "perf",
+			  "cannot show CPUs apart (--per-cpu needs a BPF unwinder)");
+		return -EINVAL;
+	}
+	/*
+	 * A cgroup perf event (PERF_FLAG_PID_CGROUP) is per CPU and needs the privileges this
+	 * unwinder exists to do without; its per-thread events cannot filter by cgroup.
+	 */
+	if (PB_HAS(params, n_cgroups) && params->n_cgroups) {
+		host->log(host->session, PB_LOG_ERROR, "perf",
+			  "cannot filter by cgroup (--cgroup): its events follow the threads of -p "
+			  "or a command; use the fp, dwarf, libdw or libunwind unwinder");
+		return -EOPNOTSUPP;
+	}
 	if (set.ring_pages & (set.ring_pages - 1)) {
 		host->log(host->session, PB_LOG_ERROR, "perf",
 			  "ring-pages must be a power of two, not %lld", (long long)set.ring_pages);
@@ -77,6 +94,7 @@ static int perf_open(const struct pb_host *host, const struct pb_sample_params *
 		return -ENOMEM;
 	st->host = host;
 	st->max_frames = set.max_frames;
+	st->per_thread = PB_HAS(params, per_thread) && params->per_thread;
 	err = pb_snap_agg__new(&st->agg);
 	if (!err)
 		err = pb_perf_threads__new(host,
@@ -115,7 +133,8 @@ static void on_sample(void *ctx, const struct pb_perf_sample *s)
 {
 	struct perf_state *st = ctx;
 	uint64_t ips[PB_MAX_FRAMES], context = 0;
-	struct pb_raw_stack raw = { .pid = s->pid, .tid = s->tid, .comm = s->comm,
+	struct pb_raw_stack raw = { .pid = s->pid, .tid = st->per_thread ? s->tid : 0,
+				    .comm = s->comm,
 				    .user_ips = ips, .count = 1 };
 	int err;
 

@@ -9,7 +9,7 @@
 struct entry {
 	struct entry *next;
 	uint64_t hash, count;
-	uint32_t pid, flags, n_user, n_kernel;
+	uint32_t pid, tid, cpu, flags, n_user, n_kernel;
 	char comm[PB_SNAP_COMM_LEN + 1];
 	uint64_t ips[]; /* user ips, then kernel ips */
 };
@@ -66,6 +66,8 @@ static uint64_t hash_stack(const struct pb_raw_stack *s)
 {
 	uint64_t h = mix(mix(s->pid, s->flags), ((uint64_t)s->n_user << 32) | s->n_kernel);
 
+	h = mix(h, ((uint64_t)s->tid << 32) | s->cpu);
+
 	for (uint32_t i = 0; i < s->n_user; i++)
 		h = mix(h, s->user_ips[i]);
 	for (uint32_t i = 0; i < s->n_kernel; i++)
@@ -77,7 +79,8 @@ static uint64_t hash_stack(const struct pb_raw_stack *s)
 
 static bool same(const struct entry *e, uint64_t h, const struct pb_raw_stack *s)
 {
-	return e->hash == h && e->pid == s->pid && e->flags == s->flags &&
+	return e->hash == h && e->pid == s->pid && e->tid == s->tid && e->cpu == s->cpu &&
+	       e->flags == s->flags &&
 	       e->n_user == s->n_user && e->n_kernel == s->n_kernel &&
 	       !memcmp(e->ips, s->user_ips, s->n_user * sizeof(uint64_t)) &&
 	       !memcmp(e->ips + s->n_user, s->kernel_ips, s->n_kernel * sizeof(uint64_t)) &&
@@ -120,6 +123,8 @@ int pb_snap_agg__add(struct pb_snap_agg *a, const struct pb_raw_stack *s)
 	e->hash = h;
 	e->count = s->count;
 	e->pid = s->pid;
+	e->tid = s->tid;
+	e->cpu = s->cpu;
 	e->flags = s->flags;
 	e->n_user = s->n_user;
 	e->n_kernel = s->n_kernel;
@@ -142,6 +147,8 @@ int pb_snap_agg__drain(struct pb_snap_agg *a, pb_raw_stack_fn fn, void *ctx)
 		for (struct entry *e = a->buckets[i]; e && !ret; e = e->next) {
 			struct pb_raw_stack s = {
 				.pid = e->pid,
+				.tid = e->tid,
+				.cpu = e->cpu,
 				.comm = e->comm,
 				.user_ips = e->ips,
 				.n_user = e->n_user,

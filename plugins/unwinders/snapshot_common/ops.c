@@ -90,6 +90,8 @@ int pb_snap_open(const struct pb_snap_backend *backend, const struct pb_host *ho
 	st->host = host;
 	st->backend = backend;
 	st->user = params->user;
+	st->per_thread = PB_HAS(params, per_thread) && params->per_thread;
+	st->per_cpu = PB_HAS(params, per_cpu) && params->per_cpu;
 	opts.ctx = st;
 	apply_settings(st, cfg, &opts);
 	if ((err = pb_snap_binaries__new(&st->bins)) ||

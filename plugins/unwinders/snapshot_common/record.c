@@ -101,6 +101,8 @@ static int handle(struct pb_snap_state *st, const void *data, size_t size, bool 
 		return 0;
 	}
 	raw.pid = h->pid;
+	raw.tid = st->per_thread ? h->tid : 0;
+	raw.cpu = st->per_cpu ? h->cpu : 0;
 	raw.kernel_ips = (const uint64_t *)(h + 1);
 	raw.n_kernel = h->n_kernel;
 	memcpy(comm, h->comm, PB_SNAP_COMM_LEN);

@@ -83,6 +83,7 @@ struct pb_snap_state {
 	struct pb_snap_agg *agg;
 	uint32_t max_frames;
 	bool user;
+	bool per_thread, per_cpu; /* hand tid / cpu on (else 0: stacks of all threads are one) */
 	/*
 	 * The core reads its side-band records (new mappings, execs) at each drain: between
 	 * drains a failed unwind may only mean the table is behind, so it is kept for a retry.

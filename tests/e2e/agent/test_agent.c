@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -348,60 +349,77 @@ static void test_system_wide(void)
 	pb_agent__free(a);
 }
 
-/* Counted at a uprobe (pb_agent_opts.events): called a known number of times. */
-__attribute__((noinline)) void agent_test_probe_hit(uint64_t i)
-{
-	work_tick(i);
-}
-
-struct hits {
+struct in_cgroup {
+	pid_t pid;
 	int windows;
-	uint64_t hits; /* stacks whose leaf is agent_test_probe_hit, summed over windows */
+	uint64_t inside, outside; /* samples of pid, of any other process */
 };
 
-static int hits_reporter(void *ctx, const struct pb_agent_window *w)
+static int cgroup_reporter(void *ctx, const struct pb_agent_window *w)
 {
-	struct hits *h = ctx;
+	struct in_cgroup *c = ctx;
 
 	for (size_t i = 0; i < pb_profile__stack_count(w->profile); i++) {
 		const struct pb_stack *st = pb_profile__stack(w->profile, i);
-		const char *leaf = pb_profile__frame_name(w->profile, st->frames[st->depth - 1]);
 
-		if (!strcmp(leaf, "agent_test_probe_hit"))
-			__atomic_add_fetch(&h->hits, st->count, __ATOMIC_RELEASE);
+		if ((pid_t)st->pid == c->pid)
+			c->inside += st->count;
+		else
+			c->outside += st->count;
 	}
-	__atomic_add_fetch(&h->windows, 1, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&c->windows, 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
-/* Continuous windows (no pause between them): every call lands in exactly one window. */
-static void test_events(void)
+/* pb_agent_opts.cgroups: system-wide, yet only the child moved into a cgroup of its own. */
+static void test_cgroups(void)
 {
-	char exe[4096], spec[4200];
-	struct pb_agent_opts opts = { .sz = sizeof(opts), .duration_ms = 300, .interval_ms = 300,
-				      .events = spec };
-	struct hits h = { 0 };
+	struct pb_agent_opts opts = { .sz = sizeof(opts), .frequency = 499, .duration_ms = 400,
+				      .interval_ms = 400, .system_wide = true };
+	char dir[256], procs[300], root[256] = "";
+	struct in_cgroup c = { 0 };
 	struct pb_agent *a;
+	FILE *f = fopen("/proc/self/mounts", "r");
+	char line[512], path[256], type[64];
+	pid_t child;
 
-	if (!realpath("/proc/self/exe", exe)) {
-		ok(false, "realpath /proc/self/exe");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %255s %63s", path, type) == 2 && !strcmp(type, "cgroup2")) {
+			snprintf(root, sizeof(root), "%s", path);
+			break;
+		}
+	if (f)
+		fclose(f);
+	if (!root[0]) {
+		ok(false, "pb_agent_opts.cgroups: no cgroup v2 hierarchy mounted");
 		return;
 	}
-	snprintf(spec, sizeof(spec), "uprobe:%s:agent_test_probe_hit", exe);
-	ok(!pb_agent__new(&opts, &a), "pb_agent__new with events");
-	pb_agent__set_reporter(a, hits_reporter, &h);
-	ok(!pb_agent__spawn(a), "spawn with a uprobe (%s)", pb_agent__strerror(a));
-	/* Attached once a first window was reported, however long BPF took to load. */
-	for (int i = 0; i < 300 && !__atomic_load_n(&h.windows, __ATOMIC_ACQUIRE); i++)
+	snprintf(dir, sizeof(dir), "%s/pb-agent-test-%d", root, (int)getpid());
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+	if ((child = fork()) == 0) {
+		agent_test_busy(30000);
+		_exit(0);
+	}
+	mkdir(dir, 0755);
+	f = fopen(procs, "w");
+	ok(f && fprintf(f, "%d\n", (int)child) > 0 && !fclose(f), "child moved into %s", dir);
+	c.pid = child;
+	opts.cgroups = dir;
+	pb_agent__new(&opts, &a);
+	pb_agent__set_reporter(a, cgroup_reporter, &c);
+	ok(!pb_agent__spawn(a), "spawn system-wide with cgroups (%s)", pb_agent__strerror(a));
+	for (int i = 0; i < 100 && __atomic_load_n(&c.windows, __ATOMIC_ACQUIRE) < 2; i++)
 		usleep(100000);
-	for (uint64_t i = 0; i < 5000; i++)
-		agent_test_probe_hit(i);
 	pb_agent__stop(a);
 	pb_agent__free(a);
-	ok(h.hits == 5000, "pb_agent_opts.events: each of 5000 calls counted once over %d windows "
-	   "(%" PRIu64 ")", h.windows, h.hits);
-	snprintf(spec, sizeof(spec), "uprobe:%s:agent_test_no_such_*", exe);
-	refused(&opts, "pb_agent_opts.events: -e uprobe:");
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	rmdir(dir);
+	ok(c.windows >= 2 && c.inside >= 20 && c.outside == 0,
+	   "pb_agent_opts.cgroups: only the child's samples, system-wide (%" PRIu64
+	   " inside, %" PRIu64 " outside, %d windows)", c.inside, c.outside, c.windows);
+	opts.cgroups = "pb-no-such-cgroup";
+	refused(&opts, "pb-no-such-cgroup' does not exist");
 }
 
 int main(void)
@@ -434,9 +452,9 @@ int main(void)
 	test_bad_reporter();
 	test_outputs(tmp);
 	test_dwarf();
+	test_cgroups();
 	test_system_wide();
 	test_labels();
-	test_events();
 	fake_server_stop(&fs);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
 	if (system(cmd))

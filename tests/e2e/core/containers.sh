@@ -27,16 +27,7 @@ CG1=$V2/$TOP/system.slice/docker-$ID1.scope
 CG2=$V2/$TOP/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod$PODUID_.slice/cri-containerd-$ID2.scope
 CG3=$V1/$TOP/machine.slice/libpod-$ID3.scope
 pids=()
-cleanup() {
-	kill "${pids[@]}" 2>/dev/null
-	wait 2>/dev/null
-	# Deepest first: a cgroup goes only once it has no children.
-	for top in "$V2/$TOP" "$V1/$TOP"; do
-		[ -d "$top" ] && find "$top" -depth -type d -exec rmdir {} + 2>/dev/null
-	done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+trap 'cgroup_cleanup "$V2/$TOP" "$V1/$TOP"' EXIT
 plan 7
 
 mkdir -p "$CG1" "$CG2" "$CG3" || { not_ok "cgroups created"; finish; }
@@ -72,29 +63,16 @@ nn=$(samples_matching "$TMP/pod.folded" "^\\[no pod\\];chain-fp")
 	ok "--group-by pod: the containerd fixture in its pod ($np), the others in none ($nn)" ||
 	not_ok "--group-by pod" "$np $nn" "$(cut -c1-120 "$TMP/pod.folded" | head)"
 
-if command -v go >/dev/null; then
-	tags=$(HOME=$TMP go tool pprof -tags "$TMP/by.pb.gz" 2>&1)
-	echo "$tags" | grep -q "$ID2" && echo "$tags" | grep -q "$PODUID" &&
-		echo "$tags" | grep -q "containerd" && echo "$tags" | grep -q "podman" &&
-		ok "go tool pprof -tags shows container_id, pod_uid and the runtimes" ||
-		not_ok "pprof tags" "$tags"
-else
-	not_ok "go tool pprof -tags" "go (Debian golang-go) is not installed"
-fi
+pprof_tags_have "go tool pprof -tags shows container_id, pod_uid and the runtimes" \
+	"$TMP/by.pb.gz" "$ID2" "$PODUID" containerd podman
 
-PROTO=$PB_SOURCE_ROOT/../shared/otlp-proto
-[ -d "$PROTO/opentelemetry" ] || PROTO=$PB_SOURCE_ROOT/plugins/outputs/otlp/proto
-if command -v protoc >/dev/null; then
-	protoc -I "$PROTO" \
-		--decode=opentelemetry.proto.collector.profiles.v1development.ExportProfilesServiceRequest \
-		opentelemetry/proto/collector/profiles/v1development/profiles_service.proto \
-		<"$TMP/by.otlp" >"$TMP/otlp.txt" 2>&1
+if otlp_decode "$TMP/by.otlp" "$TMP/otlp.txt"; then
 	ids=$(grep -A2 'key: "container.id"' "$TMP/otlp.txt" | grep -c 'string_value: "[bcd]\{64\}"')
 	grep -A2 'key: "k8s.pod.uid"' "$TMP/otlp.txt" | grep -q "$PODUID" && [ "$ids" = 3 ] &&
 		ok "OTLP: a resource per container with container.id, k8s.pod.uid for the pod" ||
 		not_ok "OTLP resources" "$ids container ids" "$(grep -A2 'key:' "$TMP/otlp.txt" | head -30)"
 else
-	not_ok "OTLP resources" "protoc (protobuf-compiler) is not installed"
+	not_ok "OTLP resources" "no protoc (protobuf-compiler), or the request did not decode" "$(head -5 "$TMP/otlp.txt" 2>/dev/null)"
 fi
 
 "$PB" -p "${pids[0]}" -F $HZ -d 1 -o "$TMP/plain.folded" 2>>"$TMP/err"

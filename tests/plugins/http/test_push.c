@@ -234,6 +234,64 @@ static void test_one_shot(int port)
 	receiver_clear();
 }
 
+/* Adds count samples of app;main;leaf with labels l[0..n) to p. */
+static void add_labeled(struct pb_profile *p, const char *leaf, const struct pb_label *l,
+			size_t n, uint64_t count)
+{
+	const char *names[] = { "app", "main", leaf };
+	uint32_t ids[3];
+
+	for (int i = 0; i < 3; i++)
+		ids[i] = pb_profile__intern(p, names[i], strlen(names[i]));
+	pb_profile__add_labeled(p, 9, pb_profile__intern_labels(p, l, n), ids, 3, count);
+}
+
+/* Folded text has no labels: a window goes as one request per label set, named for it. */
+static void test_pyroscope_series(int port)
+{
+	const struct pb_label c1[] = { { "container_id", "c1" } };
+	const struct pb_label c2[] = { { "container_id", "c2" }, { "pod_name", "web {a b},c" },
+				       { "env", "prod" } };
+	struct pb_profile *p = harness_profile("app;main;unlabelled 2\n", T0, T0 + SEC);
+	const char *want[][2] = {
+		{ "shop.cpu{env=test}", "app;main;unlabelled 2\n" },
+		{ "shop.cpu{env=test,container_id=c1}", "app;main;in_c1 3\napp;main;in_c1_too 1\n" },
+		{ "shop.cpu{env=test,container_id=c2,pod_name=web__a_b__c}", "app;main;in_c2 4\n" },
+	};
+	char url[128];
+	int err, all = 1;
+	void *st;
+
+	add_labeled(p, "in_c1", c1, 1, 3);
+	add_labeled(p, "in_c2", c2, 3, 4);
+	add_labeled(p, "in_c1_too", c1, 1, 1);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/ingest", port);
+	st = open_push(url, 1000, "app-name=shop,labels=env=test,host-labels=false");
+	err = pl->output->write(st, p, PB_WRITE_LAST);
+	pl->output->close(st);
+	pb_profile__free(p);
+	ok(err == 0 && receiver_count() == 3,
+	   "one window with two label sets and unlabelled stacks: three requests (%d)",
+	   receiver_count());
+	for (int i = 0; i < 3 && receiver_count() == 3; i++) {
+		const struct request *r = receiver_get(i);
+
+		all &= !strcmp(query_param(r->url, "name"), want[i][0]) &&
+		       !strcmp(r->body, want[i][1]) &&
+		       !strcmp(query_param(r->url, "format"), "folded");
+		if (!all)
+			printf("# request %d: name=%s\n# body: %s\n", i, query_param(r->url, "name"),
+			       r->body);
+	}
+	/* libmicrohttpd decodes the query: the name came through its URL encoding whole. */
+	ok(all, "each series named app.cpu{configured labels, the set's} with its stacks only; "
+		"{ } , and blanks in a value became _, a configured key wins over the set's");
+	ok(harness_log_count("pod_name") == 1,
+	   "the changed value is said once (%d)", harness_log_count("pod_name"));
+	harness_log_clear();
+	receiver_clear();
+}
+
 int main(int argc, char **argv)
 {
 	int port;
@@ -253,6 +311,7 @@ int main(int argc, char **argv)
 	test_rejected(port);
 	test_bounded(port);
 	test_one_shot(port);
+	test_pyroscope_series(port);
 	receiver_stop();
 	return tap_done();
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Reads a .pb.gz with the npm pprof-format decoder into plain stacks (root first, as our model
-// keeps them). Run as `node pprof_read.mjs folded FILE` it prints them as sorted folded text.
+// keeps them). Run as `node pprof_read.mjs folded FILE` it prints them as sorted folded text;
+// `sites FILE` prints each location as "function 0xaddress mapping-file build-id", sorted.
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
@@ -45,11 +46,24 @@ export function folded(stacks) {
 	return [...sum.keys()].sort().map((k) => `${k} ${sum.get(k)}\n`).join('');
 }
 
+// Every location with its function, address and mapping (file and build id; "-" when none).
+export function sites({ profile: p, str }) {
+	const map = new Map(p.mapping.map((m) => [String(m.id), m]));
+	const fn = new Map(p.function.map((f) => [String(f.id), f]));
+	return p.location.map((l) => {
+		const m = map.get(String(l.mappingId));
+		const f = l.line.length ? str(fn.get(String(l.line[0].functionId)).name) : '-';
+		const file = m ? str(m.filename) || '-' : '-', id = m ? str(m.buildId) || '-' : '-';
+		return `${f} 0x${BigInt(l.address).toString(16)} ${file} ${id}\n`;
+	}).sort().join('');
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
 	const [mode, path] = process.argv.slice(2);
-	if (mode !== 'folded' || !path) {
-		console.error('usage: node pprof_read.mjs folded FILE.pb.gz');
+	if (!['folded', 'sites'].includes(mode) || !path) {
+		console.error('usage: node pprof_read.mjs folded|sites FILE.pb.gz');
 		process.exit(2);
 	}
-	process.stdout.write(folded((await readPprof(path)).stacks));
+	const read = await readPprof(path);
+	process.stdout.write(mode === 'folded' ? folded(read.stacks) : sites(read));
 }
