@@ -11,21 +11,27 @@ int pb_session_resolve_events(struct pb_session *s)
 	char why[1024];
 	int err;
 
-	if (s->event_set || !s->events_spec)
+	if (s->event_set)
 		return 0;
-	if (pb_session_own_events(s))
+	if (s->events_spec && pb_session_own_events(s))
 		return pb_session_fail(s, EINVAL, "-e %s: not supported with the '%s' unwinder "
 				       "(it samples its own timer; use fp or dwarf)",
 				       s->events_spec, s->unwinder_name);
-	err = pb_event_set__parse(s->events_spec, &s->event_set, why, sizeof(why));
+	err = s->events_spec ? pb_event_set__parse(s->events_spec, &s->event_set, why, sizeof(why))
+			     : 0;
 	if (err)
 		return pb_session_fail(s, -err, "%s", why);
 	/* An older unwinder would not see the probes, and count nothing. */
-	if (s->event_set->n_probes && s->unwinder->desc->abi_minor < 5)
+	if (s->event_set && s->event_set->n_probes && s->unwinder->desc->abi_minor < 5)
 		return pb_session_fail(s, EINVAL, "-e %s: the '%s' unwinder (ABI %u.%u) takes no "
 				       "probes (they need ABI 2.5)", s->event_set->probes[0]->spec,
 				       s->unwinder_name, s->unwinder->desc->abi_major,
 				       s->unwinder->desc->abi_minor);
+	/* A period counts the events of a perf event -e names; without one it would be ignored. */
+	if (s->opts.period && !(s->event_set && s->event_set->perf))
+		return pb_session_fail(s, EINVAL, "--period %llu goes with a perf event (-e "
+				       "page-faults, -e cycles, ...)",
+				       (unsigned long long)s->opts.period);
 	return 0;
 }
 

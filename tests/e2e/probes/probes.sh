@@ -7,7 +7,7 @@ need_root
 C=$PB_FIXTURES/c
 N=2000
 LIBSTDCXX=$(ldd "$C/throws-fp" | awk '/libstdc\+\+/ { print $3 }')
-plan 20
+plan 21
 
 # count FILE REGEX: the count of the stacks matching REGEX (anchored by the caller).
 count() { samples_matching "$1" "$2"; }
@@ -97,6 +97,8 @@ expect_fail "no such kernel function" 2 "^profile-bee: -e kprobe:pb_no_such_func
 	-e kprobe:pb_no_such_function -d 1
 expect_fail "unknown event" 2 "^profile-bee: -e page-fault: unknown event \(--list-events" \
 	-e page-fault -d 1
+expect_fail "--period without a perf event" 2 "^profile-bee: --period 10 goes with a perf event" \
+	--period 10 -e "uprobe:$C/probes-fp:pb_probe_target" -d 1
 
 # Lua: event = a spec or a list; a spec naming nothing is nil and the message. INI: [profile].
 cat >"$TMP/p.lua" <<EOF
