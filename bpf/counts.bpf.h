@@ -5,7 +5,7 @@
 
 #include "counts.h"
 #include "lost.bpf.h"
-#include "python.bpf.h"
+#include "python_stacks.bpf.h"
 
 /* vmlinux.h has no errno values. */
 #define PB_ENOMEM 12

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Walks the sampled thread's CPython frame chain at sample time (fp and dwarf share it). */
+/* Walks the sampled thread's CPython frame chain at sample time (every unwinder shares it). */
 #ifndef PB_PYTHON_BPF_H
 #define PB_PYTHON_BPF_H
 
@@ -12,8 +12,6 @@ const volatile bool python_walk = false;
 /* Interpreter frames recorded at most (<= PB_PY_MAX_FRAMES). */
 const volatile __u32 py_max_frames = PB_PY_MAX_FRAMES;
 
-/* Samples whose Python frames found no room in py_stacks<N>: counted with native frames only. */
-__u64 py_stacks_full = 0;
 /* Samples of a Python process whose thread was not found in the interpreter's thread list. */
 __u64 py_no_thread = 0;
 
@@ -35,17 +33,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } py_threads SEC(".maps");
-
-#define PB_PY_STACKS_MAP(name)                                                                     \
-	struct {                                                                                   \
-		__uint(type, BPF_MAP_TYPE_HASH);                                                   \
-		__uint(max_entries, 4096);                                                         \
-		__type(key, __u64);                                                                \
-		__type(value, struct pb_py_stack);                                                 \
-	} name SEC(".maps")
-
-PB_PY_STACKS_MAP(py_stacks0);
-PB_PY_STACKS_MAP(py_stacks1);
 
 /* Bytes of a frame read at once: every field the walker uses lies in them on 3.11-3.13. */
 #define PY_FRAME_READ 72
@@ -217,40 +204,20 @@ static __always_inline __u64 py_walk(__u32 tgid, __u32 tid, struct py_scratch *s
 }
 
 /*
- * The user stack hash of a sample of tgid once the current thread's Python frames are added
- * (ustack_hash itself when there are none); py_stacks<set> then holds them under it. A
- * process without a py_procs entry costs one map lookup.
- *
- * A global function: the verifier checks it once, on its own. Inlined after the native walk
- * it was checked in every state the walk left (load time 0.2 -> 1.2 s).
+ * Walks the current thread of tgid into this CPU's py_scratch (*sc), leaf first; returns the
+ * frames' hash, 0 when there are none (not a Python process, no Python running on this thread,
+ * or --python=off). The callers are global functions that the verifier checks once each.
  */
-__noinline __u64 pb_py_sample(__u32 tgid, __u64 ustack_hash, __u32 set)
+static __always_inline __u64 py_walk_current(__u32 tgid, struct py_scratch **sc)
 {
-	__u32 zero = 0, tid = (__u32)bpf_get_current_pid_tgid();
-	struct py_scratch *s;
-	__u64 h, key;
-	int err;
+	__u32 zero = 0;
 
 	if (!python_walk)
-		return ustack_hash;
-	s = bpf_map_lookup_elem(&py_scratch, &zero);
-	if (!s)
-		return ustack_hash;
-	h = py_walk(tgid, tid, s);
-	if (!h)
-		return ustack_hash;
-	key = (ustack_hash ^ h) * 0x9e3779b97f4a7c15ULL;
-	key = key ? key : 1;
-	if (set)
-		err = bpf_map_update_elem(&py_stacks1, &key, &s->st, BPF_NOEXIST);
-	else
-		err = bpf_map_update_elem(&py_stacks0, &key, &s->st, BPF_NOEXIST);
-	/* int: see pb_count_in on 6.1's unsigned map update results. */
-	if (err && err != -17) {
-		__sync_fetch_and_add(&py_stacks_full, 1);
-		return ustack_hash;
-	}
-	return key;
+		return 0;
+	*sc = bpf_map_lookup_elem(&py_scratch, &zero);
+	if (!*sc)
+		return 0;
+	return py_walk(tgid, (__u32)bpf_get_current_pid_tgid(), *sc);
 }
 
 #endif

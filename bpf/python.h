@@ -45,6 +45,8 @@ struct pb_py_frame {
 struct pb_py_stack {
 	__u32 n;
 	__u32 flags; /* PB_PY_* */
+	__u32 tgid;  /* the process sampled (py_stacks<N> are looked at between drains) */
+	__u32 pad;
 	struct pb_py_frame frames[PB_PY_MAX_FRAMES];
 };
 

@@ -7,6 +7,7 @@
 #include "lost.bpf.h"
 #include "regs.bpf.h"
 #include "snapshot.h"
+#include "snapshot_python.bpf.h"
 
 #define USER_CS_64 0x33 /* __USER_CS: a 64-bit task; compat tasks are not unwound */
 #define PAGE_SIZE  4096
@@ -30,7 +31,7 @@ const volatile __u64 wakeup_bytes = 2 << 20;
 /* A record is built here, then copied out whole: only the bytes really read take ring space. */
 struct scratch {
 	struct pb_snap_sample hdr;
-	__u8 data[KBYTES + PB_SNAP_MAX_STACK];
+	__u8 data[KBYTES + PB_SNAP_MAX_STACK + PB_SNAP_PY_BYTES];
 };
 
 /*
@@ -141,6 +142,7 @@ int pb_snapshot_sample(struct bpf_perf_event_data *ctx)
 	s->hdr.flags = user_mode ? 0 : PB_SNAP_F_KERNEL;
 	s->hdr.n_kernel = 0;
 	s->hdr.stack_size = 0;
+	s->hdr.n_py = 0;
 	bpf_get_current_comm(&s->hdr.comm, sizeof(s->hdr.comm));
 
 	if (kernel_stacks && !user_mode) {
@@ -178,6 +180,8 @@ int pb_snapshot_sample(struct bpf_perf_event_data *ctx)
 		if (!len)
 			count_lost(PB_SNAP_LOST_STACK_READ);
 		s->hdr.stack_size = len;
+		if (koff + len <= KBYTES + PB_SNAP_MAX_STACK) /* tells the verifier the bound */
+			len += pb_snap_python(tgid, &s->hdr, s->data + koff + len);
 	}
 out:
 	size = sizeof(s->hdr) + koff + len;

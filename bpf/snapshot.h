@@ -21,9 +21,13 @@
 #define PB_SNAP_F_USER	 (1u << 0) /* regs hold the user registers of a 64-bit task */
 #define PB_SNAP_F_KERNEL (1u << 1) /* the sample hit kernel mode */
 
+/* Room for a sample's interpreter frames (struct pb_py_frame, python.h) in a record. */
+#define PB_SNAP_PY_BYTES (64 * 16)
+
 /*
  * A record: this header, then n_kernel kernel ips (leaf first), then stack_size bytes copied
- * from the user stack at regs[PB_SNAP_REG_SP] upwards.
+ * from the user stack at regs[PB_SNAP_REG_SP] upwards, then n_py interpreter frames (struct
+ * pb_py_frame, leaf first; byte-aligned: stack_size need not be a multiple of 8).
  */
 struct pb_snap_sample {
 	__u32 pid; /* tgid */
@@ -32,6 +36,8 @@ struct pb_snap_sample {
 	__u32 n_kernel;
 	__u32 stack_size;
 	__u32 cpu;
+	__u32 n_py;	/* CPython frames walked at sample time (python.bpf.h) */
+	__u32 py_flags; /* their PB_PY_* flags */
 	__u64 regs[PB_SNAP_NREGS];
 	char comm[PB_SNAP_COMM_LEN];
 };

@@ -181,6 +181,31 @@ static int live_mappings(void *ctx, pb_mapping_fn fn, void *fn_ctx)
 	return pb_proctab__for_each_live_mapping(ctx, fn, fn_ctx);
 }
 
+static int read_early(void *vctx, const struct pb_raw_stack *rs)
+{
+	struct pb_session *s = vctx;
+
+	pb_symbolizer__read_early(s->symbolizer, rs->pid, rs->user_ips, rs->n_user);
+	return 0;
+}
+
+void pb_session_tick(struct pb_session *s, uint64_t now_ns, uint32_t period_ms)
+{
+	const struct pb_unwinder_ops *ops = s->unwinder->desc->unwinder;
+
+	if (now_ns - s->last_tick_ns < period_ms * 1000000ull)
+		return;
+	s->last_tick_ns = now_ns;
+	/*
+	 * Not only when nothing else woke the loop: a snapshot unwinder's ring wakes it often,
+	 * and a process that became Python (a new mapping) must be known before the drain.
+	 */
+	pb_proctab__consume(s->proctab);
+	/* A process that exits before the drain keeps the names read here (CPython's code). */
+	if (PB_OPTIONAL_OP(ops, peek) && s->unwinder_state)
+		ops->peek(s->unwinder_state, read_early, s);
+}
+
 int pb_session_drain(struct pb_session *s, struct pb_profile *into)
 {
 	struct drain_ctx ctx = { .s = s, .into = into };

@@ -22,9 +22,9 @@ int pb_session_resolve_events(struct pb_session *s)
 	if (err)
 		return pb_session_fail(s, -err, "%s", why);
 	/* An older unwinder would not see the probes, and count nothing. */
-	if (s->event_set && s->event_set->n_probes && s->unwinder->desc->abi_minor < 5)
+	if (s->event_set && s->event_set->n_probes && s->unwinder->desc->abi_minor < 6)
 		return pb_session_fail(s, EINVAL, "-e %s: the '%s' unwinder (ABI %u.%u) takes no "
-				       "probes (they need ABI 2.5)", s->event_set->probes[0]->spec,
+				       "probes (they need ABI 2.6)", s->event_set->probes[0]->spec,
 				       s->unwinder_name, s->unwinder->desc->abi_major,
 				       s->unwinder->desc->abi_minor);
 	/* A period counts the events of a perf event -e names; without one it would be ignored. */

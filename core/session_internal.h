@@ -75,6 +75,7 @@ struct pb_session {
 	uint64_t window_write_failures;	/* per-window files that could not be written */
 	uint64_t start_mono_ns;
 	uint64_t last_drain_ns;		/* CLOCK_MONOTONIC */
+	uint64_t last_tick_ns;		/* pb_session_tick's last run, CLOCK_MONOTONIC */
 
 	int epoll_fd;
 	int stop_fd;			/* eventfd: pb_session__stop writes it */
@@ -199,5 +200,10 @@ int pb_encode_file(const struct pb_host *host, const struct pb_encoder *e,
 
 /* session_drain.c */
 int pb_session_drain(struct pb_session *s, struct pb_profile *into);
+/*
+ * Between drains, at most every period_ms: the side-band records read (new mappings, execs and
+ * exits reach the unwinder), then what the next drain will need from live processes read now.
+ */
+void pb_session_tick(struct pb_session *s, uint64_t now_ns, uint32_t period_ms);
 
 #endif

@@ -57,16 +57,16 @@ static void on_exec_cb(void *ctx, uint32_t pid)
 	on_exit_cb(ctx, pid);
 }
 
-/* Perf map lines the symbolizer could not use: said at the end, like lost stacks. */
+/* Perf map lines and jitdump records the symbolizer could not use: said at the end, like lost stacks. */
 static void count_perfmap_lost(struct pb_session *s)
 {
 	struct pb_perfmap_stats st;
 
 	pb_symbolizer__perfmap_stats(s->symbolizer, &st);
-	pb_session_count_lost(s, "perf-map lines malformed or too long", st.malformed + st.too_long,
+	pb_session_count_lost(s, "perf-map lines or jitdump records malformed or too long", st.malformed + st.too_long,
 			      "JIT frames they name show [unknown]");
-	pb_session_count_lost(s, "perf-map lines past the per-process limit", st.limited,
-			      "1M entries or 64 MiB per process");
+	pb_session_count_lost(s, "perf-map lines or jitdump records past the per-process limit", st.limited,
+			      "1M entries, 64 MiB of map or 512 MiB of dump per process");
 }
 
 /* The symbol cache's cap bit: binaries were dropped and read again. Said like lost stacks. */
@@ -338,8 +338,7 @@ int pb_session__poll(struct pb_session *s, int timeout_ms)
 	if (timeout_ms < 0 || timeout_ms > SIDEBAND_POLL_MS)
 		timeout_ms = SIDEBAND_POLL_MS;
 	n = epoll_wait(s->epoll_fd, evs, 16, timeout_ms);
-	if (n == 0)
-		pb_proctab__consume(s->proctab);
+	pb_session_tick(s, clock_ns(CLOCK_MONOTONIC), SIDEBAND_POLL_MS);
 	if (n < 0 && errno != EINTR)
 		return -errno;
 	for (int i = 0; i < n; i++) {

@@ -27,7 +27,7 @@ int pb_session_set_sampling(struct pb_session *s, bool on)
 	if (pb_session_own_events(s))
 		return PB_OPTIONAL_OP(ops, set_enabled) ? ops->set_enabled(s->unwinder_state, on)
 							: -EOPNOTSUPP;
-	/* Probes have no perf event: the unwinder switches them (ABI 2.5). */
+	/* Probes have no perf event: the unwinder switches them (ABI 2.6). */
 	if (s->params.n_probes && PB_OPTIONAL_OP(ops, set_enabled) &&
 	    (err = ops->set_enabled(s->unwinder_state, on)))
 		return err;

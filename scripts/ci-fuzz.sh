@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets of tests/fuzz with clang (build-fuzz/, ASan + UBSan) and fuzzes
 # each for PB_FUZZ_SECONDS (default 60) from its seed corpus. A crash fails the run and prints the
 # input (base64) so it can be saved as tests/fuzz/regressions/TARGET/NAME, a replayed test.
-# Usage: scripts/ci-fuzz.sh [TARGET...]   (targets: folded merge elf procfs perfmap cfi http ini settings)
+# Usage: scripts/ci-fuzz.sh [TARGET...]   (targets: folded merge elf procfs perfmap jitdump cfi http ini settings)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD

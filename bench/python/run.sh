@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # BPF ns per sample with and without CPython walking (--python auto / off) on a ~30-frame
-# Python stack, per unwinder, and profiler CPU beside perf record --call-graph dwarf (py-spy
+# Python stack, per unwinder (libdw: the snapshot program, which libunwind loads too), and
+# profiler CPU beside perf record --call-graph dwarf (py-spy
 # cannot be installed from the registries here). Root. Usage: bench/python/run.sh [PYTHON]
 set -u
 PB=${PB:-$(dirname "$0")/../../build/core/cli/profile-bee}
@@ -21,8 +22,9 @@ prog_cost() {
 }
 
 echo "python: $($PY --version 2>&1), $HZ Hz, $SECS s, 28 recursive frames + <module> + spin"
-for u in fp dwarf; do
+for u in ${UNWINDERS:-fp dwarf libdw}; do
 	prog=pb_${u}_sample
+	[ "$u" = libdw ] || [ "$u" = libunwind ] && prog=pb_snapshot_sample
 	for mode in off auto; do
 		"$PY" "$HERE/deep.py" $((SECS + 3)) &
 		pid=$!

@@ -7,8 +7,9 @@
 #include "grow.h"
 #include "perfmap.h"
 
-#define CHUNK_SIZE (64u << 10) /* name storage grows by this: a name never moves once handed out   \
-				*/
+#define CHUNK_SIZE                                                                                 \
+	(64u << 10) /* name storage grows by this: a name never moves once handed out              \
+		     */
 
 struct ent {
 	uint64_t start, end;
@@ -123,12 +124,11 @@ static bool parse_hex(const char **p, const char *end, uint64_t *out)
 static void parse_line(struct pb_perfmap *pm, const char *s, size_t len)
 {
 	const char *end = s + len, *p = s;
-	struct ent e;
-	uint64_t size;
+	uint64_t start, size;
 
 	if (len && end[-1] == '\r')
 		end--;
-	if (!parse_hex(&p, end, &e.start) || p == end || *p != ' ')
+	if (!parse_hex(&p, end, &start) || p == end || *p != ' ')
 		goto bad;
 	while (p < end && *p == ' ')
 		p++;
@@ -136,21 +136,32 @@ static void parse_line(struct pb_perfmap *pm, const char *s, size_t len)
 		goto bad;
 	while (p < end && *p == ' ')
 		p++;
-	/* Zero-sized entries name nothing; ranges past 2^64 are not addresses. */
-	if (p == end || !size || size > UINT64_MAX - e.start)
+	if (p == end)
 		goto bad;
+	pb_perfmap__add(pm, start, size, p, end - p);
+	return;
+bad:
+	pm->stats.malformed++;
+}
+
+void pb_perfmap__add(struct pb_perfmap *pm, uint64_t start, uint64_t size, const char *name,
+		     size_t len)
+{
+	struct ent e = {.start = start, .end = start + size};
+
+	/* Zero-sized entries name nothing; ranges past 2^64 are not addresses. */
+	if (!size || size > UINT64_MAX - start) {
+		pm->stats.malformed++;
+		return;
+	}
 	if (pm->stats.entries >= PB_PERFMAP_MAX_ENTRIES) {
 		pm->stats.limited++;
 		return;
 	}
-	e.end = e.start + size;
-	e.name = store_name(pm, p, end - p);
+	e.name = store_name(pm, name, len < PB_PERFMAP_MAX_LINE ? len : PB_PERFMAP_MAX_LINE);
 	if (!e.name || push(&pm->pending, &e))
 		return; /* out of memory: this name is lost, the next line may fit */
 	pm->stats.entries++;
-	return;
-bad:
-	pm->stats.malformed++;
 }
 
 void pb_perfmap__feed(struct pb_perfmap *pm, const char *buf, size_t len)
@@ -249,7 +260,8 @@ static int flatten(struct pb_perfmap *pm)
 
 	if (!all || !pos || !order || !heap)
 		goto out;
-	/* The first merge has no flat ranges yet (flat.v is NULL, which memcpy may not be given). */
+	/* The first merge has no flat ranges yet (flat.v is NULL, which memcpy may not be given).
+	 */
 	if (pm->flat.n)
 		memcpy(all, pm->flat.v, pm->flat.n * sizeof(*all));
 	if (pm->pending.n)

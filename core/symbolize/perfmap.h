@@ -36,6 +36,13 @@ void pb_perfmap__free(struct pb_perfmap *pm);
 void pb_perfmap__feed(struct pb_perfmap *pm, const char *buf, size_t len);
 
 /*
+ * Adds one range as a parsed line would (a jitdump record): the same limits, counts and name
+ * sanitizing; at most PB_PERFMAP_MAX_LINE bytes of name are kept.
+ */
+void pb_perfmap__add(struct pb_perfmap *pm, uint64_t start, uint64_t size, const char *name,
+		     size_t len);
+
+/*
  * The name of the entry holding addr, or NULL. Where entries overlap the later line wins (a JIT
  * reuses freed code space). Names live until pb_perfmap__free.
  */
@@ -54,5 +61,7 @@ const struct pb_perfmap_stats *pb_perfmap__stats(const struct pb_perfmap *pm);
  * a device or a link to /etc/shadow is refused before it is read. The fd, or -errno.
  */
 int pb_perfmap_open(int root_fd, uint32_t nspid, uid_t owner);
+/* The same for dir/name under root_fd (dir relative to it, without a leading '/'). */
+int pb_open_in_root(int root_fd, const char *dir, const char *name, uid_t owner);
 
 #endif

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* Opens a process's perf map as root without letting the process point us anywhere else. */
+/* Opens a process's perf map (or jitdump) as root without letting it point us anywhere else. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -22,10 +23,11 @@ static int open_path(int root_fd, const char *dir, const char *name)
 	    .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
 	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
-	char rel[128];
+	char rel[PATH_MAX];
 	int fd, dfd;
 
-	snprintf(rel, sizeof(rel), "%s/%s", dir, name);
+	if ((size_t)snprintf(rel, sizeof(rel), "%s/%s", dir, name) >= sizeof(rel))
+		return -ENAMETOOLONG;
 	fd = syscall(SYS_openat2, root_fd, rel, &how, sizeof(how));
 	if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
 		return fd < 0 ? -errno : fd;
@@ -40,12 +42,19 @@ static int open_path(int root_fd, const char *dir, const char *name)
 
 int pb_perfmap_open(int root_fd, uint32_t nspid, uid_t owner)
 {
-	char name[64], self[64];
+	char name[64];
+
+	snprintf(name, sizeof(name), "perf-%" PRIu32 ".map", nspid);
+	return pb_open_in_root(root_fd, "tmp", name, owner);
+}
+
+int pb_open_in_root(int root_fd, const char *dir, const char *name, uid_t owner)
+{
+	char self[64];
 	struct stat st, st2;
 	int pfd, fd;
 
-	snprintf(name, sizeof(name), "perf-%" PRIu32 ".map", nspid);
-	pfd = open_path(root_fd, "tmp", name);
+	pfd = open_path(root_fd, dir, name);
 	if (pfd < 0)
 		return pfd;
 	/*

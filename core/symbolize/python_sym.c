@@ -128,6 +128,14 @@ const char *pb_pysym_name(struct pb_pysym *ps, struct pb_strpool *pool, uint32_t
 	if (!addr)
 		return "[truncated]";
 	p = proc_for(ps, pid);
+	/*
+	 * It was not Python when first looked at, and has exec'd since (stale): its new program
+	 * may be. The old one had no interpreter frames to name, so nothing is mixed up.
+	 */
+	if (p && !p->ok && p->stale && !pb_py_detect(pid, &p->t)) {
+		p->ok = true;
+		p->stale = false;
+	}
 	/* Not a Python process: the word is no interpreter frame but garbage a walk read. */
 	if (!p || !p->ok)
 		return NULL;

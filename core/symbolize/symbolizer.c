@@ -398,6 +398,16 @@ void pb_symbolizer__forget_pid(struct pb_symbolizer *s, uint32_t pid)
 	pthread_mutex_unlock(&s->lock);
 }
 
+void pb_symbolizer__read_early(struct pb_symbolizer *s, uint32_t pid, const uint64_t *ips,
+			       uint32_t n)
+{
+	pthread_mutex_lock(&s->lock);
+	for (uint32_t i = 0; i < n; i++)
+		if (ips[i] & PB_RAW_PY_FRAME)
+			pb_pysym_name(&s->py, &s->pool, pid, ips[i]);
+	pthread_mutex_unlock(&s->lock);
+}
+
 void pb_symbolizer__end_window(struct pb_symbolizer *s, pb_symbolizer_live_fn live, void *ctx)
 {
 	pthread_mutex_lock(&s->lock);

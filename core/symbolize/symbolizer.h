@@ -53,6 +53,13 @@ int pb_symbolizer__frames_n(struct pb_symbolizer *s, uint32_t pid, const struct 
 size_t pb_symbolizer__unnamed_summary(struct pb_symbolizer *s, char *buf, size_t sz);
 /* pid exited or exec'd: its perf map is dropped at the next pb_symbolizer__end_window. */
 void pb_symbolizer__forget_pid(struct pb_symbolizer *s, uint32_t pid);
+/*
+ * Reads now, and caches, what naming ips[0..n) of pid will need from the process itself
+ * (CPython code objects: PB_RAW_PY_FRAME words; others are skipped): called between drains,
+ * while the process lives, so that its frames keep their names if it exits before the drain.
+ */
+void pb_symbolizer__read_early(struct pb_symbolizer *s, uint32_t pid, const uint64_t *ips,
+			       uint32_t n);
 
 /* Calls fn with every mapping of every live process (the process table's). */
 typedef int (*pb_symbolizer_live_fn)(void *ctx, pb_mapping_fn fn, void *fn_ctx);

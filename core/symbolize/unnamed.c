@@ -22,7 +22,7 @@ static const struct {
 				   "deleted or replaced since they were mapped, or not ELF"},
 	[PB_UNNAMED_JIT] = {"in JIT code without a perf map",
 			    "let the JIT write /tmp/perf-PID.map: node --perf-basic-prof, "
-			    "java -XX:+DumpPerfMapAtExit, python3.12 -X perf"},
+			    "jcmd PID Compiler.perfmap, python3.12 -X perf"},
 	[PB_UNNAMED_NO_MAPPING] = {"outside known mappings", ""}, /* not in the line */
 };
 

@@ -150,6 +150,21 @@ max_depth_matching() {
 	awk -v re="$2" '{ line = $0; sub(/ [0-9]+$/, "", line); if (line ~ re) { d = split(line, f, ";"); if (d > m) m = d } } END { print m + 0 }' "$1"
 }
 
+# jit_between FILE: the samples whose stack starts COMM;_start;, holds a node:: frame and after
+# it a JS frame (JS:... with a perf map, [unknown] without), then all samples: JS walked through
+# from node's C++ down, and up to _start.
+jit_between() {
+	awk '{ line = $0; sub(/ [0-9]+$/, "", line); all += $NF
+		n = split(line, f, ";"); seen_node = 0; ok = 0
+		if (f[2] == "_start")
+			for (i = 3; i <= n; i++) {
+				if (f[i] ~ /^node::/) seen_node = 1
+				else if (seen_node && f[i] ~ /^(JS:|\[unknown\]$)/) ok = 1
+			}
+		if (ok) good += $NF }
+		END { print good + 0, all + 0 }' "$1"
+}
+
 # need_cgroup2: sets V2 to the cgroup v2 hierarchy's mount, or skips the whole test without one
 # (fails under PB_TEST_NO_SKIP=1).
 need_cgroup2() {

@@ -8,13 +8,11 @@
 #include "symbolize/perfmap.h"
 
 #include "fuzz.h"
+#include "fuzz_names.h"
 
-/* Names reach terminals and files: the sanitizer must leave no control byte in them. */
-static void check_name(const char *name)
+static const char *lookup(void *pm, uint64_t addr)
 {
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			abort();
+	return pb_perfmap__lookup(pm, addr);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -27,23 +25,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	/* Two reads with a lookup between: the flattened ranges merge with later lines. */
 	pb_perfmap__feed(pm, (const char *)data, split);
-	for (size_t i = 0; i < sizeof(probes) / sizeof(*probes); i++) {
-		const char *n = pb_perfmap__lookup(pm, probes[i]);
-
-		if (n)
-			check_name(n);
-	}
+	for (size_t i = 0; i < sizeof(probes) / sizeof(*probes); i++)
+		fuzz_check_name(pb_perfmap__lookup(pm, probes[i]));
 	pb_perfmap__feed(pm, (const char *)data + split, size - split);
-	/* Lookups at addresses taken from the input hit its entries' ranges: names stay clean. */
-	for (size_t i = 0; i + 8 <= size && i < 4096; i += 8) {
-		uint64_t a;
-		const char *n;
-
-		memcpy(&a, data + i, sizeof(a));
-		n = pb_perfmap__lookup(pm, a);
-		if (n)
-			check_name(n);
-	}
+	fuzz_probe_names(lookup, pm, data, size, 8);
 	if (pb_perfmap__offset(pm) != size) /* every byte consumed (inputs are below the cap) */
 		abort();
 	pb_perfmap__free(pm);

@@ -20,9 +20,10 @@ extern "C" {
  * session (logging, lost counters, process mappings, encoders, stopping) goes through the host.
  */
 #define PB_PLUGIN_ABI_MAJOR 2
-#define PB_PLUGIN_ABI_MINOR 5 /* 2.1: unwinder_flags, set_enabled; 2.2: pb_encoder.decode; 2.3: python;
+#define PB_PLUGIN_ABI_MINOR 6 /* 2.1: unwinder_flags, set_enabled; 2.2: pb_encoder.decode; 2.3: python;
 				* 2.4: per-thread/per-CPU views (pb_raw_stack.cpu, sample params), --cgroup,
-				* frame sites (pb_profile__mapping...); 2.5: probes (-e) */
+				* frame sites (pb_profile__mapping...);
+				* 2.5: pb_unwinder_ops.peek; 2.6: probes (-e) */
 /* The entry point: a NULL-terminated list of the plugins one .so holds (ABI 2 and later). */
 #define PB_PLUGIN_ENTRY_SYMBOL "pb_plugin_list"
 /* What ABI 1 plugins exported (one descriptor): found, it is refused with both versions. */
@@ -191,7 +192,7 @@ struct pb_sample_params {
 	const char *const *cgroups;
 	uint32_t n_cgroups;
 	/*
-	 * ABI 2.5: probes to count stacks at (-e kprobe:, uprobe:, tracepoint:, usdt:), resolved
+	 * ABI 2.6: probes to count stacks at (-e kprobe:, uprobe:, tracepoint:, usdt:), resolved
 	 * and checked by the core: each hit counts 1. The unwinder attaches them in attach, or
 	 * fails open with "not supported with this unwinder" when it cannot. n_probes 0: none.
 	 */
@@ -252,9 +253,16 @@ struct pb_unwinder_ops {
 	/*
 	 * Optional (ABI 2.1): sampling off (pause, and before the last drain) or on (resume), for
 	 * an unwinder with PB_UNWINDER_OWN_EVENTS; the session does this with its own events.
-	 * ABI 2.5: also called, beside the session's own events, when params named probes.
+	 * ABI 2.6: also called, beside the session's own events, when params named probes.
 	 */
 	int (*set_enabled)(void *state, bool on);
+	/*
+	 * Optional (ABI 2.5): hands fn stacks sampled since the last drain that it has not handed
+	 * before, without taking them (drain hands them again, counted). The core calls it a few
+	 * times a second to name, while the process still lives, frames it reads from the process
+	 * (CPython code objects): only their user_ips are looked at. 0 or -errno.
+	 */
+	int (*peek)(void *state, pb_raw_stack_fn fn, void *ctx);
 };
 
 /*

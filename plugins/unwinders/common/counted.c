@@ -63,6 +63,9 @@ struct pb_counted {
 	uint64_t py_full_seen;
 	struct pb_py_stack py_stack;
 	uint64_t spliced[PB_MAX_FRAMES + PB_PY_MAX_FRAMES + 1];
+	/* Keys of py_stacks<N> handed out by a peek since the drain: open addressing, 0 empty. */
+	uint64_t peeked[2 * MAX_PY_STACKS];
+	uint32_t n_peeked;
 };
 
 int pb_counted_size_maps(const struct pb_counted_maps *m, const struct pb_sample_params *params)
@@ -240,12 +243,8 @@ static void add_python(struct pb_counted *c, int pyfd, const struct pb_count_key
 	pi = pb_pyprocs__find(c->py, key->pid);
 	if (!pi || !key->ustack_hash || bpf_map_lookup_elem(pyfd, &key->ustack_hash, &c->py_stack))
 		return;
-	raw->n_user = pb_py_splice(pi, mode, raw->user_ips, raw->n_user, &c->py_stack, c->spliced,
-				   sizeof(c->spliced) / sizeof(c->spliced[0]));
-	raw->user_ips = c->spliced;
-	/* Python frames alone: where the native walk stopped does not matter. */
-	if (mode == PB_PYTHON_ONLY)
-		raw->flags &= ~PB_RAW_USER_TRUNCATED;
+	pb_py_splice_raw(pi, mode, &c->py_stack, raw, c->spliced,
+			 sizeof(c->spliced) / sizeof(c->spliced[0]));
 }
 
 static uint32_t stack_len(const uint64_t *ips, uint32_t max)
@@ -311,9 +310,64 @@ int pb_counted__drain(struct pb_counted *c, pb_raw_stack_fn fn, void *ctx)
 	if (c->py) {
 		clear_map(c, pyfd, sizeof(uint64_t));
 		pb_pyprocs__end_drain(c->py);
+		memset(c->peeked, 0, sizeof(c->peeked));
+		c->n_peeked = 0;
 	}
 	report_lost(c);
 	return ret;
+}
+
+/* Whether key was handed out since the drain; remembers it when not (and there is room). */
+static bool peeked(struct pb_counted *c, uint64_t key)
+{
+	const uint32_t cap = sizeof(c->peeked) / sizeof(c->peeked[0]);
+	uint32_t i = (key * 0x9e3779b97f4a7c15ULL) >> 52 & (cap - 1);
+
+	for (uint32_t probes = 0; probes < cap && c->peeked[i]; probes++, i = (i + 1) & (cap - 1))
+		if (c->peeked[i] == key)
+			return true;
+	if (c->n_peeked < cap / 2 && !c->peeked[i]) {
+		c->peeked[i] = key;
+		c->n_peeked++;
+	}
+	return false;
+}
+
+int pb_counted__peek(struct pb_counted *c, pb_raw_stack_fn fn, void *ctx)
+{
+	uint32_t set = __atomic_load_n(c->maps.active, __ATOMIC_RELAXED) ? 1 : 0;
+	int pyfd = bpf_map__fd(c->maps.py_stacks[set]), ret = 0;
+	uint64_t key, prev = 0;
+	bool first = true;
+
+	if (!c->py)
+		return 0;
+	/* The set samples go to: keys may come and go while it is walked, which only skips some. */
+	while (!ret && !bpf_map_get_next_key(pyfd, first ? NULL : &prev, &key)) {
+		const struct pb_pyproc_info *pi;
+		struct pb_raw_stack raw = {.user_ips = c->spliced, .count = 1};
+
+		first = false;
+		prev = key;
+		if (peeked(c, key) || bpf_map_lookup_elem(pyfd, &key, &c->py_stack) ||
+		    !(pi = pb_pyprocs__find(c->py, c->py_stack.tgid)))
+			continue;
+		raw.pid = c->py_stack.tgid;
+		raw.n_user = pb_py_splice(pi, PB_PYTHON_ONLY, NULL, 0, &c->py_stack, c->spliced,
+					  sizeof(c->spliced) / sizeof(c->spliced[0]));
+		ret = fn(ctx, &raw);
+	}
+	return ret;
+}
+
+int pb_counting_peek(void *state, pb_raw_stack_fn fn, void *ctx)
+{
+	struct pb_counting *c = state;
+
+	if (!c->counted)
+		return 0;
+	pb_counted__set_python(c->counted, c->py);
+	return pb_counted__peek(c->counted, fn, ctx);
 }
 
 int pb_counting_new(const struct pb_host *host, const struct pb_sample_params *params,

@@ -66,6 +66,11 @@ void pb_counted__free(struct pb_counted *c);
 
 /* Flips the map sets, hands every stack of the idle set to fn, clears it, reports losses. */
 int pb_counted__drain(struct pb_counted *c, pb_raw_stack_fn fn, void *ctx);
+/*
+ * Hands fn the interpreter frames alone (user_ips) of each Python stack sampled since the
+ * drain and not handed before: their names are read while the process lives.
+ */
+int pb_counted__peek(struct pb_counted *c, pb_raw_stack_fn fn, void *ctx);
 
 /*
  * What fp and dwarf keep alike. Their state starts with it, so the ops below take the state
@@ -81,7 +86,7 @@ struct pb_counting {
 	struct pb_filter_links filter_links;
 	struct pb_counted *counted;
 	struct pb_pyprocs *py; /* NULL with --python=off */
-	/* -e probes (ABI 2.5): attached with the perf events, to these programs. */
+	/* -e probes (ABI 2.6): attached with the perf events, to these programs. */
 	const struct pb_sample_params *params;
 	struct pb_probe_progs probes;
 };
@@ -96,6 +101,7 @@ int pb_counting_attach(void *state, const int *perf_fds, int n_fds);
 int pb_counting_add_pid(void *state, uint32_t pid);
 int pb_counting_skip_thread(void *state, uint32_t tid);
 int pb_counting_drain(void *state, pb_raw_stack_fn fn, void *ctx);
+int pb_counting_peek(void *state, pb_raw_stack_fn fn, void *ctx);
 /* Probes on or off (the session's pause and resume); the perf events are the session's. */
 int pb_counting_set_enabled(void *state, bool on);
 void pb_counting_on_mapping(void *state, uint32_t pid, const struct pb_mapping *m);
@@ -112,6 +118,7 @@ void pb_counting_release(struct pb_counting *c);
 #define PB_COUNTING_OPS_INIT                                                                       \
 	.sz = sizeof(struct pb_unwinder_ops), .attach = pb_counting_attach,                        \
 	.add_pid = pb_counting_add_pid, .drain = pb_counting_drain,                                \
-	.skip_thread = pb_counting_skip_thread, .set_enabled = pb_counting_set_enabled
+	.skip_thread = pb_counting_skip_thread, .set_enabled = pb_counting_set_enabled,           \
+	.peek = pb_counting_peek
 
 #endif

@@ -50,4 +50,12 @@ uint32_t pb_pyprocs__mode(const struct pb_pyprocs *pp);
 uint32_t pb_py_splice(const struct pb_pyproc_info *pi, uint32_t mode, const uint64_t *ips,
 		      uint32_t n, const struct pb_py_stack *py, uint64_t *out, uint32_t cap);
 
+/*
+ * A sample of a CPython process (pi) with the interpreter frames py: raw's user frames become
+ * the spliced ones, written to buf (cap words; raw->user_ips points there after), as every
+ * unwinder hands them to the core.
+ */
+void pb_py_splice_raw(const struct pb_pyproc_info *pi, uint32_t mode, const struct pb_py_stack *py,
+		      struct pb_raw_stack *raw, uint64_t *buf, uint32_t cap);
+
 #endif

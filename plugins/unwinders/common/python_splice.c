@@ -44,24 +44,57 @@ static void put_group(struct splice *s, bool all)
 	}
 }
 
+static bool in_eval(const struct pb_pyproc_info *pi, const uint64_t *ips, uint32_t i)
+{
+	/* Past the leaf, a return address: the call is the byte before it. */
+	uint64_t at = ips[i] - (i > 0);
+
+	return at >= pi->eval_lo && at < pi->eval_hi;
+}
+
+/*
+ * Eval calls of the native stack that run no interpreter frame: a sample taken as a call
+ * starts, before it made its frame the thread's current one, or as it ends, after it gave the
+ * current frame back. Such a call is the newest, at the leaf end; each group of interpreter
+ * frames belongs to the calls below it. Counted only when the chain was read whole: a chain cut
+ * short lacks groups at the root end instead.
+ */
+static uint32_t idle_eval_calls(const struct pb_pyproc_info *pi, const uint64_t *ips, uint32_t n,
+				const struct pb_py_stack *py, uint32_t frames)
+{
+	uint32_t calls = 0, groups = 0;
+
+	if (py->flags & PB_PY_TRUNCATED)
+		return 0;
+	for (uint32_t i = 0; i < n; i++)
+		calls += in_eval(pi, ips, i);
+	for (uint32_t i = 0; i < frames; i++)
+		groups += (py->frames[i].code & PB_PY_ENTRY) || i == frames - 1;
+	return calls > groups ? calls - groups : 0;
+}
+
 uint32_t pb_py_splice(const struct pb_pyproc_info *pi, uint32_t mode, const uint64_t *ips,
 		      uint32_t n, const struct pb_py_stack *py, uint64_t *out, uint32_t cap)
 {
 	struct splice s = { .pi = pi, .py = py, .out = out, .cap = cap };
+	uint32_t idle;
 
 	s.n = py->n < PB_PY_MAX_FRAMES ? py->n : PB_PY_MAX_FRAMES;
 	if (mode == PB_PYTHON_ONLY) {
 		put_group(&s, true);
 		return s.len;
 	}
+	idle = idle_eval_calls(pi, ips, n, py, s.n);
 	for (uint32_t i = 0; i < n; i++) {
-		/* Past the leaf, a return address: the call is the byte before it. */
-		uint64_t at = ips[i] - (i > 0);
+		bool eval = in_eval(pi, ips, i);
 
-		if (at >= pi->eval_lo && at < pi->eval_hi && s.next < s.n)
+		if (eval && idle)
+			idle--; /* keeps its native frame */
+		else if (eval && s.next < s.n) {
 			put_group(&s, false);
-		else
-			put(&s, ips[i]);
+			continue;
+		}
+		put(&s, ips[i]);
 	}
 	/*
 	 * Eval calls the native walk did not reach (it stopped in a library without frame
@@ -70,4 +103,14 @@ uint32_t pb_py_splice(const struct pb_pyproc_info *pi, uint32_t mode, const uint
 	if (s.next < s.n)
 		put_group(&s, true);
 	return s.len;
+}
+
+void pb_py_splice_raw(const struct pb_pyproc_info *pi, uint32_t mode, const struct pb_py_stack *py,
+		      struct pb_raw_stack *raw, uint64_t *buf, uint32_t cap)
+{
+	raw->n_user = pb_py_splice(pi, mode, raw->user_ips, raw->n_user, py, buf, cap);
+	raw->user_ips = buf;
+	/* Python frames alone: where the native walk stopped does not matter. */
+	if (mode == PB_PYTHON_ONLY)
+		raw->flags &= ~PB_RAW_USER_TRUNCATED;
 }

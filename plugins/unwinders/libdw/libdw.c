@@ -12,6 +12,7 @@
 struct dw_proc {
 	Dwfl *dwfl;
 	struct pb_snap_unwind *u;
+	bool no_cfi; /* the walk stopped at a pc without CFI */
 };
 
 /* .eh_frame (and .debug_frame in the file itself) is all unwinding needs: no debuginfo search,
@@ -30,8 +31,8 @@ static int no_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_
 }
 
 static const Dwfl_Callbacks dwfl_callbacks = {
-	.find_elf = no_elf,
-	.find_debuginfo = no_debuginfo,
+    .find_elf = no_elf,
+    .find_debuginfo = no_debuginfo,
 };
 
 static pid_t next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
@@ -63,7 +64,7 @@ static bool set_initial_registers(Dwfl_Thread *thread, void *arg)
 	struct dw_proc *dp = arg;
 	Dwarf_Word regs[PB_SNAP_NREGS];
 
-	memcpy(regs, dp->u->sample->regs, sizeof(regs));
+	memcpy(regs, dp->u->regs, sizeof(regs));
 	/* DWARF registers 0-16 on x86_64; 16 is the return address column, i.e. the pc. */
 	if (!dwfl_thread_state_registers(thread, 0, PB_SNAP_NREGS, regs))
 		return false;
@@ -72,10 +73,10 @@ static bool set_initial_registers(Dwfl_Thread *thread, void *arg)
 }
 
 static const Dwfl_Thread_Callbacks thread_callbacks = {
-	.next_thread = next_thread,
-	.get_thread = get_thread,
-	.memory_read = memory_read,
-	.set_initial_registers = set_initial_registers,
+    .next_thread = next_thread,
+    .get_thread = get_thread,
+    .memory_read = memory_read,
+    .set_initial_registers = set_initial_registers,
 };
 
 static void dw_proc_close(void *priv)
@@ -134,9 +135,26 @@ static int dw_proc_open(const struct pb_host *host, struct pb_snap_proc *p, void
 	return 0;
 }
 
+/* Whether the module holding pc has an FDE for it in its .eh_frame (cached by libdwfl). */
+static bool dw_has_cfi(void *priv, struct pb_snap_unwind *u, uint64_t pc)
+{
+	struct dw_proc *dp = priv;
+	Dwfl_Module *mod = dwfl_addrmodule(dp->dwfl, pc);
+	Dwarf_Frame *frame;
+	Dwarf_CFI *cfi;
+	Dwarf_Addr bias;
+
+	if (!mod || !(cfi = dwfl_module_eh_cfi(mod, &bias)) ||
+	    dwarf_cfi_addrframe(cfi, pc - bias, &frame))
+		return false;
+	free(frame);
+	return true;
+}
+
 static int on_frame(Dwfl_Frame *state, void *arg)
 {
-	struct pb_snap_unwind *u = arg;
+	struct dw_proc *dp = arg;
+	struct pb_snap_unwind *u = dp->u;
 	Dwarf_Addr pc;
 	bool activation;
 
@@ -144,7 +162,21 @@ static int on_frame(Dwfl_Frame *state, void *arg)
 		return -1;
 	/* Raw return addresses, as every unwinder hands them; the core looks up pc - 1. */
 	u->ips[u->n++] = pc;
-	return u->n < u->max ? DWARF_CB_OK : DWARF_CB_ABORT;
+	/* Where the walk ends, the frame-pointer bridge may go on from this frame. */
+	u->end_frame.ip = pc;
+	u->have_end_frame = !dwfl_frame_reg(state, PB_SNAP_REG_SP, &u->end_frame.sp) &&
+			    !dwfl_frame_reg(state, PB_SNAP_REG_BP, &u->end_frame.bp);
+	if (u->n >= u->max)
+		return DWARF_CB_ABORT;
+	/*
+	 * Code without CFI (JIT code, V8's builtins): libdw would guess by frame pointer from
+	 * registers it may not know; the glue's bridge walks it from this frame's sp and bp.
+	 */
+	if (!dw_has_cfi(dp, u, activation ? pc : pc - 1)) {
+		dp->no_cfi = true;
+		return DWARF_CB_ABORT;
+	}
+	return DWARF_CB_OK;
 }
 
 static int dw_unwind(void *priv, struct pb_snap_unwind *u)
@@ -153,14 +185,16 @@ static int dw_unwind(void *priv, struct pb_snap_unwind *u)
 	int ret;
 
 	dp->u = u;
-	ret = dwfl_getthread_frames(dp->dwfl, u->sample->tid, on_frame, u);
+	dp->no_cfi = false;
+	ret = dwfl_getthread_frames(dp->dwfl, u->sample->tid, on_frame, dp);
 	dp->u = NULL;
 	if (ret == DWARF_CB_ABORT)
-		return 0; /* max frames */
+		return dp->no_cfi ? -ENOENT : 0; /* a pc without CFI, or max frames */
 	return ret ? -EIO : 0;
 }
 
 PB_SNAP_PLUGIN("libdw",
 	       "user stack snapshots unwound in userspace by elfutils' libdw (as perf --call-graph "
 	       "dwarf does)",
-	       .proc_open = dw_proc_open, .proc_close = dw_proc_close, .unwind = dw_unwind)
+	       .proc_open = dw_proc_open, .proc_close = dw_proc_close, .unwind = dw_unwind,
+	       .has_cfi = dw_has_cfi)

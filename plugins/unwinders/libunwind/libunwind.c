@@ -59,16 +59,14 @@ static int get_dyn_info_list_addr(unw_addr_space_t as, unw_word_t *addr, void *a
 	return -UNW_ENOINFO; /* no JIT registration is read from a snapshot */
 }
 
-static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val, int write,
-		      void *arg)
+static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val, int write, void *arg)
 {
 	if (write)
 		return -UNW_EREADONLYREG;
 	return pb_snap_read(arg, addr, val, sizeof(*val)) ? 0 : -UNW_EINVAL;
 }
 
-static int access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val, int write,
-		      void *arg)
+static int access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val, int write, void *arg)
 {
 	struct pb_snap_unwind *u = arg;
 
@@ -77,7 +75,7 @@ static int access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val, in
 		return -UNW_EREADONLYREG;
 	if (reg < 0 || reg >= PB_SNAP_NREGS)
 		return -UNW_EBADREG;
-	*val = u->sample->regs[reg];
+	*val = u->regs[reg];
 	return 0;
 }
 
@@ -93,13 +91,13 @@ static int resume(unw_addr_space_t as, unw_cursor_t *c, void *arg)
 }
 
 static unw_accessors_t accessors = {
-	.find_proc_info = find_proc_info,
-	.put_unwind_info = put_unwind_info,
-	.get_dyn_info_list_addr = get_dyn_info_list_addr,
-	.access_mem = access_mem,
-	.access_reg = access_reg,
-	.access_fpreg = access_fpreg,
-	.resume = resume,
+    .find_proc_info = find_proc_info,
+    .put_unwind_info = put_unwind_info,
+    .get_dyn_info_list_addr = get_dyn_info_list_addr,
+    .access_mem = access_mem,
+    .access_reg = access_reg,
+    .access_fpreg = access_fpreg,
+    .resume = resume,
 };
 
 static void lu_proc_close(void *priv)
@@ -123,8 +121,17 @@ static int lu_proc_open(const struct pb_host *host, struct pb_snap_proc *p, void
 	return 0;
 }
 
+/* Whether find_proc_info finds an FDE covering pc (libunwind checks the FDE's range). */
+static bool lu_has_cfi(void *priv, struct pb_snap_unwind *u, uint64_t pc)
+{
+	unw_proc_info_t pi;
+
+	return find_proc_info(priv, pc, &pi, 0, u) == 0;
+}
+
 static int lu_unwind(void *priv, struct pb_snap_unwind *u)
 {
+	uint32_t first = u->n; /* its pc is exact; the later ones are return addresses */
 	unw_cursor_t c;
 	unw_word_t ip;
 	int ret;
@@ -137,6 +144,16 @@ static int lu_unwind(void *priv, struct pb_snap_unwind *u)
 		u->ips[u->n++] = ip;
 		if (u->n >= u->max)
 			return 0;
+		/* Where the walk ends, the frame-pointer bridge may go on from this frame. */
+		u->end_frame.ip = ip;
+		u->have_end_frame = unw_get_reg(&c, UNW_X86_64_RSP, &u->end_frame.sp) >= 0 &&
+				    unw_get_reg(&c, UNW_X86_64_RBP, &u->end_frame.bp) >= 0;
+		/*
+		 * Code without CFI (JIT code, V8's builtins): libunwind would guess by frame
+		 * pointer; the glue's bridge walks it from this frame's sp and bp instead.
+		 */
+		if (!lu_has_cfi(priv, u, u->n == first + 1 ? ip : ip - 1))
+			return -ENOENT;
 		ret = unw_step(&c);
 	} while (ret > 0);
 	return ret < 0 ? -EIO : 0;
@@ -145,4 +162,5 @@ static int lu_unwind(void *priv, struct pb_snap_unwind *u)
 PB_SNAP_PLUGIN("libunwind",
 	       "user stack snapshots unwound in userspace by libunwind (remote address space over "
 	       "the snapshot and the binaries' .eh_frame)",
-	       .proc_open = lu_proc_open, .proc_close = lu_proc_close, .unwind = lu_unwind)
+	       .proc_open = lu_proc_open, .proc_close = lu_proc_close, .unwind = lu_unwind,
+	       .has_cfi = lu_has_cfi)

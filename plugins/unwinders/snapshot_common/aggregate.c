@@ -10,6 +10,7 @@ struct entry {
 	struct entry *next;
 	uint64_t hash, count;
 	uint32_t pid, tid, cpu, flags, n_user, n_kernel;
+	bool peeked; /* handed out by pb_snap_agg__peek already */
 	char comm[PB_SNAP_COMM_LEN + 1];
 	uint64_t ips[]; /* user ips, then kernel ips */
 };
@@ -121,6 +122,7 @@ int pb_snap_agg__add(struct pb_snap_agg *a, const struct pb_raw_stack *s)
 	if (!e)
 		return -ENOMEM;
 	e->hash = h;
+	e->peeked = false;
 	e->count = s->count;
 	e->pid = s->pid;
 	e->tid = s->tid;
@@ -139,7 +141,8 @@ int pb_snap_agg__add(struct pb_snap_agg *a, const struct pb_raw_stack *s)
 	return 0;
 }
 
-int pb_snap_agg__drain(struct pb_snap_agg *a, pb_raw_stack_fn fn, void *ctx)
+/* Hands fn each stack (with peek set: each not handed by a peek before). */
+static int hand(struct pb_snap_agg *a, bool peek, pb_raw_stack_fn fn, void *ctx)
 {
 	int ret = 0;
 
@@ -158,8 +161,23 @@ int pb_snap_agg__drain(struct pb_snap_agg *a, pb_raw_stack_fn fn, void *ctx)
 				.flags = e->flags,
 			};
 
+			if (peek && e->peeked)
+				continue;
+			e->peeked = true;
 			ret = fn(ctx, &s);
 		}
+	return ret;
+}
+
+int pb_snap_agg__peek(struct pb_snap_agg *a, pb_raw_stack_fn fn, void *ctx)
+{
+	return hand(a, true, fn, ctx);
+}
+
+int pb_snap_agg__drain(struct pb_snap_agg *a, pb_raw_stack_fn fn, void *ctx)
+{
+	int ret = hand(a, false, fn, ctx);
+
 	clear(a);
 	return ret;
 }

@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf_log.h"
+#include "counted.h"
 #include "filter.h"
 #include "kernel_support.h"
 #include "perf_attach.h"
@@ -60,6 +61,11 @@ static int configure(struct pb_snap_bpf *b, const struct pb_sample_params *param
 	skel->rodata->stack_size = opts->stack_size;
 	skel->rodata->wakeup_bytes = opts->ring_size / 4;
 	skel->rodata->use_task_regs = pb_unwinder_task_regs(b->host, "snapshot");
+	/* The interpreter walk is bpf_loop steps: without it, native frames only. */
+	skel->rodata->python_walk =
+		params->user && pb_counted_python_mode(params) != PB_PYTHON_OFF &&
+		pb_unwinder_optional(b->host, "snapshot", PB_KERNEL_LOOP,
+				     "Python processes show native frames only");
 	skel->rodata->use_find_vma =
 		pb_kernel__has(PB_KERNEL_TASK_BTF) &&
 		pb_unwinder_optional(b->host, "snapshot", PB_KERNEL_FIND_VMA,
@@ -170,4 +176,9 @@ void pb_snap_bpf__report_lost(struct pb_snap_bpf *b)
 					    sum - b->lost_seen[cause], causes[cause].hint);
 		b->lost_seen[cause] = sum;
 	}
+}
+
+struct bpf_map *pb_snap_bpf__py_procs(struct pb_snap_bpf *b)
+{
+	return b->skel->maps.py_procs;
 }

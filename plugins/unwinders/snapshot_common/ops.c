@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "counted.h"
 #include "snap_internal.h"
 
 /* The main loop gets control back this often while a backlog is unwound... */
@@ -35,6 +36,7 @@ void pb_snap_close(void *state)
 			      "%llu unwinds, %.1f us each", (unsigned long long)st->unwound,
 			      st->unwind_ns / 1e3 / (double)st->unwound);
 	pb_snap_bpf__free(st->bpf);
+	pb_pyprocs__free(st->py);
 	for (size_t i = 0; i < st->n_deferred; i++)
 		free(st->deferred[i]);
 	free(st->deferred);
@@ -68,6 +70,17 @@ static void apply_settings(struct pb_snap_state *st, const struct pb_config *cfg
 	st->max_frames = set.max_frames;
 }
 
+/* --python (not off): CPython processes get their py_procs entry, their samples spliced. */
+static int open_python(struct pb_snap_state *st, const struct pb_sample_params *params)
+{
+	uint32_t mode = pb_counted_python_mode(params);
+
+	if (mode == PB_PYTHON_OFF || !params->user)
+		return 0;
+	return pb_pyprocs__new(st->host, st->backend->name, pb_snap_bpf__py_procs(st->bpf), mode,
+			       &st->py);
+}
+
 int pb_snap_open(const struct pb_snap_backend *backend, const struct pb_host *host,
 		 const struct pb_sample_params *params, const struct pb_config *cfg, void **state)
 {
@@ -97,7 +110,8 @@ int pb_snap_open(const struct pb_snap_backend *backend, const struct pb_host *ho
 	if ((err = pb_snap_binaries__new(&st->bins)) ||
 	    (err = pb_snap_procs__new(host, backend, st->bins, &st->procs)) ||
 	    (err = pb_snap_agg__new(&st->agg)) ||
-	    (err = pb_snap_bpf__open(host, params, &opts, &st->bpf))) {
+	    (err = pb_snap_bpf__open(host, params, &opts, &st->bpf)) ||
+	    (err = open_python(st, params))) {
 		pb_snap_close(st);
 		return err;
 	}
@@ -115,8 +129,11 @@ int pb_snap_attach(void *state, const int *perf_fds, int n_fds)
 int pb_snap_add_pid(void *state, uint32_t pid)
 {
 	struct pb_snap_state *st = state;
+	int err = pb_snap_bpf__add_pid(st->bpf, pid);
 
-	return pb_snap_bpf__add_pid(st->bpf, pid);
+	if (!err)
+		pb_pyprocs__check(st->py, pid);
+	return err;
 }
 
 int pb_snap_skip_thread(void *state, uint32_t tid)
@@ -167,6 +184,7 @@ int pb_snap_drain(void *state, pb_raw_stack_fn fn, void *ctx)
 	pb_snap_bpf__report_lost(st->bpf);
 	pb_snap_report_user_lost(st);
 	pb_snap_procs__end_window(st->procs, ++st->window);
+	pb_pyprocs__end_drain(st->py);
 	if (st->err) {
 		err = st->err;
 		st->err = 0;
@@ -174,11 +192,21 @@ int pb_snap_drain(void *state, pb_raw_stack_fn fn, void *ctx)
 	return ret ?: (err < 0 ? err : 0);
 }
 
+/* The records in the ring unwound now, and the stacks not handed out before given to fn. */
+int pb_snap_peek(void *state, pb_raw_stack_fn fn, void *ctx)
+{
+	struct pb_snap_state *st = state;
+	int err = consume_for(st, CONSUME_BUDGET_NS);
+
+	return pb_snap_agg__peek(st->agg, fn, ctx) ?: (err < 0 ? err : 0);
+}
+
 void pb_snap_on_mapping(void *state, uint32_t pid, const struct pb_mapping *m)
 {
 	struct pb_snap_state *st = state;
 	struct pb_snap_proc *p = pb_snap_procs__get(st->procs, pid, false);
 
+	pb_pyprocs__on_mapping(st->py, pid, m);
 	if (p) {
 		p->generation++;
 		p->exited = false; /* a mapping after an exit: the pid is a new process */
@@ -190,6 +218,7 @@ void pb_snap_on_exit(void *state, uint32_t pid)
 	struct pb_snap_state *st = state;
 	struct pb_snap_proc *p = pb_snap_procs__get(st->procs, pid, false);
 
+	pb_pyprocs__exit(st->py, pid);
 	if (!p)
 		return;
 	/*

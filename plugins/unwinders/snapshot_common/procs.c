@@ -221,9 +221,6 @@ const struct pb_snap_object *pb_snap_proc_find(const struct pb_snap_proc *p, uin
 	return NULL;
 }
 
-/* How far above the copy a read still counts as "the stack went on": further is garbage. */
-#define STACK_SLACK (8u << 20)
-
 bool pb_snap_read(struct pb_snap_unwind *u, uint64_t addr, void *buf, size_t size)
 {
 	uint64_t sp = u->sample->regs[PB_SNAP_REG_SP], len = u->sample->stack_size;
@@ -245,7 +242,7 @@ bool pb_snap_read(struct pb_snap_unwind *u, uint64_t addr, void *buf, size_t siz
 		}
 		return false;
 	}
-	if (addr >= sp + len && addr - (sp + len) < STACK_SLACK)
+	if (addr >= sp + len && addr - (sp + len) < PB_SNAP_STACK_SLACK)
 		u->beyond_snapshot = true;
 	return false;
 }

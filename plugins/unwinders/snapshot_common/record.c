@@ -21,6 +21,9 @@ static const struct {
 	[PB_SNAP_U_SNAPSHOT] = {"user stack deeper than the snapshot", "stack-size"},
 	[PB_SNAP_U_MAX_FRAMES] = {"user stack truncated at max-frames", "max-frames"},
 	[PB_SNAP_U_BAD_RECORD] = {"malformed snapshot record", NULL},
+	/* Not a loss: said beside them so a user sees how often JIT code was walked by fp. */
+	[PB_SNAP_U_FP_BRIDGED] = {"user stacks walked by fp through code without CFI (not lost)",
+				  NULL},
 };
 
 /*
@@ -35,12 +38,15 @@ static bool unwind_user(struct pb_snap_state *st, const struct pb_snap_sample *h
 	struct pb_snap_proc *p = pb_snap_procs__get(st->procs, h->pid, true);
 	struct pb_snap_unwind u = {
 		.proc = p, .sample = h, .stack = stack, .ips = ips, .max = st->max_frames};
+	bool bridged = false;
 	int err = -ENOENT;
 
 	if (p) {
 		p->last_window = st->window;
-		if (!pb_snap_procs__prepare(st->procs, p, pc) && p->priv)
-			err = st->backend->unwind(p->priv, &u);
+		err = pb_snap_procs__prepare(st->procs, p, pc);
+		/* A pc in no object is JIT code to a backend that can bridge it by frame pointer. */
+		if ((!err || (err == -ENOENT && st->backend->has_cfi)) && p->priv)
+			err = pb_snap_unwind_bridged(st->backend, p->priv, &u, &bridged);
 	}
 	st->unwound++;
 	st->unwind_ns += st->host->now_ns() - t0;
@@ -51,6 +57,7 @@ static bool unwind_user(struct pb_snap_state *st, const struct pb_snap_sample *h
 		u.n = 1;
 	}
 	raw->n_user = u.n;
+	st->lost[PB_SNAP_U_FP_BRIDGED] += bridged;
 	if (u.n >= u.max && err >= 0) {
 		raw->flags |= PB_RAW_USER_TRUNCATED;
 		st->lost[PB_SNAP_U_MAX_FRAMES]++;
@@ -62,6 +69,22 @@ static bool unwind_user(struct pb_snap_state *st, const struct pb_snap_sample *h
 					   : PB_SNAP_U_PARTIAL]++;
 	}
 	return true;
+}
+
+/* A CPython process's sample: the frames walked at sample time spliced into the unwound ones. */
+static void add_python(struct pb_snap_state *st, const struct pb_snap_sample *h,
+		       const uint8_t *frames, struct pb_raw_stack *raw)
+{
+	const struct pb_pyproc_info *pi;
+
+	pb_pyprocs__seen(st->py, h->pid, raw->comm);
+	if (!h->n_py || !(pi = pb_pyprocs__find(st->py, h->pid)))
+		return;
+	st->py_stack.n = h->n_py;
+	st->py_stack.flags = h->py_flags;
+	memcpy(st->py_stack.frames, frames, h->n_py * sizeof(struct pb_py_frame));
+	pb_py_splice_raw(pi, pb_pyprocs__mode(st->py), &st->py_stack, raw, st->spliced,
+			 sizeof(st->spliced) / sizeof(st->spliced[0]));
 }
 
 static int defer(struct pb_snap_state *st, const void *data, size_t size)
@@ -93,10 +116,12 @@ static int handle(struct pb_snap_state *st, const void *data, size_t size, bool 
 	uint64_t uips[PB_SNAP_MAX_FRAMES];
 	char comm[PB_SNAP_COMM_LEN + 1];
 	struct pb_raw_stack raw = {.comm = comm, .user_ips = uips, .count = 1};
+	const uint8_t *stack;
 	size_t body;
 
 	if (size < sizeof(*h) || (body = size - sizeof(*h)) / 8 < h->n_kernel ||
-	    body - h->n_kernel * 8ull < h->stack_size) {
+	    body - h->n_kernel * 8ull < h->stack_size || h->n_py > PB_PY_MAX_FRAMES ||
+	    body - h->n_kernel * 8ull - h->stack_size < h->n_py * sizeof(struct pb_py_frame)) {
 		st->lost[PB_SNAP_U_BAD_RECORD]++;
 		return 0;
 	}
@@ -109,10 +134,13 @@ static int handle(struct pb_snap_state *st, const void *data, size_t size, bool 
 	comm[PB_SNAP_COMM_LEN] = '\0';
 	/* Without room to keep it, this is the only try. */
 	final = final || st->deferred_bytes + size > DEFER_MAX_BYTES;
-	if (st->user && (h->flags & PB_SNAP_F_USER) &&
-	    !unwind_user(st, h, (const uint8_t *)(raw.kernel_ips + h->n_kernel), uips, &raw,
-			 final))
-		return defer(st, data, size);
+	stack = (const uint8_t *)(raw.kernel_ips + h->n_kernel);
+	if (st->user && (h->flags & PB_SNAP_F_USER)) {
+		if (!unwind_user(st, h, stack, uips, &raw, final))
+			return defer(st, data, size);
+		if (st->py)
+			add_python(st, h, stack + h->stack_size, &raw);
+	}
 	return pb_snap_agg__add(st->agg, &raw);
 }
 
@@ -133,7 +161,10 @@ void pb_snap_retry_deferred(struct pb_snap_state *st)
 {
 	for (size_t i = 0; i < st->n_deferred; i++) {
 		const struct pb_snap_sample *h = st->deferred[i];
-		int err = handle(st, h, sizeof(*h) + h->n_kernel * 8ull + h->stack_size, true);
+		int err = handle(st, h,
+				 sizeof(*h) + h->n_kernel * 8ull + h->stack_size +
+					 h->n_py * sizeof(struct pb_py_frame),
+				 true);
 
 		if (err && !st->err)
 			st->err = err;

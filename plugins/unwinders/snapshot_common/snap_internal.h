@@ -3,6 +3,7 @@
 #ifndef PB_SNAP_INTERNAL_H
 #define PB_SNAP_INTERNAL_H
 
+#include "python_procs.h"
 #include "snapshot_common.h"
 
 /* ---- binaries.c: ELF files mapped once, keyed by device and inode ---- */
@@ -39,6 +40,8 @@ void pb_snap_agg__free(struct pb_snap_agg *a);
 int pb_snap_agg__add(struct pb_snap_agg *a, const struct pb_raw_stack *s);
 /* Hands every stack to fn and empties the table. */
 int pb_snap_agg__drain(struct pb_snap_agg *a, pb_raw_stack_fn fn, void *ctx);
+/* Hands fn the stacks added since the last peek, keeping them for the drain. */
+int pb_snap_agg__peek(struct pb_snap_agg *a, pb_raw_stack_fn fn, void *ctx);
 
 /* ---- bpf_loader.c: the only file that touches the skeleton ---- */
 struct pb_snap_bpf;
@@ -61,6 +64,8 @@ int pb_snap_bpf__poll_fd(struct pb_snap_bpf *b);
 int pb_snap_bpf__consume(struct pb_snap_bpf *b);
 /* Reports the BPF side's lost counts that grew since the last call. */
 void pb_snap_bpf__report_lost(struct pb_snap_bpf *b);
+/* The CPython walker's process map (bpf/python.bpf.h). */
+struct bpf_map *pb_snap_bpf__py_procs(struct pb_snap_bpf *b);
 
 /* ---- record.c and ops.c: the state of one plugin instance ---- */
 
@@ -71,6 +76,7 @@ enum pb_snap_user_lost {
 	PB_SNAP_U_SNAPSHOT,
 	PB_SNAP_U_MAX_FRAMES,
 	PB_SNAP_U_BAD_RECORD,
+	PB_SNAP_U_FP_BRIDGED, /* not a loss: said beside them */
 	PB_SNAP_U_MAX,
 };
 
@@ -97,7 +103,23 @@ struct pb_snap_state {
 	uint64_t lost[PB_SNAP_U_MAX];
 	uint64_t unwound, unwind_ns; /* for the closing debug line */
 	int err;		     /* the first error a record met */
+	struct pb_pyprocs *py;	     /* CPython processes; NULL with --python=off */
+	struct pb_py_stack py_stack; /* one record's interpreter frames, aligned */
+	uint64_t spliced[PB_SNAP_MAX_FRAMES + PB_PY_MAX_FRAMES + 1];
 };
+
+/* How far above the copy a read still counts as "the stack went on": further is garbage. */
+#define PB_SNAP_STACK_SLACK (8u << 20)
+
+/* ---- fp_bridge.c: the backend's walk, continued by frame pointer through code without CFI ---- */
+
+/*
+ * Runs the backend's unwind on u, and where it stopped at a pc without CFI, walks by frame
+ * pointer through the snapshot until a pc with CFI, then runs the backend again from there.
+ * *bridged is set when a frame-pointer step was taken. The backend's result (of its last run).
+ */
+int pb_snap_unwind_bridged(const struct pb_snap_backend *be, void *priv, struct pb_snap_unwind *u,
+			   bool *bridged);
 
 /* The ring buffer callback: one record. */
 int pb_snap_record(void *ctx, void *data, size_t size);

@@ -61,10 +61,26 @@ struct pb_snap_proc {
 	struct pb_snap_proc *next;
 };
 
+/* DWARF's x86_64 number of the frame pointer, beside PB_SNAP_REG_SP and PB_SNAP_REG_IP. */
+#define PB_SNAP_REG_BP 6
+
+/* The registers of one frame the frame-pointer bridge needs. */
+struct pb_snap_frame_regs {
+	uint64_t ip, sp, bp;
+};
+
 /* One snapshot being unwound. */
 struct pb_snap_unwind {
 	struct pb_snap_proc *proc;
 	const struct pb_snap_sample *sample;
+	/*
+	 * The registers the backend's walk starts from: the sample's, or where a frame-pointer walk
+	 * through code without CFI came back to code with CFI (then ip, sp and bp are that frame's).
+	 */
+	const uint64_t *regs;
+	/* out: the last frame the backend reached, when it could tell its sp and bp */
+	struct pb_snap_frame_regs end_frame;
+	bool have_end_frame;
 	const uint8_t *stack; /* sample->stack_size bytes copied from regs[PB_SNAP_REG_SP] */
 	uint64_t *ips;	      /* out: leaf first, raw return addresses after the first */
 	uint32_t max, n;
@@ -90,6 +106,12 @@ struct pb_snap_backend {
 	 * < 0 when it stopped on an error (what it found so far stays in u->ips).
 	 */
 	int (*unwind)(void *priv, struct pb_snap_unwind *u);
+	/*
+	 * Optional: whether the walk has CFI for pc (a pc in code, already minus one for a return
+	 * address). Where the walk stopped at a pc without (JIT code, V8's builtins), the glue steps
+	 * by frame pointer until a pc with CFI and hands the walk back to unwind from there.
+	 */
+	bool (*has_cfi)(void *priv, struct pb_snap_unwind *u, uint64_t pc);
 };
 
 /* The unwinder ops both plugins use; each passes its backend to pb_snap_open. */
@@ -101,6 +123,7 @@ int pb_snap_skip_thread(void *state, uint32_t tid);
 int pb_snap_drain(void *state, pb_raw_stack_fn fn, void *ctx);
 int pb_snap_poll_fd(void *state);
 int pb_snap_consume(void *state);
+int pb_snap_peek(void *state, pb_raw_stack_fn fn, void *ctx);
 void pb_snap_on_mapping(void *state, uint32_t pid, const struct pb_mapping *m);
 void pb_snap_on_exit(void *state, uint32_t pid);
 void pb_snap_close(void *state);
@@ -129,7 +152,7 @@ extern const struct pb_config_key pb_snap_config_keys[];
 		.attach = pb_snap_attach, .add_pid = pb_snap_add_pid, .drain = pb_snap_drain,      \
 		.close = pb_snap_close, .poll_fd = pb_snap_poll_fd, .consume = pb_snap_consume,    \
 		.on_mapping = pb_snap_on_mapping, .on_exit = pb_snap_on_exit,                      \
-		.skip_thread = pb_snap_skip_thread,                                                \
+		.skip_thread = pb_snap_skip_thread, .peek = pb_snap_peek,                          \
 	};                                                                                         \
 	static const struct pb_plugin snap_plugin = {                                              \
 		PB_PLUGIN_DESCRIPTOR_INIT,                                                         \

@@ -9,18 +9,12 @@ plan 4
 
 command -v node >/dev/null || { not_ok "node missing (Debian: nodejs)"; finish; }
 
-# jit_share FILE: of all samples, the percentage (integer) whose stack starts node;_start;, holds
-# a node:: frame and after it a JS frame (JS:... with a perf map, [unknown] without).
+# jit_share FILE: of all samples, the percentage (integer) with JS frames between node:: frames
+# and _start (jit_between in lib.sh), and all samples.
 jit_share() {
-	awk '{ line = $0; sub(/ [0-9]+$/, "", line); all += $NF
-		n = split(line, f, ";"); seen_node = 0; ok = 0
-		if (f[2] == "_start")
-			for (i = 3; i <= n; i++) {
-				if (f[i] ~ /^node::/) seen_node = 1
-				else if (seen_node && f[i] ~ /^(JS:|\[unknown\]$)/) ok = 1
-			}
-		if (ok) good += $NF }
-		END { print (all ? int(100 * good / all) : 0), all + 0 }' "$1"
+	local good all
+	read -r good all <<<"$(jit_between "$1")"
+	echo $((all ? 100 * good / all : 0)) "$all"
 }
 
 # run NAME NODE_FLAGS...: 8 s in 2 s windows; node's table takes a few seconds to build (its
