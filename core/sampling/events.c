@@ -282,7 +282,8 @@ void pb_events__list(FILE *out)
 	      "  uretprobe:PATH:GLOB           their returns\n"
 	      "  tracepoint:CATEGORY:NAME      a kernel tracepoint "
 	      "(tracepoint:syscalls:sys_enter_openat)\n"
-	      "  usdt:PATH:PROVIDER:NAME       a USDT probe (usdt:/usr/bin/python3:python:"
-	      "function__entry)\n"
+	      "  usdt:PATH:PROVIDER:NAME       a USDT probe without a semaphore (usdt:/usr/lib/"
+	      "x86_64-linux-gnu/\n"
+	      "                                libstdc++.so.6:libstdcxx:throw)\n"
 	      "\nSeveral -e count into one profile; a spec that names nothing is an error.\n", out);
 }
