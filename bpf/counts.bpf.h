@@ -60,12 +60,11 @@ PB_USTACKS_MAP(ustacks1);
 
 PB_LOST_COUNTERS(PB_LOST_SLOTS);
 
-/* Map pointers are constants at each call site, as bpf_get_stackid needs. */
-static __always_inline void pb_count_in(void *ctx, bool kernel, struct pb_count_key *key,
-					const struct pb_user_stack *ust, void *counts,
-					void *kstacks, void *ustacks)
+/* Adds value to key's count in counts (a map of the set the key's stacks are in). */
+static __always_inline void pb_count_add_in(void *counts, const struct pb_count_key *key,
+					    __u64 value)
 {
-	__u64 one = 1, *val;
+	__u64 *val = bpf_map_lookup_elem(counts, key);
 	/*
 	 * int, not long: some kernels (Debian 12's 6.1) turn map updates into direct calls of the
 	 * map's int-returning op without sign-extending the result: -EEXIST comes back as
@@ -73,22 +72,35 @@ static __always_inline void pb_count_in(void *ctx, bool kernel, struct pb_count_
 	 */
 	int err;
 
+	if (val) {
+		__sync_fetch_and_add(val, value);
+		return;
+	}
+	err = bpf_map_update_elem(counts, key, &value, BPF_NOEXIST);
+	if (err == -PB_EEXIST) {
+		/* Another CPU inserted the same key in between. */
+		val = bpf_map_lookup_elem(counts, key);
+		if (val)
+			__sync_fetch_and_add(val, value);
+	} else if (err) {
+		count_lost(PB_LOST_COUNTS_FULL);
+	}
+}
+
+/* Map pointers are constants at each call site, as bpf_get_stackid needs. */
+static __always_inline void pb_store_stacks_in(void *ctx, bool kernel, __u32 kernel_skip,
+					       struct pb_count_key *key,
+					       const struct pb_user_stack *ust, void *kstacks,
+					       void *ustacks)
+{
+	int err;
+
 	if (kernel) {
-		key->kstack_id = bpf_get_stackid(ctx, kstacks, 0);
+		key->kstack_id = bpf_get_stackid(ctx, kstacks, kernel_skip & BPF_F_SKIP_FIELD_MASK);
 		if (key->kstack_id == -PB_ENOMEM)
 			count_lost(PB_LOST_KSTACK_FULL);
 		else if (key->kstack_id == -PB_EEXIST)
 			count_lost(PB_LOST_KSTACK_COLLISION);
-	}
-	/*
-	 * A stack counted before in this set has its user stack stored already: one lookup, no
-	 * update (an update takes the bucket's lock even when the key exists: a uprobe hit went
-	 * from 620 to 560 ns of BPF time).
-	 */
-	val = bpf_map_lookup_elem(counts, key);
-	if (val) {
-		__sync_fetch_and_add(val, 1);
-		return;
 	}
 	if (ust) {
 		err = bpf_map_update_elem(ustacks, &key->ustack_hash, ust, BPF_NOEXIST);
@@ -98,33 +110,48 @@ static __always_inline void pb_count_in(void *ctx, bool kernel, struct pb_count_
 			key->user_depth = 0;
 		}
 	}
-	err = bpf_map_update_elem(counts, key, &one, BPF_NOEXIST);
-	if (err == -PB_EEXIST) {
-		/* Another CPU inserted the same key in between. */
-		val = bpf_map_lookup_elem(counts, key);
-		if (val)
-			__sync_fetch_and_add(val, 1);
-	} else if (err) {
-		count_lost(PB_LOST_COUNTS_FULL);
-	}
 }
 
 /*
- * Counts one sample of key (pid, comm, flags and user depth/hash filled) with the kernel stack
- * taken here when kernel is set and the user stack ust (NULL: none) in the active map set.
+ * Stores the stacks of key (pid, comm, flags and user depth/hash filled): the kernel stack taken
+ * here when kernel is set (less its kernel_skip leaf frames: the tracing machinery above a
+ * tracepoint) and the user stack ust (NULL: none; its interpreter frames walked in scratch slot
+ * slot), in the active map set. Returns that set, the one key is to be counted in
+ * (pb_count_in_set).
  */
-static __always_inline int pb_count(void *ctx, bool kernel, struct pb_count_key *key,
-				    const struct pb_user_stack *ust)
+static __always_inline __u32 pb_store_stacks(void *ctx, bool kernel, __u32 kernel_skip,
+					     __u32 slot, struct pb_count_key *key,
+					     const struct pb_user_stack *ust)
 {
 	__u32 set = active;
 
 	/* Once, before the set's branches: the walk is not repeated in each. */
 	if (ust && python_walk)
-		key->ustack_hash = pb_py_sample(key->pid, key->ustack_hash, set);
+		key->ustack_hash = pb_py_sample(key->pid, key->ustack_hash, set, slot);
 	if (set)
-		pb_count_in(ctx, kernel, key, ust, &counts1, &kstacks1, &ustacks1);
+		pb_store_stacks_in(ctx, kernel, kernel_skip, key, ust, &kstacks1, &ustacks1);
 	else
-		pb_count_in(ctx, kernel, key, ust, &counts0, &kstacks0, &ustacks0);
+		pb_store_stacks_in(ctx, kernel, kernel_skip, key, ust, &kstacks0, &ustacks0);
+	return set;
+}
+
+/* Adds value to key's count in map set set. */
+static __always_inline void pb_count_in_set(__u32 set, const struct pb_count_key *key, __u64 value)
+{
+	if (set)
+		pb_count_add_in(&counts1, key, value);
+	else
+		pb_count_add_in(&counts0, key, value);
+}
+
+/*
+ * Counts value (one sample, or nanoseconds) of key with its stacks (as pb_store_stacks) in the
+ * active map set.
+ */
+static __always_inline int pb_count(void *ctx, bool kernel, struct pb_count_key *key,
+				    const struct pb_user_stack *ust, __u64 value)
+{
+	pb_count_in_set(pb_store_stacks(ctx, kernel, 0, 0, key, ust), key, value);
 	return 0;
 }
 

@@ -9,6 +9,10 @@
 
 /* Key flags. USER_TRUNCATED has the value of PB_RAW_USER_TRUNCATED so it passes straight on. */
 #define PB_F_USER_TRUNCATED (1u << 0)
+/* Off-CPU time (wall-clock profiles tell it from on-CPU samples by it). */
+#define PB_F_OFF_CPU (1u << 1)
+/* ips[1] is the frameless leaf's caller, read from the top of the stack (pb_leaf_caller). */
+#define PB_F_LEAF_CALLER (1u << 2)
 
 /* One distinct (process, kernel stack, user stack); zero-filled so no padding differs. */
 struct pb_count_key {
@@ -36,7 +40,8 @@ enum pb_count_lost_cause {
 	PB_LOST_USTACK_FULL = 3,      /* the user stacks map had no room */
 	PB_LOST_MAX_FRAMES = 4,	      /* the user walk hit max_frames */
 	PB_LOST_NO_TASK_REGS = 5,     /* in the kernel, and the kernel cannot give user registers */
-	PB_LOST_COMMON = 6,
+	PB_LOST_OFFCPU_FULL = 6,      /* off-CPU: no room to remember a thread going off CPU */
+	PB_LOST_COMMON = 7,
 	PB_LOST_SLOTS = 16, /* size of the lost array */
 };
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The dwarf unwinder's perf_event program: walks user stacks with CFI tables, counts stacks. */
+/* The dwarf unwinder's BPF side: walks user stacks with CFI tables, counts stacks (sample.bpf.h). */
 /* Needs Linux 5.17 (bpf_loop) and ring buffers (5.8); userspace probes both before loading. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -47,43 +47,23 @@ static __always_inline __u32 walk_user(__u32 tgid, __u64 ip, __u64 sp, __u64 bp,
 	return n;
 }
 
-/*
- * Counts one stack of the current task (id: its pid_tgid): the user stack walked from u (NULL:
- * none), the kernel stack taken from ctx when kernel is set. Every program of this unwinder
- * (the perf_event sampler, the probes of probes.bpf.h) ends here.
- */
-static __always_inline int pb_sample_current(void *ctx, __u64 id, const struct pb_uregs *u,
-					     bool kernel)
+/* Walks the current task's user stack from r into scratch slot slot; NULL when there is none. */
+static __always_inline const struct pb_user_stack *
+pb_walk_user(const struct pb_user_regs *r, __u32 slot, struct pb_count_key *key)
 {
-	struct pb_count_key key = {};
-	__u32 tgid = id >> 32, zero = 0;
-	struct dw_scratch *st = NULL;
+	struct dw_scratch *st = bpf_map_lookup_elem(&scratch, &slot);
 	bool truncated;
 
-	key.pid = tgid;
-	pb_key_views(&key, id);
-	key.kstack_id = -1;
-	bpf_get_current_comm(&key.comm, sizeof(key.comm));
-	if (user_stacks) {
-		if (!u && pb_task_regs_missing())
-			count_lost(PB_LOST_NO_TASK_REGS);
-		st = bpf_map_lookup_elem(&scratch, &zero);
-		if (st && u && u->ip) {
-			key.user_depth = walk_user(tgid, u->ip, u->sp, u->bp, st, &key.ustack_hash,
-						   &truncated);
-			if (truncated)
-				key.flags |= PB_F_USER_TRUNCATED;
-		} else {
-			st = NULL;
-		}
-	}
-	return pb_count(ctx, kernel_stacks && kernel, &key, st ? &st->st : NULL);
+	if (!st)
+		return NULL;
+	key->user_depth = walk_user(key->pid, r->ip, r->sp, r->bp, st, &key->ustack_hash,
+				    &truncated);
+	if (truncated)
+		key->flags |= PB_F_USER_TRUNCATED;
+	return &st->st;
 }
 
+/* The programs: on-CPU samples and off-CPU time, both through pb_sample_current. */
+#include "sample.bpf.h"
+#include "offcpu.bpf.h"
 #include "probes.bpf.h"
-
-SEC("perf_event")
-int pb_dwarf_sample(struct bpf_perf_event_data *ctx)
-{
-	return pb_sample_perf_event(ctx);
-}

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The fp unwinder's perf_event program: walks user frame pointers in BPF, counts stacks. */
+/* The fp unwinder's BPF side: walks user frame pointers in BPF, counts stacks (sample.bpf.h). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "filter.bpf.h"
@@ -33,10 +33,10 @@ struct scratch {
 	__u8 win[WINDOW];
 };
 
-/* The ip array and the window are larger than the 512-byte BPF stack. */
+/* The ip array and the window are larger than the 512-byte BPF stack; a slot per context. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 3); /* PB_SLOTS (sample.bpf.h) */
 	__type(key, __u32);
 	__type(value, struct scratch);
 } scratch SEC(".maps");
@@ -123,41 +123,15 @@ static __always_inline void walk_frames_bounded(struct walk *w)
 	}
 }
 
-/*
- * The caller of a frameless leaf (pb_leaf_caller), from a window read at sp that the walk then
- * starts with: the first frames usually lie in it, and one read costs what two would save
- * (each user read is most of a hit's cost at a uprobe: 700 -> 550 ns).
- */
-static __always_inline __u64 leaf_caller(struct walk *w, __u64 ip, __u64 sp)
+/* Walks the current task's user stack from r into scratch slot slot; NULL when there is none. */
+static __always_inline const struct pb_user_stack *
+pb_walk_user(const struct pb_user_regs *r, __u32 slot, struct pb_count_key *key)
 {
-	__u64 len = PAGE_SIZE - (sp & (PAGE_SIZE - 1));
+	struct scratch *s = bpf_map_lookup_elem(&scratch, &slot);
+	struct walk w = {.s = s, .n = 1, .fp = r->bp};
+	__u64 ip = r->ip, sp = r->sp, caller;
 
-	if (len > WINDOW)
-		len = WINDOW;
-	if (len < 16 || bpf_probe_read_user(w->s->win, len, (void *)sp))
-		return pb_leaf_caller(ip, sp, w->fp);
-	w->base = sp;
-	w->len = len;
-	return pb_leaf_caller_of(ip, w->fp, (const __u64 *)w->s->win);
-}
-
-/* Walks the user stack from u (the task's user registers) into the scratch buffer; NULL: none. */
-static __always_inline struct scratch *walk_user(const struct pb_uregs *u, struct pb_count_key *key)
-{
-	__u32 zero = 0;
-	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
-	struct walk w = {.s = s, .n = 1};
-	__u64 ip, sp, caller;
-
-	if (!u) {
-		if (pb_task_regs_missing())
-			count_lost(PB_LOST_NO_TASK_REGS);
-		return NULL;
-	}
-	ip = u->ip;
-	sp = u->sp;
-	w.fp = u->bp;
-	if (!s || !ip)
+	if (!s)
 		return NULL;
 	/*
 	 * Code built without frame pointers uses rbp for data. A frame lies above the stack
@@ -169,12 +143,13 @@ static __always_inline struct scratch *walk_user(const struct pb_uregs *u, struc
 
 	s->st.ips[0] = ip;
 	w.hash = mix(0, ip);
-	caller = max_frames > 1 ? leaf_caller(&w, ip, sp) : 0;
+	caller = max_frames > 1 ? pb_leaf_caller(ip, sp, w.fp) : 0;
 	if (caller) {
 		s->st.ips[1] = caller;
 		w.hash = mix(w.hash, caller);
 		w.n = 2;
 		w.shift = 1;
+		key->flags |= PB_F_LEAF_CALLER;
 		__sync_fetch_and_add(&leaf_callers, 1);
 	}
 	if (use_bpf_loop)
@@ -187,33 +162,10 @@ static __always_inline struct scratch *walk_user(const struct pb_uregs *u, struc
 		key->flags |= PB_F_USER_TRUNCATED;
 		count_lost(PB_LOST_MAX_FRAMES);
 	}
-	return s;
+	return &s->st;
 }
 
-/*
- * Counts one stack of the current task (id: its pid_tgid): the user stack walked from u (NULL:
- * none), the kernel stack taken from ctx when kernel is set. Every program of this unwinder
- * (the perf_event sampler, the probes of probes.bpf.h) ends here.
- */
-static __always_inline int pb_sample_current(void *ctx, __u64 id, const struct pb_uregs *u,
-					     bool kernel)
-{
-	struct pb_count_key key = {};
-	struct scratch *s = NULL;
-
-	key.pid = id >> 32;
-	pb_key_views(&key, id);
-	key.kstack_id = -1;
-	bpf_get_current_comm(&key.comm, sizeof(key.comm));
-	if (user_stacks)
-		s = walk_user(u, &key);
-	return pb_count(ctx, kernel_stacks && kernel, &key, s ? &s->st : NULL);
-}
-
+/* The programs: on-CPU samples and off-CPU time, both through pb_sample_current. */
+#include "sample.bpf.h"
+#include "offcpu.bpf.h"
 #include "probes.bpf.h"
-
-SEC("perf_event")
-int pb_fp_sample(struct bpf_perf_event_data *ctx)
-{
-	return pb_sample_perf_event(ctx);
-}

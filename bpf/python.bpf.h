@@ -46,9 +46,10 @@ struct py_scratch {
 	__u8 frame[PY_FRAME_READ];
 };
 
+/* A slot per kind of program context, as the native walk's (PB_SLOTS, sample.bpf.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 3);
 	__type(key, __u32);
 	__type(value, struct py_scratch);
 } py_scratch SEC(".maps");
@@ -208,13 +209,11 @@ static __always_inline __u64 py_walk(__u32 tgid, __u32 tid, struct py_scratch *s
  * frames' hash, 0 when there are none (not a Python process, no Python running on this thread,
  * or --python=off). The callers are global functions that the verifier checks once each.
  */
-static __always_inline __u64 py_walk_current(__u32 tgid, struct py_scratch **sc)
+static __always_inline __u64 py_walk_current(__u32 tgid, __u32 slot, struct py_scratch **sc)
 {
-	__u32 zero = 0;
-
 	if (!python_walk)
 		return 0;
-	*sc = bpf_map_lookup_elem(&py_scratch, &zero);
+	*sc = bpf_map_lookup_elem(&py_scratch, &slot);
 	if (!*sc)
 		return 0;
 	return py_walk(tgid, (__u32)bpf_get_current_pid_tgid(), *sc);

@@ -27,13 +27,13 @@ PB_PY_STACKS_MAP(py_stacks1);
  * A global function: the verifier checks it once, on its own. Inlined after the native walk
  * it was checked in every state the walk left (load time 0.2 -> 1.2 s).
  */
-__noinline __u64 pb_py_sample(__u32 tgid, __u64 ustack_hash, __u32 set)
+__noinline __u64 pb_py_sample(__u32 tgid, __u64 ustack_hash, __u32 set, __u32 slot)
 {
 	struct py_scratch *s = NULL;
 	__u64 h, key;
 	int err;
 
-	h = py_walk_current(tgid, &s);
+	h = py_walk_current(tgid, slot, &s);
 	if (!h || !s)
 		return ustack_hash;
 	key = (ustack_hash ^ h) * 0x9e3779b97f4a7c15ULL;

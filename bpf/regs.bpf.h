@@ -17,6 +17,11 @@
  */
 const volatile bool use_task_regs = true;
 
+/* Where a user stack walk starts. */
+struct pb_user_regs {
+	__u64 ip, sp, bp;
+};
+
 /* The sample interrupted user code (privilege level 3 in cs; see vmlinux.h on its slot). */
 static __always_inline bool pb_user_mode(const struct bpf_perf_event_data *ctx)
 {
@@ -55,32 +60,27 @@ static __always_inline struct pt_regs *pb_task_user_regs(void)
 	return (struct pt_regs *)bpf_task_pt_regs(task);
 }
 
-/* What a user stack walk starts from. */
-struct pb_uregs {
-	__u64 ip, sp, bp;
-};
-
 /* The user registers the current task entered the kernel with; false: none (see above). */
-static __always_inline bool pb_task_uregs(struct pb_uregs *u)
+static __always_inline bool pb_task_user_frame(struct pb_user_regs *r)
 {
 	struct pt_regs *regs = pb_task_user_regs();
 
-	return regs && !bpf_probe_read_kernel(&u->ip, sizeof(u->ip), &regs->ip) &&
-	       !bpf_probe_read_kernel(&u->sp, sizeof(u->sp), &regs->sp) &&
-	       !bpf_probe_read_kernel(&u->bp, sizeof(u->bp), &regs->bp);
+	return regs && !bpf_probe_read_kernel(&r->ip, sizeof(r->ip), &regs->ip) &&
+	       !bpf_probe_read_kernel(&r->sp, sizeof(r->sp), &regs->sp) &&
+	       !bpf_probe_read_kernel(&r->bp, sizeof(r->bp), &regs->bp);
 }
 
 /* The user ip, sp and bp of the sampled task, wherever the sample landed; false: none. */
 static __always_inline bool pb_user_frame(const struct bpf_perf_event_data *ctx, bool user_mode,
-					  struct pb_uregs *u)
+					  struct pb_user_regs *r)
 {
 	if (user_mode) {
-		u->ip = ctx->regs.ip;
-		u->sp = ctx->regs.sp;
-		u->bp = ctx->regs.bp;
+		r->ip = ctx->regs.ip;
+		r->sp = ctx->regs.sp;
+		r->bp = ctx->regs.bp;
 		return true;
 	}
-	return pb_task_uregs(u);
+	return pb_task_user_frame(r);
 }
 
 #endif

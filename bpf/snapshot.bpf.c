@@ -111,7 +111,23 @@ static __always_inline __u32 copy_stack(__u8 *dst, __u64 sp)
 		len = PB_SNAP_MAX_STACK;
 	if (len && !bpf_probe_read_user(dst, len, (void *)sp))
 		return len;
-	/* A page of the range is not present (or the mapping lookup was busy): take sp's page. */
+	/*
+	 * A page of the range is not present, or the mapping lookup was busy and the range runs past
+	 * the stack's end (node's main thread, depending on the size of its environment, lost all
+	 * but one page in every sample): halve the copy, to a page end, a few times before taking
+	 * sp's page alone. A failed read costs about a microsecond.
+	 */
+	for (int i = 0; i < 4; i++) {
+		__u64 end = (sp + len / 2) & ~(__u64)(PAGE_SIZE - 1);
+
+		if (end <= sp + PAGE_SIZE)
+			break;
+		len = end - sp;
+		if (len > PB_SNAP_MAX_STACK) /* cannot happen; tells the verifier the bound */
+			break;
+		if (!bpf_probe_read_user(dst, len, (void *)sp))
+			return len;
+	}
 	len = PAGE_SIZE - (sp & (PAGE_SIZE - 1));
 	if (len > PB_SNAP_MAX_STACK)
 		len = PB_SNAP_MAX_STACK;

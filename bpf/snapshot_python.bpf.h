@@ -18,7 +18,7 @@ __noinline __u32 pb_py_snapshot(__u32 tgid)
 {
 	struct py_scratch *s = NULL;
 
-	if (!py_walk_current(tgid, &s) || !s)
+	if (!py_walk_current(tgid, 0, &s) || !s)
 		return 0;
 	return (s->st.n & 0xffff) | s->st.flags << 16;
 }

@@ -53,6 +53,10 @@ enum {
 };
 
 enum {
+	BPF_F_SKIP_FIELD_MASK = 0xffULL, /* bpf_get_stackid: leaf frames to skip */
+};
+
+enum {
 	BPF_RB_NO_WAKEUP = 1ULL << 0,
 	BPF_RB_FORCE_WAKEUP = 1ULL << 1,
 };
@@ -113,6 +117,7 @@ struct signal_struct {
 };
 
 struct task_struct {
+	unsigned int __state; /* TASK_* (named state before 5.14; Debian 12's 6.1 has __state) */
 	unsigned int flags; /* PF_* */
 	pid_t pid;
 	pid_t tgid;

@@ -69,10 +69,23 @@ static const struct pb_config_key profile_keys[] = {
 		    "threads apart: the process's name, then a frame [tid N NAME] (--per-thread)"),
 	PB_KEY_BOOL(S, per_cpu, "per-cpu", "false",
 		    "CPUs apart: a root frame [cpu N] before the process (--per-cpu)"),
-	PB_KEY_STRING(S, event, "event", NULL,
-		      "what counts a stack instead of the CPU timer, ','-separated: a perf event "
-		      "(page-faults, cycles, ...) and/or probes (kprobe:FUNC, uprobe:PATH:GLOB, "
-		      "tracepoint:CAT:NAME, usdt:PATH:PROVIDER:NAME; --list-events) (-e)"),
+	/* Perf events and probes are checked by the session, before anything loads (exit 2). */
+	PB_KEY_STRING(S, event, "event", "cpu",
+		      "what is counted: cpu (on-CPU samples), off-cpu (microseconds off CPU, "
+		      "--off-cpu), wall (both, in microseconds, --wall), or ','-separated a perf "
+		      "event (page-faults, cycles, ...) and/or probes (kprobe:FUNC, "
+		      "uprobe:PATH:GLOB, tracepoint:CAT:NAME, usdt:PATH:PROVIDER:NAME; "
+		      "--list-events) counting stacks instead of the CPU timer (-e)"),
+	PB_KEY_STRING(S, state, "state", "all",
+		      "off-CPU time of threads that are: all (also preempted), both (sleeping), "
+		      "interruptible, uninterruptible (--state)",
+		      .choices = "all, both, interruptible, uninterruptible"),
+	/* offcputime's default minimum too. */
+	PB_KEY_INT(S, min_block_us, "min-block-us", "1", 0, 1e15,
+		   "off-CPU blocks shorter than this many microseconds are left out (--min-block-us)"),
+	PB_KEY_INT(S, max_block_us, "max-block-us", "0", 0, 1e15,
+		   "off-CPU blocks longer than this many microseconds are left out; 0: none "
+		   "(--max-block-us)"),
 	PB_KEY_INT(S, period, "period", "0", 0, 1e15,
 		   "with a perf event: a sample every N events; 0: each event for page-faults and "
 		   "other rare ones, -F for clocks and counters (--period, -c N)"),
@@ -147,6 +160,19 @@ static int check_cgroups(const char *section, const char *value, char *err, size
 	return -EINVAL;
 }
 
+/*
+ * event: a mode (cpu, off-cpu, wall), or perf events and probes (-e) in their form; whether
+ * they exist the session checks before anything loads.
+ */
+static int check_event(const char *section, const char *value, char *err, size_t len)
+{
+	if (!value || !pb_core_event_specs(value) || pb_session__events_form(value))
+		return 0;
+	snprintf(err, len, "%s: 'event' must be cpu, off-cpu, wall, or perf events and probes "
+		 "(--list-events), not '%s'", section, value);
+	return -EINVAL;
+}
+
 int pb_core_settings_check(const char *section, const char *key, const char *value, char *err,
 			   size_t len)
 {
@@ -166,8 +192,8 @@ int pb_core_settings_check(const char *section, const char *key, const char *val
 		}
 		if (k->offset == offsetof(S, cgroup))
 			return check_cgroups(section, value, err, len);
-		if (!value && k->type == PB_CONFIG_STRING) /* unset: event */
-			return 0;
+		if (k->offset == offsetof(S, event))
+			return check_event(section, value, err, len);
 		narrow = machine_rule(k, value);
 		ret = pb_config_check_value(&narrow, section, value, err, len);
 		/* Below the floor of a flush interval: 0 is good too. */
@@ -183,9 +209,35 @@ int pb_core_settings_check(const char *section, const char *key, const char *val
 	return -ENOENT;
 }
 
+uint32_t pb_core_event(const char *event)
+{
+	return !event			 ? PB_EVENT_CPU
+	       : !strcmp(event, "off-cpu") ? PB_EVENT_OFF_CPU
+	       : !strcmp(event, "wall")	   ? PB_EVENT_WALL
+					   : PB_EVENT_CPU;
+}
+
+uint32_t pb_core_offcpu_states(const char *state)
+{
+	if (state && !strcmp(state, "both"))
+		return PB_OFFCPU_INTERRUPTIBLE | PB_OFFCPU_UNINTERRUPTIBLE;
+	if (state && !strcmp(state, "interruptible"))
+		return PB_OFFCPU_INTERRUPTIBLE;
+	if (state && !strcmp(state, "uninterruptible"))
+		return PB_OFFCPU_UNINTERRUPTIBLE;
+	return PB_OFFCPU_STATES_ALL;
+}
+
 void pb_core_settings_defaults(struct pb_core_settings *out)
 {
 	for (const struct pb_core_section *s = pb_core_settings_sections; s->name; s++)
 		for (const struct pb_config_key *k = s->keys; k->name; k++)
 			pb_config_bind_value(k, k->default_value, out);
+}
+
+const char *pb_core_event_specs(const char *event)
+{
+	return event && strcmp(event, "cpu") && strcmp(event, "off-cpu") && strcmp(event, "wall")
+		       ? event
+		       : NULL;
 }

@@ -145,6 +145,10 @@ int pb_session__new(const struct pb_session_opts *opts, struct pb_session **ret)
 		err = pb_profile__new(&s->total);
 	if (!err)
 		err = pb_plugin_registry__new(opts->plugin_path, &s->registry);
+	/* Off-CPU and wall counts are microseconds: flame graphs say so (later settings win). */
+	for (size_t i = 0; !err && s->opts.event != PB_EVENT_CPU && i < 2; i++)
+		if (pb_plugin_registry__find(s->registry, PB_PLUGIN_OUTPUT, i ? "tui" : "svg"))
+			err = pb_session__set(s, i ? "output.tui" : "output.svg", "count-name", "us");
 	if (err) {
 		pb_session__free(s);
 		return err;
@@ -271,10 +275,23 @@ int pb_session_check_cgroups(struct pb_session *s)
 	return 0;
 }
 
+/* Off-CPU time needs an unwinder that attaches to sched_switch (fp, dwarf). */
+int pb_session_check_event(struct pb_session *s)
+{
+	const struct pb_plugin *d = s->unwinder ? s->unwinder->desc : NULL;
+
+	if (s->opts.event == PB_EVENT_CPU ||
+	    (d && PB_HAS(d, unwinder_flags) && (d->unwinder_flags & PB_UNWINDER_OFF_CPU)))
+		return 0;
+	return pb_session_fail(s, EINVAL, "the '%s' unwinder cannot count off-CPU time "
+			       "(--off-cpu, --wall): use fp or dwarf", s->unwinder_name);
+}
+
 int pb_session__check(struct pb_session *s)
 {
 	return pb_session_find_unwinder(s) ?: pb_session_check_own_events(s) ?:
-	       pb_session_check_cgroups(s) ?: pb_session_resolve_events(s);
+	       pb_session_check_cgroups(s) ?: pb_session_check_event(s) ?:
+	       pb_session_resolve_events(s);
 }
 
 int pb_session__write(struct pb_session *s, const struct pb_profile *p)

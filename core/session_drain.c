@@ -8,9 +8,10 @@
 #include "session_internal.h"
 #include "symbolize/srcinfo.h"
 
-/* frames: [cpu N] + comm + [tid N name] + marker + user (with inlined ones) + kernel */
+/* frames: state (--wall) + [cpu N] + comm + [tid N name] + marker + user (with inlined ones) +
+ * kernel */
 #define MAX_USER_FRAMES 1024
-#define MAX_FRAMES (4 + MAX_USER_FRAMES + 512)
+#define MAX_FRAMES (5 + MAX_USER_FRAMES + 512)
 
 struct drain_ctx {
 	struct pb_session *s;
@@ -111,7 +112,11 @@ static int add_view_frames(struct drain_ctx *ctx, const struct pb_raw_stack *rs,
 	char frame[64];
 	int err = 0;
 
-	if (has_cpu(s)) {
+	/* A wall-clock profile: the thread's state first, so one graph shows both halves. */
+	if (s->opts.event == PB_EVENT_WALL)
+		err = intern(ctx->into, rs->flags & PB_RAW_OFF_CPU ? PB_FRAME_OFF_CPU : PB_FRAME_ON_CPU,
+			     ids, n);
+	if (!err && has_cpu(s)) {
 		snprintf(frame, sizeof(frame), "[cpu %u]", rs->cpu);
 		err = intern(ctx->into, frame, ids, n);
 	}

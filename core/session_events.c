@@ -13,6 +13,10 @@ int pb_session_resolve_events(struct pb_session *s)
 
 	if (s->event_set)
 		return 0;
+	if (s->events_spec && s->opts.event != PB_EVENT_CPU)
+		return pb_session_fail(s, EINVAL, "-e %s: perf events and probes count stacks as "
+				       "on-CPU samples do, not with --off-cpu or --wall",
+				       s->events_spec);
 	if (s->events_spec && pb_session_own_events(s))
 		return pb_session_fail(s, EINVAL, "-e %s: not supported with the '%s' unwinder "
 				       "(it samples its own timer; use fp or dwarf)",
@@ -22,9 +26,9 @@ int pb_session_resolve_events(struct pb_session *s)
 	if (err)
 		return pb_session_fail(s, -err, "%s", why);
 	/* An older unwinder would not see the probes, and count nothing. */
-	if (s->event_set && s->event_set->n_probes && s->unwinder->desc->abi_minor < 6)
+	if (s->event_set && s->event_set->n_probes && s->unwinder->desc->abi_minor < 7)
 		return pb_session_fail(s, EINVAL, "-e %s: the '%s' unwinder (ABI %u.%u) takes no "
-				       "probes (they need ABI 2.6)", s->event_set->probes[0]->spec,
+				       "probes (they need ABI 2.7)", s->event_set->probes[0]->spec,
 				       s->unwinder_name, s->unwinder->desc->abi_major,
 				       s->unwinder->desc->abi_minor);
 	/* A period counts the events of a perf event -e names; without one it would be ignored. */
@@ -63,6 +67,11 @@ int pb_session_open_events(struct pb_session *s)
 					       ? " (this machine or VM has no such counter)"
 					       : "");
 	return err ? pb_session_fail(s, -err, "cannot open perf events: %s", strerror(-err)) : 0;
+}
+
+bool pb_session__events_form(const char *specs)
+{
+	return pb_events__form_ok(specs);
 }
 
 void pb_session__list_events(FILE *out)

@@ -122,6 +122,7 @@ void pb_session_stop_sampling(struct pb_session *s);
 bool pb_session_own_events(const struct pb_session *s);
 /* -EINVAL (failed, saying why) when --cgroup was given to an unwinder that cannot filter so. */
 int pb_session_check_cgroups(struct pb_session *s);
+int pb_session_check_event(struct pb_session *s);
 /* -EINVAL (failed, saying why) when that unwinder was asked to sample every process. */
 int pb_session_check_own_events(struct pb_session *s);
 /* session_events.c: checks -e once (before the unwinder loads); fails naming the spec. */

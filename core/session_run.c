@@ -158,6 +158,10 @@ static int open_unwinder(struct pb_session *s)
 		.per_cpu = s->opts.per_cpu,
 		.cgroups = s->n_cgroups ? s->cgroup_ptrs : NULL,
 		.n_cgroups = s->n_cgroups,
+		.event = s->opts.event,
+		.offcpu_states = s->opts.offcpu_states ?: PB_OFFCPU_STATES_ALL,
+		.min_block_us = s->opts.min_block_us,
+		.max_block_us = s->opts.max_block_us,
 	};
 	pb_session_event_params(s);
 	/* The unwinder's own reason becomes the one message ("needs bpf_loop (Linux 5.17 ..."). */
@@ -229,8 +233,8 @@ int pb_session__start(struct pb_session *s)
 	if ((err = pb_session_check_outputs(s, false)))
 		return err;
 	if ((err = pb_session_find_unwinder(s)) || (err = pb_session_check_own_events(s)) ||
-	    (err = pb_session_check_cgroups(s)) || (err = pb_session_resolve_events(s)) ||
-	    (err = check_system(s)) ||
+	    (err = pb_session_check_cgroups(s)) || (err = pb_session_check_event(s)) ||
+	    (err = pb_session_resolve_events(s)) || (err = check_system(s)) ||
 	    (err = open_unwinder(s)))
 		return err;
 	ops = s->unwinder->desc->unwinder;
@@ -253,7 +257,9 @@ int pb_session__start(struct pb_session *s)
 		return err;
 	s->child_pid_for_meta = s->child;
 	/* An unwinder with its own events opened them in add_pid, on the targets' threads. */
-	if (!pb_session_own_events(s) && (err = pb_session_open_events(s)))
+	/* Off-CPU time alone comes from sched_switch: no timers. */
+	if (!pb_session_own_events(s) && s->opts.event != PB_EVENT_OFF_CPU &&
+	    (err = pb_session_open_events(s)))
 		return err;
 	err = ops->attach(s->unwinder_state, s->events ? s->events->fds : NULL,
 			  s->events ? s->events->n : 0);

@@ -27,9 +27,12 @@ int pb_session_set_sampling(struct pb_session *s, bool on)
 	if (pb_session_own_events(s))
 		return PB_OPTIONAL_OP(ops, set_enabled) ? ops->set_enabled(s->unwinder_state, on)
 							: -EOPNOTSUPP;
-	/* Probes have no perf event: the unwinder switches them (ABI 2.6). */
-	if (s->params.n_probes && PB_OPTIONAL_OP(ops, set_enabled) &&
-	    (err = ops->set_enabled(s->unwinder_state, on)))
+	/*
+	 * Off-CPU counting (sched_switch) and -e probes are the unwinder's to switch, besides the
+	 * timers (probes: ABI 2.7).
+	 */
+	if ((s->opts.event != PB_EVENT_CPU || s->params.n_probes) &&
+	    PB_OPTIONAL_OP(ops, set_enabled) && (err = ops->set_enabled(s->unwinder_state, on)))
 		return err;
 	for (int i = 0; s->events && i < s->events->n; i++) {
 		if (ioctl(s->events->fds[i], req, 0)) {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Measures an unwinder's BPF time per sample (run_time_ns / run_cnt) on a busy, deep stack. */
-/* Usage: bpf-cost PLUGIN.so [DEPTH=32] [SECONDS=5] [FRAME_BYTES=64] [PROG=pb_fp_sample] */
+/* Usage: bpf-cost PLUGIN.so [DEPTH=32] [SECONDS=5] [FRAME_BYTES=64] [PROG=pb_perf_sample] */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +41,7 @@ int main(int argc, char **argv)
 	int depth = argc > 2 ? atoi(argv[2]) : 32;
 	int seconds = argc > 3 ? atoi(argv[3]) : 5;
 	int pad = argc > 4 ? atoi(argv[4]) : 64;
-	const char *prog_name = argc > 5 ? argv[5] : "pb_fp_sample";
+	const char *prog_name = argc > 5 ? argv[5] : "pb_perf_sample";
 	struct pb_bench_unwinder u;
 	struct pb_perf_events *ev = NULL;
 	struct pb_bench_totals t = {0};

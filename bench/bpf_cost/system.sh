@@ -14,7 +14,7 @@ timeout 6 "$fx/${CHAIN:-chain-fp}" >/dev/null 2>&1 &
 timeout 6 "$fx/syscalls-fp" >/dev/null 2>&1 &
 "$build/core/cli/profile-bee" -F 999 -d 4 "$@" >/dev/null &
 sleep 3.5
-bpftool prog show name pb_fp_sample | awk '/run_time_ns/ {
+bpftool prog show name pb_perf_sample | awk '/run_time_ns/ {
 	for (i = 1; i < NF; i++) { if ($i == "run_time_ns") t = $(i + 1); if ($i == "run_cnt") c = $(i + 1) }
-	printf "pb_fp_sample: %d runs, %.0f ns/run\n", c, t / c }'
+	printf "pb_perf_sample: %d runs, %.0f ns/run\n", c, t / c }'
 wait

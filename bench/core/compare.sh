@@ -55,7 +55,7 @@ bpf_ns() { # program name as bpftool shows it
 sysctl -qw kernel.bpf_stats_enabled=1
 "$PB" -F 999 -d 3 >/dev/null &
 sleep 2.5
-pb_ns=$(bpf_ns pb_fp_sample)
+pb_ns=$(bpf_ns pb_perf_sample)
 wait $!
 bpftrace -e 'profile:hz:999 { @[ustack, kstack, comm] = count(); } interval:s:3 { exit(); }' >/dev/null 2>&1 &
 sleep 2.5

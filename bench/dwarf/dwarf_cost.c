@@ -71,9 +71,9 @@ int main(int argc, char **argv)
 		/* The first second builds the tables; measure the steady state after it. */
 		sleep(1);
 		u.ops->drain(u.state, pb_bench_count, &(struct pb_bench_totals){0});
-		err = pb_bench_prog_stats("pb_dwarf_sample", &ns0, &cnt0);
+		err = pb_bench_prog_stats("pb_perf_sample", &ns0, &cnt0);
 		sleep(seconds);
-		err = err ?: pb_bench_prog_stats("pb_dwarf_sample", &ns, &cnt);
+		err = err ?: pb_bench_prog_stats("pb_perf_sample", &ns, &cnt);
 		u.ops->drain(u.state, pb_bench_count, &t);
 	}
 	kill(pid, SIGKILL);
@@ -84,7 +84,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "measurement failed (%d)\n", err);
 		return 1;
 	}
-	printf("pb_dwarf_sample: %" PRIu64 " runs, %" PRIu64 " samples drained, mean user depth "
+	printf("pb_perf_sample: %" PRIu64 " runs, %" PRIu64 " samples drained, mean user depth "
 	       "%.1f, %.0f ns/run\n",
 	       cnt - cnt0, t.samples, t.samples ? (double)t.frames / t.samples : 0.0,
 	       (double)(ns - ns0) / (cnt - cnt0));

@@ -59,10 +59,26 @@ static int init_sync(struct pb_agent *a)
 	return 0;
 }
 
+/* [profile] event and state from opts, checked against their keys; false: a bad value. */
+static bool offcpu_opts(struct pb_agent *a, const struct pb_agent_opts *opts)
+{
+	char why[256];
+
+	if ((opts->event &&
+	     pb_core_settings_check("profile", "event", opts->event, why, sizeof(why))) ||
+	    (opts->offcpu_state &&
+	     pb_core_settings_check("profile", "state", opts->offcpu_state, why, sizeof(why))))
+		return false;
+	a->event = pb_core_event(opts->event);
+	a->offcpu_states = pb_core_offcpu_states(opts->offcpu_state);
+	return true;
+}
+
 int pb_agent__new(const struct pb_agent_opts *opts, struct pb_agent **ret)
 {
 	struct pb_core_settings def;
 	struct pb_agent *a;
+	bool bad_event;
 	int err;
 
 	if (!opts || !ret || opts->sz < sizeof(size_t))
@@ -95,6 +111,9 @@ int pb_agent__new(const struct pb_agent_opts *opts, struct pb_agent **ret)
 		a->events = strdup(opts->events);
 	if (PB_HAS(opts, n_labels) && opts->labels && opts->n_labels)
 		a->labels = pb_labels_copy(opts->labels, opts->n_labels);
+	/* Off-CPU settings as numbers: the caller's strings need not outlive this call. */
+	bad_event = PB_HAS(opts, max_block_us) && !offcpu_opts(a, opts);
+	a->opts.event = a->opts.offcpu_state = NULL;
 	a->opts.unwinder = a->opts.plugin_path = NULL;
 	a->opts.pids = NULL;
 	a->opts.labels = a->labels;
@@ -102,7 +121,8 @@ int pb_agent__new(const struct pb_agent_opts *opts, struct pb_agent **ret)
 	a->opts.group_by = a->group_by;
 	a->opts.cgroups = a->cgroups;
 	a->opts.events = a->events;
-	err = !a->unwinder || (opts->plugin_path && !a->plugin_path) || (a->n_pids && !a->pids) ||
+	err = bad_event ? -EINVAL
+	      : !a->unwinder || (opts->plugin_path && !a->plugin_path) || (a->n_pids && !a->pids) ||
 		      (a->opts.n_labels && !a->labels) || (a->opts.group_by && !a->group_by) ||
 		      (a->opts.cgroups && !a->cgroups) ||
 		      (PB_HAS(opts, events) && opts->events && !a->events)

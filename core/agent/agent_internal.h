@@ -22,6 +22,7 @@ struct pb_agent {
 	struct pb_label *labels; /* opts.labels, copied */
 	char *group_by;
 	char *cgroups;
+	uint32_t event, offcpu_states; /* opts.event, opts.offcpu_state as PB_EVENT_*, PB_OFFCPU_* */
 
 	struct pb_agent_output *outputs;
 	size_t n_outputs;

@@ -36,6 +36,10 @@ static void session_opts(const struct pb_agent *a, const uint32_t *self, struct 
 		.per_thread = a->opts.per_thread,
 		.per_cpu = a->opts.per_cpu,
 		.cgroups = a->opts.cgroups,
+		.event = a->event,
+		.offcpu_states = a->offcpu_states,
+		.min_block_us = a->opts.min_block_us,
+		.max_block_us = a->opts.max_block_us,
 		.events = a->opts.events,
 		.period = a->opts.period,
 	};

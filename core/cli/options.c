@@ -30,7 +30,16 @@ static const char usage[] =
 	"  -K, --kernel-stacks-only   kernel stacks only\n"
 	"  -I, --include-idle         keep samples of idle CPUs\n"
 	"\n"
-	"What counts a stack (default: a CPU timer at -F HZ):\n"
+	"What to count (default: on-CPU samples):\n"
+	"      --off-cpu              microseconds threads spend off CPU (sleeping, blocked,\n"
+	"                             preempted), from sched_switch; lines as offcputime -f\n"
+	"      --wall                 on-CPU samples (1e6/F us each) and off-CPU time in one\n"
+	"                             profile, under [on-cpu] and [off-cpu] root frames\n"
+	"      --state STATE          off-CPU time of: all (default: also preempted), both\n"
+	"                             (sleeping), interruptible, uninterruptible\n"
+	"      --min-block-us US      leave out shorter off-CPU blocks (default 1)\n"
+	"      --max-block-us US      leave out longer off-CPU blocks\n"
+	"Or count stacks at other events (instead of the CPU timer):\n"
 	"  -e, --event SPEC           repeatable: a perf event (page-faults, context-switches,\n"
 	"                             cycles, instructions, cache-misses, cpu-clock, ...) or a\n"
 	"                             probe, each hit counting once: kprobe:FUNC, kretprobe:FUNC,\n"
@@ -151,6 +160,11 @@ enum {
 	OPT_LINES,
 	OPT_PER_THREAD,
 	OPT_PER_CPU,
+	OPT_OFF_CPU,
+	OPT_WALL,
+	OPT_STATE,
+	OPT_MIN_BLOCK,
+	OPT_MAX_BLOCK,
 	OPT_PERIOD,
 	OPT_LIST_EVENTS,
 };
@@ -174,6 +188,11 @@ static const struct option long_options[] = {
 	{ "stack-storage-size", required_argument, NULL, OPT_STACK_STORAGE },
 	{ "hash-storage-size", required_argument, NULL, OPT_HASH_STORAGE },
 	{ "python", required_argument, NULL, OPT_PYTHON },
+	{ "off-cpu", no_argument, NULL, OPT_OFF_CPU },
+	{ "wall", no_argument, NULL, OPT_WALL },
+	{ "state", required_argument, NULL, OPT_STATE },
+	{ "min-block-us", required_argument, NULL, OPT_MIN_BLOCK },
+	{ "max-block-us", required_argument, NULL, OPT_MAX_BLOCK },
 	{ "folded", no_argument, NULL, 'f' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "input", required_argument, NULL, OPT_INPUT },
@@ -399,6 +418,18 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 		return record(cli, "--hash-storage-size", "hash-storage-size", arg);
 	case OPT_PYTHON:
 		return record(cli, "--python", "python", arg);
+	case OPT_OFF_CPU:
+		cli->event_mode = "--off-cpu";
+		return record(cli, "--off-cpu", "event", "off-cpu");
+	case OPT_WALL:
+		cli->event_mode = "--wall";
+		return record(cli, "--wall", "event", "wall");
+	case OPT_STATE:
+		return record(cli, "--state", "state", arg);
+	case OPT_MIN_BLOCK:
+		return record(cli, "--min-block-us", "min-block-us", arg);
+	case OPT_MAX_BLOCK:
+		return record(cli, "--max-block-us", "max-block-us", arg);
 	case 'f':
 		return add_output(cli, "-");
 	case 'o':
@@ -562,6 +593,12 @@ static int check_combination(struct cli *cli)
 {
 	if (cli->opts.user_only && cli->opts.kernel_only) {
 		fprintf(stderr, "profile-bee: -U and -K exclude each other\n");
+		return 2;
+	}
+	/* Both are [profile] event: one would silently replace the other. */
+	if (cli->events && cli->event_mode) {
+		fprintf(stderr, "profile-bee: -e and %s exclude each other (-e counts stacks as "
+			"on-CPU samples do)\n", cli->event_mode);
 		return 2;
 	}
 	if (cli->cmd_string && cli->command) {

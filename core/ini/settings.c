@@ -235,6 +235,16 @@ int pb_settings_to_opts(struct pb_settings *st, struct pb_session_opts *opts, ch
 	opts->python = !strcmp(c.python, "off")	   ? PB_PYTHON_OFF
 		       : !strcmp(c.python, "only") ? PB_PYTHON_ONLY
 						   : PB_PYTHON_AUTO;
+	opts->event = pb_core_event(c.event);
+	opts->offcpu_states = pb_core_offcpu_states(c.state);
+	opts->min_block_us = c.min_block_us;
+	opts->max_block_us = c.max_block_us;
+	if (opts->max_block_us && opts->max_block_us < opts->min_block_us) {
+		snprintf(err, len, "max-block-us (%llu) is below min-block-us (%llu)",
+			 (unsigned long long)opts->max_block_us,
+			 (unsigned long long)opts->min_block_us);
+		return -EINVAL;
+	}
 	opts->inline_frames = c.inline_frames;
 	opts->lines = c.lines;
 	opts->per_thread = c.per_thread;
@@ -249,7 +259,8 @@ int pb_settings_to_opts(struct pb_settings *st, struct pb_session_opts *opts, ch
 		opts->plugin_path = c.plugin_path;
 	opts->group_by = c.group_by;
 	opts->cgroups = *c.cgroup ? c.cgroup : NULL;
-	opts->events = c.event;
+	/* Not a mode: -e's perf events and probes, counted as on-CPU samples are. */
+	opts->events = pb_core_event_specs(c.event);
 	opts->period = c.period;
 	if ((ret = labels_to_opts(st, opts, err, len)))
 		return ret;

@@ -287,3 +287,26 @@ void pb_events__list(FILE *out)
 	      "                                libstdc++.so.6:libstdcxx:throw)\n"
 	      "\nSeveral -e count into one profile; a spec that names nothing is an error.\n", out);
 }
+
+bool pb_events__form_ok(const char *specs)
+{
+	static const char *const kinds[] = { "kprobe:", "kretprobe:", "uprobe:", "uretprobe:",
+					     "tracepoint:", "t:", "usdt:" };
+	char *copy = strdup(specs), *save = NULL;
+	bool ok = copy != NULL;
+
+	for (char *tok = copy ? strtok_r(copy, ",", &save) : NULL; tok && ok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		bool known = false;
+
+		while (*tok == ' ')
+			tok++;
+		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]) && !known; i++)
+			known = !strncmp(tok, kinds[i], strlen(kinds[i]));
+		for (const struct pb_perf_event_kind *k = perf_kinds; k->name && !known; k++)
+			known = !strcmp(tok, k->name);
+		ok = known || !*tok;
+	}
+	free(copy);
+	return ok;
+}

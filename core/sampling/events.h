@@ -38,6 +38,9 @@ struct pb_event_set {
 int pb_event_set__parse(const char *specs, struct pb_event_set **ret, char *err, size_t len);
 void pb_event_set__free(struct pb_event_set *set);
 
+/* Whether every ','-separated item of specs is a perf event name or KIND:... of a probe kind. */
+bool pb_events__form_ok(const char *specs);
+
 /* --list-events: the perf events and the probe forms, with examples. */
 void pb_events__list(FILE *out);
 

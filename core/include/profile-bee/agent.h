@@ -61,6 +61,15 @@ struct pb_agent_opts {
 	 * comma-separated), filtered in BPF; with system_wide, every such process.
 	 */
 	const char *cgroups;
+	/*
+	 * What is counted: "cpu" (NULL), "off-cpu" or "wall" ([profile] event); off-CPU blocks of
+	 * threads in offcpu_state ([profile] state: "all" (NULL), "both", "interruptible",
+	 * "uninterruptible") lasting min_block_us to max_block_us (0: no limit). Copied.
+	 */
+	const char *event;
+	const char *offcpu_state;
+	uint64_t min_block_us;
+	uint64_t max_block_us;
 	/* What counts stacks, as pb_session_opts.events (-e); NULL: the CPU timer. Copied. */
 	const char *events;
 	uint64_t period; /* as pb_session_opts.period */

@@ -20,10 +20,12 @@ extern "C" {
  * session (logging, lost counters, process mappings, encoders, stopping) goes through the host.
  */
 #define PB_PLUGIN_ABI_MAJOR 2
-#define PB_PLUGIN_ABI_MINOR 6 /* 2.1: unwinder_flags, set_enabled; 2.2: pb_encoder.decode; 2.3: python;
+#define PB_PLUGIN_ABI_MINOR 7 /* 2.1: unwinder_flags, set_enabled; 2.2: pb_encoder.decode; 2.3: python;
 				* 2.4: per-thread/per-CPU views (pb_raw_stack.cpu, sample params), --cgroup,
 				* frame sites (pb_profile__mapping...);
-				* 2.5: pb_unwinder_ops.peek; 2.6: probes (-e) */
+				* 2.5: pb_unwinder_ops.peek;
+				* 2.6: event, off-CPU params, PB_RAW_OFF_CPU, PB_UNWINDER_OFF_CPU;
+				* 2.7: probes (-e) */
 /* The entry point: a NULL-terminated list of the plugins one .so holds (ABI 2 and later). */
 #define PB_PLUGIN_ENTRY_SYMBOL "pb_plugin_list"
 /* What ABI 1 plugins exported (one descriptor): found, it is refused with both versions. */
@@ -115,6 +117,7 @@ struct pb_raw_stack {
 };
 
 #define PB_RAW_USER_TRUNCATED (1u << 0) /* the walk stopped early (depth or unwind limit) */
+#define PB_RAW_OFF_CPU	      (1u << 1) /* ABI 2.5: count is off-CPU time (in a wall profile) */
 
 /*
  * A user_ips word with bit 63 set is an interpreter (CPython) frame, not an address: bits 0-47
@@ -192,7 +195,17 @@ struct pb_sample_params {
 	const char *const *cgroups;
 	uint32_t n_cgroups;
 	/*
-	 * ABI 2.6: probes to count stacks at (-e kprobe:, uprobe:, tracepoint:, usdt:), resolved
+	 * ABI 2.5: what is counted (PB_EVENT_*). Off-CPU and wall counts are microseconds (an
+	 * on-CPU sample is 1e6 / frequency of them); only unwinders with PB_UNWINDER_OFF_CPU are
+	 * given anything but PB_EVENT_CPU. Off-CPU blocks counted: those of a thread in a state
+	 * of offcpu_states (PB_OFFCPU_*, profile-bee.h) lasting min_block_us to max_block_us (0: no limit).
+	 */
+	uint32_t event;
+	uint32_t offcpu_states;
+	uint64_t min_block_us;
+	uint64_t max_block_us;
+	/*
+	 * ABI 2.7: probes to count stacks at (-e kprobe:, uprobe:, tracepoint:, usdt:), resolved
 	 * and checked by the core: each hit counts 1. The unwinder attaches them in attach, or
 	 * fails open with "not supported with this unwinder" when it cannot. n_probes 0: none.
 	 */
@@ -253,7 +266,7 @@ struct pb_unwinder_ops {
 	/*
 	 * Optional (ABI 2.1): sampling off (pause, and before the last drain) or on (resume), for
 	 * an unwinder with PB_UNWINDER_OWN_EVENTS; the session does this with its own events.
-	 * ABI 2.6: also called, beside the session's own events, when params named probes.
+	 * ABI 2.7: also called, beside the session's own events, when params named probes.
 	 */
 	int (*set_enabled)(void *state, bool on);
 	/*
@@ -273,6 +286,11 @@ struct pb_unwinder_ops {
  * system-wide. Pause and resume go through set_enabled.
  */
 #define PB_UNWINDER_OWN_EVENTS (1u << 0)
+/*
+ * OFF_CPU (ABI 2.5): it counts off-CPU time (params->event other than PB_EVENT_CPU): its attach
+ * also attaches to sched_switch, and set_enabled (when the session pauses) stops counting it.
+ */
+#define PB_UNWINDER_OFF_CPU (1u << 1)
 
 /* Output plugins get the whole profile once at the end unless they ask for windows. */
 #define PB_OUTPUT_WANTS_WINDOWS (1u << 0)

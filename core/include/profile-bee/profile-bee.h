@@ -301,6 +301,17 @@ struct pb_session_opts {
 	 */
 	const char *cgroups;
 	/*
+	 * What is counted: PB_EVENT_CPU (0, on-CPU samples), PB_EVENT_OFF_CPU (--off-cpu: time off
+	 * CPU from sched_switch) or PB_EVENT_WALL (--wall: both, under "[on-cpu]" / "[off-cpu]"
+	 * root frames); the last two count microseconds. Off-CPU blocks counted: threads in a
+	 * state of offcpu_states (PB_OFFCPU_*, 0: all), lasting min_block_us to max_block_us
+	 * (0: no limit). Only the fp and dwarf unwinders count off-CPU time.
+	 */
+	uint32_t event;
+	uint32_t offcpu_states;
+	uint64_t min_block_us;
+	uint64_t max_block_us;
+	/*
 	 * -e: what counts stacks instead of the CPU timer, ','-separated: a perf event
 	 * ("page-faults", "cycles") and/or probes ("kprobe:vfs_read", "uprobe:PATH:GLOB",
 	 * "tracepoint:CAT:NAME", "usdt:PATH:PROVIDER:NAME"); profile-bee --list-events lists them.
@@ -311,9 +322,27 @@ struct pb_session_opts {
 	uint64_t period;
 };
 
+/* What a session counts (pb_session_opts.event). */
+#define PB_EVENT_CPU	 0 /* on-CPU samples of perf timers (-F) */
+#define PB_EVENT_OFF_CPU 1 /* microseconds off CPU, from sched_switch; no timers */
+#define PB_EVENT_WALL	 2 /* both, in microseconds: a sample is worth 1e6 / frequency */
+/* The states of a thread leaving the CPU that off-CPU time is counted for (a mask, --state). */
+#define PB_OFFCPU_RUNNABLE	  (1u << 0) /* preempted or yielded: it still wants a CPU */
+#define PB_OFFCPU_INTERRUPTIBLE	  (1u << 1) /* sleeping: nanosleep, read, poll, futex ... */
+#define PB_OFFCPU_UNINTERRUPTIBLE (1u << 2) /* sleeping in the kernel: disk I/O, some locks */
+#define PB_OFFCPU_STATES_ALL	  7u
+/* A wall-clock profile's root frames: time on CPU and time off it. */
+#define PB_FRAME_ON_CPU	 "[on-cpu]"
+#define PB_FRAME_OFF_CPU "[off-cpu]"
+
 int pb_session__new(const struct pb_session_opts *opts, struct pb_session **ret);
 /* What pb_session_opts.events takes (profile-bee --list-events): perf events, probe forms. */
 void pb_session__list_events(FILE *out);
+/*
+ * Whether specs have the form of pb_session_opts.events: known perf event names and probes of
+ * a known kind. Whether those exist is checked by pb_session__check and __start.
+ */
+bool pb_session__events_form(const char *specs);
 void pb_session__free(struct pb_session *s);
 /* The last error's message ("no process with pid 42"), or "" */
 const char *pb_session__strerror(const struct pb_session *s);

@@ -156,8 +156,8 @@ static void draw_flame_info(struct tui_ui *ui, int y)
 	if (ui->zoom)
 		snprintf(where + strlen(where), sizeof(where) - strlen(where), "  [zoomed: %s]",
 			 tui_names_get(&ui->store.names, ui->flame.nodes[ui->zoom].name));
-	snprintf(line, sizeof(line), " %s: %.0f samples (%.2f%%), self %.0f%s",
-		 tui_names_get(&ui->store.names, nd->name), nd->total,
+	snprintf(line, sizeof(line), " %s: %.0f %s (%.2f%%), self %.0f%s",
+		 tui_names_get(&ui->store.names, nd->name), nd->total, ui->out->count_name,
 		 all > 0 ? 100.0 * nd->total / all : 0.0, nd->self, where);
 	tui_put(y, 0, COLS, line, true);
 }
@@ -177,7 +177,8 @@ static void draw_status(struct tui_ui *ui, int y)
 		attrset(A_NORMAL);
 		return;
 	}
-	len = snprintf(line, sizeof(line), " Total: %.0f samples", ui->flame.nodes[0].total);
+	len = snprintf(line, sizeof(line), " Total: %.0f %s", ui->flame.nodes[0].total,
+		       ui->out->count_name);
 	if (ui->filter.on)
 		len += snprintf(line + len, sizeof(line) - len, " (of %.0f)", ui->store.total);
 	if (ui->flame.searching) {

@@ -19,6 +19,7 @@ static void wake(struct tui_output *o)
 struct tui_settings {
 	const char *mode;
 	double decay;
+	const char *count_name;
 };
 
 /* The key's choices, in enum tui_mode's order. */
@@ -95,6 +96,7 @@ static int tui_open(const struct pb_host *host, const struct pb_output_params *p
 	pb_config__bind(cfg, &set);
 	o->mode = mode_of(set.mode);
 	o->decay = set.decay;
+	snprintf(o->count_name, sizeof(o->count_name), "%s", set.count_name);
 	pthread_mutex_init(&o->lock, NULL);
 	pthread_cond_init(&o->cond, NULL);
 	if (pipe2(o->wake, O_NONBLOCK | O_CLOEXEC)) {
@@ -160,6 +162,9 @@ static const struct pb_config_key keys[] = {
 		      .choices = "accumulate, reset, decay"),
 	PB_KEY_DOUBLE(struct tui_settings, decay, "decay", "0.5", 0.001, 0.999,
 		      "decay mode: share of the old counts kept at each new window"),
+	/* The session makes it "us" for off-CPU and wall profiles, as for the SVG's. */
+	PB_KEY_STRING(struct tui_settings, count_name, "count-name", "samples",
+		      "what the counts are"),
 	{ 0 },
 };
 

@@ -21,6 +21,7 @@ struct tui_output {
 	bool live;
 	double decay;
 	enum tui_mode mode;
+	char count_name[32]; /* "samples", "us" */
 	int cmd_fd;
 	int wake[2]; /* a byte in wake[1] makes the UI thread look at the shared fields */
 	pthread_t thread;

@@ -12,6 +12,7 @@
 #include "counted.h"
 #include "counts.h"
 #include "filter.h"
+#include "offcpu.h"
 #include "python_procs.h"
 #include "unwinder.h"
 
@@ -23,6 +24,13 @@
  * at 999 Hz on 2 CPUs has 2000 samples; past it, samples keep their native frames, counted.
  */
 #define MAX_PY_STACKS 2048
+/*
+ * Off-CPU: threads off CPU at once that are remembered (64 bytes each, preallocated, as
+ * sched_switch must not allocate: 1 MB), and distinct stacks of blocks that end in a later
+ * window than they began in (a fraction of the counts).
+ */
+#define MAX_OFFCPU_BLOCKS 16384
+#define LATE_SHARE	  8
 
 /*
  * After the flip, a program that read the old `active` may still be writing to the old set.
@@ -41,6 +49,7 @@ static const struct pb_counted_cause common_causes[PB_LOST_COMMON] = {
 	[PB_LOST_USTACK_FULL] = { "user stack map full", "--stack-storage-size" },
 	[PB_LOST_MAX_FRAMES] = { "user stack truncated at max-frames", NULL },
 	[PB_LOST_NO_TASK_REGS] = { "user stack of samples in the kernel (needs Linux 5.15)", NULL },
+	[PB_LOST_OFFCPU_FULL] = { "off-CPU blocks (too many threads off CPU at once)", NULL },
 };
 
 struct pb_counted {
@@ -66,6 +75,8 @@ struct pb_counted {
 	/* Keys of py_stacks<N> handed out by a peek since the drain: open addressing, 0 empty. */
 	uint64_t peeked[2 * MAX_PY_STACKS];
 	uint32_t n_peeked;
+	bool ns;			/* counts are nanoseconds, handed out as microseconds */
+	struct pb_offcpu_keep *keep;	/* NULL when no off-CPU time is counted */
 };
 
 int pb_counted_size_maps(const struct pb_counted_maps *m, const struct pb_sample_params *params)
@@ -82,8 +93,12 @@ int pb_counted_size_maps(const struct pb_counted_maps *m, const struct pb_sample
 			      ? (ustacks < MAX_PY_STACKS ? ustacks : MAX_PY_STACKS)
 			      : 1;
 
+	bool offcpu = pb_counted_event(params) != PB_EVENT_CPU;
+
+	err = bpf_map__set_max_entries(m->offcpu_blocks, offcpu ? MAX_OFFCPU_BLOCKS : 1);
 	for (int i = 0; i < 2 && !err; i++) {
-		err = bpf_map__set_max_entries(m->py_stacks[i], py);
+		err = bpf_map__set_max_entries(m->late[i], offcpu ? counts / LATE_SHARE + 1 : 1);
+		err = err ?: bpf_map__set_max_entries(m->py_stacks[i], py);
 		err = err ?: bpf_map__set_max_entries(m->counts[i], counts);
 		err = err ?: bpf_map__set_max_entries(m->kstacks[i], kstacks);
 		err = err ?: bpf_map__set_max_entries(m->ustacks[i], ustacks);
@@ -108,6 +123,7 @@ int pb_counted__new(const struct pb_host *host, const struct pb_counted_maps *ma
 {
 	struct pb_counted *c;
 	uint32_t k, u;
+	bool keep_failed = false;
 
 	if (PB_LOST_COMMON + n_extra > PB_LOST_SLOTS)
 		return -EINVAL;
@@ -133,7 +149,10 @@ int pb_counted__new(const struct pb_host *host, const struct pb_counted_maps *ma
 	c->stack_keys = calloc(c->stack_keys_cap, sizeof(uint64_t));
 	c->n_cpus = libbpf_num_possible_cpus();
 	c->percpu = c->n_cpus > 0 ? calloc(c->n_cpus, sizeof(*c->percpu)) : NULL;
-	if (!c->keys || !c->counts || !c->stack_keys || !c->percpu) {
+	if (bpf_map__max_entries(maps->offcpu_blocks) > 1 &&
+	    pb_offcpu_keep__new(maps->offcpu_blocks, bpf_map__max_entries(maps->late[0]), &c->keep))
+		keep_failed = true;
+	if (keep_failed || !c->keys || !c->counts || !c->stack_keys || !c->percpu) {
 		pb_counted__free(c);
 		return -ENOMEM;
 	}
@@ -149,7 +168,13 @@ void pb_counted__free(struct pb_counted *c)
 	free(c->counts);
 	free(c->stack_keys);
 	free(c->percpu);
+	pb_offcpu_keep__free(c->keep);
 	free(c);
+}
+
+void pb_counted__set_ns(struct pb_counted *c, bool ns)
+{
+	c->ns = ns;
 }
 
 /* Takes every count out of the map in a few syscalls; -EOPNOTSUPP when batching is missing. */
@@ -196,6 +221,7 @@ static int take_counts_iter(struct pb_counted *c, int fd, uint32_t *n)
 	return 0;
 }
 
+/* Deletes every stack but those open off-CPU blocks still need (bpf/offcpu.bpf.h). */
 static void clear_map(struct pb_counted *c, int fd, size_t key_size)
 {
 	char *keys = c->stack_keys;
@@ -204,8 +230,15 @@ static void clear_map(struct pb_counted *c, int fd, size_t key_size)
 	while (n < c->stack_keys_cap &&
 	       !bpf_map_get_next_key(fd, n ? keys + (n - 1) * key_size : NULL, keys + n * key_size))
 		n++;
-	for (i = 0; i < n; i++)
-		bpf_map_delete_elem(fd, keys + i * key_size);
+	for (i = 0; i < n; i++) {
+		void *key = keys + i * key_size;
+
+		if (c->keep && (key_size == sizeof(uint32_t)
+					? pb_offcpu_keep__kstack(c->keep, *(uint32_t *)key)
+					: pb_offcpu_keep__ustack(c->keep, *(uint64_t *)key)))
+			continue;
+		bpf_map_delete_elem(fd, key);
+	}
 }
 
 static void report_lost(struct pb_counted *c)
@@ -247,6 +280,25 @@ static void add_python(struct pb_counted *c, int pyfd, const struct pb_count_key
 			 sizeof(c->spliced) / sizeof(c->spliced[0]));
 }
 
+/*
+ * A caller read from the top of the stack is trusted only in compiled code. JIT code (anonymous
+ * memory) keeps its frames, and the word on top of its stack is often a stale return address
+ * from an indirect call it made (V8: node::...;forage;Builtins_CEntry_...;hiveNectar): drop it.
+ */
+static void drop_jit_leaf_caller(struct pb_counted *c, uint32_t pid, struct pb_raw_stack *raw,
+				 uint64_t *uips)
+{
+	const struct pb_mapping *m;
+
+	if (raw->n_user < 2)
+		return;
+	m = c->host->find_mapping(c->host->session, pid, uips[0]);
+	if (!m || m->inode || (m->path && !strcmp(m->path, "[vdso]")))
+		return;
+	memmove(uips + 1, uips + 2, (raw->n_user - 2) * sizeof(*uips));
+	raw->n_user--;
+}
+
 static uint32_t stack_len(const uint64_t *ips, uint32_t max)
 {
 	uint32_t n = 0;
@@ -256,29 +308,29 @@ static uint32_t stack_len(const uint64_t *ips, uint32_t max)
 	return n;
 }
 
-int pb_counted__drain(struct pb_counted *c, pb_raw_stack_fn fn, void *ctx)
+/* Takes every count out of the map fd into c->keys and c->counts. */
+static int take_counts(struct pb_counted *c, int fd, uint32_t *n)
 {
-	uint32_t set = __atomic_load_n(c->maps.active, __ATOMIC_RELAXED) ? 1 : 0;
-	int counts_fd = bpf_map__fd(c->maps.counts[set]);
+	int err = -EOPNOTSUPP;
+
+	if (!c->no_batch)
+		err = take_counts_batch(c, fd, n);
+	if (err == -EOPNOTSUPP) {
+		c->no_batch = true;
+		err = take_counts_iter(c, fd, n);
+	}
+	return err;
+}
+
+/* Hands the n counts taken to fn, with their stacks from map set set. */
+static int hand_out(struct pb_counted *c, uint32_t n, uint32_t set, pb_raw_stack_fn fn, void *ctx)
+{
 	int kfd = bpf_map__fd(c->maps.kstacks[set]);
 	int ufd = bpf_map__fd(c->maps.ustacks[set]);
 	int pyfd = bpf_map__fd(c->maps.py_stacks[set]);
 	uint64_t kips[PB_MAX_FRAMES], uips[PB_MAX_FRAMES];
 	char comm[PB_COMM_LEN + 1];
-	uint32_t n = 0;
-	int err = -EOPNOTSUPP, ret = 0;
-
-	__atomic_store_n(c->maps.active, !set, __ATOMIC_SEQ_CST);
-	usleep(FLIP_GRACE_US);
-
-	if (!c->no_batch)
-		err = take_counts_batch(c, counts_fd, &n);
-	if (err == -EOPNOTSUPP) {
-		c->no_batch = true;
-		err = take_counts_iter(c, counts_fd, &n);
-	}
-	if (err)
-		return err;
+	int ret = 0;
 
 	for (uint32_t i = 0; i < n && !ret; i++) {
 		const struct pb_count_key *key = &c->keys[i];
@@ -289,8 +341,10 @@ int pb_counted__drain(struct pb_counted *c, pb_raw_stack_fn fn, void *ctx)
 			.comm = comm,
 			.user_ips = uips,
 			.kernel_ips = kips,
-			.count = c->counts[i],
-			.flags = key->flags & PB_F_USER_TRUNCATED ? PB_RAW_USER_TRUNCATED : 0,
+			/* Rounded: a thousand blocks of 1.4 us are 1400 us, not 1000. */
+			.count = c->ns ? (c->counts[i] + 500) / 1000 : c->counts[i],
+			.flags = (key->flags & PB_F_USER_TRUNCATED ? PB_RAW_USER_TRUNCATED : 0) |
+				 (key->flags & PB_F_OFF_CPU ? PB_RAW_OFF_CPU : 0),
 		};
 
 		memcpy(comm, key->comm, PB_COMM_LEN);
@@ -299,22 +353,46 @@ int pb_counted__drain(struct pb_counted *c, pb_raw_stack_fn fn, void *ctx)
 			raw.n_kernel = stack_len(kips, PB_MAX_FRAMES);
 		if (key->ustack_hash && !bpf_map_lookup_elem(ufd, &key->ustack_hash, uips))
 			raw.n_user = key->user_depth < PB_MAX_FRAMES ? key->user_depth : PB_MAX_FRAMES;
+		if (key->flags & PB_F_LEAF_CALLER)
+			drop_jit_leaf_caller(c, key->pid, &raw, uips);
 		if (c->py && raw.n_user)
 			add_python(c, pyfd, key, &raw);
 		if (raw.count)
 			ret = fn(ctx, &raw);
 	}
+	return ret;
+}
 
-	clear_map(c, kfd, sizeof(uint32_t));
-	clear_map(c, ufd, sizeof(uint64_t));
+int pb_counted__drain(struct pb_counted *c, pb_raw_stack_fn fn, void *ctx)
+{
+	uint32_t set = __atomic_load_n(c->maps.active, __ATOMIC_RELAXED) ? 1 : 0;
+	uint32_t n = 0;
+	int ret;
+
+	__atomic_store_n(c->maps.active, !set, __ATOMIC_SEQ_CST);
+	usleep(FLIP_GRACE_US);
+
+	ret = take_counts(c, bpf_map__fd(c->maps.counts[set]), &n);
+	if (!ret)
+		ret = hand_out(c, n, set, fn, ctx);
+	/* Off-CPU blocks that began in the other window: their stacks are in the other set. */
+	if (!ret && c->keep && !(ret = take_counts(c, bpf_map__fd(c->maps.late[set]), &n)))
+		ret = hand_out(c, n, !set, fn, ctx);
+	if (ret)
+		return ret;
+
+	if (c->keep)
+		pb_offcpu_keep__collect(c->keep, set, c->maps.late[!set]);
+	clear_map(c, bpf_map__fd(c->maps.kstacks[set]), sizeof(uint32_t));
+	clear_map(c, bpf_map__fd(c->maps.ustacks[set]), sizeof(uint64_t));
 	if (c->py) {
-		clear_map(c, pyfd, sizeof(uint64_t));
+		clear_map(c, bpf_map__fd(c->maps.py_stacks[set]), sizeof(uint64_t));
 		pb_pyprocs__end_drain(c->py);
 		memset(c->peeked, 0, sizeof(c->peeked));
 		c->n_peeked = 0;
 	}
 	report_lost(c);
-	return ret;
+	return 0;
 }
 
 /* Whether key was handed out since the drain; remembers it when not (and there is room). */
@@ -390,18 +468,11 @@ int pb_counting_attach(void *state, const int *perf_fds, int n_fds)
 {
 	struct pb_counting *c = state;
 
-	return pb_perf_links_attach(&c->links, c->host, c->who, c->sample, perf_fds, n_fds) ?:
+	pb_counted__set_ns(c->counted, c->event != PB_EVENT_CPU);
+	return pb_counting_offcpu_attach(c) ?:
+	       pb_perf_links_attach(&c->links, c->host, c->who, c->sample, perf_fds, n_fds) ?:
 	       (c->params ? pb_probes_attach(&c->links, c->host, c->who, &c->probes, c->params)
 			  : 0);
-}
-
-int pb_counting_set_enabled(void *state, bool on)
-{
-	struct pb_counting *c = state;
-
-	if (c->probes.paused)
-		__atomic_store_n(c->probes.paused, !on, __ATOMIC_SEQ_CST);
-	return 0;
 }
 
 int pb_counting_add_pid(void *state, uint32_t pid)
@@ -409,6 +480,10 @@ int pb_counting_add_pid(void *state, uint32_t pid)
 	struct pb_counting *c = state;
 
 	int err = pb_filter_add_pid(c->pids, pid);
+
+	/* The profiler profiling itself (an agent): its own threads are skip_thread's. */
+	if (!err && c->self_tgid && pid == (uint32_t)getpid())
+		*c->self_tgid = 0;
 
 	if (!err)
 		pb_pyprocs__check(c->py, pid);
@@ -456,6 +531,8 @@ int pb_counting_drain(void *state, pb_raw_stack_fn fn, void *ctx)
 
 void pb_counting_release(struct pb_counting *c)
 {
+	bpf_link__destroy(c->offcpu_link);
+	c->offcpu_link = NULL;
 	pb_perf_links_destroy(&c->links);
 	pb_filter_detach(&c->filter_links);
 	pb_counted__free(c->counted);

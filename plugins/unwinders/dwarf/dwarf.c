@@ -96,13 +96,14 @@ static int configure(struct dw_state *st, const struct pb_sample_params *params,
 	skel->rodata->python_walk =
 		params->user && pb_counted_python_mode(params) != PB_PYTHON_OFF;
 	st->user = params->user;
-	st->counting.sample = skel->progs.pb_dwarf_sample;
+	st->counting.sample = skel->progs.pb_perf_sample;
 	st->counting.pids = skel->maps.pids;
 	st->counting.skipped_threads = &skel->bss->skipped_threads;
 	st->counting.params = params;
 	st->counting.probes = PB_PROBE_PROGS(skel);
 	err = pb_probes_prepare(&st->counting.probes, params);
-	err = err ?: PB_FILTER_CONFIGURE(skel, params);
+	err = err ?: PB_FILTER_CONFIGURE(skel, params) ?:
+		     PB_COUNTING_OFFCPU(&st->counting, skel, params);
 	err = err ?: pb_counted_size_maps(&PB_COUNTED_MAPS(skel), params);
 	/* Without user stacks there is nothing to unwind: keep the tables minimal. */
 	err = err ?: bpf_map__set_max_entries(skel->maps.rows,
@@ -213,6 +214,7 @@ static const struct pb_plugin descriptor = {
 	.config_keys = config_keys,
 	.settings_size = sizeof(struct dw_settings),
 	.unwinder = &ops,
+	.unwinder_flags = PB_UNWINDER_OFF_CPU,
 };
 
 PB_PLUGIN_EXPORT(&descriptor)

@@ -48,7 +48,7 @@ static void fp_close(void *state)
 }
 
 /*
- * Following forks (tp_btf) is needed only with a pid filter. bpf_loop and task registers have
+ * Following forks and off-CPU time (tp_btf) need BTF tracepoints; nothing else does. bpf_loop and task registers have
  * fallbacks (configure).
  */
 static const enum pb_kernel_feature needs[] = { PB_KERNEL_BTF, PB_KERNEL_TP_BTF };
@@ -68,13 +68,13 @@ static int configure(struct fp_state *st, const struct pb_sample_params *params,
 	/* The interpreter walk is bpf_loop steps: without it, native frames only. */
 	skel->rodata->python_walk = skel->rodata->use_bpf_loop && params->user &&
 				    pb_counted_python_mode(params) != PB_PYTHON_OFF;
-	st->counting.sample = skel->progs.pb_fp_sample;
+	st->counting.sample = skel->progs.pb_perf_sample;
 	st->counting.pids = skel->maps.pids;
 	st->counting.skipped_threads = &skel->bss->skipped_threads;
 	st->counting.params = params;
 	st->counting.probes = PB_PROBE_PROGS(skel);
 	return pb_probes_prepare(&st->counting.probes, params) ?:
-	       PB_FILTER_CONFIGURE(skel, params) ?:
+	       PB_FILTER_CONFIGURE(skel, params) ?: PB_COUNTING_OFFCPU(&st->counting, skel, params) ?:
 	       pb_counted_size_maps(&PB_COUNTED_MAPS(skel), params);
 }
 
@@ -93,7 +93,11 @@ static int fp_open(const struct pb_host *host, const struct pb_sample_params *pa
 	st = mem;
 	pb_config__bind(cfg, &set);
 	prev = pb_bpf_log_begin(host, "fp");
-	err = pb_unwinder_require(host, needs, params->filter_pids ? 2 : 1);
+	/* BTF tracepoints: following forks, and sched_switch for off-CPU time. */
+	err = pb_unwinder_require(host, needs,
+				  params->filter_pids || pb_counted_event(params) != PB_EVENT_CPU
+					  ? 2
+					  : 1);
 	if (!err) {
 		st->skel = fp_bpf__open();
 		err = st->skel ? configure(st, params, &set) : -errno;
@@ -131,6 +135,7 @@ static const struct pb_plugin descriptor = {
 	.config_keys = config_keys,
 	.settings_size = sizeof(struct fp_settings),
 	.unwinder = &ops,
+	.unwinder_flags = PB_UNWINDER_OFF_CPU,
 };
 
 PB_PLUGIN_EXPORT(&descriptor)

@@ -95,7 +95,7 @@ expect_fail "no such tracepoint" 2 "^profile-bee: -e tracepoint:syscalls:nope: n
 	-e tracepoint:syscalls:nope -d 1
 expect_fail "no such kernel function" 2 "^profile-bee: -e kprobe:pb_no_such_function: (no such kernel function|this kernel has no kprobes)" \
 	-e kprobe:pb_no_such_function -d 1
-expect_fail "unknown event" 2 "^profile-bee: -e page-fault: unknown event \(--list-events" \
+expect_fail "unknown event" 2 "^profile-bee: -e: profile: 'event' must be cpu, off-cpu, wall, or perf events and probes \(--list-events\), not 'page-fault'" \
 	-e page-fault -d 1
 expect_fail "--period without a perf event" 2 "^profile-bee: --period 10 goes with a perf event" \
 	--period 10 -e "uprobe:$C/probes-fp:pb_probe_target" -d 1
