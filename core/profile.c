@@ -336,11 +336,16 @@ static uint32_t *map_labelsets(struct pb_profile *p, const struct pb_profile *sr
 
 int pb_profile__merge(struct pb_profile *p, const struct pb_profile *src)
 {
-	uint32_t *map = malloc((src->n_names + 1) * sizeof(*map));
-	uint32_t *lmap = map ? map_labelsets(p, src) : NULL;
+	uint32_t *map, *lmap;
 	uint32_t ids[PB_PROFILE_MAX_DEPTH]; /* src's stacks are never deeper (pb_profile__add) */
 	int err = 0;
 
+	if (src->n_stacks && p->n_stacks && src->meta.event != p->meta.event)
+		return -EDOM;
+	if (src->n_stacks && !p->n_stacks)
+		p->meta.event = src->meta.event;
+	map = malloc((src->n_names + 1) * sizeof(*map));
+	lmap = map ? map_labelsets(p, src) : NULL;
 	if (!lmap) {
 		free(map);
 		return -ENOMEM;
@@ -422,6 +427,37 @@ struct pb_profile_meta *pb_profile__meta(struct pb_profile *p)
 const struct pb_profile_meta *pb_profile__meta_const(const struct pb_profile *p)
 {
 	return &p->meta;
+}
+
+static const char *const event_names[] = {
+	[PB_EVENT_CPU] = "cpu", [PB_EVENT_OFF_CPU] = "off-cpu", [PB_EVENT_WALL] = "wall"};
+
+const char *pb_profile__event_name(uint32_t event)
+{
+	return event < sizeof(event_names) / sizeof(*event_names) ? event_names[event] : "events";
+}
+
+int pb_profile__event_parse(const char *name, uint32_t *event)
+{
+	for (uint32_t i = 0; name && i < sizeof(event_names) / sizeof(*event_names); i++)
+		if (!strcmp(name, event_names[i])) {
+			*event = i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *pb_profile__unit(const struct pb_profile *p)
+{
+	switch (p->meta.event) {
+	case PB_EVENT_CPU:
+		return "samples";
+	case PB_EVENT_OFF_CPU:
+	case PB_EVENT_WALL:
+		return "microseconds";
+	default:
+		return "events";
+	}
 }
 
 struct sort_ctx {

@@ -320,8 +320,12 @@ static int l_merge(lua_State *L)
 	const struct pb_profile *q = pb_lua_check_profile(L, 2);
 	struct pb_profile_meta *m = pb_profile__meta(p);
 	const struct pb_profile_meta *qm = pb_profile__meta_const(q);
+	int err = pb_profile__merge(p, q);
 
-	if (pb_profile__merge(p, q))
+	if (err == -EDOM)
+		return luaL_error(L, "p:merge: cannot add %s counts to %s counts", pb_profile__unit(q),
+				  pb_profile__unit(p));
+	if (err)
 		return luaL_error(L, "out of memory");
 	/* The merged window spans both. */
 	if (qm->start_ns && (!m->start_ns || qm->start_ns < m->start_ns))
@@ -452,12 +456,14 @@ static int l_tostring(lua_State *L)
 	return 1;
 }
 
-/* p:meta(): { start=, ["end"]=, frequency=, pid=, comm=, unwinder=, hostname= } */
+/*
+ * p:meta(): { start=, ["end"]=, frequency=, pid=, comm=, unwinder=, hostname=, event=, unit= }
+ */
 static int l_meta(lua_State *L)
 {
 	const struct pb_profile_meta *m = pb_profile__meta_const(pb_lua_check_profile(L, 1));
 
-	lua_createtable(L, 0, 9);
+	lua_createtable(L, 0, 11);
 	lua_pushnumber(L, m->start_ns / 1e9);
 	lua_setfield(L, -2, "start");
 	lua_pushnumber(L, m->end_ns / 1e9);
@@ -472,6 +478,10 @@ static int l_meta(lua_State *L)
 	lua_setfield(L, -2, "unwinder");
 	lua_pushstring(L, m->hostname);
 	lua_setfield(L, -2, "hostname");
+	lua_pushstring(L, pb_profile__event_name(m->event));
+	lua_setfield(L, -2, "event");
+	lua_pushstring(L, pb_profile__unit(pb_lua_check_profile(L, 1)));
+	lua_setfield(L, -2, "unit");
 	push_count(L, pb_profile__truncated(pb_lua_check_profile(L, 1)));
 	lua_setfield(L, -2, "truncated");
 	push_count(L, pb_profile__saturated(pb_lua_check_profile(L, 1)));

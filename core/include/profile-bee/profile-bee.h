@@ -63,6 +63,12 @@ struct pb_profile_meta {
 	char unwinder[32];
 	char hostname[64];
 	char comm[32];	    /* the target's name when target_pid != 0 */
+	/*
+	 * What the counts are: a PB_EVENT_* (0: on-CPU samples). Off-CPU and wall counts are
+	 * microseconds (pb_profile__unit); folded text does not say, so a profile read from it
+	 * is on-CPU unless the reader says otherwise (--off-cpu/--wall with --input).
+	 */
+	uint32_t event;
 };
 
 int pb_profile__new(struct pb_profile **ret);
@@ -95,7 +101,11 @@ int pb_profile__add_labeled(struct pb_profile *p, uint32_t pid, uint32_t labels,
 /* Same as pb_profile__add with names instead of ids. */
 int pb_profile__add_names(struct pb_profile *p, uint32_t pid, const char *const *names,
 			  uint32_t depth, uint64_t count);
-/* Adds every stack of src to p (frame ids and label sets are re-interned). */
+/*
+ * Adds every stack of src to p (frame ids and label sets are re-interned). A p without
+ * stacks takes src's event (meta.event); counts of another event (samples and microseconds)
+ * do not add up: -EDOM, p unchanged.
+ */
 int pb_profile__merge(struct pb_profile *p, const struct pb_profile *src);
 /* Adds st, a stack of src, to dst: its names and labels re-interned (what filters copy). */
 int pb_profile__copy_stack(struct pb_profile *dst, const struct pb_profile *src,
@@ -143,6 +153,12 @@ uint32_t pb_profile__frame_site(const struct pb_profile *p, uint32_t frame, uint
 /* src_frame's site in src as frame's in dst (its mapping interned in dst), unless it has one. */
 int pb_profile__copy_frame_site(struct pb_profile *dst, uint32_t frame,
 				const struct pb_profile *src, uint32_t src_frame);
+/* The event's name ("cpu", "off-cpu", "wall"; "events" for any other PB_EVENT_*). */
+const char *pb_profile__event_name(uint32_t event);
+/* The PB_EVENT_* named name (pb_profile__event_name), or -EINVAL. */
+int pb_profile__event_parse(const char *name, uint32_t *event);
+/* The unit of p's counts: "samples" (on-CPU), "microseconds" (off-CPU, wall) or "events". */
+const char *pb_profile__unit(const struct pb_profile *p);
 /* Removes every stack. Interned names and meta are kept. */
 void pb_profile__clear(struct pb_profile *p);
 
