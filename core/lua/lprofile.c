@@ -451,8 +451,8 @@ static int l_tostring(lua_State *L)
 {
 	const struct pb_profile *p = pb_lua_check_profile(L, 1);
 
-	lua_pushfstring(L, "pb.profile (%I stacks, %I samples)",
-			(lua_Integer)pb_profile__stack_count(p), (lua_Integer)pb_profile__total(p));
+	lua_pushfstring(L, "pb.profile (%I stacks, %I %s)", (lua_Integer)pb_profile__stack_count(p),
+			(lua_Integer)pb_profile__total(p), pb_profile__unit(p));
 	return 1;
 }
 
