@@ -121,6 +121,23 @@ static uint64_t name_hash_of(const struct pb_profile *p, size_t id)
 	return p->name_hashes[id];
 }
 
+int64_t pb_profile__find(const struct pb_profile *p, const char *name, size_t len)
+{
+	uint64_t h = pb_hash_bytes(name, len);
+
+	if (!p->name_index_cap)
+		return -ENOENT;
+	for (size_t slot = h & (p->name_index_cap - 1); p->name_index[slot];
+	     slot = (slot + 1) & (p->name_index_cap - 1)) {
+		uint32_t id = p->name_index[slot] - 1;
+
+		if (p->name_hashes[id] == h && p->name_lens[id] == len &&
+		    !memcmp(p->names[id], name, len))
+			return id;
+	}
+	return -ENOENT;
+}
+
 int64_t pb_profile__intern(struct pb_profile *p, const char *name, size_t len)
 {
 	uint64_t h = pb_hash_bytes(name, len);

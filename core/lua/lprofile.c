@@ -165,24 +165,36 @@ static uint32_t check_labels(lua_State *L, int idx, struct pb_profile *q)
 	return set;
 }
 
-/* pb_profile__add_names with a label set; depth may be one past the limit (cut and counted). */
-static int add_names_labeled(struct pb_profile *q, uint32_t pid, uint32_t labels,
-			     const char *const *names, uint32_t depth, uint64_t count)
+/*
+ * pb_profile__add_names with a label set; depth may be one past the limit (cut and counted).
+ * A frame named as one of p's keeps its binary and address (its site, as pprof writes it): a
+ * name has one site in a profile, so a filter that keeps or moves frames keeps theirs.
+ */
+static int add_names_labeled(struct pb_profile *q, const struct pb_profile *p, uint32_t pid,
+			     uint32_t labels, const char *const *names, uint32_t depth,
+			     uint64_t count)
 {
 	uint32_t ids[PB_PROFILE_MAX_DEPTH + 1];
 
 	for (uint32_t i = 0; i < depth; i++) {
-		int64_t id = pb_profile__intern(q, names[i], strlen(names[i]));
+		size_t len = strlen(names[i]);
+		int64_t id = pb_profile__intern(q, names[i], len), from;
+		int err;
 
 		if (id < 0)
 			return id;
 		ids[i] = id;
+		if (!pb_profile__frame_site(q, id, NULL) &&
+		    (from = pb_profile__find(p, names[i], len)) >= 0 &&
+		    (err = pb_profile__copy_frame_site(q, id, p, from)))
+			return err;
 	}
 	return pb_profile__add_labeled(q, pid, labels, ids, depth, count);
 }
 
 /* Adds the stack table at idx (as a filter returned it) to q; raises on a malformed one. */
-static void add_stack_table(lua_State *L, int idx, struct pb_profile *q)
+static void add_stack_table(lua_State *L, int idx, struct pb_profile *q,
+			    const struct pb_profile *p)
 {
 	/* One past the limit: pb_profile__add_names cuts the stack and counts it. */
 	const char *names[PB_PROFILE_MAX_DEPTH + 2];
@@ -221,7 +233,7 @@ static void add_stack_table(lua_State *L, int idx, struct pb_profile *q)
 		if (!names[root + i + 1])
 			luaL_error(L, "frame %d of a returned stack is not a string", (int)i + 1);
 	}
-	if (count > 0 && add_names_labeled(q, pid, labels, names, root + n + 1, count))
+	if (count > 0 && add_names_labeled(q, p, pid, labels, names, root + n + 1, count))
 		luaL_error(L, "out of memory");
 	lua_pop(L, 4 + (int)n);
 }
@@ -248,7 +260,7 @@ static int l_filter(lua_State *L)
 		push_stack(L, p, st);
 		lua_call(L, 1, 1);
 		if (lua_istable(L, -1))
-			add_stack_table(L, -1, q);
+			add_stack_table(L, -1, q, p);
 		else if (lua_toboolean(L, -1) && copy_stack(q, p, st))
 			return luaL_error(L, "out of memory");
 		lua_pop(L, 1);

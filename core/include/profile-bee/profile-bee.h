@@ -76,6 +76,8 @@ void pb_profile__free(struct pb_profile *p);
 
 /* Returns the id of name (interning it on first use), or -errno. */
 int64_t pb_profile__intern(struct pb_profile *p, const char *name, size_t len);
+/* The id of name if p has interned it, else -ENOENT (p unchanged). */
+int64_t pb_profile__find(const struct pb_profile *p, const char *name, size_t len);
 /*
  * Adds count samples of the stack frames[0..depth) (ids from pb_profile__intern). Stacks deeper
  * than PB_PROFILE_MAX_DEPTH are cut. The profile's total never passes UINT64_MAX (so no sum of

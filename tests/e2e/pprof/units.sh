@@ -18,7 +18,7 @@ gp() { go tool pprof -symbolize=none "$@" 2>"$TMP/go.err"; }
 PROTO=$PB_SOURCE_ROOT/../shared/otlp-proto
 [ -d "$PROTO/opentelemetry" ] || PROTO=$PB_SOURCE_ROOT/plugins/outputs/otlp/proto
 F=$PB_FIXTURES/c/offcpu-fp
-plan 14
+plan 15
 
 # otlp_decode FILE: the request as protoc prints it, then "TYPE/UNIT" of its sample and period
 # types resolved through the string table, and the sum of its values.
@@ -87,6 +87,24 @@ printf 'local m = pb.profile{}:meta(); print(m.event, m.unit, tostring(pb.profil
 got=$(cd "$TMP" && "$PB" --config /dev/null --input "$TMP/off.pb.gz" -c meta.lua 2>&1)
 [ "$got" = "off-cpu	microseconds	$us microseconds)" ] && ok "Lua p:meta(): event off-cpu, unit microseconds" ||
 	not_ok "Lua meta" "$got"
+
+# A Lua filter that returns every stack as a table (same frames) keeps their binaries and
+# addresses: the pprof it writes has the fixture's mapping and the same location addresses.
+cat >"$TMP/filter.lua" <<'LUA'
+local p = pb.profile{}
+local q = p:filter(function(s)
+	return { comm = s.comm, pid = s.pid, count = s.count, frames = s.frames, labels = s.labels }
+end)
+assert(q:write("filtered.pb.gz"))
+LUA
+(cd "$TMP" && "$PB" --config /dev/null --input "$TMP/off.pb.gz" -c filter.lua) 2>"$TMP/filter.err"
+addrs() { gp -raw "$1" | awk '/^Locations/ { f = 1; next } /^Mappings/ { f = 0 } f && /^ *[0-9]+: 0x/ && $2 != "0x0" { print $2, $4 }' | sort; }
+addrs "$TMP/off.pb.gz" >"$TMP/a.addr"
+addrs "$TMP/filtered.pb.gz" >"$TMP/f.addr"
+[ -s "$TMP/a.addr" ] && cmp -s "$TMP/a.addr" "$TMP/f.addr" &&
+	gp -raw "$TMP/filtered.pb.gz" | grep -q 'offcpu-fp' &&
+	ok "p:filter returning tables keeps frame sites: $(wc -l <"$TMP/a.addr") located frames, offcpu-fp mapped" ||
+	not_ok "filter sites" "$(diff "$TMP/a.addr" "$TMP/f.addr" | head -5; cat "$TMP/filter.err")"
 
 # Pyroscope's /ingest: its own series (app.off_cpu) and microseconds as samples at 1 MHz.
 cat >"$TMP/rx.py" <<'PY'
