@@ -18,7 +18,7 @@ gp() { go tool pprof -symbolize=none "$@" 2>"$TMP/go.err"; }
 PROTO=$PB_SOURCE_ROOT/../shared/otlp-proto
 [ -d "$PROTO/opentelemetry" ] || PROTO=$PB_SOURCE_ROOT/plugins/outputs/otlp/proto
 F=$PB_FIXTURES/c/offcpu-fp
-plan 15
+plan 16
 
 # otlp_decode FILE: the request as protoc prints it, then "TYPE/UNIT" of its sample and period
 # types resolved through the string table, and the sum of its values.
@@ -87,6 +87,12 @@ printf 'local m = pb.profile{}:meta(); print(m.event, m.unit, tostring(pb.profil
 got=$(cd "$TMP" && "$PB" --config /dev/null --input "$TMP/off.pb.gz" -c meta.lua 2>&1)
 [ "$got" = "off-cpu	microseconds	$us microseconds)" ] && ok "Lua p:meta(): event off-cpu, unit microseconds" ||
 	not_ok "Lua meta" "$got"
+
+# A flame graph of the saved off-CPU profile counts microseconds without being told.
+"$PB" --input "$TMP/off.pb.gz" -o "$TMP/off.svg" 2>/dev/null
+grep -q '<title>all ([0-9,]* us, 100.00%)</title>' "$TMP/off.svg" &&
+	ok "--input off.pb.gz -o x.svg: the flame graph counts us" ||
+	not_ok "svg unit" "$(grep -o '<title>all[^<]*' "$TMP/off.svg")"
 
 # A Lua filter that returns every stack as a table (same frames) keeps their binaries and
 # addresses: the pprof it writes has the fixture's mapping and the same location addresses.
