@@ -335,8 +335,8 @@ static int l_merge(lua_State *L)
 	int err = pb_profile__merge(p, q);
 
 	if (err == -EDOM)
-		return luaL_error(L, "p:merge: cannot add %s counts to %s counts", pb_profile__unit(q),
-				  pb_profile__unit(p));
+		return luaL_error(L, "p:merge: cannot add %s counts to %s counts",
+				  pb_profile__unit(q), pb_profile__unit(p));
 	if (err)
 		return luaL_error(L, "out of memory");
 	/* The merged window spans both. */

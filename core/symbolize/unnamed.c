@@ -122,7 +122,8 @@ size_t pb_unnamed_format(const struct pb_unnamed *u, char *buf, size_t sz)
 		n_bins += sorted[i].cause != PB_UNNAMED_NO_MAPPING;
 	if (u->weight)
 		PUT("%.1f%% of frames (by %s) unnamed in %zu%s binar%s: ", 100.0 * total / all,
-		    u->weight, n_bins, u->untracked ? "+" : "", n_bins == 1 && !u->untracked ? "y" : "ies");
+		    u->weight, n_bins, u->untracked ? "+" : "",
+		    n_bins == 1 && !u->untracked ? "y" : "ies");
 	else
 		PUT("%llu of %llu frames (%.1f%%) unnamed in %zu%s binar%s: ",
 		    (unsigned long long)total, (unsigned long long)all, 100.0 * total / all, n_bins,

@@ -25,7 +25,7 @@ extern "C" {
 				* frame sites (pb_profile__mapping...);
 				* 2.5: pb_unwinder_ops.peek;
 				* 2.6: event, off-CPU params, PB_RAW_OFF_CPU, PB_UNWINDER_OFF_CPU;
-				* 2.7: pb_profile_meta.event, pb_profile__unit, __event_name/_parse */
+				* 2.7: pb_profile_meta.event, pb_profile__unit, __event_*, __find */
 /* The entry point: a NULL-terminated list of the plugins one .so holds (ABI 2 and later). */
 #define PB_PLUGIN_ENTRY_SYMBOL "pb_plugin_list"
 /* What ABI 1 plugins exported (one descriptor): found, it is refused with both versions. */

@@ -190,8 +190,9 @@ static int add_host_label(void *ctx, const char *key, const char *value)
 		       : add_label(l, key, strlen(key), value, strlen(value));
 }
 
-int pyroscope_name(const struct pb_host *host, const char *app, const char *type, const char *labels,
-		   const struct pb_label *set, size_t n_set, bool host_labels, char **ret)
+int pyroscope_name(const struct pb_host *host, const char *app, const char *type,
+		   const char *labels, const struct pb_label *set, size_t n_set, bool host_labels,
+		   char **ret)
 {
 	struct labels l = { .host = host, .given = labels, .set = set, .n_set = n_set };
 	struct membuf name;

@@ -340,8 +340,9 @@ static void build_header(struct enc *e, const struct pb_profile *p, uint32_t hz)
 		comment(e, "unwinder %s", m->unwinder);
 	if (m->event != PB_EVENT_CPU)
 		comment(e, "%s profile%s", pb_profile__event_name(m->event),
-			m->event == PB_EVENT_OFF_CPU ? ": blocked time per stack, blocks not counted"
-						     : "");
+			m->event == PB_EVENT_OFF_CPU
+			    ? ": blocked time per stack, blocks not counted"
+			    : "");
 	if (hz && m->event != PB_EVENT_OFF_CPU)
 		comment(e, "%" PRIu32 " Hz%s", hz,
 			m->frequency ? "" : " (assumed: output setting)");

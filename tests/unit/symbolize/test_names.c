@@ -226,8 +226,9 @@ static void test_unnamed_line(void)
 	u.weight = "off-CPU time";
 	pb_unnamed_format(&u, line, sizeof(line));
 	diag("%s", line);
-	ok(!strncmp(line, "9.9% of frames (by off-CPU time) unnamed in 3 binaries: 9.0% in stripped",
-		    strlen("9.9% of frames (by off-CPU time) unnamed in 3 binaries: 9.0% in stripped")) &&
+	const char *head = "9.9% of frames (by off-CPU time) unnamed in 3 binaries: 9.0% in stripped";
+
+	ok(!strncmp(line, head, strlen(head)) &&
 	       strstr(line, "(libfoo.so.1 8.0%, bar 1.0%;") && strstr(line, "0.9% in JIT code") &&
 	       !strstr(line, " 80") && !strstr(line, "1000"),
 	   "weighted by time: shares, not microseconds called frames");
