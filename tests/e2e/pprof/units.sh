@@ -18,7 +18,7 @@ gp() { go tool pprof -symbolize=none "$@" 2>"$TMP/go.err"; }
 PROTO=$PB_SOURCE_ROOT/../shared/otlp-proto
 [ -d "$PROTO/opentelemetry" ] || PROTO=$PB_SOURCE_ROOT/plugins/outputs/otlp/proto
 F=$PB_FIXTURES/c/offcpu-fp
-plan 16
+plan 17
 
 # otlp_decode FILE: the request as protoc prints it, then "TYPE/UNIT" of its sample and period
 # types resolved through the string table, and the sum of its values.
@@ -161,3 +161,12 @@ dec=$(otlp_decode "$TMP/wall.otlp")
 [ "$dec" = "wall/nanoseconds wall/nanoseconds $period ${wus}000" ] &&
 	ok "OTLP --wall: wall/nanoseconds sample and period types, period $period, values ${wus}000" ||
 	not_ok "OTLP wall" "$dec"
+
+# The end-of-run line about unnamed frames (dash is stripped) gives shares of the time, not
+# microseconds counted as frames.
+"$PB" --off-cpu --unwinder dwarf -o "$TMP/sh.folded" -- sh -c 'sleep 0.2; sleep 0.2' 2>"$TMP/sh.err"
+line=$(grep 'unnamed in' "$TMP/sh.err")
+echo "$line" | grep -Eq '^profile-bee: [0-9.]+% of frames \(by off-CPU time\) unnamed in [0-9]+ binar(y|ies): [0-9.]+% in stripped binaries \(dash [0-9.]+%' &&
+	! echo "$line" | grep -Eq '[0-9]+ of [0-9]+ frames' &&
+	ok "unnamed frames of an off-CPU run: shares of off-CPU time ($(echo "$line" | cut -c14-70)...)" ||
+	not_ok "unnamed line" "$(cat "$TMP/sh.err")"
