@@ -121,15 +121,13 @@ static uint64_t name_hash_of(const struct pb_profile *p, size_t id)
 	return p->name_hashes[id];
 }
 
-int64_t pb_profile__find(const struct pb_profile *p, const char *name, size_t len)
+/* name's id (hash h), or -ENOENT with *slot the empty index slot where it would go. */
+static int64_t lookup(const struct pb_profile *p, const char *name, size_t len, uint64_t h,
+		      size_t *slot)
 {
-	uint64_t h = pb_hash_bytes(name, len);
-
-	if (!p->name_index_cap)
-		return -ENOENT;
-	for (size_t slot = h & (p->name_index_cap - 1); p->name_index[slot];
-	     slot = (slot + 1) & (p->name_index_cap - 1)) {
-		uint32_t id = p->name_index[slot] - 1;
+	for (*slot = h & (p->name_index_cap - 1); p->name_index[*slot];
+	     *slot = (*slot + 1) & (p->name_index_cap - 1)) {
+		uint32_t id = p->name_index[*slot] - 1;
 
 		if (p->name_hashes[id] == h && p->name_lens[id] == len &&
 		    !memcmp(p->names[id], name, len))
@@ -138,23 +136,25 @@ int64_t pb_profile__find(const struct pb_profile *p, const char *name, size_t le
 	return -ENOENT;
 }
 
+int64_t pb_profile__find(const struct pb_profile *p, const char *name, size_t len)
+{
+	size_t slot;
+
+	return p->name_index_cap ? lookup(p, name, len, pb_hash_bytes(name, len), &slot) : -ENOENT;
+}
+
 int64_t pb_profile__intern(struct pb_profile *p, const char *name, size_t len)
 {
 	uint64_t h = pb_hash_bytes(name, len);
+	int64_t id;
 	size_t slot;
 	char *copy;
 
 	if ((p->n_names + 1) * 2 > p->name_index_cap &&
 	    grow_index(p, &p->name_index, &p->name_index_cap, p->n_names, name_hash_of))
 		return -ENOMEM;
-	for (slot = h & (p->name_index_cap - 1); p->name_index[slot];
-	     slot = (slot + 1) & (p->name_index_cap - 1)) {
-		uint32_t id = p->name_index[slot] - 1;
-		const char *have = p->names[id];
-
-		if (p->name_hashes[id] == h && p->name_lens[id] == len && !memcmp(have, name, len))
-			return id;
-	}
+	if ((id = lookup(p, name, len, h, &slot)) >= 0)
+		return id;
 	if (p->n_names == p->cap_names) {
 		size_t cap = p->cap_names ? p->cap_names * 2 : 256;
 		char **names = realloc(p->names, cap * sizeof(*names));
@@ -320,17 +320,6 @@ size_t pb_profile__label_set_count(const struct pb_profile *p)
 	return pb_labelsets__count(p->labelsets);
 }
 
-const char *pb_profile__label(const struct pb_profile *p, uint32_t id, const char *key)
-{
-	const struct pb_label *l;
-	size_t n = pb_labelsets__get(p->labelsets, id, &l);
-
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(l[i].key, key))
-			return l[i].value;
-	return NULL;
-}
-
 /* src's label set ids as p's: map[id] for every id of src (map[0] = 0). */
 static uint32_t *map_labelsets(struct pb_profile *p, const struct pb_profile *src)
 {
@@ -444,37 +433,6 @@ struct pb_profile_meta *pb_profile__meta(struct pb_profile *p)
 const struct pb_profile_meta *pb_profile__meta_const(const struct pb_profile *p)
 {
 	return &p->meta;
-}
-
-static const char *const event_names[] = {
-	[PB_EVENT_CPU] = "cpu", [PB_EVENT_OFF_CPU] = "off-cpu", [PB_EVENT_WALL] = "wall"};
-
-const char *pb_profile__event_name(uint32_t event)
-{
-	return event < sizeof(event_names) / sizeof(*event_names) ? event_names[event] : "events";
-}
-
-int pb_profile__event_parse(const char *name, uint32_t *event)
-{
-	for (uint32_t i = 0; name && i < sizeof(event_names) / sizeof(*event_names); i++)
-		if (!strcmp(name, event_names[i])) {
-			*event = i;
-			return 0;
-		}
-	return -EINVAL;
-}
-
-const char *pb_profile__unit(const struct pb_profile *p)
-{
-	switch (p->meta.event) {
-	case PB_EVENT_CPU:
-		return "samples";
-	case PB_EVENT_OFF_CPU:
-	case PB_EVENT_WALL:
-		return "microseconds";
-	default:
-		return "events";
-	}
 }
 
 struct sort_ctx {

@@ -57,7 +57,7 @@ static struct pb_profile *empty_like(lua_State *L, const struct pb_profile *p)
 }
 
 /* Counts are unsigned 64-bit; past Lua's largest integer they become floats, never negative. */
-static void push_count(lua_State *L, uint64_t n)
+void pb_lua_push_count(lua_State *L, uint64_t n)
 {
 	if (n <= (uint64_t)LUA_MAXINTEGER)
 		lua_pushinteger(L, (lua_Integer)n);
@@ -126,7 +126,7 @@ static void push_stack(lua_State *L, const struct pb_profile *p, const struct pb
 	lua_setfield(L, -2, "comm");
 	lua_pushinteger(L, st->pid);
 	lua_setfield(L, -2, "pid");
-	push_count(L, st->count);
+	pb_lua_push_count(L, st->count);
 	lua_setfield(L, -2, "count");
 	lua_createtable(L, st->depth > skip ? st->depth - skip - 1 : 0, 0);
 	for (uint32_t i = skip + 1; i < st->depth; i++) {
@@ -350,7 +350,7 @@ static int l_merge(lua_State *L)
 
 static int l_total(lua_State *L)
 {
-	push_count(L, pb_profile__total(pb_lua_check_profile(L, 1)));
+	pb_lua_push_count(L, pb_profile__total(pb_lua_check_profile(L, 1)));
 	return 1;
 }
 
@@ -416,9 +416,9 @@ static int l_top(lua_State *L)
 		lua_createtable(L, 0, 3);
 		lua_pushstring(L, items[i].name);
 		lua_setfield(L, -2, "name");
-		push_count(L, items[i].self);
+		pb_lua_push_count(L, items[i].self);
 		lua_setfield(L, -2, "self");
-		push_count(L, items[i].total);
+		pb_lua_push_count(L, items[i].total);
 		lua_setfield(L, -2, "total");
 		lua_rawseti(L, -2, i + 1);
 	}
@@ -459,58 +459,16 @@ static int l_gc(lua_State *L)
 	return 0;
 }
 
-static int l_tostring(lua_State *L)
-{
-	const struct pb_profile *p = pb_lua_check_profile(L, 1);
-
-	lua_pushfstring(L, "pb.profile (%I stacks, %I %s)", (lua_Integer)pb_profile__stack_count(p),
-			(lua_Integer)pb_profile__total(p), pb_profile__unit(p));
-	return 1;
-}
-
-/*
- * p:meta(): { start=, ["end"]=, frequency=, pid=, comm=, unwinder=, hostname=, event=, unit= }
- */
-static int l_meta(lua_State *L)
-{
-	const struct pb_profile_meta *m = pb_profile__meta_const(pb_lua_check_profile(L, 1));
-
-	lua_createtable(L, 0, 11);
-	lua_pushnumber(L, m->start_ns / 1e9);
-	lua_setfield(L, -2, "start");
-	lua_pushnumber(L, m->end_ns / 1e9);
-	lua_setfield(L, -2, "end");
-	lua_pushinteger(L, m->frequency);
-	lua_setfield(L, -2, "frequency");
-	lua_pushinteger(L, m->target_pid);
-	lua_setfield(L, -2, "pid");
-	lua_pushstring(L, m->comm);
-	lua_setfield(L, -2, "comm");
-	lua_pushstring(L, m->unwinder);
-	lua_setfield(L, -2, "unwinder");
-	lua_pushstring(L, m->hostname);
-	lua_setfield(L, -2, "hostname");
-	lua_pushstring(L, pb_profile__event_name(m->event));
-	lua_setfield(L, -2, "event");
-	lua_pushstring(L, pb_profile__unit(pb_lua_check_profile(L, 1)));
-	lua_setfield(L, -2, "unit");
-	push_count(L, pb_profile__truncated(pb_lua_check_profile(L, 1)));
-	lua_setfield(L, -2, "truncated");
-	push_count(L, pb_profile__saturated(pb_lua_check_profile(L, 1)));
-	lua_setfield(L, -2, "saturated");
-	return 1;
-}
-
 static const luaL_Reg profile_methods[] = {
 	{ "filter", l_filter }, { "grep", l_grep },	{ "exclude", l_exclude },
 	{ "merge", l_merge },	{ "top", l_top },	{ "total", l_total },
 	{ "stacks", l_stacks }, { "folded", pb_lua_profile_folded }, { "encode", pb_lua_profile_encode },
-	{ "write", pb_lua_profile_write },	{ "meta", l_meta },	{ NULL, NULL },
+	{ "write", pb_lua_profile_write },	{ "meta", pb_lua_profile_meta },	{ NULL, NULL },
 };
 
 static const luaL_Reg profile_meta[] = {
 	{ "__gc", l_gc },
-	{ "__tostring", l_tostring },
+	{ "__tostring", pb_lua_profile_tostring },
 	{ NULL, NULL },
 };
 
