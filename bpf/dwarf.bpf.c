@@ -66,3 +66,4 @@ pb_walk_user(const struct pb_user_regs *r, __u32 slot, struct pb_count_key *key)
 /* The programs: on-CPU samples and off-CPU time, both through pb_sample_current. */
 #include "sample.bpf.h"
 #include "offcpu.bpf.h"
+#include "probes.bpf.h"

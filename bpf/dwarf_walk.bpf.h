@@ -53,7 +53,7 @@ struct dw_scratch {
 /* The ip array is larger than the 512-byte BPF stack; a slot per context (sample.bpf.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2); /* PB_SLOTS */
+	__uint(max_entries, 3); /* PB_SLOTS */
 	__type(key, __u32);
 	__type(value, struct dw_scratch);
 } scratch SEC(".maps");

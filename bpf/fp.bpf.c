@@ -36,7 +36,7 @@ struct scratch {
 /* The ip array and the window are larger than the 512-byte BPF stack; a slot per context. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2); /* PB_SLOTS (sample.bpf.h) */
+	__uint(max_entries, 3); /* PB_SLOTS (sample.bpf.h) */
 	__type(key, __u32);
 	__type(value, struct scratch);
 } scratch SEC(".maps");
@@ -123,6 +123,24 @@ static __always_inline void walk_frames_bounded(struct walk *w)
 	}
 }
 
+/*
+ * The caller of a frameless leaf (pb_leaf_caller), from a window read at sp that the walk then
+ * starts with: the first frames usually lie in it, and one read costs what two would save
+ * (each user read is most of a hit's cost at a uprobe: 700 -> 620 ns).
+ */
+static __always_inline __u64 leaf_caller(struct walk *w, __u64 ip, __u64 sp)
+{
+	__u64 len = PAGE_SIZE - (sp & (PAGE_SIZE - 1));
+
+	if (len > WINDOW)
+		len = WINDOW;
+	if (len < 16 || bpf_probe_read_user(w->s->win, len, (void *)sp))
+		return pb_leaf_caller(ip, sp, w->fp);
+	w->base = sp;
+	w->len = len;
+	return pb_leaf_caller_of(ip, w->fp, (const __u64 *)w->s->win);
+}
+
 /* Walks the current task's user stack from r into scratch slot slot; NULL when there is none. */
 static __always_inline const struct pb_user_stack *
 pb_walk_user(const struct pb_user_regs *r, __u32 slot, struct pb_count_key *key)
@@ -143,7 +161,7 @@ pb_walk_user(const struct pb_user_regs *r, __u32 slot, struct pb_count_key *key)
 
 	s->st.ips[0] = ip;
 	w.hash = mix(0, ip);
-	caller = max_frames > 1 ? pb_leaf_caller(ip, sp, w.fp) : 0;
+	caller = max_frames > 1 ? leaf_caller(&w, ip, sp) : 0;
 	if (caller) {
 		s->st.ips[1] = caller;
 		w.hash = mix(w.hash, caller);
@@ -168,3 +186,4 @@ pb_walk_user(const struct pb_user_regs *r, __u32 slot, struct pb_count_key *key)
 /* The programs: on-CPU samples and off-CPU time, both through pb_sample_current. */
 #include "sample.bpf.h"
 #include "offcpu.bpf.h"
+#include "probes.bpf.h"

@@ -40,13 +40,11 @@ static __always_inline bool ends_in_indirect_call(const __u8 *b)
  * starts the function holding pc, or an indirect call. Anything else (data, a stale pointer, a
  * pc in a function with its frame) gives 0, so a guess is never inserted.
  */
-static __always_inline __u64 pb_leaf_caller(__u64 pc, __u64 sp, __u64 bp)
+static __always_inline __u64 pb_leaf_caller_of(__u64 pc, __u64 bp, const __u64 top[2])
 {
-	__u64 top[2], ra;
+	__u64 ra;
 	__u8 code[8];
 
-	if (bpf_probe_read_user(top, sizeof(top), (void *)sp))
-		return 0;
 	/* After `push %rbp`, before `mov %rsp, %rbp`: the saved rbp (= rbp) sits above it. */
 	ra = top[0] == bp ? top[1] : top[0];
 	if (ra < sizeof(code) || ra >= PB_USER_TOP ||
@@ -59,6 +57,16 @@ static __always_inline __u64 pb_leaf_caller(__u64 pc, __u64 sp, __u64 bp)
 		return target <= pc && pc - target < PB_MAX_FUNCTION_LEN ? ra : 0;
 	}
 	return ends_in_indirect_call(code) ? ra : 0;
+}
+
+/* pb_leaf_caller_of with the two words on top of the stack at sp read here. */
+static __always_inline __u64 pb_leaf_caller(__u64 pc, __u64 sp, __u64 bp)
+{
+	__u64 top[2];
+
+	if (bpf_probe_read_user(top, sizeof(top), (void *)sp))
+		return 0;
+	return pb_leaf_caller_of(pc, bp, top);
 }
 
 #endif

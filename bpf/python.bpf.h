@@ -49,7 +49,7 @@ struct py_scratch {
 /* A slot per kind of program context, as the native walk's (PB_SLOTS, sample.bpf.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2);
+	__uint(max_entries, 3);
 	__type(key, __u32);
 	__type(value, struct py_scratch);
 } py_scratch SEC(".maps");

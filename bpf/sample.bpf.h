@@ -27,7 +27,8 @@
  */
 #define PB_SLOT_PERF   0
 #define PB_SLOT_SWITCH 1
-#define PB_SLOTS       2
+#define PB_SLOT_PROBE  2 /* -e probes (probes.bpf.h) */
+#define PB_SLOTS       3
 
 /*
  * What one perf sample counts, set before load: 1 (samples), or in a wall-clock profile the

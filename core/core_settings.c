@@ -69,10 +69,13 @@ static const struct pb_config_key profile_keys[] = {
 		    "threads apart: the process's name, then a frame [tid N NAME] (--per-thread)"),
 	PB_KEY_BOOL(S, per_cpu, "per-cpu", "false",
 		    "CPUs apart: a root frame [cpu N] before the process (--per-cpu)"),
+	/* Perf events and probes are checked by the session, before anything loads (exit 2). */
 	PB_KEY_STRING(S, event, "event", "cpu",
 		      "what is counted: cpu (on-CPU samples), off-cpu (microseconds off CPU, "
-		      "--off-cpu) or wall (both, in microseconds, --wall)",
-		      .choices = "cpu, off-cpu, wall"),
+		      "--off-cpu), wall (both, in microseconds, --wall), or ','-separated a perf "
+		      "event (page-faults, cycles, ...) and/or probes (kprobe:FUNC, "
+		      "uprobe:PATH:GLOB, tracepoint:CAT:NAME, usdt:PATH:PROVIDER:NAME; "
+		      "--list-events) counting stacks instead of the CPU timer (-e)"),
 	PB_KEY_STRING(S, state, "state", "all",
 		      "off-CPU time of threads that are: all (also preempted), both (sleeping), "
 		      "interruptible, uninterruptible (--state)",
@@ -83,6 +86,9 @@ static const struct pb_config_key profile_keys[] = {
 	PB_KEY_INT(S, max_block_us, "max-block-us", "0", 0, 1e15,
 		   "off-CPU blocks longer than this many microseconds are left out; 0: none "
 		   "(--max-block-us)"),
+	PB_KEY_INT(S, period, "period", "0", 0, 1e15,
+		   "with a perf event: a sample every N events; 0: each event for page-faults and "
+		   "other rare ones, -F for clocks and counters (--period, -c N)"),
 	{ 0 },
 };
 
@@ -154,6 +160,19 @@ static int check_cgroups(const char *section, const char *value, char *err, size
 	return -EINVAL;
 }
 
+/*
+ * event: a mode (cpu, off-cpu, wall), or perf events and probes (-e) in their form; whether
+ * they exist the session checks before anything loads.
+ */
+static int check_event(const char *section, const char *value, char *err, size_t len)
+{
+	if (!value || !pb_core_event_specs(value) || pb_session__events_form(value))
+		return 0;
+	snprintf(err, len, "%s: 'event' must be cpu, off-cpu, wall, or perf events and probes "
+		 "(--list-events), not '%s'", section, value);
+	return -EINVAL;
+}
+
 int pb_core_settings_check(const char *section, const char *key, const char *value, char *err,
 			   size_t len)
 {
@@ -173,6 +192,8 @@ int pb_core_settings_check(const char *section, const char *key, const char *val
 		}
 		if (k->offset == offsetof(S, cgroup))
 			return check_cgroups(section, value, err, len);
+		if (k->offset == offsetof(S, event))
+			return check_event(section, value, err, len);
 		narrow = machine_rule(k, value);
 		ret = pb_config_check_value(&narrow, section, value, err, len);
 		/* Below the floor of a flush interval: 0 is good too. */
@@ -212,4 +233,11 @@ void pb_core_settings_defaults(struct pb_core_settings *out)
 	for (const struct pb_core_section *s = pb_core_settings_sections; s->name; s++)
 		for (const struct pb_config_key *k = s->keys; k->name; k++)
 			pb_config_bind_value(k, k->default_value, out);
+}
+
+const char *pb_core_event_specs(const char *event)
+{
+	return event && strcmp(event, "cpu") && strcmp(event, "off-cpu") && strcmp(event, "wall")
+		       ? event
+		       : NULL;
 }

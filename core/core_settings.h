@@ -30,11 +30,12 @@ struct pb_core_settings {
 	bool lines;		    /* --lines */
 	bool per_thread;	    /* --per-thread */
 	bool per_cpu;		    /* --per-cpu */
-	const char *event;	    /* "cpu", "off-cpu", "wall" */
+	const char *event;	    /* "cpu", "off-cpu", "wall", or -e specs (','-separated) */
 	const char *state;	    /* "all", "both", "interruptible", "uninterruptible" */
 	int64_t min_block_us;
 	int64_t max_block_us;	    /* 0: no limit */
 	const char *plugin_path;    /* [plugins] path: ':'-separated, "" for none */
+	int64_t period;		    /* --period; 0: the event's default */
 };
 
 /* A core section and its keys (ending with { .name = NULL }). */
@@ -58,6 +59,8 @@ int pb_core_settings_check(const char *section, const char *key, const char *val
 			   size_t len);
 /* The PB_EVENT_* of an event value ("cpu", "off-cpu", "wall"; NULL: cpu). */
 uint32_t pb_core_event(const char *event);
+/* The event value when it names perf events or probes (-e), not a mode; else NULL. */
+const char *pb_core_event_specs(const char *event);
 /* The PB_OFFCPU_* mask of a state value ("all", "both", ...; NULL: all). */
 uint32_t pb_core_offcpu_states(const char *state);
 /* Stores every key's default into out. */

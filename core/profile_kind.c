@@ -6,7 +6,8 @@
 #include <profile-bee/profile-bee.h>
 
 static const char *const event_names[] = {
-	[PB_EVENT_CPU] = "cpu", [PB_EVENT_OFF_CPU] = "off-cpu", [PB_EVENT_WALL] = "wall"};
+	[PB_EVENT_CPU] = "cpu", [PB_EVENT_OFF_CPU] = "off-cpu", [PB_EVENT_WALL] = "wall",
+	[PB_EVENT_PROBES] = "events"};
 
 const char *pb_profile__event_name(uint32_t event)
 {

@@ -124,6 +124,9 @@ int pb_session__new(const struct pb_session_opts *opts, struct pb_session **ret)
 	}
 	s->opts.command = NULL;
 	s->opts.pids = NULL;
+	if (PB_HAS(opts, events) && opts->events && *opts->events)
+		s->events_spec = strdup(opts->events);
+	s->opts.events = NULL;
 	err = copy_labels(s, opts) ?: resolve_cgroups(s, opts);
 	if (err) {
 		pb_session__free(s);
@@ -131,7 +134,11 @@ int pb_session__new(const struct pb_session_opts *opts, struct pb_session **ret)
 	}
 	s->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	pb_session_init_host(s);
-	err = (opts->command && !s->command) || (opts->n_pids && !s->pids) ? -ENOMEM : 0;
+	err = (opts->command && !s->command) || (opts->n_pids && !s->pids) ||
+			      (PB_HAS(opts, events) && opts->events && *opts->events &&
+			       !s->events_spec)
+		      ? -ENOMEM
+		      : 0;
 	if (!err && s->stop_fd < 0)
 		err = -errno;
 	if (!err)
@@ -166,6 +173,8 @@ void pb_session__free(struct pb_session *s)
 	pb_session_reap_command(s, true);
 	pb_session_close_outputs(s);
 	pb_session_stop_sampling(s);
+	pb_event_set__free(s->event_set);
+	free(s->events_spec);
 	pb_config__free(s->unwinder_cfg);
 	pb_session_free_sections(s);
 	pb_proctab__free(s->proctab);
@@ -281,7 +290,8 @@ int pb_session_check_event(struct pb_session *s)
 int pb_session__check(struct pb_session *s)
 {
 	return pb_session_find_unwinder(s) ?: pb_session_check_own_events(s) ?:
-	       pb_session_check_cgroups(s) ?: pb_session_check_event(s);
+	       pb_session_check_cgroups(s) ?: pb_session_check_event(s) ?:
+	       pb_session_resolve_events(s);
 }
 
 int pb_session__write(struct pb_session *s, const struct pb_profile *p)

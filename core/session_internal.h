@@ -11,6 +11,7 @@
 #include "cgroup/cgroup.h"
 #include "config.h"
 #include "plugin_loader.h"
+#include "sampling/events.h"
 #include "sampling/perf_events.h"
 #include "symbolize/proctab.h"
 #include "symbolize/symbolizer.h"
@@ -55,6 +56,8 @@ struct pb_session {
 	struct pb_config *unwinder_cfg;
 	struct pb_host host;
 	struct pb_sample_params params;
+	char *events_spec;		/* copy of opts.events */
+	struct pb_event_set *event_set; /* events_spec checked (session_events.c) */
 
 	struct pb_output *outputs;
 	size_t n_outputs;
@@ -122,6 +125,12 @@ int pb_session_check_cgroups(struct pb_session *s);
 int pb_session_check_event(struct pb_session *s);
 /* -EINVAL (failed, saying why) when that unwinder was asked to sample every process. */
 int pb_session_check_own_events(struct pb_session *s);
+/* session_events.c: checks -e once (before the unwinder loads); fails naming the spec. */
+int pb_session_resolve_events(struct pb_session *s);
+/* Hands the checked probes to the unwinder's params. */
+void pb_session_event_params(struct pb_session *s);
+/* Opens the perf events that count: the CPU timer, -e's perf event, none for probes alone. */
+int pb_session_open_events(struct pb_session *s);
 
 /* session_windows.c: every perf event of the session on or off (the session's and the
  * unwinder's own), all or none. */

@@ -168,6 +168,7 @@ static int open_unwinder(struct pb_session *s)
 		.min_block_us = s->opts.min_block_us,
 		.max_block_us = s->opts.max_block_us,
 	};
+	pb_session_event_params(s);
 	/* The unwinder's own reason becomes the one message ("needs bpf_loop (Linux 5.17 ..."). */
 	pb_session_capture_begin(s);
 	err = s->unwinder->desc->unwinder->open(&s->host, &s->params, s->unwinder_cfg,
@@ -214,7 +215,7 @@ static void fill_meta(struct pb_session *s, struct pb_profile *p, uint64_t start
 	m->start_ns = start;
 	m->end_ns = end;
 	m->frequency = s->opts.frequency;
-	m->event = s->opts.event;
+	m->event = s->events_spec ? PB_EVENT_PROBES : s->opts.event;
 	m->target_pid = target;
 	snprintf(m->unwinder, sizeof(m->unwinder), "%s", s->unwinder_name);
 	gethostname(m->hostname, sizeof(m->hostname) - 1);
@@ -239,7 +240,8 @@ int pb_session__start(struct pb_session *s)
 		return err;
 	if ((err = pb_session_find_unwinder(s)) || (err = pb_session_check_own_events(s)) ||
 	    (err = pb_session_check_cgroups(s)) || (err = pb_session_check_event(s)) ||
-	    (err = check_system(s)) || (err = open_unwinder(s)))
+	    (err = pb_session_resolve_events(s)) || (err = check_system(s)) ||
+	    (err = open_unwinder(s)))
 		return err;
 	ops = s->unwinder->desc->unwinder;
 	s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
@@ -262,12 +264,9 @@ int pb_session__start(struct pb_session *s)
 	s->child_pid_for_meta = s->child;
 	/* An unwinder with its own events opened them in add_pid, on the targets' threads. */
 	/* Off-CPU time alone comes from sched_switch: no timers. */
-	err = pb_session_own_events(s) || s->opts.event == PB_EVENT_OFF_CPU
-		      ? 0
-		      : pb_perf_events__open(s->opts.frequency, s->params.cpu,
-							      &s->events);
-	if (err)
-		return pb_session_fail(s, err, "cannot open perf events: %s", strerror(-err));
+	if (!pb_session_own_events(s) && s->opts.event != PB_EVENT_OFF_CPU &&
+	    (err = pb_session_open_events(s)))
+		return err;
 	err = ops->attach(s->unwinder_state, s->events ? s->events->fds : NULL,
 			  s->events ? s->events->n : 0);
 	if (err)

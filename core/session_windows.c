@@ -21,21 +21,22 @@ int pb_session_set_sampling(struct pb_session *s, bool on)
 {
 	const struct pb_unwinder_ops *ops = s->unwinder->desc->unwinder;
 	unsigned long req = on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE;
+	int err;
 
 	/* An unwinder with its own events (the perf unwinder: one per thread) switches them. */
 	if (pb_session_own_events(s))
 		return PB_OPTIONAL_OP(ops, set_enabled) ? ops->set_enabled(s->unwinder_state, on)
 							: -EOPNOTSUPP;
-	/* Off-CPU counting (sched_switch) is the unwinder's to switch, besides the timers. */
-	if (s->opts.event != PB_EVENT_CPU && PB_OPTIONAL_OP(ops, set_enabled)) {
-		int err = ops->set_enabled(s->unwinder_state, on);
-
-		if (err)
-			return err;
-	}
+	/*
+	 * Off-CPU counting (sched_switch) and -e probes are the unwinder's to switch, besides the
+	 * timers (probes: ABI 2.7).
+	 */
+	if ((s->opts.event != PB_EVENT_CPU || s->params.n_probes) &&
+	    PB_OPTIONAL_OP(ops, set_enabled) && (err = ops->set_enabled(s->unwinder_state, on)))
+		return err;
 	for (int i = 0; s->events && i < s->events->n; i++) {
 		if (ioctl(s->events->fds[i], req, 0)) {
-			int err = -errno;
+			err = -errno;
 
 			while (i-- > 0)
 				ioctl(s->events->fds[i], on ? PERF_EVENT_IOC_DISABLE

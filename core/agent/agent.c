@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "agent_internal.h"
+#include "sampling/events.h"
 #include "core_settings.h"
 #include "labels.h"
 #include "log.h"
@@ -106,6 +107,8 @@ int pb_agent__new(const struct pb_agent_opts *opts, struct pb_agent **ret)
 		a->group_by = strdup(opts->group_by);
 	if (PB_HAS(opts, cgroups) && opts->cgroups)
 		a->cgroups = strdup(opts->cgroups);
+	if (PB_HAS(opts, events) && opts->events)
+		a->events = strdup(opts->events);
 	if (PB_HAS(opts, n_labels) && opts->labels && opts->n_labels)
 		a->labels = pb_labels_copy(opts->labels, opts->n_labels);
 	/* Off-CPU settings as numbers: the caller's strings need not outlive this call. */
@@ -117,16 +120,19 @@ int pb_agent__new(const struct pb_agent_opts *opts, struct pb_agent **ret)
 	a->opts.n_labels = a->labels ? a->opts.n_labels : 0;
 	a->opts.group_by = a->group_by;
 	a->opts.cgroups = a->cgroups;
+	a->opts.events = a->events;
 	err = bad_event ? -EINVAL
 	      : !a->unwinder || (opts->plugin_path && !a->plugin_path) || (a->n_pids && !a->pids) ||
 		      (a->opts.n_labels && !a->labels) || (a->opts.group_by && !a->group_by) ||
-		      (a->opts.cgroups && !a->cgroups)
+		      (a->opts.cgroups && !a->cgroups) ||
+		      (PB_HAS(opts, events) && opts->events && !a->events)
 		      ? -ENOMEM
 		      : init_sync(a);
 	if (err) {
 		free(a->labels);
 		free(a->group_by);
 		free(a->cgroups);
+		free(a->events);
 		free(a->unwinder);
 		free(a->plugin_path);
 		free(a->pids);
@@ -214,6 +220,22 @@ static void *agent_main(void *arg)
 	return NULL;
 }
 
+/* Probes that name nothing, refused now rather than at every window. */
+static int check_events(struct pb_agent *a)
+{
+	struct pb_event_set *set;
+	char why[1024];
+	int err;
+
+	if (!a->opts.events)
+		return 0;
+	err = pb_event_set__parse(a->opts.events, &set, why, sizeof(why));
+	if (err)
+		return pb_agent_fail(a, -err, "pb_agent_opts.events: %s", why);
+	pb_event_set__free(set);
+	return 0;
+}
+
 /* Settings no window could honour, refused with the field's name before any thread exists. */
 static int check_opts(struct pb_agent *a)
 {
@@ -246,7 +268,7 @@ static int check_opts(struct pb_agent *a)
 			return pb_agent_fail(a, EINVAL, "pb_agent_opts.%s: %s", keys[i].field,
 					     why);
 	}
-	return 0;
+	return check_events(a);
 }
 
 int pb_agent__spawn(struct pb_agent *a)
@@ -309,6 +331,7 @@ void pb_agent__free(struct pb_agent *a)
 	free(a->labels);
 	free(a->group_by);
 	free(a->cgroups);
+	free(a->events);
 	pthread_cond_destroy(&a->wake);
 	pthread_mutex_destroy(&a->lock);
 	free(a);

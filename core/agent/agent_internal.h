@@ -15,6 +15,7 @@ struct pb_agent_output {
 struct pb_agent {
 	struct pb_agent_opts opts;
 	char *unwinder;
+	char *events; /* copy of opts.events */
 	char *plugin_path;
 	uint32_t *pids;
 	size_t n_pids;

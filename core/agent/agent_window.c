@@ -40,6 +40,8 @@ static void session_opts(const struct pb_agent *a, const uint32_t *self, struct 
 		.offcpu_states = a->offcpu_states,
 		.min_block_us = a->opts.min_block_us,
 		.max_block_us = a->opts.max_block_us,
+		.events = a->opts.events,
+		.period = a->opts.period,
 	};
 	if (a->opts.system_wide)
 		return;

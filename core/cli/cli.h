@@ -39,6 +39,8 @@ struct cli {
 	bool serve;
 	const char *listen;
 	int verbosity;
+	char *events; /* the -e specs, ','-joined (recorded as [profile] event) */
+	const char *event_mode; /* --off-cpu or --wall, when given */
 };
 
 /* True for outputs that draw a flame graph and so take --diff's "diff-base". */

@@ -357,5 +357,6 @@ out:
 	cli_script_config_free(&sc);
 	pb_settings_clear(&merged);
 	pb_settings_clear(&cli.layer);
+	free(cli.events);
 	return ret;
 }

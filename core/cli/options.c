@@ -39,6 +39,16 @@ static const char usage[] =
 	"                             (sleeping), interruptible, uninterruptible\n"
 	"      --min-block-us US      leave out shorter off-CPU blocks (default 1)\n"
 	"      --max-block-us US      leave out longer off-CPU blocks\n"
+	"Or count stacks at other events (instead of the CPU timer):\n"
+	"  -e, --event SPEC           repeatable: a perf event (page-faults, context-switches,\n"
+	"                             cycles, instructions, cache-misses, cpu-clock, ...) or a\n"
+	"                             probe, each hit counting once: kprobe:FUNC, kretprobe:FUNC,\n"
+	"                             uprobe:PATH:GLOB, uretprobe:PATH:GLOB,\n"
+	"                             tracepoint:CATEGORY:NAME, usdt:PATH:PROVIDER:NAME\n"
+	"                             (probes with --unwinder fp or dwarf)\n"
+	"  -c, --period N             with -e EVENT: a sample every N events (a number; -c FILE\n"
+	"                             is still a script)\n"
+	"      --list-events          list the events and probe forms -e takes\n"
 	"\n"
 	"How to unwind:\n"
 	"      --unwinder NAME        fp (default), dwarf, libdw, libunwind\n"
@@ -112,7 +122,10 @@ static const char usage[] =
 	"  sudo profile-bee --dwarf -p 1234 -o out.folded -o out.svg\n"
 	"  profile-bee --no-bpf -o out.svg -- ./my-app   # no root: perf events, frame pointers\n"
 	"  profile-bee --input saved.folded -o saved.svg # render a saved profile\n"
-	"  sudo profile-bee -c periodic.lua -- duration=10 every=300 keep=288 out=cpu.svg\n";
+	"  sudo profile-bee -c periodic.lua -- duration=10 every=300 keep=288 out=cpu.svg\n"
+	"  sudo profile-bee -e page-faults -p 1234       # where a process faults pages in\n"
+	"  sudo profile-bee -e 'uprobe:/usr/lib/x86_64-linux-gnu/libc.so.6:mem*' -- ./app\n"
+	"  sudo profile-bee -e kprobe:vfs_read -e tracepoint:syscalls:sys_enter_openat -p 1234\n";
 
 enum {
 	OPT_TIME = 256,
@@ -152,6 +165,8 @@ enum {
 	OPT_STATE,
 	OPT_MIN_BLOCK,
 	OPT_MAX_BLOCK,
+	OPT_PERIOD,
+	OPT_LIST_EVENTS,
 };
 
 static const struct option long_options[] = {
@@ -164,6 +179,9 @@ static const struct option long_options[] = {
 	{ "user-stacks-only", no_argument, NULL, 'U' },
 	{ "kernel-stacks-only", no_argument, NULL, 'K' },
 	{ "include-idle", no_argument, NULL, 'I' },
+	{ "event", required_argument, NULL, 'e' },
+	{ "period", required_argument, NULL, OPT_PERIOD },
+	{ "list-events", no_argument, NULL, OPT_LIST_EVENTS },
 	{ "unwinder", required_argument, NULL, OPT_UNWINDER },
 	{ "dwarf", no_argument, NULL, OPT_DWARF },
 	{ "no-bpf", no_argument, NULL, OPT_NO_BPF },
@@ -333,6 +351,30 @@ static int add_output(struct cli *cli, const char *target)
 	return 0;
 }
 
+/* -e SPEC, repeatable: the specs joined by ',' as [profile] event, checked by the session. */
+static int add_event(struct cli *cli, const char *spec)
+{
+	size_t have = cli->events ? strlen(cli->events) + 1 : 0;
+	char *joined;
+
+	if (!*spec || strchr(spec, ','))
+		return bad("-e", spec, "one event or probe (repeat -e for more; --list-events)");
+	joined = realloc(cli->events, have + strlen(spec) + 1);
+	if (!joined)
+		return 1;
+	if (have)
+		joined[have - 1] = ',';
+	strcpy(joined + have, spec);
+	cli->events = joined;
+	return record(cli, "-e", "event", joined);
+}
+
+/* -c: a number is perf's -c PERIOD, anything else a script (-c FILE, as before). */
+static bool is_number(const char *s)
+{
+	return *s && strspn(s, "0123456789") == strlen(s);
+}
+
 static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 {
 	uint64_t v;
@@ -377,8 +419,10 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 	case OPT_PYTHON:
 		return record(cli, "--python", "python", arg);
 	case OPT_OFF_CPU:
+		cli->event_mode = "--off-cpu";
 		return record(cli, "--off-cpu", "event", "off-cpu");
 	case OPT_WALL:
+		cli->event_mode = "--wall";
 		return record(cli, "--wall", "event", "wall");
 	case OPT_STATE:
 		return record(cli, "--state", "state", arg);
@@ -428,7 +472,17 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 		cli->opts.plugin_path = arg;
 		return 0;
 	case 'c':
+		if (is_number(arg))
+			return record(cli, "-c", "period", arg);
 		cli->script = arg;
+		return 0;
+	case 'e':
+		return add_event(cli, arg);
+	case OPT_PERIOD:
+		return record(cli, "--period", "period", arg);
+	case OPT_LIST_EVENTS:
+		pb_session__list_events(stdout);
+		*exit_now = true;
 		return 0;
 	case OPT_CONFIG:
 		cli->config_path = arg;
@@ -541,6 +595,12 @@ static int check_combination(struct cli *cli)
 		fprintf(stderr, "profile-bee: -U and -K exclude each other\n");
 		return 2;
 	}
+	/* Both are [profile] event: one would silently replace the other. */
+	if (cli->events && cli->event_mode) {
+		fprintf(stderr, "profile-bee: -e and %s exclude each other (-e counts stacks as "
+			"on-CPU samples do)\n", cli->event_mode);
+		return 2;
+	}
 	if (cli->cmd_string && cli->command) {
 		fprintf(stderr, "profile-bee: give the command either with --cmd or after --\n");
 		return 2;
@@ -583,7 +643,7 @@ int cli_parse(int argc, char **argv, struct cli *cli, bool *exit_now)
 	*exit_now = false;
 	opterr = 1;
 	/* '+': stop at the first non-option so "profile-bee ./app --flag" never eats --flag. */
-	while ((c = getopt_long(argc, argv, "+p:d:F:C:UKIfo:vqhc:", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+p:d:F:C:UKIe:fo:vqhc:", long_options, NULL)) != -1) {
 		if ((ret = parse_one(c, optarg, cli, exit_now)) || *exit_now)
 			return ret;
 	}

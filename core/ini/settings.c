@@ -259,6 +259,9 @@ int pb_settings_to_opts(struct pb_settings *st, struct pb_session_opts *opts, ch
 		opts->plugin_path = c.plugin_path;
 	opts->group_by = c.group_by;
 	opts->cgroups = *c.cgroup ? c.cgroup : NULL;
+	/* Not a mode: -e's perf events and probes, counted as on-CPU samples are. */
+	opts->events = pb_core_event_specs(c.event);
+	opts->period = c.period;
 	if ((ret = labels_to_opts(st, opts, err, len)))
 		return ret;
 	if (opts->user_only && opts->kernel_only) {

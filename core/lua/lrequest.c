@@ -22,7 +22,7 @@ const char *pb_lua_setting_text(lua_State *L, int idx)
 	}
 }
 
-enum field_kind { F_INT, F_NUMBER, F_STRING, F_BOOL, F_PID, F_CMD, F_TABLE, F_LABELS };
+enum field_kind { F_INT, F_NUMBER, F_STRING, F_BOOL, F_PID, F_CMD, F_TABLE, F_LABELS, F_EVENTS };
 
 struct field {
 	const char *name; /* in Lua */
@@ -50,10 +50,11 @@ static const struct field fields[] = {
 	{ "labels", NULL, F_LABELS },
 	{ "python", "python", F_STRING },
 	{ "cgroup", "cgroup", F_STRING },
-	{ "event", "event", F_STRING },
 	{ "state", "state", F_STRING },
 	{ "min_block_us", "min-block-us", F_INT },
 	{ "max_block_us", "max-block-us", F_INT },
+	{ "event", "event", F_EVENTS },
+	{ "period", "period", F_INT },
 	{ "pid", NULL, F_PID },
 	{ "cmd", NULL, F_CMD },
 	{ "unwinder_options", NULL, F_TABLE },
@@ -67,6 +68,7 @@ static const char *const type_wanted[] = {
 	[F_BOOL] = "boolean", [F_PID] = "pid or list of pids",
 	[F_CMD] = "string or list of strings", [F_TABLE] = "table",
 	[F_LABELS] = "table of name = value",
+	[F_EVENTS] = "string or list of strings",
 };
 
 static int field_error(lua_State *L, int arg, const char *name, const char *why)
@@ -146,6 +148,35 @@ static void parse_labels(lua_State *L, int arg, struct request *rq, int idx)
 	}
 }
 
+/* event = "uprobe:..." or { "kprobe:vfs_read", "page-faults" }: [profile] event, ','-joined. */
+static void parse_events(lua_State *L, int arg, struct request *rq, int idx)
+{
+	luaL_Buffer b;
+	char err[512];
+
+	luaL_buffinit(L, &b);
+	if (lua_type(L, idx) == LUA_TSTRING) {
+		lua_pushvalue(L, idx);
+		luaL_addvalue(&b);
+	}
+	/* The separator before the item: the buffer may grow only with its own value on top. */
+	for (lua_Integer i = 1; lua_type(L, idx) == LUA_TTABLE && i <= (lua_Integer)lua_rawlen(L, idx);
+	     i++) {
+		if (i > 1)
+			luaL_addchar(&b, ',');
+		if (lua_rawgeti(L, idx, i) != LUA_TSTRING || strchr(lua_tostring(L, -1), ','))
+			field_error(L, arg, "event", "every item is one event or probe (a string)");
+		luaL_addvalue(&b); /* pops the item */
+	}
+	luaL_pushresult(&b);
+	if (!lua_rawlen(L, -1))
+		field_error(L, arg, "event", "no event given");
+	if (pb_settings_set(&rq->layer, "profile", "event", lua_tostring(L, -1), "script", 0, err,
+			    sizeof(err)))
+		field_error(L, arg, "event", err);
+	lua_pop(L, 1);
+}
+
 static const struct field *find_field(const char *name, bool config)
 {
 	for (const struct field *f = fields; f->name; f++)
@@ -171,6 +202,7 @@ static bool kind_ok(lua_State *L, const struct field *f, int idx)
 	case F_PID:
 		return t == LUA_TNUMBER || t == LUA_TTABLE;
 	case F_CMD:
+	case F_EVENTS:
 		return t == LUA_TSTRING || t == LUA_TTABLE;
 	case F_TABLE:
 	case F_LABELS:
@@ -202,6 +234,8 @@ void pb_lua_parse_request(lua_State *L, int arg, struct request *rq, bool config
 			parse_cmd(L, arg, rq, lua_absindex(L, -1));
 		} else if (f->kind == F_LABELS) {
 			parse_labels(L, arg, rq, lua_absindex(L, -1));
+		} else if (f->kind == F_EVENTS) {
+			parse_events(L, arg, rq, lua_absindex(L, -1));
 		} else if (f->kind == F_TABLE) {
 			int *where = !strcmp(f->name, "outputs") ? &rq->outputs
 								 : &rq->unwinder_options;

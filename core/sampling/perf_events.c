@@ -8,16 +8,19 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "events.h"
 #include "perf_events.h"
 
-static int event_open(uint32_t type, uint64_t config, uint32_t frequency, int cpu)
+/* period 0: frequency samples a second; else every period-th event. */
+static int event_open(uint32_t type, uint64_t config, uint64_t period, uint32_t frequency,
+		      int cpu)
 {
 	struct perf_event_attr attr = {
 	    .size = sizeof(attr),
 	    .type = type,
 	    .config = config,
-	    .freq = 1,
-	    .sample_freq = frequency,
+	    .freq = !period,
+	    .sample_freq = period ? period : frequency,
 	};
 	int fd;
 
@@ -76,14 +79,15 @@ bad:
 	return -EINVAL;
 }
 
-int pb_perf_events__open(uint32_t frequency, int cpu, struct pb_perf_events **ret)
+static int open_events(const struct pb_perf_event_kind *kind, uint64_t period, uint32_t frequency,
+		       int cpu, struct pb_perf_events **ret)
 {
 	struct pb_perf_events *ev;
-	uint32_t type = PERF_TYPE_HARDWARE;
-	uint64_t config = PERF_COUNT_HW_CPU_CYCLES;
+	uint32_t type = kind ? kind->type : PERF_TYPE_HARDWARE;
+	uint64_t config = kind ? kind->config : PERF_COUNT_HW_CPU_CYCLES;
 	int i, n, fd, err;
 
-	if (!frequency)
+	if (!frequency && !period)
 		return -EINVAL;
 	ev = calloc(1, sizeof(*ev));
 	if (!ev)
@@ -111,20 +115,20 @@ int pb_perf_events__open(uint32_t frequency, int cpu, struct pb_perf_events **re
 	for (i = 0; i < n; i++)
 		ev->fds[i] = -1;
 	ev->n = n;
-	ev->event_name = "cpu-cycles";
+	ev->event_name = kind ? kind->name : "cpu-cycles";
 
 	for (i = 0; i < ev->n; i++) {
-		fd = event_open(type, config, frequency, ev->cpus[i]);
+		fd = event_open(type, config, period, frequency, ev->cpus[i]);
 		/*
 		 * VMs and some CPUs have no cycle counter (ENOENT/EOPNOTSUPP/ENODEV...): the
 		 * hrtimer-driven cpu-clock samples at the same rate. Permission and range errors
 		 * are the same for both, so the fallback reports those too.
 		 */
-		if (fd < 0 && i == 0 && type == PERF_TYPE_HARDWARE) {
+		if (fd < 0 && i == 0 && !kind && type == PERF_TYPE_HARDWARE) {
 			type = PERF_TYPE_SOFTWARE;
 			config = PERF_COUNT_SW_CPU_CLOCK;
 			ev->event_name = "cpu-clock";
-			fd = event_open(type, config, frequency, ev->cpus[i]);
+			fd = event_open(type, config, period, frequency, ev->cpus[i]);
 		}
 		if (fd < 0) {
 			err = fd;
@@ -137,6 +141,17 @@ int pb_perf_events__open(uint32_t frequency, int cpu, struct pb_perf_events **re
 fail:
 	pb_perf_events__free(ev);
 	return err;
+}
+
+int pb_perf_events__open(uint32_t frequency, int cpu, struct pb_perf_events **ret)
+{
+	return open_events(NULL, 0, frequency, cpu, ret);
+}
+
+int pb_perf_events__open_kind(const struct pb_perf_event_kind *kind, uint64_t period,
+			      uint32_t frequency, int cpu, struct pb_perf_events **ret)
+{
+	return open_events(kind, period ? period : kind->each ? 1 : 0, frequency, cpu, ret);
 }
 
 void pb_perf_events__free(struct pb_perf_events *ev)

@@ -11,7 +11,7 @@ CHAIN="main;pb_alpha;pb_beta;pb_gamma"
 # samples on pb_gamma, where the checks need 100.
 SECONDS_RUN=3
 
-plan 17
+plan 19
 echo "# kernel $(uname -r)"
 
 if "$PB" --check >"$TMP/check" 2>&1; then
@@ -140,5 +140,24 @@ if [ "$status" = 0 ] && [ "$inside" -ge 100 ] && [ "$inside" = "$total" ]; then
 else
 	not_ok "--cgroup: only the cgroup's process" "status $status, $inside of $total" \
 		"$(cat "$TMP/cg.err")" "$(sort -t' ' -k2 -nr "$TMP/cg.folded" | head -5)"
+fi
+
+# Probes (-e, tests/e2e/probes): the probe programs load here too, and count each hit; the
+# host's kernel may have no kprobes, this one has.
+"$PB" -e "uprobe:$C/probes-fp:pb_probe_target" -o "$TMP/up.folded" -- "$C/probes-fp" 500 \
+	2>"$TMP/up.err"
+hits=$(samples_matching "$TMP/up.folded" ';main;pb_probe_outer;pb_probe_middle;pb_probe_target$')
+if [ "$hits" = 500 ]; then
+	ok "uprobe: each of 500 calls counted with its chain"
+else
+	not_ok "uprobe: each of 500 calls counted with its chain" "$hits" "$(cat "$TMP/up.err")"
+fi
+"$PB" -e kprobe:vfs_read -o "$TMP/kp.folded" -- "$C/probes-fp" 500 2>"$TMP/kp.err"
+reads=$(samples_matching "$TMP/kp.folded" ';main;pb_probe_reads;.*vfs_read_[[]k[]]$')
+if [ "$reads" -ge 500 ] && [ "$reads" -le 510 ]; then
+	ok "kprobe vfs_read: the fixture's 500 reads, user chain above kernel frames ($reads)"
+else
+	not_ok "kprobe vfs_read: the fixture's 500 reads" "$reads" "$(cat "$TMP/kp.err")" \
+		"$(sort -t' ' -k2 -nr "$TMP/kp.folded" | head -3)"
 fi
 finish

@@ -70,6 +70,9 @@ struct pb_agent_opts {
 	const char *offcpu_state;
 	uint64_t min_block_us;
 	uint64_t max_block_us;
+	/* What counts stacks, as pb_session_opts.events (-e); NULL: the CPU timer. Copied. */
+	const char *events;
+	uint64_t period; /* as pb_session_opts.period */
 };
 
 /* One finished window, as the reporter sees it. Valid only during the callback. */

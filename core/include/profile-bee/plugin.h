@@ -20,12 +20,13 @@ extern "C" {
  * session (logging, lost counters, process mappings, encoders, stopping) goes through the host.
  */
 #define PB_PLUGIN_ABI_MAJOR 2
-#define PB_PLUGIN_ABI_MINOR 7 /* 2.1: unwinder_flags, set_enabled; 2.2: pb_encoder.decode; 2.3: python;
+#define PB_PLUGIN_ABI_MINOR 8 /* 2.1: unwinder_flags, set_enabled; 2.2: pb_encoder.decode; 2.3: python;
 				* 2.4: per-thread/per-CPU views (pb_raw_stack.cpu, sample params), --cgroup,
 				* frame sites (pb_profile__mapping...);
 				* 2.5: pb_unwinder_ops.peek;
 				* 2.6: event, off-CPU params, PB_RAW_OFF_CPU, PB_UNWINDER_OFF_CPU;
-				* 2.7: pb_profile_meta.event, pb_profile__unit, __event_*, __find */
+				* 2.7: probes (-e);
+				* 2.8: pb_profile_meta.event, pb_profile__unit, __event_*, __find */
 /* The entry point: a NULL-terminated list of the plugins one .so holds (ABI 2 and later). */
 #define PB_PLUGIN_ENTRY_SYMBOL "pb_plugin_list"
 /* What ABI 1 plugins exported (one descriptor): found, it is refused with both versions. */
@@ -204,6 +205,33 @@ struct pb_sample_params {
 	uint32_t offcpu_states;
 	uint64_t min_block_us;
 	uint64_t max_block_us;
+	/*
+	 * ABI 2.7: probes to count stacks at (-e kprobe:, uprobe:, tracepoint:, usdt:), resolved
+	 * and checked by the core: each hit counts 1. The unwinder attaches them in attach, or
+	 * fails open with "not supported with this unwinder" when it cannot. n_probes 0: none.
+	 */
+	const struct pb_probe *const *probes;
+	uint32_t n_probes;
+};
+
+enum pb_probe_kind {
+	PB_PROBE_KPROBE = 1,	/* target: the kernel function */
+	PB_PROBE_KRETPROBE = 2, /* target: the kernel function, counted as it returns */
+	PB_PROBE_UPROBE = 3,	/* target: the binary, name: the symbol, offset: its file offset */
+	PB_PROBE_URETPROBE = 4, /* as UPROBE, counted as the function returns */
+	PB_PROBE_TRACEPOINT = 5, /* target: the category, name: the event */
+	PB_PROBE_USDT = 6,	/* target: the binary, provider and name: the probe's */
+};
+
+/* One place to attach to (a uprobe glob gives one per symbol it matches). */
+struct pb_probe {
+	size_t sz;
+	uint32_t kind;	      /* enum pb_probe_kind */
+	const char *spec;     /* as the user gave it, for messages */
+	const char *target;
+	const char *name;     /* NULL for kprobes */
+	const char *provider; /* USDT only */
+	uint64_t offset;      /* UPROBE, URETPROBE */
 };
 
 #define PB_MAX_CGROUPS 16 /* --cgroup paths at most (the BPF filter's slots) */
@@ -239,6 +267,7 @@ struct pb_unwinder_ops {
 	/*
 	 * Optional (ABI 2.1): sampling off (pause, and before the last drain) or on (resume), for
 	 * an unwinder with PB_UNWINDER_OWN_EVENTS; the session does this with its own events.
+	 * ABI 2.7: also called, beside the session's own events, when params named probes.
 	 */
 	int (*set_enabled)(void *state, bool on);
 	/*

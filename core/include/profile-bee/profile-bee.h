@@ -329,12 +329,23 @@ struct pb_session_opts {
 	uint32_t offcpu_states;
 	uint64_t min_block_us;
 	uint64_t max_block_us;
+	/*
+	 * -e: what counts stacks instead of the CPU timer, ','-separated: a perf event
+	 * ("page-faults", "cycles") and/or probes ("kprobe:vfs_read", "uprobe:PATH:GLOB",
+	 * "tracepoint:CAT:NAME", "usdt:PATH:PROVIDER:NAME"); profile-bee --list-events lists them.
+	 * NULL or "": the CPU timer at frequency. Checked by pb_session__check and __start.
+	 */
+	const char *events;
+	/* --period: sample every period-th event of the -e perf event; 0: its default. */
+	uint64_t period;
 };
 
 /* What a session counts (pb_session_opts.event). */
 #define PB_EVENT_CPU	 0 /* on-CPU samples of perf timers (-F) */
 #define PB_EVENT_OFF_CPU 1 /* microseconds off CPU, from sched_switch; no timers */
 #define PB_EVENT_WALL	 2 /* both, in microseconds: a sample is worth 1e6 / frequency */
+/* In pb_profile_meta.event only: -e's perf events or probe hits, one count each ("events"). */
+#define PB_EVENT_PROBES	 3
 /* The states of a thread leaving the CPU that off-CPU time is counted for (a mask, --state). */
 #define PB_OFFCPU_RUNNABLE	  (1u << 0) /* preempted or yielded: it still wants a CPU */
 #define PB_OFFCPU_INTERRUPTIBLE	  (1u << 1) /* sleeping: nanosleep, read, poll, futex ... */
@@ -345,6 +356,13 @@ struct pb_session_opts {
 #define PB_FRAME_OFF_CPU "[off-cpu]"
 
 int pb_session__new(const struct pb_session_opts *opts, struct pb_session **ret);
+/* What pb_session_opts.events takes (profile-bee --list-events): perf events, probe forms. */
+void pb_session__list_events(FILE *out);
+/*
+ * Whether specs have the form of pb_session_opts.events: known perf event names and probes of
+ * a known kind. Whether those exist is checked by pb_session__check and __start.
+ */
+bool pb_session__events_form(const char *specs);
 void pb_session__free(struct pb_session *s);
 /* The last error's message ("no process with pid 42"), or "" */
 const char *pb_session__strerror(const struct pb_session *s);

@@ -328,6 +328,7 @@ static int queue_pyroscope(struct push *p, const struct pb_profile *prof, uint64
 	const struct series_opts o = { p->host, p->labels, p->host_labels,
 				       m->event == PB_EVENT_OFF_CPU ? "off_cpu"
 				       : m->event == PB_EVENT_WALL  ? "wall"
+				       : m->event == PB_EVENT_PROBES ? "events"
 								    : "cpu" };
 	struct pb_profile **parts;
 	size_t n;

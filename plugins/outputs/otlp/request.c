@@ -147,9 +147,11 @@ int otlp_write_request(Dictionary *d, struct pb_profile *strs, const struct pb_p
 	struct res *res = calloc(ng + 1, sizeof(*res));
 	ResourceProfiles **rp_ptrs = calloc(ng + 1, sizeof(*rp_ptrs));
 	Sample **by_group = calloc(n_samples + 1, sizeof(*by_group));
-	uint32_t hz = m->event == PB_EVENT_OFF_CPU ? 0 : m->frequency ?: (uint32_t)opts->frequency;
-	/* What is counted, as the pprof output names it: time in nanoseconds off CPU or wall. */
-	const char *type = is_time(m) ? pb_profile__event_name(m->event) : "samples";
+	uint32_t hz = m->event == PB_EVENT_CPU || m->event == PB_EVENT_WALL
+			  ? m->frequency ?: (uint32_t)opts->frequency
+			  : 0;
+	/* What is counted, as the pprof output names it: time off CPU or wall, -e's events. */
+	const char *type = m->event == PB_EVENT_CPU ? "samples" : pb_profile__event_name(m->event);
 	int64_t s_samples = pb_profile__intern(strs, type, strlen(type));
 	int64_t s_count = pb_profile__intern(strs, "count", 5);
 	int64_t s_cpu = pb_profile__intern(strs, "cpu", 3);

@@ -361,6 +361,7 @@ static int convert(struct dec *d)
 {
 	const Profile *p = d->prof;
 	uint32_t *ids = malloc((PB_PROFILE_MAX_DEPTH + 2) * sizeof(*ids));
+	const char *t;
 	int err = 0;
 
 	if (!p->n_string_table || p->string_table[0][0]) {
@@ -388,6 +389,10 @@ static int convert(struct dec *d)
 		memcpy(d->maps, p->mapping, p->n_mapping * sizeof(*d->maps));
 	qsort(d->maps, p->n_mapping, sizeof(*d->maps), cmp_map);
 	d->value = pick_value(d);
+	/* Ours from -e: counts of events (other tools' "events" are counts too). */
+	if ((size_t)d->value < p->n_sample_type &&
+	    (t = str(d, p->sample_type[d->value]->type)) && !strcmp(t, "events"))
+		pb_profile__meta(d->p)->event = PB_EVENT_PROBES;
 	default_comm(d);
 	fill_meta(d);
 	for (size_t i = 0; i < p->n_sample && !err; i++)

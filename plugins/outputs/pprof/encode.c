@@ -309,7 +309,7 @@ static void value_types(struct enc *e, uint32_t event, uint32_t hz)
 	if (event == PB_EVENT_OFF_CPU || event == PB_EVENT_WALL) {
 		value_type(e, 0, event == PB_EVENT_WALL ? S_WALL : S_OFF_CPU, S_NANOS, 1000);
 		e->prof.period = event == PB_EVENT_WALL && hz_ns ? hz_ns : 1000;
-	} else if (event != PB_EVENT_CPU) {
+	} else if (event != PB_EVENT_CPU) { /* -e: hits of probes or perf events */
 		value_type(e, 0, S_EVENTS, S_COUNT, 1);
 		e->prof.period = 1;
 	} else {
@@ -343,7 +343,7 @@ static void build_header(struct enc *e, const struct pb_profile *p, uint32_t hz)
 			m->event == PB_EVENT_OFF_CPU
 			    ? ": blocked time per stack, blocks not counted"
 			    : "");
-	if (hz && m->event != PB_EVENT_OFF_CPU)
+	if (hz && (m->event == PB_EVENT_CPU || m->event == PB_EVENT_WALL))
 		comment(e, "%" PRIu32 " Hz%s", hz,
 			m->frequency ? "" : " (assumed: output setting)");
 	else if (m->event == PB_EVENT_CPU)
@@ -462,7 +462,11 @@ static int build_strings(struct enc *e, const struct pb_profile *p)
 int pprof_encode(const struct pb_profile *p, const struct pprof_opts *opts, FILE *out,
 		 struct pprof_report *rep)
 {
-	uint32_t hz = pb_profile__meta_const(p)->frequency ?: opts->frequency;
+	const struct pb_profile_meta *m = pb_profile__meta_const(p);
+	/* A rate means time only for on-CPU samples (and wall's). */
+	uint32_t hz = m->event == PB_EVENT_CPU || m->event == PB_EVENT_WALL
+			  ? m->frequency ?: opts->frequency
+			  : 0;
 	struct enc *e = calloc(1, sizeof(*e));
 	int err;
 

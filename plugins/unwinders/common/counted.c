@@ -470,7 +470,9 @@ int pb_counting_attach(void *state, const int *perf_fds, int n_fds)
 
 	pb_counted__set_ns(c->counted, c->event != PB_EVENT_CPU);
 	return pb_counting_offcpu_attach(c) ?:
-	       pb_perf_links_attach(&c->links, c->host, c->who, c->sample, perf_fds, n_fds);
+	       pb_perf_links_attach(&c->links, c->host, c->who, c->sample, perf_fds, n_fds) ?:
+	       (c->params ? pb_probes_attach(&c->links, c->host, c->who, &c->probes, c->params)
+			  : 0);
 }
 
 int pb_counting_add_pid(void *state, uint32_t pid)

@@ -11,6 +11,7 @@
 
 #include "filter.h"
 #include "perf_attach.h"
+#include "probe_attach.h"
 
 /* The maps and the `active` flag that counts.bpf.h gives a program's skeleton. */
 struct pb_counted_maps {
@@ -100,6 +101,9 @@ struct pb_counting {
 	struct bpf_program *offcpu;	 /* the sched_switch program */
 	uint32_t *offcpu_paused, *self_tgid; /* the skeleton's bss */
 	struct bpf_link *offcpu_link;
+	/* -e probes (ABI 2.7): attached with the perf events, to these programs. */
+	const struct pb_sample_params *params;
+	struct pb_probe_progs probes;
 };
 
 /*

@@ -77,6 +77,9 @@ int pb_counting_set_enabled(void *state, bool on)
 
 	if (c->offcpu_paused)
 		__atomic_store_n(c->offcpu_paused, !on, __ATOMIC_RELAXED);
+	/* -e probes have no perf event the session could switch off either. */
+	if (c->probes.paused)
+		__atomic_store_n(c->probes.paused, !on, __ATOMIC_RELAXED);
 	return 0;
 }
 

@@ -99,8 +99,11 @@ static int configure(struct dw_state *st, const struct pb_sample_params *params,
 	st->counting.sample = skel->progs.pb_perf_sample;
 	st->counting.pids = skel->maps.pids;
 	st->counting.skipped_threads = &skel->bss->skipped_threads;
-
-	err = PB_FILTER_CONFIGURE(skel, params) ?: PB_COUNTING_OFFCPU(&st->counting, skel, params);
+	st->counting.params = params;
+	st->counting.probes = PB_PROBE_PROGS(skel);
+	err = pb_probes_prepare(&st->counting.probes, params);
+	err = err ?: PB_FILTER_CONFIGURE(skel, params) ?:
+		     PB_COUNTING_OFFCPU(&st->counting, skel, params);
 	err = err ?: pb_counted_size_maps(&PB_COUNTED_MAPS(skel), params);
 	/* Without user stacks there is nothing to unwind: keep the tables minimal. */
 	err = err ?: bpf_map__set_max_entries(skel->maps.rows,

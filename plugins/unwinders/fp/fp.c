@@ -71,7 +71,10 @@ static int configure(struct fp_state *st, const struct pb_sample_params *params,
 	st->counting.sample = skel->progs.pb_perf_sample;
 	st->counting.pids = skel->maps.pids;
 	st->counting.skipped_threads = &skel->bss->skipped_threads;
-	return PB_FILTER_CONFIGURE(skel, params) ?: PB_COUNTING_OFFCPU(&st->counting, skel, params) ?:
+	st->counting.params = params;
+	st->counting.probes = PB_PROBE_PROGS(skel);
+	return pb_probes_prepare(&st->counting.probes, params) ?:
+	       PB_FILTER_CONFIGURE(skel, params) ?: PB_COUNTING_OFFCPU(&st->counting, skel, params) ?:
 	       pb_counted_size_maps(&PB_COUNTED_MAPS(skel), params);
 }
 

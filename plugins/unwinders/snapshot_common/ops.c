@@ -90,6 +90,13 @@ int pb_snap_open(const struct pb_snap_backend *backend, const struct pb_host *ho
 
 	if (!pb_unwinder_open_ok(host, params))
 		return -EINVAL;
+	/* The snapshot program is a perf_event one; probes would need their own (bpf/). */
+	if (PB_HAS(params, n_probes) && params->n_probes) {
+		host->log(host->session, PB_LOG_ERROR, backend->name,
+			  "-e %s: probes are not supported with this unwinder (use fp or dwarf)",
+			  params->probes[0]->spec);
+		return -EOPNOTSUPP;
+	}
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The application embedding the agent in test_agent: its named work, its reporter, its set-up. */
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -179,4 +181,16 @@ const char *agent_cannot_run(void)
 	if (access("/sys/kernel/btf/vmlinux", R_OK))
 		return "needs a kernel with BTF";
 	return NULL;
+}
+
+bool agent_refuses(const struct pb_agent_opts *opts, const char *want, char *said, size_t len)
+{
+	struct pb_agent *a;
+	int err;
+
+	pb_agent__new(opts, &a);
+	err = pb_agent__spawn(a);
+	snprintf(said, len, "%s", pb_agent__strerror(a));
+	pb_agent__free(a);
+	return err == -EINVAL && strstr(said, want);
 }

@@ -45,5 +45,7 @@ int new_agent(uint64_t duration_ms, uint64_t interval_ms, const char *unwinder,
 	      struct pb_agent **ret);
 /* Why the agent cannot run here (it needs root and a kernel with BTF), or NULL. */
 const char *agent_cannot_run(void);
+/* Whether pb_agent__spawn refuses opts with -EINVAL saying want; said gets its message. */
+bool agent_refuses(const struct pb_agent_opts *opts, const char *want, char *said, size_t len);
 
 #endif

@@ -18,7 +18,7 @@ gp() { go tool pprof -symbolize=none "$@" 2>"$TMP/go.err"; }
 PROTO=$PB_SOURCE_ROOT/../shared/otlp-proto
 [ -d "$PROTO/opentelemetry" ] || PROTO=$PB_SOURCE_ROOT/plugins/outputs/otlp/proto
 F=$PB_FIXTURES/c/offcpu-fp
-plan 17
+plan 18
 
 # otlp_decode FILE: the request as protoc prints it, then "TYPE/UNIT" of its sample and period
 # types resolved through the string table, and the sum of its values.
@@ -170,3 +170,13 @@ echo "$line" | grep -Eq '^profile-bee: [0-9.]+% of frames \(by off-CPU time\) un
 	! echo "$line" | grep -Eq '[0-9]+ of [0-9]+ frames' &&
 	ok "unnamed frames of an off-CPU run: shares of off-CPU time ($(echo "$line" | cut -c14-70)...)" ||
 	not_ok "unnamed line" "$(cat "$TMP/sh.err")"
+
+# -e: counts of probe hits are events, neither samples nor time: events/count, exact.
+"$PB" -e "uprobe:$PB_FIXTURES/c/probes-fp:pb_probe_target" -o "$TMP/ev.pb.gz" \
+	-- "$PB_FIXTURES/c/probes-fp" 1000 >/dev/null 2>"$TMP/ev.err"
+gp -raw "$TMP/ev.pb.gz" >"$TMP/ev.raw"
+got=$(gp -top "$TMP/ev.pb.gz" | sed -n 's/.* of \([0-9]*\) total.*/\1/p')
+[ "$(awk '/^Samples:/ { getline; print; exit }' "$TMP/ev.raw")" = "events/count[dflt]" ] &&
+	grep -qx "PeriodType: events count" "$TMP/ev.raw" && [ "$got" = 1000 ] &&
+	ok "-e uprobe: pprof events/count, 1000 hits of 1000 calls" ||
+	not_ok "probe events" "total '$got'" "$(head -14 "$TMP/ev.raw"; cat "$TMP/ev.err")"
