@@ -350,9 +350,13 @@ int pb_session__poll(struct pb_session *s, int timeout_ms)
 	if (timeout_ms < 0 || timeout_ms > SIDEBAND_POLL_MS)
 		timeout_ms = SIDEBAND_POLL_MS;
 	n = epoll_wait(s->epoll_fd, evs, 16, timeout_ms);
-	pb_session_tick(s, clock_ns(CLOCK_MONOTONIC), SIDEBAND_POLL_MS);
 	if (n < 0 && errno != EINTR)
 		return -errno;
+	/*
+	 * After the check: the tick reads /proc and would leave its own errno (Ctrl-C then ended
+	 * the run with "No such file or directory").
+	 */
+	pb_session_tick(s, clock_ns(CLOCK_MONOTONIC), SIDEBAND_POLL_MS);
 	for (int i = 0; i < n; i++) {
 		int fd = evs[i].data.fd;
 
