@@ -14,6 +14,7 @@
 #include <elfutils/libdw.h>
 
 #include "srcinfo.h"
+#include "srcinfo_cache.h"
 #include "srcinfo_cu.h"
 #include "strpool.h"
 #include "symbolizer.h"
@@ -27,8 +28,9 @@
 struct pb_srcinfo {
 	int fd;
 	Dwarf *dw;
-	struct pb_u64map cache; /* vaddr * 4 + flags -> struct pb_src_frames */
+	struct pb_src_cache cache; /* vaddr * 4 + flags -> frames */
 	size_t n_cached;
+	struct pb_src_frames *scratch; /* room for PB_SRC_MAX_FRAMES: the uncached answer */
 	struct pb_strpool pool;
 	struct pb_u64map units; /* CU DIE offset -> struct pb_cu_index */
 	size_t index_bytes;
@@ -40,11 +42,14 @@ int pb_srcinfo__new(const char *path, struct pb_srcinfo **ret)
 
 	if (!si)
 		return -ENOMEM;
+	si->scratch = malloc(sizeof(*si->scratch) + PB_SRC_MAX_FRAMES * sizeof(si->scratch->name[0]));
 	si->fd = open(path, O_RDONLY | O_CLOEXEC);
 	si->dw = si->fd >= 0 ? dwarf_begin(si->fd, DWARF_C_READ) : NULL;
-	if (!si->dw) {
+	if (!si->dw || !si->scratch) {
+		int err = si->scratch ? -ENOENT : -ENOMEM;
+
 		pb_srcinfo__free(si);
-		return -ENOENT;
+		return err;
 	}
 	*ret = si;
 	return 0;
@@ -54,9 +59,8 @@ void pb_srcinfo__free(struct pb_srcinfo *si)
 {
 	if (!si)
 		return;
-	for (size_t i = 0; i < si->cache.cap; i++)
-		free(si->cache.slots[i].val);
-	pb_u64map_clear(&si->cache);
+	pb_src_cache_clear(&si->cache);
+	free(si->scratch);
 	for (size_t i = 0; i < si->units.cap; i++) {
 		if (si->units.slots[i].val)
 			pb_cu_index__clear(si->units.slots[i].val);
@@ -72,8 +76,7 @@ void pb_srcinfo__free(struct pb_srcinfo *si)
 
 size_t pb_srcinfo__mem(const struct pb_srcinfo *si)
 {
-	return si->pool.bytes + si->n_cached * (sizeof(struct pb_src_frames) + 16) +
-	       si->index_bytes + si->units.cap * sizeof(*si->units.slots);
+	return si->pool.bytes + pb_src_cache_mem(&si->cache) + si->index_bytes + si->units.cap * sizeof(*si->units.slots);
 }
 
 static const char *base(const char *path)
@@ -235,27 +238,21 @@ static int expand(struct pb_srcinfo *si, uint64_t vaddr, const char *func, bool 
 const struct pb_src_frames *pb_srcinfo__lookup(struct pb_srcinfo *si, uint64_t vaddr,
 					       const char *func, bool inl, bool lines)
 {
-	static __thread struct pb_src_frames uncached;
 	uint64_t key = vaddr * 4 + (inl ? 1 : 0) + (lines ? 2 : 0);
-	struct pb_src_frames *f;
+	const struct pb_src_frames *f;
 
 	if (!inl && !lines)
 		return NULL;
-	f = pb_u64map_get(&si->cache, key);
+	f = pb_src_cache_get(&si->cache, key);
 	if (f)
 		return f->n ? f : NULL;
-	f = si->n_cached < MAX_CACHED ? malloc(sizeof(*f)) : NULL;
-	struct pb_src_frames *into = f ? f : &uncached;
-
 	/* Misses are cached too (n = 0): code without DWARF would be searched again each time. */
-	if (expand(si, vaddr, func, inl, lines, into))
-		into->n = 0;
-	if (f && pb_u64map_put(&si->cache, key, f)) {
-		uncached = *f;
-		free(f);
-		into = &uncached;
-	} else if (f) {
+	if (expand(si, vaddr, func, inl, lines, si->scratch))
+		si->scratch->n = 0;
+	f = si->n_cached < MAX_CACHED ? pb_src_cache_put(&si->cache, key, si->scratch) : NULL;
+	if (f)
 		si->n_cached++;
-	}
-	return into->n ? into : NULL;
+	else
+		f = si->scratch; /* valid until the next lookup, as the caller holds its lock */
+	return f->n ? f : NULL;
 }

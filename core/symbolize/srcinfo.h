@@ -12,7 +12,7 @@
 
 struct pb_src_frames {
 	uint32_t n;
-	const char *name[PB_SRC_MAX_FRAMES]; /* caller first; owned by the pb_srcinfo */
+	const char *name[]; /* n of them, caller first; owned by the pb_srcinfo */
 };
 
 struct pb_srcinfo;
