@@ -42,7 +42,7 @@ int pb_srcinfo__new(const char *path, struct pb_srcinfo **ret)
 
 	if (!si)
 		return -ENOMEM;
-	si->scratch = malloc(sizeof(*si->scratch) + PB_SRC_MAX_FRAMES * sizeof(si->scratch->name[0]));
+	si->scratch = malloc(sizeof(*si->scratch) + PB_SRC_MAX_FRAMES * sizeof(const char *));
 	si->fd = open(path, O_RDONLY | O_CLOEXEC);
 	si->dw = si->fd >= 0 ? dwarf_begin(si->fd, DWARF_C_READ) : NULL;
 	if (!si->dw || !si->scratch) {
@@ -76,7 +76,8 @@ void pb_srcinfo__free(struct pb_srcinfo *si)
 
 size_t pb_srcinfo__mem(const struct pb_srcinfo *si)
 {
-	return si->pool.bytes + pb_src_cache_mem(&si->cache) + si->index_bytes + si->units.cap * sizeof(*si->units.slots);
+	return si->pool.bytes + pb_src_cache_mem(&si->cache) + si->index_bytes +
+	       si->units.cap * sizeof(*si->units.slots);
 }
 
 static const char *base(const char *path)

@@ -70,7 +70,8 @@ static void walk(struct builder *b, Dwarf_Die *parent_die, uint32_t parent, uint
 		if (dwarf_tag(&die) == DW_TAG_inlined_subroutine && b->ix->n_inl < MAX_INLINED) {
 			struct pb_cu_index *ix = b->ix;
 
-			b->err = grow((void **)&ix->inl, &b->cap_inl, ix->n_inl + 1, sizeof(*ix->inl));
+			b->err = grow((void **)&ix->inl, &b->cap_inl, ix->n_inl + 1,
+				      sizeof(*ix->inl));
 			if (b->err)
 				return;
 			inl = ix->n_inl++;
