@@ -161,9 +161,15 @@ int pb_cu_index__build(Dwarf_Die *cu, struct pb_cu_index *ix)
 	if (!b.err)
 		b.err = flatten(&b);
 	free(b.r);
-	if (b.err)
+	if (b.err) {
 		pb_cu_index__clear(ix);
-	return b.err;
+		return b.err;
+	}
+	struct pb_cu_inline *fit = ix->n_inl ? realloc(ix->inl, ix->n_inl * sizeof(*fit)) : NULL;
+
+	if (fit)
+		ix->inl = fit;
+	return 0;
 }
 
 void pb_cu_index__clear(struct pb_cu_index *ix)
