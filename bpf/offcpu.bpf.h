@@ -27,28 +27,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "offcpu_abi.h"
-
-/* The leaf frames of a kernel stack taken here that are not the thread's: the program itself
- * and bpf_trace_run4, which __schedule calls. */
-#define PB_SWITCH_SKIP 2
-
-#define PB_TASK_INTERRUPTIBLE	0x1
-#define PB_TASK_UNINTERRUPTIBLE 0x2
-
-/* Set before load from --state, --min-block-us and --max-block-us. */
-const volatile __u32 offcpu_states = PB_OFFCPU_BPF_ALL;
-const volatile __u64 min_block_ns = 0;
-const volatile __u64 max_block_ns = ~0ULL;
-/* -C: only threads leaving this CPU (-1: any). */
-const volatile __s32 offcpu_cpu = -1;
-
-/*
- * The profiler's own process, never counted off CPU (its threads wait for the next drain all
- * the time); 0 when it profiles itself (an agent), whose own threads skip_thread names.
- */
-__u32 self_tgid = 0;
-/* Userspace sets it while a session is paused between windows. */
-__u32 offcpu_paused = 0;
+#include "offcpu_filter.bpf.h"
 
 /* tid -> the block it is in. Sized by userspace (1 when off-CPU time is not counted). */
 struct {
@@ -62,20 +41,6 @@ struct {
 PB_COUNTS_MAP(late0);
 PB_COUNTS_MAP(late1);
 
-/* The state bit of a thread leaving the CPU, or 0 for one never counted (stopped, dying). */
-static __always_inline __u32 offcpu_state(bool preempt, struct task_struct *prev)
-{
-	unsigned int state = prev->__state;
-
-	if (preempt || !state)
-		return PB_OFFCPU_BPF_RUNNABLE;
-	if (state & PB_TASK_INTERRUPTIBLE)
-		return PB_OFFCPU_BPF_INTERRUPTIBLE;
-	if (state & PB_TASK_UNINTERRUPTIBLE)
-		return PB_OFFCPU_BPF_UNINTERRUPTIBLE;
-	return 0; /* stopped, traced, or dead: never switched in again, or not waiting */
-}
-
 /* The current thread (prev) leaves the CPU: the filters first, then its stacks. */
 static __always_inline void offcpu_leave(void *ctx, bool preempt, struct task_struct *prev,
 					 __u64 now)
@@ -85,10 +50,7 @@ static __always_inline void offcpu_leave(void *ctx, bool preempt, struct task_st
 	struct pb_user_regs r;
 	__u32 tid = id;
 
-	/* Idle (tid 0) never waits: it is what runs when nothing else does. */
-	if (!tid || id >> 32 == self_tgid || !(offcpu_state(preempt, prev) & offcpu_states) ||
-	    (offcpu_cpu >= 0 && bpf_get_smp_processor_id() != (__u32)offcpu_cpu) ||
-	    !pb_should_sample(id))
+	if (!offcpu_leaving_counted(preempt, prev, id))
 		return;
 	b.start_ns = now;
 	b.key.flags = PB_F_OFF_CPU;
@@ -113,7 +75,7 @@ static __always_inline void offcpu_return(struct task_struct *next, __u64 now)
 		return;
 	ns = now - b->start_ns;
 	key = b->key;
-	if (!offcpu_paused && ns >= min_block_ns && ns <= max_block_ns) {
+	if (offcpu_block_counted(ns)) {
 		if (b->set == set)
 			pb_count_in_set(set, &key, ns);
 		else if (set)
@@ -132,8 +94,7 @@ int BPF_PROG(pb_sched_switch, bool preempt, struct task_struct *prev, struct tas
 	__u64 now = bpf_ktime_get_ns();
 
 	offcpu_return(next, now);
-	if (!offcpu_paused)
-		offcpu_leave(ctx, preempt, prev, now);
+	offcpu_leave(ctx, preempt, prev, now);
 	return 0;
 }
 

@@ -36,7 +36,9 @@ struct scratch {
 
 /*
  * One slot per CPU, indexed by CPU number: a per-CPU array cannot hold values this large.
- * Userspace sizes it to the possible CPUs before load. perf_event programs do not nest on a CPU.
+ * Userspace sizes it to the possible CPUs before load (twice that with off-CPU samples: the
+ * sched_switch program's slots follow, as a perf NMI may interrupt it mid-record).
+ * perf_event programs do not nest on a CPU.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -136,77 +138,109 @@ static __always_inline __u32 copy_stack(__u8 *dst, __u64 sp)
 	return 0;
 }
 
-SEC("perf_event")
-int pb_snapshot_sample(struct bpf_perf_event_data *ctx)
+/* Where the current task's user registers are, given that it is in the kernel: into hdr. */
+static __always_inline bool task_user_regs(struct pb_snap_sample *hdr, __u64 *cs)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32, cpu = bpf_get_smp_processor_id();
-	bool user_mode = pb_user_mode(ctx);
-	__u64 cs = ctx->regs.cs;
-	struct scratch *s;
-	__u64 koff = 0, len = 0, size;
-	long n;
+	struct pt_regs *regs = pb_task_user_regs();
+	struct pt_regs r;
 
-	if (!pb_should_sample(id))
-		return 0;
-	s = bpf_map_lookup_elem(&scratch, &cpu);
-	if (!s)
-		return 0;
-	s->hdr.pid = tgid;
+	if (!regs) {
+		if (pb_task_regs_missing())
+			count_lost(PB_SNAP_LOST_NO_TASK_REGS);
+		return false;
+	}
+	if (bpf_probe_read_kernel(&r, sizeof(r), regs))
+		return false;
+	*cs = r.cs;
+	COPY_REGS(hdr->regs, &r);
+	return true;
+}
+
+/* The header fields every record of the current task has; flags are the caller's. */
+static __always_inline void begin_record(struct scratch *s, __u64 id, __u32 cpu, __u32 flags)
+{
+	s->hdr.pid = id >> 32;
 	s->hdr.tid = (__u32)id;
 	s->hdr.cpu = cpu;
-	s->hdr.flags = user_mode ? 0 : PB_SNAP_F_KERNEL;
+	s->hdr.flags = flags;
 	s->hdr.n_kernel = 0;
 	s->hdr.stack_size = 0;
 	s->hdr.n_py = 0;
+	s->hdr.start_ns = 0;
 	bpf_get_current_comm(&s->hdr.comm, sizeof(s->hdr.comm));
+}
 
-	if (kernel_stacks && !user_mode) {
-		n = bpf_get_stack(ctx, s->data, KBYTES, 0);
+/*
+ * The rest of a record begun in s, whose regs hold the user registers when have_regs (cs
+ * their code segment): the kernel stack when kernel (less kernel_skip leaf frames), the user
+ * stack copy and interpreter frames (Python scratch slot py_slot). Returns the record's size.
+ */
+static __always_inline __u64 fill_stacks(void *ctx, struct scratch *s, bool kernel,
+					 __u32 kernel_skip, bool have_regs, __u64 cs,
+					 __u32 py_slot)
+{
+	__u64 koff = 0, len = 0;
+	long n;
+
+	if (kernel_stacks && kernel) {
+		n = bpf_get_stack(ctx, s->data, KBYTES, kernel_skip & BPF_F_SKIP_FIELD_MASK);
 		if (n < 0)
 			count_lost(PB_SNAP_LOST_KSTACK);
 		else if (n <= KBYTES)
 			koff = n & ~7ULL;
 		s->hdr.n_kernel = koff / 8;
 	}
-
-	if (user_stacks) {
-		if (user_mode) {
-			COPY_REGS(s->hdr.regs, &ctx->regs);
-		} else {
-			struct pt_regs *regs = pb_task_user_regs();
-			struct pt_regs r;
-
-			if (!regs) {
-				if (pb_task_regs_missing())
-					count_lost(PB_SNAP_LOST_NO_TASK_REGS);
-				goto out;
-			}
-			if (bpf_probe_read_kernel(&r, sizeof(r), regs))
-				goto out;
-			cs = r.cs;
-			COPY_REGS(s->hdr.regs, &r);
-		}
-		if ((cs & 0xffff) != USER_CS_64)
-			goto out;
-		s->hdr.flags |= PB_SNAP_F_USER;
-		if (koff > KBYTES) /* cannot happen; tells the verifier the bound */
-			goto out;
-		len = copy_stack(s->data + koff, s->hdr.regs[PB_SNAP_REG_SP]);
-		if (!len)
-			count_lost(PB_SNAP_LOST_STACK_READ);
-		s->hdr.stack_size = len;
-		if (koff + len <= KBYTES + PB_SNAP_MAX_STACK) /* tells the verifier the bound */
-			len += pb_snap_python(tgid, &s->hdr, s->data + koff + len);
-	}
+	if (!have_regs || (cs & 0xffff) != USER_CS_64)
+		goto out;
+	s->hdr.flags |= PB_SNAP_F_USER;
+	if (koff > KBYTES) /* cannot happen; tells the verifier the bound */
+		goto out;
+	len = copy_stack(s->data + koff, s->hdr.regs[PB_SNAP_REG_SP]);
+	if (!len)
+		count_lost(PB_SNAP_LOST_STACK_READ);
+	s->hdr.stack_size = len;
+	if (koff + len <= KBYTES + PB_SNAP_MAX_STACK) /* tells the verifier the bound */
+		len += pb_snap_python(s->hdr.pid, py_slot, &s->hdr, s->data + koff + len);
 out:
-	size = sizeof(s->hdr) + koff + len;
+	return sizeof(s->hdr) + koff + len;
+}
+
+/* Copies size bytes of data out; wakes userspace only once wakeup_bytes wait. */
+static __always_inline long ring_output(void *data, __u64 size)
+{
+	return bpf_ringbuf_output(&ring, data, size,
+				  bpf_ringbuf_query(&ring, BPF_RB_AVAIL_DATA) + size >= wakeup_bytes
+					  ? BPF_RB_FORCE_WAKEUP
+					  : BPF_RB_NO_WAKEUP);
+}
+
+SEC("perf_event")
+int pb_snapshot_sample(struct bpf_perf_event_data *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 cpu = bpf_get_smp_processor_id();
+	bool user_mode = pb_user_mode(ctx), have_regs = false;
+	__u64 cs = ctx->regs.cs, size;
+	struct scratch *s;
+
+	if (!pb_should_sample(id))
+		return 0;
+	s = bpf_map_lookup_elem(&scratch, &cpu);
+	if (!s)
+		return 0;
+	begin_record(s, id, cpu, user_mode ? 0 : PB_SNAP_F_KERNEL);
+	if (user_stacks && user_mode) {
+		COPY_REGS(s->hdr.regs, &ctx->regs);
+		have_regs = true;
+	} else if (user_stacks) {
+		have_regs = task_user_regs(&s->hdr, &cs);
+	}
+	size = fill_stacks(ctx, s, !user_mode, 0, have_regs, cs, 0);
 	if (size > sizeof(*s))
 		return 0;
-	if (bpf_ringbuf_output(&ring, s, size,
-			       bpf_ringbuf_query(&ring, BPF_RB_AVAIL_DATA) + size >= wakeup_bytes
-				       ? BPF_RB_FORCE_WAKEUP
-				       : BPF_RB_NO_WAKEUP))
+	if (ring_output(s, size))
 		count_lost(PB_SNAP_LOST_RING_FULL);
 	return 0;
 }
+
+#include "snapshot_offcpu.bpf.h"

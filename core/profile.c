@@ -121,23 +121,40 @@ static uint64_t name_hash_of(const struct pb_profile *p, size_t id)
 	return p->name_hashes[id];
 }
 
+/* name's id (hash h), or -ENOENT with *slot the empty index slot where it would go. */
+static int64_t lookup(const struct pb_profile *p, const char *name, size_t len, uint64_t h,
+		      size_t *slot)
+{
+	for (*slot = h & (p->name_index_cap - 1); p->name_index[*slot];
+	     *slot = (*slot + 1) & (p->name_index_cap - 1)) {
+		uint32_t id = p->name_index[*slot] - 1;
+
+		if (p->name_hashes[id] == h && p->name_lens[id] == len &&
+		    !memcmp(p->names[id], name, len))
+			return id;
+	}
+	return -ENOENT;
+}
+
+int64_t pb_profile__find(const struct pb_profile *p, const char *name, size_t len)
+{
+	size_t slot;
+
+	return p->name_index_cap ? lookup(p, name, len, pb_hash_bytes(name, len), &slot) : -ENOENT;
+}
+
 int64_t pb_profile__intern(struct pb_profile *p, const char *name, size_t len)
 {
 	uint64_t h = pb_hash_bytes(name, len);
+	int64_t id;
 	size_t slot;
 	char *copy;
 
 	if ((p->n_names + 1) * 2 > p->name_index_cap &&
 	    grow_index(p, &p->name_index, &p->name_index_cap, p->n_names, name_hash_of))
 		return -ENOMEM;
-	for (slot = h & (p->name_index_cap - 1); p->name_index[slot];
-	     slot = (slot + 1) & (p->name_index_cap - 1)) {
-		uint32_t id = p->name_index[slot] - 1;
-		const char *have = p->names[id];
-
-		if (p->name_hashes[id] == h && p->name_lens[id] == len && !memcmp(have, name, len))
-			return id;
-	}
+	if ((id = lookup(p, name, len, h, &slot)) >= 0)
+		return id;
 	if (p->n_names == p->cap_names) {
 		size_t cap = p->cap_names ? p->cap_names * 2 : 256;
 		char **names = realloc(p->names, cap * sizeof(*names));
@@ -303,17 +320,6 @@ size_t pb_profile__label_set_count(const struct pb_profile *p)
 	return pb_labelsets__count(p->labelsets);
 }
 
-const char *pb_profile__label(const struct pb_profile *p, uint32_t id, const char *key)
-{
-	const struct pb_label *l;
-	size_t n = pb_labelsets__get(p->labelsets, id, &l);
-
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(l[i].key, key))
-			return l[i].value;
-	return NULL;
-}
-
 /* src's label set ids as p's: map[id] for every id of src (map[0] = 0). */
 static uint32_t *map_labelsets(struct pb_profile *p, const struct pb_profile *src)
 {
@@ -336,11 +342,16 @@ static uint32_t *map_labelsets(struct pb_profile *p, const struct pb_profile *sr
 
 int pb_profile__merge(struct pb_profile *p, const struct pb_profile *src)
 {
-	uint32_t *map = malloc((src->n_names + 1) * sizeof(*map));
-	uint32_t *lmap = map ? map_labelsets(p, src) : NULL;
+	uint32_t *map, *lmap;
 	uint32_t ids[PB_PROFILE_MAX_DEPTH]; /* src's stacks are never deeper (pb_profile__add) */
 	int err = 0;
 
+	if (src->n_stacks && p->n_stacks && src->meta.event != p->meta.event)
+		return -EDOM;
+	if (src->n_stacks && !p->n_stacks)
+		p->meta.event = src->meta.event;
+	map = malloc((src->n_names + 1) * sizeof(*map));
+	lmap = map ? map_labelsets(p, src) : NULL;
 	if (!lmap) {
 		free(map);
 		return -ENOMEM;

@@ -7,6 +7,17 @@
 
 #include <profile-bee/profile-bee.h>
 
+const char *pb_profile__label(const struct pb_profile *p, uint32_t id, const char *key)
+{
+	const struct pb_label *l;
+	size_t n = pb_profile__labels(p, id, &l);
+
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(l[i].key, key))
+			return l[i].value;
+	return NULL;
+}
+
 int pb_profile__add_names(struct pb_profile *p, uint32_t pid, const char *const *names,
 			  uint32_t depth, uint64_t count)
 {

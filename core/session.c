@@ -275,7 +275,7 @@ int pb_session_check_cgroups(struct pb_session *s)
 	return 0;
 }
 
-/* Off-CPU time needs an unwinder that attaches to sched_switch (fp, dwarf). */
+/* Off-CPU time needs an unwinder that attaches to sched_switch (all but perf). */
 int pb_session_check_event(struct pb_session *s)
 {
 	const struct pb_plugin *d = s->unwinder ? s->unwinder->desc : NULL;
@@ -284,7 +284,8 @@ int pb_session_check_event(struct pb_session *s)
 	    (d && PB_HAS(d, unwinder_flags) && (d->unwinder_flags & PB_UNWINDER_OFF_CPU)))
 		return 0;
 	return pb_session_fail(s, EINVAL, "the '%s' unwinder cannot count off-CPU time "
-			       "(--off-cpu, --wall): use fp or dwarf", s->unwinder_name);
+			       "(--off-cpu, --wall): use fp, dwarf, libdw or libunwind",
+			       s->unwinder_name);
 }
 
 int pb_session__check(struct pb_session *s)

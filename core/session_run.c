@@ -105,6 +105,11 @@ static void report_unnamed(struct pb_session *s)
 				       st.error, (unsigned long long)st.failed);
 	}
 
+	/* Off-CPU and wall stacks count microseconds: a frame's number would pass for frames. */
+	if (s->symbolizer && (s->opts.event == PB_EVENT_OFF_CPU || s->opts.event == PB_EVENT_WALL))
+		pb_symbolizer__unnamed_weight(s->symbolizer, s->opts.event == PB_EVENT_WALL
+								 ? "wall-clock time"
+								 : "off-CPU time");
 	if (s->symbolizer && !s->opts.quiet &&
 	    pb_symbolizer__unnamed_summary(s->symbolizer, line, sizeof(line)))
 		pb_session_log(s, PB_LOG_WARN, "%s", line);
@@ -210,6 +215,7 @@ static void fill_meta(struct pb_session *s, struct pb_profile *p, uint64_t start
 	m->start_ns = start;
 	m->end_ns = end;
 	m->frequency = s->opts.frequency;
+	m->event = s->events_spec ? PB_EVENT_PROBES : s->opts.event;
 	m->target_pid = target;
 	snprintf(m->unwinder, sizeof(m->unwinder), "%s", s->unwinder_name);
 	gethostname(m->hostname, sizeof(m->hostname) - 1);

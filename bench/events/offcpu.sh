@@ -38,7 +38,8 @@ attached() {
 	echo "$1 never attached" >&2
 	return 1
 }
-# with NAME PROG CMD...: a bench run while CMD runs; prints "usecs ns_per_switch".
+# with NAME PROG CMD...: a bench run while CMD runs; prints "usecs ns_per_switch lost", lost
+# being the off-CPU samples the snapshot unwinders dropped on a full ring ("-" for others).
 with() {
 	local prog=$1 pid us ns
 	shift
@@ -49,23 +50,29 @@ with() {
 	ns=$(prog_ns "$prog")
 	kill -INT $pid
 	wait $pid || true
-	echo "$us $ns"
+	lost=$(grep -o '[0-9]* off-CPU samples: ring buffer full' "$tmp/err" | awk '{ s += $1; n++ } END { print n ? s : "-" }')
+	echo "$us $ns $lost"
 }
 
 for r in $(seq "$rounds"); do
 	echo "none $(pipe_bench) -" >>"$tmp/runs"
 	echo "profile-bee $(with pb_sched_switch "$pb" --off-cpu -d 0 -o "$tmp/pb.folded")" >>"$tmp/runs"
+	# libdw: the stack copied into the ring at every switch-out, unwound in userspace.
+	echo "pb-libdw $(with pb_snap_switch "$pb" --off-cpu --unwinder libdw -d 0 -o "$tmp/dw.folded")" >>"$tmp/runs"
 	# Debian's offcputime (0.26) has no -f; its text output comes at the end, after the bench.
 	echo "offcputime $(with sched_switch offcputime)" >>"$tmp/runs"
-	echo "round $r: $(tail -3 "$tmp/runs" | tr '\n' ' ')" >&2
+	echo "round $r: $(tail -4 "$tmp/runs" | tr '\n' ' ')" >&2
 done
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 base=$(awk '$1 == "none" { print $2 }' "$tmp/runs" | median)
 echo "perf bench sched pipe -l $loops, $rounds interleaved rounds, medians; $(nproc) CPUs, $(uname -r)"
-printf '%-12s %10s %9s %14s\n' tool usecs/op slowdown "BPF ns/switch"
-for t in none profile-bee offcputime; do
+printf '%-12s %10s %9s %14s %12s\n' tool usecs/op slowdown "BPF ns/switch" "ring losses"
+for t in none profile-bee pb-libdw offcputime; do
 	us=$(awk -v t=$t '$1 == t { print $2 }' "$tmp/runs" | median)
-	ns=$(awk -v t=$t '$1 == t && $3 != "-" { print $3 }' "$tmp/runs" | median)
-	printf '%-12s %10s %8.1f%% %14s\n' $t "$us" "$(awk -v a="$us" -v b="$base" 'BEGIN { print 100 * (a / b - 1) }')" "${ns:--}"
+	ns=$(awk -v t=$t '$1 == t && $3 != "-" { print $3 }' "$tmp/runs")
+	ns=${ns:+$(echo "$ns" | median)}
+	lost=$(awk -v t=$t '$1 == t && $4 != "-" && $4 != "" { print $4 }' "$tmp/runs")
+	lost=${lost:+$(echo "$lost" | median)}
+	printf '%-12s %10s %8.1f%% %14s %12s\n' $t "$us" "$(awk -v a="$us" -v b="$base" 'BEGIN { print 100 * (a / b - 1) }')" "${ns:--}" "${lost:--}"
 done

@@ -104,7 +104,27 @@ static void report_cuts(const char *path, const struct pb_profile *p)
 			path, (unsigned long long)sat, sat > 1 ? "s" : "");
 }
 
-static int read_input(const char *path, struct pb_profile **ret)
+/*
+ * Folded text does not say what its counts are: --off-cpu or --wall (event) does. A pprof file
+ * says it in its sample types, which a different flag must not contradict.
+ */
+static int set_input_event(const char *path, struct pb_profile *p, uint32_t event)
+{
+	struct pb_profile_meta *m = pb_profile__meta(p);
+
+	if (event == PB_EVENT_CPU || m->event == event)
+		return 0;
+	if (m->event != PB_EVENT_CPU) {
+		fprintf(stderr, "profile-bee: %s holds a%s %s profile, not %s\n", path,
+			m->event == PB_EVENT_OFF_CPU ? "n" : "", pb_profile__event_name(m->event),
+			pb_profile__event_name(event));
+		return 2;
+	}
+	m->event = event;
+	return 0;
+}
+
+static int read_input(const char *path, uint32_t event, struct pb_profile **ret)
 {
 	struct pb_folded_report rep;
 	struct pb_profile *p;
@@ -153,6 +173,10 @@ static int read_input(const char *path, struct pb_profile **ret)
 		pb_profile__free(p);
 		return 1;
 	}
+	if ((err = set_input_event(path, p, event))) {
+		pb_profile__free(p);
+		return err;
+	}
 	*ret = p;
 	return 0;
 }
@@ -165,7 +189,7 @@ static int run(struct pb_session *s, struct cli *cli, const struct pb_settings *
 	int err, status;
 
 	if (cli->input) {
-		if ((status = read_input(cli->input, &input)))
+		if ((status = read_input(cli->input, cli->opts.event, &input)))
 			return status;
 		err = pb_session__write(s, input);
 		pb_profile__free(input);
@@ -213,9 +237,11 @@ static int run_script(struct cli *cli, const struct pb_settings *merged,
 		.n_pids = cli->opts.n_pids,
 		.command = cli->opts.command,
 	};
+	uint32_t event = PB_EVENT_CPU;
 	int ret;
 
-	if (cli->input && (ret = read_input(cli->input, &input)))
+	pb_profile__event_parse(pb_settings_get(merged, "profile", "event"), &event);
+	if (cli->input && (ret = read_input(cli->input, event, &input)))
 		return ret;
 	env.input = input;
 	ret = cli_script_run(&env, sc);

@@ -57,7 +57,7 @@ static struct pb_profile *empty_like(lua_State *L, const struct pb_profile *p)
 }
 
 /* Counts are unsigned 64-bit; past Lua's largest integer they become floats, never negative. */
-static void push_count(lua_State *L, uint64_t n)
+void pb_lua_push_count(lua_State *L, uint64_t n)
 {
 	if (n <= (uint64_t)LUA_MAXINTEGER)
 		lua_pushinteger(L, (lua_Integer)n);
@@ -126,7 +126,7 @@ static void push_stack(lua_State *L, const struct pb_profile *p, const struct pb
 	lua_setfield(L, -2, "comm");
 	lua_pushinteger(L, st->pid);
 	lua_setfield(L, -2, "pid");
-	push_count(L, st->count);
+	pb_lua_push_count(L, st->count);
 	lua_setfield(L, -2, "count");
 	lua_createtable(L, st->depth > skip ? st->depth - skip - 1 : 0, 0);
 	for (uint32_t i = skip + 1; i < st->depth; i++) {
@@ -165,24 +165,36 @@ static uint32_t check_labels(lua_State *L, int idx, struct pb_profile *q)
 	return set;
 }
 
-/* pb_profile__add_names with a label set; depth may be one past the limit (cut and counted). */
-static int add_names_labeled(struct pb_profile *q, uint32_t pid, uint32_t labels,
-			     const char *const *names, uint32_t depth, uint64_t count)
+/*
+ * pb_profile__add_names with a label set; depth may be one past the limit (cut and counted).
+ * A frame named as one of p's keeps its binary and address (its site, as pprof writes it): a
+ * name has one site in a profile, so a filter that keeps or moves frames keeps theirs.
+ */
+static int add_names_labeled(struct pb_profile *q, const struct pb_profile *p, uint32_t pid,
+			     uint32_t labels, const char *const *names, uint32_t depth,
+			     uint64_t count)
 {
 	uint32_t ids[PB_PROFILE_MAX_DEPTH + 1];
 
 	for (uint32_t i = 0; i < depth; i++) {
-		int64_t id = pb_profile__intern(q, names[i], strlen(names[i]));
+		size_t len = strlen(names[i]);
+		int64_t id = pb_profile__intern(q, names[i], len), from;
+		int err;
 
 		if (id < 0)
 			return id;
 		ids[i] = id;
+		if (!pb_profile__frame_site(q, id, NULL) &&
+		    (from = pb_profile__find(p, names[i], len)) >= 0 &&
+		    (err = pb_profile__copy_frame_site(q, id, p, from)))
+			return err;
 	}
 	return pb_profile__add_labeled(q, pid, labels, ids, depth, count);
 }
 
 /* Adds the stack table at idx (as a filter returned it) to q; raises on a malformed one. */
-static void add_stack_table(lua_State *L, int idx, struct pb_profile *q)
+static void add_stack_table(lua_State *L, int idx, struct pb_profile *q,
+			    const struct pb_profile *p)
 {
 	/* One past the limit: pb_profile__add_names cuts the stack and counts it. */
 	const char *names[PB_PROFILE_MAX_DEPTH + 2];
@@ -221,7 +233,7 @@ static void add_stack_table(lua_State *L, int idx, struct pb_profile *q)
 		if (!names[root + i + 1])
 			luaL_error(L, "frame %d of a returned stack is not a string", (int)i + 1);
 	}
-	if (count > 0 && add_names_labeled(q, pid, labels, names, root + n + 1, count))
+	if (count > 0 && add_names_labeled(q, p, pid, labels, names, root + n + 1, count))
 		luaL_error(L, "out of memory");
 	lua_pop(L, 4 + (int)n);
 }
@@ -248,7 +260,7 @@ static int l_filter(lua_State *L)
 		push_stack(L, p, st);
 		lua_call(L, 1, 1);
 		if (lua_istable(L, -1))
-			add_stack_table(L, -1, q);
+			add_stack_table(L, -1, q, p);
 		else if (lua_toboolean(L, -1) && copy_stack(q, p, st))
 			return luaL_error(L, "out of memory");
 		lua_pop(L, 1);
@@ -320,8 +332,12 @@ static int l_merge(lua_State *L)
 	const struct pb_profile *q = pb_lua_check_profile(L, 2);
 	struct pb_profile_meta *m = pb_profile__meta(p);
 	const struct pb_profile_meta *qm = pb_profile__meta_const(q);
+	int err = pb_profile__merge(p, q);
 
-	if (pb_profile__merge(p, q))
+	if (err == -EDOM)
+		return luaL_error(L, "p:merge: cannot add %s counts to %s counts",
+				  pb_profile__unit(q), pb_profile__unit(p));
+	if (err)
 		return luaL_error(L, "out of memory");
 	/* The merged window spans both. */
 	if (qm->start_ns && (!m->start_ns || qm->start_ns < m->start_ns))
@@ -334,7 +350,7 @@ static int l_merge(lua_State *L)
 
 static int l_total(lua_State *L)
 {
-	push_count(L, pb_profile__total(pb_lua_check_profile(L, 1)));
+	pb_lua_push_count(L, pb_profile__total(pb_lua_check_profile(L, 1)));
 	return 1;
 }
 
@@ -400,9 +416,9 @@ static int l_top(lua_State *L)
 		lua_createtable(L, 0, 3);
 		lua_pushstring(L, items[i].name);
 		lua_setfield(L, -2, "name");
-		push_count(L, items[i].self);
+		pb_lua_push_count(L, items[i].self);
 		lua_setfield(L, -2, "self");
-		push_count(L, items[i].total);
+		pb_lua_push_count(L, items[i].total);
 		lua_setfield(L, -2, "total");
 		lua_rawseti(L, -2, i + 1);
 	}
@@ -443,52 +459,16 @@ static int l_gc(lua_State *L)
 	return 0;
 }
 
-static int l_tostring(lua_State *L)
-{
-	const struct pb_profile *p = pb_lua_check_profile(L, 1);
-
-	lua_pushfstring(L, "pb.profile (%I stacks, %I samples)",
-			(lua_Integer)pb_profile__stack_count(p), (lua_Integer)pb_profile__total(p));
-	return 1;
-}
-
-/* p:meta(): { start=, ["end"]=, frequency=, pid=, comm=, unwinder=, hostname= } */
-static int l_meta(lua_State *L)
-{
-	const struct pb_profile_meta *m = pb_profile__meta_const(pb_lua_check_profile(L, 1));
-
-	lua_createtable(L, 0, 9);
-	lua_pushnumber(L, m->start_ns / 1e9);
-	lua_setfield(L, -2, "start");
-	lua_pushnumber(L, m->end_ns / 1e9);
-	lua_setfield(L, -2, "end");
-	lua_pushinteger(L, m->frequency);
-	lua_setfield(L, -2, "frequency");
-	lua_pushinteger(L, m->target_pid);
-	lua_setfield(L, -2, "pid");
-	lua_pushstring(L, m->comm);
-	lua_setfield(L, -2, "comm");
-	lua_pushstring(L, m->unwinder);
-	lua_setfield(L, -2, "unwinder");
-	lua_pushstring(L, m->hostname);
-	lua_setfield(L, -2, "hostname");
-	push_count(L, pb_profile__truncated(pb_lua_check_profile(L, 1)));
-	lua_setfield(L, -2, "truncated");
-	push_count(L, pb_profile__saturated(pb_lua_check_profile(L, 1)));
-	lua_setfield(L, -2, "saturated");
-	return 1;
-}
-
 static const luaL_Reg profile_methods[] = {
 	{ "filter", l_filter }, { "grep", l_grep },	{ "exclude", l_exclude },
 	{ "merge", l_merge },	{ "top", l_top },	{ "total", l_total },
 	{ "stacks", l_stacks }, { "folded", pb_lua_profile_folded }, { "encode", pb_lua_profile_encode },
-	{ "write", pb_lua_profile_write },	{ "meta", l_meta },	{ NULL, NULL },
+	{ "write", pb_lua_profile_write },	{ "meta", pb_lua_profile_meta },	{ NULL, NULL },
 };
 
 static const luaL_Reg profile_meta[] = {
 	{ "__gc", l_gc },
-	{ "__tostring", l_tostring },
+	{ "__tostring", pb_lua_profile_tostring },
 	{ NULL, NULL },
 };
 

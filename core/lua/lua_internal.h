@@ -40,6 +40,12 @@ struct pb_profile *pb_lua_check_profile(lua_State *L, int idx);
 /* A copy of src as a new profile, or NULL. */
 struct pb_profile *pb_lua_copy_profile(const struct pb_profile *src);
 void pb_lua_open_profile(lua_State *L);
+/* Counts are unsigned 64-bit; past Lua's largest integer they become floats, never negative. */
+void pb_lua_push_count(lua_State *L, uint64_t n);
+
+/* lmeta.c: tostring(p) and p:meta(). */
+int pb_lua_profile_tostring(lua_State *L);
+int pb_lua_profile_meta(lua_State *L);
 
 /* lwrite.c: the profile methods that write it (p:write, p:encode, p:folded). */
 int pb_lua_profile_write(lua_State *L);

@@ -419,6 +419,13 @@ void pb_symbolizer__end_window(struct pb_symbolizer *s, pb_symbolizer_live_fn li
 	pthread_mutex_unlock(&s->lock);
 }
 
+void pb_symbolizer__unnamed_weight(struct pb_symbolizer *s, const char *weight)
+{
+	pthread_mutex_lock(&s->lock);
+	s->unnamed.weight = weight;
+	pthread_mutex_unlock(&s->lock);
+}
+
 size_t pb_symbolizer__unnamed_summary(struct pb_symbolizer *s, char *buf, size_t sz)
 {
 	size_t n;

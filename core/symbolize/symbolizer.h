@@ -51,6 +51,8 @@ int pb_symbolizer__frames_n(struct pb_symbolizer *s, uint32_t pid, const struct 
 			    int max);
 /* One line saying how many frames went unnamed, why and in which binaries; 0 when none. */
 size_t pb_symbolizer__unnamed_summary(struct pb_symbolizer *s, char *buf, size_t sz);
+/* Frames weigh weight (static, "off-CPU time"), not one per sample: the line gives shares. */
+void pb_symbolizer__unnamed_weight(struct pb_symbolizer *s, const char *weight);
 /* pid exited or exec'd: its perf map is dropped at the next pb_symbolizer__end_window. */
 void pb_symbolizer__forget_pid(struct pb_symbolizer *s, uint32_t pid);
 /*

@@ -87,6 +87,19 @@ static int by_count(const void *a, const void *b)
 			used += snprintf(buf + used, sz - used, __VA_ARGS__);              \
 	} while (0)
 
+/* n frames: the number, or with a weight their share of all. */
+static void put_weight(const struct pb_unnamed *u, uint64_t n, uint64_t all, char *buf,
+		       size_t sz, size_t *at)
+{
+	size_t used = *at;
+
+	if (u->weight)
+		PUT("%.1f%%", 100.0 * n / all);
+	else
+		PUT("%llu", (unsigned long long)n);
+	*at = used;
+}
+
 size_t pb_unnamed_format(const struct pb_unnamed *u, char *buf, size_t sz)
 {
 	struct pb_unnamed_bin sorted[PB_UNNAMED_MAX_BINS];
@@ -107,9 +120,14 @@ size_t pb_unnamed_format(const struct pb_unnamed *u, char *buf, size_t sz)
 	qsort(sorted, u->n_bins, sizeof(*sorted), by_count);
 	for (size_t i = 0; i < u->n_bins; i++)
 		n_bins += sorted[i].cause != PB_UNNAMED_NO_MAPPING;
-	PUT("%llu of %llu frames (%.1f%%) unnamed in %zu%s binar%s: ", (unsigned long long)total,
-	    (unsigned long long)all, 100.0 * total / all, n_bins, u->untracked ? "+" : "",
-	    n_bins == 1 && !u->untracked ? "y" : "ies");
+	if (u->weight)
+		PUT("%.1f%% of frames (by %s) unnamed in %zu%s binar%s: ", 100.0 * total / all,
+		    u->weight, n_bins, u->untracked ? "+" : "",
+		    n_bins == 1 && !u->untracked ? "y" : "ies");
+	else
+		PUT("%llu of %llu frames (%.1f%%) unnamed in %zu%s binar%s: ",
+		    (unsigned long long)total, (unsigned long long)all, 100.0 * total / all, n_bins,
+		    u->untracked ? "+" : "", n_bins == 1 && !u->untracked ? "y" : "ies");
 	uint64_t left[PB_UNNAMED_N];
 
 	/* Causes by weight; within each the top three binaries by frames. */
@@ -123,14 +141,17 @@ size_t pb_unnamed_format(const struct pb_unnamed *u, char *buf, size_t sz)
 				c = k;
 		if (c < 0)
 			break;
-		PUT("%s%llu %s (", first_cause ? "" : ", ", (unsigned long long)left[c],
-		    causes[c].what);
+		PUT("%s", first_cause ? "" : ", ");
+		put_weight(u, left[c], all, buf, sz, &used);
+		PUT(" %s (", causes[c].what);
 		first_cause = false;
 		left[c] = 0;
 		for (size_t i = 0; i < u->n_bins && shown < 3; i++)
 			if (sorted[i].cause == c && c != PB_UNNAMED_NO_MAPPING)
-				PUT("%s%s %llu", shown++ ? ", " : "", sorted[i].name,
-				    (unsigned long long)sorted[i].n);
+			{
+				PUT("%s%s ", shown++ ? ", " : "", sorted[i].name);
+				put_weight(u, sorted[i].n, all, buf, sz, &used);
+			}
 		PUT("%s%s)", shown ? "; " : "", causes[c].hint);
 	}
 	return used < sz ? used : sz - 1;

@@ -31,6 +31,12 @@ struct pb_unnamed {
 	struct pb_unnamed_bin bins[PB_UNNAMED_MAX_BINS];
 	size_t n_bins;
 	uint64_t untracked; /* frames of binaries beyond PB_UNNAMED_MAX_BINS */
+	/*
+	 * NULL: frames are counted once per sample. Else what weighs them ("off-CPU time": a
+	 * frame counts the microseconds of its stack), and the line gives shares, not numbers
+	 * that would pass for frames.
+	 */
+	const char *weight;
 };
 
 /* Counts n frames of path (may be NULL) left unnamed for cause. */
@@ -42,6 +48,8 @@ uint64_t pb_unnamed_total(const struct pb_unnamed *u);
  * Writes the summary of frames unnamed in binaries (those outside known mappings are counted,
  * not reported), e.g. "12 of 400 frames (3.0%) unnamed in 2 binaries: 10 in stripped
  * binaries (libx.so 10; install their -dbgsym ...), 2 JIT ..." into buf; 0 when none unnamed.
+ * With a weight: "3.0% of frames (by off-CPU time) unnamed in 2 binaries: 2.5% in stripped
+ * binaries (libx.so 2.5%; ...".
  */
 size_t pb_unnamed_format(const struct pb_unnamed *u, char *buf, size_t sz);
 

@@ -11,7 +11,7 @@ CHAIN="main;pb_alpha;pb_beta;pb_gamma"
 # samples on pb_gamma, where the checks need 100.
 SECONDS_RUN=3
 
-plan 19
+plan 22
 echo "# kernel $(uname -r)"
 
 if "$PB" --check >"$TMP/check" 2>&1; then
@@ -68,11 +68,14 @@ else
 fi
 expect_chain "the main thread's chain beside it" "$TMP/sys.folded" "main;pb_sys_spin" 90 20
 
-# Off-CPU time from sched_switch (tp_btf) with each BPF walk: the nap thread's 20 naps of
-# 100 ms, against what the fixture measured (the thread's whole time: under TCG dwarf may see a
-# first nap before libc's table is built, [truncated]); wall-clock roots.
-for u in fp dwarf; do
-	"$PB" --unwinder "$u" --off-cpu -o "$TMP/off-$u.folded" -- "$C/offcpu-fp" 2>"$TMP/off-$u.err"
+# Off-CPU time from sched_switch (tp_btf) with each BPF walk, and with the snapshot taken at
+# switch-out that libdw and libunwind unwind: the nap thread's 20 naps of 100 ms, against what
+# the fixture measured (the thread's whole time: under TCG dwarf may see a first nap before
+# libc's table is built, [truncated]); wall-clock roots.
+for u in fp dwarf libdw libunwind; do
+	fixture=$C/offcpu-nofp
+	[ "$u" = fp ] || [ "$u" = dwarf ] && fixture=$C/offcpu-fp
+	"$PB" --unwinder "$u" --off-cpu -o "$TMP/off-$u.folded" -- "$fixture" 2>"$TMP/off-$u.err"
 	nap=$(awk '$1 == "nap_us" { print $2 }' "$TMP/off-$u.err")
 	got=$(samples_matching "$TMP/off-$u.folded" '^pb_nap;.*;schedule_[[]k[]]')
 	# busybox awk has no ^ (no math library).
@@ -83,14 +86,18 @@ for u in fp dwarf; do
 			"$(sort -t' ' -k2 -nr "$TMP/off-$u.folded" | head -5)" "$(cat "$TMP/off-$u.err")"
 	fi
 done
-"$PB" --wall -F 199 -o "$TMP/wall.folded" -- "$C/offcpu-fp" 2>"$TMP/wall.err"
-on=$(samples_matching "$TMP/wall.folded" '^[[]on-cpu[]];pb_half;.*pb_spin')
-off=$(samples_matching "$TMP/wall.folded" '^[[]off-cpu[]];pb_nap;')
-if [ "$on" -gt 0 ] && [ "$off" -gt 0 ]; then
-	ok "--wall: [on-cpu] spinning ($on us) and [off-cpu] naps ($off us)"
-else
-	not_ok "--wall: [on-cpu] and [off-cpu] roots" "on $on, off $off" "$(cat "$TMP/wall.err")"
-fi
+for u in fp libdw; do
+	"$PB" --unwinder "$u" --wall -F 199 -o "$TMP/wall-$u.folded" -- "$C/offcpu-fp" \
+		2>"$TMP/wall-$u.err"
+	on=$(samples_matching "$TMP/wall-$u.folded" '^[[]on-cpu[]];pb_half;.*pb_spin')
+	off=$(samples_matching "$TMP/wall-$u.folded" '^[[]off-cpu[]];pb_nap;.*pb_napper')
+	if [ "$on" -gt 0 ] && [ "$off" -gt 0 ]; then
+		ok "$u --wall: [on-cpu] spinning ($on us) and [off-cpu] naps ($off us)"
+	else
+		not_ok "$u --wall: [on-cpu] and [off-cpu] roots" "on $on, off $off" \
+			"$(cat "$TMP/wall-$u.err")"
+	fi
+done
 
 # System-wide, every output that needs no network from one run. Starting takes a few seconds
 # under TCG: the fixture runs until the profile is over.

@@ -20,12 +20,13 @@ extern "C" {
  * session (logging, lost counters, process mappings, encoders, stopping) goes through the host.
  */
 #define PB_PLUGIN_ABI_MAJOR 2
-#define PB_PLUGIN_ABI_MINOR 7 /* 2.1: unwinder_flags, set_enabled; 2.2: pb_encoder.decode; 2.3: python;
+#define PB_PLUGIN_ABI_MINOR 8 /* 2.1: unwinder_flags, set_enabled; 2.2: pb_encoder.decode; 2.3: python;
 				* 2.4: per-thread/per-CPU views (pb_raw_stack.cpu, sample params), --cgroup,
 				* frame sites (pb_profile__mapping...);
 				* 2.5: pb_unwinder_ops.peek;
 				* 2.6: event, off-CPU params, PB_RAW_OFF_CPU, PB_UNWINDER_OFF_CPU;
-				* 2.7: probes (-e) */
+				* 2.7: probes (-e);
+				* 2.8: pb_profile_meta.event, pb_profile__unit, __event_*, __find */
 /* The entry point: a NULL-terminated list of the plugins one .so holds (ABI 2 and later). */
 #define PB_PLUGIN_ENTRY_SYMBOL "pb_plugin_list"
 /* What ABI 1 plugins exported (one descriptor): found, it is refused with both versions. */

@@ -63,6 +63,12 @@ struct pb_profile_meta {
 	char unwinder[32];
 	char hostname[64];
 	char comm[32];	    /* the target's name when target_pid != 0 */
+	/*
+	 * What the counts are: a PB_EVENT_* (0: on-CPU samples). Off-CPU and wall counts are
+	 * microseconds (pb_profile__unit); folded text does not say, so a profile read from it
+	 * is on-CPU unless the reader says otherwise (--off-cpu/--wall with --input).
+	 */
+	uint32_t event;
 };
 
 int pb_profile__new(struct pb_profile **ret);
@@ -70,6 +76,8 @@ void pb_profile__free(struct pb_profile *p);
 
 /* Returns the id of name (interning it on first use), or -errno. */
 int64_t pb_profile__intern(struct pb_profile *p, const char *name, size_t len);
+/* The id of name if p has interned it, else -ENOENT (p unchanged). */
+int64_t pb_profile__find(const struct pb_profile *p, const char *name, size_t len);
 /*
  * Adds count samples of the stack frames[0..depth) (ids from pb_profile__intern). Stacks deeper
  * than PB_PROFILE_MAX_DEPTH are cut. The profile's total never passes UINT64_MAX (so no sum of
@@ -95,7 +103,11 @@ int pb_profile__add_labeled(struct pb_profile *p, uint32_t pid, uint32_t labels,
 /* Same as pb_profile__add with names instead of ids. */
 int pb_profile__add_names(struct pb_profile *p, uint32_t pid, const char *const *names,
 			  uint32_t depth, uint64_t count);
-/* Adds every stack of src to p (frame ids and label sets are re-interned). */
+/*
+ * Adds every stack of src to p (frame ids and label sets are re-interned). A p without
+ * stacks takes src's event (meta.event); counts of another event (samples and microseconds)
+ * do not add up: -EDOM, p unchanged.
+ */
 int pb_profile__merge(struct pb_profile *p, const struct pb_profile *src);
 /* Adds st, a stack of src, to dst: its names and labels re-interned (what filters copy). */
 int pb_profile__copy_stack(struct pb_profile *dst, const struct pb_profile *src,
@@ -143,6 +155,12 @@ uint32_t pb_profile__frame_site(const struct pb_profile *p, uint32_t frame, uint
 /* src_frame's site in src as frame's in dst (its mapping interned in dst), unless it has one. */
 int pb_profile__copy_frame_site(struct pb_profile *dst, uint32_t frame,
 				const struct pb_profile *src, uint32_t src_frame);
+/* The event's name ("cpu", "off-cpu", "wall"; "events" for any other PB_EVENT_*). */
+const char *pb_profile__event_name(uint32_t event);
+/* The PB_EVENT_* named name (pb_profile__event_name), or -EINVAL. */
+int pb_profile__event_parse(const char *name, uint32_t *event);
+/* The unit of p's counts: "samples" (on-CPU), "microseconds" (off-CPU, wall) or "events". */
+const char *pb_profile__unit(const struct pb_profile *p);
 /* Removes every stack. Interned names and meta are kept. */
 void pb_profile__clear(struct pb_profile *p);
 
@@ -305,7 +323,7 @@ struct pb_session_opts {
 	 * CPU from sched_switch) or PB_EVENT_WALL (--wall: both, under "[on-cpu]" / "[off-cpu]"
 	 * root frames); the last two count microseconds. Off-CPU blocks counted: threads in a
 	 * state of offcpu_states (PB_OFFCPU_*, 0: all), lasting min_block_us to max_block_us
-	 * (0: no limit). Only the fp and dwarf unwinders count off-CPU time.
+	 * (0: no limit). Every unwinder but perf counts off-CPU time.
 	 */
 	uint32_t event;
 	uint32_t offcpu_states;
@@ -326,6 +344,8 @@ struct pb_session_opts {
 #define PB_EVENT_CPU	 0 /* on-CPU samples of perf timers (-F) */
 #define PB_EVENT_OFF_CPU 1 /* microseconds off CPU, from sched_switch; no timers */
 #define PB_EVENT_WALL	 2 /* both, in microseconds: a sample is worth 1e6 / frequency */
+/* In pb_profile_meta.event only: -e's perf events or probe hits, one count each ("events"). */
+#define PB_EVENT_PROBES	 3
 /* The states of a thread leaving the CPU that off-CPU time is counted for (a mask, --state). */
 #define PB_OFFCPU_RUNNABLE	  (1u << 0) /* preempted or yielded: it still wants a CPU */
 #define PB_OFFCPU_INTERRUPTIBLE	  (1u << 1) /* sleeping: nanosleep, read, poll, futex ... */

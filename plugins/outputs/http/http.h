@@ -93,13 +93,14 @@ int pyroscope_build_url(const char *base, const char *name, const char *format,
 			uint32_t frequency, uint64_t from_ns,
 			uint64_t until_ns, char **ret);
 /*
- * pyroscope_name.c: "app.cpu{k=v,...}" from the app name, labels "k=v;k2=v2" (',' also
- * separates), the series' labels set[0..n_set) (a label set of the profile) and, with
- * host_labels, the host metadata, the first of each key winning in that order; made valid,
- * each change logged.
+ * pyroscope_name.c: "app.TYPE{k=v,...}" (TYPE: cpu, off_cpu, wall) from the app name, labels
+ * "k=v;k2=v2" (',' also separates), the series' labels set[0..n_set) (a label set of the
+ * profile) and, with host_labels, the host metadata, the first of each key winning in that
+ * order; made valid, each change logged.
  */
-int pyroscope_name(const struct pb_host *host, const char *app, const char *labels,
-		   const struct pb_label *set, size_t n_set, bool host_labels, char **ret);
+int pyroscope_name(const struct pb_host *host, const char *app, const char *type,
+		   const char *labels, const struct pb_label *set, size_t n_set, bool host_labels,
+		   char **ret);
 void url_append_escaped(FILE *f, const char *s);
 
 /* push_series.c: Pyroscope series names per label set, cached; a window split by label set. */
@@ -107,6 +108,7 @@ struct series_opts {
 	const struct pb_host *host;
 	const char *labels; /* the push's configured labels */
 	bool host_labels;
+	const char *type; /* the name's profile type: "cpu", "off_cpu", "wall" */
 };
 struct series_names {
 	struct pb_profile *keys; /* interned app and label sets: names[id] */

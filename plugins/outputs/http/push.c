@@ -324,7 +324,12 @@ static int queue_pyroscope(struct push *p, const struct pb_profile *prof, uint64
 {
 	const struct pb_profile_meta *m = pb_profile__meta_const(prof);
 	const char *app = p->app ? p->app : m->comm[0] ? m->comm : "profile-bee", *name;
-	const struct series_opts o = { p->host, p->labels, p->host_labels };
+	/* Off-CPU time is not CPU time: its own series, as Pyroscope's other agents name them. */
+	const struct series_opts o = { p->host, p->labels, p->host_labels,
+				       m->event == PB_EVENT_OFF_CPU ? "off_cpu"
+				       : m->event == PB_EVENT_WALL  ? "wall"
+				       : m->event == PB_EVENT_PROBES ? "events"
+								    : "cpu" };
 	struct pb_profile **parts;
 	size_t n;
 	int err;

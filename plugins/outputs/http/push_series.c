@@ -62,7 +62,7 @@ int series_name(struct series_names *c, const struct series_opts *o, const char 
 		*ret = c->names[id];
 		return 0;
 	}
-	if ((err = pyroscope_name(o->host, app, o->labels, set, n, o->host_labels, &name)))
+	if ((err = pyroscope_name(o->host, app, o->type, o->labels, set, n, o->host_labels, &name)))
 		return err;
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? 2 * c->cap : 16;

@@ -58,6 +58,12 @@ int window_new(const struct pb_host *host, const struct pb_profile *prof,
 	w->seq = o->seq;
 	if (o->pyroscope) {
 		uint64_t from = m->start_ns, until = m->end_ns;
+		/*
+		 * /ingest's units name no time (samples, objects, bytes, goroutines, lock_*):
+		 * off-CPU and wall microseconds go as samples at 1 MHz, which Pyroscope turns into
+		 * the right nanoseconds (a sample is worth 1e9 / sampleRate of them).
+		 */
+		bool us = m->event == PB_EVENT_OFF_CPU || m->event == PB_EVENT_WALL;
 		struct timespec now;
 
 		/* A profile read from a file has no window: it is stored as of now, not 1970. */
@@ -66,7 +72,7 @@ int window_new(const struct pb_host *host, const struct pb_profile *prof,
 			from = until = now.tv_sec * 1000000000ull + now.tv_nsec;
 		}
 		err = pyroscope_build_url(o->url, o->name, o->pprof ? "pprof" : "folded",
-					  m->frequency, from, until, &w->url);
+					  us ? 1000000 : m->frequency, from, until, &w->url);
 		if (err)
 			goto fail;
 		w->body = b.data;

@@ -20,7 +20,7 @@
  */
 #define LABEL_NAME_MAX 1024
 #define LABEL_VALUE_MAX 2048
-#define APP_MAX (LABEL_VALUE_MAX - 4) /* ".cpu" follows */
+#define APP_MAX (LABEL_VALUE_MAX - 8) /* ".cpu", ".off_cpu" or ".wall" follows */
 
 enum part { PART_APP, PART_KEY, PART_VALUE };
 
@@ -190,8 +190,9 @@ static int add_host_label(void *ctx, const char *key, const char *value)
 		       : add_label(l, key, strlen(key), value, strlen(value));
 }
 
-int pyroscope_name(const struct pb_host *host, const char *app, const char *labels,
-		   const struct pb_label *set, size_t n_set, bool host_labels, char **ret)
+int pyroscope_name(const struct pb_host *host, const char *app, const char *type,
+		   const char *labels, const struct pb_label *set, size_t n_set, bool host_labels,
+		   char **ret)
 {
 	struct labels l = { .host = host, .given = labels, .set = set, .n_set = n_set };
 	struct membuf name;
@@ -202,7 +203,7 @@ int pyroscope_name(const struct pb_host *host, const char *app, const char *labe
 		free(valid_app);
 		return err;
 	}
-	fprintf(name.f, "%s.cpu", valid_app[0] ? valid_app : "profile-bee");
+	fprintf(name.f, "%s.%s", valid_app[0] ? valid_app : "profile-bee", type);
 	free(valid_app);
 	l.f = name.f;
 	for (const char *p = labels; !err && p && *p;) {

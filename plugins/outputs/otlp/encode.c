@@ -4,7 +4,8 @@
  * generated from the published .proto files in proto/). Stacks are grouped into one
  * ResourceProfiles per container/pod (resource attributes per OpenTelemetry's semantic
  * conventions: host.name, container.id, container.runtime, k8s.pod.uid, k8s.node.name), each
- * with one Profile (samples/count, period in cpu nanoseconds from the frequency). The dictionary
+ * with one Profile (samples/count, period in cpu nanoseconds from the frequency; off-CPU and wall
+ * profiles: off-cpu or wall nanoseconds, otlp_write_request). The dictionary
  * is shared: index 0 of every table is its zero value, as the spec asks. A frame is one
  * function and one location, at the address and in the mapping (range, file offset, path,
  * process.executable.build_id.gnu) the model knows for it; a sample's stack is leaf first; its
@@ -261,7 +262,8 @@ static int build_samples(struct enc *e)
 			ids[s->n_location_indices++] = e->loc_of[st->frames[d]];
 		ids += s->n_location_indices;
 		e->stack_ptrs[i + 1] = s;
-		otlp_sample_init(sm, i + 1, &e->values[i], st->count);
+		otlp_sample_init(sm, i + 1, &e->values[i],
+				 otlp_value(pb_profile__meta_const(e->p), st->count));
 		if ((na = sample_attrs(e, st, aids)) < 0 || g < 0) {
 			err = na < 0 ? na : g;
 			break;

@@ -32,6 +32,8 @@ void otlp_dictionary_init(Dictionary *d, Mapping *map0, Mapping **map_ptrs);
 void otlp_location_init(Location *l, Line *line, Line **line_ptr, Function *f, int index);
 void otlp_stack_init(Stack *s);
 void otlp_sample_init(Sample *s, int stack_index, int64_t *value, uint64_t count);
+/* A sample's value for count: off-CPU and wall microseconds in nanoseconds, else count. */
+uint64_t otlp_value(const struct pb_profile_meta *m, uint64_t count);
 void otlp_kvu_init(KeyValueAndUnit *kv, AnyValue *v);
 /* An int (when is_int and value parses) or string value. */
 void otlp_any_set(AnyValue *v, bool is_int, const char *value);

@@ -57,6 +57,16 @@ void otlp_sample_init(Sample *s, int stack_index, int64_t *value, uint64_t count
 	s->n_values = 1;
 }
 
+static bool is_time(const struct pb_profile_meta *m)
+{
+	return m->event == PB_EVENT_OFF_CPU || m->event == PB_EVENT_WALL;
+}
+
+uint64_t otlp_value(const struct pb_profile_meta *m, uint64_t count)
+{
+	return !is_time(m) ? count : count > UINT64_MAX / 1000 ? UINT64_MAX : count * 1000;
+}
+
 void otlp_kvu_init(KeyValueAndUnit *kv, AnyValue *v)
 {
 	opentelemetry__proto__profiles__v1development__key_value_and_unit__init(kv);
@@ -137,8 +147,12 @@ int otlp_write_request(Dictionary *d, struct pb_profile *strs, const struct pb_p
 	struct res *res = calloc(ng + 1, sizeof(*res));
 	ResourceProfiles **rp_ptrs = calloc(ng + 1, sizeof(*rp_ptrs));
 	Sample **by_group = calloc(n_samples + 1, sizeof(*by_group));
-	uint32_t hz = m->frequency ? m->frequency : (uint32_t)opts->frequency;
-	int64_t s_samples = pb_profile__intern(strs, "samples", 7);
+	uint32_t hz = m->event == PB_EVENT_CPU || m->event == PB_EVENT_WALL
+			  ? m->frequency ?: (uint32_t)opts->frequency
+			  : 0;
+	/* What is counted, as the pprof output names it: time off CPU or wall, -e's events. */
+	const char *type = m->event == PB_EVENT_CPU ? "samples" : pb_profile__event_name(m->event);
+	int64_t s_samples = pb_profile__intern(strs, type, strlen(type));
 	int64_t s_count = pb_profile__intern(strs, "count", 5);
 	int64_t s_cpu = pb_profile__intern(strs, "cpu", 3);
 	int64_t s_ns = pb_profile__intern(strs, "nanoseconds", 11);
@@ -165,8 +179,9 @@ int otlp_write_request(Dictionary *d, struct pb_profile *strs, const struct pb_p
 	opentelemetry__proto__profiles__v1development__value_type__init(&sample_type);
 	opentelemetry__proto__profiles__v1development__value_type__init(&period_type);
 	sample_type.type_strindex = s_samples;
-	sample_type.unit_strindex = s_count;
-	period_type.type_strindex = s_cpu;
+	sample_type.unit_strindex = is_time(m) ? s_ns : s_count;
+	/* Wall: on-CPU samples are worth this period each; off-CPU time has none. */
+	period_type.type_strindex = m->event == PB_EVENT_WALL ? s_samples : s_cpu;
 	period_type.unit_strindex = s_ns;
 	for (size_t g = 0; g < ng; g++) {
 		struct res *r = &res[g];

@@ -72,6 +72,7 @@ struct dec {
 	const Function **funcs;
 	const Mapping **maps;
 	int value;	       /* the sample value read as the count */
+	uint32_t ns_per_count; /* off-cpu or wall time: value / this is microseconds; else 1 */
 	uint64_t dropped_values, dropped_refs, dropped_labels;
 	char comm[256];
 };
@@ -254,6 +255,9 @@ static int add_sample(struct dec *d, const Sample *s, uint32_t *ids)
 		d->dropped_values += v < 0;
 		return 0;
 	}
+	/* To the nearest microsecond; a shorter time still happened. */
+	if (d->ns_per_count > 1)
+		v = v / d->ns_per_count + (v % d->ns_per_count >= d->ns_per_count / 2) ?: 1;
 	set = sample_labels(d, s, &pid, &ids[0]);
 	if (set < 0)
 		return set;
@@ -279,11 +283,41 @@ static int add_sample(struct dec *d, const Sample *s, uint32_t *ids)
 	return err ? err : pb_profile__add_labeled(d->p, pid, set, ids, n, v);
 }
 
-/* The value to count: "samples" when there is one, else the default type, else the last. */
-static int pick_value(const struct dec *d)
+/*
+ * Off-CPU or wall time ("off-cpu"/"wall" in nanoseconds or microseconds, as profile-bee writes
+ * them): the profile's event, counted in microseconds. -1 when p holds no such type.
+ */
+static int pick_time(struct dec *d)
 {
 	const Profile *p = d->prof;
 
+	for (size_t i = 0; i < p->n_sample_type; i++) {
+		const char *t = str(d, p->sample_type[i]->type);
+		const char *u = str(d, p->sample_type[i]->unit);
+		bool ns = u && !strcmp(u, "nanoseconds"), us = u && !strcmp(u, "microseconds");
+
+		if (!t || !(ns || us) || pb_profile__event_parse(t, &pb_profile__meta(d->p)->event))
+			continue;
+		if (pb_profile__meta(d->p)->event == PB_EVENT_CPU)
+			continue; /* "cpu" nanoseconds: the samples are the count */
+		d->ns_per_count = ns ? 1000 : 1;
+		return i;
+	}
+	pb_profile__meta(d->p)->event = PB_EVENT_CPU;
+	return -1;
+}
+
+/*
+ * The value to count: off-CPU or wall time, else "samples" when there is one, else the default
+ * type, else the last.
+ */
+static int pick_value(struct dec *d)
+{
+	const Profile *p = d->prof;
+	int i = pick_time(d);
+
+	if (i >= 0)
+		return i;
 	for (size_t i = 0; i < p->n_sample_type; i++) {
 		const char *t = str(d, p->sample_type[i]->type);
 
@@ -310,14 +344,16 @@ static void fill_meta(struct dec *d)
 	struct pb_profile_meta *m = pb_profile__meta(d->p);
 	const Profile *p = d->prof;
 	const char *unit = p->period_type ? str(d, p->period_type->unit) : NULL;
+	const char *type = p->period_type ? str(d, p->period_type->type) : NULL;
 
 	if (p->time_nanos > 0) {
 		m->start_ns = p->time_nanos;
 		if (p->duration_nanos > 0 && (uint64_t)p->duration_nanos <= UINT64_MAX - m->start_ns)
 			m->end_ns = m->start_ns + p->duration_nanos;
 	}
-	/* Go: period 10000000 cpu/nanoseconds is 100 Hz. */
-	if (unit && !strcmp(unit, "nanoseconds") && p->period > 0 && p->period <= 1000000000)
+	/* Go: period 10000000 cpu/nanoseconds is 100 Hz. Off-CPU time has no rate. */
+	if (unit && !strcmp(unit, "nanoseconds") && p->period > 0 && p->period <= 1000000000 &&
+	    !(type && !strcmp(type, "off-cpu")))
 		m->frequency = 1000000000 / p->period;
 }
 
@@ -325,6 +361,7 @@ static int convert(struct dec *d)
 {
 	const Profile *p = d->prof;
 	uint32_t *ids = malloc((PB_PROFILE_MAX_DEPTH + 2) * sizeof(*ids));
+	const char *t;
 	int err = 0;
 
 	if (!p->n_string_table || p->string_table[0][0]) {
@@ -352,6 +389,10 @@ static int convert(struct dec *d)
 		memcpy(d->maps, p->mapping, p->n_mapping * sizeof(*d->maps));
 	qsort(d->maps, p->n_mapping, sizeof(*d->maps), cmp_map);
 	d->value = pick_value(d);
+	/* Ours from -e: counts of events (other tools' "events" are counts too). */
+	if ((size_t)d->value < p->n_sample_type &&
+	    (t = str(d, p->sample_type[d->value]->type)) && !strcmp(t, "events"))
+		pb_profile__meta(d->p)->event = PB_EVENT_PROBES;
 	default_comm(d);
 	fill_meta(d);
 	for (size_t i = 0; i < p->n_sample && !err; i++)

@@ -9,6 +9,10 @@
  * Every stack becomes one sample, locations leaf first, labelled pid (numeric), comm and the
  * stack's labels (container_id, pod_uid, user labels...; tid and cpu numeric when digits).
  * Strings: the fixed ones, the frame names, each label set's keys and values, the comments.
+ * Sample types follow what the profile counts (pprof_value_types): on-CPU samples/count and,
+ * with a rate, cpu/nanoseconds; off-CPU off-cpu/nanoseconds and wall wall/nanoseconds (the
+ * model's microseconds × 1000). Off-CPU has no samples/count: the model keeps blocked time per
+ * stack, not how many blocks made it, and a count of microseconds would pass for one.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -29,9 +33,13 @@ typedef Perftools__Profiles__Line Line;
 typedef Perftools__Profiles__Function Function;
 
 /* Fixed string table entries; frame names follow (S_FRAMES + frame id), then the comments. */
-enum { S_EMPTY, S_SAMPLES, S_COUNT, S_CPU, S_NANOS, S_PID, S_COMM, S_USER, S_KERNEL, S_FRAMES };
+enum {
+	S_EMPTY, S_SAMPLES, S_COUNT, S_CPU, S_NANOS, S_PID, S_COMM, S_USER, S_KERNEL,
+	S_OFF_CPU, S_WALL, S_EVENTS, S_FRAMES
+};
 static const char *const fixed[S_FRAMES] = {
-    "", "samples", "count", "cpu", "nanoseconds", "pid", "comm", "[user]", "[kernel.kallsyms]"};
+    "",	    "samples", "count",	  "cpu",     "nanoseconds", "pid",
+    "comm", "[user]",  "[kernel.kallsyms]", "off-cpu", "wall", "events"};
 
 #define MAX_COMMENTS 8
 #define MAP_USER     1
@@ -41,6 +49,7 @@ static const char *const fixed[S_FRAMES] = {
 struct enc {
 	Profile prof;
 	ValueType types[2], period_type, *type_ptrs[2];
+	uint64_t scale[2]; /* a count times this is the value of types[i] */
 	Mapping *maps, **map_ptrs; /* MAP_USER, MAP_KERNEL, then the profile's */
 	bool *map_used;
 	uint64_t *loc_of; /* frame id -> location id (= function id), 0 when unused */
@@ -207,8 +216,7 @@ static int build_locations(struct enc *e, const struct pb_profile *p)
 }
 
 /* Samples in folded order, so the same profile always encodes to the same bytes. */
-static int build_samples(struct enc *e, const struct pb_profile *p, uint64_t period,
-			 size_t n_values, struct pprof_report *rep)
+static int build_samples(struct enc *e, const struct pb_profile *p, struct pprof_report *rep)
 {
 	size_t n = pb_profile__stack_count(p), n_ids = 0, n_labels = 0, *order = NULL;
 	uint64_t *ids;
@@ -239,8 +247,6 @@ static int build_samples(struct enc *e, const struct pb_profile *p, uint64_t per
 		const struct pb_stack *st = pb_profile__stack(p, order[i]);
 		Sample *s = &e->samples[i];
 		Label *l = lab;
-		uint64_t ns =
-		    period && st->count > UINT64_MAX / period ? UINT64_MAX : st->count * period;
 
 		perftools__profiles__sample__init(s);
 		s->location_id = ids;
@@ -249,10 +255,11 @@ static int build_samples(struct enc *e, const struct pb_profile *p, uint64_t per
 			ids[s->n_location_id++] = e->loc_of[st->frames[d]];
 		ids += s->n_location_id;
 		s->value = &e->values[2 * i];
-		s->n_value = n_values;
-		s->value[0] = clamp(st->count, rep);
-		if (n_values > 1)
-			s->value[1] = clamp(ns, rep);
+		s->n_value = e->prof.n_sample_type;
+		for (size_t v = 0; v < s->n_value; v++)
+			s->value[v] = clamp(st->count > UINT64_MAX / e->scale[v] ? UINT64_MAX
+								     : st->count * e->scale[v],
+					    rep);
 		s->label = lab_ptrs;
 		perftools__profiles__label__init(&l[0]);
 		l[0].key = S_COMM;
@@ -277,26 +284,51 @@ static int build_samples(struct enc *e, const struct pb_profile *p, uint64_t per
 	return 0;
 }
 
+/* One sample type: strings type and unit, a count times scale is its value. */
+static void value_type(struct enc *e, size_t i, int64_t type, int64_t unit, uint64_t scale)
+{
+	perftools__profiles__value_type__init(&e->types[i]);
+	e->type_ptrs[i] = &e->types[i];
+	e->types[i].type = type;
+	e->types[i].unit = unit;
+	e->scale[i] = scale;
+	e->prof.n_sample_type = i + 1;
+}
+
+/*
+ * The sample types of what p counts, the period and the default type (the last, as Go's CPU
+ * profiles have it). Go's CPU profiles: period in cpu nanoseconds; without a rate only counts
+ * mean anything. Off-CPU counts one microsecond at a time: a period of 1000 ns; wall's
+ * on-CPU samples are worth the sampling period each.
+ */
+static void value_types(struct enc *e, uint32_t event, uint32_t hz)
+{
+	uint64_t hz_ns = hz ? 1000000000 / hz : 0;
+
+	e->prof.sample_type = e->type_ptrs;
+	if (event == PB_EVENT_OFF_CPU || event == PB_EVENT_WALL) {
+		value_type(e, 0, event == PB_EVENT_WALL ? S_WALL : S_OFF_CPU, S_NANOS, 1000);
+		e->prof.period = event == PB_EVENT_WALL && hz_ns ? hz_ns : 1000;
+	} else if (event != PB_EVENT_CPU) { /* -e: hits of probes or perf events */
+		value_type(e, 0, S_EVENTS, S_COUNT, 1);
+		e->prof.period = 1;
+	} else {
+		value_type(e, 0, S_SAMPLES, S_COUNT, 1);
+		if (hz_ns)
+			value_type(e, 1, S_CPU, S_NANOS, hz_ns);
+		e->prof.period = hz_ns ?: 1;
+	}
+	perftools__profiles__value_type__init(&e->period_type);
+	e->prof.period_type = &e->period_type;
+	e->period_type = e->types[e->prof.n_sample_type - 1];
+	e->prof.default_sample_type = e->period_type.type;
+}
+
 static void build_header(struct enc *e, const struct pb_profile *p, uint32_t hz)
 {
 	const struct pb_profile_meta *m = pb_profile__meta_const(p);
 
-	for (int i = 0; i < 2; i++) {
-		perftools__profiles__value_type__init(&e->types[i]);
-		e->type_ptrs[i] = &e->types[i];
-	}
-	e->types[0].type = S_SAMPLES;
-	e->types[0].unit = S_COUNT;
-	e->types[1].type = S_CPU;
-	e->types[1].unit = S_NANOS;
-	perftools__profiles__value_type__init(&e->period_type);
-	e->prof.sample_type = e->type_ptrs;
-	e->prof.n_sample_type = hz ? 2 : 1;
-	e->prof.period_type = &e->period_type;
-	/* Go's CPU profiles: period in cpu nanoseconds; without a rate only counts mean anything.
-	 */
-	e->period_type = *(hz ? &e->types[1] : &e->types[0]);
-	e->prof.period = hz ? 1000000000 / hz : 1;
+	value_types(e, m->event, hz);
 	e->prof.time_nanos = clamp(m->start_ns, &(struct pprof_report){0});
 	if (m->start_ns && m->end_ns > m->start_ns)
 		e->prof.duration_nanos = clamp(m->end_ns - m->start_ns, &(struct pprof_report){0});
@@ -306,10 +338,15 @@ static void build_header(struct enc *e, const struct pb_profile *p, uint32_t hz)
 		comment(e, "host %s", m->hostname);
 	if (m->unwinder[0])
 		comment(e, "unwinder %s", m->unwinder);
-	if (hz)
+	if (m->event != PB_EVENT_CPU)
+		comment(e, "%s profile%s", pb_profile__event_name(m->event),
+			m->event == PB_EVENT_OFF_CPU
+			    ? ": blocked time per stack, blocks not counted"
+			    : "");
+	if (hz && (m->event == PB_EVENT_CPU || m->event == PB_EVENT_WALL))
 		comment(e, "%" PRIu32 " Hz%s", hz,
 			m->frequency ? "" : " (assumed: output setting)");
-	else
+	else if (m->event == PB_EVENT_CPU)
 		comment(e, "sampling rate unknown: counts only, no cpu/nanoseconds");
 	comment(e, "kernel frames keep their _[k] suffix and map to [kernel.kallsyms]");
 }
@@ -425,7 +462,11 @@ static int build_strings(struct enc *e, const struct pb_profile *p)
 int pprof_encode(const struct pb_profile *p, const struct pprof_opts *opts, FILE *out,
 		 struct pprof_report *rep)
 {
-	uint32_t hz = pb_profile__meta_const(p)->frequency ?: opts->frequency;
+	const struct pb_profile_meta *m = pb_profile__meta_const(p);
+	/* A rate means time only for on-CPU samples (and wall's). */
+	uint32_t hz = m->event == PB_EVENT_CPU || m->event == PB_EVENT_WALL
+			  ? m->frequency ?: opts->frequency
+			  : 0;
 	struct enc *e = calloc(1, sizeof(*e));
 	int err;
 
@@ -438,7 +479,7 @@ int pprof_encode(const struct pb_profile *p, const struct pprof_opts *opts, FILE
 	if (!err)
 		err = build_locations(e, p);
 	if (!err)
-		err = build_samples(e, p, hz ? 1000000000 / hz : 0, hz ? 2 : 1, rep);
+		err = build_samples(e, p, rep);
 	if (!err && pb_profile__truncated(p))
 		comment(e, "stacks cut at %d frames: %" PRIu64, PB_PROFILE_MAX_DEPTH,
 			pb_profile__truncated(p));

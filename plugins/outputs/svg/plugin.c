@@ -138,6 +138,9 @@ static int encode(const struct pb_host *host, const struct pb_profile *profile, 
 
 	pb_config__bind(cfg, &s);
 	o = fg_opts_of(&s);
+	/* A profile of time (a saved off-CPU pprof) says so unless count-name was changed. */
+	if (!strcmp(o.count_name, "samples") && !strcmp(pb_profile__unit(profile), "microseconds"))
+		o.count_name = "us";
 	if ((err = build_tree(host, &s, profile, &t)))
 		return err;
 	o.diff = t.delta != NULL;

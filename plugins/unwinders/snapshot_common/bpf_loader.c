@@ -23,6 +23,9 @@ struct pb_snap_bpf {
 	struct pb_perf_links links;
 	struct pb_filter_links filter_links;
 	struct ring_buffer *rb;
+	/* Off-CPU samples (snapshot_offcpu.bpf.h): settings and attach as fp's and dwarf's. */
+	struct pb_counting offcpu;
+	__u64 oncpu_ns;
 	uint64_t *percpu;
 	int n_cpus;
 	uint64_t lost_seen[PB_SNAP_LOST_MAX];
@@ -38,13 +41,20 @@ static const struct {
 	[PB_SNAP_LOST_KSTACK] = {"kernel stack not readable", NULL},
 	[PB_SNAP_LOST_NO_TASK_REGS] = {"user stack of samples in the kernel (needs Linux 5.15)",
 				       NULL},
+	[PB_SNAP_LOST_OFFCPU_RING] = {"off-CPU samples: ring buffer full (unwinding fell behind)",
+				      "ring-size, a smaller stack-size or --min-block-us"},
+	[PB_SNAP_LOST_BLOCKS_FULL] = {"off-CPU blocks: too many threads off CPU at once", NULL},
 };
+
+/* Threads off CPU at once that are remembered (16 bytes each): as fp's and dwarf's. */
+#define MAX_OFFCPU_BLOCKS 16384
 
 void pb_snap_bpf__free(struct pb_snap_bpf *b)
 {
 	if (!b)
 		return;
 	pb_perf_links_destroy(&b->links);
+	bpf_link__destroy(b->offcpu.offcpu_link);
 	pb_filter_detach(&b->filter_links);
 	ring_buffer__free(b->rb);
 	snapshot_bpf__destroy(b->skel);
@@ -57,6 +67,7 @@ static int configure(struct pb_snap_bpf *b, const struct pb_sample_params *param
 {
 	struct snapshot_bpf *skel = b->skel;
 	int err = PB_FILTER_CONFIGURE(skel, params);
+	bool offcpu;
 
 	skel->rodata->stack_size = opts->stack_size;
 	skel->rodata->wakeup_bytes = opts->ring_size / 4;
@@ -70,7 +81,16 @@ static int configure(struct pb_snap_bpf *b, const struct pb_sample_params *param
 		pb_kernel__has(PB_KERNEL_TASK_BTF) &&
 		pb_unwinder_optional(b->host, "snapshot", PB_KERNEL_FIND_VMA,
 				     "stack copies that would run past the stack take one page");
-	err = err ?: bpf_map__set_max_entries(skel->maps.scratch, b->n_cpus);
+	err = err ?: pb_counting_offcpu(&b->offcpu, params, skel->progs.pb_snap_switch, &b->oncpu_ns,
+				       &skel->rodata->offcpu_states, &skel->rodata->min_block_ns,
+				       &skel->rodata->max_block_ns, &skel->rodata->offcpu_cpu,
+				       &skel->bss->offcpu_paused, &skel->bss->self_tgid);
+	offcpu = b->offcpu.event != PB_EVENT_CPU;
+	/* The sched_switch program's scratch slots follow the perf program's. */
+	skel->rodata->switch_slot_base = b->n_cpus;
+	err = err ?: bpf_map__set_max_entries(skel->maps.scratch, b->n_cpus * (offcpu ? 2 : 1));
+	err = err ?: bpf_map__set_max_entries(skel->maps.snap_blocks,
+					      offcpu ? MAX_OFFCPU_BLOCKS : 1);
 	err = err ?: bpf_map__set_max_entries(skel->maps.ring, opts->ring_size);
 	return err;
 }
@@ -136,12 +156,37 @@ out:
 int pb_snap_bpf__attach(struct pb_snap_bpf *b, const int *perf_fds, int n_fds)
 {
 	return pb_perf_links_attach(&b->links, b->host, "snapshot",
-				    b->skel->progs.pb_snapshot_sample, perf_fds, n_fds);
+				    b->skel->progs.pb_snapshot_sample, perf_fds, n_fds) ?:
+	       pb_counting_offcpu_attach(&b->offcpu);
 }
 
 int pb_snap_bpf__add_pid(struct pb_snap_bpf *b, uint32_t pid)
 {
-	return pb_filter_add_pid(b->skel->maps.pids, pid);
+	int err = pb_filter_add_pid(b->skel->maps.pids, pid);
+
+	/* The profiler profiling itself (an agent): its own threads are skipped by tid. */
+	if (!err && pid == (uint32_t)getpid())
+		b->skel->bss->self_tgid = 0;
+	return err;
+}
+
+int pb_snap_bpf__set_enabled(struct pb_snap_bpf *b, bool on)
+{
+	return pb_counting_set_enabled(&b->offcpu, on);
+}
+
+bool pb_snap_bpf__block_open(struct pb_snap_bpf *b, uint32_t tid, uint64_t start_ns)
+{
+	uint64_t start;
+
+	return !bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.snap_blocks), &tid, &start) &&
+	       start == start_ns;
+}
+
+uint32_t pb_snap_bpf__event(const struct pb_snap_bpf *b, uint64_t *oncpu_us)
+{
+	*oncpu_us = b->oncpu_ns / 1000;
+	return b->offcpu.event;
 }
 
 int pb_snap_bpf__skip_thread(struct pb_snap_bpf *b, uint32_t tid)

@@ -41,6 +41,7 @@ void pb_snap_close(void *state)
 		free(st->deferred[i]);
 	free(st->deferred);
 	pb_snap_agg__free(st->agg);
+	pb_snap_blocks__free(st->blocks);
 	pb_snap_procs__free(st->procs);
 	pb_snap_binaries__free(st->bins);
 	free(st);
@@ -81,6 +82,16 @@ static int open_python(struct pb_snap_state *st, const struct pb_sample_params *
 			       &st->py);
 }
 
+/* --off-cpu, --wall: blocks kept until they end; a wall profile's samples count microseconds. */
+static int open_offcpu(struct pb_snap_state *st)
+{
+	uint64_t oncpu_us;
+
+	st->event = pb_snap_bpf__event(st->bpf, &oncpu_us);
+	st->oncpu_count = st->event == PB_EVENT_WALL ? oncpu_us : 1;
+	return st->event == PB_EVENT_CPU ? 0 : pb_snap_blocks__new(&st->blocks);
+}
+
 int pb_snap_open(const struct pb_snap_backend *backend, const struct pb_host *host,
 		 const struct pb_sample_params *params, const struct pb_config *cfg, void **state)
 {
@@ -111,7 +122,7 @@ int pb_snap_open(const struct pb_snap_backend *backend, const struct pb_host *ho
 	    (err = pb_snap_procs__new(host, backend, st->bins, &st->procs)) ||
 	    (err = pb_snap_agg__new(&st->agg)) ||
 	    (err = pb_snap_bpf__open(host, params, &opts, &st->bpf)) ||
-	    (err = open_python(st, params))) {
+	    (err = open_python(st, params)) || (err = open_offcpu(st))) {
 		pb_snap_close(st);
 		return err;
 	}
@@ -141,6 +152,13 @@ int pb_snap_skip_thread(void *state, uint32_t tid)
 	struct pb_snap_state *st = state;
 
 	return pb_snap_bpf__skip_thread(st->bpf, tid);
+}
+
+int pb_snap_set_enabled(void *state, bool on)
+{
+	struct pb_snap_state *st = state;
+
+	return pb_snap_bpf__set_enabled(st->bpf, on);
 }
 
 int pb_snap_poll_fd(void *state)
@@ -180,6 +198,7 @@ int pb_snap_drain(void *state, pb_raw_stack_fn fn, void *ctx)
 	err = consume_for(st, DRAIN_BUDGET_NS);
 	pb_snap_retry_deferred(st);
 	st->final = false;
+	pb_snap_blocks__prune(st);
 	ret = pb_snap_agg__drain(st->agg, fn, ctx);
 	pb_snap_bpf__report_lost(st->bpf);
 	pb_snap_report_user_lost(st);

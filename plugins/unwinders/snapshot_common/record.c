@@ -21,6 +21,7 @@ static const struct {
 	[PB_SNAP_U_SNAPSHOT] = {"user stack deeper than the snapshot", "stack-size"},
 	[PB_SNAP_U_MAX_FRAMES] = {"user stack truncated at max-frames", "max-frames"},
 	[PB_SNAP_U_BAD_RECORD] = {"malformed snapshot record", NULL},
+	[PB_SNAP_U_BLOCK_UNKNOWN] = {"off-CPU block ends without their sample", NULL},
 	/* Not a loss: said beside them so a user sees how often JIT code was walked by fp. */
 	[PB_SNAP_U_FP_BRIDGED] = {"user stacks walked by fp through code without CFI (not lost)",
 				  NULL},
@@ -110,18 +111,31 @@ static int defer(struct pb_snap_state *st, const void *data, size_t size)
 	return 0;
 }
 
-static int handle(struct pb_snap_state *st, const void *data, size_t size, bool final)
+/*
+ * One record; final: the process table is as current as it gets; retry: a deferred sample's
+ * second try (an off-CPU one then finds its block's end, or waits for it).
+ */
+static int handle(struct pb_snap_state *st, const void *data, size_t size, bool final,
+		  bool retry)
 {
 	const struct pb_snap_sample *h = data;
 	uint64_t uips[PB_SNAP_MAX_FRAMES];
 	char comm[PB_SNAP_COMM_LEN + 1];
-	struct pb_raw_stack raw = {.comm = comm, .user_ips = uips, .count = 1};
+	struct pb_raw_stack raw = {.comm = comm, .user_ips = uips, .count = st->oncpu_count};
+	bool off_cpu = size >= sizeof(*h) && (h->flags & PB_SNAP_F_OFF_CPU);
 	const uint8_t *stack;
 	size_t body;
 
+	if (size >= sizeof(struct pb_snap_block_end) && size < sizeof(*h) &&
+	    (h->flags & PB_SNAP_F_BLOCK_END)) {
+		if (st->blocks)
+			pb_snap_blocks__end(st, data);
+		return 0;
+	}
 	if (size < sizeof(*h) || (body = size - sizeof(*h)) / 8 < h->n_kernel ||
 	    body - h->n_kernel * 8ull < h->stack_size || h->n_py > PB_PY_MAX_FRAMES ||
-	    body - h->n_kernel * 8ull - h->stack_size < h->n_py * sizeof(struct pb_py_frame)) {
+	    body - h->n_kernel * 8ull - h->stack_size < h->n_py * sizeof(struct pb_py_frame) ||
+	    (off_cpu && !st->blocks)) {
 		st->lost[PB_SNAP_U_BAD_RECORD]++;
 		return 0;
 	}
@@ -137,17 +151,21 @@ static int handle(struct pb_snap_state *st, const void *data, size_t size, bool 
 	stack = (const uint8_t *)(raw.kernel_ips + h->n_kernel);
 	if (st->user && (h->flags & PB_SNAP_F_USER)) {
 		if (!unwind_user(st, h, stack, uips, &raw, final))
-			return defer(st, data, size);
+			return (off_cpu ? pb_snap_blocks__begin_deferred(st, h) : 0) ?:
+			       defer(st, data, size);
 		if (st->py)
 			add_python(st, h, stack + h->stack_size, &raw);
 	}
+	if (off_cpu)
+		return retry ? pb_snap_blocks__retried(st, h, &raw)
+			     : pb_snap_blocks__begin(st, h, &raw);
 	return pb_snap_agg__add(st->agg, &raw);
 }
 
 int pb_snap_record(void *ctx, void *data, size_t size)
 {
 	struct pb_snap_state *st = ctx;
-	int err = handle(st, data, size, st->final);
+	int err = handle(st, data, size, st->final, false);
 
 	if (err && !st->err)
 		st->err = err;
@@ -164,7 +182,7 @@ void pb_snap_retry_deferred(struct pb_snap_state *st)
 		int err = handle(st, h,
 				 sizeof(*h) + h->n_kernel * 8ull + h->stack_size +
 					 h->n_py * sizeof(struct pb_py_frame),
-				 true);
+				 true, true);
 
 		if (err && !st->err)
 			st->err = err;

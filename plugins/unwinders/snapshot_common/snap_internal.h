@@ -43,6 +43,25 @@ int pb_snap_agg__drain(struct pb_snap_agg *a, pb_raw_stack_fn fn, void *ctx);
 /* Hands fn the stacks added since the last peek, keeping them for the drain. */
 int pb_snap_agg__peek(struct pb_snap_agg *a, pb_raw_stack_fn fn, void *ctx);
 
+/* ---- offcpu.c: off-CPU samples kept by tid until their block's end ---- */
+struct pb_snap_blocks;
+struct pb_snap_state;
+
+int pb_snap_blocks__new(struct pb_snap_blocks **ret);
+void pb_snap_blocks__free(struct pb_snap_blocks *t);
+/* h's block begins with the stack raw (unwound): counted when its end comes. */
+int pb_snap_blocks__begin(struct pb_snap_state *st, const struct pb_snap_sample *h,
+			  const struct pb_raw_stack *raw);
+/* h's block begins, its sample deferred: its end's time waits for the retry. */
+int pb_snap_blocks__begin_deferred(struct pb_snap_state *st, const struct pb_snap_sample *h);
+/* The deferred sample h unwound at last: counted now if its block ended, else kept. */
+int pb_snap_blocks__retried(struct pb_snap_state *st, const struct pb_snap_sample *h,
+			    const struct pb_raw_stack *raw);
+/* A thread is back: its block's stack counted (when e->counted) and forgotten. */
+void pb_snap_blocks__end(struct pb_snap_state *st, const struct pb_snap_block_end *e);
+/* At a drain: forgets blocks whose end was lost. */
+void pb_snap_blocks__prune(struct pb_snap_state *st);
+
 /* ---- bpf_loader.c: the only file that touches the skeleton ---- */
 struct pb_snap_bpf;
 
@@ -59,6 +78,12 @@ void pb_snap_bpf__free(struct pb_snap_bpf *b);
 int pb_snap_bpf__attach(struct pb_snap_bpf *b, const int *perf_fds, int n_fds);
 int pb_snap_bpf__add_pid(struct pb_snap_bpf *b, uint32_t pid);
 int pb_snap_bpf__skip_thread(struct pb_snap_bpf *b, uint32_t tid);
+/* Off-CPU samples off (a paused session) or on. */
+int pb_snap_bpf__set_enabled(struct pb_snap_bpf *b, bool on);
+/* Whether the BPF side holds tid's block begun at start_ns (not ended yet). */
+bool pb_snap_bpf__block_open(struct pb_snap_bpf *b, uint32_t tid, uint64_t start_ns);
+/* What is counted (PB_EVENT_*), and in a wall profile the microseconds of one on-CPU sample. */
+uint32_t pb_snap_bpf__event(const struct pb_snap_bpf *b, uint64_t *oncpu_us);
 int pb_snap_bpf__poll_fd(struct pb_snap_bpf *b);
 /* Hands pending records to on_sample; on_sample < 0 stops early. Records handled, or -errno. */
 int pb_snap_bpf__consume(struct pb_snap_bpf *b);
@@ -76,6 +101,7 @@ enum pb_snap_user_lost {
 	PB_SNAP_U_SNAPSHOT,
 	PB_SNAP_U_MAX_FRAMES,
 	PB_SNAP_U_BAD_RECORD,
+	PB_SNAP_U_BLOCK_UNKNOWN,
 	PB_SNAP_U_FP_BRIDGED, /* not a loss: said beside them */
 	PB_SNAP_U_MAX,
 };
@@ -87,6 +113,9 @@ struct pb_snap_state {
 	struct pb_snap_binaries *bins;
 	struct pb_snap_procs *procs;
 	struct pb_snap_agg *agg;
+	struct pb_snap_blocks *blocks; /* NULL without off-CPU samples */
+	uint32_t event;		       /* PB_EVENT_* */
+	uint64_t oncpu_count;	       /* what an on-CPU sample counts: 1, or its us in --wall */
 	uint32_t max_frames;
 	bool user;
 	bool per_thread, per_cpu; /* hand tid / cpu on (else 0: stacks of all threads are one) */

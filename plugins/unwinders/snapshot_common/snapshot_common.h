@@ -120,6 +120,7 @@ int pb_snap_open(const struct pb_snap_backend *backend, const struct pb_host *ho
 int pb_snap_attach(void *state, const int *perf_fds, int n_fds);
 int pb_snap_add_pid(void *state, uint32_t pid);
 int pb_snap_skip_thread(void *state, uint32_t tid);
+int pb_snap_set_enabled(void *state, bool on);
 int pb_snap_drain(void *state, pb_raw_stack_fn fn, void *ctx);
 int pb_snap_poll_fd(void *state);
 int pb_snap_consume(void *state);
@@ -153,6 +154,7 @@ extern const struct pb_config_key pb_snap_config_keys[];
 		.close = pb_snap_close, .poll_fd = pb_snap_poll_fd, .consume = pb_snap_consume,    \
 		.on_mapping = pb_snap_on_mapping, .on_exit = pb_snap_on_exit,                      \
 		.skip_thread = pb_snap_skip_thread, .peek = pb_snap_peek,                          \
+		.set_enabled = pb_snap_set_enabled,                                                \
 	};                                                                                         \
 	static const struct pb_plugin snap_plugin = {                                              \
 		PB_PLUGIN_DESCRIPTOR_INIT,                                                         \
@@ -162,6 +164,7 @@ extern const struct pb_config_key pb_snap_config_keys[];
 		.config_keys = pb_snap_config_keys,                                                \
 		.settings_size = sizeof(struct pb_snap_settings),                                  \
 		.unwinder = &snap_ops,                                                             \
+		.unwinder_flags = PB_UNWINDER_OFF_CPU,                                             \
 	};                                                                                         \
 	PB_PLUGIN_EXPORT(&snap_plugin)
 

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/bpf.h>
+#include <sys/syscall.h>
 
 #include <profile-bee/agent.h>
 
@@ -65,6 +67,19 @@ static int chain_share_of_leaf(const struct pb_profile *p, uint64_t *leaf_sample
 	}
 	*leaf_samples = leaf;
 	return leaf ? (int)(100 * hit / leaf) : -1;
+}
+
+/*
+ * Programs count their runs only while run-time stats are on (kernel.bpf_stats_enabled, which
+ * a benchmark may have turned off): on for this process's life, whatever the sysctl says.
+ */
+static int enable_run_counts(void)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.enable_stats.type = BPF_STATS_RUN_TIME;
+	return (int)syscall(__NR_bpf, BPF_ENABLE_STATS, &attr, sizeof(attr)); /* fd kept open */
 }
 
 /* Our process's perf_event BPF program, from its fd's fdinfo: id and run count. */
@@ -397,6 +412,8 @@ int main(void)
 {
 	if (geteuid() != 0)
 		return tap_skip_all("needs root");
+	if (enable_run_counts() < 0)
+		return tap_skip_all("BPF_ENABLE_STATS refused");
 	test_paused("fp");
 	test_paused("dwarf");
 	test_continuous();

@@ -5,30 +5,11 @@
 # (nothing lost at a flip), the block-length and state filters in BPF, a wall profile's shares
 # of a half-busy thread, the flame graph's unit, and what is refused.
 . "$PB_SOURCE_ROOT/tests/e2e/lib.sh"
+. "$PB_SOURCE_ROOT/tests/e2e/offcpu_lib.sh"
 need_root
 F=$PB_FIXTURES/c/offcpu-fp
 plan 15
 
-# truth FILE NAME: what the fixture said it waited (stderr line "NAME N").
-truth() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
-# truth_between FILE NAME MIN MAX: the waits of line "NAME w1 w2 ..." from MIN to MAX us, summed
-# (what a length filter keeps: a loaded machine can stretch a 50 ms wait past 80).
-truth_between() {
-	awk -v k="$2" -v lo="$3" -v hi="$4" '$1 == k { for (i = 2; i <= NF; i++) if ($i >= lo && $i <= hi) s += $i }
-		END { print s + 0 }' "$1"
-}
-# within PCT GOT WANT: |GOT - WANT| <= PCT% of WANT (and WANT > 0).
-within() { awk -v p="$1" -v g="$2" -v w="$3" 'BEGIN { exit !(w > 0 && (g - w) ^ 2 <= (w * p / 100) ^ 2) }'; }
-# expect_time DESC FILE REGEX WANT: the microseconds on stacks matching REGEX are WANT +-10%.
-expect_time() {
-	local got
-	got=$(samples_matching "$2" "$3")
-	if within 10 "$got" "$4"; then
-		ok "$1: $got us, truth $4 us"
-	else
-		not_ok "$1" "got $got us on /$3/, truth $4 us" "$(sort -t' ' -k2 -nr "$2" | head -6)"
-	fi
-}
 # run NAME ARGS...: profiles the fixture (a command, so every wait is seen whole).
 run() {
 	local name=$1
@@ -105,18 +86,7 @@ fi
 # halves' shares as the fixture measured them (50/50, unless a loaded machine stretched a spin
 # past its end), each within 10%.
 run wall --wall -F "$HZ"
-spin=$(samples_matching "$TMP/wall.folded" '^\[(on|off)-cpu\];pb_half;.*pb_spin')
-all=$(samples_matching "$TMP/wall.folded" '^\[(on|off)-cpu\];pb_half;')
-spin_truth=$(truth "$TMP/wall.err" spin_us)
-rest_truth=$(truth "$TMP/wall.err" rest_us)
-share=$((100 * spin / all))
-share_truth=$((100 * spin_truth / (spin_truth + rest_truth)))
-if within 10 "$spin" "$spin_truth" && within 10 "$((all - spin))" "$rest_truth" &&
-	within 10 "$share" "$share_truth" && within 10 "$((100 - share))" "$((100 - share_truth))"; then
-	ok "--wall: pb_half $share% spinning, truth $share_truth% ($spin_truth / $rest_truth us)"
-else
-	not_ok "--wall: half busy, half asleep" "spin $spin of $all us; truth $spin_truth / $rest_truth"
-fi
+expect_wall_shares "--wall" "$TMP/wall.folded" "$TMP/wall.err"
 on=$(samples_matching "$TMP/wall.folded" '^\[on-cpu\];pb_half;.*pb_spin')
 off_rest=$(samples_matching "$TMP/wall.folded" '^\[off-cpu\];pb_half;.*clock_nanosleep;.*schedule_\[k\]')
 if [ "$on" -gt 0 ] && within 10 "$off_rest" "$rest_truth" &&
@@ -164,6 +134,6 @@ else
 fi
 
 expect_fail "--state bogus: exit 2 naming the flag" 2 "^profile-bee: --state: " --off-cpu --state bogus -- "$F"
-expect_fail "--off-cpu with libdw: exit 2, says which unwinders can" 2 \
-	"cannot count off-CPU time .*use fp or dwarf" --off-cpu --unwinder libdw -- "$F"
+expect_fail "--off-cpu with perf (--no-bpf): exit 2, says which unwinders can" 2 \
+	"cannot count off-CPU time .*use fp, dwarf, libdw or libunwind" --off-cpu --unwinder perf -- "$F"
 finish

@@ -50,7 +50,7 @@ grep -q 'comm: Total' "$TMP/tags" && grep -Eq '\): app$' "$TMP/tags" &&
 # The other claim, and no rate: counts only, said in a comment.
 check "-o x.pprof" "$PB" --input "$TMP/in.folded" -o "$TMP/in.pprof"
 gp -raw "$TMP/in.pprof" >"$TMP/raw"
-grep -q '^samples/count *$' "$TMP/raw" && grep -q 'rate unknown' "$TMP/raw" &&
+grep -q '^samples/count\[dflt\] *$' "$TMP/raw" && grep -q 'rate unknown' "$TMP/raw" &&
 	ok "-o x.pprof without a rate: samples/count only, said in a comment" ||
 	not_ok "x.pprof raw" "$(head -12 "$TMP/raw")"
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Unit tests of the profile type and the folded format (reading, writing, malformed input). */
+#include <errno.h>
 #include <stdbool.h>
 
 #include <profile-bee/profile-bee.h>
@@ -129,8 +130,44 @@ static void test_many_stacks(void)
 	pb_profile__free(p);
 }
 
+/* What counts are travels with them: an empty profile takes src's; mixed units do not add. */
+static void test_units(void)
+{
+	const char *names[] = { "app", "main", "wait" };
+	struct pb_profile *cpu, *off, *into;
+	uint32_t ev = 99;
+
+	pb_profile__new(&cpu);
+	pb_profile__new(&off);
+	pb_profile__new(&into);
+	pb_profile__add_names(cpu, 1, names, 3, 5);
+	pb_profile__add_names(off, 1, names, 3, 250000);
+	pb_profile__meta(off)->event = PB_EVENT_OFF_CPU;
+	ok(!strcmp(pb_profile__unit(cpu), "samples") &&
+	       !strcmp(pb_profile__unit(off), "microseconds") &&
+	       !strcmp(pb_profile__event_name(PB_EVENT_WALL), "wall"),
+	   "units: samples on CPU, microseconds off it; event names");
+	ok(!pb_profile__event_parse("off-cpu", &ev) && ev == PB_EVENT_OFF_CPU &&
+	       pb_profile__event_parse("offcpu", &ev) == -EINVAL,
+	   "event names parse back; others are -EINVAL");
+	ok(!pb_profile__merge(into, off) && pb_profile__meta(into)->event == PB_EVENT_OFF_CPU &&
+	       pb_profile__total(into) == 250000,
+	   "merge into an empty profile takes the source's event");
+	ok(pb_profile__merge(into, cpu) == -EDOM && pb_profile__total(into) == 250000 &&
+	       pb_profile__stack_count(into) == 1,
+	   "samples into microseconds: -EDOM, nothing added");
+	pb_profile__clear(cpu);
+	ok(!pb_profile__merge(into, cpu) && !pb_profile__merge(into, off) &&
+	       pb_profile__total(into) == 500000,
+	   "an empty source of another event adds nothing and is no error; same event adds");
+	pb_profile__free(cpu);
+	pb_profile__free(off);
+	pb_profile__free(into);
+}
+
 int main(void)
 {
+	test_units();
 	test_dedup_and_order();
 	test_round_trip_and_merge();
 	test_malformed();

@@ -222,6 +222,17 @@ static void test_unnamed_line(void)
 	ok(strstr(line, "stripped") < strstr(line, "9 in JIT code without a perf map ([anon] 9;") &&
 	       strstr(line, "perf-basic-prof") && !strstr(line, "outside known mappings"),
 	   "causes by weight, each with its hint; frames outside mappings left out");
+	/* Off-CPU: frames weigh microseconds; the line gives shares, no counts of "frames". */
+	u.weight = "off-CPU time";
+	pb_unnamed_format(&u, line, sizeof(line));
+	diag("%s", line);
+	const char *head = "9.9% of frames (by off-CPU time) unnamed in 3 binaries: 9.0% in stripped";
+
+	ok(!strncmp(line, head, strlen(head)) &&
+	       strstr(line, "(libfoo.so.1 8.0%, bar 1.0%;") && strstr(line, "0.9% in JIT code") &&
+	       !strstr(line, " 80") && !strstr(line, "1000"),
+	   "weighted by time: shares, not microseconds called frames");
+	u.weight = NULL;
 	pb_unnamed_add(&u, PB_UNNAMED_NO_MAPPING, NULL, 5);
 	u.by_cause[PB_UNNAMED_STRIPPED] = u.by_cause[PB_UNNAMED_JIT] = 0;
 	ok(pb_unnamed_format(&u, line, sizeof(line)) == 0, "only frames outside mappings: no line");
