@@ -12,7 +12,7 @@
 
 struct pb_src_frames {
 	uint32_t n;
-	const char *name[PB_SRC_MAX_FRAMES]; /* caller first; owned by the pb_srcinfo */
+	const char *name[]; /* n of them, caller first; owned by the pb_srcinfo */
 };
 
 struct pb_srcinfo;
@@ -27,7 +27,7 @@ void pb_srcinfo__free(struct pb_srcinfo *si);
  */
 const struct pb_src_frames *pb_srcinfo__lookup(struct pb_srcinfo *si, uint64_t vaddr,
 					       const char *func, bool inl, bool lines);
-/* Bytes held by the cache and its names (libdw's own parse is not counted). */
+/* Bytes held by the cache, its names and the compile-unit indexes (not libdw's own parse). */
 size_t pb_srcinfo__mem(const struct pb_srcinfo *si);
 
 #endif
