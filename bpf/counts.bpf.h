@@ -91,7 +91,7 @@ static __always_inline void pb_count_add_in(void *counts, const struct pb_count_
 static __always_inline void pb_store_stacks_in(void *ctx, bool kernel, __u32 kernel_skip,
 					       struct pb_count_key *key,
 					       const struct pb_user_stack *ust, void *kstacks,
-					       void *ustacks, void *counts)
+					       void *ustacks)
 {
 	int err;
 
@@ -102,11 +102,7 @@ static __always_inline void pb_store_stacks_in(void *ctx, bool kernel, __u32 ker
 		else if (key->kstack_id == -PB_EEXIST)
 			count_lost(PB_LOST_KSTACK_COLLISION);
 	}
-	/*
-	 * A key already counted in this set has its user stack there: skip the update, which
-	 * hashes and compares the whole stack (a tenth of a uprobe hit's BPF time).
-	 */
-	if (ust && !bpf_map_lookup_elem(counts, key)) {
+	if (ust) {
 		err = bpf_map_update_elem(ustacks, &key->ustack_hash, ust, BPF_NOEXIST);
 		if (err && err != -PB_EEXIST) {
 			count_lost(PB_LOST_USTACK_FULL);
@@ -133,11 +129,9 @@ static __always_inline __u32 pb_store_stacks(void *ctx, bool kernel, __u32 kerne
 	if (ust && python_walk)
 		key->ustack_hash = pb_py_sample(key->pid, key->ustack_hash, set, slot);
 	if (set)
-		pb_store_stacks_in(ctx, kernel, kernel_skip, key, ust, &kstacks1, &ustacks1,
-				   &counts1);
+		pb_store_stacks_in(ctx, kernel, kernel_skip, key, ust, &kstacks1, &ustacks1);
 	else
-		pb_store_stacks_in(ctx, kernel, kernel_skip, key, ust, &kstacks0, &ustacks0,
-				   &counts0);
+		pb_store_stacks_in(ctx, kernel, kernel_skip, key, ust, &kstacks0, &ustacks0);
 	return set;
 }
 
