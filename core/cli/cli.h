@@ -43,8 +43,13 @@ struct cli {
 	const char *event_mode; /* --off-cpu or --wall, when given */
 };
 
-/* True for outputs that draw a flame graph and so take --diff's "diff-base". */
+/* options_usage.c: what --help prints. */
+extern const char cli_usage[];
+
+/* options_check.c: true for outputs that draw a flame graph and so take --diff's "diff-base". */
 bool cli_takes_diff(const char *target);
+/* 0, or 2 after a message when flags exclude each other (-U and -K, --diff without --input...). */
+int cli_check_combination(const struct cli *cli);
 
 /* Parses argv; returns 0, or the exit status to leave with (help: 0 printed, usage: 2). */
 int cli_parse(int argc, char **argv, struct cli *cli, bool *exit_now);

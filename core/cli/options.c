@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* Parses profile-bee's command line (bcc profile's flags plus ours) into session options. */
+/* Parses profile-bee's command line (bcc profile's flags plus ours) into session options: the
+ * flag table and what each flag sets (--help: options_usage.c; combinations: options_check.c). */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -9,123 +10,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-
-static const char usage[] =
-	"Usage: profile-bee [OPTIONS] [-- COMMAND [ARGS...]]\n"
-	"\n"
-	"Samples CPU stacks with BPF and prints them folded (comm;root;...;leaf count).\n"
-	"\n"
-	"What to profile (default: every process, 10 seconds):\n"
-	"  -p, --pid PID[,PID...]     these processes (all threads, and children they fork)\n"
-	"      --cgroup PATH          repeatable: only processes in this cgroup v2 directory or\n"
-	"                             below it (absolute, relative to the v2 mount, or as\n"
-	"                             /proc/PID/cgroup writes it), filtered in BPF\n"
-	"      --cmd \"CMD\"            run CMD through /bin/sh and profile it until it exits\n"
-	"  -- COMMAND [ARGS...]       run COMMAND and profile it until it exits\n"
-	"  -d, --duration SECONDS     stop after SECONDS (may be fractional; 0: until Ctrl-C)\n"
-	"      --time MS              stop after MS milliseconds\n"
-	"  -F, --frequency HZ         samples per second per CPU (default 99)\n"
-	"  -C, --cpu CPU              sample only this CPU\n"
-	"  -U, --user-stacks-only     user stacks only\n"
-	"  -K, --kernel-stacks-only   kernel stacks only\n"
-	"  -I, --include-idle         keep samples of idle CPUs\n"
-	"\n"
-	"What to count (default: on-CPU samples):\n"
-	"      --off-cpu              microseconds threads spend off CPU (sleeping, blocked,\n"
-	"                             preempted), from sched_switch; lines as offcputime -f\n"
-	"      --wall                 on-CPU samples (1e6/F us each) and off-CPU time in one\n"
-	"                             profile, under [on-cpu] and [off-cpu] root frames\n"
-	"      --state STATE          off-CPU time of: all (default: also preempted), both\n"
-	"                             (sleeping), interruptible, uninterruptible\n"
-	"      --min-block-us US      leave out shorter off-CPU blocks (default 1)\n"
-	"      --max-block-us US      leave out longer off-CPU blocks\n"
-	"Or count stacks at other events (instead of the CPU timer):\n"
-	"  -e, --event SPEC           repeatable: a perf event (page-faults, context-switches,\n"
-	"                             cycles, instructions, cache-misses, cpu-clock, ...) or a\n"
-	"                             probe, each hit counting once: kprobe:FUNC, kretprobe:FUNC,\n"
-	"                             uprobe:PATH:GLOB, uretprobe:PATH:GLOB,\n"
-	"                             tracepoint:CATEGORY:NAME, usdt:PATH:PROVIDER:NAME\n"
-	"                             (probes with --unwinder fp or dwarf)\n"
-	"  -c, --period N             with -e EVENT: a sample every N events (a number; -c FILE\n"
-	"                             is still a script)\n"
-	"      --list-events          list the events and probe forms -e takes\n"
-	"\n"
-	"How to unwind:\n"
-	"      --unwinder NAME        fp (default), dwarf, libdw, libunwind\n"
-	"      --dwarf                the same as --unwinder dwarf\n"
-	"      --no-bpf               no BPF and no root: perf events on the threads of -p or the\n"
-	"                             command, user stacks by frame pointers (the 'perf'\n"
-	"                             unwinder; needs perf_event_paranoid <= 2 without root)\n"
-	"      --stack-storage-size N distinct kernel stacks kept per window (default 16384)\n"
-	"      --hash-storage-size N  distinct stacks counted per window (default 40960)\n"
-	"      --python MODE          CPython frames: auto (in place of the eval loop), off, only\n"
-	"\n"
-	"Names:\n"
-	"      --inline               inlined functions as frames of their own, caller first\n"
-	"      --lines                source lines in frames: func (file.c:123)\n"
-	"                             both read DWARF (the binary's or its debug file's) once per\n"
-	"                             binary and address: the first window costs more, later\n"
-	"                             ones little (numbers in bench/symbols/README.md)\n"
-	"      --debuginfod URLS      fetch debug files of stripped binaries by build id from these\n"
-	"                             debuginfod servers (default: $DEBUGINFOD_URLS; off when\n"
-	"                             unset); in the background: frames read [lib.so+0xoff]\n"
-	"                             until the file arrives, named in later windows\n"
-	"\n"
-	"Where the profile goes (default: folded text on stdout):\n"
-	"  -f, --folded               folded text on stdout\n"
-	"  -o, --output FILE|URL      repeatable; the extension or scheme picks the format:\n"
-	"                             .folded .svg .html .json .pb.gz .otlp http:// s3://\n"
-	"                             otlp+http://HOST:4318 ...\n"
-	"      --input FILE           read a folded or pprof profile (- for stdin) instead of\n"
-	"                             sampling\n"
-	"      --diff AFTER           with --input BEFORE: a differential flame graph (.svg .html .json)\n"
-	"      --flush-interval SECS  hand outputs a window this often (continuous runs); a file\n"
-	"                             named with {window} or {time} gets one file per window\n"
-	"      --tui                  show an interactive flame graph in the terminal\n"
-	"      --serve                serve a live flame graph over HTTP\n"
-	"      --listen ADDR:PORT     where --serve listens (default 127.0.0.1:8000)\n"
-	"      --serve-allow-host H   more Host names --serve answers (comma-separated)\n"
-	"      --serve-token-file F   --serve needs the token in F's first line (--serve-token T)\n"
-	"      --stream-mode N        1: live updates every 500 ms (with --tui, --serve)\n"
-	"\n"
-	"Labels (every stack has pid and comm, and container_id, pod_uid, cgroup, systemd_unit\n"
-	"where /proc/PID/cgroup names them):\n"
-	"      --label KEY=VALUE      repeatable: a label on every stack (INI [labels])\n"
-	"      --group-by KEY         container, pod or label:NAME: a root frame per value\n"
-	"\n"
-	"Views (every output; labels tid, thread_name, cpu too):\n"
-	"      --per-thread           threads apart: comm;[tid 1234 worker-2];main;... (the comm\n"
-	"                             is the process's name, the thread's is in its frame)\n"
-	"      --per-cpu              CPUs apart: a root frame per CPU, [cpu 3];comm;...\n"
-	"\n"
-	"Scripts and settings:\n"
-	"  -c, --script FILE          run a Lua session script; what follows -- is its pb.args\n"
-	"      --config FILE          read settings only from FILE (default: /etc/profile-bee/\n"
-	"                             profile-bee.conf, then ~/.config/profile-bee/profile-bee.conf)\n"
-	"      --set SECTION.KEY=VAL  repeatable: profile.frequency=999, output.svg.title=X,\n"
-	"                             unwinder.dwarf.max-rows=N (flags > script > conf file)\n"
-	"\n"
-	"Other:\n"
-	"      --list-plugins         list the core's settings, and unwinder and output plugins\n"
-	"                             with theirs\n"
-	"      --check                what this kernel offers and which unwinders load on it\n"
-	"      --plugin-path DIRS     also load plugins from DIRS (':'-separated)\n"
-	"  -v, --verbose              more messages (twice: debug)\n"
-	"  -q, --quiet                no summary of lost stacks and unnamed frames\n"
-	"  -h, --help                 this text\n"
-	"      --version              print the version\n"
-	"\n"
-	"Examples:\n"
-	"  sudo profile-bee                              # every process, 10 s, folded on stdout\n"
-	"  sudo profile-bee -p 1234 -F 999 -d 5          # one process at 999 Hz for 5 s\n"
-	"  sudo profile-bee -o out.svg -- ./my-server    # run and profile a command\n"
-	"  sudo profile-bee --dwarf -p 1234 -o out.folded -o out.svg\n"
-	"  profile-bee --no-bpf -o out.svg -- ./my-app   # no root: perf events, frame pointers\n"
-	"  profile-bee --input saved.folded -o saved.svg # render a saved profile\n"
-	"  sudo profile-bee -c periodic.lua -- duration=10 every=300 keep=288 out=cpu.svg\n"
-	"  sudo profile-bee -e page-faults -p 1234       # where a process faults pages in\n"
-	"  sudo profile-bee -e 'uprobe:/usr/lib/x86_64-linux-gnu/libc.so.6:mem*' -- ./app\n"
-	"  sudo profile-bee -e kprobe:vfs_read -e tracepoint:syscalls:sys_enter_openat -p 1234\n";
 
 enum {
 	OPT_TIME = 256,
@@ -524,7 +408,7 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 			return bad("--debuginfod", arg, "server URLs, space-separated");
 		return setenv("DEBUGINFOD_URLS", arg, 1) ? 1 : 0;
 	case 'h':
-		fputs(usage, stdout);
+		fputs(cli_usage, stdout);
 		*exit_now = true;
 		return 0;
 	case OPT_VERSION:
@@ -537,101 +421,11 @@ static int parse_one(int c, const char *arg, struct cli *cli, bool *exit_now)
 	}
 }
 
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && !strcmp(s + n - m, suffix);
-}
-
-bool cli_takes_diff(const char *target)
-{
-	static const char *const exts[] = { ".svg", ".html", ".htm", ".json" };
-
-	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
-		if (ends_with(target, exts[i]))
-			return true;
-	return false;
-}
-
 /* The flame-graph outputs compare with the "before" profile; the profile itself is "after". */
 static void set_diff_base(struct cli *cli)
 {
 	cli->diff_base = cli->input;
 	cli->input = cli->diff;
-}
-
-/* --no-bpf is the perf unwinder: user stacks by frame pointers, of given processes only. */
-static int check_no_bpf(const struct cli *cli)
-{
-	const char *why = NULL;
-
-	if (!cli->no_bpf)
-		return 0;
-	if (cli->unwinder_flag)
-		why = cli->unwinder_flag[2] == 'd'
-			      ? "--dwarf needs BPF; --no-bpf walks frame pointers only"
-			      : "--unwinder names a BPF unwinder; --no-bpf is the 'perf' unwinder";
-	else if (cli->opts.kernel_only)
-		why = "-K: --no-bpf samples user stacks only (kernel ones need privileges)";
-	else if (cli->per_cpu_flag)
-		why = "--per-cpu needs BPF: --no-bpf's perf samples do not say which CPU they ran on";
-	else if (cli->script)
-		why = "--no-bpf applies to -p and commands, not to scripts (-c)";
-	else if (cli->input)
-		why = "--input reads a saved profile: --no-bpf has nothing to sample";
-	else if (!cli->opts.n_pids && !cli->cmd_string && !cli->command)
-		why = "--no-bpf samples given processes only: give -p PID or a command (every "
-		      "process needs BPF and root)";
-	if (!why)
-		return 0;
-	fprintf(stderr, "profile-bee: %s\n", why);
-	return 2;
-}
-
-static int check_combination(struct cli *cli)
-{
-	if (cli->opts.user_only && cli->opts.kernel_only) {
-		fprintf(stderr, "profile-bee: -U and -K exclude each other\n");
-		return 2;
-	}
-	/* Both are [profile] event: one would silently replace the other. */
-	if (cli->events && cli->event_mode) {
-		fprintf(stderr, "profile-bee: -e and %s exclude each other (-e counts stacks as "
-			"on-CPU samples do)\n", cli->event_mode);
-		return 2;
-	}
-	if (cli->cmd_string && cli->command) {
-		fprintf(stderr, "profile-bee: give the command either with --cmd or after --\n");
-		return 2;
-	}
-	if (cli->diff && !cli->input) {
-		fprintf(stderr, "profile-bee: --diff AFTER compares with --input BEFORE\n");
-		return 2;
-	}
-	/* Any other output would silently show AFTER alone, as if there were no BEFORE. */
-	for (int i = 0; cli->diff && i < cli->n_outputs; i++) {
-		if (!cli_takes_diff(cli->outputs[i])) {
-			fprintf(stderr, "profile-bee: --diff: '%s' cannot show a difference (only .svg, "
-				".html and .json outputs do)\n", cli->outputs[i]);
-			return 2;
-		}
-	}
-	if (cli->diff && (!cli->n_outputs || cli->tui || cli->serve)) {
-		fprintf(stderr, "profile-bee: --diff draws a differential flame graph: give -o "
-			"FILE.svg, .html or .json\n");
-		return 2;
-	}
-	/* A saved profile's threads and CPUs are what its frames say; none are taken now. */
-	if (cli->input && cli->view_flag) {
-		fprintf(stderr, "profile-bee: %s applies to sampling, not to --input\n", cli->view_flag);
-		return 2;
-	}
-	if (cli->input && (cli->cmd_string || cli->command || cli->opts.n_pids)) {
-		fprintf(stderr, "profile-bee: --input reads a saved profile: it takes no -p or command\n");
-		return 2;
-	}
-	return check_no_bpf(cli);
 }
 
 int cli_parse(int argc, char **argv, struct cli *cli, bool *exit_now)
@@ -654,7 +448,7 @@ int cli_parse(int argc, char **argv, struct cli *cli, bool *exit_now)
 	} else if (optind < argc) {
 		cli->command = &argv[optind];
 	}
-	if ((ret = check_combination(cli)))
+	if ((ret = cli_check_combination(cli)))
 		return ret;
 	if (cli->cmd_string) {
 		cli->sh_argv[0] = "/bin/sh";

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The symbolizer's state, shared by its lookups (symbolizer.c) and its cache cap (symcache.c). */
+/* The symbolizer's state, shared by its lookups (symbolizer.c), kernel names (symkernel.c) and
+ * cache cap (symcache.c). */
 #ifndef PB_SYMBOLIZER_IMPL_H
 #define PB_SYMBOLIZER_IMPL_H
 
@@ -60,6 +61,8 @@ struct pb_symbolizer {
 	struct pb_symbolizer_cache_stats stats;
 };
 
+/* CLOCK_MONOTONIC in nanoseconds: when files are checked again, kallsyms read again. */
+uint64_t pb_symbolizer_now_ns(void);
 /* m's binary, loaded and cached on first use; NULL when it cannot be read (lock held). */
 struct pb_binary *pb_symbolizer_binary_for(struct pb_symbolizer *s, const struct pb_mapping *m);
 /* The by_file key of m's file. */

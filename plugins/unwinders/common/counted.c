@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The userspace half of counting in BPF: map sizes, the double-buffered drain, lost counters,
- * and the ops fp and dwarf share. */
+ * and the peek at Python stacks (the ops fp and dwarf share are in counting.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,10 +11,8 @@
 
 #include "counted.h"
 #include "counts.h"
-#include "filter.h"
 #include "offcpu.h"
 #include "python_procs.h"
-#include "unwinder.h"
 
 #define DEFAULT_STACK_STORAGE 16384
 #define DEFAULT_HASH_STORAGE  40960
@@ -436,107 +434,4 @@ int pb_counted__peek(struct pb_counted *c, pb_raw_stack_fn fn, void *ctx)
 		ret = fn(ctx, &raw);
 	}
 	return ret;
-}
-
-int pb_counting_peek(void *state, pb_raw_stack_fn fn, void *ctx)
-{
-	struct pb_counting *c = state;
-
-	if (!c->counted)
-		return 0;
-	pb_counted__set_python(c->counted, c->py);
-	return pb_counted__peek(c->counted, fn, ctx);
-}
-
-int pb_counting_new(const struct pb_host *host, const struct pb_sample_params *params,
-		    const char *who, size_t size, void **ret)
-{
-	struct pb_counting *c;
-
-	if (!pb_unwinder_open_ok(host, params) || size < sizeof(*c))
-		return -EINVAL;
-	c = calloc(1, size);
-	if (!c)
-		return -ENOMEM;
-	c->host = host;
-	c->who = who;
-	*ret = c;
-	return 0;
-}
-
-int pb_counting_attach(void *state, const int *perf_fds, int n_fds)
-{
-	struct pb_counting *c = state;
-
-	pb_counted__set_ns(c->counted, c->event != PB_EVENT_CPU);
-	return pb_counting_offcpu_attach(c) ?:
-	       pb_perf_links_attach(&c->links, c->host, c->who, c->sample, perf_fds, n_fds) ?:
-	       (c->params ? pb_probes_attach(&c->links, c->host, c->who, &c->probes, c->params)
-			  : 0);
-}
-
-int pb_counting_add_pid(void *state, uint32_t pid)
-{
-	struct pb_counting *c = state;
-
-	int err = pb_filter_add_pid(c->pids, pid);
-
-	/* The profiler profiling itself (an agent): its own threads are skip_thread's. */
-	if (!err && c->self_tgid && pid == (uint32_t)getpid())
-		*c->self_tgid = 0;
-
-	if (!err)
-		pb_pyprocs__check(c->py, pid);
-	return err;
-}
-
-void pb_counting_on_mapping(void *state, uint32_t pid, const struct pb_mapping *m)
-{
-	struct pb_counting *c = state;
-
-	pb_pyprocs__on_mapping(c->py, pid, m);
-}
-
-void pb_counting_on_exit(void *state, uint32_t pid)
-{
-	struct pb_counting *c = state;
-
-	pb_pyprocs__exit(c->py, pid);
-}
-
-int pb_counting_python(struct pb_counting *c, const struct pb_sample_params *params,
-		       const struct pb_counted_maps *maps)
-{
-	uint32_t mode = pb_counted_python_mode(params);
-
-	if (mode == PB_PYTHON_OFF || !params->user)
-		return 0;
-	return pb_pyprocs__new(c->host, c->who, maps->py_procs, mode, &c->py);
-}
-
-int pb_counting_skip_thread(void *state, uint32_t tid)
-{
-	struct pb_counting *c = state;
-
-	return pb_filter_skip_thread(c->pids, c->skipped_threads, tid);
-}
-
-int pb_counting_drain(void *state, pb_raw_stack_fn fn, void *ctx)
-{
-	struct pb_counting *c = state;
-
-	pb_counted__set_python(c->counted, c->py); /* both made in open, in either order */
-	return pb_counted__drain(c->counted, fn, ctx);
-}
-
-void pb_counting_release(struct pb_counting *c)
-{
-	bpf_link__destroy(c->offcpu_link);
-	c->offcpu_link = NULL;
-	pb_perf_links_destroy(&c->links);
-	pb_filter_detach(&c->filter_links);
-	pb_counted__free(c->counted);
-	c->counted = NULL;
-	pb_pyprocs__free(c->py);
-	c->py = NULL;
 }
